@@ -1,0 +1,318 @@
+// pypi.org, as a person does it (reference/pypi.md §9): sign in with password and TOTP, read the
+// API tokens on Account settings, create a project-scoped token and copy it from the page,
+// remove a token through its modal, and ask the upload endpoint whether a token is live.
+// Labels are matched in en-US, which the isolated browser forces (Warehouse translates them).
+import type { Locator, Page } from "playwright";
+import { z } from "zod";
+import { CHALLENGED, withChallenge } from "../src/challenge.js";
+import { addSettingOptions, parseSettings, resolveSection, type SettingsSection } from "../src/config.js";
+import { RegistryError, type CreatedToken, type FlowContext, type Registry, type RegistryFlow, type TokenState, type TokenSummary } from "../src/flow.js";
+import { whichAppears, texts } from "../src/page-outcome.js";
+import { checkRequest } from "../src/registry-http.js";
+import { Secret } from "../src/secret.js";
+
+const section: SettingsSection = {
+  section: "pypi",
+  settings: {
+    envVar: { flag: "--env-var", env: "ROTATE_PYPI_ENV_VAR", kind: "string", describe: "CircleCI variable that holds the PyPI token", default: "PYPI_TOKEN" },
+    project: { flag: "--pypi-project", env: "ROTATE_PYPI_PROJECT", kind: "string", describe: "PyPI project the new token is scoped to" },
+    username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
+    websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL" },
+    uploadUrl: { flag: "--pypi-upload-url", env: "ROTATE_PYPI_UPLOAD_URL", kind: "url", describe: "PyPI upload endpoint used to check tokens" },
+  },
+};
+
+const PypiSettings = z.object({
+  envVar: z.string(),
+  project: z.string(),
+  username: z.string().optional(),
+  websiteUrl: z.url(),
+  uploadUrl: z.url(),
+});
+export type PypiSettings = z.infer<typeof PypiSettings>;
+
+/** PEP 503 normalisation: token scopes use the normalised project name (§6). */
+export function normalizeProject(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+type Ctx = FlowContext<PypiSettings>;
+
+const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
+
+/** "Confirm password to continue" replaces any management page, at the same URL (§3). */
+class ReauthPage {
+  readonly heading: Locator;
+  constructor(private readonly page: Page) {
+    this.heading = page.getByRole("heading", { name: "Confirm password to continue" });
+  }
+
+  async confirm(ctx: Ctx): Promise<void> {
+    const password = await ctx.credentials.password();
+    await this.page.locator('form[action="/account/reauthenticate/"]').getByLabel(/^Password/).fill(password.reveal());
+    await this.page.getByRole("button", { name: "Confirm password" }).click();
+    // A wrong password shows no error, only the same page again (§3).
+    const next = await whichAppears({ again: this.heading, moved: this.page.locator("main h1").filter({ hasNotText: "Confirm password to continue" }) });
+    if (next === "again") throw new RegistryError("PyPI did not accept the password on its \"Confirm password\" page: check the password and rerun");
+  }
+}
+
+class LoginPage {
+  constructor(private readonly page: Page) {}
+
+  async signIn(ctx: Ctx): Promise<void> {
+    const { page } = this;
+    const username = await ctx.credentials.username();
+    await ctx.steps.expect("the PyPI login form", () => page.getByLabel(/^Username/).fill(username));
+    await page.locator("#login-form").getByLabel(/^Password/).fill((await ctx.credentials.password()).reveal());
+    await page.getByRole("button", { name: "Log in" }).click();
+    const outcome = await whichAppears({
+      twoFactor: page.locator("#totp-auth-form"),
+      securityKey: page.locator("#webauthn-auth-form"),
+      error: page.locator("#login-form .form-errors li"),
+      signedIn: page.getByRole("heading", { name: /^(Account settings|Your projects|Confirm password to continue)$/ }),
+    });
+    if (outcome === "error") {
+      throw new RegistryError(`PyPI refused the sign-in for ${username} (${await texts(page.locator("#login-form .form-errors li"))}): check the username and ROTATE_PYPI_PASSWORD or what you typed, then rerun`);
+    }
+    if (outcome === "twoFactor") await new TwoFactorPage(page).pass(ctx);
+    if (outcome === "securityKey") await this.waitForSecurityKey(ctx);
+    await this.passNewDeviceCheck(ctx);
+  }
+
+  private async waitForSecurityKey(ctx: Ctx): Promise<void> {
+    await ctx.steps.handOff("PyPI asks for the security key", {
+      instruction: "use your security key",
+      until: () => this.page.waitForURL((u) => !u.pathname.startsWith("/account/two-factor/"), { timeout: 0 }),
+    });
+  }
+
+  /** TOTP from an unknown IP: PyPI emails a link that must be opened from the same IP (§2a). */
+  private async passNewDeviceCheck(ctx: Ctx): Promise<void> {
+    if (!(await this.page.getByRole("heading", { name: "Please confirm this login" }).isVisible())) return;
+    await ctx.steps.handOff("PyPI does not recognise this device and emailed a confirmation link to the account's address", {
+      instruction: "open the link from that email in this browser window",
+      until: () => this.page.waitForURL((u) => u.pathname.startsWith("/manage/"), { timeout: 0 }),
+    });
+  }
+}
+
+class TwoFactorPage {
+  constructor(private readonly page: Page) {}
+
+  async pass(ctx: Ctx): Promise<void> {
+    const { page } = this;
+    const code = await ctx.credentials.otp();
+    await page.getByLabel(/Enter authentication code/).fill(code.reveal());
+    await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
+    const outcome = await whichAppears({
+      error: page.locator("#totp-errors li"),
+      lockedOut: page.getByText("too many unsuccessful login attempts"),
+      expired: page.getByText("Invalid or expired two factor login."),
+      moved: page.locator("main h1").filter({ hasNotText: "Two-factor authentication" }),
+    });
+    if (outcome === "error") {
+      throw new RegistryError(`PyPI rejected the one-time code (${await texts(page.locator("#totp-errors li"))}): check the authenticator entry or ROTATE_PYPI_TOTP_SECRET, then rerun`);
+    }
+    if (outcome === "lockedOut") throw new RegistryError("PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun");
+    if (outcome === "expired") throw new RegistryError("PyPI's two-factor step expired (it allows 300 s): rerun and enter the code sooner");
+  }
+}
+
+/** /manage/account/: the API tokens table and each row's remove modal (§5a, §5b). */
+class AccountPage {
+  readonly rows: Locator;
+  readonly reauth: ReauthPage;
+
+  constructor(private readonly page: Page) {
+    this.rows = page.locator("#api-tokens tbody tr");
+    this.reauth = new ReauthPage(page);
+  }
+
+  async open(ctx: Ctx): Promise<void> {
+    await withChallenge(
+      async () => {
+        await this.page.goto(url(ctx, "/manage/account/"));
+        const outcome = await whichAppears({ reauth: this.reauth.heading, page: this.page.getByRole("heading", { name: "Account settings" }) });
+        return outcome === "reauth" ? CHALLENGED : undefined;
+      },
+      () => this.reauth.confirm(ctx),
+      "opening Account settings",
+    );
+  }
+
+  async tokens(ctx: Ctx): Promise<TokenSummary[]> {
+    await ctx.steps.expect("the API tokens section on Account settings", () => this.page.locator("#api-tokens").waitFor());
+    const summaries: TokenSummary[] = [];
+    for (const row of await this.rows.all()) {
+      const id = await row.locator('input[name="macaroon_id"]').getAttribute("value");
+      const name = (await row.locator('th[scope="row"]').innerText()).trim();
+      const created = await row.locator("time").first().getAttribute("datetime"); // first(): Created comes before Last used
+      if (id) summaries.push({ id, name, ...(created ? { created: new Date(created) } : {}) });
+    }
+    return summaries;
+  }
+
+  async remove(ctx: Ctx, token: TokenSummary): Promise<void> {
+    const { page } = this;
+    await withChallenge(
+      async () => {
+        await this.open(ctx);
+        const row = this.rows.filter({ has: page.locator(`input[name="macaroon_id"][value="${token.id}"]`) });
+        await ctx.steps.expect(`the row of token "${token.name}"`, () => row.getByRole("button", { name: /options/i }).click());
+        await row.getByRole("link", { name: "Remove token" }).click();
+        const modal = page.locator(`#remove-API-token--${token.id}`);
+        await modal.locator('input[name="confirm_password"]').fill((await ctx.credentials.password()).reveal());
+        await modal.getByRole("button", { name: "Remove API token" }).click();
+        const outcome = await whichAppears({
+          reauth: this.reauth.heading,
+          flash: page.locator(".notification-bar__message"),
+        });
+        if (outcome === "reauth") return CHALLENGED;
+        const message = await texts(page.locator(".notification-bar__message"));
+        if (!message.includes(`Deleted API token '${token.name}'.`)) {
+          throw new Error(`PyPI did not delete the token "${token.name}": it said "${message}"`);
+        }
+        return undefined;
+      },
+      () => this.reauth.confirm(ctx),
+      "removing a token",
+    );
+  }
+}
+
+/** /manage/account/token/: the create form and, on success, the token shown once (§4). */
+class CreateTokenPage {
+  readonly reauth: ReauthPage;
+  constructor(private readonly page: Page) {
+    this.reauth = new ReauthPage(page);
+  }
+
+  async open(ctx: Ctx): Promise<void> {
+    await withChallenge(
+      async () => {
+        await this.page.goto(url(ctx, "/manage/account/token/"));
+        const outcome = await whichAppears({ reauth: this.reauth.heading, form: this.page.getByRole("heading", { name: "Create API token" }) });
+        return outcome === "reauth" ? CHALLENGED : undefined;
+      },
+      () => this.reauth.confirm(ctx),
+      "opening the token form",
+    );
+  }
+
+  /** The scopes this account may give a token: "scope:project:<normalised name>" values. */
+  async projectScopes(ctx: Ctx): Promise<string[]> {
+    const scope = this.page.getByLabel("Scope");
+    await ctx.steps.expect('the "Scope" list of the token form', () => scope.waitFor());
+    const values = await scope.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    return values.filter((v) => v.startsWith("scope:project:")).map((v) => v.slice("scope:project:".length));
+  }
+
+  async create(ctx: Ctx, name: string): Promise<CreatedToken> {
+    const { page } = this;
+    const provisioned = page.locator("#provisioned-key");
+    return withChallenge(
+      async () => {
+        await this.open(ctx);
+        await page.getByLabel("Token name").fill(name);
+        await page.getByLabel("Scope").selectOption(`scope:project:${normalizeProject(ctx.settings.project)}`);
+        await ctx.steps.expect('the "Create token" button', () => page.getByRole("button", { name: "Create token" }).click(), {
+          instruction: 'click the button that creates the token (it was labelled "Create token")',
+          until: () => provisioned.waitFor({ timeout: 0 }),
+        });
+        const outcome = await whichAppears({
+          reauth: this.reauth.heading,
+          created: provisioned,
+          error: page.locator("#create-token ul.form-errors li, #description-errors li, #token_scope-errors li"),
+        });
+        if (outcome === "reauth") return CHALLENGED;
+        if (outcome === "error") {
+          throw new Error(`PyPI refused to create the token: ${await texts(page.locator("#create-token ul.form-errors li, #description-errors li, #token_scope-errors li"))}`);
+        }
+        return this.readToken(name);
+      },
+      () => this.reauth.confirm(ctx),
+      "creating the token",
+    );
+  }
+
+  /** Read once, straight into a Secret; never through the clipboard. */
+  private async readToken(name: string): Promise<CreatedToken> {
+    // The token is the <code> that starts with pypi- (§4); a second match would be a finding.
+    const code = this.page.locator("#provisioned-key code").filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ });
+    const value = new Secret((await code.innerText()).trim(), "PyPI token", { showLast4: true });
+    if (!value.reveal().startsWith("pypi-")) throw new Error("the page showed something that is not a PyPI token where the new token should be");
+    const removeLink = await this.page.locator("#provisioned-key").getByRole("link", { name: "Remove token" }).getAttribute("href");
+    const id = removeLink?.split("#remove-API-token--")[1];
+    if (!id) throw new Error('the new token\'s "Remove token" link is missing, so its id is unknown');
+    return { summary: { id, name }, value };
+  }
+}
+
+export const pypiFlow: RegistryFlow<PypiSettings> = {
+  id: "pypi",
+  title: "PyPI",
+  defaultEnvVar: "PYPI_TOKEN",
+  origins: (settings) => [settings.websiteUrl],
+  reachabilityUrls: (settings) => [settings.websiteUrl],
+  validate: () => undefined,
+  describeScope: (settings) => `upload to project ${normalizeProject(settings.project)} only`,
+
+  async signIn(page, ctx) {
+    // Asking for the account page sends us to the login form with next= set (§0).
+    await page.goto(url(ctx, "/manage/account/"));
+    await new LoginPage(page).signIn(ctx);
+  },
+
+  async checkScope(page, ctx) {
+    const form = new CreateTokenPage(page);
+    await form.open(ctx);
+    const projects = await form.projectScopes(ctx);
+    const wanted = normalizeProject(ctx.settings.project);
+    if (!projects.includes(wanted)) {
+      const username = await ctx.credentials.username();
+      throw new RegistryError(
+        `PyPI account ${username} cannot scope a token to project "${wanted}" (it can: ${projects.join(", ") || "no projects"}): check --pypi-project, or add ${username} as an Owner or Maintainer of the project`,
+      );
+    }
+  },
+
+  async listTokens(page, ctx) {
+    const account = new AccountPage(page);
+    await account.open(ctx);
+    return account.tokens(ctx);
+  },
+
+  createToken: (page, ctx, name) => new CreateTokenPage(page).create(ctx, name),
+
+  deleteToken: (page, ctx, token) => new AccountPage(page).remove(ctx, token),
+
+  /** The side-effect-free upload probe (§7): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
+  async check(value, ctx): Promise<TokenState> {
+    const response = await checkRequest(
+      {
+        method: "POST",
+        url: ctx.settings.uploadUrl,
+        headers: {
+          Authorization: value.derive((raw) => `Basic ${Buffer.from(`__token__:${raw}`).toString("base64")}`),
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
+        data: new URLSearchParams({ ":action": "file_upload", protocol_version: "1" }).toString(),
+      },
+      ctx,
+    );
+    if (!response) return "unknown";
+    const said = `${response.statusText} ${typeof response.data === "string" ? response.data : ""}`;
+    if (response.status === 400) return "live";
+    if (response.status === 403 && said.includes("Invalid or non-existent authentication information")) return "dead";
+    // 403 "Read-only mode" or "uploads are temporarily disabled" is maintenance: no verdict.
+    return "unknown";
+  },
+};
+
+export const pypi: Registry<PypiSettings> = {
+  flow: pypiFlow,
+  section,
+  addOptions: (command) => addSettingOptions(command, section),
+  settings: async (sources) => parseSettings(PypiSettings, resolveSection(section, sources), section),
+};

@@ -1,0 +1,84 @@
+// Interactive prompts, in one module the tests can replace wholesale. Every question also has
+// a non-interactive answer (flag, environment, config); when neither exists and prompting is
+// impossible, the error says how to provide it. Prompts write to stderr: stdout is for results.
+import type { IO } from "./io.js";
+import { UsageError } from "./errors.js";
+import { Secret } from "./secret.js";
+
+export interface Choice<T extends string> {
+  name: string;
+  value: T;
+}
+
+export interface Prompter {
+  input(message: string, options?: { default?: string }): Promise<string>;
+  /** Masked input; the answer is wrapped at once. */
+  secret(message: string, label: string, options?: { showLast4?: boolean }): Promise<Secret>;
+  confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
+  select<T extends string>(message: string, choices: Array<Choice<T>>): Promise<T>;
+}
+
+export function inquirerPrompter(io: IO): Prompter {
+  // Loaded on first use: most runs that need no prompt never pay for it.
+  const prompts = () => import("@inquirer/prompts");
+  const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
+  return {
+    async input(message, options = {}) {
+      const { input } = await prompts();
+      return (await input({ message, ...(options.default ? { default: options.default } : {}) }, context)).trim();
+    },
+    async secret(message, label, options = {}) {
+      const { password } = await prompts();
+      const value = await password({ message, mask: "*" }, context);
+      return new Secret(value.trim(), label, options);
+    },
+    async confirm(message, defaultAnswer) {
+      const { confirm } = await prompts();
+      return confirm({ message, default: defaultAnswer }, context);
+    },
+    async select(message, choices) {
+      const { select } = await prompts();
+      return select({ message, choices }, context);
+    },
+  };
+}
+
+/** The asker flows and the runbook use: a prompt when one is possible, else a clear usage error. */
+export class Ask {
+  constructor(
+    readonly io: IO,
+    readonly prompter: Prompter,
+  ) {}
+
+  get canPrompt(): boolean {
+    return this.io.canPrompt;
+  }
+
+  /** `howToProvide` completes "… is needed: <howToProvide>" for non-interactive runs. */
+  async text(message: string, howToProvide: string): Promise<string> {
+    this.requirePrompt(message, howToProvide);
+    return this.prompter.input(message);
+  }
+
+  async secret(message: string, label: string, howToProvide: string): Promise<Secret> {
+    this.requirePrompt(message, howToProvide);
+    return this.prompter.secret(message, label);
+  }
+
+  async confirm(message: string, defaultAnswer: boolean, howToProvide: string): Promise<boolean> {
+    this.requirePrompt(message, howToProvide);
+    return this.prompter.confirm(message, defaultAnswer);
+  }
+
+  async select<T extends string>(message: string, choices: Array<Choice<T>>, howToProvide: string): Promise<T> {
+    this.requirePrompt(message, howToProvide);
+    return this.prompter.select(message, choices);
+  }
+
+  private requirePrompt(message: string, howToProvide: string): void {
+    if (!this.io.canPrompt) {
+      const question = message.replace(/[?:]\s*$/, "");
+      throw new UsageError(`no terminal to ask "${question}": ${howToProvide}`);
+    }
+  }
+}

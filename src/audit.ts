@@ -1,0 +1,70 @@
+// The audit record: one JSON line per step outcome, appended as the run goes, under the user's
+// state directory. Names, last four characters, timestamps and who ran it; never a secret
+// (every line also passes through the redactor, in case a detail quoted one).
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { homedir, platform, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import { redact } from "./secret.js";
+
+export function auditPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rotate", "audit.jsonl");
+  const home = env.HOME ?? homedir();
+  if (platform() === "darwin") return join(home, "Library", "Application Support", "rotate", "audit.jsonl");
+  if (platform() === "win32") return join(env.LOCALAPPDATA ?? join(home, "AppData", "Local"), "rotate", "audit.jsonl");
+  return join(home, ".local", "state", "rotate", "audit.jsonl");
+}
+
+const AuditLine = z.object({
+  at: z.string(),
+  run: z.string(),
+  by: z.string(),
+  registry: z.string(),
+  envVar: z.string(),
+  where: z.string(),
+  step: z.string(),
+  outcome: z.enum(["ok", "failed", "skipped", "warning"]),
+  detail: z.string().optional(),
+  newToken: z.object({ name: z.string(), last4: z.string(), expires: z.string().nullable() }).optional(),
+});
+export type AuditLine = z.infer<typeof AuditLine>;
+
+export function whoRan(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.USERNAME ?? "unknown";
+  }
+}
+
+export class AuditLog {
+  constructor(readonly path: string) {}
+
+  append(line: AuditLine): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    appendFileSync(this.path, `${redact(JSON.stringify(line))}\n`, { mode: 0o600 });
+  }
+
+  /** Every well-formed line; a damaged line is skipped rather than failing a status check. */
+  read(): AuditLine[] {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .flatMap((text) => {
+        try {
+          const parsed = AuditLine.safeParse(JSON.parse(text));
+          return parsed.success ? [parsed.data] : [];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  /** The last completed rotation of a variable: what `rotate status` reports. */
+  lastRotation(envVar: string, where: string): AuditLine | undefined {
+    return this.read()
+      .filter((line) => line.envVar === envVar && line.where === where && line.step === "done" && line.newToken)
+      .at(-1);
+  }
+}

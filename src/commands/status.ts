@@ -1,0 +1,111 @@
+// `rotate status`: no browser, no changes. For each registry's variable: does CircleCI hold it,
+// its last four characters and when it was set, and the expiry recorded at the last rotation
+// (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
+import { Command } from "commander";
+import { Ask, inquirerPrompter } from "../ask.js";
+import { AuditLog, auditPath } from "../audit.js";
+import { CircleciClient, CircleciError } from "../circleci.js";
+import { preflightCircleci } from "../circleci-target.js";
+import { addSettingOptions, loadSources, resolveSection } from "../config.js";
+import { NothingChangedError } from "../errors.js";
+import type { Registry } from "../flow.js";
+import { abortableSleep } from "../retry.js";
+import { circleciSection, circleciSettings } from "../run-settings.js";
+import { Secret } from "../secret.js";
+import type { Runtime } from "./rotate.js";
+
+const WARN_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export interface StatusFlags {
+  json?: boolean;
+  config?: string;
+  [setting: string]: unknown;
+}
+
+export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
+  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no browser, no changes)");
+  addSettingOptions(command, circleciSection);
+  return command
+    .option("--json", "print one machine-readable object")
+    .option("--config <path>", "config file (default ./rotate.config.json)")
+    .addHelpText("after", "\nExample:\n  $ CIRCLECI_TOKEN=… rotate status --project-slug gh/mozilla/nimbus-shared")
+    .action(async (flags: StatusFlags) => {
+      process.exitCode = await run(flags);
+    });
+}
+
+export interface VariableStatus {
+  registry: string;
+  envVar: string;
+  where: string;
+  set: boolean;
+  last4: string | null;
+  setAt: string | null;
+  lastRotation: { at: string; by: string; tokenName: string; expires: string | null } | null;
+  daysLeft: number | null;
+  warning: string | null;
+}
+
+export async function runStatus(registries: Array<Registry<unknown>>, flags: StatusFlags, runtime: Runtime): Promise<number> {
+  const sections = [circleciSection, ...registries.map((r) => r.section)];
+  const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
+  const circle = circleciSettings(sources);
+  const ask = new Ask(runtime.io, inquirerPrompter(runtime.io));
+  const token = runtime.env.CIRCLECI_TOKEN
+    ? new Secret(runtime.env.CIRCLECI_TOKEN, "CircleCI token")
+    : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
+  const client = new CircleciClient({ baseUrl: circle.url, token, signal: runtime.signal, retry: { sleep: abortableSleep } });
+  const audit = new AuditLog(auditPath(runtime.env));
+  const now = runtime.clock().getTime();
+
+  const statuses: VariableStatus[] = [];
+  for (const registry of registries) {
+    const envVar = (resolveSection(registry.section, sources).envVar as string | undefined) ?? registry.flow.defaultEnvVar;
+    const spec = { projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) };
+    const found = await preflightCircleci(client, spec).catch((error: unknown) => {
+      throw error instanceof CircleciError ? new NothingChangedError(error.message) : error;
+    });
+    const last = audit.lastRotation(envVar, found.target.where);
+    const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
+    const daysLeft = expires ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
+    const heldIsLast = last?.newToken?.last4 === found.held?.last4;
+    const warning =
+      daysLeft === null || !heldIsLast
+        ? null
+        : daysLeft < 0
+          ? `expired ${-daysLeft} day(s) ago: run rotate ${registry.flow.id} now`
+          : daysLeft < WARN_DAYS
+            ? `expires in ${daysLeft} day(s): run rotate ${registry.flow.id} soon`
+            : null;
+    statuses.push({
+      registry: registry.flow.title,
+      envVar,
+      where: found.target.where,
+      set: Boolean(found.held),
+      last4: found.held?.last4 ?? null,
+      setAt: found.held?.setAt?.toISOString() ?? null,
+      lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
+      daysLeft: heldIsLast ? daysLeft : null,
+      warning,
+    });
+  }
+
+  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug, variables: statuses })}\n`);
+  else runtime.io.out(`${statuses.map(renderStatus).join("\n")}\n`);
+  return 0;
+}
+
+function renderStatus(status: VariableStatus): string {
+  const held = status.set ? `holds …${status.last4 ?? "????"}${status.setAt ? `, set ${status.setAt.slice(0, 10)}` : ""}` : "not set";
+  const lines = [`${status.registry.padEnd(5)} ${status.envVar} in ${status.where}: ${held}`];
+  if (status.lastRotation) {
+    const expiry = status.lastRotation.expires ? `, expires ${status.lastRotation.expires.slice(0, 10)}` : "";
+    const left = status.daysLeft !== null ? ` (${status.daysLeft} day(s) left)` : "";
+    lines.push(`      last rotated ${status.lastRotation.at.slice(0, 10)} by ${status.lastRotation.by}: "${status.lastRotation.tokenName}"${expiry}${left}`);
+  } else {
+    lines.push("      no rotation by rotate recorded on this machine");
+  }
+  if (status.warning) lines.push(`      warning: ${status.warning}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,186 @@
+// Settings come from four places, in this order of precedence: flags > environment (including
+// a .env file, for non-secret values) > rotate.config.json > defaults. Each setting is declared
+// once (flag, env name, config key, kind); the flags, the config file's schema and the error
+// messages are all derived from that declaration. Secrets never come from here.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import dotenv from "dotenv";
+import { z } from "zod";
+import { UsageError } from "./errors.js";
+
+export type Kind = "string" | "url" | "number" | "list" | "boolean";
+
+export interface SettingSpec {
+  /** The long flag, e.g. "--pypi-project". */
+  flag: string;
+  env?: string;
+  kind: Kind;
+  describe: string;
+  default?: string | number | boolean | string[];
+}
+
+/** A config-file section (e.g. "pypi") and its settings, keyed as in the file. */
+export interface SettingsSection {
+  section: string;
+  settings: Record<string, SettingSpec>;
+}
+
+export interface Sources {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  file: Record<string, unknown>;
+  filePath: string | undefined;
+}
+
+const SECRET_KEY = /password|secret|token$|otp|credential/i;
+const SECRET_VALUE = /^(npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{20,}|CCIPAT_)/;
+
+/** commander's attribute name for a flag: --pypi-project → pypiProject. */
+export function flagAttribute(flag: string): string {
+  return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function addSettingOptions(command: Command, section: SettingsSection): Command {
+  for (const spec of Object.values(section.settings)) {
+    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : " <value>";
+    const env = spec.env ? ` (env ${spec.env})` : "";
+    command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
+  }
+  return command;
+}
+
+function fromText(text: string, kind: Kind): unknown {
+  switch (kind) {
+    case "number":
+      return Number(text);
+    case "list":
+      return text.split(",").map((item) => item.trim()).filter(Boolean);
+    case "boolean":
+      return /^(1|true|yes)$/i.test(text);
+    default:
+      return text;
+  }
+}
+
+const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
+  string: z.string().min(1),
+  url: z.url({ protocol: /^https?$/ }),
+  number: z.number().finite(),
+  list: z.array(z.string().min(1)).min(1),
+  boolean: z.boolean(),
+};
+
+function where(spec: SettingSpec, key: string, section: string): string {
+  return [spec.flag, spec.env, `${section}.${key} in rotate.config.json`].filter(Boolean).join(", ");
+}
+
+/** Resolves every setting of a section; a bad value's error names where it came from. */
+export function resolveSection(section: SettingsSection, sources: Sources): Record<string, unknown> {
+  const fileSection = (sources.file[section.section] ?? {}) as Record<string, unknown>;
+  const resolved: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(section.settings)) {
+    const flag = sources.flags[flagAttribute(spec.flag)];
+    const env = spec.env ? sources.env[spec.env] : undefined;
+    const [value, origin] =
+      flag !== undefined
+        ? [typeof flag === "string" ? fromText(flag, spec.kind) : flag, spec.flag]
+        : env !== undefined && env !== ""
+          ? [fromText(env, spec.kind), spec.env]
+          : fileSection[key] !== undefined
+            ? [fileSection[key], `${section.section}.${key} in ${sources.filePath}`]
+            : [spec.default, "default"];
+    if (value === undefined) continue;
+    const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
+    if (!parsed.success) {
+      throw new UsageError(`${origin}: ${parsed.error.issues[0]?.message ?? "invalid value"} (${spec.describe})`);
+    }
+    resolved[key] = parsed.data;
+  }
+  return resolved;
+}
+
+/** Validates resolved settings; a missing or bad one names every place it can be given. */
+export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<string, unknown>, section: SettingsSection): z.infer<T> {
+  const result = schema.safeParse(resolved);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = String(issue?.path[0] ?? "");
+  const spec = section.settings[key];
+  if (!spec) throw new UsageError(issue?.message ?? "invalid settings");
+  const problem = resolved[key] === undefined ? "is not set" : `is invalid (${issue?.message})`;
+  throw new UsageError(`${spec.describe} ${problem}: give it with ${where(spec, key, section.section)}`);
+}
+
+function refuseSecrets(value: unknown, path: string, filePath: string): void {
+  if (typeof value === "string" && SECRET_VALUE.test(value)) {
+    throw new UsageError(`${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`);
+  }
+  if (typeof value !== "object" || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    const innerPath = path ? `${path}.${key}` : key;
+    if (SECRET_KEY.test(key)) {
+      throw new UsageError(`${filePath}: ${innerPath} looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`);
+    }
+    refuseSecrets(inner, innerPath, filePath);
+  }
+}
+
+/** The schema of rotate.config.json, derived from the sections' declarations. */
+export function configFileSchema(sections: SettingsSection[]): z.ZodType {
+  const shape = Object.fromEntries(
+    sections.map((s) => [
+      s.section,
+      z.object(Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()]))).strict().optional(),
+    ]),
+  );
+  return z.object({ $schema: z.string().optional(), ...shape }).strict();
+}
+
+export function readConfigFile(filePath: string, sections: SettingsSection[]): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(filePath, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${filePath}: not valid JSON (${(error as Error).message})`);
+  }
+  return validateConfig(data, filePath, sections);
+}
+
+/** Checks config data: no secrets, known keys only, values of the right kind. */
+export function validateConfig(data: unknown, filePath: string, sections: SettingsSection[]): Record<string, unknown> {
+  refuseSecrets(data, "", filePath);
+  const result = configFileSchema(sections).safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue?.path.join(".") || "(top level)";
+    const detail = issue?.code === "unrecognized_keys" ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue?.message;
+    throw new UsageError(`${filePath}: ${key}: ${detail}`);
+  }
+  return result.data as Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  sections: SettingsSection[];
+}
+
+/** The environment with .env underneath it (real environment wins), minus any secret in .env. */
+function envWithDotenv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const path = join(cwd, ".env");
+  if (!existsSync(path)) return env;
+  const fromFile = dotenv.parse(readFileSync(path));
+  const safe = Object.fromEntries(Object.entries(fromFile).filter(([name]) => !SECRET_KEY.test(name)));
+  return { ...safe, ...env };
+}
+
+export function loadSources(options: LoadOptions): Sources {
+  const env = envWithDotenv(options.env, options.cwd);
+  const explicit = (options.flags.config as string | undefined) ?? env.ROTATE_CONFIG;
+  const filePath = explicit ?? join(options.cwd, "rotate.config.json");
+  if (explicit && !existsSync(explicit)) throw new UsageError(`config file ${explicit} does not exist`);
+  const file = existsSync(filePath) ? readConfigFile(filePath, options.sections) : {};
+  return { flags: options.flags, env, file, filePath: existsSync(filePath) ? filePath : undefined };
+}

@@ -1,0 +1,92 @@
+// The npm sign-in pages (reference/npm.md §3): "Sign In", the one-time-password step, the
+// security-key step, and the same second steps again as the escalation ("sudo") challenge.
+import { html, type Html } from "./html.js";
+import { csrfField, errorList, renderPage, type Page, type SignedInHeader } from "./npm-layout.js";
+
+export type Stage = "login" | "escalate";
+export type Method = "totp" | "webauthn";
+
+const withNext = (path: string, next: string | undefined) => (next === undefined ? path : `${path}?next=${encodeURIComponent(next)}`);
+
+export function stagePath(stage: Stage, method: Method): string {
+  return `/${stage}/${method === "totp" ? "otp" : "webauthn"}`;
+}
+
+/**
+ * Ids and names from scripts that drive the real page (§3, §5): form #login, #login_username,
+ * #login_password. The docs' screenshot labels the fields "Username" and "Password".
+ */
+export function loginPage(view: { csrf: string; next: string | undefined; username?: string; error?: string }): string {
+  return renderPage({
+    title: "Sign In",
+    main: html`<h1>Sign In</h1>
+<form id="login" method="post" action="${withNext("/login", view.next)}">
+  ${csrfField(view.csrf)}
+  ${errorList(view.error ? [view.error] : [])}
+  <div class="field"><label for="login_username">Username</label>
+    <input id="login_username" name="username" type="text" autocomplete="username" autocapitalize="off" value="${view.username ?? ""}"></div>
+  <div class="field"><label for="login_password">Password</label>
+    <input id="login_password" name="password" type="password" autocomplete="current-password"></div>
+  <p><a href="/forgot">Forgot password?</a></p>
+  <button type="submit">Sign In</button>
+</form>
+<p><a href="/signup">Create Account</a></p>`,
+  });
+}
+
+export interface SecondFactorView {
+  stage: Stage;
+  method: Method;
+  csrf: string;
+  next: string;
+  error?: string;
+  /** Escalation only: the "don't challenge me for 5 minutes" box (`didOptForCooldown`, §3). */
+  cooldownMinutes?: number;
+}
+
+export function secondFactorPage(view: SecondFactorView): string {
+  const escalating = view.stage === "escalate";
+  // "Confirm your identity" for the escalation page is inferred [I]; the login heading is in the docs.
+  const heading = escalating ? "Confirm your identity" : "Two-Factor Authentication";
+  const page: Page = {
+    title: heading,
+    main: html`<h1>${heading}</h1>
+${escalating ? html`<p>This action needs you to confirm your identity again.</p>` : ""}
+<form id="${view.stage}" method="post" action="${withNext(stagePath(view.stage, view.method), view.next)}">
+  ${csrfField(view.csrf)}
+  ${errorList(view.error ? [view.error] : [])}
+  ${view.method === "totp" ? otpField() : securityKeyCard()}
+  ${view.cooldownMinutes === undefined ? "" : cooldownBox(view.cooldownMinutes)}
+  <button type="submit">${view.method === "totp" ? "Verify" : "Use security key"}</button>
+</form>
+${view.method === "webauthn" ? html`<p>Unable to verify with your security key?</p><p><a href="${withNext("/login/recovery-code", view.next)}">Use a recovery code</a></p>` : ""}`,
+  };
+  return renderPage(page);
+}
+
+/** `#login_otp` is the id userscripts match on /login/otp and /escalate/otp alike (§5). */
+function otpField(): Html {
+  return html`<div class="field"><label for="login_otp">One-time password</label>
+  <input id="login_otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" autofocus></div>`;
+}
+
+/** Its "Use security key" button stands in for a human touching the key: the replica has no WebAuthn. */
+function securityKeyCard(): Html {
+  return html`<section aria-labelledby="security_key_heading">
+  <h2 id="security_key_heading">Security key</h2>
+  <p>When you are ready to authenticate, press the button below.</p>
+  <input type="hidden" name="formName" value="webauthn">
+</section>`;
+}
+
+function cooldownBox(minutes: number): Html {
+  return html`<div class="field"><input id="escalate_cooldown" name="didOptForCooldown" type="checkbox" value="true">
+  <label for="escalate_cooldown">Don't ask again for ${minutes} minutes</label></div>`;
+}
+
+export function homePage(signedIn: SignedInHeader | undefined): string {
+  const main = signedIn
+    ? html`<h1>npm</h1><p>Signed in as ${signedIn.username}.</p><p><a href="/settings/${signedIn.username}/tokens">Access Tokens</a></p>`
+    : html`<h1>npm</h1><p><a href="/login">Sign In</a> or <a href="/signup">Create Account</a></p>`;
+  return renderPage({ title: "Home", main, signedIn });
+}

@@ -1,0 +1,160 @@
+// The npm replica's accounts and tokens, all in memory: who may sign in, whose one-time codes
+// are good, which tokens exist and which of them the registry would still accept.
+import { randomUUID } from "node:crypto";
+import * as OTPAuth from "otpauth";
+import { newTokenValue, redact } from "./npm-token-format.js";
+
+export interface NpmUser {
+  username: string;
+  password: string;
+  email: string;
+  /** webauthn: the login's second step is the security-key page. */
+  twoFactor: "totp" | "webauthn";
+  /** Base32; TOTP SHA1, 6 digits, 30 s, ±1 step accepted. */
+  totpSecret: string;
+  /** Packages the user may publish, e.g. "@mozilla/nimbus-shared", "nimbus-shared". */
+  packages: string[];
+  /** Scopes the user may grant, e.g. "@mozilla". */
+  scopes: string[];
+  /** Organizations, e.g. "mozilla". */
+  orgs: string[];
+}
+
+export type NpmPermission = "read-only" | "read-write" | "read-write-stage-only";
+export type OrgPermission = "read-only" | "read-write";
+export const NO_ACCESS = "no-access";
+
+export interface NpmTokenRecord {
+  /** uuid */
+  key: string;
+  name: string;
+  description: string;
+  /** "npm_" + 4 chars + "..." + last 4, as the list shows it. */
+  redacted: string;
+  /** The packages-and-scopes permission; an organizations-only token reads as read-only on nothing. */
+  permission: NpmPermission;
+  /** Selected packages and scopes ([] with packagesAll). */
+  packages: string[];
+  packagesAll: boolean;
+  bypass2fa: boolean;
+  cidr: string[];
+  created: Date;
+  expires: Date;
+}
+
+/** Everything a granular token grants (§1.3), as the form or a seed describes it. */
+export interface TokenGrant {
+  name: string;
+  description: string;
+  packagesPermission: NpmPermission | typeof NO_ACCESS;
+  packagesAll: boolean;
+  /** Selected packages and scopes; empty with packagesAll. */
+  packages: string[];
+  orgsPermission: OrgPermission | typeof NO_ACCESS;
+  orgs: string[];
+  bypass2fa: boolean;
+  cidr: string[];
+  created: Date;
+  expires: Date;
+}
+
+export interface StoredToken extends TokenGrant {
+  key: string;
+  value: string;
+  owner: string;
+}
+
+export interface Account extends NpmUser {
+  /** The last TOTP time step accepted; a code is good once (replay protection is inferred [I]). */
+  lastOtpStep: number;
+}
+
+/** "up to 1000 GATs per account" (§1.3 Limits). */
+export const MAX_TOKENS_PER_ACCOUNT = 1000;
+const OTP_PERIOD_SECONDS = 30;
+
+export class NpmDirectory {
+  private readonly accounts = new Map<string, Account>();
+  /** In creation order. */
+  private tokens: StoredToken[] = [];
+
+  constructor(
+    users: NpmUser[],
+    private readonly now: () => Date,
+  ) {
+    for (const user of users) this.accounts.set(user.username, { ...user, lastOtpStep: -1 });
+  }
+
+  account(username: string): Account | undefined {
+    return this.accounts.get(username);
+  }
+
+  /** The login form takes the username; the email is accepted too, as many sites do [I]. */
+  authenticate(login: string, password: string): Account | undefined {
+    const account = this.accounts.get(login) ?? [...this.accounts.values()].find((a) => a.email === login);
+    return account?.password === password ? account : undefined;
+  }
+
+  verifyOtp(account: Account, code: string): boolean {
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(account.totpSecret), algorithm: "SHA1", digits: 6, period: OTP_PERIOD_SECONDS });
+    const timestamp = this.now().getTime();
+    const delta = totp.validate({ token: code.replace(/\s+/g, ""), timestamp, window: 1 });
+    if (delta === null) return false;
+    const step = Math.floor(timestamp / 1000 / OTP_PERIOD_SECONDS) + delta;
+    if (step <= account.lastOtpStep) return false;
+    account.lastOtpStep = step;
+    return true;
+  }
+
+  canAddToken(owner: Account): boolean {
+    return this.tokensOf(owner).length < MAX_TOKENS_PER_ACCOUNT;
+  }
+
+  addToken(owner: Account, grant: TokenGrant): StoredToken {
+    if (!this.canAddToken(owner)) throw new Error(`${owner.username} already has ${MAX_TOKENS_PER_ACCOUNT} tokens`);
+    const token = { ...grant, key: randomUUID(), value: newTokenValue(), owner: owner.username };
+    this.tokens.push(token);
+    return token;
+  }
+
+  /** Newest first; tokens created at the same instant keep "later first". */
+  tokensOf(owner: Account): StoredToken[] {
+    return this.tokens
+      .filter((t) => t.owner === owner.username)
+      .reverse()
+      .sort((a, b) => b.created.getTime() - a.created.getTime());
+  }
+
+  /**
+   * Deleted tokens stop working at once. The docs allow "a delay of up to an hour", but GitLab
+   * observed 401 immediately (§1.4); the replica takes the latter so checks have one answer.
+   */
+  deleteTokens(owner: Account, keys: string[]): number {
+    const doomed = new Set(keys);
+    const before = this.tokens.length;
+    this.tokens = this.tokens.filter((t) => t.owner !== owner.username || !doomed.has(t.key));
+    return before - this.tokens.length;
+  }
+
+  /** The username /-/whoami answers for this token value: it exists and has not expired. */
+  liveOwner(value: string): string | undefined {
+    const token = this.tokens.find((t) => t.value === value);
+    return token && token.expires.getTime() > this.now().getTime() ? token.owner : undefined;
+  }
+}
+
+export function publicRecord(token: StoredToken): NpmTokenRecord {
+  return {
+    key: token.key,
+    name: token.name,
+    description: token.description,
+    redacted: redact(token.value),
+    permission: token.packagesPermission === NO_ACCESS ? "read-only" : token.packagesPermission,
+    packages: [...token.packages],
+    packagesAll: token.packagesAll,
+    bypass2fa: token.bypass2fa,
+    cidr: [...token.cidr],
+    created: token.created,
+    expires: token.expires,
+  };
+}

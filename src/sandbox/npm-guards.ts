@@ -1,0 +1,78 @@
+// What stands between a request and the npm account settings pages: a signed-in session
+// (else to /login?next=), the `:user` segment naming that account or `~` (reference/npm.md
+// §1.1), and, for token create/delete, the escalation step (§3).
+import type { Request, RequestHandler, Response } from "express";
+import { FORCE_REAUTH } from "./faults.js";
+import type { Account, NpmDirectory } from "./npm-directory.js";
+import { notFound, type SignedInHeader } from "./npm-layout.js";
+import { csrfToken, sessionOf } from "./npm-session.js";
+
+export interface EscalationSettings {
+  escalate: { create: boolean; delete: boolean };
+  escalationCooldownSeconds: number;
+}
+
+export interface SiteContext {
+  directory: NpmDirectory;
+  settings: EscalationSettings;
+  now: () => Date;
+}
+
+const ACCOUNT = "npmAccount";
+
+export function currentAccount(ctx: SiteContext, req: Request): Account | undefined {
+  const username = sessionOf(req).username;
+  return username === undefined ? undefined : ctx.directory.account(username);
+}
+
+/** The account `ownSettings` let through. */
+export function signedIn(res: Response): Account {
+  const account = res.locals[ACCOUNT] as Account | undefined;
+  if (!account) throw new Error("signedIn() used on a route without ownSettings");
+  return account;
+}
+
+/** The header of a signed-in page: the account links and the Sign Out form. */
+export function header(req: Request, res: Response, account: Account): SignedInHeader {
+  return { username: account.username, csrf: csrfToken(req, res) };
+}
+
+export function loginUrl(next: string): string {
+  return `/login?next=${encodeURIComponent(next)}`;
+}
+
+/** `/settings/:user/…`: `~` is the signed-in user; another user's name is a 404. */
+export function ownSettings(ctx: SiteContext): RequestHandler {
+  return (req, res, next) => {
+    const account = currentAccount(ctx, req);
+    // A POST's own path is also its page (the list, the form), so it is a fine place to return to.
+    if (!account) return res.redirect(302, loginUrl(req.path));
+    if (req.params.user !== "~" && req.params.user !== account.username) return notFound(req, res, next);
+    res.locals[ACCOUNT] = account;
+    next();
+  };
+}
+
+export function secondFactorPath(stage: "login" | "escalate", account: Account, next: string): string {
+  return `/${stage}/${account.twoFactor === "totp" ? "otp" : "webauthn"}?next=${encodeURIComponent(next)}`;
+}
+
+/**
+ * npm does not document when the website escalates token create/delete (§3 [I]); the replica
+ * does it when `settings.escalate` says so or a "reauth" fault matched. The request is dropped,
+ * not replayed: after the challenge the user lands on the page and must act again [I].
+ * Signing in does not count as a recent escalation [I].
+ */
+export function escalationGate(ctx: SiteContext, action: "create" | "delete"): RequestHandler {
+  return (req, res, next) => {
+    const data = sessionOf(req);
+    if (!res.locals[FORCE_REAUTH]) {
+      if (!ctx.settings.escalate[action] || (data.escalatedUntil ?? 0) > ctx.now().getTime()) return next();
+      if (data.escalatedForOneAction) {
+        data.escalatedForOneAction = false;
+        return next();
+      }
+    }
+    res.redirect(302, secondFactorPath("escalate", signedIn(res), req.path));
+  };
+}

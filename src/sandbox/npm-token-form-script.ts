@@ -1,0 +1,111 @@
+// The browser side of the "New Granular Access Token" form: the custom dropdowns, the package
+// and scope picker with its chips and count ("2 packages selected", §1.3 step 5), IP range rows,
+// the Custom date, and the "This token will:" summary (§1.3 step 8). Plain DOM, no framework.
+export const TOKEN_FORM_SCRIPT = `
+const form = document.getElementById("gat");
+const value = (name) => form.elements.namedItem(name).value;
+const byId = (id) => document.getElementById(id);
+const chips = [...byId("selected_items").children];
+const pickable = [...byId("package_options").children];
+const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+
+for (const menu of form.querySelectorAll("details[data-input]")) {
+  const list = menu.querySelector("[role=listbox]");
+  const input = form.elements.namedItem(menu.dataset.input);
+  menu.addEventListener("toggle", () => {
+    list.replaceChildren(...(menu.open ? [menu.querySelector("template").content.cloneNode(true)] : []));
+    for (const option of list.children) option.setAttribute("aria-selected", String(option.dataset.value === input.value));
+  });
+  list.addEventListener("click", (event) => {
+    const option = event.target.closest("[role=option]");
+    if (!option) return;
+    input.value = option.dataset.value;
+    menu.querySelector("summary").textContent = option.textContent;
+    menu.open = false;
+    refresh();
+  });
+}
+form.addEventListener("keydown", (event) => {
+  if (event.target.matches("[role=option]") && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    event.target.click();
+  }
+});
+
+function choose(name, selected) {
+  for (const option of pickable) if (option.dataset.name === name) option.setAttribute("aria-selected", String(selected));
+  for (const chip of chips) {
+    if (chip.dataset.name !== name) continue;
+    chip.hidden = !selected;
+    chip.querySelector("input").disabled = !selected;
+  }
+  refresh();
+}
+byId("package_options").addEventListener("click", (event) => {
+  const option = event.target.closest("[role=option]");
+  if (option) choose(option.dataset.name, true);
+});
+byId("selected_items").addEventListener("click", (event) => {
+  if (event.target.closest("button")) choose(event.target.closest("li").dataset.name, false);
+});
+byId("package_filter").addEventListener("input", (event) => {
+  const wanted = event.target.value.trim().toLowerCase();
+  for (const option of pickable) option.hidden = !option.dataset.name.toLowerCase().includes(wanted);
+});
+
+byId("add_cidr").addEventListener("click", () => byId("cidr_rows").append(byId("cidr_row").content.cloneNode(true)));
+byId("cidr_rows").addEventListener("click", (event) => {
+  if (event.target.matches(".cidr-remove")) event.target.closest(".cidr-row").remove();
+});
+
+function selectedText() {
+  const shown = chips.filter((chip) => !chip.hidden);
+  return ["package", "scope"]
+    .map((kind) => [shown.filter((chip) => chip.dataset.kind === kind).length, kind])
+    .filter(([n]) => n > 0)
+    .map(([n, kind]) => plural(n, kind))
+    .join(" and ");
+}
+
+function bullet(...parts) {
+  const item = document.createElement("li");
+  item.append(...parts);
+  return item;
+}
+function strong(text) {
+  const bold = document.createElement("strong");
+  bold.textContent = text;
+  return bold;
+}
+const choiceText = (name) => form.querySelector("details[data-input=" + name + "] summary").textContent.trim().toLowerCase();
+
+function expiryDate() {
+  if (value("expires") !== "custom") return new Date(Date.parse(byId("token_summary").dataset.now) + Number(value("expires")) * 86400000);
+  const picked = Date.parse(value("expiration_date") + "T00:00:00Z");
+  return Number.isNaN(picked) ? undefined : new Date(picked);
+}
+
+function refresh() {
+  byId("package_picker").hidden = value("packages_all") !== "false";
+  byId("custom_expiration").hidden = value("expires") !== "custom";
+  const selected = selectedText();
+  byId("selected_count").textContent = selected ? selected + " selected" : "";
+  const bullets = [];
+  if (value("packages_and_scopes_permission") !== "no-access") {
+    const what = value("packages_all") === "true" ? "all packages" : selected || "no packages or scopes yet";
+    bullets.push(bullet("Provide ", strong(choiceText("packages_and_scopes_permission")), " access to " + what));
+  }
+  if (value("orgs_permission") !== "no-access") {
+    const orgs = form.querySelectorAll("input[name=orgs]:checked").length;
+    bullets.push(bullet("Provide ", strong(choiceText("orgs_permission")), " access to " + plural(orgs, "organization")));
+  }
+  if (form.elements.namedItem("bypass_2fa").checked) bullets.push(bullet("Bypass two-factor authentication when publishing"));
+  const expires = expiryDate();
+  const longDate = { weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC" };
+  if (expires) bullets.push(bullet("Expires on ", strong(expires.toLocaleDateString("en-US", longDate))));
+  byId("summary_list").replaceChildren(...bullets);
+}
+form.addEventListener("input", refresh);
+form.addEventListener("change", refresh);
+refresh();
+`;

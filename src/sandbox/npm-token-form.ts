@@ -1,0 +1,165 @@
+// The "New Granular Access Token" page (reference/npm.md §1.3), fields in the docs' order. The
+// permission and expiration pickers are custom dropdowns, not native <select>s (§1.3 step 5 [T]:
+// a <details> whose <summary> reads "No access"); hidden inputs carry their choices in the POST.
+import { html, type Html } from "./html.js";
+import { NO_ACCESS, type Account, type NpmPermission, type OrgPermission } from "./npm-directory.js";
+import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./npm-labels.js";
+import { csrfField, errorList, renderPage, type SignedInHeader } from "./npm-layout.js";
+import { TOKEN_FORM_SCRIPT } from "./npm-token-form-script.js";
+
+/** Option texts seen by scripts: 7, 30, 60 and 90 days, or Custom with a date (§1.3 step 7). */
+export const EXPIRATION_LABELS = { "7": "7 days", "30": "30 days", "60": "60 days", "90": "90 days", custom: "Custom" } as const;
+export type ExpirationChoice = keyof typeof EXPIRATION_LABELS;
+
+export interface GatFormState {
+  name: string;
+  description: string;
+  bypass2fa: boolean;
+  cidr: string[];
+  packagesPermission: NpmPermission | typeof NO_ACCESS;
+  /** Undefined until a radio is chosen: "All packages" must be clicked explicitly (§1.3 step 5 [T]). */
+  packagesAll: boolean | undefined;
+  packages: string[];
+  scopes: string[];
+  orgsPermission: OrgPermission | typeof NO_ACCESS;
+  orgs: string[];
+  expires: ExpirationChoice;
+  /** yyyy-mm-dd, for "Custom". */
+  expirationDate: string;
+}
+
+export interface FormView {
+  account: Account;
+  state: GatFormState;
+  errors: string[];
+  now: Date;
+  csrf: string;
+  header: SignedInHeader;
+  action: string;
+  cancel: string;
+}
+
+const DAY_MS = 86_400_000;
+const when = (condition: boolean, attribute: string) => (condition ? attribute : "");
+
+// "New Granular Access Token" is inferred [I], after the classic form's "New Access Token" (§1.1).
+export function tokenFormPage(view: FormView): string {
+  const { state } = view;
+  return renderPage({
+    title: "New Granular Access Token",
+    signedIn: view.header,
+    main: html`<h1>New Granular Access Token</h1>
+<form id="gat" method="post" action="${view.action}">
+  ${csrfField(view.csrf)}
+  ${errorList(view.errors)}
+  <div class="field"><label for="token_name">Token name</label>
+    <input id="token_name" name="name" type="text" aria-required="true" value="${state.name}"></div>
+  <div class="field"><label for="token_description">Description</label>
+    <textarea id="token_description" name="token_description">${state.description}</textarea></div>
+  <div class="field"><input id="bypass_2fa" name="bypass_2fa" type="checkbox" value="true" aria-describedby="bypass_2fa_hint" ${when(state.bypass2fa, "checked")}>
+    <label for="bypass_2fa">Bypass two-factor authentication (2FA)</label>
+    <p class="hint" id="bypass_2fa_hint">Publishing with this token will not ask for a one-time password. Token and account management always will.</p></div>
+  ${ipRanges(state.cidr)}
+  ${packagesSection(view)}
+  ${organizationsSection(view)}
+  ${expirationSection(state, view.now)}
+  <section id="token_summary" aria-labelledby="summary_heading" data-now="${view.now.toISOString()}">
+    <h2 id="summary_heading">Summary</h2>
+    <p>This token will:</p>
+    <ul id="summary_list"></ul>
+  </section>
+  <button type="submit" class="button--primary">Generate token</button>
+  <a href="${view.cancel}">Cancel</a>
+</form>`,
+    scripts: [TOKEN_FORM_SCRIPT],
+  });
+}
+
+/** "Add IP Range" adds a row from the template; extra rows have a "Remove" (§1.3 step 4). */
+function ipRanges(cidr: string[]): Html {
+  const [first = "", ...rest] = cidr;
+  return html`<div class="field"><label for="cidr_0">Allowed IP Ranges (optional)</label>
+    <p class="hint" id="cidr_hint">Must be valid CIDR notation.</p>
+    <div id="cidr_rows">
+      <div class="cidr-row"><input id="cidr_0" name="cidr" type="text" aria-describedby="cidr_hint" placeholder="192.0.2.0/24" value="${first}"></div>
+      ${rest.map(cidrRow)}
+    </div>
+    <template id="cidr_row">${cidrRow("")}</template>
+    <button type="button" id="add_cidr">Add IP Range</button></div>`;
+}
+
+function cidrRow(value: string): Html {
+  return html`<div class="cidr-row"><input name="cidr" type="text" aria-label="Allowed IP range" aria-describedby="cidr_hint" value="${value}">
+    <button type="button" class="cidr-remove">Remove</button></div>`;
+}
+
+/**
+ * A custom dropdown: the summary shows the choice; the options live in a <template> and the
+ * script renders them only while the menu is open, so a closed menu's option texts are not on
+ * the page twice [I]. `labelledBy` names the listbox, never the <details> (a second group named
+ * like the section around it would make role locators ambiguous).
+ */
+function dropdown(input: { name: string; value: string; labels: Record<string, string>; labelledBy: string }): Html {
+  return html`<details class="dropdown" data-input="${input.name}">
+    <summary role="button" aria-haspopup="listbox">${input.labels[input.value] ?? ""}</summary>
+    <template>${Object.entries(input.labels).map(([value, text]) => html`<li role="option" tabindex="-1" data-value="${value}">${text}</li>`)}</template>
+    <ul role="listbox" aria-labelledby="${input.labelledBy}"></ul>
+  </details>
+  <input type="hidden" name="${input.name}" value="${input.value}">`;
+}
+
+function packagesSection(view: FormView): Html {
+  const { state, account } = view;
+  const items = [...account.packages.map((name) => ({ name, kind: "package" })), ...account.scopes.map((name) => ({ name, kind: "scope" }))];
+  const chosen = (name: string) => state.packages.includes(name) || state.scopes.includes(name);
+  return html`<fieldset id="packages_and_scopes"><legend>Packages and scopes</legend>
+  <div class="field"><span class="label" id="packages_permission_label">Permissions</span>
+    ${dropdown({ name: "packages_and_scopes_permission", value: state.packagesPermission, labels: PACKAGE_PERMISSION_LABELS, labelledBy: "packages_permission_label" })}</div>
+  <fieldset><legend>Select packages</legend>
+    <div><input id="packages_all" name="packages_all" type="radio" value="true" aria-describedby="packages_all_hint" ${when(state.packagesAll === true, "checked")}>
+      <label for="packages_all">All packages</label><p class="hint" id="packages_all_hint">Applies to current and future packages.</p></div>
+    <div><input id="packages_selected" name="packages_all" type="radio" value="false" aria-describedby="packages_selected_hint" ${when(state.packagesAll === false, "checked")}>
+      <label for="packages_selected">Only select packages and scopes</label><p class="hint" id="packages_selected_hint">Select at least one. Max 50.</p></div>
+  </fieldset>
+  <div id="package_picker" ${when(state.packagesAll !== false, "hidden")}>
+    <label for="package_filter">Select packages and scopes</label>
+    <input id="package_filter" type="search" autocomplete="off" aria-controls="package_options" placeholder="Filter packages and scopes">
+    <ul id="package_options" role="listbox" aria-label="Your packages and scopes" aria-multiselectable="true">
+      ${items.map(({ name }) => html`<li role="option" tabindex="-1" data-name="${name}" aria-selected="${String(chosen(name))}">${name}</li>`)}
+    </ul>
+    <p id="selected_count" aria-live="polite"></p>
+    <ul id="selected_items" class="chips" aria-label="Selected packages and scopes">
+      ${items.map(
+        ({ name, kind }) => html`<li data-name="${name}" data-kind="${kind}" ${when(!chosen(name), "hidden")}>${name}
+        <button type="button" aria-label="Remove ${name}">×</button><input type="hidden" name="${kind === "package" ? "packages" : "scopes"}" value="${name}" ${when(!chosen(name), "disabled")}></li>`,
+      )}
+    </ul>
+  </div>
+</fieldset>`;
+}
+
+/** Organization access covers org and team management only, not publishing (§1.3 step 6). */
+function organizationsSection(view: FormView): Html {
+  const { state, account } = view;
+  const boxes = account.orgs.map(
+    (org, i) => html`<div><input id="org_${String(i)}" name="orgs" type="checkbox" value="${org}" ${when(state.orgs.includes(org), "checked")}><label for="org_${String(i)}">${org}</label></div>`,
+  );
+  return html`<fieldset id="organizations"><legend>Organizations</legend>
+  <div class="field"><span class="label" id="orgs_permission_label">Permissions</span>
+    ${dropdown({ name: "orgs_permission", value: state.orgsPermission, labels: ORG_PERMISSION_LABELS, labelledBy: "orgs_permission_label" })}</div>
+  <fieldset><legend>Select organizations</legend>
+    ${boxes.length > 0 ? boxes : html`<p>You are not a member of any organization.</p>`}
+  </fieldset>
+</fieldset>`;
+}
+
+function expirationSection(state: GatFormState, now: Date): Html {
+  const tomorrow = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+  return html`<fieldset id="expiration"><legend id="expiration_legend">Expiration</legend>
+  ${dropdown({ name: "expires", value: state.expires, labels: EXPIRATION_LABELS, labelledBy: "expiration_legend" })}
+  <div class="field" id="custom_expiration" ${when(state.expires !== "custom", "hidden")}>
+    <label for="expiration_date">Custom expiration date</label>
+    <input id="expiration_date" name="expiration_date" type="date" min="${tomorrow}" value="${state.expirationDate}">
+  </div>
+</fieldset>`;
+}

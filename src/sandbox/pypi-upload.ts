@@ -1,0 +1,72 @@
+// The upload endpoint (upload.pypi.org/legacy/) on its own origin, as far as the side-effect-free
+// probe reaches: identity, protocol version, metadata (reference pypi.md §7). It never writes
+// `last_used`: on pypi.org that happens only after the later signature check.
+import express, { type Express, type Request, type Response } from "express";
+import multer from "multer";
+import type { FaultPlan } from "./faults.js";
+import { html } from "./html.js";
+import type { PypiDirectory } from "./pypi-directory.js";
+import { requestParam } from "./pypi-params.js";
+import { EXPLANATIONS, webobError, webobErrorHandler } from "./pypi-webob.js";
+
+const MESSAGES = {
+  invalidAuth: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.",
+  // (inferred) the text after "See"; the reference elides it.
+  passwordAuth:
+    "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead. See https://pypi.org/help/#apitoken and https://pypi.org/help/#trusted-publishers",
+  protocol: "Unknown protocol version.",
+  noName: "'' is an invalid value for Name. Error: This field is required. See https://packaging.python.org/specifications/core-metadata for more information.",
+  // Replica limit: real uploads (past the probe's checks) are out of scope.
+  beyondProbe: "This replica only answers the upload probe; it does not accept distributions.",
+};
+
+export function uploadApp(directory: PypiDirectory, faults: FaultPlan): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.urlencoded({ extended: false }));
+  // Memory storage (multer's default without `dest`): nothing reaches the disk.
+  app.use(multer({ limits: { fileSize: 1024 * 1024 } }).any());
+  app.use(faults.middleware());
+  app.post("/legacy/", (req, res, next) => (requestParam(req, ":action") === "file_upload" ? fileUpload(directory, req, res) : next()));
+  app.all(["/", "/legacy/"], (_req, res) => {
+    // (inferred) the route only matches with `:action`; anything else gets an informational page.
+    res.send(
+      `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><title>Upload · PyPI</title></head><body>
+<h1>PyPI upload endpoint</h1>
+<p>This URL is an API endpoint for uploading files to PyPI. For more information on uploading projects to PyPI, visit the <a href="https://packaging.python.org/tutorials/packaging-projects/">Python Packaging User Guide</a>.</p>
+</body></html>`}`,
+    );
+  });
+  app.use(webobErrorHandler);
+  return app;
+}
+
+/** `file_upload`'s checks in order; each failure's message is the reason phrase and the detail. */
+function fileUpload(directory: PypiDirectory, req: Request, res: Response): void {
+  const credential = presentedToken(req.get("authorization"));
+  if (credential.kind === "password") return refuse(res, 403, MESSAGES.passwordAuth);
+  if (credential.kind === "none" || !directory.tokenOwner(credential.token)) return refuse(res, 403, MESSAGES.invalidAuth);
+  if ((requestParam(req, "protocol_version") ?? "1") !== "1") return refuse(res, 400, MESSAGES.protocol);
+  if (!requestParam(req, "name")) return refuse(res, 400, MESSAGES.noName);
+  refuse(res, 400, MESSAGES.beyondProbe);
+}
+
+function refuse(res: Response, status: 400 | 403, message: string): void {
+  webobError(res, { status, reason: message, explanation: EXPLANATIONS[status], detail: message });
+}
+
+type Credential = { kind: "token"; token: string } | { kind: "password" } | { kind: "none" };
+
+/** `_extract_http_macaroon`: Basic with user `__token__`, or the `token` / `bearer` schemes. */
+function presentedToken(authorization: string | undefined): Credential {
+  const space = authorization?.indexOf(" ") ?? -1;
+  if (!authorization || space < 0) return { kind: "none" };
+  const scheme = authorization.slice(0, space).toLowerCase();
+  const value = authorization.slice(space + 1).trim();
+  if (scheme === "token" || scheme === "bearer") return { kind: "token", token: value };
+  if (scheme !== "basic") return { kind: "none" };
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return { kind: "none" };
+  return decoded.slice(0, colon) === "__token__" ? { kind: "token", token: decoded.slice(colon + 1) } : { kind: "password" };
+}

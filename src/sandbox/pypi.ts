@@ -1,0 +1,147 @@
+// A local replica of pypi.org (Warehouse) for the `rotate pypi` flow, its tests and drills:
+// the website on one origin, the upload endpoint on another (as upload.pypi.org), all state in
+// memory. The facts it follows are in shared/reference/pypi.md; section numbers cite it.
+import { randomBytes } from "node:crypto";
+import cookieParser from "cookie-parser";
+import express, { type Express } from "express";
+import session from "express-session";
+import { FaultPlan } from "./faults.js";
+import { listen } from "./server.js";
+import { homePage } from "./pypi-account-pages.js";
+import { accountRoutes } from "./pypi-account-routes.js";
+import { normalizeProjectName, PypiDirectory } from "./pypi-directory.js";
+import { currentAccount, type SiteContext } from "./pypi-guards.js";
+import { FLASH_INCLUDE_PATH, renderFlashes } from "./pypi-layout.js";
+import { manageRoutes } from "./pypi-manage-routes.js";
+import { popFlashes } from "./pypi-session.js";
+import { SilentMemoryStore } from "./session-store.js";
+import { TimedSigner } from "./pypi-signer.js";
+import { uploadApp } from "./pypi-upload.js";
+import { webobErrorHandler } from "./pypi-webob.js";
+
+export { macaroonId } from "./pypi-macaroon.js";
+
+export interface PypiUser {
+  username: string;
+  password: string;
+  email: string;
+  /** Base32; TOTP SHA1, 6 digits, 30 s steps. */
+  totpSecret: string;
+  /** Projects the user has a direct Owner/Maintainer role on (display names). */
+  projects: string[];
+}
+
+export interface PypiReplicaOptions {
+  users: PypiUser[];
+  now?: () => Date;
+  host?: string;
+  /** Website port. */
+  port?: number;
+  /** Upload endpoint port (a separate origin, like upload.pypi.org). */
+  uploadPort?: number;
+}
+
+export interface PypiTokenRecord {
+  /** Macaroon UUID. */
+  id: string;
+  description: string;
+  /** `project` is the normalized project name. */
+  scope: { kind: "user" } | { kind: "project"; project: string };
+  created: Date;
+  lastUsed: Date | null;
+}
+
+export interface PypiReplica {
+  /** Website origin, e.g. http://127.0.0.1:40001 */
+  url: string;
+  /** Full upload endpoint URL ending in /legacy/, on its own origin. */
+  uploadUrl: string;
+  /** One plan, mounted on both the website and the upload app. */
+  faults: FaultPlan;
+  settings: {
+    /** Default 1800 (30 min, §3). */
+    reauthSeconds: number;
+    /** Default false; true = TOTP logins go to /account/confirm-login/ until the emailed link is opened (§2a). */
+    unrecognizedDevice: boolean;
+  };
+  /** Seed a token as if created earlier on the site; returns the raw token value. */
+  issueToken(username: string, init: { description: string; project?: string; created?: Date }): string;
+  /** Newest first. */
+  tokens(username: string): PypiTokenRecord[];
+  /** True when the upload probe would answer 400 for this token (exists, user active). */
+  isLive(token: string): boolean;
+  /** The link the "Unrecognized login" email would carry, if one is pending. */
+  confirmLoginLink(username: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startPypiReplica(options: PypiReplicaOptions): Promise<PypiReplica> {
+  const now = options.now ?? (() => new Date());
+  const faults = new FaultPlan();
+  const settings = { reauthSeconds: 1800, unrecognizedDevice: false };
+  // The site's address is known only once it listens; tokens and email links read it later.
+  let siteUrl = "";
+  const origin = () => siteUrl;
+  const directory = new PypiDirectory(options.users, now, () => new URL(siteUrl).host);
+  const context: SiteContext = { directory, signer: new TimedSigner(now), settings, now, origin };
+
+  const site = await listen(siteApp(context, faults), { host: options.host, port: options.port });
+  siteUrl = site.url;
+  const upload = await listen(uploadApp(directory, faults), { host: options.host, port: options.uploadPort }).catch(async (err: unknown) => {
+    await site.close();
+    throw err;
+  });
+
+  const accountNamed = (username: string) => {
+    const account = directory.account(username);
+    if (!account) throw new Error(`the PyPI replica has no user ${username}`);
+    return account;
+  };
+  return {
+    url: site.url,
+    uploadUrl: `${upload.url}/legacy/`,
+    faults,
+    settings,
+    issueToken(username, init) {
+      const account = accountNamed(username);
+      if (directory.tokensOf(account).some((t) => t.description === init.description)) {
+        throw new Error(`${username} already has a token named ${init.description}`);
+      }
+      const scope = init.project === undefined ? { kind: "user" as const } : { kind: "project" as const, project: normalizeProjectName(init.project) };
+      return directory.createToken(account, { description: init.description, scope, created: init.created }).token;
+    },
+    tokens: (username) => directory.tokensOf(accountNamed(username)),
+    isLive: (token) => directory.tokenOwner(token) !== undefined,
+    confirmLoginLink: (username) => directory.pendingLoginFor(accountNamed(username).username)?.link,
+    close: async () => {
+      await Promise.all([site.close(), upload.close()]);
+    },
+  };
+}
+
+function siteApp(context: SiteContext, faults: FaultPlan): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    session({
+      name: "session_id",
+      secret: randomBytes(32).toString("hex"),
+      store: new SilentMemoryStore(),
+      resave: false,
+      saveUninitialized: false,
+      // No Max-Age: the cookie lives for the browser session (§0). Plain http, so not Secure.
+      cookie: { httpOnly: true, sameSite: "lax", secure: false, path: "/" },
+    }),
+  );
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false }));
+  app.use(faults.middleware());
+  app.get("/", (req, res) => res.send(homePage(currentAccount(context, req)?.username)));
+  app.get(FLASH_INCLUDE_PATH, (req, res) => {
+    res.set("Cache-Control", "no-cache").type("html").send(renderFlashes(popFlashes(req)));
+  });
+  app.use(accountRoutes(context));
+  app.use(manageRoutes(context));
+  app.use(webobErrorHandler);
+  return app;
+}

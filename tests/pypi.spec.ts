@@ -1,0 +1,63 @@
+// `rotate pypi` end to end: the real CLI, real Chromium, the pypi.org and CircleCI replicas.
+import * as OTPAuth from "otpauth";
+import { DEMO } from "../src/sandbox/demo.js";
+import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+
+const TOOL_NAME = new RegExp(`^PYPI_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
+
+test("happy path: PyPI holds exactly the new token, CircleCI holds its value, the old one is dead", async ({ world, rotation }) => {
+  const oldToken = heldToken(world, "PYPI_TOKEN");
+  const result = await rotation.run("pypi");
+  expect(result.code, result.stderr).toBe(0);
+
+  const tokens = world.pypi.tokens(DEMO.pypi.username);
+  expect(tokens).toHaveLength(1);
+  expect(tokens[0]?.description).toMatch(TOOL_NAME);
+  expect(tokens[0]?.scope).toEqual({ kind: "project", project: DEMO.pypi.project });
+
+  const newToken = heldToken(world, "PYPI_TOKEN");
+  expect(newToken).not.toBe(oldToken);
+  expect(world.pypi.isLive(newToken)).toBe(true);
+  expect(world.pypi.isLive(oldToken)).toBe(false);
+  expect(result.stdout).toContain(`Rotated PYPI_TOKEN in project ${DEMO.projectSlug}`);
+  expect(result.stdout).toContain(`…${newToken.slice(-4)}`);
+});
+
+for (const [step, isDelete] of [["create", false], ["delete", true]] as const) {
+  test(`"Confirm password to continue" forced on ${step}: the flow confirms and redoes the ${step}`, async ({ world, rotation }) => {
+    world.pypi.faults.add({
+      method: "POST",
+      path: "/manage/account/token/",
+      when: (req) => ("confirm_password" in (req.body as object)) === isDelete,
+      fault: { kind: "reauth" },
+    });
+    const oldToken = heldToken(world, "PYPI_TOKEN");
+    const result = await rotation.run("pypi");
+    expect(result.code, result.stderr).toBe(0);
+    expect(world.pypi.faults.hits.filter((h) => h.kind === "reauth")).toHaveLength(1);
+    const tokens = world.pypi.tokens(DEMO.pypi.username);
+    expect(tokens.map((t) => t.description)).toEqual([expect.stringMatching(TOOL_NAME)]);
+    expect(world.pypi.isLive(heldToken(world, "PYPI_TOKEN"))).toBe(true);
+    expect(world.pypi.isLive(oldToken)).toBe(false);
+  });
+}
+
+const failures: Array<{ name: string; args?: string[]; env?: () => NodeJS.ProcessEnv; says: RegExp }> = [
+  { name: "wrong password", env: () => ({ ROTATE_PYPI_PASSWORD: "not-the-password" }), says: /PyPI refused the sign-in .*The password is invalid\. Try again\./ },
+  { name: "wrong TOTP code", env: () => ({ ROTATE_PYPI_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /PyPI rejected the one-time code \(Invalid TOTP code\.\)/ },
+  { name: "bad CircleCI token", env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }), says: /CircleCI rejected the API token \(401\)/ },
+  { name: "unknown project slug", args: ["--project-slug", "gh/demo-org/no-such-repo"], says: /CircleCI found no project .*\(404\): check --project-slug/ },
+  { name: "PyPI project not owned", args: ["--pypi-project", "someone-elses-project"], says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/ },
+];
+
+for (const failure of failures) {
+  test(`${failure.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
+    const before = snapshot(world);
+    const result = await rotation.run("pypi", failure.args ?? [], failure.env?.() ?? {});
+    expect(result.code, result.stderr).toBe(1);
+    const lines = errorLines(result);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(failure.says);
+    expect(snapshot(world)).toEqual(before);
+  });
+}

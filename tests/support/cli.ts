@@ -1,0 +1,111 @@
+// Runs the real CLI as a child process, the way a responder would, with HOME and TMPDIR in a
+// fresh directory of the test's own (so disk scans see everything the run could have written).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { SandboxWorld } from "../../src/sandbox/world.js";
+
+export const CLI = resolve("dist/src/cli.js");
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Output so far (for waiting on a line while it runs). */
+  output(): string;
+  /** Resolves when some stderr/stdout text matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+export interface Sandbox {
+  home: string;
+  tmp: string;
+  cwd: string;
+  cleanup(): void;
+}
+
+/** A fresh HOME, TMPDIR and working directory for one run. */
+export function freshDirs(): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), "rotate-test-"));
+  return {
+    home: join(root, "home"),
+    tmp: join(root, "tmp"),
+    cwd: join(root, "work"),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; dirs: Sandbox; timeoutMs?: number }): CliRun {
+  const { dirs } = options;
+  for (const dir of [dirs.home, dirs.tmp, dirs.cwd]) mkdirSync(dir, { recursive: true });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: dirs.cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dirs.home,
+      TMPDIR: dirs.tmp,
+      XDG_STATE_HOME: join(dirs.home, ".local", "state"),
+      CI: "true",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const listeners: Array<() => void> = [];
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    listeners.forEach((l) => l());
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    listeners.forEach((l) => l());
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 80_000);
+  const done = new Promise<CliResult>((resolveDone) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolveDone({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    output: () => stdout + stderr,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolveWait, reject) => {
+        const check = () => {
+          if (pattern.test(stdout + stderr)) {
+            clearTimeout(giveUp);
+            resolveWait();
+          }
+        };
+        const giveUp = setTimeout(() => reject(new Error(`CLI output never matched ${pattern}:\n${stdout}${stderr}`)), timeoutMs);
+        listeners.push(check);
+        check();
+        void done.then(() => {
+          if (!pattern.test(stdout + stderr)) {
+            clearTimeout(giveUp);
+            reject(new Error(`CLI exited before its output matched ${pattern}:\n${stdout}${stderr}`));
+          }
+        });
+      });
+    },
+    done,
+  };
+}
+
+const kebab = (attribute: string) => `--${attribute.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The flags and environment that point `rotate <id>` at a sandbox world, non-interactively. */
+export function worldArgs(world: SandboxWorld, registryId: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const args = Object.entries(world.flags(registryId)).flatMap(([attribute, value]) => [kebab(attribute), String(value)]);
+  return { args: [registryId, ...args, "--headless", "--yes", "--step-timeout", "10"], env: world.env(registryId) };
+}

@@ -1,0 +1,64 @@
+// A Playwright fixture: a fresh drill world (CircleCI, PyPI and npm replicas on 127.0.0.1) and
+// fresh HOME/TMPDIR/working directories per test, plus helpers to run the CLI in them and to
+// read the replicas' state for "nothing changed" assertions.
+import { test as base } from "@playwright/test";
+import { DEMO } from "../../src/sandbox/demo.js";
+import { startSandboxWorld, type SandboxWorld } from "../../src/sandbox/world.js";
+import { freshDirs, startCli, worldArgs, type CliResult, type CliRun, type Sandbox } from "./cli.js";
+
+export interface Rotation {
+  /** Runs `rotate <registry>` against the world, non-interactively, and waits for it. */
+  run(registry: "pypi" | "npm", extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  start(registry: "pypi" | "npm", extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): CliRun;
+}
+
+export interface WorldState {
+  pypiTokens: string[];
+  npmTokens: string[];
+  circleci: Record<string, string | undefined>;
+}
+
+export function snapshot(world: SandboxWorld): WorldState {
+  return {
+    pypiTokens: world.pypi.tokens(DEMO.pypi.username).map((t) => t.description),
+    npmTokens: world.npm.tokens(DEMO.npm.username).map((t) => t.name),
+    circleci: {
+      PYPI_TOKEN: world.circleci.envVar(DEMO.projectSlug, "PYPI_TOKEN")?.value,
+      NPM_TOKEN: world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value,
+    },
+  };
+}
+
+/** The token CircleCI holds for a variable of the demo project (the replica's test hook). */
+export function heldToken(world: SandboxWorld, envVar: "PYPI_TOKEN" | "NPM_TOKEN"): string {
+  const held = world.circleci.envVar(DEMO.projectSlug, envVar)?.value;
+  if (!held) throw new Error(`CircleCI holds no ${envVar}`);
+  return held;
+}
+
+/** The lines rotate printed as its own errors ("rotate: …"). */
+export function errorLines(result: CliResult): string[] {
+  return result.stderr.split("\n").filter((line) => line.startsWith("rotate: "));
+}
+
+export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; rotation: Rotation }>({
+  world: async ({}, use) => {
+    const world = await startSandboxWorld();
+    await use(world);
+    await world.close();
+  },
+  dirs: async ({}, use) => {
+    const dirs = freshDirs();
+    await use(dirs);
+    dirs.cleanup();
+  },
+  rotation: async ({ world, dirs }, use) => {
+    const start = (registry: "pypi" | "npm", extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
+      const { args, env } = worldArgs(world, registry);
+      return startCli([...args, ...extraArgs], { env: { ...env, ...extraEnv }, dirs });
+    };
+    await use({ start, run: (registry, extraArgs, extraEnv) => start(registry, extraArgs, extraEnv).done });
+  },
+});
+
+export { expect } from "@playwright/test";
