@@ -62,14 +62,22 @@ async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
   const cooldown = page.getByLabel(/don.t ask again/i);
   if (await cooldown.isVisible()) await cooldown.check();
   await page.getByRole("button", { name: /^verify$/i }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/"), { timeout: 10_000 }).catch(async (error: unknown) => {
-    const problem = await texts(page.getByRole("alert"));
-    if (problem) throw new RegistryError(`npm rejected the one-time password ${why} (${problem}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
-    throw error;
-  });
+  const outcome = await Promise.race([
+    page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
+    page.getByRole("alert").waitFor().then(() => "refused" as const),
+  ]);
+  if (outcome === "refused") {
+    throw new RegistryError(`npm rejected the one-time password ${why} (${await texts(page.getByRole("alert"))}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+  }
 }
 
 const isEscalation = (page: Page) => new URL(page.url()).pathname.startsWith("/escalate/");
+
+/** npm wants a fresh code before a sensitive action (the action itself was dropped). */
+async function escalate(page: Page, ctx: Ctx, why: string): Promise<void> {
+  ctx.steps.note(`npm asks for a one-time password again ${why}`);
+  await enterOtp(page, ctx, why);
+}
 
 class LoginPage {
   constructor(private readonly page: Page) {}
@@ -111,15 +119,21 @@ class TokensPage {
     await ctx.steps.expect('the "Access Tokens" page', () => this.page.getByRole("heading", { name: "Access Tokens" }).waitFor());
   }
 
-  async tokens(): Promise<TokenSummary[]> {
+  async tokens(): Promise<Array<TokenSummary & { expires?: Date }>> {
     const headers = (await this.page.getByRole("columnheader").allInnerTexts()).map((h) => h.trim().toLowerCase());
-    const nameColumn = headers.indexOf("name");
-    const summaries: TokenSummary[] = [];
+    const summaries: Array<TokenSummary & { expires?: Date }> = [];
     for (const row of await this.rows.all()) {
       const cells = (await row.getByRole("cell").allInnerTexts()).map((c) => c.trim());
+      const cell = (header: string) => cells[headers.indexOf(header)];
       const redacted = /npm_\w{4}\.\.\.(\w{4})/.exec(cells.join(" "));
       if (!redacted) continue;
-      summaries.push({ id: redacted[0], name: cells[nameColumn] ?? redacted[0], last4: redacted[1] });
+      const expires = new Date(`${cell("expires")?.replace(/\s*\(expired\)$/, "")} UTC`);
+      summaries.push({
+        id: redacted[0],
+        name: cell("name") ?? redacted[0],
+        last4: redacted[1],
+        ...(Number.isNaN(expires.getTime()) ? {} : { expires }),
+      });
     }
     return summaries;
   }
@@ -145,7 +159,7 @@ class TokensPage {
         await ctx.steps.expect(`token "${token.name}" to leave the list`, () => row.waitFor({ state: "detached" }));
         return undefined;
       },
-      () => enterOtp(page, ctx, "to delete a token"),
+      () => escalate(page, ctx, "to delete a token"),
       "deleting a token",
     );
   }
@@ -260,13 +274,14 @@ export const npmFlow: RegistryFlow<NpmSettings> = {
         if (outcome === "error") throw new RegistryError(`npm refused to generate the token: ${await form.errors()}`);
         return undefined;
       },
-      () => enterOtp(page, ctx, "to generate a token"),
+      () => escalate(page, ctx, "to generate a token"),
       "generating a token",
     );
     const value = await list.newToken(ctx);
-    const summary = (await list.tokens()).find((t) => t.last4 === value.last4 && t.name === name);
-    if (!summary) throw new Error(`the new token "${name}" is not in the token list`);
-    return { summary, value, expires: new Date(Date.now() + ctx.settings.expiresDays * 86_400_000) };
+    const row = (await list.tokens()).find((t) => t.last4 === value.last4 && t.name === name);
+    if (!row) throw new Error(`the new token "${name}" is not in the token list`);
+    const { expires, ...summary } = row;
+    return { summary, value, ...(expires ? { expires } : {}) };
   },
 
   deleteToken: (page, ctx, token) => new TokensPage(page).delete(ctx, token),

@@ -1,7 +1,8 @@
 // One object owns stdin, stdout and stderr and answers "may I prompt?". Everything the tool
 // writes goes through it, and through redact(), so no secret reaches a terminal or a pipe.
 import type { Readable, Writable } from "node:stream";
-import { redact } from "./secret.js";
+import { redact, type Secret } from "./secret.js";
+import { UsageError } from "./errors.js";
 
 export interface IO {
   stdin: Readable & { isTTY?: boolean };
@@ -15,6 +16,11 @@ export interface IO {
   out(text: string): void;
   /** Progress and errors. */
   err(text: string): void;
+  /**
+   * The one deliberate exception to redaction: show a secret the responder must copy (a new
+   * account password), on the terminal only, never into a pipe or file.
+   */
+  showSecretOnce(label: string, secret: Secret): void;
 }
 
 export interface IOOptions {
@@ -34,7 +40,18 @@ export function processIO(options: IOOptions = {}): IO {
     color: Boolean(stderr.isTTY) && env.NO_COLOR === undefined,
     out: (text) => void stdout.write(redact(text)),
     err: (text) => void stderr.write(redact(text)),
+    showSecretOnce(label, secret) {
+      if (!stdout.isTTY) throw new UsageError(`${label} is shown only on a terminal, never into a pipe or a file: run this in a terminal`);
+      unredactedWrite(stdout, `${label}: ${secret.reveal()}\n`);
+    },
   };
+}
+
+/** The stream's own write, as it was before redactProcessOutput() wrapped it. */
+const originalWrites = new WeakMap<object, (chunk: string) => boolean>();
+
+function unredactedWrite(stream: Writable, text: string): void {
+  (originalWrites.get(stream) ?? stream.write.bind(stream))(text);
 }
 
 /**
@@ -45,6 +62,7 @@ export function processIO(options: IOOptions = {}): IO {
 export function redactProcessOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    originalWrites.set(stream, write);
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : chunk;
       return write(typeof text === "string" ? redact(text) : text, ...rest);

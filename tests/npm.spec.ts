@@ -1,0 +1,105 @@
+// `rotate npm` end to end: the real CLI, real Chromium, the npmjs.com and CircleCI replicas.
+import * as OTPAuth from "otpauth";
+import { DEMO } from "../src/sandbox/demo.js";
+import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+
+const TOOL_NAME = new RegExp(`^NPM_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
+const DAY = 86_400_000;
+
+test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90 days; the old one dead", async ({ world, rotation }) => {
+  const oldToken = heldToken(world, "NPM_TOKEN");
+  const result = await rotation.run("npm");
+  expect(result.code, result.stderr).toBe(0);
+
+  const tokens = world.npm.tokens(DEMO.npm.username);
+  expect(tokens.map((t) => t.name).sort()).toEqual(["laptop (read-only)", expect.stringMatching(TOOL_NAME)].sort());
+  const created = tokens.find((t) => TOOL_NAME.test(t.name));
+  expect(created).toMatchObject({ permission: "read-write", packagesAll: false, bypass2fa: true });
+  expect(created?.packages.sort()).toEqual([...DEMO.npm.packages].sort());
+  expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(90);
+
+  const newToken = heldToken(world, "NPM_TOKEN");
+  expect(newToken).toMatch(/^npm_[A-Za-z0-9]{36}$/);
+  expect(created?.redacted.endsWith(newToken.slice(-4))).toBe(true);
+  expect(world.npm.isLive(newToken)).toBe(true);
+  expect(world.npm.isLive(oldToken)).toBe(false);
+  // The whoami checks ran: new live before the push, old dead after the delete.
+  expect(result.stderr).toMatch(/✔ Check the new token works/);
+  expect(result.stderr).toMatch(/✔ Check the old token is gone .*: npm rejects it/);
+  expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
+});
+
+test("escalation on create and on delete: each dropped action is redone after a fresh code", async ({ world, rotation }) => {
+  world.npm.settings.escalate = { create: true, delete: true };
+  // The cooldown box would spare the delete its escalation; a fault forces it anyway.
+  world.npm.faults.add({ method: "POST", path: "/settings/~/tokens", fault: { kind: "reauth" } });
+  world.npm.faults.add({ method: "POST", path: `/settings/${DEMO.npm.username}/tokens`, fault: { kind: "reauth" } });
+  const oldToken = heldToken(world, "NPM_TOKEN");
+  const result = await rotation.run("npm");
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain("npm asks for a one-time password again to generate a token");
+  expect(result.stderr).toContain("npm asks for a one-time password again to delete a token");
+  expect(world.npm.isLive(heldToken(world, "NPM_TOKEN"))).toBe(true);
+  expect(world.npm.isLive(oldToken)).toBe(false);
+  expect(world.npm.tokens(DEMO.npm.username).filter((t) => TOOL_NAME.test(t.name))).toHaveLength(1);
+});
+
+test("the old token is the one whose last four match CircleCI's, among several of ours", async ({ world, rotation }) => {
+  const held = heldToken(world, "NPM_TOKEN");
+  // An older token of ours that CircleCI does not hold: newest-by-name would pick wrongly.
+  world.npm.issueToken(DEMO.npm.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...DEMO.npm.packages], expiresDays: 30 });
+  const leftover = world.npm.tokens(DEMO.npm.username).find((t) => t.name.endsWith("2026-11-01T00:00Z"));
+  const heldRecord = world.npm.tokens(DEMO.npm.username).find((t) => t.redacted.endsWith(held.slice(-4)));
+
+  const result = await rotation.run("npm");
+  expect(result.code, result.stderr).toBe(0);
+  const names = world.npm.tokens(DEMO.npm.username).map((t) => t.name);
+  expect(names).not.toContain(heldRecord?.name);
+  expect(names).toContain(leftover?.name);
+  expect(names).toContain("laptop (read-only)");
+  expect(result.stderr).toContain(`Leftover tokens from earlier runs that CircleCI does not hold: "${leftover?.name}"`);
+});
+
+test("--delete-orphans also removes the leftover tokens of earlier runs", async ({ world, rotation }) => {
+  world.npm.issueToken(DEMO.npm.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...DEMO.npm.packages], expiresDays: 30 });
+  const result = await rotation.run("npm", ["--delete-orphans"]);
+  expect(result.code, result.stderr).toBe(0);
+  expect(world.npm.tokens(DEMO.npm.username).map((t) => t.name).sort()).toEqual(["laptop (read-only)", expect.stringMatching(TOOL_NAME)].sort());
+  expect(result.stdout).toContain(`leftovers  deleted "NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z"`);
+});
+
+test("an expiry over 90 days is refused before anything starts", async ({ world, rotation }) => {
+  const before = snapshot(world);
+  const result = await rotation.run("npm", ["--expires-days", "120"]);
+  expect(result.code).toBe(2);
+  expect(errorLines(result)).toEqual(["rotate: npm refuses write tokens that live longer than 90 days (--expires-days 120): choose 1 to 90"]);
+  expect(result.stderr).not.toContain("Sign in");
+  expect(world.circleci.calls).toHaveLength(0);
+  expect(snapshot(world)).toEqual(before);
+});
+
+test("a custom expiry is picked on the form and reported", async ({ world, rotation }) => {
+  const result = await rotation.run("npm", ["--expires-days", "45"]);
+  expect(result.code, result.stderr).toBe(0);
+  const created = world.npm.tokens(DEMO.npm.username).find((t) => TOOL_NAME.test(t.name));
+  expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(45);
+  expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
+});
+
+const failures: Array<{ name: string; args?: string[]; env?: () => NodeJS.ProcessEnv; says: RegExp }> = [
+  { name: "wrong password", env: () => ({ ROTATE_NPM_PASSWORD: "not-the-password" }), says: /npm refused the sign-in for widget-publisher \(.+\)/ },
+  { name: "wrong one-time password", env: () => ({ ROTATE_NPM_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /npm rejected the one-time password at sign-in \(.+\)/ },
+  { name: "package not owned", args: ["--npm-packages", "@demo-org/widget,left-pad"], says: /npm account widget-publisher cannot grant left-pad/ },
+];
+
+for (const failure of failures) {
+  test(`${failure.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
+    const before = snapshot(world);
+    const result = await rotation.run("npm", failure.args ?? [], failure.env?.() ?? {});
+    expect(result.code, result.stderr).toBe(1);
+    const lines = errorLines(result);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(failure.says);
+    expect(snapshot(world)).toEqual(before);
+  });
+}
