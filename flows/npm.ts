@@ -11,7 +11,7 @@ import { CHALLENGED, withChallenge } from "../src/challenge.js";
 import { addSettingOptions, parseSettings, resolveSection, type SettingsSection, type Sources } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
 import { RegistryError, type CreatedToken, type FlowContext, type Registry, type RegistryFlow, type TokenState, type TokenSummary } from "../src/flow.js";
-import { texts, whichAppears } from "../src/page-outcome.js";
+import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import { checkRequest } from "../src/registry-http.js";
 import { Secret } from "../src/secret.js";
 
@@ -153,10 +153,13 @@ class TokensPage {
         const row = this.rows.filter({ hasText: token.id });
         // npm asks "Confirm the deletion when prompted" with the browser's own dialog (§1.4).
         page.once("dialog", (dialog) => void dialog.accept());
-        await ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete/i }).click());
-        await page.waitForLoadState();
+        await submitForm(
+          page,
+          () => ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete/i }).click()),
+          `deleting token "${token.name}"`,
+        );
         if (isEscalation(page)) return CHALLENGED;
-        await ctx.steps.expect(`token "${token.name}" to leave the list`, () => row.waitFor({ state: "detached" }));
+        if ((await row.count()) > 0) throw new Error(`npm still lists token "${token.name}" after deleting it`);
         return undefined;
       },
       () => escalate(page, ctx, "to delete a token"),
@@ -204,10 +207,12 @@ class GranularTokenForm {
     }
 
     await this.chooseExpiration(settings.expiresDays);
-    await ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate token$/i }).click(), {
-      instruction: 'click the button that generates the token (it was labelled "Generate token")',
-      until: () => page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ }).waitFor({ timeout: 0 }),
-    });
+    const generate = () =>
+      ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate token$/i }).click(), {
+        instruction: 'click the button that generates the token (it was labelled "Generate token")',
+        until: () => page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ }).waitFor({ timeout: 0 }),
+      });
+    await submitForm(page, generate, "generating the token");
   }
 
   private async chooseExpiration(days: number): Promise<void> {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { CHALLENGED, withChallenge } from "../src/challenge.js";
 import { addSettingOptions, parseSettings, resolveSection, type SettingsSection } from "../src/config.js";
 import { RegistryError, type CreatedToken, type FlowContext, type Registry, type RegistryFlow, type TokenState, type TokenSummary } from "../src/flow.js";
-import { whichAppears, texts } from "../src/page-outcome.js";
+import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import { checkRequest } from "../src/registry-http.js";
 import { Secret } from "../src/secret.js";
 
@@ -163,7 +163,7 @@ class AccountPage {
         await row.getByRole("link", { name: "Remove token" }).click();
         const modal = page.locator(`#remove-API-token--${token.id}`);
         await modal.locator('input[name="confirm_password"]').fill((await ctx.credentials.password()).reveal());
-        await modal.getByRole("button", { name: "Remove API token" }).click();
+        await submitForm(page, () => modal.getByRole("button", { name: "Remove API token" }).click(), `removing token "${token.name}"`);
         const outcome = await whichAppears({
           reauth: this.reauth.heading,
           flash: page.locator(".notification-bar__message"),
@@ -216,10 +216,12 @@ class CreateTokenPage {
         await this.open(ctx);
         await page.getByLabel("Token name").fill(name);
         await page.getByLabel("Scope").selectOption(`scope:project:${normalizeProject(ctx.settings.project)}`);
-        await ctx.steps.expect('the "Create token" button', () => page.getByRole("button", { name: "Create token" }).click(), {
-          instruction: 'click the button that creates the token (it was labelled "Create token")',
-          until: () => provisioned.waitFor({ timeout: 0 }),
-        });
+        const create = () =>
+          ctx.steps.expect('the "Create token" button', () => page.getByRole("button", { name: "Create token" }).click(), {
+            instruction: 'click the button that creates the token (it was labelled "Create token")',
+            until: () => provisioned.waitFor({ timeout: 0 }),
+          });
+        await submitForm(page, create, "creating the token");
         const outcome = await whichAppears({
           reauth: this.reauth.heading,
           created: provisioned,

@@ -30,6 +30,8 @@ export class BrowserClosedError extends Error {
 
 export interface BrowserSession {
   page: Page;
+  /** Aborted when the window is closed, the browser dies, or the navigation guard stops a page. */
+  lost: AbortSignal;
   /** A second tab in the same signed-in context (clean-up runs there while a step may hang). */
   newPage(): Promise<Page>;
   /** Turns a Playwright failure into what really happened, when the session knows better. */
@@ -92,8 +94,11 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
   const allowed = new Set(options.allowedOrigins.map((url) => originOf(url)).filter(Boolean));
   let blocked: string | undefined;
   let disconnected = false;
+  let closing = false;
+  const lost = new AbortController();
   browser.on("disconnected", () => {
     disconnected = true;
+    lost.abort();
   });
 
   const guard = async (page: Page) => {
@@ -120,11 +125,20 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
   const newPage = async () => {
     const page = await context.newPage();
     await guard(page);
+    // A background tab gets no animation frames, and Playwright's clicks wait for them.
+    await page.bringToFront();
     return page;
   };
 
+  const page = await newPage();
+  // The responder closing the window means "stop": the run stops at once and cleans up.
+  page.on("close", () => {
+    if (!closing) lost.abort();
+  });
+
   return {
-    page: await newPage(),
+    page,
+    lost: lost.signal,
     newPage,
     explain(error) {
       if (blocked) {
@@ -132,12 +146,13 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
           `the browser was sent to ${originOf(blocked) ?? blocked}, which is not the registry's site; rotate stopped before typing anything there (phishing, or a hijacked redirect)`,
         );
       }
-      if (disconnected || (error instanceof Error && /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))) {
+      if (disconnected || page.isClosed() || (error instanceof Error && /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))) {
         return new BrowserClosedError("the browser window was closed before the step finished");
       }
       return error;
     },
     async close() {
+      closing = true;
       await context.close().catch(() => undefined);
       // Closing the browser removes its temporary profile directory.
       await browser.close().catch(() => undefined);

@@ -28,8 +28,11 @@ export interface JournalEvent {
 export class Journal {
   old: { token?: TokenSummary; state: OldTokenState } = { state: "none" };
   new: { token?: TokenSummary; state: NewTokenState; last4?: string; expires?: Date } = { state: "none" };
-  /** Last four characters CircleCI showed before the run and shows now. */
-  circleci: { before?: string; now?: string; changed: boolean } = { changed: false };
+  /**
+   * Last four characters CircleCI showed before the run and shows now; `mismatch` says what it
+   * showed instead when reading back the new value failed to match.
+   */
+  circleci: { before?: string; now?: string; mismatch?: string; changed: boolean } = { changed: false };
   readonly events: JournalEvent[] = [];
 
   constructor(

@@ -82,13 +82,16 @@ export class InterruptedError extends Error {
   }
 }
 
-/** Races a step against Ctrl-C: the step may go on in the background, the runbook does not wait. */
-function interruptible<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new InterruptedError());
+/**
+ * Races a step against the signals that mean "stop now" (Ctrl-C, the browser window closed):
+ * the step may go on in the background, the runbook does not wait for it.
+ */
+function interruptible<T>(work: Promise<T>, signals: AbortSignal[]): Promise<T> {
+  if (signals.some((s) => s.aborted)) return Promise.reject(new InterruptedError());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new InterruptedError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    for (const signal of signals) signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signals.forEach((signal) => signal.removeEventListener("abort", onAbort)));
   });
 }
 
@@ -99,8 +102,9 @@ export async function runRotation<S>(
   deps: RunbookDeps,
 ): Promise<RotationResult> {
   const { progress } = deps;
+  const stopSignals = [deps.signal];
   const step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) =>
-    progress.step(label, () => interruptible(work(), deps.signal), describe);
+    progress.step(label, () => interruptible(work(), stopSignals), describe);
   const ctx: FlowContext<S> = { settings, credentials: deps.credentials, steps: deps.steps, signal: deps.signal };
   const warnings: string[] = [];
 
@@ -126,6 +130,7 @@ export async function runRotation<S>(
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
   const session = await step("Open an isolated browser", () => deps.launchBrowser(browser, flow.origins(settings)));
+  stopSignals.push(session.lost);
   try {
     await step(`Sign in to ${flow.title}`, () => flow.signIn(session.page, ctx), () => undefined);
     journal.record("sign-in", "ok");
@@ -298,7 +303,7 @@ async function createPushVerify<S>(
   journal.new.state = "live";
   journal.record("check-new", "ok");
 
-  await step(`Put it in ${circle.target.envVar} in ${circle.target.where}`, () => pushWithRetryPrompt(circle.target, created.value, order, deps.ask));
+  await step(`Put it in ${circle.target.envVar} in ${circle.target.where}`, () => pushWithRetryPrompt(circle.target, created.value, order, deps));
   journal.new.state = "pushed";
   journal.circleci.changed = true;
   journal.record("push", "ok");
@@ -306,7 +311,7 @@ async function createPushVerify<S>(
   await step("Confirm CircleCI holds the new token", async () => {
     const confirmation = await confirmHolds(circle.target, created.value, circle.held);
     if (!confirmation.holds) {
-      journal.circleci.now = confirmation.shown;
+      journal.circleci.mismatch = confirmation.shown;
       throw new Error(`CircleCI does not hold the new token: ${circle.target.envVar} shows ${confirmation.shown}, the new token ends …${created.value.last4}`);
     }
   }, () => `shows …${created.value.last4}`);
@@ -320,14 +325,15 @@ async function createPushVerify<S>(
  * Incident order has already killed the old token, so a failed push leaves CircleCI with a
  * dead one: offer to retry rather than throw the new token away.
  */
-async function pushWithRetryPrompt(target: EnvVarTarget, value: Secret, order: Order, ask: Ask): Promise<void> {
+async function pushWithRetryPrompt(target: EnvVarTarget, value: Secret, order: Order, deps: Pick<RunbookDeps, "ask" | "progress">): Promise<void> {
   for (;;) {
     try {
       await target.write(value);
       return;
     } catch (error) {
-      if (!(error instanceof CircleciError) || order !== "incident" || !ask.canPrompt) throw error;
-      const retry = await ask.confirm(`${error.message}. The old token is already dead. Retry the push?`, true, "");
+      if (!(error instanceof CircleciError) || order !== "incident" || !deps.ask.canPrompt) throw error;
+      deps.progress.note(error.message);
+      const retry = await deps.ask.confirm("The old token is already dead and CircleCI does not have the new one. Retry the push?", true, "");
       if (!retry) throw error;
     }
   }
@@ -349,13 +355,17 @@ async function deleteAndVerifyOld<S>(
     journal.record("delete-old", "skipped");
     return;
   }
+  // The flow confirms the deletion from the page; the list is checked again below.
   await step(`Delete old token "${old.name}"`, () => flow.deleteToken(session.page, ctx, old));
   journal.old.state = "deleted";
   journal.record("delete-old", "ok", old.name);
 
   await step("Check the old token is gone", async () => {
     const remaining = await flow.listTokens(session.page, ctx);
-    if (remaining.some((t) => t.id === old.id)) throw new Error(`${flow.title} still lists the old token "${old.name}" after deleting it`);
+    if (remaining.some((t) => t.id === old.id)) {
+      journal.old.state = "alive";
+      throw new Error(`${flow.title} still lists the old token "${old.name}" after deleting it`);
+    }
     if (!oldValue) return "gone from the list (its value was not given, so it was not probed)";
     const state = await flow.check(oldValue, ctx);
     if (state === "dead") {
@@ -387,6 +397,8 @@ async function cleanUp<S>(flow: RegistryFlow<S>, ctx: FlowContext<S>, session: B
     journal.new.state = existed ? "removed" : "none";
     journal.record("clean-up", "ok", requested.name);
   } catch (error) {
-    journal.record("clean-up", "failed", describeError(session.explain(error)));
+    const why = describeError(session.explain(error));
+    progress.note(`could not delete it: ${why}`);
+    journal.record("clean-up", "failed", why);
   }
 }

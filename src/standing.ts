@@ -41,11 +41,12 @@ function newTokenLine(journal: Journal): string {
 }
 
 function circleciLine(journal: Journal): string {
-  const { before, now, changed } = journal.circleci;
+  const { before, now, mismatch, changed } = journal.circleci;
   const label = `${journal.envVar} in ${journal.where}`;
   if (!changed) return `${label}: unchanged${before ? `, holds …${before} (the old token)` : ""}`;
-  if (now === journal.new.last4) return `${label}: holds …${now} (the new token)`;
-  return `${label}: was written; shows ${now ? `…${now}` : "an unknown value"}, the new token ends …${journal.new.last4 ?? "????"}`;
+  if (now !== undefined && now === journal.new.last4) return `${label}: holds …${now} (the new token)`;
+  if (mismatch) return `${label}: does not hold the new token (it shows ${mismatch}; the new token ends …${journal.new.last4 ?? "????"})`;
+  return `${label}: the new token was sent; rotate could not read it back`;
 }
 
 export function whereThingsStand(journal: Journal): string {

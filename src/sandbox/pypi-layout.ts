@@ -22,7 +22,7 @@ body{font-family:sans-serif;margin:0}header,main{padding:1rem 2rem}header nav a{
 .notification-bar{padding:.5rem 2rem}.notification-bar--danger{background:#fdd}
 .notification-bar--warning{background:#ffd}.notification-bar--success{background:#dfd}
 .dropdown{position:relative;display:inline-block}.dropdown__link{display:block;padding:.25rem .5rem}
-.dropdown__content{display:none;position:absolute;right:0;background:#fff;border:1px solid #ccc}
+.dropdown__content{display:none;position:absolute;right:0;z-index:10;background:#fff;border:1px solid #ccc}
 .dropdown:focus-within .dropdown__content{display:block}
 .modal{display:none}.modal__content{background:#fff;padding:1rem;max-width:32rem}
 .modal:target{display:flex;position:fixed;inset:0;background:rgba(0,0,0,.4);align-items:center;justify-content:center}`;
