@@ -19,14 +19,24 @@ export async function texts(locator: Locator): Promise<string> {
   return (await locator.allInnerTexts()).map((t) => t.trim()).filter(Boolean).join(" ");
 }
 
+/** How long a site may take to answer a submitted form before rotate gives up on it. */
+const ANSWER_TIMEOUT_MS = 60_000;
+
 /**
  * Submits a form and waits for the site's answer to the POST itself, so a server error or a
- * rate limit is reported as such at once instead of as a missing element later.
+ * rate limit is reported as such at once instead of as a missing element later. `submit` may
+ * take long (a human doing the step by hand), so the answer is awaited without a timeout of its
+ * own until `submit` is done.
  */
 export async function submitForm(page: Page, submit: () => Promise<unknown>, what: string): Promise<void> {
-  const answered = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === "POST");
+  const answered = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === "POST", { timeout: 0 });
+  answered.catch(() => undefined); // settled below, or abandoned when submit() fails
   await submit();
-  const status = (await answered).status();
+  let timer: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the site did not answer within ${ANSWER_TIMEOUT_MS / 1000}s while ${what}`)), ANSWER_TIMEOUT_MS);
+  });
+  const status = (await Promise.race([answered, tooLate]).finally(() => clearTimeout(timer))).status();
   if (status === 429) throw new Error(`the site is rate-limiting ${what} (429): wait a few minutes, then rerun`);
   if (status >= 500) throw new Error(`the site failed while ${what} (${status}): try again later`);
   await page.waitForLoadState();

@@ -51,7 +51,7 @@ export function createSteps(progress: Progress, options: { headed: boolean }): S
         return await action();
       } catch (error) {
         if (!isTimeout(error)) throw error;
-        const why = `rotate could not find ${what} (the site may have changed)`;
+        const why = `the page no longer shows ${what} (the site may have changed)`;
         if (!manual) throw new SiteChangedError(`${why}; do this step by hand on the website`);
         if (!options.headed) throw new SiteChangedError(`${why}; run without --headless to do this step by hand`);
         return handOff(why, manual);

@@ -40,7 +40,7 @@ export function manageRoutes(ctx: SiteContext): Router {
       const account = signedIn(res);
       const selected = req.query["selected_project"];
       const selectedScope = typeof selected === "string" ? `scope:project:${selected}` : undefined;
-      res.send(createTokenPage({ username: account.username, csrf: csrfToken(req), projects: projectNames(account), selectedScope }));
+      res.send(createTokenPage({ username: account.username, csrf: csrfToken(req), projects: projectNames(account), selectedScope, drill: ctx.settings }));
     })
     // `request_param=DeleteMacaroonForm.__params__`: both fields present picks the delete view.
     .post(requireCsrf, login, tokenGate, (req, res, next) =>
@@ -72,6 +72,7 @@ function createToken(ctx: SiteContext): RequestHandler {
           description,
           selectedScope: scopeValue,
           errors: { description: descriptionErrors, token_scope: "error" in scope ? [scope.error] : [] },
+          drill: ctx.settings,
         }),
       );
     }

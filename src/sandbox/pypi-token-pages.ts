@@ -115,6 +115,8 @@ export interface CreateTokenForm {
   description?: string;
   selectedScope?: string;
   errors?: { description?: string[]; token_scope?: string[] };
+  /** Drift-drill knobs: the button's label, and a stand-in human who clicks it. */
+  drill: { createButtonLabel: string; simulatedHumanClickMs: number | undefined };
 }
 
 export function createTokenPage(form: CreateTokenForm): string {
@@ -125,7 +127,7 @@ export function createTokenPage(form: CreateTokenForm): string {
     title: "Create API token",
     formError: failed,
     signedInAs: form.username,
-    scripts: [SCOPE_WARNING_SCRIPT],
+    scripts: [SCOPE_WARNING_SCRIPT, ...(form.drill.simulatedHumanClickMs === undefined ? [] : [simulatedHumanScript(form.drill.simulatedHumanClickMs)])],
     main: html`<h1 class="page-title">Create API token</h1>
 ${failed ? html`<div id="errors"></div>` : ""}
 <section id="create-token">
@@ -151,10 +153,17 @@ ${failed ? html`<div id="errors"></div>` : ""}
     <div id="api-token-scope-warning" class="callout-block callout-block--warning" hidden>
       <p>Proceed with caution! An API token scoped to your entire account will have upload permissions for all of your current and future projects.</p>
     </div>
-    <input type="submit" value="Create token" class="button button--primary">
+    <input type="submit" value="${form.drill.createButtonLabel}" class="button button--primary">
   </form>
 </section>`,
   });
+}
+
+/** Not part of pypi.org: a drill's stand-in for the person who clicks the button rotate could not find. */
+function simulatedHumanScript(afterMs: number): string {
+  return `setTimeout(() => {
+  if (document.getElementById("description").value) document.querySelector("#create-token input[type=submit]").click();
+}, ${Math.round(afterMs)});`;
 }
 
 /** The one response that ever shows the token: 200, no redirect (§4 "Success"). */

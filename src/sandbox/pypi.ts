@@ -13,6 +13,7 @@ import { normalizeProjectName, PypiDirectory } from "./pypi-directory.js";
 import { currentAccount, type SiteContext } from "./pypi-guards.js";
 import { FLASH_INCLUDE_PATH, renderFlashes } from "./pypi-layout.js";
 import { manageRoutes } from "./pypi-manage-routes.js";
+import { passwordReset, type PasswordReset } from "./pypi-reset.js";
 import { popFlashes } from "./pypi-session.js";
 import { SilentMemoryStore } from "./session-store.js";
 import { TimedSigner } from "./pypi-signer.js";
@@ -63,6 +64,13 @@ export interface PypiReplica {
     reauthSeconds: number;
     /** Default false; true = TOTP logins go to /account/confirm-login/ until the emailed link is opened (§2a). */
     unrecognizedDevice: boolean;
+    /** Site drift for drills: the create button's label (default "Create token"). */
+    createButtonLabel: string;
+    /**
+     * Stands in for the human at a visible browser in a drift drill: the create form clicks its
+     * own submit button this long after it loads (once a token name is filled in).
+     */
+    simulatedHumanClickMs: number | undefined;
   };
   /** Seed a token as if created earlier on the site; returns the raw token value. */
   issueToken(username: string, init: { description: string; project?: string; created?: Date }): string;
@@ -72,20 +80,23 @@ export interface PypiReplica {
   isLive(token: string): boolean;
   /** The link the "Unrecognized login" email would carry, if one is pending. */
   confirmLoginLink(username: string): string | undefined;
+  /** The link the latest password reset email carried; it expires after 6 hours on `now`. */
+  resetLink(username: string): string | undefined;
   close(): Promise<void>;
 }
 
 export async function startPypiReplica(options: PypiReplicaOptions): Promise<PypiReplica> {
   const now = options.now ?? (() => new Date());
   const faults = new FaultPlan();
-  const settings = { reauthSeconds: 1800, unrecognizedDevice: false };
+  const settings: PypiReplica["settings"] = { reauthSeconds: 1800, unrecognizedDevice: false, createButtonLabel: "Create token", simulatedHumanClickMs: undefined };
   // The site's address is known only once it listens; tokens and email links read it later.
   let siteUrl = "";
   const origin = () => siteUrl;
   const directory = new PypiDirectory(options.users, now, () => new URL(siteUrl).host);
   const context: SiteContext = { directory, signer: new TimedSigner(now), settings, now, origin };
 
-  const site = await listen(siteApp(context, faults), { host: options.host, port: options.port });
+  const reset = passwordReset(context);
+  const site = await listen(siteApp(context, faults, reset), { host: options.host, port: options.port });
   siteUrl = site.url;
   const upload = await listen(uploadApp(directory, faults), { host: options.host, port: options.uploadPort }).catch(async (err: unknown) => {
     await site.close();
@@ -113,13 +124,14 @@ export async function startPypiReplica(options: PypiReplicaOptions): Promise<Pyp
     tokens: (username) => directory.tokensOf(accountNamed(username)),
     isLive: (token) => directory.tokenOwner(token) !== undefined,
     confirmLoginLink: (username) => directory.pendingLoginFor(accountNamed(username).username)?.link,
+    resetLink: (username) => reset.lastLink(accountNamed(username).username),
     close: async () => {
       await Promise.all([site.close(), upload.close()]);
     },
   };
 }
 
-function siteApp(context: SiteContext, faults: FaultPlan): Express {
+function siteApp(context: SiteContext, faults: FaultPlan, reset: PasswordReset): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(
@@ -136,6 +148,7 @@ function siteApp(context: SiteContext, faults: FaultPlan): Express {
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false }));
   app.use(faults.middleware());
+  app.use(reset.routes);
   app.get("/", (req, res) => res.send(homePage(currentAccount(context, req)?.username)));
   app.get(FLASH_INCLUDE_PATH, (req, res) => {
     res.set("Cache-Control", "no-cache").type("html").send(renderFlashes(popFlashes(req)));

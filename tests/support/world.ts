@@ -5,6 +5,7 @@ import { test as base } from "@playwright/test";
 import { DEMO } from "../../src/sandbox/demo.js";
 import { startSandboxWorld, type SandboxWorld } from "../../src/sandbox/world.js";
 import { freshDirs, startCli, worldArgs, type CliResult, type CliRun, type Sandbox } from "./cli.js";
+import { secretsIn, secretsOnDisk, watchTokenChecks, worldSecrets, type Secrets } from "./secrets.js";
 
 export interface Rotation {
   /** Runs `rotate <registry>` against the world, non-interactively, and waits for it. */
@@ -41,23 +42,46 @@ export function errorLines(result: CliResult): string[] {
   return result.stderr.split("\n").filter((line) => line.startsWith("rotate: "));
 }
 
-export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; rotation: Rotation }>({
+export interface WorldSecrets {
+  /** Everything secret in the world right now (call after a run to include its new tokens). */
+  all(): Secrets;
+}
+
+export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; secrets: WorldSecrets; rotation: Rotation }>({
   world: async ({}, use) => {
     const world = await startSandboxWorld();
     await use(world);
     await world.close();
+  },
+  secrets: async ({ world }, use) => {
+    const initial = [heldToken(world, "PYPI_TOKEN"), heldToken(world, "NPM_TOKEN")];
+    const seen = new Set<string>();
+    watchTokenChecks(world, seen);
+    await use({ all: () => worldSecrets(world, initial, seen) });
   },
   dirs: async ({}, use) => {
     const dirs = freshDirs();
     await use(dirs);
     dirs.cleanup();
   },
-  rotation: async ({ world, dirs }, use) => {
+  // Every rotation a test runs is checked afterwards, whatever the test was about: no secret in
+  // its stdout or stderr, none anywhere under its HOME (the audit record), TMPDIR or cwd.
+  rotation: async ({ world, dirs, secrets }, use) => {
+    const runs: CliRun[] = [];
     const start = (registry: "pypi" | "npm", extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
       const { args, env } = worldArgs(world, registry);
-      return startCli([...args, ...extraArgs], { env: { ...env, ...extraEnv }, dirs });
+      const run = startCli([...args, ...extraArgs], { env: { ...env, ...extraEnv }, dirs });
+      runs.push(run);
+      return run;
     };
     await use({ start, run: (registry, extraArgs, extraEnv) => start(registry, extraArgs, extraEnv).done });
+    const results = await Promise.all(runs.map((run) => run.done));
+    const all = secrets.all();
+    for (const result of results) {
+      base.expect(secretsIn(result.stdout, all), "secrets in stdout").toEqual([]);
+      base.expect(secretsIn(result.stderr, all), "secrets in stderr").toEqual([]);
+    }
+    base.expect(secretsOnDisk([dirs.home, dirs.tmp, dirs.cwd], all), "secrets on disk after the run").toEqual([]);
   },
 });
 

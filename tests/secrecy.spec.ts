@@ -1,0 +1,137 @@
+// The core promise: the new token goes from the registry's page to CircleCI without touching
+// disk or output, and the browser shares nothing and goes nowhere else. (Every rotation in the
+// suite is also scanned after it ends, by the `rotation` fixture.)
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import express from "express";
+import { DEMO } from "../src/sandbox/demo.js";
+import type { FaultRule } from "../src/sandbox/faults.js";
+import { listen } from "../src/sandbox/server.js";
+import { worldArgs } from "./support/cli.js";
+import { startPty } from "./support/pty.js";
+import { secretsOnDisk, type Secrets } from "./support/secrets.js";
+import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+
+const profiles = (tmp: string) => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("playwright_chromiumdev_profile-")) : []);
+
+const CHECKS = {
+  pypi: { path: "/legacy/", tokenFrom: (auth: string) => Buffer.from(auth.replace(/^Basic /i, ""), "base64").toString().replace(/^__token__:/, "") },
+  npm: { path: "/-/whoami", tokenFrom: (auth: string) => auth.replace(/^Bearer /i, "") },
+} as const;
+
+for (const id of ["pypi", "npm"] as const) {
+  test(`${id}: while the browser is open and after exit, no secret is on disk anywhere the run could write`, async ({ world, rotation, dirs }) => {
+    let release = () => undefined as void;
+    let newToken = "";
+    const held = new Promise<void>((resolve) => {
+      const replica = id === "pypi" ? world.pypi : world.npm;
+      replica.faults.add({
+        path: CHECKS[id].path,
+        // The first check is the new token's; hold it, with the browser still open, until the scan is done.
+        when: (req) => {
+          newToken = CHECKS[id].tokenFrom(req.headers.authorization ?? "");
+          return true;
+        },
+        fault: { kind: "hold", release: new Promise<void>((r) => (release = r)), onHeld: resolve },
+      });
+    });
+    const run = rotation.start(id);
+    await held;
+
+    const account = world.accounts[id];
+    const secrets: Secrets = new Map([
+      ["new token", newToken],
+      ["password", account.password],
+      ["TOTP secret", account.totpSecret],
+      ["CircleCI token", world.circleciToken],
+    ]);
+    expect(newToken.length).toBeGreaterThan(30);
+    // The browser's profile directory exists right now, under the run's TMPDIR, and is scanned with it.
+    expect(profiles(dirs.tmp)).toHaveLength(1);
+    expect(secretsOnDisk([dirs.home, dirs.tmp, dirs.cwd], secrets)).toEqual([]);
+
+    release();
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(secretsOnDisk([dirs.home, dirs.tmp, dirs.cwd], secrets)).toEqual([]);
+    expect(profiles(dirs.tmp)).toEqual([]);
+  });
+}
+
+test.describe("navigation guard", () => {
+  const FORM: Record<"pypi" | "npm", Pick<FaultRule, "method" | "path">> = {
+    pypi: { method: "GET", path: "/manage/account/token/" },
+    npm: { method: "GET", path: /\/tokens\/granular-access-tokens\/new$/ },
+  };
+  for (const id of ["pypi", "npm"] as const) {
+    test(`${id}: a redirect to another origin stops the flow before anything is typed there`, async ({ world, rotation }) => {
+      const visits: string[] = [];
+      const elsewhere = express();
+      elsewhere.use((req, res) => {
+        visits.push(`${req.method} ${req.path}`);
+        res.send(`<form method="post"><label>Password <input type="password" id="password"></label><button>Log in</button></form>`);
+      });
+      const phishing = await listen(elsewhere);
+      try {
+        (id === "pypi" ? world.pypi : world.npm).faults.add({ ...FORM[id], fault: { kind: "status", status: 302, headers: { Location: `${phishing.url}/account/login/` } } });
+        const before = snapshot(world);
+        const result = await rotation.run(id);
+        expect(result.code, result.stderr).toBe(1);
+        expect(errorLines(result)).toEqual([
+          `rotate: the browser was sent to ${phishing.url}, which is not the registry's site; rotate stopped before typing anything there (phishing, or a hijacked redirect)`,
+        ]);
+        expect(visits.filter((visit) => !visit.startsWith("GET "))).toEqual([]);
+        expect(snapshot(world)).toEqual(before);
+      } finally {
+        await phishing.close();
+      }
+    });
+  }
+});
+
+test.describe("site drift: the create button was renamed", () => {
+  test("headless: fails with a message naming the missing step; nothing changed", async ({ world, rotation }) => {
+    world.pypi.settings.createButtonLabel = "Generate API token";
+    const before = snapshot(world);
+    const result = await rotation.run("pypi", ["--step-timeout", "3"]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(errorLines(result)).toEqual([
+      'rotate: the page no longer shows the "Create token" button (the site may have changed); run without --headless to do this step by hand',
+    ]);
+    expect(snapshot(world)).toEqual(before);
+  });
+
+  test("headed, in a terminal: the human does the step in the browser and the run completes", async ({ world, dirs }) => {
+    const display = await startXvfb();
+    try {
+      world.pypi.settings.createButtonLabel = "Generate API token";
+      // The stand-in human clicks the renamed button once rotate has asked for it (after its 3 s look).
+      world.pypi.settings.simulatedHumanClickMs = 6_000;
+      const { args, env } = worldArgs(world, "pypi");
+      const oldToken = heldToken(world, "PYPI_TOKEN");
+      const run = startPty([...args.filter((arg) => arg !== "--headless"), "--routine", "--step-timeout", "3"], { dirs, env: { ...env, DISPLAY: display.name } });
+      await run.expect(/the page no longer shows the "Create token" button[\s\S]*In the browser window, please click the button that creates the token/, { timeoutMs: 60_000 });
+      const { code } = await run.done;
+      expect(code, run.screen()).toBe(0);
+      expect(world.pypi.isLive(oldToken)).toBe(false);
+      expect(world.pypi.isLive(heldToken(world, "PYPI_TOKEN"))).toBe(true);
+      expect(world.pypi.tokens(DEMO.pypi.username)).toHaveLength(1);
+    } finally {
+      display.stop();
+    }
+  });
+});
+
+/** A virtual display, so a "visible" browser can run on a machine without a screen. */
+async function startXvfb(): Promise<{ name: string; stop(): void }> {
+  const number = 90 + (process.pid % 100);
+  const name = `:${number}`;
+  const xvfb: ChildProcess = spawn("Xvfb", [name, "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: "ignore" });
+  const socket = join("/tmp/.X11-unix", `X${number}`);
+  for (let waited = 0; !existsSync(socket); waited += 50) {
+    if (waited > 10_000 || xvfb.exitCode !== null) throw new Error("Xvfb did not start (is the xvfb package installed? .ci/run installs it)");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name, stop: () => void xvfb.kill() };
+}
