@@ -69,7 +69,20 @@ test("an axios error carrying the token in its headers and body describes itself
   }
 });
 
-test("a Playwright timeout that quotes a secret in its locator describes itself without it", async ({ page }) => {
+test("a Playwright error that quotes a secret in its first line describes itself without it", async ({ page }) => {
+  const password = new Secret(`hunter2-${Math.random().toString(36).slice(2)}`, "npm password");
+  // Two matches make a strict-mode violation, whose first line quotes the locator (and so the secret).
+  await page.setContent(`<p>${password.reveal()}</p><p>${password.reveal()}</p>`);
+  const error = await page
+    .getByText(password.reveal())
+    .click({ timeout: 500 })
+    .then(() => undefined, (e: unknown) => e);
+  expect((error as Error).message.split("\n")[0]).toContain(password.reveal());
+  expect(describeError(error)).not.toContain(password.reveal());
+  expect(describeError(new Error("wrapped", { cause: error }))).not.toContain(password.reveal());
+});
+
+test("a Playwright timeout whose call log quotes a secret describes itself without it", async ({ page }) => {
   const password = new Secret(`hunter2-${Math.random().toString(36).slice(2)}`, "npm password");
   await page.setContent("<p>nothing to click</p>");
   const error = await page
@@ -78,5 +91,5 @@ test("a Playwright timeout that quotes a secret in its locator describes itself 
     .then(() => undefined, (e: unknown) => e);
   expect((error as Error).message).toContain(password.reveal());
   expect(describeError(error)).not.toContain(password.reveal());
-  expect(describeError(new Error("wrapped", { cause: error }))).not.toContain(password.reveal());
+  expect(redact((error as Error).message)).not.toContain(password.reveal());
 });
