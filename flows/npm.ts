@@ -107,6 +107,22 @@ class LoginPage {
   }
 }
 
+/** Opens an account settings page; when the session has ended, npm shows its sign-in form instead. */
+async function openSettingsPage(page: Page, ctx: Ctx, path: string, what: string, ready: Locator): Promise<void> {
+  await withChallenge(
+    async () => {
+      await page.goto(url(ctx, path));
+      const outcome = await ctx.steps.expect(what, () => whichAppears({ ready, signedOut: page.locator("#login") }));
+      return outcome === "ready" ? undefined : CHALLENGED;
+    },
+    async () => {
+      ctx.steps.note("The npm session ended; signing in again.");
+      await new LoginPage(page).signIn(ctx);
+    },
+    `opening ${what}`,
+  );
+}
+
 /** /settings/~/tokens: the list, with each token's first and last four characters (§1.4). */
 class TokensPage {
   readonly rows: Locator;
@@ -114,9 +130,8 @@ class TokensPage {
     this.rows = page.getByRole("row").filter({ hasText: /npm_\w{4}\.\.\.\w{4}/ });
   }
 
-  async open(ctx: Ctx): Promise<void> {
-    await this.page.goto(url(ctx, "/settings/~/tokens"));
-    await ctx.steps.expect('the "Access Tokens" page', () => this.page.getByRole("heading", { name: "Access Tokens" }).waitFor());
+  open(ctx: Ctx): Promise<void> {
+    return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.page.getByRole("heading", { name: "Access Tokens" }));
   }
 
   async tokens(): Promise<Array<TokenSummary & { expires?: Date }>> {
@@ -172,9 +187,8 @@ class TokensPage {
 class GranularTokenForm {
   constructor(private readonly page: Page) {}
 
-  async open(ctx: Ctx): Promise<void> {
-    await this.page.goto(url(ctx, "/settings/~/tokens/granular-access-tokens/new"));
-    await ctx.steps.expect("the token name field of the granular token form", () => this.page.getByLabel("Token name").waitFor());
+  open(ctx: Ctx): Promise<void> {
+    return openSettingsPage(this.page, ctx, "/settings/~/tokens/granular-access-tokens/new", "the granular token form", this.page.getByLabel("Token name"));
   }
 
   private get packagesSection(): Locator {

@@ -119,6 +119,30 @@ class TwoFactorPage {
   }
 }
 
+/**
+ * Opens a management page, answering what may stand in its way: "Confirm password to
+ * continue" (§3), or the login form when the session has ended (§0: 303 to login with next=).
+ */
+async function openManagePage(page: Page, ctx: Ctx, path: string, heading: string): Promise<void> {
+  const reauth = new ReauthPage(page);
+  const loginForm = page.locator("#login-form");
+  await withChallenge(
+    async () => {
+      await page.goto(url(ctx, path));
+      const outcome = await ctx.steps.expect(`the "${heading}" page`, () =>
+        whichAppears({ reauth: reauth.heading, signedOut: loginForm, page: page.getByRole("heading", { name: heading }) }),
+      );
+      return outcome === "page" ? undefined : CHALLENGED;
+    },
+    async () => {
+      if (await reauth.heading.isVisible()) return reauth.confirm(ctx);
+      ctx.steps.note("The PyPI session ended; signing in again.");
+      await new LoginPage(page).signIn(ctx);
+    },
+    `opening ${heading}`,
+  );
+}
+
 /** /manage/account/: the API tokens table and each row's remove modal (§5a, §5b). */
 class AccountPage {
   readonly rows: Locator;
@@ -129,16 +153,8 @@ class AccountPage {
     this.reauth = new ReauthPage(page);
   }
 
-  async open(ctx: Ctx): Promise<void> {
-    await withChallenge(
-      async () => {
-        await this.page.goto(url(ctx, "/manage/account/"));
-        const outcome = await whichAppears({ reauth: this.reauth.heading, page: this.page.getByRole("heading", { name: "Account settings" }) });
-        return outcome === "reauth" ? CHALLENGED : undefined;
-      },
-      () => this.reauth.confirm(ctx),
-      "opening Account settings",
-    );
+  open(ctx: Ctx): Promise<void> {
+    return openManagePage(this.page, ctx, "/manage/account/", "Account settings");
   }
 
   async tokens(ctx: Ctx): Promise<TokenSummary[]> {
@@ -188,16 +204,8 @@ class CreateTokenPage {
     this.reauth = new ReauthPage(page);
   }
 
-  async open(ctx: Ctx): Promise<void> {
-    await withChallenge(
-      async () => {
-        await this.page.goto(url(ctx, "/manage/account/token/"));
-        const outcome = await whichAppears({ reauth: this.reauth.heading, form: this.page.getByRole("heading", { name: "Create API token" }) });
-        return outcome === "reauth" ? CHALLENGED : undefined;
-      },
-      () => this.reauth.confirm(ctx),
-      "opening the token form",
-    );
+  open(ctx: Ctx): Promise<void> {
+    return openManagePage(this.page, ctx, "/manage/account/token/", "Create API token");
   }
 
   /** The scopes this account may give a token: "scope:project:<normalised name>" values. */

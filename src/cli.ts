@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   const { sandboxCommand, runSandbox } = await import("./commands/sandbox.js");
   const { statusCommand, runStatus } = await import("./commands/status.js");
   const { initCommand, runInit } = await import("./commands/init.js");
+  const { passwordCommand, runPassword } = await import("./commands/password.js");
   const { browserSection, circleciSection } = await import("./run-settings.js");
 
   const program = new Command("rotate")
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     demoCommand(() => guarded(() => runDemo(registries, runtime))),
     initCommand((flags) => guarded(() => runInit([circleciSection, browserSection, ...registries.map((r) => r.section)], flags, runtime))),
     statusCommand((flags) => guarded(() => runStatus(registries, flags, runtime))),
+    passwordCommand((registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
     sandboxCommand(() => guarded(() => runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.

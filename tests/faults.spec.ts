@@ -19,6 +19,8 @@ interface Registry {
   deadAnswer: Fault;
   /** The website's delete request. */
   remove: Pick<FaultRule, "method" | "path" | "when">;
+  /** The token form, opened once to check the scope and once more to create. */
+  form: Pick<FaultRule, "method" | "path">;
 }
 
 const REGISTRIES: Registry[] = [
@@ -31,6 +33,7 @@ const REGISTRIES: Registry[] = [
     check: { method: "POST", path: "/legacy/" },
     deadAnswer: { kind: "status", status: 403, body: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information." },
     remove: { method: "POST", path: "/manage/account/token/", when: (req: Request) => "confirm_password" in (req.body as object) },
+    form: { method: "GET", path: "/manage/account/token/" },
   },
   {
     id: "npm",
@@ -41,6 +44,7 @@ const REGISTRIES: Registry[] = [
     check: { method: "GET", path: "/-/whoami" },
     deadAnswer: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' },
     remove: { method: "POST", path: /^\/settings\/[^/]+\/tokens$/ },
+    form: { method: "GET", path: /\/tokens\/granular-access-tokens\/new$/ },
   },
 ];
 
@@ -157,6 +161,17 @@ for (const registry of REGISTRIES) {
       expect(result.stderr).toMatch(new RegExp(`${registry.check.method} \\S+${registry.check.path as string} answered 429; trying again in 2\\.0s`));
       expect(world.circleci.faults.hits).toHaveLength(2);
       expect(registry.replica(world).isLive(heldToken(world, registry.envVar))).toBe(true);
+    });
+
+    test("the session expires mid-run: the flow signs in again and completes", async ({ world, rotation }) => {
+      registry.replica(world).faults.add({ ...registry.form, skip: 1, fault: { kind: "session-expired" } });
+      const oldToken = heldToken(world, registry.envVar);
+      const result = await rotation.run(registry.id);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`The ${registry.title} session ended; signing in again.`);
+      expect(registry.replica(world).faults.hits.filter((h) => h.kind === "session-expired")).toHaveLength(1);
+      expect(registry.replica(world).isLive(heldToken(world, registry.envVar))).toBe(true);
+      expect(registry.replica(world).isLive(oldToken)).toBe(false);
     });
 
     test("Ctrl-C after the new token is created, before the push: new token deleted, exit 1", async ({ world, rotation }) => {

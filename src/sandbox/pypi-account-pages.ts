@@ -38,7 +38,7 @@ export function loginPage(form: LoginForm): string {
     <input id="password" name="password" type="password" placeholder="Your password" autocomplete="current-password" required aria-describedby="password-errors">
     <div id="password-errors">${errorList(errors.password)}</div>
   </div>
-  <p><a href="/account/reset-password/">Forgot password?</a></p>
+  <p><a href="/account/request-password-reset/">Forgot password?</a></p>
   <input type="submit" value="Log in" class="button button--primary">
 </form>`,
   });
