@@ -67,6 +67,7 @@ export interface StoredToken extends TokenGrant {
 export interface Account extends NpmUser {
   /** The last TOTP time step accepted; a code is good once (replay protection is inferred [I]). */
   lastOtpStep: number;
+  passwordChangedAt?: Date;
 }
 
 /** "up to 1000 GATs per account" (§1.3 Limits). */
@@ -89,10 +90,20 @@ export class NpmDirectory {
     return this.accounts.get(username);
   }
 
-  /** The login form takes the username; the email is accepted too, as many sites do [I]. */
+  /** The login and forgot-password forms take the username; the email is accepted too, as many sites do [I]. */
+  accountByLogin(login: string): Account | undefined {
+    return this.accounts.get(login) ?? [...this.accounts.values()].find((a) => a.email === login);
+  }
+
   authenticate(login: string, password: string): Account | undefined {
-    const account = this.accounts.get(login) ?? [...this.accounts.values()].find((a) => a.email === login);
+    const account = this.accountByLogin(login);
     return account?.password === password ? account : undefined;
+  }
+
+  /** A new password; sessions that began before it end (see reset-sessions.ts). */
+  changePassword(account: Account, password: string): void {
+    account.password = password;
+    account.passwordChangedAt = this.now();
   }
 
   verifyOtp(account: Account, code: string): boolean {

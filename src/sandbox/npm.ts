@@ -10,6 +10,7 @@ import { NO_ACCESS, NpmDirectory, publicRecord, type NpmPermission, type NpmToke
 import type { EscalationSettings, SiteContext } from "./npm-guards.js";
 import { invalidCsrf, notFound, quietErrors } from "./npm-layout.js";
 import { registryApp } from "./npm-registry.js";
+import { passwordReset, type PasswordReset } from "./npm-reset.js";
 import { requireCsrf, sessionMiddleware } from "./npm-session.js";
 import { tokenCreateRoutes } from "./npm-token-create.js";
 import { tokenListRoutes } from "./npm-token-list.js";
@@ -43,6 +44,8 @@ export interface NpmReplica {
   tokens(username: string): NpmTokenRecord[];
   /** What /-/whoami would answer 200 for. */
   isLive(token: string): boolean;
+  /** The link the latest password reset email carried; it expires after an hour on `now` [I]. */
+  resetLink(username: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -53,8 +56,13 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const faults = new FaultPlan();
   const settings: EscalationSettings = { escalate: { create: false, delete: false }, escalationCooldownSeconds: 300 };
   const directory = new NpmDirectory(options.users, now);
+  const context: SiteContext = { directory, settings, now };
+  // The site's address is known only once it listens; reset emails read it later.
+  let siteUrl = "";
+  const reset = passwordReset(context, () => siteUrl);
 
-  const site = await listen(siteApp({ directory, settings, now }, faults), { host: options.host, port: options.port });
+  const site = await listen(siteApp(context, faults, reset), { host: options.host, port: options.port });
+  siteUrl = site.url;
   const registry = await listen(registryApp(directory, faults), { host: options.host, port: options.registryPort }).catch(async (err: unknown) => {
     await site.close();
     throw err;
@@ -92,13 +100,14 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)).map(publicRecord),
     isLive: (token) => directory.liveOwner(token) !== undefined,
+    resetLink: (username) => reset.lastLink(accountNamed(username).username),
     close: async () => {
       await Promise.all([site.close(), registry.close()]);
     },
   };
 }
 
-function siteApp(context: SiteContext, faults: FaultPlan): Express {
+function siteApp(context: SiteContext, faults: FaultPlan, reset: PasswordReset): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(sessionMiddleware());
@@ -106,6 +115,7 @@ function siteApp(context: SiteContext, faults: FaultPlan): Express {
   app.use(express.urlencoded({ extended: false }));
   app.use(faults.middleware());
   app.use(requireCsrf(invalidCsrf));
+  app.use(reset.routes);
   app.use(authRoutes(context));
   app.use(tokenListRoutes(context));
   app.use(tokenCreateRoutes(context));

@@ -22,6 +22,8 @@ export interface Account {
   lastTotpValue: string | null;
   /** IPs confirmed through an "Unrecognized login" email link (`UserUniqueLogin` CONFIRMED). */
   confirmedIps: Set<string>;
+  /** `User.password_date`: when the password last changed; sessions from before it end. */
+  passwordDate: Date | null;
 }
 
 interface StoredToken extends PypiTokenRecord {
@@ -77,6 +79,7 @@ export class PypiDirectory {
         lastLogin: null,
         lastTotpValue: null,
         confirmedIps: new Set(),
+        passwordDate: null,
       });
     }
   }
@@ -88,6 +91,16 @@ export class PypiDirectory {
 
   accountById(id: string): Account | undefined {
     return [...this.accounts.values()].find((a) => a.id === id);
+  }
+
+  accountByEmail(email: string): Account | undefined {
+    return [...this.accounts.values()].find((a) => a.email.toLowerCase() === email.toLowerCase());
+  }
+
+  /** `update_user(password=…)`: the new password, stamped so older sessions and reset links die. */
+  changePassword(account: Account, password: string): void {
+    this.secrets(account).password = password;
+    account.passwordDate = this.now();
   }
 
   /** `check_password`: a locked-out user fails even with the right password; only failures count. */
