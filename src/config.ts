@@ -3,7 +3,7 @@
 // once (flag, env name, config key, kind); the flags, the config file's schema and the error
 // messages are all derived from that declaration. Secrets never come from here.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import dotenv from "dotenv";
 import { z } from "zod";
@@ -33,8 +33,16 @@ export interface Sources {
   filePath: string | undefined;
 }
 
-const SECRET_KEY = /password|secret|token$|otp|credential/i;
-const SECRET_VALUE = /^(npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{20,}|CCIPAT_)/;
+const SECRET_KEY = /pass(word|wd)|secret|token$|otp|credential/i;
+// npm tokens are npm_ + 36 base62; PyPI tokens are pypi- + a macaroon of 100+ characters (a
+// project may well be called pypi-something); CircleCI personal tokens start CCIPAT_, or are
+// 40 hex characters in their older form.
+const SECRET_VALUE = /^(npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,}|CCIPAT_|[0-9a-f]{40}$)/;
+
+/** A value that looks like a token: never written to or read from the config file. */
+export function looksLikeSecret(value: string): boolean {
+  return SECRET_VALUE.test(value.trim());
+}
 
 /** commander's attribute name for a flag: --pypi-project → pypiProject. */
 export function flagAttribute(flag: string): string {
@@ -113,7 +121,7 @@ export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<s
 }
 
 function refuseSecrets(value: unknown, path: string, filePath: string): void {
-  if (typeof value === "string" && SECRET_VALUE.test(value)) {
+  if (typeof value === "string" && looksLikeSecret(value)) {
     throw new UsageError(`${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`);
   }
   if (typeof value !== "object" || value === null) return;
@@ -153,11 +161,19 @@ export function validateConfig(data: unknown, filePath: string, sections: Settin
   const result = configFileSchema(sections).safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const key = issue?.path.join(".") || "(top level)";
-    const detail = issue?.code === "unrecognized_keys" ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue?.message;
-    throw new UsageError(`${filePath}: ${key}: ${detail}`);
+    if (issue?.code === "unrecognized_keys") {
+      const key = [...issue.path, issue.keys[0]].join(".");
+      throw new UsageError(`${filePath}: ${key}: unknown key; known here: ${knownKeys(issue.path, sections).join(", ")}`);
+    }
+    throw new UsageError(`${filePath}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`);
   }
   return result.data as Record<string, unknown>;
+}
+
+/** The keys a place in the file may hold, so a typo's error shows the right spelling. */
+function knownKeys(path: PropertyKey[], sections: SettingsSection[]): string[] {
+  if (path.length === 0) return sections.map((s) => s.section);
+  return Object.keys(sections.find((s) => s.section === path[0])?.settings ?? {});
 }
 
 export interface LoadOptions {
@@ -178,9 +194,10 @@ function envWithDotenv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
 
 export function loadSources(options: LoadOptions): Sources {
   const env = envWithDotenv(options.env, options.cwd);
-  const explicit = (options.flags.config as string | undefined) ?? env.ROTATE_CONFIG;
+  const given = (options.flags.config as string | undefined) ?? env.ROTATE_CONFIG;
+  const explicit = given ? resolve(options.cwd, given) : undefined;
   const filePath = explicit ?? join(options.cwd, "rotate.config.json");
-  if (explicit && !existsSync(explicit)) throw new UsageError(`config file ${explicit} does not exist`);
+  if (explicit && !existsSync(explicit)) throw new UsageError(`config file ${explicit} does not exist: check --config or ROTATE_CONFIG, or run rotate init`);
   const file = existsSync(filePath) ? readConfigFile(filePath, options.sections) : {};
   return { flags: options.flags, env, file, filePath: existsSync(filePath) ? filePath : undefined };
 }

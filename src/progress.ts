@@ -11,11 +11,13 @@ export interface StepResult {
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const MARKS = { ok: "✔", failed: "✖", skipped: "–" } as const;
+const CLEAR_LINE = "\x1b[2K";
 
 export class Progress {
   readonly results: StepResult[] = [];
   private spinner: NodeJS.Timeout | undefined;
   private current: { label: string; started: number } | undefined;
+  private frame = 0;
 
   constructor(
     private readonly io: IO,
@@ -36,13 +38,12 @@ export class Progress {
 
   skip(label: string, why: string): void {
     this.results.push({ label, outcome: "skipped", ms: 0, detail: why });
-    this.io.err(`${MARKS.skipped} ${label}: ${why}\n`);
+    this.print(`${MARKS.skipped} ${label}: ${why}\n`);
   }
 
-  /** A line under the current step (a retry, a wait, an instruction). */
+  /** A line under the current step (a retry, a wait, an instruction); the spinner goes on below it. */
   note(text: string): void {
-    this.clearSpinnerLine();
-    this.io.err(`  ${text}\n`);
+    this.print(`  ${text}\n`);
   }
 
   private begin(label: string): void {
@@ -51,31 +52,46 @@ export class Progress {
       this.io.err(`• ${label} …\n`);
       return;
     }
-    let frame = 0;
-    const draw = () => {
-      const seconds = ((this.now() - (this.current?.started ?? this.now())) / 1000).toFixed(0);
-      this.io.err(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${label} (${seconds}s)`);
-    };
-    draw();
-    this.spinner = setInterval(draw, 100);
+    this.frame = 0;
+    this.draw();
+    this.spinner = setInterval(() => this.draw(), 100);
     this.spinner.unref();
   }
 
+  private draw(): void {
+    if (!this.current || promptOpen(this.io)) return;
+    const seconds = ((this.now() - this.current.started) / 1000).toFixed(0);
+    this.io.err(`\r${CLEAR_LINE}${FRAMES[this.frame++ % FRAMES.length]} ${this.current.label} (${seconds}s)`);
+  }
+
+  /** Writes whole lines above the spinner, which is then drawn again under them. */
+  private print(text: string): void {
+    this.clearSpinnerLine();
+    this.io.err(text);
+    if (this.spinner) this.draw();
+  }
+
   private end(outcome: "ok" | "failed", detail?: string): void {
-    if (!this.current) return;
+    if (!this.current || promptOpen(this.io)) return;
     const ms = this.now() - this.current.started;
     this.results.push({ label: this.current.label, outcome, ms, ...(detail ? { detail } : {}) });
     this.clearSpinnerLine();
+    clearInterval(this.spinner);
+    this.spinner = undefined;
     const timing = `${(ms / 1000).toFixed(1)}s`;
     this.io.err(`${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}\n`);
     this.current = undefined;
   }
 
   private clearSpinnerLine(): void {
-    if (this.spinner) {
-      clearInterval(this.spinner);
-      this.spinner = undefined;
-    }
-    if (this.io.color && this.current) this.io.err("\r\x1b[2K");
+    if (this.spinner && !promptOpen(this.io)) this.io.err(`\r${CLEAR_LINE}`);
   }
+}
+
+/**
+ * @inquirer/prompts holds the terminal in raw mode while a question is open (a password asked
+ * in the middle of "Sign in"); drawing then would overwrite the question being answered.
+ */
+function promptOpen(io: IO): boolean {
+  return (io.stdin as { isRaw?: boolean }).isRaw === true;
 }

@@ -1,5 +1,6 @@
 // What a finished rotation prints: a short summary for people, or one JSON object for machines,
 // and a note the responder can paste to the team's mailing list. Names and last-4 only.
+import { whoRan } from "./audit.js";
 import type { RotationResult } from "./runbook.js";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
@@ -18,6 +19,9 @@ export function renderSummary(result: RotationResult, registry: string, duration
   ];
   if (result.orphansDeleted.length > 0) lines.push(`  leftovers  deleted ${result.orphansDeleted.map((n) => `"${n}"`).join(", ")}`);
   for (const warning of result.warnings) lines.push(`  warning    ${warning}`);
+  // npm trusted publishing accepts CircleCI's OIDC tokens (GA 2026-04-06); CircleCI's PyPI
+  // guide is still a preview (reference/circleci.md §8).
+  lines.push("  next       trusted publishing from CircleCI (npm has it; PyPI's support is pending) can remove the stored token altogether");
   return lines.join("\n");
 }
 
@@ -39,12 +43,13 @@ export function summaryJson(result: RotationResult, registry: string, durationMs
   };
 }
 
-export function teamNote(result: RotationResult, registry: string, now: Date): string {
+/** `by` is who ran rotate on this machine; the CircleCI user is whose API token made the change. */
+export function teamNote(result: RotationResult, registry: string, now: Date, by: string = whoRan()): string {
   const { journal, newToken } = result;
   const reason = result.order === "incident" ? "because the old token was exposed" : "as routine maintenance";
   return [
     "Note for the team (paste to the mailing list):",
-    `  ${now.toISOString().slice(0, 16).replace("T", " ")} UTC — ${result.circleciUser} rotated the ${registry} publishing token ${reason}.`,
+    `  ${now.toISOString().slice(0, 16).replace("T", " ")} UTC — ${by} (CircleCI user ${result.circleciUser}) rotated the ${registry} publishing token ${reason}.`,
     `  CircleCI ${journal.envVar} (${journal.where}) now holds "${newToken.name}" (ending …${newToken.last4})${newToken.expires ? `, which expires on ${day(newToken.expires)}` : ""}.`,
     `  Old token: ${oldTokenText(result, registry)}.`,
   ].join("\n");

@@ -16,6 +16,14 @@ Then: \`rotate npm\` and \`rotate pypi\`. Rehearse first with \`rotate sandbox\`
 export function demoCommand(run: () => Promise<number>): Command {
   return new Command("demo")
     .summary("run a full demo rotation of both tokens on the built-in replicas (no real accounts)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npm start        # builds, then runs rotate demo
+  $ rotate demo      # headless; prints at the end what a real run needs
+To drive a drill yourself, in a visible browser: rotate sandbox.`,
+    )
     .action(async () => {
       process.exitCode = await run();
     });

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { Ask, inquirerPrompter } from "../ask.js";
-import { validateConfig, type SettingsSection } from "../config.js";
+import { looksLikeSecret, validateConfig, type SettingsSection } from "../config.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "./rotate.js";
 
@@ -12,13 +12,19 @@ export function initCommand(run: (flags: { force?: boolean }) => Promise<number>
   return new Command("init")
     .summary("ask a few questions and write rotate.config.json (no secrets)")
     .option("--force", "overwrite an existing rotate.config.json")
-    .addHelpText("after", "\nExample:\n  $ rotate init    # in the repository whose CircleCI project publishes")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ rotate init            # in the repository whose CircleCI project publishes
+  $ rotate init --force    # answer the questions again and replace the file
+Secrets (CircleCI token, passwords, TOTP secrets) never go in the file: rotate asks for them,
+or reads CIRCLECI_TOKEN, ROTATE_PYPI_PASSWORD, ROTATE_NPM_PASSWORD, … from the environment.`,
+    )
     .action(async (flags: { force?: boolean }) => {
       process.exitCode = await run(flags);
     });
 }
-
-const LOOKS_SECRET = /^(npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{20,}|CCIPAT_)/;
 
 export async function runInit(sections: SettingsSection[], flags: { force?: boolean }, runtime: Runtime): Promise<number> {
   const path = join(runtime.cwd, "rotate.config.json");
@@ -27,7 +33,7 @@ export async function runInit(sections: SettingsSection[], flags: { force?: bool
   const how = "run rotate init in a terminal, or write rotate.config.json by hand (see README)";
   const question = async (message: string, fallback = ""): Promise<string> => {
     const answer = (await ask.text(fallback ? `${message} [${fallback}]` : message, how)) || fallback;
-    if (LOOKS_SECRET.test(answer)) throw new UsageError("that answer looks like a token; rotate.config.json never holds secrets, nothing was written");
+    if (looksLikeSecret(answer)) throw new UsageError("that answer looks like a token and rotate.config.json never holds secrets, so nothing was written: run rotate init again and give tokens only to rotate's own prompts or the environment");
     return answer;
   };
   const list = (answer: string) => answer.split(",").map((item) => item.trim()).filter(Boolean);
@@ -55,7 +61,9 @@ export async function runInit(sections: SettingsSection[], flags: { force?: bool
   }
 
   // The same validation every run uses, so a bad answer is caught before anything is written.
-  const cleaned = JSON.parse(JSON.stringify(config, (_, value: unknown) => (value === "" ? undefined : value))) as unknown;
+  // Unanswered questions leave the key out, so a run reports it with every place it can be given.
+  const unanswered = (value: unknown) => value === "" || (Array.isArray(value) && value.length === 0);
+  const cleaned = JSON.parse(JSON.stringify(config, (_, value: unknown) => (unanswered(value) ? undefined : value))) as unknown;
   validateConfig(cleaned, path, sections);
   writeFileSync(path, `${JSON.stringify(cleaned, null, 2)}\n`, { mode: 0o644 });
   runtime.io.out(`Wrote ${path}. Secrets stay out of it: give them in the environment or at the prompts.\n`);

@@ -6,7 +6,7 @@ import type { Runtime } from "./rotate.js";
 
 export function sandboxCommand(run: () => Promise<number>): Command {
   return new Command("sandbox")
-    .summary("serve the local replicas of npmjs.com, pypi.org and the CircleCI API for drills")
+    .summary("serve local replicas of the npm and PyPI websites and the CircleCI API for drills")
     .addHelpText(
       "after",
       `
@@ -28,8 +28,8 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
   runtime.io.out(
     [
       "Drill replicas are running (Ctrl-C to stop):",
-      `  pypi.org replica     ${world.pypi.url}   upload endpoint ${world.pypi.uploadUrl}`,
-      `  npmjs.com replica    ${world.npm.url}   registry ${world.npm.registryUrl}`,
+      `  PyPI website         ${world.pypi.url}   upload endpoint ${world.pypi.uploadUrl}`,
+      `  npm website          ${world.npm.url}   registry ${world.npm.registryUrl}`,
       `  CircleCI API         ${world.circleci.apiUrl}`,
       "",
       "Drill account (made up for this drill; nothing real):",
@@ -38,8 +38,8 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
       `  npm                  user ${npm.username}  password ${npm.password}  TOTP secret ${npm.totpSecret}  packages ${DEMO.npm.packages.join(",")}`,
       "",
       "Rehearse with, for example:",
-      `  rotate pypi --pypi-url ${world.pypi.url} --pypi-upload-url ${world.pypi.uploadUrl} --circleci-url ${world.circleci.apiUrl} --project-slug ${DEMO.projectSlug} --pypi-project ${DEMO.pypi.project}`,
-      `  rotate npm --npm-url ${world.npm.url} --npm-registry-url ${world.npm.registryUrl} --circleci-url ${world.circleci.apiUrl} --project-slug ${DEMO.projectSlug} --npm-packages ${DEMO.npm.packages.join(",")}`,
+      `  rotate pypi --pypi-url ${world.pypi.url} --pypi-upload-url ${world.pypi.uploadUrl} --circleci-url ${world.circleci.apiUrl} --project-slug ${DEMO.projectSlug} --pypi-project ${DEMO.pypi.project} --pypi-user ${pypi.username}`,
+      `  rotate npm --npm-url ${world.npm.url} --npm-registry-url ${world.npm.registryUrl} --circleci-url ${world.circleci.apiUrl} --project-slug ${DEMO.projectSlug} --npm-packages ${DEMO.npm.packages.join(",")} --npm-user ${npm.username}`,
       "Add an authenticator entry with the TOTP secret, or set ROTATE_PYPI_TOTP_SECRET / ROTATE_NPM_TOTP_SECRET.",
       "",
     ].join("\n"),

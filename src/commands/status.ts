@@ -3,8 +3,8 @@
 // (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
 import { Command } from "commander";
 import { Ask, inquirerPrompter } from "../ask.js";
-import { AuditLog, auditPath } from "../audit.js";
-import { CircleciClient, CircleciError } from "../circleci.js";
+import { AuditLog, auditPath, type AuditLine } from "../audit.js";
+import { CircleciClient, CircleciError, type HeldValue } from "../circleci.js";
 import { preflightCircleci } from "../circleci-target.js";
 import { addSettingOptions, loadSources, resolveSection } from "../config.js";
 import { NothingChangedError } from "../errors.js";
@@ -29,7 +29,16 @@ export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Com
   return command
     .option("--json", "print one machine-readable object")
     .option("--config <path>", "config file (default ./rotate.config.json)")
-    .addHelpText("after", "\nExample:\n  $ CIRCLECI_TOKEN=… rotate status --project-slug gh/mozilla/nimbus-shared")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ rotate status                      # the project and variables in ./rotate.config.json
+  $ CIRCLECI_TOKEN=… rotate status --project-slug gh/mozilla/nimbus-shared
+  $ rotate status --json | jq '.variables[] | select(.warning)'
+The expiry comes from the audit record of the last rotation on this machine
+($XDG_STATE_HOME/rotate/audit.jsonl, or the platform's equivalent).`,
+    )
     .action(async (flags: StatusFlags) => {
       process.exitCode = await run(flags);
     });
@@ -59,8 +68,10 @@ export async function runStatus(registries: Array<Registry<unknown>>, flags: Sta
   const audit = new AuditLog(auditPath(runtime.env));
   const now = runtime.clock().getTime();
 
+  // "Each configured token": the registries the config file names, or all when it names none.
+  const named = registries.filter((registry) => sources.file[registry.section.section] !== undefined);
   const statuses: VariableStatus[] = [];
-  for (const registry of registries) {
+  for (const registry of named.length > 0 ? named : registries) {
     const envVar = (resolveSection(registry.section, sources).envVar as string | undefined) ?? registry.flow.defaultEnvVar;
     const spec = { projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) };
     const found = await preflightCircleci(client, spec).catch((error: unknown) => {
@@ -68,16 +79,8 @@ export async function runStatus(registries: Array<Registry<unknown>>, flags: Sta
     });
     const last = audit.lastRotation(envVar, found.target.where);
     const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
-    const daysLeft = expires ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
-    const heldIsLast = last?.newToken?.last4 === found.held?.last4;
-    const warning =
-      daysLeft === null || !heldIsLast
-        ? null
-        : daysLeft < 0
-          ? `expired ${-daysLeft} day(s) ago: run rotate ${registry.flow.id} now`
-          : daysLeft < WARN_DAYS
-            ? `expires in ${daysLeft} day(s): run rotate ${registry.flow.id} soon`
-            : null;
+    const heldIsLast = found.held !== undefined && last !== undefined && holdsLastRotated(found.held, last);
+    const daysLeft = expires && heldIsLast ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
     statuses.push({
       registry: registry.flow.title,
       envVar,
@@ -86,14 +89,34 @@ export async function runStatus(registries: Array<Registry<unknown>>, flags: Sta
       last4: found.held?.last4 ?? null,
       setAt: found.held?.setAt?.toISOString() ?? null,
       lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
-      daysLeft: heldIsLast ? daysLeft : null,
-      warning,
+      daysLeft,
+      warning: warningFor(registry.flow.id, found.held, last, daysLeft),
     });
   }
 
   if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug, variables: statuses })}\n`);
   else runtime.io.out(`${statuses.map(renderStatus).join("\n")}\n`);
   return 0;
+}
+
+/**
+ * Whether CircleCI still holds the token the audit record says rotate put there. Context
+ * variables may show no last four characters; then a value set after that rotation is not it.
+ */
+function holdsLastRotated(held: HeldValue, last: AuditLine): boolean {
+  if (held.last4 !== undefined) return held.last4 === last.newToken?.last4;
+  return held.setAt === undefined || held.setAt.getTime() <= new Date(last.at).getTime();
+}
+
+function warningFor(registryId: string, held: HeldValue | undefined, last: AuditLine | undefined, daysLeft: number | null): string | null {
+  if (!held || !last?.newToken) return null;
+  if (!holdsLastRotated(held, last)) {
+    return `CircleCI holds a value rotate did not record (the last rotation put …${last.newToken.last4} there), so its expiry is unknown: check who changed it`;
+  }
+  if (daysLeft === null) return null;
+  if (daysLeft < 0) return `expired on ${last.newToken.expires?.slice(0, 10)}: run rotate ${registryId} now`;
+  if (daysLeft < WARN_DAYS) return `expires in ${daysLeft} day(s): run rotate ${registryId} soon`;
+  return null;
 }
 
 function renderStatus(status: VariableStatus): string {

@@ -1,0 +1,132 @@
+// `rotate init` in a pseudo-terminal: the real prompts, answered like a person typing. The file
+// it writes holds the answers and nothing secret; a token typed by mistake stops it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { npm } from "../flows/npm.js";
+import { pypi } from "../flows/pypi.js";
+import { validateConfig } from "../src/config.js";
+import { browserSection, circleciSection } from "../src/run-settings.js";
+import { freshDirs, startCli, type Sandbox } from "./support/cli.js";
+import { plain, startPty, type PtyRun } from "./support/pty.js";
+
+const sections = [circleciSection, browserSection, pypi.section, npm.section];
+
+let dirs: Sandbox;
+test.beforeEach(() => {
+  dirs = freshDirs();
+});
+test.afterEach(() => dirs.cleanup());
+
+/** Answers the questions in order: waits for each one to appear after the previous answer. */
+async function converse(run: PtyRun, exchanges: Array<[question: RegExp, answer: string]>): Promise<void> {
+  let from = 0;
+  for (const [question, answer] of exchanges) {
+    await run.expect(question, { from });
+    from = run.screen().length;
+    run.answer(answer);
+  }
+}
+
+const configPath = () => join(dirs.cwd, "rotate.config.json");
+
+test("rotate init asks the questions and writes rotate.config.json with the answers and no secret", async () => {
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, "publishing"],
+    [/publish to npm\?/, "y"],
+    [/CircleCI variable for the npm token: \[NPM_TOKEN\]/, ""],
+    [/npm packages and scopes/, "@acme/widget, acme-cli"],
+    [/npm account username/, "acme-bot"],
+    [/npm website URL/, "http://npm.acme.test/"],
+    [/publish to PyPI\?/, "y"],
+    [/CircleCI variable for the PyPI token: \[PYPI_TOKEN\]/, "PYPI_API_TOKEN"],
+    [/PyPI project name/, "acme-widget"],
+    [/PyPI account username/, "acme-pypi"],
+    [/PyPI website URL/, "http://pypi.acme.test/"],
+    [/PyPI upload endpoint URL/, "http://upload.acme.test/legacy/"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(plain(run.screen())).toContain(`Wrote ${configPath()}.`);
+
+  const written = JSON.parse(readFileSync(configPath(), "utf8")) as unknown;
+  expect(written).toEqual({
+    circleci: { projectSlug: "gh/acme/widget", context: "publishing" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot", websiteUrl: "http://npm.acme.test/" },
+    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi", websiteUrl: "http://pypi.acme.test/", uploadUrl: "http://upload.acme.test/legacy/" },
+  });
+  // What every run reads it with: known keys only, nothing that looks like a secret.
+  expect(validateConfig(written, configPath(), sections)).toEqual(written);
+});
+
+test("rotate init leaves out a registry the project does not publish to, and unanswered questions", async () => {
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "n"],
+    [/publish to PyPI\?/, "y"],
+    [/CircleCI variable for the PyPI token/, ""],
+    [/PyPI project name/, "acme-widget"],
+    [/PyPI account username/, ""],
+    [/PyPI website URL/, "http://pypi.acme.test/"],
+    [/PyPI upload endpoint URL/, "http://upload.acme.test/legacy/"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
+    circleci: { projectSlug: "gh/acme/widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget", websiteUrl: "http://pypi.acme.test/", uploadUrl: "http://upload.acme.test/legacy/" },
+  });
+});
+
+test("a token typed as an answer is refused: exit 2, and nothing is written", async () => {
+  const token = `npm_${"Q7w8E9r0T1".repeat(3)}y2U3i4`;
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "y"],
+    [/CircleCI variable for the npm token/, ""],
+    [/npm packages and scopes/, token],
+  ]);
+  expect((await run.done).code).toBe(2);
+  const screen = plain(run.screen());
+  expect(screen).toContain("rotate: that answer looks like a token and rotate.config.json never holds secrets, so nothing was written");
+  expect(existsSync(configPath())).toBe(false);
+});
+
+test("an existing rotate.config.json is not replaced without --force, and no question is asked", async () => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  const existing = `${JSON.stringify({ pypi: { project: "keep-me" } })}\n`;
+  writeFileSync(configPath(), existing);
+  const run = startPty(["init"], { dirs });
+  expect((await run.done).code).toBe(2);
+  const screen = plain(run.screen());
+  expect(screen).toContain(`rotate: ${configPath()} exists already: edit it, or pass --force to write it again`);
+  expect(screen).not.toContain("CircleCI project slug");
+  expect(readFileSync(configPath(), "utf8")).toBe(existing);
+});
+
+test("--force asks again and replaces the file", async () => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  writeFileSync(configPath(), `${JSON.stringify({ pypi: { project: "old" } })}\n`);
+  const run = startPty(["init", "--force"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/other"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "n"],
+    [/publish to PyPI\?/, "n"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({ circleci: { projectSlug: "gh/acme/other" } });
+});
+
+test("without a terminal, rotate init says how else to write the file", async () => {
+  const result = await startCli(["init"], { dirs }).done;
+  expect(result.code).toBe(2);
+  expect(result.stderr.trim()).toBe(
+    'rotate: no terminal to ask "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)": run rotate init in a terminal, or write rotate.config.json by hand (see README)',
+  );
+  expect(existsSync(configPath())).toBe(false);
+});
