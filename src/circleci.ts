@@ -1,9 +1,10 @@
 // CircleCI API v2 client: just the calls a rotation needs (reference/circleci.md §1–§7).
 // Every answer is mapped explicitly to a value or to one sentence a responder understands;
 // the token travels only in the Circle-Token header and no body is ever echoed.
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { AxiosInstance, AxiosResponse } from "axios";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
+import { createHttp } from "./http.js";
 import { defaultRetryPolicy, sendWithRetries, type RetryDeps, type RetryPolicy } from "./retry.js";
 import type { Secret } from "./secret.js";
 
@@ -75,11 +76,11 @@ function parseDate(value: string | null | undefined): Date | undefined {
 }
 
 export class CircleciClient {
-  private readonly http: AxiosInstance;
+  private readonly http: Promise<AxiosInstance>;
   private user: CircleciUser | undefined;
 
   constructor(private readonly options: CircleciClientOptions) {
-    this.http = axios.create({
+    this.http = createHttp({
       baseURL: options.baseUrl.replace(/\/$/, ""),
       timeout: options.timeoutMs ?? 30_000,
       headers: {
@@ -182,13 +183,13 @@ export class CircleciClient {
     let response: AxiosResponse;
     try {
       response = await sendWithRetries(
-        this.http,
+        await this.http,
         { method, url: path, data: extra.body, signal: this.options.signal },
         this.options.policy ?? defaultRetryPolicy,
         this.options.retry,
       );
     } catch (error) {
-      if (axios.isCancel(error) || this.options.signal?.aborted) throw error;
+      if (this.options.signal?.aborted) throw error;
       const code = (error as { code?: string }).code ?? "network error";
       throw new CircleciError(
         `cannot reach CircleCI at ${this.options.baseUrl} while ${what} (${code}): check the network or --circleci-url, then rerun`,

@@ -83,6 +83,17 @@ async function main(argv: string[]): Promise<number> {
     .description("Rotate the npm and PyPI publishing tokens that CircleCI holds, as a guided runbook.")
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run rotate --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npm start                 # a demo rotation of both tokens on the built-in replicas
+  $ rotate init               # write rotate.config.json for your project (no secrets)
+  $ rotate status             # which tokens CircleCI holds and when they expire
+  $ rotate npm                # rotate NPM_TOKEN, guided
+  $ rotate pypi --leaked      # PYPI_TOKEN leaked: delete it first, then replace it
+Run rotate <command> --help for each command's options.`,
+    )
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   const commands = [

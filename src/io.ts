@@ -37,7 +37,8 @@ export function processIO(options: IOOptions = {}): IO {
     stdout,
     stderr,
     canPrompt: interactive && !options.noPrompt,
-    color: Boolean(stderr.isTTY) && env.NO_COLOR === undefined,
+    // no-color.org: NO_COLOR counts when it is set to anything but the empty string.
+    color: Boolean(stderr.isTTY) && !env.NO_COLOR,
     out: (text) => void stdout.write(redact(text)),
     err: (text) => void stderr.write(redact(text)),
     showSecretOnce(label, secret) {

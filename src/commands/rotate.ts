@@ -1,9 +1,9 @@
 // `rotate npm` / `rotate pypi`: parse the flags into settings, wire the collaborators, run the
 // runbook, report. The same code serves every registry; the registry brings its flow and flags.
 import { randomUUID } from "node:crypto";
-import axios from "axios";
 import { Command, Option } from "commander";
 import { Ask, inquirerPrompter } from "../ask.js";
+import { createHttp } from "../http.js";
 import { AuditLog, auditPath, whoRan } from "../audit.js";
 import { findBrowser } from "../browser-finder.js";
 import { browserEnv, launchIsolated } from "../browser.js";
@@ -71,6 +71,17 @@ export function rotateCommand<S>(registry: Registry<S>, run: (flags: RotateFlags
     .option("--no-input", "never prompt; fail if an answer is missing")
     .option("--sandbox", "run against the built-in local replicas (drill; no real accounts)")
     .option("--config <path>", "config file (default ./rotate.config.json)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ rotate ${flow.id}                      # settings from rotate.config.json; asks for the rest
+  $ rotate ${flow.id} --leaked             # the old token was exposed: delete it first
+  $ rotate ${flow.id} --sandbox --headless # a drill on the built-in replicas
+  $ rotate ${flow.id} --yes --routine      # non-interactive: CIRCLECI_TOKEN, ROTATE_${flow.id.toUpperCase()}_PASSWORD and
+                                      # ROTATE_${flow.id.toUpperCase()}_TOTP_SECRET exported from your secret store
+Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act`,
+    )
     .action(async (flags: RotateFlags) => {
       process.exitCode = await run(flags);
     });
@@ -106,7 +117,8 @@ async function circleciToken(env: NodeJS.ProcessEnv, ask: Ask): Promise<Secret> 
 
 async function reachable(url: string): Promise<void> {
   try {
-    await axios.get(url, { timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
+    const http = await createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
+    await http.get(url);
   } catch (error) {
     const code = (error as { code?: string }).code ?? "no answer";
     throw new NothingChangedError(`cannot reach ${url} (${code}): check the network or the URL settings, then rerun`);
@@ -180,7 +192,8 @@ export async function runRotate<S>(registry: Registry<S>, flags: RotateFlags, ru
       sleep: abortableSleep,
       clock: runtime.clock,
       signal: runtime.signal,
-      onEvent: auditListener(new AuditLog(auditPath(runtime.env)), whoRan(runtime.env)),
+      // Drills on the replicas stay out of the audit record of real rotations.
+      ...(world ? {} : { onEvent: auditListener(new AuditLog(auditPath(runtime.env)), whoRan(runtime.env)) }),
     });
     const durationMs = Date.now() - started;
     if (flags.json) io.out(`${JSON.stringify(summaryJson(result, registry.flow.title, durationMs))}\n`);
