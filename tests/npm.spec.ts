@@ -1,7 +1,7 @@
 // `rotate npm` end to end: the real CLI, real Chromium, the npmjs.com and CircleCI replicas.
 import * as OTPAuth from "otpauth";
 import { DEMO } from "../src/sandbox/demo.js";
-import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+import { badInputTests, errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
 
 const TOOL_NAME = new RegExp(`^NPM_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
 const DAY = 86_400_000;
@@ -86,20 +86,8 @@ test("a custom expiry is picked on the form and reported", async ({ world, rotat
   expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
 });
 
-const failures: Array<{ name: string; args?: string[]; env?: () => NodeJS.ProcessEnv; says: RegExp }> = [
+badInputTests("npm", [
   { name: "wrong password", env: () => ({ ROTATE_NPM_PASSWORD: "not-the-password" }), says: /npm refused the sign-in for widget-publisher \(.+\)/ },
   { name: "wrong one-time password", env: () => ({ ROTATE_NPM_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /npm rejected the one-time password at sign-in \(.+\)/ },
   { name: "package not owned", args: ["--npm-packages", "@demo-org/widget,left-pad"], says: /npm account widget-publisher cannot grant left-pad/ },
-];
-
-for (const failure of failures) {
-  test(`${failure.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
-    const before = snapshot(world);
-    const result = await rotation.run("npm", failure.args ?? [], failure.env?.() ?? {});
-    expect(result.code, result.stderr).toBe(1);
-    const lines = errorLines(result);
-    expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(failure.says);
-    expect(snapshot(world)).toEqual(before);
-  });
-}
+]);

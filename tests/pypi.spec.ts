@@ -1,7 +1,7 @@
 // `rotate pypi` end to end: the real CLI, real Chromium, the pypi.org and CircleCI replicas.
 import * as OTPAuth from "otpauth";
 import { DEMO } from "../src/sandbox/demo.js";
-import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+import { badInputTests, expect, heldToken, test } from "./support/world.js";
 
 const TOOL_NAME = new RegExp(`^PYPI_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
 
@@ -42,22 +42,19 @@ for (const [step, isDelete] of [["create", false], ["delete", true]] as const) {
   });
 }
 
-const failures: Array<{ name: string; args?: string[]; env?: () => NodeJS.ProcessEnv; says: RegExp }> = [
+badInputTests("pypi", [
   { name: "wrong password", env: () => ({ ROTATE_PYPI_PASSWORD: "not-the-password" }), says: /PyPI refused the sign-in .*The password is invalid\. Try again\./ },
   { name: "wrong TOTP code", env: () => ({ ROTATE_PYPI_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /PyPI rejected the one-time code \(Invalid TOTP code\.\)/ },
   { name: "bad CircleCI token", env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }), says: /CircleCI rejected the API token \(401\)/ },
   { name: "unknown project slug", args: ["--project-slug", "gh/demo-org/no-such-repo"], says: /CircleCI found no project .*\(404\): check --project-slug/ },
   { name: "PyPI project not owned", args: ["--pypi-project", "someone-elses-project"], says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/ },
-];
-
-for (const failure of failures) {
-  test(`${failure.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
-    const before = snapshot(world);
-    const result = await rotation.run("pypi", failure.args ?? [], failure.env?.() ?? {});
-    expect(result.code, result.stderr).toBe(1);
-    const lines = errorLines(result);
-    expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(failure.says);
-    expect(snapshot(world)).toEqual(before);
-  });
-}
+  { name: "missing CircleCI variable", args: ["--env-var", "PYPI_UPLOAD_TOKEN"], says: /PYPI_UPLOAD_TOKEN is not set in project .* \(CircleCI has: NPM_TOKEN, PYPI_TOKEN\): check --env-var/ },
+  { name: "CircleCI unreachable", args: ["--circleci-url", "http://127.0.0.1:9/api/v2"], says: /cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2 .*\(ECONNREFUSED\): check the network or --circleci-url/ },
+  { name: "PyPI unreachable", args: ["--pypi-url", "http://127.0.0.1:9"], says: /cannot reach http:\/\/127\.0\.0\.1:9\/? \(ECONNREFUSED\): check the network/ },
+  {
+    name: "CircleCI rate-limits every try",
+    arrange: (world) =>
+      world.circleci.faults.add({ method: "GET", path: "/api/v2/me", times: 100, fault: { kind: "status", status: 429, headers: { "Retry-After": "1" }, body: '{"message" : "Rate limit exceeded."}' } }),
+    says: /CircleCI kept rate-limiting checking the CircleCI token \(429\) after several tries: wait a few minutes and rerun/,
+  },
+]);

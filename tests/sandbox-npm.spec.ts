@@ -2,8 +2,8 @@
 // the `request` fixture, and in Chromium the page behaviour the `rotate npm` flow relies on
 // (labels, roles, the custom dropdowns, the confirm() dialog).
 import { crc32 } from "node:zlib";
+import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
-import { Secret, TOTP } from "otpauth";
 import { startNpmReplica, type NpmReplica, type NpmUser } from "../src/sandbox/npm.js";
 
 const ALICE: NpmUser = {
@@ -22,21 +22,9 @@ const BOB: NpmUser = { ...ALICE, username: "bob", email: "bob@example.org", pack
 const TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 const FORM_PATH = "/settings/alice/tokens/granular-access-tokens/new";
 
-class Clock {
-  private t = Date.parse("2026-11-24T08:00:00Z");
-  now = () => new Date(this.t);
-  advance(seconds: number): void {
-    this.t += seconds * 1000;
-  }
-  /** The code for the current 30 s step; a step's code is accepted once, so tests advance between uses. */
-  code(user: NpmUser = ALICE): string {
-    return TOTP.generate({ secret: Secret.fromBase32(user.totpSecret), timestamp: this.t });
-  }
-}
-
-const test = base.extend<{ clock: Clock; npm: NpmReplica }>({
+const test = base.extend<{ clock: TestClock; npm: NpmReplica }>({
   // eslint-disable-next-line no-empty-pattern
-  clock: async ({}, use) => use(new Clock()),
+  clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
     const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB], now: clock.now });
     await use(replica);
@@ -60,18 +48,18 @@ function postForm(request: APIRequestContext, url: string, fields: Array<[string
 }
 
 /** Password and one-time password over HTTP; returns the CSRF token for later forms. */
-async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: Clock, user = ALICE): Promise<string> {
+async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: TestClock, user = ALICE): Promise<string> {
   const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
   const password = await postForm(request, `${npm.url}/login`, [["csrftoken", csrftoken], ["username", user.username], ["password", user.password]]);
   expect(password.status()).toBe(302);
   expect(password.headers()["location"]).toBe("/login/otp?next=%2F");
-  const otp = await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", clock.code(user)]]);
+  const otp = await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", clock.code(user.totpSecret)]]);
   expect(otp.status()).toBe(302);
   expect(otp.headers()["location"]).toBe("/");
   return csrftoken;
 }
 
-async function signInPage(page: Page, npm: NpmReplica, clock: Clock, path = "/settings/~/tokens"): Promise<void> {
+async function signInPage(page: Page, npm: NpmReplica, clock: TestClock, path = "/settings/~/tokens"): Promise<void> {
   await page.goto(npm.url + path);
   await page.getByLabel("Username").fill(ALICE.username);
   await page.getByLabel("Password", { exact: true }).fill(ALICE.password);

@@ -2,8 +2,8 @@
 // `request_password_reset` / `reset_password`, forms.py, the two templates), npm's against its
 // documented rules with the rest inferred. HTTP checks through Playwright's request contexts,
 // plus the page behaviour the flows rely on in Chromium.
+import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { Secret, TOTP } from "otpauth";
 import { startNpmReplica, type NpmReplica, type NpmUser } from "../src/sandbox/npm.js";
 import { startPypiReplica, type PypiReplica, type PypiUser } from "../src/sandbox/pypi.js";
 
@@ -26,20 +26,9 @@ const ALICE: NpmUser = {
 };
 const STRONG = "plum-Orbit-47-quietly-Lantern";
 
-class Clock {
-  private t = Date.parse("2026-11-24T08:00:00Z");
-  now = () => new Date(this.t);
-  advance(seconds: number): void {
-    this.t += seconds * 1000;
-  }
-  code(secret: string): string {
-    return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: this.t });
-  }
-}
-
-const test = base.extend<{ clock: Clock; pypi: PypiReplica; npm: NpmReplica; other: APIRequestContext }>({
+const test = base.extend<{ clock: TestClock; pypi: PypiReplica; npm: NpmReplica; other: APIRequestContext }>({
   // eslint-disable-next-line no-empty-pattern
-  clock: async ({}, use) => use(new Clock()),
+  clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   pypi: async ({ clock }, use) => {
     const replica = await startPypiReplica({ users: [BOT], now: clock.now });
     await use(replica);
@@ -86,7 +75,7 @@ test.describe("PyPI", () => {
     const answer = await submit(request, `${pypi.url}/account/login/`, "csrf_token", { username: BOT.username, password });
     return answer.status() === 303;
   };
-  const signIn = async (request: APIRequestContext, pypi: PypiReplica, clock: Clock) => {
+  const signIn = async (request: APIRequestContext, pypi: PypiReplica, clock: TestClock) => {
     const password = await submit(request, `${pypi.url}/account/login/`, "csrf_token", { username: BOT.username, password: BOT.password });
     const twoFactor = pypi.url + (password.headers()["location"] ?? "");
     expect((await submit(request, twoFactor, "csrf_token", { totp_value: clock.code(BOT.totpSecret) })).status()).toBe(303);

@@ -1,7 +1,8 @@
 // The pypi.org replica against the facts in shared/reference/pypi.md: HTTP-level checks through
 // the `request` fixture, and the page-level behaviour a Playwright flow relies on in Chromium.
-import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
+import { TestClock } from "./support/clock.js";
+import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { macaroonId, startPypiReplica, type PypiReplica, type PypiUser } from "../src/sandbox/pypi.js";
 
 const BOT: PypiUser = {
@@ -13,20 +14,9 @@ const BOT: PypiUser = {
 };
 const OTHER: PypiUser = { ...BOT, username: "someone-else", email: "else@example.org", projects: ["numpy"] };
 
-class Clock {
-  private t = Date.parse("2026-11-24T08:00:00Z");
-  now = () => new Date(this.t);
-  advance(seconds: number): void {
-    this.t += seconds * 1000;
-  }
-  code(user: PypiUser = BOT): string {
-    return TOTP.generate({ secret: Secret.fromBase32(user.totpSecret), timestamp: this.t });
-  }
-}
-
-const test = base.extend<{ clock: Clock; pypi: PypiReplica }>({
+const test = base.extend<{ clock: TestClock; pypi: PypiReplica }>({
   // eslint-disable-next-line no-empty-pattern
-  clock: async ({}, use) => use(new Clock()),
+  clock: async ({}, use) => use(new TestClock(BOT.totpSecret)),
   pypi: async ({ clock }, use) => {
     const replica = await startPypiReplica({ users: [BOT, OTHER], now: clock.now });
     await use(replica);
@@ -58,8 +48,8 @@ async function passwordStep(request: APIRequestContext, pypi: PypiReplica, user 
   return pypi.url + location;
 }
 
-async function signInByHttp(request: APIRequestContext, pypi: PypiReplica, clock: Clock, user = BOT): Promise<void> {
-  const done = await submit(request, await passwordStep(request, pypi, user), { totp_value: clock.code(user) });
+async function signInByHttp(request: APIRequestContext, pypi: PypiReplica, clock: TestClock, user = BOT): Promise<void> {
+  const done = await submit(request, await passwordStep(request, pypi, user), { totp_value: clock.code(user.totpSecret) });
   expect(done.status()).toBe(303);
 }
 
@@ -67,7 +57,7 @@ async function flashesOf(request: APIRequestContext, pypi: PypiReplica): Promise
   return (await request.get(`${pypi.url}/_includes/unauthed/flash-messages/`)).text();
 }
 
-async function signInInPage(page: Page, pypi: PypiReplica, clock: Clock, target = "/manage/account/"): Promise<void> {
+async function signInInPage(page: Page, pypi: PypiReplica, clock: TestClock, target = "/manage/account/"): Promise<void> {
   await page.goto(pypi.url + target);
   await page.getByLabel("Username (required)").fill(BOT.username);
   await page.getByLabel("Password (required)").fill(BOT.password);
@@ -431,7 +421,7 @@ test("macaroonId() reads back the id of a V2 macaroon whose location is the site
   for (const bad of ["pypi-", "pypi-AgEIcHlwaS5vcmcCJ", "npm_abcdef", token.slice(0, -4), `${token}!`]) expect(macaroonId(bad)).toBeUndefined();
 });
 
-function wrongCode(clock: Clock): string {
+function wrongCode(clock: TestClock): string {
   const valid = new Set([-30, 0, 30].map((s) => TOTP.generate({ secret: Secret.fromBase32(BOT.totpSecret), timestamp: clock.now().getTime() + s * 1000 })));
   return ["000000", "111111", "222222", "333333"].find((c) => !valid.has(c)) ?? "444444";
 }

@@ -86,3 +86,29 @@ export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; secrets: W
 });
 
 export { expect } from "@playwright/test";
+
+export interface BadInput {
+  name: string;
+  /** Sets the world up for the case (a fault, say). */
+  arrange?: (world: SandboxWorld) => void;
+  args?: string[];
+  env?: () => NodeJS.ProcessEnv;
+  /** The one error line rotate must print. */
+  says: RegExp;
+}
+
+/** One test per bad input: one clear error line, exit 1, and nothing changed on any replica. */
+export function badInputTests(registry: "pypi" | "npm", inputs: BadInput[]): void {
+  for (const input of inputs) {
+    test(`${registry}: ${input.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
+      input.arrange?.(world);
+      const before = snapshot(world);
+      const result = await rotation.run(registry, input.args ?? [], input.env?.() ?? {});
+      base.expect(result.code, result.stderr).toBe(1);
+      const lines = errorLines(result);
+      base.expect(lines, result.stderr).toHaveLength(1);
+      base.expect(lines[0]).toMatch(input.says);
+      base.expect(snapshot(world)).toEqual(before);
+    });
+  }
+}
