@@ -48,7 +48,7 @@ badInputTests("pypi", [
   { name: "bad CircleCI token", env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }), says: /CircleCI rejected the API token \(401\)/ },
   { name: "unknown project slug", args: ["--project-slug", "gh/demo-org/no-such-repo"], says: /CircleCI found no project .*\(404\): check --project-slug/ },
   { name: "PyPI project not owned", args: ["--pypi-project", "someone-elses-project"], says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/ },
-  { name: "missing CircleCI variable", args: ["--env-var", "PYPI_UPLOAD_TOKEN"], says: /PYPI_UPLOAD_TOKEN is not set in project .* \(CircleCI has: NPM_TOKEN, PYPI_TOKEN\): check --env-var/ },
+  { name: "missing CircleCI variable", args: ["--env-var", "PYPI_UPLOAD_TOKEN"], says: /PYPI_UPLOAD_TOKEN is not set in project .* \(CircleCI has: PYPI_TOKEN, NPM_TOKEN\): check --env-var/ },
   { name: "CircleCI unreachable", args: ["--circleci-url", "http://127.0.0.1:9/api/v2"], says: /cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2 .*\(ECONNREFUSED\): check the network or --circleci-url/ },
   { name: "PyPI unreachable", args: ["--pypi-url", "http://127.0.0.1:9"], says: /cannot reach http:\/\/127\.0\.0\.1:9\/? \(ECONNREFUSED\): check the network/ },
   {
