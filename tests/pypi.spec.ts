@@ -58,3 +58,26 @@ badInputTests("pypi", [
     says: /CircleCI kept rate-limiting checking the CircleCI token \(429\) after several tries: wait a few minutes and rerun/,
   },
 ]);
+
+test("--context: the token goes to the context's variable, with a warning that the project has one too", async ({ world, rotation }) => {
+  const projectValue = heldToken(world, "PYPI_TOKEN");
+  const result = await rotation.run("pypi", ["--context", DEMO.context]);
+  expect(result.code, result.stderr).toBe(0);
+  const inContext = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
+  expect(world.pypi.isLive(inContext)).toBe(true);
+  expect(inContext).not.toBe(projectValue);
+  expect(world.circleci.calls.filter((c) => c.method === "PUT").map((c) => [c.path, c.body])).toEqual([
+    [expect.stringMatching(/^\/api\/v2\/context\/[0-9a-f-]+\/environment-variable\/PYPI_TOKEN$/), { value: inContext }],
+  ]);
+  expect(world.circleci.calls.some((c) => c.method === "POST")).toBe(false);
+  expect(heldToken(world, "PYPI_TOKEN")).toBe(projectValue);
+  expect(result.stdout).toContain(`warning    PYPI_TOKEN is also set on project ${DEMO.projectSlug}`);
+  expect(result.stdout).toContain(`Rotated PYPI_TOKEN in context "${DEMO.context}"`);
+});
+
+test("--context naming no context of the organization: one clear line, nothing changed", async ({ world, rotation }) => {
+  const result = await rotation.run("pypi", ["--context", "no-such-context"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('rotate: CircleCI has no context named "no-such-context" in gh/demo-org: check --context');
+  expect(world.circleci.calls.some((c) => c.method !== "GET")).toBe(false);
+});

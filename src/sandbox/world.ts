@@ -71,6 +71,8 @@ export async function startSandboxWorld(options: { now?: () => Date; host?: stri
     now,
     tokens: [{ value: circleciToken, user: { ...DEMO.circleciUser } }],
     projects: [{ slug: DEMO.projectSlug, organization: { ...DEMO.organization }, envVars: { PYPI_TOKEN: oldPypiToken, NPM_TOKEN: oldNpmToken } }],
+    // For drills of the context variant (--context): the organization's publishing context.
+    contexts: [{ name: DEMO.context, organizationId: DEMO.organization.id, envVars: { PYPI_TOKEN: oldPypiToken } }],
   });
 
   const perRegistry: Record<string, { flags: Record<string, unknown>; account: DrillAccount; oldToken: string }> = {
