@@ -246,7 +246,7 @@ class CreateTokenPage {
     );
   }
 
-  /** Read once, straight into a Secret; never through the clipboard. */
+  /** Read once, straight from the page into a Secret; never through the "Copy token" button. */
   private async readToken(name: string): Promise<CreatedToken> {
     // The token is the <code> that starts with pypi- (§4); a second match would be a finding.
     const code = this.page.locator("#provisioned-key code").filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ });

@@ -132,12 +132,12 @@ export async function runRotation<S>(
   const session = await step("Open an isolated browser", () => deps.launchBrowser(browser, flow.origins(settings)));
   stopSignals.push(session.lost);
   try {
-    await step(`Sign in to ${flow.title}`, () => flow.signIn(session.page, ctx), () => undefined);
+    await step(`Sign in to ${flow.title}`, () => flow.signIn(session.page, ctx));
     journal.record("sign-in", "ok");
 
     // 3. Inventory: can the account make the token, which token CircleCI holds now, and what
     //    this tool left behind before.
-    await step(`Check ${flow.title} can make a token for ${flow.describeScope(settings)}`, () => flow.checkScope(session.page, ctx));
+    await step(`Check the account may make the token (${flow.describeScope(settings)})`, () => flow.checkScope(session.page, ctx));
     const tokens = await step(`List ${flow.title} tokens`, () => flow.listTokens(session.page, ctx), (t) => `${t.length} token(s)`);
     const old = await identifyOldToken(tokens, circle.held, options, deps.ask, flow.title);
     journal.old = old ? { token: old, state: "alive" } : { state: "none" };
@@ -164,11 +164,18 @@ export async function runRotation<S>(
       await removeOld();
     }
 
+    // The rotation is complete here: a leftover that will not go is a warning, not a failure.
     const orphansDeleted: string[] = [];
     for (const orphan of deleteOrphans ? orphans : []) {
-      await step(`Delete leftover token "${orphan.name}"`, () => flow.deleteToken(session.page, ctx, orphan));
-      journal.record("delete-orphan", "ok", orphan.name);
-      orphansDeleted.push(orphan.name);
+      try {
+        await step(`Delete leftover token "${orphan.name}"`, () => flow.deleteToken(session.page, ctx, orphan));
+        journal.record("delete-orphan", "ok", orphan.name);
+        orphansDeleted.push(orphan.name);
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error;
+        warnings.push(`could not delete leftover token "${orphan.name}" (${describeError(session.explain(error))}); delete it by hand`);
+        journal.record("delete-orphan", "warning", orphan.name);
+      }
     }
 
     journal.record("done", "ok", `${order} order`);
