@@ -2,7 +2,7 @@
 // disk or output, and the browser shares nothing and goes nowhere else. (Every rotation in the
 // suite is also scanned after it ends, by the `rotation` fixture.)
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import express from "express";
 import { DEMO } from "../src/sandbox/demo.js";
@@ -10,8 +10,38 @@ import type { FaultRule } from "../src/sandbox/faults.js";
 import { listen } from "../src/sandbox/server.js";
 import { worldArgs } from "./support/cli.js";
 import { startPty } from "./support/pty.js";
-import { secretsOnDisk, type Secrets } from "./support/secrets.js";
+import { secretsIn, secretsOnDisk, type Secrets } from "./support/secrets.js";
 import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
+
+/** What /proc says of a process ("" if it is gone), NUL separators made spaces. */
+function procText(pid: number, file: "cmdline" | "environ"): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`).toString().replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/** Every process below pid (the browser and its helpers, under the CLI). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    const stat = procStat(Number(entry));
+    if (stat) parents.set(Number(entry), stat);
+  }
+  const below = (of: number): number[] => [...parents].filter(([, parent]) => parent === of).flatMap(([child]) => [child, ...below(child)]);
+  return below(pid);
+}
+
+function procStat(pid: number): number | undefined {
+  try {
+    // The parent pid is the fourth field, after the command name in parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
 
 const profiles = (tmp: string) => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("playwright_chromiumdev_profile-")) : []);
 
@@ -50,6 +80,15 @@ for (const id of ["pypi", "npm"] as const) {
     // The browser's profile directory exists right now, under the run's TMPDIR, and is scanned with it.
     expect(profiles(dirs.tmp)).toHaveLength(1);
     expect(secretsOnDisk([dirs.home, dirs.tmp, dirs.cwd], secrets)).toEqual([]);
+    // No secret in any process's argv, nor in the environment of the browser's processes (the
+    // CLI's own environment is where the test handed the secrets in).
+    const browserProcesses = descendants(run.child.pid ?? -1);
+    expect(browserProcesses.length).toBeGreaterThan(0);
+    expect(secretsIn(procText(run.child.pid ?? -1, "cmdline"), secrets)).toEqual([]);
+    for (const pid of browserProcesses) {
+      expect(secretsIn(procText(pid, "cmdline"), secrets), `argv of ${pid}`).toEqual([]);
+      expect(secretsIn(procText(pid, "environ"), secrets), `environment of ${pid}`).toEqual([]);
+    }
 
     release();
     const result = await run.done;
