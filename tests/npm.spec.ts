@@ -1,6 +1,8 @@
 // `rotate npm` end to end: the real CLI, real Chromium, the npmjs.com and CircleCI replicas.
 import * as OTPAuth from "otpauth";
 import { DEMO } from "../src/sandbox/demo.js";
+import { startSandboxWorld } from "../src/sandbox/world.js";
+import { startCli, worldArgs } from "./support/cli.js";
 import { badInputTests, errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
 
 const TOOL_NAME = new RegExp(`^NPM_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
@@ -91,3 +93,19 @@ badInputTests("npm", [
   { name: "wrong one-time password", env: () => ({ ROTATE_NPM_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /npm rejected the one-time password at sign-in \(.+\)/ },
   { name: "package not owned", args: ["--npm-packages", "@demo-org/widget,left-pad"], says: /npm account widget-publisher cannot grant left-pad/ },
 ]);
+
+test("a security-key account in a headless run: stops at the key, says a human must use it, nothing changed", async ({ dirs }) => {
+  const world = await startSandboxWorld({ npmTwoFactor: "webauthn" });
+  try {
+    const before = snapshot(world);
+    const { args, env } = worldArgs(world, "npm");
+    const result = await startCli(args, { env, dirs }).done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(errorLines(result)).toEqual([
+      'rotate: npm asks for the account\'s security key: a human has to press "Use security key" and touch your key; run again without --headless to do it in the browser window',
+    ]);
+    expect(snapshot(world)).toEqual(before);
+  } finally {
+    await world.close();
+  }
+});

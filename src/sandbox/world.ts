@@ -32,7 +32,14 @@ const randomTotpSecret = () => new OTPAuth.Secret({ size: 20 }).base32;
 const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
 const stamp = (date: Date) => `${date.toISOString().slice(0, 16)}Z`;
 
-export async function startSandboxWorld(options: { now?: () => Date; host?: string } = {}): Promise<SandboxWorld> {
+export interface WorldOptions {
+  now?: () => Date;
+  host?: string;
+  /** The npm account's second factor: "webauthn" drills the security-key hand-off. */
+  npmTwoFactor?: "totp" | "webauthn";
+}
+
+export async function startSandboxWorld(options: WorldOptions = {}): Promise<SandboxWorld> {
   const now = options.now ?? (() => new Date());
   const host = options.host ?? "127.0.0.1";
   const accounts = {
@@ -49,7 +56,7 @@ export async function startSandboxWorld(options: { now?: () => Date; host?: stri
   const npm = await startNpmReplica({
     host,
     now,
-    users: [{ ...accounts.npm, email: DEMO.npm.email, twoFactor: "totp", packages: [...DEMO.npm.packages], scopes: [...DEMO.npm.scopes], orgs: [...DEMO.npm.orgs] }],
+    users: [{ ...accounts.npm, email: DEMO.npm.email, twoFactor: options.npmTwoFactor ?? "totp", packages: [...DEMO.npm.packages], scopes: [...DEMO.npm.scopes], orgs: [...DEMO.npm.orgs] }],
   });
 
   // What an earlier rotation left: one token per registry, held by CircleCI; npm also has an
