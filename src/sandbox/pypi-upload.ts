@@ -1,4 +1,4 @@
-// The upload endpoint (upload.pypi.org/legacy/) on its own origin, as far as the side-effect-free
+// The upload endpoint (/legacy/ on the upload host) on its own origin, as far as the side-effect-free
 // probe reaches: identity, protocol version, metadata (reference pypi.md §7). It never writes
 // `last_used`: on pypi.org that happens only after the later signature check.
 import express, { type Express, type Request, type Response } from "express";

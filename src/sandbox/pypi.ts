@@ -1,5 +1,5 @@
 // A local replica of pypi.org (Warehouse) for the `rotate pypi` flow, its tests and drills:
-// the website on one origin, the upload endpoint on another (as upload.pypi.org), all state in
+// the website on one origin, the upload endpoint on another (as the real upload host is), all state in
 // memory. The facts it follows are in shared/reference/pypi.md; section numbers cite it.
 import { randomBytes } from "node:crypto";
 import cookieParser from "cookie-parser";
@@ -38,7 +38,7 @@ export interface PypiReplicaOptions {
   host?: string;
   /** Website port. */
   port?: number;
-  /** Upload endpoint port (a separate origin, like upload.pypi.org). */
+  /** Upload endpoint port (a separate origin, like the real upload host). */
   uploadPort?: number;
 }
 
