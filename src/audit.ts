@@ -1,6 +1,7 @@
 // The audit record: one JSON line per step outcome, appended as the run goes, under the user's
 // state directory. Names, last four characters, timestamps and who ran it; never a secret
 // (every line also passes through the redactor, in case a detail quoted one).
+import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -37,8 +38,18 @@ export function whoRan(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
+/** One run's writer: every line it appends carries the same run id and who ran it. */
+export type AuditRun = (line: Omit<AuditLine, "run" | "by">) => void;
+
 export class AuditLog {
   constructor(readonly path: string) {}
+
+  /** The audit record under the user's state directory, opened for one run. */
+  static startRun(env: NodeJS.ProcessEnv): AuditRun {
+    const log = new AuditLog(auditPath(env));
+    const stamp = { run: randomUUID(), by: whoRan(env) };
+    return (line) => log.append({ ...line, ...stamp });
+  }
 
   append(line: AuditLine): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });

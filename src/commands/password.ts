@@ -3,12 +3,11 @@
 // email a reset link, opens the link the responder pastes from that email, sets a long random
 // password, shows it once on the terminal, and prints the note that tells the team the reset
 // (and the emails it caused) was legitimate.
-import { randomUUID } from "node:crypto";
 import { Argument, Command } from "commander";
 import { npmPasswordReset } from "../../flows/npm-password.js";
 import { pypiPasswordReset } from "../../flows/pypi-password.js";
 import { Ask, inquirerPrompter } from "../ask.js";
-import { AuditLog, auditPath, whoRan, type AuditLine } from "../audit.js";
+import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import { findBrowser } from "../browser-finder.js";
 import { browserEnv, launchIsolated, type BrowserSession } from "../browser.js";
 import { addSettingOptions, loadSources } from "../config.js";
@@ -148,14 +147,10 @@ function drillLink(world: SandboxWorld, flow: PasswordResetFlow, username: strin
 
 /** Appends one audit line per step: who reset which account, and how far it got; never a secret. */
 function auditTrail(runtime: Runtime, flow: PasswordResetFlow, ctx: ResetContext): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
-  const log = new AuditLog(auditPath(runtime.env));
-  const run = randomUUID();
-  const by = whoRan(runtime.env);
+  const append = AuditLog.startRun(runtime.env);
   return (step, outcome, detail) =>
-    log.append({
+    append({
       at: runtime.clock().toISOString(),
-      run,
-      by,
       registry: flow.title,
       envVar: "account password",
       where: `${ctx.username} at ${new URL(ctx.websiteUrl).host}`,

@@ -1,10 +1,9 @@
 // `rotate npm` / `rotate pypi`: parse the flags into settings, wire the collaborators, run the
 // runbook, report. The same code serves every registry; the registry brings its flow and flags.
-import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
 import { Ask, inquirerPrompter } from "../ask.js";
 import { createHttp } from "../http.js";
-import { AuditLog, auditPath, whoRan } from "../audit.js";
+import { AuditLog, type AuditRun } from "../audit.js";
 import { findBrowser } from "../browser-finder.js";
 import { browserEnv, launchIsolated } from "../browser.js";
 import { CircleciClient } from "../circleci.js";
@@ -126,13 +125,10 @@ async function reachable(url: string): Promise<void> {
 }
 
 /** Appends each journal event to the audit record; the final one carries the new token's name, last four and expiry. */
-function auditListener(log: AuditLog, by: string): (event: JournalEvent, journal: Journal) => void {
-  const run = randomUUID();
+function auditListener(append: AuditRun): (event: JournalEvent, journal: Journal) => void {
   return (event, journal) =>
-    log.append({
+    append({
       at: event.at.toISOString(),
-      run,
-      by,
       registry: journal.registry,
       envVar: journal.envVar,
       where: journal.where,
@@ -193,7 +189,7 @@ export async function runRotate<S>(registry: Registry<S>, flags: RotateFlags, ru
       clock: runtime.clock,
       signal: runtime.signal,
       // Drills on the replicas stay out of the audit record of real rotations.
-      ...(world ? {} : { onEvent: auditListener(new AuditLog(auditPath(runtime.env)), whoRan(runtime.env)) }),
+      ...(world ? {} : { onEvent: auditListener(AuditLog.startRun(runtime.env)) }),
     });
     const durationMs = Date.now() - started;
     if (flags.json) io.out(`${JSON.stringify(summaryJson(result, registry.flow.title, durationMs))}\n`);

@@ -17,12 +17,12 @@ import {
   startLoggedInSession,
 } from "./pypi-session.js";
 import { EXPLANATIONS, webobError } from "./pypi-webob.js";
+import { INVALID_PASSWORD, REQUIRED } from "./pypi-texts.js";
 
-const REQUIRED = "This field is required.";
 const MESSAGES = {
   emailAsUsername: "Usernames are not the same as email addresses. Enter your username instead of your email address.",
   noUser: "No user found with that username",
-  invalidPassword: "The password is invalid. Try again.",
+  invalidPassword: INVALID_PASSWORD,
   totpFormat: "TOTP code must be 6 digits.",
   invalidTotp: "Invalid TOTP code.",
   badTwoFactorToken: "Invalid or expired two factor login.",

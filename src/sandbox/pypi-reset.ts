@@ -13,6 +13,7 @@ import { RateLimiter } from "./pypi-ratelimit.js";
 import { csrfToken, flash, requireCsrf, sessionOf } from "./pypi-session.js";
 import { EXPLANATIONS, webobError } from "./pypi-webob.js";
 import { endSessionsOnPasswordChange } from "./reset-sessions.js";
+import { INVALID_PASSWORD, REQUIRED } from "./pypi-texts.js";
 
 /** The `password` token service falls back to `token.default.max_age`, 21600 s (warehouse/config.py). */
 const RESET_TOKEN = { salt: "password", maxAgeSeconds: 6 * 3600 };
@@ -20,14 +21,13 @@ const RESET_TOKEN = { salt: "password", maxAgeSeconds: 6 * 3600 };
 const RESET_LIMITS = [{ count: 5, windowSeconds: 86400 }];
 const MAX_PASSWORD_SIZE = 4096;
 const USERNAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/;
-const REQUIRED = "This field is required.";
 
 const MESSAGES = {
   // RequestPasswordResetForm answers a malformed email with the login form's message, verbatim.
-  badEmail: "The password is invalid. Try again.",
+  badEmail: INVALID_PASSWORD,
   badUsername: "The username isn't valid. Try again.",
   nullBytes: "Null bytes are not allowed.",
-  invalidPassword: "The password is invalid. Try again.",
+  invalidPassword: INVALID_PASSWORD,
   tooLong: "Password too long.",
   tooEasy: "Password is too easily guessed.",
   breached:
