@@ -16,8 +16,7 @@ import { flagAttribute } from "../src/config.js";
 import type { Registry } from "../src/flow.js";
 import { registries } from "../src/registries.js";
 import { circleciSection } from "../src/run-settings.js";
-import { DEMO } from "../src/sandbox/demo.js";
-import { startSandboxWorld, type SandboxWorld } from "../src/sandbox/world.js";
+import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { measure, type Measured } from "./measure.js";
 import { median, megabytes, millis, renderTable, seconds, times, type Row } from "./table.js";
 

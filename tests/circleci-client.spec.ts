@@ -3,8 +3,7 @@
 import { expect, test as base } from "@playwright/test";
 import { CircleciClient, CircleciError } from "../src/circleci.js";
 import { confirmHolds, preflightCircleci } from "../src/circleci-target.js";
-import { startCircleciReplica, type CircleciReplica } from "../src/sandbox/circleci.js";
-import type { Fault } from "../src/sandbox/faults.js";
+import { startCircleciReplica, type CircleciReplica, type Fault } from "rotate-replicas";
 import { Secret } from "../src/secret.js";
 
 const ORG = { name: "acme", slug: "gh/acme", id: "5a1d2c3e-8a7b-4c5d-9e0f-1a2b3c4d5e6f" };

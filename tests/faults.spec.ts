@@ -2,9 +2,7 @@
 // asserts the exit code, the "where things stand" text, and what the replicas hold afterwards.
 import { execFileSync } from "node:child_process";
 import type { Request } from "express";
-import type { Fault, FaultPlan, FaultRule } from "../src/sandbox/faults.js";
-import { DEMO } from "../src/sandbox/demo.js";
-import type { SandboxWorld } from "../src/sandbox/world.js";
+import { type Fault, type FaultPlan, type FaultRule, DEMO, type SandboxWorld } from "rotate-replicas";
 import { expect, heldToken, test } from "./support/world.js";
 
 interface Registry {

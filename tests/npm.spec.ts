@@ -1,7 +1,6 @@
 // `rotate npm` end to end: the real CLI, real Chromium, the npmjs.com and CircleCI replicas.
 import * as OTPAuth from "otpauth";
-import { DEMO } from "../src/sandbox/demo.js";
-import { startSandboxWorld } from "../src/sandbox/world.js";
+import { DEMO, startSandboxWorld } from "rotate-replicas";
 import { startCli, worldArgs } from "./support/cli.js";
 import { badInputTests, errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
 

@@ -2,8 +2,7 @@
 // incident (the exposed token dies first), including one run driven through a terminal that
 // answers the real prompts like a responder.
 import * as OTPAuth from "otpauth";
-import type { Fault } from "../src/sandbox/faults.js";
-import { DEMO } from "../src/sandbox/demo.js";
+import { type Fault, DEMO } from "rotate-replicas";
 import { worldArgs } from "./support/cli.js";
 import { startPty } from "./support/pty.js";
 import { expect, heldToken, test } from "./support/world.js";

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { APIRequestContext } from "@playwright/test";
 import { generatePassword, MIN_LENGTH } from "../src/password.js";
-import { startSandboxWorld, type SandboxWorld } from "../src/sandbox/world.js";
+import { startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { startCli, type Sandbox } from "./support/cli.js";
 import { plain, startPty, type PtyRun } from "./support/pty.js";
 import { expect, test as base } from "./support/world.js";

@@ -1,6 +1,6 @@
 // `rotate pypi` end to end: the real CLI, real Chromium, the pypi.org and CircleCI replicas.
 import * as OTPAuth from "otpauth";
-import { DEMO } from "../src/sandbox/demo.js";
+import { DEMO } from "rotate-replicas";
 import { badInputTests, expect, heldToken, test } from "./support/world.js";
 
 const TOOL_NAME = new RegExp(`^PYPI_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);

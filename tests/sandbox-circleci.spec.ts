@@ -1,6 +1,6 @@
 // The CircleCI API v2 replica answers as shared/reference/circleci.md says the live API does.
 import { test as base, expect } from "@playwright/test";
-import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "../src/sandbox/circleci.js";
+import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "rotate-replicas";
 
 const ACME = { name: "Acme", slug: "gh/Acme", id: "5d1a3c52-7d5b-4a4e-9a43-1f8e0c3f0a01" };
 const OTHER = { name: "Other", slug: "gh/Other", id: "5d1a3c52-7d5b-4a4e-9a43-1f8e0c3f0a02" };

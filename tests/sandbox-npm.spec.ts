@@ -4,7 +4,7 @@
 import CRC32 from "crc-32";
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
-import { startNpmReplica, type NpmReplica, type NpmUser } from "../src/sandbox/npm.js";
+import { startNpmReplica, type NpmReplica, type NpmUser } from "rotate-replicas";
 
 const ALICE: NpmUser = {
   username: "alice",

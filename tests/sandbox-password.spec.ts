@@ -4,8 +4,7 @@
 // plus the page behaviour the flows rely on in Chromium.
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { startNpmReplica, type NpmReplica, type NpmUser } from "../src/sandbox/npm.js";
-import { startPypiReplica, type PypiReplica, type PypiUser } from "../src/sandbox/pypi.js";
+import { startNpmReplica, type NpmReplica, type NpmUser, startPypiReplica, type PypiReplica, type PypiUser } from "rotate-replicas";
 
 const BOT: PypiUser = {
   username: "nimbus-bot",

@@ -3,7 +3,7 @@
 import { Secret, TOTP } from "otpauth";
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
-import { macaroonId, startPypiReplica, type PypiReplica, type PypiUser } from "../src/sandbox/pypi.js";
+import { macaroonId, startPypiReplica, type PypiReplica, type PypiUser } from "rotate-replicas";
 
 const BOT: PypiUser = {
   username: "nimbus-bot",

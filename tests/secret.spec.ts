@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import axios, { AxiosError } from "axios";
 import { expect, test } from "@playwright/test";
 import express from "express";
-import { listen } from "../src/sandbox/server.js";
+import { listen } from "rotate-replicas";
 import { Secret, describeError, redact } from "../src/secret.js";
 
 const fakeToken = () => `npm_${"A1b2C3d4E5".repeat(3)}${Math.random().toString(36).slice(2, 8).padEnd(6, "x")}`;

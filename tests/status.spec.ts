@@ -6,8 +6,7 @@ import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import type { AuditLine } from "../src/audit.js";
-import { DEMO } from "../src/sandbox/demo.js";
-import type { SandboxWorld } from "../src/sandbox/world.js";
+import { DEMO, type SandboxWorld } from "rotate-replicas";
 import { startCli, type CliResult, type Sandbox } from "./support/cli.js";
 import { expect, heldToken, snapshot, test } from "./support/world.js";
 

@@ -2,6 +2,7 @@
 // replicas, headless, with no real account anywhere; then what a real run would need.
 import { Command } from "commander";
 import type { Registry } from "../flow.js";
+import { loadReplicas } from "../replicas.js";
 import { runRotate, type Runtime } from "./rotate.js";
 
 const REAL_RUN_NEEDS = `
@@ -30,7 +31,7 @@ To drive a drill yourself, in a visible browser: rotate sandbox.`,
 }
 
 export async function runDemo(registries: Array<Registry<unknown>>, runtime: Runtime): Promise<number> {
-  const { startSandboxWorld } = await import("../sandbox/world.js");
+  const { startSandboxWorld } = await loadReplicas();
   const world = await startSandboxWorld({ now: runtime.clock });
   try {
     for (const registry of registries) {

@@ -21,7 +21,8 @@ import { InterruptedError } from "../runbook.js";
 import { browserSection, browserSettings, circleciSection } from "../run-settings.js";
 import { describeError, Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
-import type { SandboxWorld } from "../sandbox/world.js";
+import type { SandboxWorld } from "rotate-replicas";
+import { loadReplicas } from "../replicas.js";
 import type { Runtime } from "./rotate.js";
 
 export interface PasswordFlags {
@@ -67,7 +68,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${flow.id} in a terminal`);
   }
   // The replicas load only for drills: a real run never pays for them.
-  const world = flags.sandbox ? await (await import("../sandbox/world.js")).startSandboxWorld({ now: runtime.clock }) : undefined;
+  const world = flags.sandbox ? await (await loadReplicas()).startSandboxWorld({ now: runtime.clock }) : undefined;
   try {
     const sources = loadSources({
       flags: { ...flags, ...world?.flags(flow.id) },

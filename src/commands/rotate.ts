@@ -20,7 +20,8 @@ import { runRotation, type Order, type RunOptions } from "../runbook.js";
 import { browserSection, browserSettings, circleciSection, circleciSettings } from "../run-settings.js";
 import { Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
-import type { SandboxWorld } from "../sandbox/world.js";
+import { loadReplicas } from "../replicas.js";
+import type { SandboxWorld } from "rotate-replicas";
 
 export interface RotateFlags {
   leaked?: boolean;
@@ -145,7 +146,7 @@ function auditListener(append: AuditRun): (event: JournalEvent, journal: Journal
 export async function runRotate<S>(registry: Registry<S>, flags: RotateFlags, runtime: Runtime, sharedWorld?: SandboxWorld): Promise<number> {
   const { io } = runtime;
   // The replicas load only for drills: a real run never pays for them.
-  const ownWorld = flags.sandbox && !sharedWorld ? await (await import("../sandbox/world.js")).startSandboxWorld({ now: runtime.clock }) : undefined;
+  const ownWorld = flags.sandbox && !sharedWorld ? await (await loadReplicas()).startSandboxWorld({ now: runtime.clock }) : undefined;
   const world = sharedWorld ?? ownWorld;
   try {
     const sources: Sources = loadSources({

@@ -1,7 +1,7 @@
 // `rotate sandbox`: serve the replicas for a drill, so a team can rehearse the runbook in a real
 // browser with the drill account's credentials. Runs until Ctrl-C.
 import { Command } from "commander";
-import { DEMO } from "../sandbox/demo.js";
+import { loadReplicas } from "../replicas.js";
 import type { Runtime } from "./rotate.js";
 
 export function sandboxCommand(run: () => Promise<number>): Command {
@@ -13,7 +13,7 @@ export function sandboxCommand(run: () => Promise<number>): Command {
 Example:
   $ rotate sandbox
   # then, in another terminal, with the values it prints:
-  $ rotate pypi --pypi-url http://127.0.0.1:… --pypi-upload-url … --circleci-url … --project-slug ${DEMO.projectSlug} --pypi-project ${DEMO.pypi.project}`,
+  $ rotate pypi --pypi-url http://127.0.0.1:… --pypi-upload-url … --circleci-url … --project-slug … --pypi-project …`,
     )
     .action(async () => {
       process.exitCode = await run();
@@ -21,7 +21,7 @@ Example:
 }
 
 export async function runSandbox(runtime: Runtime): Promise<number> {
-  const { startSandboxWorld } = await import("../sandbox/world.js");
+  const { startSandboxWorld, DEMO } = await loadReplicas();
   const world = await startSandboxWorld({ now: runtime.clock });
   const { pypi, npm } = world.accounts;
   // Drill credentials, made up at this start and valid only on these replicas: safe to show.

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { SandboxWorld } from "../../src/sandbox/world.js";
+import type { SandboxWorld } from "rotate-replicas";
 
 export const CLI = resolve("dist/src/cli.js");
 

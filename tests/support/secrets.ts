@@ -3,7 +3,7 @@
 // base64, base64url and URL-encoded forms.
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SandboxWorld } from "../../src/sandbox/world.js";
+import type { SandboxWorld } from "rotate-replicas";
 
 export type Secrets = Map<string, string>;
 

@@ -2,8 +2,7 @@
 // fresh HOME/TMPDIR/working directories per test, plus helpers to run the CLI in them and to
 // read the replicas' state for "nothing changed" assertions.
 import { test as base } from "@playwright/test";
-import { DEMO } from "../../src/sandbox/demo.js";
-import { startSandboxWorld, type SandboxWorld } from "../../src/sandbox/world.js";
+import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { freshDirs, startCli, worldArgs, type CliResult, type CliRun, type Sandbox } from "./cli.js";
 import { secretsIn, secretsOnDisk, watchTokenChecks, worldSecrets, type Secrets } from "./secrets.js";
 

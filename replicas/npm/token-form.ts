@@ -1,11 +1,11 @@
 // The "New Granular Access Token" page (reference/npm.md §1.3), fields in the docs' order. The
 // permission and expiration pickers are custom dropdowns, not native <select>s (§1.3 step 5 [T]:
 // a <details> whose <summary> reads "No access"); hidden inputs carry their choices in the POST.
-import { html, type Html } from "./html.js";
-import { NO_ACCESS, type Account, type NpmPermission, type OrgPermission } from "./npm-directory.js";
-import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./npm-labels.js";
-import { csrfField, errorList, renderPage, type SignedInHeader } from "./npm-layout.js";
-import { TOKEN_FORM_SCRIPT } from "./npm-token-form-script.js";
+import { html, type Html } from "../shared/html.js";
+import { NO_ACCESS, type Account, type NpmPermission, type OrgPermission } from "./directory.js";
+import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./labels.js";
+import { csrfField, errorList, renderPage, type SignedInHeader } from "./layout.js";
+import { TOKEN_FORM_SCRIPT } from "./token-form-script.js";
 
 /** Option texts seen by scripts: 7, 30, 60 and 90 days, or Custom with a date (§1.3 step 7). */
 export const EXPIRATION_LABELS = { "7": "7 days", "30": "30 days", "60": "60 days", "90": "90 days", custom: "Custom" } as const;

@@ -2,8 +2,8 @@
 // secret scanners use to tell a live token (200 with the username) from a dead one (401)
 // (reference/npm.md §4.1, §6), and `/-/ping` for reachability checks.
 import express, { type Express } from "express";
-import type { FaultPlan } from "./faults.js";
-import type { NpmDirectory } from "./npm-directory.js";
+import type { FaultPlan } from "../shared/faults.js";
+import type { NpmDirectory } from "./directory.js";
 
 export function registryApp(directory: NpmDirectory, faults: FaultPlan): Express {
   const app = express();

@@ -1,12 +1,12 @@
 // What stands between a request and a PyPI management view, in Warehouse's order (§0): the
 // login check (303 to the login page) and the re-auth interstitial (200 at the same URL, §3).
 import type { Request, RequestHandler, Response } from "express";
-import { FORCE_REAUTH } from "./faults.js";
-import type { PypiReplica } from "./pypi.js";
-import { reauthPage } from "./pypi-account-pages.js";
-import type { Account, PypiDirectory } from "./pypi-directory.js";
-import type { TimedSigner } from "./pypi-signer.js";
-import { csrfToken, sessionOf } from "./pypi-session.js";
+import { FORCE_REAUTH } from "../shared/faults.js";
+import type { PypiReplica } from "./replica.js";
+import { reauthPage } from "./account-pages.js";
+import type { Account, PypiDirectory } from "./directory.js";
+import type { TimedSigner } from "./signer.js";
+import { csrfToken, sessionOf } from "./session.js";
 
 export interface SiteContext {
   directory: PypiDirectory;

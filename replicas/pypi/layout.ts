@@ -1,7 +1,7 @@
 // The frame every replica page shares with Warehouse's base.html: the "{title} · PyPI" title with
 // its form-error prefix, the client-side flash include, and the small shared form pieces.
-import { html, raw, type Html } from "./html.js";
-import type { Flash } from "./pypi-session.js";
+import { html, raw, type Html } from "../shared/html.js";
+import type { Flash } from "./session.js";
 
 export const FLASH_INCLUDE_PATH = "/_includes/unauthed/flash-messages/";
 

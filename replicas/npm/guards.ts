@@ -2,10 +2,10 @@
 // (else to /login?next=), the `:user` segment naming that account or `~` (reference/npm.md
 // §1.1), and, for token create/delete, the escalation step (§3).
 import type { Request, RequestHandler, Response } from "express";
-import { FORCE_REAUTH } from "./faults.js";
-import type { Account, NpmDirectory } from "./npm-directory.js";
-import { notFound, type SignedInHeader } from "./npm-layout.js";
-import { csrfToken, sessionOf } from "./npm-session.js";
+import { FORCE_REAUTH } from "../shared/faults.js";
+import type { Account, NpmDirectory } from "./directory.js";
+import { notFound, type SignedInHeader } from "./layout.js";
+import { csrfToken, sessionOf } from "./session.js";
 
 export interface EscalationSettings {
   escalate: { create: boolean; delete: boolean };

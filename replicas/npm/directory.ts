@@ -2,7 +2,7 @@
 // are good, which tokens exist and which of them the registry would still accept.
 import { randomUUID } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { newTokenValue, redact } from "./npm-token-format.js";
+import { newTokenValue, redact } from "./token-format.js";
 
 export interface NpmUser {
   username: string;

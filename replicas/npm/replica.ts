@@ -3,19 +3,19 @@
 // memory. The facts it follows are in shared/reference/npm.md; section numbers cite it.
 import cookieParser from "cookie-parser";
 import express, { type Express } from "express";
-import { FaultPlan } from "./faults.js";
-import { listen } from "./server.js";
-import { authRoutes } from "./npm-auth-routes.js";
-import { NO_ACCESS, NpmDirectory, publicRecord, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./npm-directory.js";
-import type { EscalationSettings, SiteContext } from "./npm-guards.js";
-import { invalidCsrf, notFound, quietErrors } from "./npm-layout.js";
-import { registryApp } from "./npm-registry.js";
-import { passwordReset, type PasswordReset } from "./npm-reset.js";
-import { requireCsrf, sessionMiddleware } from "./npm-session.js";
-import { tokenCreateRoutes } from "./npm-token-create.js";
-import { tokenListRoutes } from "./npm-token-list.js";
+import { FaultPlan } from "../shared/faults.js";
+import { listen } from "../shared/server.js";
+import { authRoutes } from "./auth-routes.js";
+import { NO_ACCESS, NpmDirectory, publicRecord, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./directory.js";
+import type { EscalationSettings, SiteContext } from "./guards.js";
+import { invalidCsrf, notFound, quietErrors } from "./layout.js";
+import { registryApp } from "./registry.js";
+import { passwordReset, type PasswordReset } from "./reset.js";
+import { requireCsrf, sessionMiddleware } from "./session.js";
+import { tokenCreateRoutes } from "./token-create.js";
+import { tokenListRoutes } from "./token-list.js";
 
-export type { NpmPermission, NpmTokenRecord, NpmUser } from "./npm-directory.js";
+export type { NpmPermission, NpmTokenRecord, NpmUser } from "./directory.js";
 
 export interface NpmReplicaOptions {
   users: NpmUser[];

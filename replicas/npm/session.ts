@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import session, { type Session } from "express-session";
-import { SilentMemoryStore } from "./session-store.js";
+import { SilentMemoryStore } from "../shared/session-store.js";
 
 export interface Notice {
   kind: "success" | "error";

@@ -5,8 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { RequestListener } from "node:http";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
-import { FaultPlan } from "./faults.js";
-import { listen } from "./server.js";
+import { FaultPlan } from "../shared/faults.js";
+import { listen } from "../shared/server.js";
 
 export interface CircleciUser {
   id: string;

@@ -4,11 +4,11 @@
 import { isIP } from "node:net";
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import { MAX_TOKENS_PER_ACCOUNT, NO_ACCESS, type Account, type TokenGrant } from "./npm-directory.js";
-import { escalationGate, header, ownSettings, signedIn, type SiteContext } from "./npm-guards.js";
-import { csrfToken, sessionOf } from "./npm-session.js";
-import { EXPIRATION_LABELS, tokenFormPage, type ExpirationChoice, type GatFormState } from "./npm-token-form.js";
-import { LIST_PATH, NEW_TOKEN_PATH, settingsPath } from "./npm-token-list.js";
+import { MAX_TOKENS_PER_ACCOUNT, NO_ACCESS, type Account, type TokenGrant } from "./directory.js";
+import { escalationGate, header, ownSettings, signedIn, type SiteContext } from "./guards.js";
+import { csrfToken, sessionOf } from "./session.js";
+import { EXPIRATION_LABELS, tokenFormPage, type ExpirationChoice, type GatFormState } from "./token-form.js";
+import { LIST_PATH, NEW_TOKEN_PATH, settingsPath } from "./token-list.js";
 
 const DAY_MS = 86_400_000;
 /** Write tokens: "a maximum expiration of 90 days" (changelog 2025-09-29, §2). */

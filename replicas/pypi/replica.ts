@@ -5,22 +5,22 @@ import { randomBytes } from "node:crypto";
 import cookieParser from "cookie-parser";
 import express, { type Express } from "express";
 import session from "express-session";
-import { FaultPlan } from "./faults.js";
-import { listen } from "./server.js";
-import { homePage } from "./pypi-account-pages.js";
-import { accountRoutes } from "./pypi-account-routes.js";
-import { normalizeProjectName, PypiDirectory } from "./pypi-directory.js";
-import { currentAccount, type SiteContext } from "./pypi-guards.js";
-import { FLASH_INCLUDE_PATH, renderFlashes } from "./pypi-layout.js";
-import { manageRoutes } from "./pypi-manage-routes.js";
-import { passwordReset, type PasswordReset } from "./pypi-reset.js";
-import { popFlashes } from "./pypi-session.js";
-import { SilentMemoryStore } from "./session-store.js";
-import { TimedSigner } from "./pypi-signer.js";
-import { uploadApp } from "./pypi-upload.js";
-import { webobErrorHandler } from "./pypi-webob.js";
+import { FaultPlan } from "../shared/faults.js";
+import { listen } from "../shared/server.js";
+import { homePage } from "./account-pages.js";
+import { accountRoutes } from "./account-routes.js";
+import { normalizeProjectName, PypiDirectory } from "./directory.js";
+import { currentAccount, type SiteContext } from "./guards.js";
+import { FLASH_INCLUDE_PATH, renderFlashes } from "./layout.js";
+import { manageRoutes } from "./manage-routes.js";
+import { passwordReset, type PasswordReset } from "./reset.js";
+import { popFlashes } from "./session.js";
+import { SilentMemoryStore } from "../shared/session-store.js";
+import { TimedSigner } from "./signer.js";
+import { uploadApp } from "./upload.js";
+import { webobErrorHandler } from "./webob.js";
 
-export { macaroonId } from "./pypi-macaroon.js";
+export { macaroonId } from "./macaroon.js";
 
 export interface PypiUser {
   username: string;

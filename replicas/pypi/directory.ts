@@ -2,9 +2,9 @@
 // limiters and the pending "unrecognized login" confirmations. No HTTP here.
 import { randomUUID } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
-import type { PypiTokenRecord, PypiUser } from "./pypi.js";
-import { parseToken, serializeToken } from "./pypi-macaroon.js";
-import { PASSWORD_LIMITS, RateLimiter, TWO_FACTOR_LIMITS } from "./pypi-ratelimit.js";
+import type { PypiTokenRecord, PypiUser } from "./replica.js";
+import { parseToken, serializeToken } from "./macaroon.js";
+import { PASSWORD_LIMITS, RateLimiter, TWO_FACTOR_LIMITS } from "./ratelimit.js";
 
 export interface Project {
   id: string;

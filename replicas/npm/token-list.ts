@@ -3,13 +3,13 @@
 // and a × that deletes it after the browser's own confirm() (GitLab's DAST doc, §1.4 [T]).
 import { Router } from "express";
 import { z } from "zod";
-import { html, type Html } from "./html.js";
-import { NO_ACCESS, type Account, type StoredToken } from "./npm-directory.js";
-import { escalationGate, header, ownSettings, signedIn, type SiteContext } from "./npm-guards.js";
-import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS, shortDate } from "./npm-labels.js";
-import { csrfField, noticeBar, renderPage, type SignedInHeader } from "./npm-layout.js";
-import { csrfToken, popOnce, sessionOf, type Notice } from "./npm-session.js";
-import { redact } from "./npm-token-format.js";
+import { html, type Html } from "../shared/html.js";
+import { NO_ACCESS, type Account, type StoredToken } from "./directory.js";
+import { escalationGate, header, ownSettings, signedIn, type SiteContext } from "./guards.js";
+import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS, shortDate } from "./labels.js";
+import { csrfField, noticeBar, renderPage, type SignedInHeader } from "./layout.js";
+import { csrfToken, popOnce, sessionOf, type Notice } from "./session.js";
+import { redact } from "./token-format.js";
 
 export const LIST_PATH = "/settings/:user/tokens";
 export const NEW_TOKEN_PATH = "/settings/:user/tokens/granular-access-tokens/new";

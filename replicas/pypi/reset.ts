@@ -4,16 +4,16 @@
 // the request page "emails" a signed link, the link's page takes the new password twice, and a
 // changed password ends the account's other sessions.
 import { Router, type Request, type RequestHandler } from "express";
-import { html, raw } from "./html.js";
-import type { Account } from "./pypi-directory.js";
-import { currentAccount, type SiteContext } from "./pypi-guards.js";
-import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./pypi-layout.js";
-import { formField, requestParam } from "./pypi-params.js";
-import { RateLimiter } from "./pypi-ratelimit.js";
-import { csrfToken, flash, requireCsrf, sessionOf } from "./pypi-session.js";
-import { EXPLANATIONS, webobError } from "./pypi-webob.js";
-import { endSessionsOnPasswordChange } from "./reset-sessions.js";
-import { INVALID_PASSWORD, REQUIRED } from "./pypi-texts.js";
+import { html, raw } from "../shared/html.js";
+import type { Account } from "./directory.js";
+import { currentAccount, type SiteContext } from "./guards.js";
+import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
+import { formField, requestParam } from "./params.js";
+import { RateLimiter } from "./ratelimit.js";
+import { csrfToken, flash, requireCsrf, sessionOf } from "./session.js";
+import { EXPLANATIONS, webobError } from "./webob.js";
+import { endSessionsOnPasswordChange } from "../shared/reset-sessions.js";
+import { INVALID_PASSWORD, REQUIRED } from "./texts.js";
 
 /** The `password` token service falls back to `token.default.max_age`, 21600 s (warehouse/config.py). */
 const RESET_TOKEN = { salt: "password", maxAgeSeconds: 6 * 3600 };

@@ -3,11 +3,11 @@
 // `last_used`: on pypi.org that happens only after the later signature check.
 import express, { type Express, type Request, type Response } from "express";
 import multer from "multer";
-import type { FaultPlan } from "./faults.js";
-import { html } from "./html.js";
-import type { PypiDirectory } from "./pypi-directory.js";
-import { requestParam } from "./pypi-params.js";
-import { EXPLANATIONS, webobError, webobErrorHandler } from "./pypi-webob.js";
+import type { FaultPlan } from "../shared/faults.js";
+import { html } from "../shared/html.js";
+import type { PypiDirectory } from "./directory.js";
+import { requestParam } from "./params.js";
+import { EXPLANATIONS, webobError, webobErrorHandler } from "./webob.js";
 
 const MESSAGES = {
   invalidAuth: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.",

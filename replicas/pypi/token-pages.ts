@@ -1,8 +1,8 @@
 // Templates for API tokens on the PyPI replica: the list on /manage/account/ with its per-row
 // remove modal (§5), and /manage/account/token/ before and after creating one (§4).
-import { html, type Html } from "./html.js";
-import type { PypiTokenRecord } from "./pypi.js";
-import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./pypi-layout.js";
+import { html, type Html } from "../shared/html.js";
+import type { PypiTokenRecord } from "./replica.js";
+import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
 
 // Stimulus confirm_password_controller.js: the submit stays disabled until a password is typed;
 // "Cancel" (a reset button) closes the modal (modal_close_controller.js).

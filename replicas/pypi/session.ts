@@ -3,9 +3,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Session } from "express-session";
-import type { Account } from "./pypi-directory.js";
-import { formField } from "./pypi-params.js";
-import { webobError } from "./pypi-webob.js";
+import type { Account } from "./directory.js";
+import { formField } from "./params.js";
+import { webobError } from "./webob.js";
 
 export type FlashQueue = "error" | "warning" | "success";
 

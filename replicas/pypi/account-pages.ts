@@ -1,7 +1,7 @@
 // Templates for the sign-in side of the PyPI replica: login, two-factor, the unrecognized-device
 // stop, re-auth and logout (reference pypi.md §1–§3), plus the two landing pages.
-import { html, type Html } from "./html.js";
-import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./pypi-layout.js";
+import { html, type Html } from "../shared/html.js";
+import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
 
 export interface LoginForm {
   action: string;

@@ -2,11 +2,11 @@
 // re-authentication and logout (reference pypi.md §1–§3).
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
-import type { Account, PypiDirectory } from "./pypi-directory.js";
-import { currentAccount, ROUTES, type SiteContext } from "./pypi-guards.js";
-import { confirmLoginPage, loginPage, logoutPage, twoFactorPage } from "./pypi-account-pages.js";
-import { formField, queryField } from "./pypi-params.js";
-import { humanizeSeconds } from "./pypi-ratelimit.js";
+import type { Account, PypiDirectory } from "./directory.js";
+import { currentAccount, ROUTES, type SiteContext } from "./guards.js";
+import { confirmLoginPage, loginPage, logoutPage, twoFactorPage } from "./account-pages.js";
+import { formField, queryField } from "./params.js";
+import { humanizeSeconds } from "./ratelimit.js";
 import {
   csrfToken,
   endSession,
@@ -15,9 +15,9 @@ import {
   requireCsrf,
   sessionOf,
   startLoggedInSession,
-} from "./pypi-session.js";
-import { EXPLANATIONS, webobError } from "./pypi-webob.js";
-import { INVALID_PASSWORD, REQUIRED } from "./pypi-texts.js";
+} from "./session.js";
+import { EXPLANATIONS, webobError } from "./webob.js";
+import { INVALID_PASSWORD, REQUIRED } from "./texts.js";
 
 const MESSAGES = {
   emailAsUsername: "Usernames are not the same as email addresses. Enter your username instead of your email address.",

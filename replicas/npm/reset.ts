@@ -5,12 +5,12 @@
 // link's /forgot/<token> form, its one-hour life, and that it works once.
 import { randomBytes } from "node:crypto";
 import { Router, type Request } from "express";
-import { html } from "./html.js";
-import type { Account } from "./npm-directory.js";
-import type { SiteContext } from "./npm-guards.js";
-import { csrfField, errorList, renderPage } from "./npm-layout.js";
-import { csrfToken, formText, sessionOf } from "./npm-session.js";
-import { endSessionsOnPasswordChange } from "./reset-sessions.js";
+import { html } from "../shared/html.js";
+import type { Account } from "./directory.js";
+import type { SiteContext } from "./guards.js";
+import { csrfField, errorList, renderPage } from "./layout.js";
+import { csrfToken, formText, sessionOf } from "./session.js";
+import { endSessionsOnPasswordChange } from "../shared/reset-sessions.js";
 
 /** [I] One hour, a common life for reset links; npm does not say. */
 const LINK_LIFETIME_SECONDS = 3600;

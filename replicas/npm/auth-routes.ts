@@ -2,10 +2,10 @@
 // password, then the account's second factor at /login/otp or /login/webauthn; the same two
 // steps at /escalate/… before sensitive actions. Each answers only for the right account state.
 import { Router, type Request, type Response } from "express";
-import type { Account } from "./npm-directory.js";
-import { homePage, loginPage, secondFactorPage, stagePath, type Method, type Stage } from "./npm-auth-pages.js";
-import { currentAccount, header, loginUrl, secondFactorPath, type SiteContext } from "./npm-guards.js";
-import { csrfToken, escalate, formText, safeNext, sessionOf, signIn, signOut, startSecondStep } from "./npm-session.js";
+import type { Account } from "./directory.js";
+import { homePage, loginPage, secondFactorPage, stagePath, type Method, type Stage } from "./auth-pages.js";
+import { currentAccount, header, loginUrl, secondFactorPath, type SiteContext } from "./guards.js";
+import { csrfToken, escalate, formText, safeNext, sessionOf, signIn, signOut, startSecondStep } from "./session.js";
 
 // Not documented (§3); the wordings are inferred [I]. Failures answer 401: the attempt was refused.
 const BAD_LOGIN = "Incorrect username or password.";

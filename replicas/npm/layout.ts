@@ -2,8 +2,8 @@
 // finds the username in an `a[href*=settings]`, reference/npm.md §5), notices, error lists, and
 // the answers for pages that do not exist, bad CSRF tokens and malformed requests.
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { html, raw, type Html } from "./html.js";
-import { CSRF_FIELD, csrfToken, type Notice } from "./npm-session.js";
+import { html, raw, type Html } from "../shared/html.js";
+import { CSRF_FIELD, csrfToken, type Notice } from "./session.js";
 
 export interface SignedInHeader {
   username: string;

@@ -1,12 +1,12 @@
 // /manage/* on the PyPI replica: the projects landing page, the token list on the account page,
 // and /manage/account/token/ where one POST route creates or deletes (reference pypi.md §4, §5).
 import { Router, type Request, type RequestHandler } from "express";
-import type { Account, TokenScope } from "./pypi-directory.js";
-import { reauthGate, requireLogin, signedIn, type SiteContext } from "./pypi-guards.js";
-import { projectsPage } from "./pypi-account-pages.js";
-import { formField } from "./pypi-params.js";
-import { csrfToken, flash, isSafeUrl, requireCsrf } from "./pypi-session.js";
-import { accountPage, createTokenPage, provisionedTokenPage } from "./pypi-token-pages.js";
+import type { Account, TokenScope } from "./directory.js";
+import { reauthGate, requireLogin, signedIn, type SiteContext } from "./guards.js";
+import { projectsPage } from "./account-pages.js";
+import { formField } from "./params.js";
+import { csrfToken, flash, isSafeUrl, requireCsrf } from "./session.js";
+import { accountPage, createTokenPage, provisionedTokenPage } from "./token-pages.js";
 
 const MESSAGES = {
   noName: "Specify a token name",

@@ -1,7 +1,7 @@
 // The npm sign-in pages (reference/npm.md §3): "Sign In", the one-time-password step, the
 // security-key step, and the same second steps again as the escalation ("sudo") challenge.
-import { html, type Html } from "./html.js";
-import { csrfField, errorList, renderPage, type Page, type SignedInHeader } from "./npm-layout.js";
+import { html, type Html } from "../shared/html.js";
+import { csrfField, errorList, renderPage, type Page, type SignedInHeader } from "./layout.js";
 
 export type Stage = "login" | "escalate";
 export type Method = "totp" | "webauthn";

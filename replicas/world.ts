@@ -3,9 +3,9 @@
 // and `--sandbox` all run in it. Its credentials are random per start and exist only in memory.
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { startCircleciReplica, type CircleciReplica } from "./circleci.js";
-import { startNpmReplica, type NpmReplica } from "./npm.js";
-import { startPypiReplica, type PypiReplica } from "./pypi.js";
+import { startCircleciReplica, type CircleciReplica } from "./circleci/replica.js";
+import { startNpmReplica, type NpmReplica } from "./npm/replica.js";
+import { startPypiReplica, type PypiReplica } from "./pypi/replica.js";
 import { DEMO } from "./demo.js";
 
 export interface DrillAccount {
