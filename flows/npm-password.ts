@@ -4,11 +4,10 @@
 // field a person would look for, and its form is submitted by that form's own button, whatever
 // it is labelled; the link's /forgot/<token> shape is inferred [I].
 import type { Locator, Page } from "playwright";
-import { RegistryError } from "../src/flow.js";
+import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import type { PasswordResetFlow, ResetContext } from "../src/password-reset.js";
 import type { Secret } from "../src/secret.js";
-import { npm } from "./npm.js";
 
 const url = (ctx: ResetContext, path: string) => new URL(path, ctx.websiteUrl).toString();
 const RERUN = "rerun rotate password npm for a new link (the password is unchanged)";
@@ -17,9 +16,6 @@ const RERUN = "rerun rotate password npm for a new link (the password is unchang
 const submitOf = (page: Page, field: Locator) => page.locator("form").filter({ has: field }).getByRole("button");
 
 export const npmPasswordReset: PasswordResetFlow = {
-  id: "npm",
-  title: "npm",
-  section: npm.section,
   // "longer than 10 characters", "does not match or significantly contain your username"; the
   // upper bound is not documented [I].
   rules: (username) => ({ minLength: 11, maxLength: 128, mustNotContain: [username] }),

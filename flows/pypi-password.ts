@@ -3,11 +3,10 @@
 // and reset-password.html): ask for the email, open its link, type the new password twice.
 // Outcomes arrive as flashes, which Warehouse loads with JavaScript after the page (§0).
 import type { Locator, Page } from "playwright";
-import { RegistryError } from "../src/flow.js";
+import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import type { PasswordResetFlow, ResetContext } from "../src/password-reset.js";
 import type { Secret } from "../src/secret.js";
-import { pypi } from "./pypi.js";
 
 const url = (ctx: ResetContext, path: string) => new URL(path, ctx.websiteUrl).toString();
 const RESET_PATH = "/account/reset-password/";
@@ -65,9 +64,6 @@ class ResetPasswordPage {
 }
 
 export const pypiPasswordReset: PasswordResetFlow = {
-  id: "pypi",
-  title: "PyPI",
-  section: pypi.section,
   // Warehouse checks strength with zxcvbn and HaveIBeenPwned, not a length rule; WTForms caps
   // passwords at MAX_PASSWORD_SIZE = 4096; zxcvbn is told the username and email.
   rules: (username) => ({ minLength: 0, maxLength: 4096, mustNotContain: [username] }),

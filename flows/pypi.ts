@@ -1,15 +1,19 @@
-// pypi.org, as a person does it (reference/pypi.md §9): sign in with password and TOTP, read the
+// pypi.org, as a person does it (docs/sites/pypi.md): sign in with password and TOTP, read the
 // API tokens on Account settings, create a project-scoped token and copy it from the page,
 // remove a token through its modal, and ask the upload endpoint whether a token is live.
 // Labels are matched in en-US, which the isolated browser forces (Warehouse translates them).
+// PyPI has no token API, so every step is a page.
 import type { Locator, Page } from "playwright";
 import { z } from "zod";
 import { CHALLENGED, withChallenge } from "../src/challenge.js";
-import { addSettingOptions, parseSettings, resolveSection, type SettingsSection } from "../src/config.js";
-import { RegistryError, type CreatedToken, type FlowContext, type Registry, type RegistryFlow, type TokenState, type TokenSummary } from "../src/flow.js";
+import type { SettingsSection } from "../src/config.js";
+import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import { checkRequest } from "../src/registry-http.js";
+import { defineRegistry, type CreatedToken, type FlowContext, type RegistryAccount, type TokenState, type TokenSummary } from "../src/registry.js";
 import { Secret } from "../src/secret.js";
+import { pypiPasswordReset } from "./pypi-password.js";
+import { detectPypiProject } from "./pypi-project.js";
 
 const section: SettingsSection = {
   section: "pypi",
@@ -17,8 +21,8 @@ const section: SettingsSection = {
     envVar: { flag: "--env-var", env: "ROTATE_PYPI_ENV_VAR", kind: "string", describe: "CircleCI variable that holds the PyPI token", default: "PYPI_TOKEN" },
     project: { flag: "--pypi-project", env: "ROTATE_PYPI_PROJECT", kind: "string", describe: "PyPI project the new token is scoped to" },
     username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
-    websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL" },
-    uploadUrl: { flag: "--pypi-upload-url", env: "ROTATE_PYPI_UPLOAD_URL", kind: "url", describe: "PyPI upload endpoint used to check tokens" },
+    websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL", default: "https://pypi.org" },
+    uploadUrl: { flag: "--pypi-upload-url", env: "ROTATE_PYPI_UPLOAD_URL", kind: "url", describe: "PyPI upload endpoint used to check tokens", default: "https://upload.pypi.org/legacy/" },
   },
 };
 
@@ -31,12 +35,14 @@ const PypiSettings = z.object({
 });
 export type PypiSettings = z.infer<typeof PypiSettings>;
 
-/** PEP 503 normalisation: token scopes use the normalised project name (§6). */
+/** PEP 503 normalisation: token scopes use the normalised project name (docs/sites/pypi.md, "Scopes"). */
 export function normalizeProject(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
-type Ctx = FlowContext<PypiSettings>;
+interface Ctx extends FlowContext {
+  settings: PypiSettings;
+}
 
 const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
 
@@ -259,70 +265,103 @@ class CreateTokenPage {
   }
 }
 
-export const pypiFlow: RegistryFlow<PypiSettings> = {
-  id: "pypi",
-  title: "PyPI",
-  defaultEnvVar: "PYPI_TOKEN",
-  origins: (settings) => [settings.websiteUrl],
-  reachabilityUrls: (settings) => [settings.websiteUrl],
-  validate: () => undefined,
-  describeScope: (settings) => `upload to project ${normalizeProject(settings.project)} only`,
+/** The signed-in account, on one page of the isolated browser. */
+class PypiAccount implements RegistryAccount {
+  constructor(
+    private readonly page: Page,
+    private readonly ctx: Ctx,
+    /** Closes what was opened for this handle alone (a clean-up browser). */
+    private readonly release: () => Promise<void> = async () => undefined,
+  ) {}
 
-  async signIn(page, ctx) {
-    // Asking for the account page sends us to the login form with next= set (§0).
+  /** Asking for the account page sends us to the login form with next= set (§0). */
+  static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<PypiAccount> {
     await page.goto(url(ctx, "/manage/account/"));
     await new LoginPage(page).signIn(ctx);
-  },
+    return new PypiAccount(page, ctx, release);
+  }
 
-  async checkScope(page, ctx) {
-    const form = new CreateTokenPage(page);
-    await form.open(ctx);
-    const projects = await form.projectScopes(ctx);
-    const wanted = normalizeProject(ctx.settings.project);
+  async checkScope(): Promise<void> {
+    const form = new CreateTokenPage(this.page);
+    await form.open(this.ctx);
+    const projects = await form.projectScopes(this.ctx);
+    const wanted = normalizeProject(this.ctx.settings.project);
     if (!projects.includes(wanted)) {
-      const username = await ctx.credentials.username();
+      const username = await this.ctx.credentials.username();
       throw new RegistryError(
         `PyPI account ${username} cannot scope a token to project "${wanted}" (it can: ${projects.join(", ") || "no projects"}): check --pypi-project, or add ${username} as an Owner or Maintainer of the project`,
       );
     }
-  },
+  }
 
-  async listTokens(page, ctx) {
-    const account = new AccountPage(page);
-    await account.open(ctx);
-    return account.tokens(ctx);
-  },
+  async listTokens(): Promise<TokenSummary[]> {
+    const account = new AccountPage(this.page);
+    await account.open(this.ctx);
+    return account.tokens(this.ctx);
+  }
 
-  createToken: (page, ctx, name) => new CreateTokenPage(page).create(ctx, name),
+  createToken(name: string): Promise<CreatedToken> {
+    return new CreateTokenPage(this.page).create(this.ctx, name);
+  }
 
-  deleteToken: (page, ctx, token) => new AccountPage(page).remove(ctx, token),
+  deleteToken(token: TokenSummary): Promise<void> {
+    return new AccountPage(this.page).remove(this.ctx, token);
+  }
 
-  /** The side-effect-free upload probe (§7): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
-  async check(value, ctx): Promise<TokenState> {
-    const response = await checkRequest(
-      {
-        method: "POST",
-        url: ctx.settings.uploadUrl,
-        headers: {
-          Authorization: value.derive((raw) => `Basic ${Buffer.from(`__token__:${raw}`).toString("base64")}`),
-          "Content-Type": "application/x-www-form-urlencoded",
-        },
-        data: new URLSearchParams({ ":action": "file_upload", protocol_version: "1" }).toString(),
-      },
-      ctx,
-    );
-    if (!response) return "unknown";
-    const said = `${response.statusText} ${typeof response.data === "string" ? response.data : ""}`;
-    if (response.status === 400) return "live";
-    if (response.status === 403 && said.includes("Invalid or non-existent authentication information")) return "dead";
-    // 403 "Read-only mode" or "uploads are temporarily disabled" is maintenance: no verdict.
-    return "unknown";
-  },
-};
+  /** A second tab of the same session; when the browser is gone, a fresh headless one signed in again. */
+  async forCleanUp(): Promise<RegistryAccount> {
+    const { browser } = this.ctx;
+    if (!browser.lost.aborted) return new PypiAccount(await browser.newPage(), this.ctx);
+    const fresh = await this.ctx.relaunch();
+    return PypiAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close());
+  }
 
-export const pypi: Registry<PypiSettings> = {
-  flow: pypiFlow,
+  signOut(): Promise<void> {
+    return this.release();
+  }
+}
+
+export const pypi = defineRegistry({
+  id: "pypi",
+  title: "PyPI",
+  defaultEnvVar: "PYPI_TOKEN",
   section,
-  addOptions: (command) => addSettingOptions(command, section),
-  settings: async (sources) => parseSettings(PypiSettings, resolveSection(section, sources), section),
-};
+  schema: PypiSettings,
+  // pypi- and a base64url macaroon of a hundred characters and more (docs/sites/pypi.md, "Token format").
+  tokenPattern: /pypi-[A-Za-z0-9_-]{50,}/,
+  initQuestions: [
+    { key: "project", message: "PyPI project the token may upload to:", detect: detectPypiProject },
+    { key: "username", message: "PyPI account username:" },
+  ],
+  passwordReset: pypiPasswordReset,
+
+  flow: (settings) => ({
+    origins: () => [settings.websiteUrl],
+    reachabilityUrls: () => [settings.websiteUrl],
+    describeScope: () => `upload to project ${normalizeProject(settings.project)} only`,
+    advisories: () => [],
+    signIn: (ctx) => PypiAccount.signIn(ctx.browser.page, { ...ctx, settings }),
+
+    /** The side-effect-free upload probe (§7): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
+    async check(value, ctx): Promise<TokenState> {
+      const response = await checkRequest(
+        {
+          method: "POST",
+          url: settings.uploadUrl,
+          headers: {
+            Authorization: value.derive((raw) => `Basic ${Buffer.from(`__token__:${raw}`).toString("base64")}`),
+            "Content-Type": "application/x-www-form-urlencoded",
+          },
+          data: new URLSearchParams({ ":action": "file_upload", protocol_version: "1" }).toString(),
+        },
+        ctx,
+      );
+      if (!response) return "unknown";
+      const said = `${response.statusText} ${typeof response.data === "string" ? response.data : ""}`;
+      if (response.status === 400) return "live";
+      if (response.status === 403 && said.includes("Invalid or non-existent authentication information")) return "dead";
+      // 403 "Read-only mode" or "uploads are temporarily disabled" is maintenance: no verdict.
+      return "unknown";
+    },
+  }),
+});

@@ -1,10 +1,7 @@
-// The drill world's made-up project and accounts (no secrets here: those are random per start).
-// Kept apart from world.ts so that commands can name them without loading the replicas.
+// The drill world's made-up project (no secrets here: those are random per start).
 export const DEMO = {
   projectSlug: "gh/demo-org/widget",
   context: "demo-publishing",
   organization: { name: "demo-org", slug: "gh/demo-org", id: "6f1d2c3e-8a7b-4c5d-9e0f-1a2b3c4d5e6f" },
   circleciUser: { id: "0b9a8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d", login: "drill-responder", name: "Drill Responder" },
-  pypi: { username: "widget-publisher", email: "publishing@demo.invalid", project: "widget", otherProjects: ["widget-docs"] },
-  npm: { username: "widget-publisher", email: "publishing@demo.invalid", packages: ["@demo-org/widget", "demo-widget"], scopes: ["@demo-org"], orgs: ["demo-org"] },
 } as const;

@@ -2,7 +2,8 @@
 // CircleCI API v2), for the demo, drills and tests. Its own package: a real rotation never
 // loads it, and its web stack is not among rotate's runtime dependencies.
 export { DEMO } from "./demo.js";
-export { startSandboxWorld, type DrillAccount, type SandboxWorld, type WorldOptions } from "./world.js";
+export { startSandboxWorld, type SandboxWorld, type WorldOptions } from "./world.js";
+export type { DrillAccount, DrillPoints, FaultPoint, RegistryDrill } from "./shared/drill.js";
 export { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "./circleci/replica.js";
 export { startNpmReplica, type NpmReplica, type NpmReplicaOptions, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./npm/replica.js";
 export { startPypiReplica, macaroonId, type PypiReplica, type PypiReplicaOptions, type PypiTokenRecord, type PypiUser } from "./pypi/replica.js";

@@ -10,8 +10,14 @@ export interface Choice<T extends string> {
   value: T;
 }
 
+export interface InputOptions {
+  default?: string;
+  /** true, or why the answer cannot be taken (the prompt shows it and asks again). */
+  validate?: (answer: string) => true | string;
+}
+
 export interface Prompter {
-  input(message: string, options?: { default?: string }): Promise<string>;
+  input(message: string, options?: InputOptions): Promise<string>;
   /** Masked input; the answer is wrapped at once. */
   secret(message: string, label: string, options?: { showLast4?: boolean }): Promise<Secret>;
   confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
@@ -25,7 +31,13 @@ export function inquirerPrompter(io: IO): Prompter {
   return {
     async input(message, options = {}) {
       const { input } = await prompts();
-      return (await input({ message, ...(options.default ? { default: options.default } : {}) }, context)).trim();
+      const validate = options.validate;
+      return (
+        await input(
+          { message, ...(options.default ? { default: options.default } : {}), ...(validate ? { validate: (answer: string) => validate(answer.trim()) } : {}) },
+          context,
+        )
+      ).trim();
     },
     async secret(message, label, options = {}) {
       const { password } = await prompts();
@@ -55,14 +67,23 @@ export class Ask {
   }
 
   /** `howToProvide` completes "… is needed: <howToProvide>" for non-interactive runs. */
-  async text(message: string, howToProvide: string): Promise<string> {
+  async text(message: string, howToProvide: string, options: InputOptions = {}): Promise<string> {
     this.requirePrompt(message, howToProvide);
-    return this.prompter.input(message);
+    return this.prompter.input(message, options);
   }
 
   async secret(message: string, label: string, howToProvide: string): Promise<Secret> {
     this.requirePrompt(message, howToProvide);
     return this.prompter.secret(message, label);
+  }
+
+  /**
+   * A one-time code, echoed as it is typed (as npm's own CLI does), so a mistyped digit can be
+   * seen: a code is single-use and expires in seconds.
+   */
+  async code(message: string, label: string, howToProvide: string): Promise<Secret> {
+    this.requirePrompt(message, howToProvide);
+    return new Secret((await this.prompter.input(message)).replace(/\s+/g, ""), label);
   }
 
   async confirm(message: string, defaultAnswer: boolean, howToProvide: string): Promise<boolean> {

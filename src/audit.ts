@@ -75,7 +75,7 @@ export class AuditLog {
   /** The last completed rotation of a variable: what `rotate status` reports. */
   lastRotation(envVar: string, where: string): AuditLine | undefined {
     return this.read()
-      .filter((line) => line.envVar === envVar && line.where === where && line.step === "done" && line.newToken)
+      .filter((line) => line.envVar === envVar && line.where.split(", ").includes(where) && line.step === "done" && line.newToken)
       .at(-1);
   }
 }

@@ -1,63 +1,68 @@
-// Where the token lives in CircleCI: a project variable (default) or a context variable.
-// Preflight proves every call the rotation will need can be made, without changing anything.
-import { CircleciError, type CircleciClient, type CircleciProject, type CircleciUser, type HeldValue } from "./circleci.js";
+// Where a token lives in CircleCI: one or more destinations, each a project variable or a context
+// variable. Preflight proves every call the rotation will need can be made for every destination,
+// without changing anything.
+import type { CircleciClient, CircleciUser, HeldValue } from "./circleci.js";
+import { CircleciError, UsageError } from "./errors.js";
 import type { Secret } from "./secret.js";
 
-export interface EnvVarTarget {
+/** The client calls a rotation makes; tests pass an in-memory fake. */
+export type CircleciApi = Pick<
+  CircleciClient,
+  "me" | "project" | "projectEnvVars" | "projectEnvVar" | "setProjectEnvVar" | "findContext" | "contextEnvVar" | "setContextEnvVar"
+>;
+
+export interface TargetSpec {
+  projectSlug: string;
+  /** A context of the project's organization; absent: a project variable. */
+  context?: string;
   envVar: string;
-  /** For messages: `PYPI_TOKEN in project gh/acme/widget`. */
+}
+
+/** How --target writes a destination: `gh/acme/widget`, or `gh/acme/widget@publishing` for a context. */
+export function targetFlag(spec: TargetSpec): string {
+  return spec.context ? `${spec.projectSlug}@${spec.context}` : spec.projectSlug;
+}
+
+export function parseTarget(text: string, envVar: string): TargetSpec {
+  const [projectSlug, context, ...rest] = text.split("@");
+  if (!projectSlug || rest.length > 0 || context === "") {
+    throw new UsageError(`--target ${text}: write a project slug (gh/org/repo) or a project slug and a context (gh/org/repo@context)`);
+  }
+  return { projectSlug, envVar, ...(context ? { context } : {}) };
+}
+
+export interface EnvVarTarget {
+  spec: TargetSpec;
+  envVar: string;
+  /** For messages: `project gh/acme/widget` or `context "publishing"`. */
   where: string;
   read(): Promise<HeldValue | undefined>;
   write(value: Secret): Promise<void>;
 }
 
-export interface CircleciPreflight {
-  user: CircleciUser;
-  project: CircleciProject;
+export interface PreflightedDestination {
   target: EnvVarTarget;
   /** What CircleCI holds now; undefined when the variable is not set yet. */
   held: HeldValue | undefined;
-  warnings: string[];
 }
 
-export interface TargetSpec {
-  projectSlug: string;
-  envVar: string;
-  context?: string;
+/** A context destination whose project also has a variable of the same name. */
+export interface SameNamedVariable {
+  context: PreflightedDestination;
+  project: PreflightedDestination;
 }
 
-export async function preflightCircleci(client: CircleciClient, spec: TargetSpec): Promise<CircleciPreflight> {
-  const user = await client.me();
-  const project = await client.project(spec.projectSlug);
-  const projectVars = await client.projectEnvVars(spec.projectSlug);
-  const warnings: string[] = [];
-
-  if (!spec.context) {
-    const target = projectTarget(client, spec);
-    return { user, project, target, held: projectVars.find((v) => v.name === spec.envVar), warnings };
-  }
-
-  const context = await client.findContext(project.organization_id, spec.context);
-  if (!context) {
-    throw new CircleciError(
-      `CircleCI has no context named "${spec.context}" in ${project.organization_slug ?? "the project's organization"}: check --context (names are case-sensitive)`,
-    );
-  }
-  if (projectVars.some((v) => v.name === spec.envVar)) {
-    // A context variable wins over a project variable of the same name (reference/circleci.md §4.3).
-    warnings.push(`${spec.envVar} is also set on project ${spec.projectSlug}; jobs using context "${context.name}" will see the context's value`);
-  }
-  const target: EnvVarTarget = {
-    envVar: spec.envVar,
-    where: `context "${context.name}"`,
-    read: () => client.contextEnvVar(context.id, spec.envVar),
-    write: (value) => client.setContextEnvVar(context.id, spec.envVar, value),
-  };
-  return { user, project, target, held: await target.read(), warnings };
+export interface CircleciPreflight {
+  user: CircleciUser;
+  destinations: PreflightedDestination[];
+  /** The plan shows these and asks which to update. */
+  sameNamed: SameNamedVariable[];
 }
 
-function projectTarget(client: CircleciClient, spec: TargetSpec): EnvVarTarget {
+function projectTarget(client: CircleciApi, spec: TargetSpec): EnvVarTarget {
+  const projectSpec = { projectSlug: spec.projectSlug, envVar: spec.envVar };
   return {
+    spec: projectSpec,
     envVar: spec.envVar,
     where: `project ${spec.projectSlug}`,
     read: () => client.projectEnvVar(spec.projectSlug, spec.envVar),
@@ -65,12 +70,53 @@ function projectTarget(client: CircleciClient, spec: TargetSpec): EnvVarTarget {
   };
 }
 
+async function contextTarget(client: CircleciApi, spec: TargetSpec & { context: string }): Promise<EnvVarTarget> {
+  const project = await client.project(spec.projectSlug);
+  const context = await client.findContext(project.organization_id, spec.context);
+  if (!context) {
+    throw new CircleciError(
+      `CircleCI has no context named "${spec.context}" in ${project.organization_slug ?? "the organization of " + spec.projectSlug}: check the context name (names are case-sensitive)`,
+    );
+  }
+  return {
+    spec,
+    envVar: spec.envVar,
+    where: `context "${context.name}"`,
+    read: () => client.contextEnvVar(context.id, spec.envVar),
+    write: (value) => client.setContextEnvVar(context.id, spec.envVar, value),
+  };
+}
+
+/** Checks the token, then every destination: the project exists, the context exists, the variable's state. */
+export async function preflightCircleci(client: CircleciApi, specs: TargetSpec[]): Promise<CircleciPreflight> {
+  const user = await client.me();
+  const destinations: PreflightedDestination[] = [];
+  const sameNamed: SameNamedVariable[] = [];
+  for (const spec of specs) {
+    await client.project(spec.projectSlug);
+    if (!spec.context) {
+      const target = projectTarget(client, spec);
+      destinations.push({ target, held: await target.read() });
+      continue;
+    }
+    const target = await contextTarget(client, { ...spec, context: spec.context });
+    const destination = { target, held: await target.read() };
+    destinations.push(destination);
+    // A context variable wins over a project variable of the same name in jobs that use the
+    // context (docs/sites/circleci.md, "Contexts"): which one the responder means is a question.
+    const alsoListed = specs.some((other) => !other.context && other.projectSlug === spec.projectSlug && other.envVar === spec.envVar);
+    const projectValue = alsoListed ? undefined : await client.projectEnvVar(spec.projectSlug, spec.envVar);
+    if (projectValue) sameNamed.push({ context: destination, project: { target: projectTarget(client, spec), held: projectValue } });
+  }
+  return { user, destinations, sameNamed };
+}
+
 export type Confirmation = { holds: true } | { holds: false; shown: string };
 
 /**
  * Reads the variable back after a write. Project variables show the last four characters;
- * context variables may not (truncated_value is newer than the spec), so then a later
- * update time is the evidence.
+ * context variables may not (the spec's shape has no truncated_value), so then a later update
+ * time is the evidence.
  */
 export async function confirmHolds(target: EnvVarTarget, value: Secret, before: HeldValue | undefined): Promise<Confirmation> {
   const now = await target.read();

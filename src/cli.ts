@@ -1,40 +1,34 @@
 #!/usr/bin/env node
-// The entry point: parse argv, run the command, and turn every outcome into an exit code in
-// exactly one place. Heavy modules (Playwright, prompts, replicas) load only when a command
-// needs them, so `rotate --help` starts fast.
+// The entry point: build the runtime, parse argv, run the command, and turn every outcome into
+// output and an exit code in exactly one place. Heavy modules (Playwright, prompts, replicas,
+// axios) load only when a command needs them, so `rotate --help` starts fast.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ExitCode, NeedsHumanError, NothingChangedError, UsageError } from "./errors.js";
+import { CancelledError, ExitCode, InterruptedError, RotateError, RotationFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
+import type { Runtime } from "./runtime.js";
 import { describeError } from "./secret.js";
-import type { Runtime } from "./commands/rotate.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Prints the failure and returns its exit code. */
 async function report(error: unknown, io: IO): Promise<number> {
-  const { RotationFailed, InterruptedError } = await import("./runbook.js");
-  if (error instanceof RotationFailed) {
+  const reason = error instanceof RotationFailed ? error.reason : error;
+  if (reason instanceof CancelledError) {
+    io.err(`rotate: ${reason.message}\n`);
+  } else if (error instanceof RotationFailed) {
+    // Whatever stopped it, say where each system stands and what to do next.
     const { whereThingsStand, nextStep } = await import("./standing.js");
-    const command = `rotate ${error.journal.registry.toLowerCase()}`;
-    io.err(`\nrotate: ${error.message}\n${whereThingsStand(error.journal)}\nNext step: ${nextStep(error.journal, command)}\n`);
-    return error.journal.changedAnything ? ExitCode.needsHuman : ExitCode.nothingChanged;
-  }
-  if (error instanceof UsageError) {
-    io.err(`rotate: ${error.message}\n`);
-    return ExitCode.usage;
-  }
-  if (error instanceof NeedsHumanError) {
-    io.err(`rotate: ${error.message}\n`);
-    return ExitCode.needsHuman;
-  }
-  if (error instanceof InterruptedError) {
+    const next = nextStep(error.journal, `rotate ${error.journal.registry.toLowerCase()}`);
+    io.err(`\nrotate: ${error.message}\n${whereThingsStand(error.journal)}\nNext step: ${next}\n`);
+  } else if (error instanceof InterruptedError) {
     io.err("rotate: interrupted before anything changed\n");
-    return ExitCode.nothingChanged;
+  } else if (error instanceof RotateError) {
+    io.err(`rotate: ${describeError(error)}\n`);
+  } else {
+    io.err(`rotate: failed before changing anything: ${describeError(error)}\n`);
   }
-  const prefix = error instanceof NothingChangedError ? "" : "failed before changing anything: ";
-  io.err(`rotate: ${prefix}${describeError(error)}\n`);
-  return ExitCode.nothingChanged;
+  return exitCodeOf(error);
 }
 
 /** Ctrl-C or SIGTERM aborts the run, which then cleans up; a second one stops at once. */
@@ -53,6 +47,33 @@ function interruptOnSignals(io: IO): AbortSignal {
   return controller.signal;
 }
 
+/** The real collaborators; heavy ones (Playwright, axios) load on first use. */
+async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
+  const { inquirerPrompter } = await import("./ask.js");
+  const { registries } = await import("./registries.js");
+  const { abortableSleep } = await import("./retry.js");
+  const { CircleciClient } = await import("./circleci.js");
+  const { findBrowser } = await import("./browser-finder.js");
+  return {
+    io,
+    prompter: inquirerPrompter(io),
+    env: process.env,
+    cwd: process.cwd(),
+    clock: () => new Date(),
+    signal,
+    registries,
+    circleci: ({ baseUrl, token, onRetry }) => new CircleciClient({ baseUrl, token, signal, retry: { sleep: abortableSleep, ...(onRetry ? { onRetry } : {}) } }),
+    findBrowser,
+    launchBrowser: async (options) => {
+      const { browserEnv, launchIsolated } = await import("./browser.js");
+      return launchIsolated({ ...options, env: browserEnv(options.env) });
+    },
+    reachable: async (url) => (await import("./reachable.js")).reachable(url),
+    sleep: abortableSleep,
+    replicas: async () => (await import("./replicas.js")).loadReplicas(),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   redactProcessOutput();
   const io = processIO({ noPrompt: argv.includes("--no-input") });
@@ -60,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     io.err(`rotate: unexpected failure: ${describeError(reason)}\n`);
     process.exit(ExitCode.nothingChanged);
   });
-  const runtime: Runtime = { io, env: process.env, cwd: process.cwd(), clock: () => new Date(), signal: interruptOnSignals(io) };
+  const runtime = await processRuntime(io, interruptOnSignals(io));
   const guarded = async (work: () => Promise<number>) => {
     try {
       return await work();
@@ -69,14 +90,12 @@ async function main(argv: string[]): Promise<number> {
     }
   };
 
-  const { registries } = await import("./registries.js");
   const { rotateCommand, runRotate } = await import("./commands/rotate.js");
   const { demoCommand, runDemo } = await import("./commands/demo.js");
   const { sandboxCommand, runSandbox } = await import("./commands/sandbox.js");
   const { statusCommand, runStatus } = await import("./commands/status.js");
   const { initCommand, runInit } = await import("./commands/init.js");
   const { passwordCommand, runPassword } = await import("./commands/password.js");
-  const { browserSection, circleciSection } = await import("./run-settings.js");
 
   const program = new Command("rotate")
     .version(version)
@@ -97,11 +116,11 @@ Run rotate <command> --help for each command's options.`,
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   const commands = [
-    ...registries.map((registry) => rotateCommand(registry, (flags) => guarded(() => runRotate(registry, flags, runtime)))),
-    demoCommand(() => guarded(() => runDemo(registries, runtime))),
-    initCommand((flags) => guarded(() => runInit([circleciSection, browserSection, ...registries.map((r) => r.section)], flags, runtime))),
-    statusCommand((flags) => guarded(() => runStatus(registries, flags, runtime))),
-    passwordCommand((registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
+    ...runtime.registries.map((registry) => rotateCommand(registry, (flags) => guarded(() => runRotate(registry, flags, runtime)))),
+    demoCommand(() => guarded(() => runDemo(runtime))),
+    initCommand((flags) => guarded(() => runInit(flags, runtime))),
+    statusCommand((flags) => guarded(() => runStatus(flags, runtime))),
+    passwordCommand(runtime.registries, (registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
     sandboxCommand(() => guarded(() => runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.
@@ -119,4 +138,7 @@ Run rotate <command> --help for each command's options.`,
   return typeof process.exitCode === "number" ? process.exitCode : ExitCode.done;
 }
 
-process.exitCode = await main(process.argv);
+// Exit as soon as the outcome is printed: a step abandoned on Ctrl-C or a dead browser may still
+// be retrying in the background, and nothing it could do matters any more. (Writes to pipes,
+// files and terminals are synchronous on Linux and macOS, so nothing printed is lost.)
+process.exit(await main(process.argv));

@@ -9,7 +9,7 @@ import dotenv from "dotenv";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
 
-export type Kind = "string" | "url" | "number" | "list" | "boolean";
+export type Kind = "string" | "url" | "number" | "list" | "boolean" | "targets";
 
 export interface SettingSpec {
   /** The long flag, e.g. "--pypi-project". */
@@ -24,6 +24,8 @@ export interface SettingSpec {
 export interface SettingsSection {
   section: string;
   settings: Record<string, SettingSpec>;
+  /** The shape of the secrets this section's registry issues: never a value in the file. */
+  tokenPattern?: RegExp;
 }
 
 export interface Sources {
@@ -34,14 +36,14 @@ export interface Sources {
 }
 
 const SECRET_KEY = /pass(word|wd)|secret|token$|otp|credential/i;
-// npm tokens are npm_ + 36 base62; PyPI tokens are pypi- + a macaroon of 100+ characters (a
-// project may well be called pypi-something); CircleCI personal tokens start CCIPAT_, or are
-// 40 hex characters in their older form.
-const SECRET_VALUE = /^(npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,}|CCIPAT_|[0-9a-f]{40}$)/;
+// CircleCI personal tokens start CCIPAT_, or are 40 hex characters in their older form; each
+// registry's token shape comes with its section.
+const CIRCLECI_TOKEN = /^(CCIPAT_|[0-9a-f]{40}$)/;
 
 /** A value that looks like a token: never written to or read from the config file. */
-export function looksLikeSecret(value: string): boolean {
-  return SECRET_VALUE.test(value.trim());
+export function looksLikeSecret(value: string, sections: SettingsSection[]): boolean {
+  const text = value.trim();
+  return CIRCLECI_TOKEN.test(text) || sections.some((s) => s.tokenPattern && new RegExp(`^${s.tokenPattern.source}`).test(text));
 }
 
 /** commander's attribute name for a flag: --pypi-project → pypiProject. */
@@ -51,9 +53,11 @@ export function flagAttribute(flag: string): string {
 
 export function addSettingOptions(command: Command, section: SettingsSection): Command {
   for (const spec of Object.values(section.settings)) {
-    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : " <value>";
+    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";
     const env = spec.env ? ` (env ${spec.env})` : "";
-    command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
+    // A destination flag may be given several times; each one adds to the list.
+    if (spec.kind === "targets") command.option(`${spec.flag}${value}`, `${spec.describe}${env}`, (item: string, all: string[] = []) => [...all, item]);
+    else command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
   }
   return command;
 }
@@ -63,6 +67,7 @@ function fromText(text: string, kind: Kind): unknown {
     case "number":
       return Number(text);
     case "list":
+    case "targets":
       return text.split(",").map((item) => item.trim()).filter(Boolean);
     case "boolean":
       return /^(1|true|yes)$/i.test(text);
@@ -77,6 +82,10 @@ const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
   number: z.number().finite(),
   list: z.array(z.string().min(1)).min(1),
   boolean: z.boolean(),
+  // In the file, objects; on the command line and in the environment, `slug` or `slug@context`.
+  targets: z
+    .array(z.union([z.string().min(1), z.object({ projectSlug: z.string().min(1), context: z.string().min(1).optional(), envVar: z.string().min(1).optional() }).strict()]))
+    .min(1),
 };
 
 function where(spec: SettingSpec, key: string, section: string): string {
@@ -108,6 +117,12 @@ export function resolveSection(section: SettingsSection, sources: Sources): Reco
   return resolved;
 }
 
+/** An answer typed at `rotate init`, checked as the setting's flag value would be. */
+export function parseAnswer(spec: SettingSpec, text: string): { ok: true; value: unknown } | { ok: false; why: string } {
+  const parsed = KIND_SCHEMAS[spec.kind].safeParse(fromText(text, spec.kind));
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, why: parsed.error.issues[0]?.message ?? "invalid value" };
+}
+
 /** Validates resolved settings; a missing or bad one names every place it can be given. */
 export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<string, unknown>, section: SettingsSection): z.infer<T> {
   const result = schema.safeParse(resolved);
@@ -120,8 +135,8 @@ export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<s
   throw new UsageError(`${spec.describe} ${problem}: give it with ${where(spec, key, section.section)}`);
 }
 
-function refuseSecrets(value: unknown, path: string, filePath: string): void {
-  if (typeof value === "string" && looksLikeSecret(value)) {
+function refuseSecrets(value: unknown, path: string, filePath: string, sections: SettingsSection[]): void {
+  if (typeof value === "string" && looksLikeSecret(value, sections)) {
     throw new UsageError(`${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`);
   }
   if (typeof value !== "object" || value === null) return;
@@ -130,7 +145,7 @@ function refuseSecrets(value: unknown, path: string, filePath: string): void {
     if (SECRET_KEY.test(key)) {
       throw new UsageError(`${filePath}: ${innerPath} looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`);
     }
-    refuseSecrets(inner, innerPath, filePath);
+    refuseSecrets(inner, innerPath, filePath, sections);
   }
 }
 
@@ -157,7 +172,7 @@ export function readConfigFile(filePath: string, sections: SettingsSection[]): R
 
 /** Checks config data: no secrets, known keys only, values of the right kind. */
 export function validateConfig(data: unknown, filePath: string, sections: SettingsSection[]): Record<string, unknown> {
-  refuseSecrets(data, "", filePath);
+  refuseSecrets(data, "", filePath, sections);
   const result = configFileSchema(sections).safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];

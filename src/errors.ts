@@ -1,24 +1,117 @@
-// The error types that become exit codes, in exactly one place (cli.ts maps them).
-// Messages are one line: the cause, then what to do next.
+// Every error rotate raises on purpose, each with the exit code it ends the run with. cli.ts turns
+// them into output and an exit code in exactly one place. Messages are one line: the cause, then
+// what to do next.
+import type { Journal } from "./journal.js";
 
 export const ExitCode = {
+  /** Done. */
   done: 0,
+  /** Failed; every system is as it was before (or was put back). */
   nothingChanged: 1,
+  /** Bad flags or configuration, or an answer missing in a non-interactive run. Nothing was touched. */
   usage: 2,
+  /** Stopped part-way; the output says what a human must do. */
   needsHuman: 3,
+  /** The responder said no at the confirmation; nothing changed. */
+  cancelled: 4,
+  /** Ctrl-C (or SIGTERM) before anything changed; 128 + SIGINT, as shells report it. */
+  interrupted: 130,
 } as const;
 
-/** Bad flags, bad config, a missing answer in a non-interactive run. Nothing was touched. */
-export class UsageError extends Error {
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class RotateError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+}
+
+export class UsageError extends RotateError {
   override name = "UsageError";
+  readonly exitCode = ExitCode.usage;
 }
 
-/** The run failed and every system is as it was before (or was put back). */
-export class NothingChangedError extends Error {
+export class NothingChangedError extends RotateError {
   override name = "NothingChangedError";
+  readonly exitCode: ExitCodeValue = ExitCode.nothingChanged;
 }
 
-/** The run stopped part-way; the message says what a human must do. */
-export class NeedsHumanError extends Error {
+export class CancelledError extends RotateError {
+  override name = "CancelledError";
+  readonly exitCode = ExitCode.cancelled;
+  constructor() {
+    super("Cancelled, nothing changed");
+  }
+}
+
+export class NeedsHumanError extends RotateError {
   override name = "NeedsHumanError";
+  readonly exitCode = ExitCode.needsHuman;
+}
+
+export class InterruptedError extends RotateError {
+  override name = "InterruptedError";
+  readonly exitCode = ExitCode.interrupted;
+  constructor() {
+    super("interrupted (Ctrl-C)");
+  }
+}
+
+/** The registry refused something (password, code, scope, a field): nothing changed by it. */
+export class RegistryError extends NothingChangedError {
+  override name = "RegistryError";
+}
+
+/** The site did not show what a step needed; the message names the step and what was missing. */
+export class SiteChangedError extends NothingChangedError {
+  override name = "SiteChangedError";
+}
+
+/** A step needs a person at a visible browser (a security key, a captcha), and the browser is headless. */
+export class VisibleBrowserNeededError extends NothingChangedError {
+  override name = "VisibleBrowserNeededError";
+}
+
+/** CircleCI refused or could not be reached; the message is the sentence a responder needs. */
+export class CircleciError extends NothingChangedError {
+  override name = "CircleciError";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The browser was sent where the registry does not live: phishing, or a hijacked redirect. */
+export class NavigationBlockedError extends NothingChangedError {
+  override name = "NavigationBlockedError";
+}
+
+/** The responder closed the browser window, or the browser crashed. */
+export class BrowserClosedError extends NothingChangedError {
+  override name = "BrowserClosedError";
+}
+
+/**
+ * A rotation stopped after it began; its journal says what changed where. Anything changed: 3,
+ * a human must look; nothing changed: the code of what stopped it (1, or 4 cancelled, 130 Ctrl-C).
+ */
+export class RotationFailed extends RotateError {
+  override name = "RotationFailed";
+  constructor(
+    message: string,
+    readonly reason: unknown,
+    readonly journal: Journal,
+  ) {
+    super(message);
+  }
+
+  get exitCode(): ExitCodeValue {
+    if (this.journal.changedAnything) return ExitCode.needsHuman;
+    return this.reason instanceof RotateError ? this.reason.exitCode : ExitCode.nothingChanged;
+  }
+}
+
+/** The exit code any thrown value ends the run with. */
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  return error instanceof RotateError ? error.exitCode : ExitCode.nothingChanged;
 }

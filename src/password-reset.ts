@@ -16,11 +16,6 @@ export interface ResetContext {
 }
 
 export interface PasswordResetFlow {
-  id: string;
-  /** As people write it: "PyPI", "npm". */
-  title: string;
-  /** The registry's settings section: the reset reuses its website URL and username. */
-  section: SettingsSection;
   rules(username: string): PasswordRules;
   /** Whether a link on the site's own origin is one of its password reset links. */
   isResetLink(url: URL): boolean;
@@ -42,8 +37,8 @@ export function resetSection(section: SettingsSection): SettingsSection {
 const ResetSettings = z.object({ websiteUrl: z.url(), username: z.string().optional() });
 export type ResetSettings = z.infer<typeof ResetSettings>;
 
-export function resetSettings(flow: PasswordResetFlow, sources: Sources): ResetSettings {
-  const section = resetSection(flow.section);
+export function resetSettings(registrySection: SettingsSection, sources: Sources): ResetSettings {
+  const section = resetSection(registrySection);
   return parseSettings(ResetSettings, resolveSection(section, sources), section);
 }
 
@@ -51,21 +46,21 @@ export function resetSettings(flow: PasswordResetFlow, sources: Sources): ResetS
  * A pasted link is opened only if it is one of the registry's own reset links: a link to any
  * other origin is what a phishing email would carry, and rotate must not type a password there.
  */
-export function checkResetLink(link: Secret, flow: PasswordResetFlow, websiteUrl: string): void {
+export function checkResetLink(link: Secret, flow: PasswordResetFlow, title: string, websiteUrl: string): void {
   const unchanged = "the password is unchanged";
   let url: URL;
   try {
     url = new URL(link.reveal());
   } catch {
-    throw new NothingChangedError(`what was pasted is not a link: rerun and paste the whole reset link from ${flow.title}'s email (${unchanged})`);
+    throw new NothingChangedError(`what was pasted is not a link: rerun and paste the whole reset link from ${title}'s email (${unchanged})`);
   }
   const expected = new URL(websiteUrl).origin;
   if (url.origin !== expected) {
     throw new NothingChangedError(
-      `the pasted link goes to ${url.origin}, not to ${flow.title} at ${expected}, so rotate did not open it: check who sent that email, then rerun with the link from ${flow.title}'s own email (${unchanged})`,
+      `the pasted link goes to ${url.origin}, not to ${title} at ${expected}, so rotate did not open it: check who sent that email, then rerun with the link from ${title}'s own email (${unchanged})`,
     );
   }
   if (!flow.isResetLink(url)) {
-    throw new NothingChangedError(`the pasted link (${url.pathname}) is not a ${flow.title} password reset link: rerun and paste the link from the password reset email (${unchanged})`);
+    throw new NothingChangedError(`the pasted link (${url.pathname}) is not a ${title} password reset link: rerun and paste the link from the password reset email (${unchanged})`);
   }
 }

@@ -1,6 +1,6 @@
-// The registries rotate knows. Adding one is a flow file, a replica, and a line here.
+// The registries rotate knows. Adding one is a flow file, a replica folder, and a line here.
 import { npm } from "../flows/npm.js";
 import { pypi } from "../flows/pypi.js";
-import type { Registry } from "./flow.js";
+import type { Registry } from "./registry.js";
 
-export const registries: Array<Registry<unknown>> = [npm, pypi];
+export const registries: Registry[] = [npm, pypi];

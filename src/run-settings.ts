@@ -1,13 +1,21 @@
 // Settings every rotation shares: where the token lives in CircleCI, and how to run the browser.
 // Registry-specific settings are declared next to each flow.
 import { z } from "zod";
+import { parseTarget, type TargetSpec } from "./circleci-target.js";
 import { parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import { UsageError } from "./errors.js";
 
 export const circleciSection: SettingsSection = {
   section: "circleci",
   settings: {
     projectSlug: { flag: "--project-slug", env: "ROTATE_PROJECT_SLUG", kind: "string", describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)" },
     context: { flag: "--context", env: "ROTATE_CONTEXT", kind: "string", describe: "CircleCI context that holds the variable (default: a project variable)" },
+    targets: {
+      flag: "--target",
+      env: "ROTATE_TARGETS",
+      kind: "targets",
+      describe: "a CircleCI destination of the token, gh/org/repo (project variable) or gh/org/repo@context; repeat for several (default: --project-slug and --context)",
+    },
     url: { flag: "--circleci-url", env: "ROTATE_CIRCLECI_URL", kind: "url", describe: "CircleCI API v2 base URL", default: "https://circleci.com/api/v2" },
   },
 };
@@ -21,7 +29,8 @@ export const browserSection: SettingsSection = {
   },
 };
 
-const CircleciSettings = z.object({ projectSlug: z.string(), context: z.string().optional(), url: z.url() });
+const Target = z.union([z.string(), z.object({ projectSlug: z.string(), context: z.string().optional(), envVar: z.string().optional() })]);
+const CircleciSettings = z.object({ projectSlug: z.string().optional(), context: z.string().optional(), targets: z.array(Target).optional(), url: z.url() });
 const BrowserSettings = z.object({ path: z.string().optional(), headless: z.boolean(), stepTimeout: z.number().positive() });
 
 export type CircleciSettings = z.infer<typeof CircleciSettings>;
@@ -33,4 +42,21 @@ export function circleciSettings(sources: Sources): CircleciSettings {
 
 export function browserSettings(sources: Sources): BrowserSettings {
   return parseSettings(BrowserSettings, resolveSection(browserSection, sources), browserSection);
+}
+
+/**
+ * The destinations of one registry's token: the listed targets whose variable is this registry's
+ * (a target without one takes the registry's), else the one project (or context) variable.
+ */
+export function destinationsFor(circle: CircleciSettings, envVar: string): TargetSpec[] {
+  if (circle.targets) {
+    const specs = circle.targets.map((target) => (typeof target === "string" ? parseTarget(target, envVar) : { ...target, envVar: target.envVar ?? envVar }));
+    const mine = specs.filter((spec) => spec.envVar === envVar);
+    if (mine.length === 0) throw new UsageError(`none of the CircleCI targets holds ${envVar}: add one for it to circleci.targets, or pass --target`);
+    return mine;
+  }
+  if (!circle.projectSlug) {
+    throw new UsageError("CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared) is not set: give it with --project-slug, ROTATE_PROJECT_SLUG, circleci.projectSlug in rotate.config.json, or name destinations with --target");
+  }
+  return [{ projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) }];
 }

@@ -1,39 +1,39 @@
 // The runbook, registry-agnostic: preflight → sign in → inventory → rotate → report.
-// Nothing is created or deleted before every dependency has answered. Every change is written
-// to the journal first thing after it happens, so a failure at any point (or Ctrl-C) can say
-// exactly where things stand, clean up what must not be left behind, and name the next step.
+// Nothing is created or deleted before every dependency has answered. Every change enters the
+// journal the moment it happens, so a failure at any point (or Ctrl-C) can say exactly where
+// things stand, clean up what must not be left behind, and name the next step.
 import type { Ask } from "./ask.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import type { BrowserSession } from "./browser.js";
-import { CircleciError, type CircleciClient, type HeldValue } from "./circleci.js";
-import { confirmHolds, preflightCircleci, type CircleciPreflight, type EnvVarTarget } from "./circleci-target.js";
-import { NothingChangedError, UsageError } from "./errors.js";
-import type { CreatedToken, Credentials, FlowContext, RegistryFlow, TokenSummary } from "./flow.js";
-import { Journal, type JournalEvent } from "./journal.js";
+import { confirmHolds, preflightCircleci, targetFlag, type CircleciApi, type PreflightedDestination, type TargetSpec } from "./circleci-target.js";
+import { CircleciError, InterruptedError, NothingChangedError, RotationFailed, UsageError } from "./errors.js";
+import { Journal, type JournalEntry } from "./journal.js";
+import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
+import type { ConfiguredRegistry, CreatedToken, Credentials, RegistryAccount, TokenSummary } from "./registry.js";
 import { describeError, type Secret } from "./secret.js";
 import type { Steps } from "./steps.js";
-import { tokenName, toolMadeTokens } from "./token-names.js";
+import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
 
-export type Order = "routine" | "incident";
+export type { Order } from "./plan.js";
 
-export interface RunOptions {
+/** What the responder asked for, from flags, environment and config (see commands/rotate.ts). */
+export interface RotationRequest {
   /** e.g. "rotate pypi", for next-step messages. */
   command: string;
-  projectSlug: string;
-  context?: string;
-  envVar: string;
+  targets: TargetSpec[];
   /** Undefined: ask "Was the old token exposed?" (routine when nobody can answer). */
   order?: Order;
   graceSeconds: number;
   yes: boolean;
+  /** Preflight, sign in, inventory and the plan; then stop before any change. */
+  dryRun: boolean;
   deleteOrphans: boolean;
   /** The responder named the old token, or said there is none to delete. */
   oldToken?: { name: string } | "none";
   /** The old token's value, when the responder has it: lets rotate prove it is dead. */
   oldTokenValue?: Secret;
   createEnvVar: boolean;
-  headless: boolean;
 }
 
 export interface RunbookDeps {
@@ -41,46 +41,39 @@ export interface RunbookDeps {
   progress: Progress;
   steps: Steps;
   credentials: Credentials;
-  circleci: CircleciClient;
+  circleci: CircleciApi;
   findBrowser(): FoundBrowser;
-  launchBrowser(browser: FoundBrowser, allowedOrigins: string[]): Promise<BrowserSession>;
+  /** `headless` overrides the run's setting (a fresh headless browser for clean-up). */
+  launchBrowser(browser: FoundBrowser, allowedOrigins: string[], headless?: boolean): Promise<BrowserSession>;
   /** Rejects with a one-line reason when a registry URL cannot be reached. */
   reachable(url: string): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   clock(): Date;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
-  /** Hears each journal event as it happens (the audit record). */
-  onEvent?: (event: JournalEvent, journal: Journal) => void;
+  /** Hears each journal entry as it is recorded (the audit record). */
+  onEntry?: (entry: JournalEntry, journal: Journal) => void;
 }
 
 export interface RotationResult {
+  kind: "rotated";
   journal: Journal;
   order: Order;
   circleciUser: string;
   newToken: { name: string; last4: string; expires?: Date };
-  oldToken?: { name: string; dead: boolean };
+  /** provenDead: the registry rejects its value; otherwise it is only gone from the list. */
+  oldToken?: { name: string; provenDead: boolean };
   orphansDeleted: string[];
   warnings: string[];
+  advisories: string[];
 }
 
-/** The run failed; the journal says what changed. cli.ts turns it into exit code 1 or 3. */
-export class RotationFailed extends Error {
-  override name = "RotationFailed";
-  constructor(
-    readonly reason: unknown,
-    readonly journal: Journal,
-  ) {
-    super(describeError(reason));
-  }
+export interface DryRunResult {
+  kind: "dry-run";
+  plan: string[];
 }
 
-export class InterruptedError extends Error {
-  override name = "InterruptedError";
-  constructor() {
-    super("interrupted (Ctrl-C)");
-  }
-}
+type StepRunner = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
 
 /**
  * Races a step against the signals that mean "stop now" (Ctrl-C, the browser window closed):
@@ -95,317 +88,277 @@ function interruptible<T>(work: Promise<T>, signals: AbortSignal[]): Promise<T> 
   });
 }
 
-export async function runRotation<S>(
-  flow: RegistryFlow<S>,
-  settings: S,
-  options: RunOptions,
-  deps: RunbookDeps,
-): Promise<RotationResult> {
-  const { progress } = deps;
-  const stopSignals = [deps.signal];
-  const step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) =>
-    progress.step(label, () => interruptible(work(), stopSignals), describe);
-  const ctx: FlowContext<S> = { settings, credentials: deps.credentials, steps: deps.steps, signal: deps.signal };
-  const warnings: string[] = [];
+/** One run: the registry's flow, CircleCI's destinations, and the journal of what changed. */
+class Rotation {
+  readonly warnings: string[] = [];
+  private readonly stopSignals: AbortSignal[];
+  readonly step: StepRunner;
 
-  // 1. Preflight: nothing changes before all of this has passed.
-  flow.validate(settings);
-  if (!options.yes && !deps.ask.canPrompt) {
-    throw new UsageError("rotate deletes and creates tokens, so a run without a terminal needs --yes to confirm it");
+  constructor(
+    readonly registry: ConfiguredRegistry,
+    readonly request: RotationRequest,
+    readonly deps: RunbookDeps,
+    readonly journal: Journal,
+    readonly destinations: PreflightedDestination[],
+  ) {
+    this.stopSignals = [deps.signal];
+    this.step = (label, work, describe) => deps.progress.step(label, () => interruptible(work(), this.stopSignals), describe);
   }
-  const circle = await step(
-    "Preflight CircleCI: token, project, variable",
-    () => preflight(deps.circleci, options, flow.title),
-    (c) => `${c.user.login} · ${c.target.where} · ${c.held?.last4 ? `holds …${c.held.last4}` : "not set yet"}`,
+
+  get title(): string {
+    return this.registry.registry.title;
+  }
+
+  stopAlso(signal: AbortSignal): void {
+    this.stopSignals.push(signal);
+  }
+
+  /** create → check live → push to every destination → verify each. */
+  async addNew(account: RegistryAccount, name: string, order: Order): Promise<CreatedToken> {
+    this.journal.advance({ step: "create-requested", name });
+    const created = await this.step(`Create ${this.title} token "${name}"`, () => account.createToken(name), (t) => `…${t.value.last4}`);
+    this.journal.advance({ step: "create", token: created.summary, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) });
+
+    // Checked before CircleCI gets it: CircleCI never returns a value, so a broken token pushed
+    // over the old one could not be taken back.
+    await this.step("Check the new token works", async () => {
+      const state = await this.registry.flow.check(created.value, this.deps);
+      if (state !== "live") throw new NothingChangedError(`${this.title} does not accept the new token (its check says ${state})`);
+    });
+    this.journal.advance({ step: "check-new" });
+
+    await this.pushToAll(created.value, order);
+    for (const [index, destination] of this.destinations.entries()) {
+      await this.step(`Confirm CircleCI holds it in ${this.journal.label(index)}`, async () => {
+        const confirmation = await confirmHolds(destination.target, created.value, destination.held);
+        if (!confirmation.holds) {
+          this.journal.advance({ step: "verify-circleci-failed", destination: index, shown: confirmation.shown });
+          throw new NothingChangedError(`CircleCI does not hold the new token: ${this.journal.label(index)} shows ${confirmation.shown}, the new token ends …${created.value.last4}`);
+        }
+      }, () => `shows …${created.value.last4}`);
+      this.journal.advance({ step: "verify-circleci", destination: index });
+    }
+    return created;
+  }
+
+  /**
+   * Pushes to every destination; one that refuses is recorded and the others still get the
+   * token. In a terminal the failed ones can be retried at once; otherwise the run stops with
+   * exit 3 and names them.
+   */
+  private async pushToAll(value: Secret, order: Order): Promise<void> {
+    let pending = this.destinations.map((_, index) => index);
+    for (;;) {
+      const failed: number[] = [];
+      for (const index of pending) {
+        const destination = this.destinations[index];
+        if (!destination) continue;
+        try {
+          await this.step(`Put it in ${this.journal.label(index)}`, () => destination.target.write(value));
+          this.journal.advance({ step: "push", destination: index });
+        } catch (error) {
+          if (!(error instanceof CircleciError)) throw error;
+          this.journal.advance({ step: "push-failed", destination: index, why: error.message });
+          failed.push(index);
+        }
+      }
+      if (failed.length === 0) return;
+      const labels = failed.map((index) => this.journal.label(index)).join(", ");
+      const oldDead = order === "incident";
+      const retry =
+        this.deps.ask.canPrompt &&
+        (await this.deps.ask.confirm(
+          `${labels} did not get the new token${oldDead ? " (and the old token is already dead)" : ""}. Retry ${failed.length === 1 ? "it" : "them"}?`,
+          true,
+          "",
+        ));
+      if (!retry) throw new CircleciError(`CircleCI did not take the new token in ${labels}: ${this.journal.destinations[failed[0] ?? 0]?.failure ?? ""}`);
+      pending = failed;
+    }
+  }
+
+  async removeOld(account: RegistryAccount): Promise<void> {
+    const old = this.journal.old.token;
+    if (!old) {
+      this.deps.progress.skip("Delete the old token", "none identified");
+      return;
+    }
+    const value = this.request.oldTokenValue;
+    await this.step(`Delete old token "${old.name}"`, () => account.deleteToken(old, value));
+    this.journal.advance({ step: "delete-old" });
+
+    const detail = await this.step("Check the old token is gone", async () => {
+      const remaining = await account.listTokens();
+      if (remaining.some((t) => t.id === old.id)) throw new NothingChangedError(`${this.title} still lists the old token "${old.name}" after deleting it`);
+      if (!value) return { dead: false, text: "gone from the list (its value was not given, so it was not probed)" };
+      const state = await this.registry.flow.check(value, this.deps);
+      if (state === "dead") return { dead: true, text: `${this.title} rejects it` };
+      const warning = `${this.title} still answers "${state}" for the old token after deleting it; check again later`;
+      this.warnings.push(warning);
+      return { dead: false, text: warning };
+    }, (outcome) => outcome.text);
+    this.journal.advance({ step: "verify-old", dead: detail.dead });
+  }
+
+  /** The rotation is complete here: a leftover that will not go is a warning, not a failure. */
+  async deleteOrphans(account: RegistryAccount, orphans: TokenSummary[]): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const orphan of orphans) {
+      try {
+        await this.step(`Delete leftover token "${orphan.name}"`, () => account.deleteToken(orphan));
+        this.journal.advance({ step: "delete-orphan", name: orphan.name, deleted: true });
+        deleted.push(orphan.name);
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error;
+        this.warnings.push(`could not delete leftover token "${orphan.name}" (${describeError(error)}); delete it by hand`);
+        this.journal.advance({ step: "delete-orphan", name: orphan.name, deleted: false });
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * Never leave a token CircleCI does not hold: delete it, or say which one to delete. Runs on
+   * an account handle of its own, since the first may still be stuck in the step that failed
+   * (or its browser is gone).
+   */
+  async cleanUp(account: RegistryAccount | undefined): Promise<void> {
+    const requested = this.journal.new.token;
+    if (!account || !requested || !this.journal.newTokenUnpushed) return;
+    try {
+      const existed = await this.deps.progress.step(`Clean up: delete the new token "${requested.name}"`, async () => {
+        const fresh = await account.forCleanUp();
+        try {
+          // A create whose result was not seen: the list says whether it happened.
+          const token = this.journal.new.state === "requested" ? (await fresh.listTokens()).find((t) => t.name === requested.name) : requested;
+          if (token) await fresh.deleteToken(token);
+          return token !== undefined;
+        } finally {
+          await fresh.signOut();
+        }
+      }, (found) => (found ? undefined : "it was never created"));
+      this.journal.advance({ step: "clean-up", removed: existed });
+    } catch (error) {
+      const why = describeError(error);
+      this.deps.progress.note(`could not delete it: ${why}`);
+      this.journal.advance({ step: "clean-up-failed", why });
+    }
+  }
+}
+
+async function preflight(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps) {
+  const circle = await deps.progress.step(
+    "Preflight CircleCI: token, projects, variables",
+    () => interruptible(preflightCircleci(deps.circleci, request.targets), [deps.signal]),
+    (c) => `${c.user.login} · ${c.destinations.map((d) => `${d.target.where} ${d.held?.last4 ? `holds …${d.held.last4}` : d.held ? "is set" : "not set yet"}`).join(" · ")}`,
   );
-  warnings.push(...circle.warnings);
-  const journal = new Journal(flow.title, options.envVar, circle.target.where, deps.clock, deps.onEvent);
-  journal.circleci.before = circle.held?.last4;
-  journal.record("preflight", "ok", `CircleCI user ${circle.user.login}; ${circle.target.where}`);
-  const browser = await step("Preflight browser and registry", async () => {
+  const missing = circle.destinations.filter((d) => !d.held);
+  if (missing.length > 0 && !request.createEnvVar) {
+    const where = missing.map((d) => `${d.target.envVar} in ${d.target.where}`).join(", ");
+    throw new NothingChangedError(`${where} ${missing.length === 1 ? "is" : "are"} not set: check the variable name and --target, or pass --create-env-var to give CircleCI its first ${registry.registry.title} token there`);
+  }
+  const destinations = await resolveSameNamed(circle.destinations, circle.sameNamed, deps.ask, deps.progress);
+  const browser = await deps.progress.step("Preflight browser and registry", async () => {
     const found = deps.findBrowser();
-    for (const url of flow.reachabilityUrls(settings)) await deps.reachable(url);
+    for (const url of registry.flow.reachabilityUrls()) await deps.reachable(url);
     return found;
   }, (found) => found.executablePath);
+  return { user: circle.user, destinations, browser };
+}
+
+export async function runRotation(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps): Promise<RotationResult | DryRunResult> {
+  const { progress, ask } = deps;
+  const title = registry.registry.title;
+
+  // 1. Preflight: nothing changes before all of this has passed.
+  if (!request.yes && !request.dryRun && !ask.canPrompt) {
+    throw new UsageError("rotate deletes and creates tokens, so a run without a terminal needs --yes to confirm it");
+  }
+  const checked = await preflight(registry, request, deps);
+  const journal = new Journal(
+    title,
+    checked.destinations.map((d) => ({ envVar: d.target.envVar, where: d.target.where, target: targetFlag(d.target.spec), state: "unchanged", ...(d.held?.last4 ? { before: d.held.last4 } : {}) })),
+    deps.clock,
+    deps.onEntry,
+  );
+  journal.advance({ step: "preflight", detail: `CircleCI user ${checked.user.login}; ${journal.where}` });
+  const rotation = new Rotation(registry, request, deps, journal, checked.destinations);
+  const { step } = rotation;
+  const first = checked.destinations[0];
+  if (!first) throw new UsageError("no CircleCI destination given: pass --project-slug or --target");
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
-  const session = await step("Open an isolated browser", () => deps.launchBrowser(browser, flow.origins(settings)));
-  stopSignals.push(session.lost);
+  const session = await step("Open an isolated browser", () => deps.launchBrowser(checked.browser, registry.flow.origins()));
+  rotation.stopAlso(session.lost);
+  let account: RegistryAccount | undefined;
   try {
-    await step(`Sign in to ${flow.title}`, () => flow.signIn(session.page, ctx));
-    journal.record("sign-in", "ok");
+    account = await step(`Sign in to ${title}`, () =>
+      registry.flow.signIn({
+        credentials: deps.credentials,
+        steps: deps.steps,
+        signal: deps.signal,
+        browser: session,
+        relaunch: () => deps.launchBrowser(checked.browser, registry.flow.origins(), true),
+      }),
+    );
+    journal.advance({ step: "sign-in" });
+    const signedIn = account;
 
     // 3. Inventory: can the account make the token, which token CircleCI holds now, and what
     //    this tool left behind before.
-    await step(`Check the account may make the token (${flow.describeScope(settings)})`, () => flow.checkScope(session.page, ctx));
-    const tokens = await step(`List ${flow.title} tokens`, () => flow.listTokens(session.page, ctx), (t) => `${t.length} token(s)`);
-    const old = await identifyOldToken(tokens, circle.held, options, deps.ask, flow.title);
-    journal.old = old ? { token: old, state: "alive" } : { state: "none" };
-    const orphans = toolMadeTokens(tokens, options.envVar, options.projectSlug).filter((t) => t.id !== old?.id);
-    const order = await chooseOrder(options, deps.ask);
-    const newName = tokenName(options.envVar, options.projectSlug, deps.clock(), tokens);
-    const deleteOrphans = await confirmPlan({ flow, settings, options, order, old, orphans, newName, target: circle.target, ask: deps.ask, progress });
-    journal.record("plan", "ok", `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}`);
+    await step(`Check the account may make the token (${registry.flow.describeScope()})`, () => signedIn.checkScope());
+    const tokens = await step(`List ${title} tokens`, () => signedIn.listTokens(), (t) => `${t.length} token(s)`);
+    const prefix = namePrefix(first.target.spec);
+    const old = await identifyOldToken({ tokens, held: first.held, namePrefix: prefix, ...(request.oldToken ? { named: request.oldToken } : {}), ...(request.oldTokenValue ? { value: request.oldTokenValue } : {}), registry: title, ask });
+    const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
+    const order = await chooseOrder(request.order, ask);
+    const newName = tokenName(prefix, deps.clock(), tokens);
+    const plan = {
+      order,
+      registry: title,
+      create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
+      old,
+      orphans,
+      advisories: registry.flow.advisories(),
+    };
+    for (const line of planLines(plan)) progress.note(line);
+    if (request.dryRun) return { kind: "dry-run", plan: planLines(plan) };
+    const deleteOrphans = await confirmPlan(plan, request, ask);
+    journal.advance({ step: "plan", old, detail: `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}` });
 
     // 4. Rotate, in the order the situation calls for.
-    const addNew = () => createPushVerify(flow, ctx, session, circle, journal, newName, order, deps, step);
-    const removeOld = () => deleteAndVerifyOld(flow, ctx, session, journal, options.oldTokenValue, step, progress, warnings);
     let created: CreatedToken;
     if (order === "incident") {
-      await removeOld();
-      created = await addNew();
+      await rotation.removeOld(signedIn);
+      created = await rotation.addNew(signedIn, newName, order);
     } else {
-      created = await addNew();
-      if (options.graceSeconds > 0 && old) {
-        await step(`Wait ${options.graceSeconds}s so publishes already running can finish`, () =>
-          deps.sleep(options.graceSeconds * 1000, deps.signal),
-        );
+      created = await rotation.addNew(signedIn, newName, order);
+      if (request.graceSeconds > 0 && old) {
+        await step(`Wait ${request.graceSeconds}s so publishes already running can finish`, () => deps.sleep(request.graceSeconds * 1000, deps.signal));
       }
-      await removeOld();
+      await rotation.removeOld(signedIn);
     }
+    const orphansDeleted = deleteOrphans ? await rotation.deleteOrphans(signedIn, orphans) : [];
 
-    // The rotation is complete here: a leftover that will not go is a warning, not a failure.
-    const orphansDeleted: string[] = [];
-    for (const orphan of deleteOrphans ? orphans : []) {
-      try {
-        await step(`Delete leftover token "${orphan.name}"`, () => flow.deleteToken(session.page, ctx, orphan));
-        journal.record("delete-orphan", "ok", orphan.name);
-        orphansDeleted.push(orphan.name);
-      } catch (error) {
-        if (error instanceof InterruptedError) throw error;
-        warnings.push(`could not delete leftover token "${orphan.name}" (${describeError(session.explain(error))}); delete it by hand`);
-        journal.record("delete-orphan", "warning", orphan.name);
-      }
-    }
-
-    journal.record("done", "ok", `${order} order`);
+    journal.advance({ step: "done", detail: `${order} order` });
     return {
+      kind: "rotated",
       journal,
       order,
-      circleciUser: circle.user.login,
+      circleciUser: checked.user.login,
       newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
-      ...(journal.old.token ? { oldToken: { name: journal.old.token.name, dead: journal.old.state === "dead" } } : {}),
+      ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,
-      warnings,
+      warnings: rotation.warnings,
+      advisories: plan.advisories,
     };
   } catch (error) {
     const cause = session.explain(error);
-    journal.record("failure", "failed", describeError(cause));
-    await cleanUp(flow, { ...ctx, signal: new AbortController().signal }, session, journal, progress);
-    throw new RotationFailed(cause, journal);
+    journal.advance({ step: "failure", why: describeError(cause) });
+    await rotation.cleanUp(account);
+    throw new RotationFailed(describeError(cause), cause, journal);
   } finally {
+    await account?.signOut().catch(() => undefined);
     await session.close();
-  }
-}
-
-async function preflight(client: CircleciClient, options: RunOptions, registry: string): Promise<CircleciPreflight> {
-  try {
-    const result = await preflightCircleci(client, options);
-    if (!result.held && !options.createEnvVar) {
-      const names = (await client.projectEnvVars(options.projectSlug)).map((v) => v.name);
-      throw new NothingChangedError(
-        `${options.envVar} is not set in ${result.target.where} (CircleCI has: ${names.join(", ") || "no variables"}): check --env-var, or pass --create-env-var to give CircleCI its first ${registry} token`,
-      );
-    }
-    return result;
-  } catch (error) {
-    if (error instanceof CircleciError) throw new NothingChangedError(error.message);
-    throw error;
-  }
-}
-
-async function identifyOldToken(
-  tokens: TokenSummary[],
-  held: HeldValue | undefined,
-  options: RunOptions,
-  ask: Ask,
-  registry: string,
-): Promise<TokenSummary | undefined> {
-  if (options.oldToken === "none") return undefined;
-  if (options.oldToken) {
-    const named = tokens.find((t) => t.name === (options.oldToken as { name: string }).name);
-    if (!named) throw new NothingChangedError(`${registry} has no token named "${options.oldToken.name}": check --old-token against the token list`);
-    return named;
-  }
-  // npm shows each token's last four characters, so the one CircleCI holds is certain.
-  if (held?.last4 && tokens.some((t) => t.last4 !== undefined)) {
-    const matching = tokens.filter((t) => t.last4 === held.last4);
-    if (matching.length === 1) return matching[0];
-  } else {
-    // PyPI shows only names: the token this tool created last time for this variable.
-    const [newest] = toolMadeTokens(tokens, options.envVar, options.projectSlug);
-    if (newest) return newest;
-  }
-  if (!held) return undefined;
-  const choice = await ask.select(
-    `Which ${registry} token does CircleCI hold now (it ends in …${held.last4 ?? "????"})?`,
-    [...tokens.map((t) => ({ name: t.name, value: t.id })), { name: "none of these: keep all existing tokens", value: "" }],
-    "pass --old-token NAME (or --keep-old to delete none)",
-  );
-  return tokens.find((t) => t.id === choice);
-}
-
-async function chooseOrder(options: RunOptions, ask: Ask): Promise<Order> {
-  if (options.order) return options.order;
-  if (!ask.canPrompt) return "routine";
-  const exposed = await ask.confirm("Was the old token exposed (leaked)?", false, "pass --leaked or --routine");
-  return exposed ? "incident" : "routine";
-}
-
-interface PlanInput<S> {
-  flow: RegistryFlow<S>;
-  settings: S;
-  options: RunOptions;
-  order: Order;
-  old: TokenSummary | undefined;
-  orphans: TokenSummary[];
-  newName: string;
-  target: EnvVarTarget;
-  ask: Ask;
-  progress: Progress;
-}
-
-/** Shows what is about to change and asks before anything destructive. Returns whether to delete leftovers. */
-async function confirmPlan<S>(plan: PlanInput<S>): Promise<boolean> {
-  const { flow, options, old, orphans, progress } = plan;
-  const create = `create ${flow.title} token "${plan.newName}" (${flow.describeScope(plan.settings)}), check it works, put it in ${plan.target.envVar} in ${plan.target.where}`;
-  const remove = old ? `delete old token "${old.name}" and check it is gone` : "delete no old token (none identified)";
-  const steps = plan.order === "incident" ? [remove, create] : [create, remove];
-  progress.note(`Plan (${plan.order} order): ${steps.map((s, i) => `${i + 1}. ${s}`).join("; ")}`);
-  if (orphans.length > 0) {
-    progress.note(`Leftover tokens from earlier runs that CircleCI does not hold: ${orphans.map((o) => `"${o.name}"`).join(", ")}`);
-  }
-  if (options.yes) return options.deleteOrphans;
-  const proceed = await plan.ask.confirm("Go ahead?", false, "pass --yes");
-  if (!proceed) throw new NothingChangedError("stopped at your request before changing anything");
-  if (orphans.length === 0 || options.deleteOrphans) return options.deleteOrphans;
-  return plan.ask.confirm(`Also delete the ${orphans.length} leftover token(s) at the end?`, true, "pass --delete-orphans");
-}
-
-type StepRunner = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
-
-async function createPushVerify<S>(
-  flow: RegistryFlow<S>,
-  ctx: FlowContext<S>,
-  session: BrowserSession,
-  circle: CircleciPreflight,
-  journal: Journal,
-  name: string,
-  order: Order,
-  deps: RunbookDeps,
-  step: StepRunner,
-): Promise<CreatedToken> {
-  // From the moment the form is submitted the token may exist, even if reading it back fails.
-  journal.new = { token: { id: "", name }, state: "requested" };
-  const created = await step(`Create ${flow.title} token "${name}"`, () => flow.createToken(session.page, ctx, name), (t) => `…${t.value.last4}`);
-  journal.new = { token: created.summary, state: "created", last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) };
-  journal.record("create", "ok", `${created.summary.name} …${created.value.last4}`);
-
-  // Checked before CircleCI gets it: CircleCI never returns a value, so a broken token pushed
-  // over the old one could not be taken back.
-  await step("Check the new token works", async () => {
-    const state = await flow.check(created.value, ctx);
-    if (state !== "live") throw new Error(`${flow.title} does not accept the new token (its check says ${state})`);
-  });
-  journal.new.state = "live";
-  journal.record("check-new", "ok");
-
-  await step(`Put it in ${circle.target.envVar} in ${circle.target.where}`, () => pushWithRetryPrompt(circle.target, created.value, order, deps));
-  journal.new.state = "pushed";
-  journal.circleci.changed = true;
-  journal.record("push", "ok");
-
-  await step("Confirm CircleCI holds the new token", async () => {
-    const confirmation = await confirmHolds(circle.target, created.value, circle.held);
-    if (!confirmation.holds) {
-      journal.circleci.mismatch = confirmation.shown;
-      throw new Error(`CircleCI does not hold the new token: ${circle.target.envVar} shows ${confirmation.shown}, the new token ends …${created.value.last4}`);
-    }
-  }, () => `shows …${created.value.last4}`);
-  journal.new.state = "verified";
-  journal.circleci.now = created.value.last4;
-  journal.record("verify-circleci", "ok", `…${created.value.last4}`);
-  return created;
-}
-
-/**
- * Incident order has already killed the old token, so a failed push leaves CircleCI with a
- * dead one: offer to retry rather than throw the new token away.
- */
-async function pushWithRetryPrompt(target: EnvVarTarget, value: Secret, order: Order, deps: Pick<RunbookDeps, "ask" | "progress">): Promise<void> {
-  for (;;) {
-    try {
-      await target.write(value);
-      return;
-    } catch (error) {
-      if (!(error instanceof CircleciError) || order !== "incident" || !deps.ask.canPrompt) throw error;
-      deps.progress.note(error.message);
-      const retry = await deps.ask.confirm("The old token is already dead and CircleCI does not have the new one. Retry the push?", true, "");
-      if (!retry) throw error;
-    }
-  }
-}
-
-async function deleteAndVerifyOld<S>(
-  flow: RegistryFlow<S>,
-  ctx: FlowContext<S>,
-  session: BrowserSession,
-  journal: Journal,
-  oldValue: Secret | undefined,
-  step: StepRunner,
-  progress: Progress,
-  warnings: string[],
-): Promise<void> {
-  const old = journal.old.token;
-  if (!old) {
-    progress.skip("Delete the old token", "none identified");
-    journal.record("delete-old", "skipped");
-    return;
-  }
-  // The flow confirms the deletion from the page; the list is checked again below.
-  await step(`Delete old token "${old.name}"`, () => flow.deleteToken(session.page, ctx, old));
-  journal.old.state = "deleted";
-  journal.record("delete-old", "ok", old.name);
-
-  await step("Check the old token is gone", async () => {
-    const remaining = await flow.listTokens(session.page, ctx);
-    if (remaining.some((t) => t.id === old.id)) {
-      journal.old.state = "alive";
-      throw new Error(`${flow.title} still lists the old token "${old.name}" after deleting it`);
-    }
-    if (!oldValue) return "gone from the list (its value was not given, so it was not probed)";
-    const state = await flow.check(oldValue, ctx);
-    if (state === "dead") {
-      journal.old.state = "dead";
-      return `${flow.title} rejects it`;
-    }
-    const warning = `${flow.title} still answers "${state}" for the old token after deleting it; check again later`;
-    warnings.push(warning);
-    return warning;
-  }, (detail) => detail);
-  journal.record("verify-old", "ok", journal.old.state);
-}
-
-/**
- * Never leave a token CircleCI does not hold: delete it, or say which one to delete. Runs in a
- * second tab, since the first may still be stuck in the step that failed.
- */
-async function cleanUp<S>(flow: RegistryFlow<S>, ctx: FlowContext<S>, session: BrowserSession, journal: Journal, progress: Progress): Promise<void> {
-  const requested = journal.new.token;
-  if (!requested || !journal.newTokenUnpushed) return;
-  try {
-    const existed = await progress.step(`Clean up: delete the new token "${requested.name}"`, async () => {
-      const page = await session.newPage();
-      // A create whose result was not seen: the list says whether it happened.
-      const token = journal.new.state === "requested" ? (await flow.listTokens(page, ctx)).find((t) => t.name === requested.name) : requested;
-      if (token) await flow.deleteToken(page, ctx, token);
-      return token !== undefined;
-    }, (found) => (found ? undefined : "it was never created"));
-    journal.new.state = existed ? "removed" : "none";
-    journal.record("clean-up", "ok", requested.name);
-  } catch (error) {
-    const why = describeError(session.explain(error));
-    progress.note(`could not delete it: ${why}`);
-    journal.record("clean-up", "failed", why);
   }
 }

@@ -1,6 +1,6 @@
 // "Where things stand": the journal read out per system, and the one next step that follows
 // from it. Printed on every failure and on Ctrl-C.
-import type { Journal } from "./journal.js";
+import type { Destination, Journal } from "./journal.js";
 
 function quoted(name: string | undefined): string {
   return name ? `"${name}"` : "(unnamed)";
@@ -10,7 +10,9 @@ function oldTokenLine(journal: Journal): string {
   const { token, state } = journal.old;
   switch (state) {
     case "none":
-      return "old token: none was to be removed";
+      return journal.destinations.some((d) => d.before)
+        ? "old token: not identified, so left as it was (CircleCI still holds it)"
+        : "old token: none was to be removed";
     case "alive":
       return `old token ${quoted(token?.name)}: still exists and works`;
     case "deleted":
@@ -22,41 +24,55 @@ function oldTokenLine(journal: Journal): string {
 
 function newTokenLine(journal: Journal): string {
   const { token, state } = journal.new;
+  const held = journal.destinations.filter((d) => d.state === "verified").length;
   switch (state) {
     case "none":
       return "new token: not created";
     case "requested":
       return `new token ${quoted(token?.name)}: may have been created (rotate did not see the result)`;
     case "created":
-      return `new token ${quoted(token?.name)}: exists, CircleCI does not have it`;
-    case "live":
-      return `new token ${quoted(token?.name)}: exists and works, CircleCI does not have it`;
-    case "pushed":
-      return `new token ${quoted(token?.name)}: exists and was sent to CircleCI (not confirmed)`;
-    case "verified":
-      return `new token ${quoted(token?.name)}: exists, works, and CircleCI holds it`;
+    case "live": {
+      const works = state === "live" ? "exists and works" : "exists";
+      if (held === journal.destinations.length) return `new token ${quoted(token?.name)}: ${works}, and CircleCI holds it`;
+      if (journal.newTokenUnpushed) return `new token ${quoted(token?.name)}: ${works}, CircleCI does not have it`;
+      return `new token ${quoted(token?.name)}: ${works}, CircleCI holds it in ${held} of ${journal.destinations.length} places`;
+    }
     case "removed":
       return `new token ${quoted(token?.name)}: deleted again during clean-up`;
   }
 }
 
-function circleciLine(journal: Journal): string {
-  const { before, now, mismatch, changed } = journal.circleci;
-  const label = `${journal.envVar} in ${journal.where}`;
-  if (!changed) return `${label}: unchanged${before ? `, holds …${before} (the old token)` : ""}`;
-  if (now !== undefined && now === journal.new.last4) return `${label}: holds …${now} (the new token)`;
-  if (mismatch) return `${label}: does not hold the new token (it shows ${mismatch}; the new token ends …${journal.new.last4 ?? "????"})`;
-  return `${label}: the new token was sent; rotate could not read it back`;
+function destinationLine(journal: Journal, destination: Destination): string {
+  const label = `${destination.envVar} in ${destination.where}`;
+  const newLast4 = journal.new.last4 ?? "????";
+  switch (destination.state) {
+    case "unchanged":
+      return `${label}: unchanged${destination.before ? `, holds …${destination.before} (the old token)` : ""}`;
+    case "failed":
+      return `${label}: unchanged${destination.before ? `, holds …${destination.before} (the old token)` : ""}; the push failed (${destination.failure ?? "no answer"})`;
+    case "pushed":
+      return destination.mismatch
+        ? `${label}: does not hold the new token (it shows ${destination.mismatch}; the new token ends …${newLast4})`
+        : `${label}: the new token was sent; rotate could not read it back`;
+    case "verified":
+      return `${label}: holds …${newLast4} (the new token)`;
+  }
 }
 
 export function whereThingsStand(journal: Journal): string {
-  const pad = (label: string) => label.padEnd(Math.max(journal.registry.length, "CircleCI".length) + 2);
+  const width = Math.max(journal.registry.length, "CircleCI".length) + 2;
+  const pad = (label: string) => label.padEnd(width);
   return [
     "Where things stand:",
     `  ${pad(journal.registry)}${oldTokenLine(journal)}`,
     `  ${pad("")}${newTokenLine(journal)}`,
-    `  ${pad("CircleCI")}${circleciLine(journal)}`,
+    ...journal.destinations.map((d, i) => `  ${pad(i === 0 ? "CircleCI" : "")}${destinationLine(journal, d)}`),
   ].join("\n");
+}
+
+/** The flags that point a rerun at just these destinations. */
+function targetFlags(destinations: Destination[]): string {
+  return destinations.map((d) => `--target '${d.target}'`).join(" ");
 }
 
 export function nextStep(journal: Journal, command: string): string {
@@ -65,16 +81,21 @@ export function nextStep(journal: Journal, command: string): string {
   if (journal.newTokenUnpushed) {
     return `Delete the new token ${quoted(journal.new.token?.name)} on ${registry} by hand (it never reached CircleCI), then run \`${command}\` again.`;
   }
-  const circleciHoldsNew = journal.new.state === "verified";
+  const failed = journal.destinations.filter((d) => d.state === "failed");
+  if (failed.length > 0) {
+    const oldAlive = journal.old.state === "alive" || journal.old.state === "none";
+    return `${failed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} did not get the new token${oldAlive ? " and still hold the old one, which stays alive" : ""}: once the cause above is fixed, run \`${command} ${targetFlags(failed)}\` to rotate just ${failed.length === 1 ? "that one" : "those"}.`;
+  }
   const oldGone = journal.old.state === "deleted" || journal.old.state === "dead";
-  if (circleciHoldsNew && journal.old.state === "alive") {
+  if (journal.allVerified && journal.old.state === "alive") {
     return `CircleCI already uses the new token. Delete the old token ${quoted(journal.old.token?.name)} on ${registry} by hand, or run \`${command}\` again to be offered its deletion.`;
   }
-  if (journal.new.state === "pushed") {
-    return `Open ${journal.envVar} in ${journal.where} in CircleCI and check it ends in …${journal.new.last4 ?? "????"}; if not, run \`${command}\` again.`;
+  const unconfirmed = journal.destinations.filter((d) => d.state === "pushed");
+  if (unconfirmed.length > 0) {
+    return `Open ${unconfirmed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} in CircleCI and check it ends in …${journal.new.last4 ?? "????"}; if not, run \`${command}\` again.`;
   }
-  if (oldGone && !circleciHoldsNew) {
+  if (oldGone && !journal.allVerified) {
     return `Publishing from CircleCI fails until it has a new token: run \`${command}\` again as soon as the cause above is fixed (the exposed token is already gone).`;
   }
-  return `Check ${journal.envVar} in ${journal.where} in CircleCI and the token list on ${registry}, then run \`${command}\` again.`;
+  return `Check ${journal.where} in CircleCI and the token list on ${registry}, then run \`${command}\` again.`;
 }

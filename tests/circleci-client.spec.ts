@@ -1,8 +1,9 @@
 // The CircleCI client against the CircleCI replica: every call it makes, with its body, and one
 // sentence for each way CircleCI can say no.
 import { expect, test as base } from "@playwright/test";
-import { CircleciClient, CircleciError } from "../src/circleci.js";
-import { confirmHolds, preflightCircleci } from "../src/circleci-target.js";
+import { CircleciClient } from "../src/circleci.js";
+import { confirmHolds, preflightCircleci, type PreflightedDestination, type TargetSpec } from "../src/circleci-target.js";
+import { CircleciError } from "../src/errors.js";
 import { startCircleciReplica, type CircleciReplica, type Fault } from "rotate-replicas";
 import { Secret } from "../src/secret.js";
 
@@ -45,24 +46,25 @@ const test = base.extend<Fixtures>({
     ),
 });
 
+/** The one destination a spec names, preflighted. */
+async function destinations(client: CircleciClient, spec: TargetSpec): Promise<[PreflightedDestination]> {
+  const [only] = (await preflightCircleci(client, [spec])).destinations;
+  if (!only) throw new Error("preflight found no destination");
+  return [only];
+}
+
 const calls = (replica: CircleciReplica) => replica.calls.map((c) => `${c.method} ${c.path}${c.query["page-token"] ? " (page 2+)" : ""}`);
 
 test("preflight asks /me, the project, and pages through its variables; nothing is written", async ({ circleci, client }) => {
-  const result = await preflightCircleci(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
+  const result = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "PYPI_TOKEN" }]);
   expect(result.user.login).toBe("alice");
-  expect(result.held?.last4).toBe("OLD1");
-  expect(result.target.where).toBe(`project ${SLUG}`);
-  expect(calls(circleci)).toEqual([
-    "GET /api/v2/me",
-    `GET /api/v2/project/${SLUG}`,
-    `GET /api/v2/project/${SLUG}/envvar`,
-    `GET /api/v2/project/${SLUG}/envvar (page 2+)`,
-  ]);
+  expect(result.destinations.map((d) => [d.target.where, d.held?.last4])).toEqual([[`project ${SLUG}`, "OLD1"]]);
+  expect(calls(circleci)).toEqual(["GET /api/v2/me", `GET /api/v2/project/${SLUG}`, `GET /api/v2/project/${SLUG}/envvar/PYPI_TOKEN`]);
   expect(circleci.calls.every((c) => c.auth === "circle-token")).toBe(true);
 });
 
 test("a project variable is set by one POST of name and value, then read back by its last four", async ({ circleci, client }) => {
-  const { target, held } = await preflightCircleci(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
+  const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
   const value = new Secret(`pypi-${"n".repeat(60)}NEW2`, "PyPI token", { showLast4: true });
   await target.write(value);
   expect(await confirmHolds(target, value, held)).toEqual({ holds: true });
@@ -72,7 +74,7 @@ test("a project variable is set by one POST of name and value, then read back by
 });
 
 test("a context is found by name through the project's organization, and written with one PUT of the value", async ({ circleci, client }) => {
-  const { target, held } = await preflightCircleci(client(), { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
+  const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
   expect(held?.last4).toBe("CTX1");
   const value = new Secret(`npm_${"y".repeat(32)}NEW3`, "npm token", { showLast4: true });
   await target.write(value);
@@ -86,7 +88,7 @@ test("a context is found by name through the project's organization, and written
 });
 
 test("a read-back showing other last four is reported as not holding the new value", async ({ circleci, client }) => {
-  const { target, held } = await preflightCircleci(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
+  const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
   const value = new Secret(`pypi-${"n".repeat(60)}NEW4`, "PyPI token", { showLast4: true });
   await target.write(value);
   circleci.setEnvVar(SLUG, "PYPI_TOKEN", `pypi-${"z".repeat(60)}ZZZZ`);

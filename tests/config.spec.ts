@@ -9,7 +9,7 @@ import { npm } from "../flows/npm.js";
 import { pypi } from "../flows/pypi.js";
 import { loadSources, resolveSection, validateConfig, type Sources } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings } from "../src/run-settings.js";
+import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../src/run-settings.js";
 import { freshDirs, startCli } from "./support/cli.js";
 
 const sections = [circleciSection, browserSection, pypi.section, npm.section];
@@ -109,11 +109,11 @@ test(".env gives non-secret settings only: secret names in it are ignored, and t
 });
 
 test("a missing setting names every place it can be given", async () => {
-  expect(usageError(() => circleciSettings(sources({})))).toBe(
-    "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared) is not set: give it with --project-slug, ROTATE_PROJECT_SLUG, circleci.projectSlug in rotate.config.json",
+  expect(usageError(() => destinationsFor(circleciSettings(sources({})), "PYPI_TOKEN"))).toBe(
+    "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared) is not set: give it with --project-slug, ROTATE_PROJECT_SLUG, circleci.projectSlug in rotate.config.json, or name destinations with --target",
   );
   const websiteUrl = "http://127.0.0.1:9/";
-  const missingProject = pypi.settings(sources({}, {}, { pypiUrl: websiteUrl, pypiUploadUrl: websiteUrl }));
+  const missingProject = pypi.configure(sources({}, {}, { pypiUrl: websiteUrl, pypiUploadUrl: websiteUrl }));
   await expect(missingProject).rejects.toThrow(UsageError);
   await expect(missingProject).rejects.toThrow(
     "PyPI project the new token is scoped to is not set: give it with --pypi-project, ROTATE_PYPI_PROJECT, pypi.project in rotate.config.json",

@@ -2,19 +2,17 @@
 // incident (the exposed token dies first), including one run driven through a terminal that
 // answers the real prompts like a responder.
 import * as OTPAuth from "otpauth";
-import { type Fault, DEMO } from "rotate-replicas";
+import { DEMO, type Fault } from "rotate-replicas";
+import { registries } from "../src/registries.js";
 import { worldArgs } from "./support/cli.js";
 import { startPty } from "./support/pty.js";
 import { expect, heldToken, test } from "./support/world.js";
 
 const stepOrder = (stderr: string, ...labels: string[]) => labels.map((label) => stderr.indexOf(label));
 
-for (const registry of [
-  { id: "pypi", title: "PyPI", envVar: "PYPI_TOKEN" },
-  { id: "npm", title: "npm", envVar: "NPM_TOKEN" },
-] as const) {
+for (const registry of registries) {
   test(`${registry.title} incident order: the old token dies before the new one is made`, async ({ world, rotation }) => {
-    const oldToken = heldToken(world, registry.envVar);
+    const oldToken = heldToken(world, registry.id);
     const result = await rotation.run(registry.id, ["--leaked"]);
     expect(result.code, result.stderr).toBe(0);
     const [deleted, proven, created, pushed] = stepOrder(result.stderr, "✔ Delete old token", "✔ Check the old token is gone", "✔ Create", "✔ Put it in");
@@ -22,9 +20,9 @@ for (const registry of [
     expect(proven).toBeGreaterThan(deleted ?? 0);
     expect(created).toBeGreaterThan(proven ?? 0);
     expect(pushed).toBeGreaterThan(created ?? 0);
-    const replica = registry.id === "pypi" ? world.pypi : world.npm;
-    expect(replica.isLive(oldToken)).toBe(false);
-    expect(replica.isLive(heldToken(world, registry.envVar))).toBe(true);
+    const drill = world.drill(registry.id);
+    expect(drill.isLive(oldToken)).toBe(false);
+    expect(drill.isLive(heldToken(world, registry.id))).toBe(true);
     expect(result.stdout).toContain("incident order");
   });
 }
@@ -32,7 +30,7 @@ for (const registry of [
 test("routine order with --grace waits between the push and the delete", async ({ rotation }) => {
   const result = await rotation.run("pypi", ["--grace", "1"]);
   expect(result.code, result.stderr).toBe(0);
-  const [verified, waited, deleted] = stepOrder(result.stderr, "✔ Confirm CircleCI holds the new token", "✔ Wait 1s so publishes already running can finish", "✔ Delete old token");
+  const [verified, waited, deleted] = stepOrder(result.stderr, "✔ Confirm CircleCI holds it", "✔ Wait 1s so publishes already running can finish", "✔ Delete old token");
   expect(verified).toBeGreaterThan(0);
   expect(waited).toBeGreaterThan(verified ?? 0);
   expect(deleted).toBeGreaterThan(waited ?? 0);
@@ -50,27 +48,28 @@ test("through a terminal: the responder answers every prompt, says the token lea
   world.circleci.faults.add({ method: "POST", path: `/api/v2/project/${DEMO.projectSlug}/envvar`, times: 5, fault: failing });
   const { args } = worldArgs(world, "pypi");
   const interactiveArgs = args.filter((arg) => arg !== "--yes");
-  const oldToken = heldToken(world, "PYPI_TOKEN");
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(world.accounts.pypi.totpSecret) });
+  const oldToken = heldToken(world, "pypi");
+  const { account } = world.drill("pypi");
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(account.totpSecret) });
 
   const run = startPty(interactiveArgs, { dirs });
   await run.expect(/CircleCI personal API token/);
   run.answer(world.circleciToken);
   await run.expect(/PyPI password/);
-  run.answer(world.accounts.pypi.password);
+  run.answer(account.password);
   await run.expect(/PyPI one-time code/);
   run.answer(totp.generate());
   await run.expect(/Was the old token exposed/);
   run.answer("y");
   await run.expect(/Go ahead\?/);
   run.answer("y");
-  await run.expect(/CircleCI does not have the new one\.\s+Retry the push\?/, { timeoutMs: 60_000 });
+  await run.expect(/did not get the new token \(and the old token is already dead\)\.\s+Retry it\?/, { timeoutMs: 60_000 });
   run.answer("y");
   const { code } = await run.done;
 
   expect(code, run.screen()).toBe(0);
-  expect(world.pypi.isLive(oldToken)).toBe(false);
-  expect(world.pypi.isLive(heldToken(world, "PYPI_TOKEN"))).toBe(true);
+  expect(world.drill("pypi").isLive(oldToken)).toBe(false);
+  expect(world.drill("pypi").isLive(heldToken(world, "pypi"))).toBe(true);
   // Masked prompts: what was typed never shows on the terminal.
-  for (const secret of [world.circleciToken, world.accounts.pypi.password]) expect(run.screen()).not.toContain(secret);
+  for (const secret of [world.circleciToken, account.password]) expect(run.screen()).not.toContain(secret);
 });

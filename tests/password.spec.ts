@@ -8,7 +8,8 @@ import { generatePassword, MIN_LENGTH } from "../src/password.js";
 import { startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { startCli, type Sandbox } from "./support/cli.js";
 import { plain, startPty, type PtyRun } from "./support/pty.js";
-import { expect, test as base } from "./support/world.js";
+import { npmOf, pypiOf } from "./support/replicas.js";
+import { expect, REGISTRY_IDS, test as base } from "./support/world.js";
 
 /** The replicas' clock, which a test can move on to expire a link; the CLI keeps real time. */
 class ReplicaClock {
@@ -23,7 +24,7 @@ const test = base.extend<{ clock: ReplicaClock }>({
   // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new ReplicaClock()),
   world: async ({ clock }, use) => {
-    const world = await startSandboxWorld({ now: clock.now });
+    const world = await startSandboxWorld({ registries: REGISTRY_IDS, now: clock.now });
     await use(world);
     await world.close();
   },
@@ -85,11 +86,11 @@ const SITES: Site[] = [
     id: "pypi",
     title: "PyPI",
     linkSeconds: 6 * 3600,
-    replica: (world) => world.pypi,
+    replica: (world) => pypiOf(world),
     async acceptsPassword(api, world, password) {
-      const login = `${world.pypi.url}/account/login/`;
+      const login = `${pypiOf(world).url}/account/login/`;
       const csrf_token = hidden(await (await api.get(login)).text(), "csrf_token");
-      const answer = await api.post(login, { form: { csrf_token, username: world.accounts.pypi.username, password }, maxRedirects: 0 });
+      const answer = await api.post(login, { form: { csrf_token, username: world.drill("pypi").account.username, password }, maxRedirects: 0 });
       return answer.status() === 303 && (answer.headers()["location"] ?? "").startsWith("/account/two-factor/");
     },
   },
@@ -97,11 +98,11 @@ const SITES: Site[] = [
     id: "npm",
     title: "npm",
     linkSeconds: 3600,
-    replica: (world) => world.npm,
+    replica: (world) => npmOf(world),
     async acceptsPassword(api, world, password) {
-      const login = `${world.npm.url}/login`;
+      const login = `${npmOf(world).url}/login`;
       const csrftoken = hidden(await (await api.get(login)).text(), "csrftoken");
-      const answer = await api.post(login, { form: { csrftoken, username: world.accounts.npm.username, password }, maxRedirects: 0 });
+      const answer = await api.post(login, { form: { csrftoken, username: world.drill("npm").account.username, password }, maxRedirects: 0 });
       return answer.status() === 302 && (answer.headers()["location"] ?? "").startsWith("/login/otp");
     },
   },
@@ -109,14 +110,14 @@ const SITES: Site[] = [
 
 function passwordArgs(site: Site, world: SandboxWorld): string[] {
   const { url } = site.replica(world);
-  return ["password", site.id, `--${site.id}-url`, url, `--${site.id}-user`, world.accounts[site.id].username, "--headless", "--step-timeout", "10"];
+  return ["password", site.id, `--${site.id}-url`, url, `--${site.id}-user`, world.drill(site.id).account.username, "--headless", "--step-timeout", "10"];
 }
 
 /** Runs `rotate password` in a terminal up to the link prompt, and returns the link the email carried. */
 async function untilLinkPrompt(site: Site, world: SandboxWorld, dirs: Sandbox): Promise<{ pty: PtyRun; link: string }> {
   const pty = startPty(passwordArgs(site, world), { dirs });
   await pty.expect(/Paste the reset link/);
-  const link = site.replica(world).resetLink(world.accounts[site.id].username);
+  const link = site.replica(world).resetLink(world.drill(site.id).account.username);
   if (!link) throw new Error(`${site.title} sent no reset link: ${plain(pty.screen())}`);
   return { pty, link };
 }
@@ -162,7 +163,7 @@ for (const site of SITES) {
       const token = new URL(link).searchParams.get("token") ?? new URL(link).pathname.split("/").pop() ?? link;
       expect(occurrences(pty.screen(), token)).toBe(0);
       expect(screen).toContain("Store it in your password manager now, and share it with nobody");
-      expect(screen).toContain(`reset the password of the ${site.title} account ${world.accounts[site.id].username} with rotate password ${site.id}`);
+      expect(screen).toContain(`reset the password of the ${site.title} account ${world.drill(site.id).account.username} with rotate password ${site.id}`);
       expect(screen).toContain("The reset was legitimate");
 
       expect(filesHolding(dirs, password)).toEqual([]);
@@ -177,7 +178,7 @@ for (const site of SITES) {
       const api = await playwright.request.newContext();
       try {
         expect(await site.acceptsPassword(api, world, password)).toBe(true);
-        expect(await site.acceptsPassword(api, world, world.accounts[site.id].password)).toBe(false);
+        expect(await site.acceptsPassword(api, world, world.drill(site.id).account.password)).toBe(false);
       } finally {
         await api.dispose();
       }
@@ -217,7 +218,7 @@ for (const site of SITES) {
 
         const api = await playwright.request.newContext();
         try {
-          expect(await site.acceptsPassword(api, world, world.accounts[site.id].password)).toBe(true);
+          expect(await site.acceptsPassword(api, world, world.drill(site.id).account.password)).toBe(true);
         } finally {
           await api.dispose();
         }
@@ -228,7 +229,7 @@ for (const site of SITES) {
 
 test("when the site's answer to the new password is lost, the password is still shown once and the run needs a human (exit 3)", async ({ world, dirs, playwright }) => {
   const site = SITES[0] as Site;
-  world.pypi.faults.add({ method: "POST", path: "/account/reset-password/", fault: { kind: "status", status: 502 } });
+  pypiOf(world).faults.add({ method: "POST", path: "/account/reset-password/", fault: { kind: "status", status: 502 } });
   const { pty, link } = await untilLinkPrompt(site, world, dirs);
   pty.answer(link);
   const { code } = await pty.done;
@@ -244,7 +245,7 @@ test("when the site's answer to the new password is lost, the password is still 
   // The 502 stood in for a lost answer: here the site never took it, so the old one still works.
   const api = await playwright.request.newContext();
   try {
-    expect(await site.acceptsPassword(api, world, world.accounts.pypi.password)).toBe(true);
+    expect(await site.acceptsPassword(api, world, world.drill("pypi").account.password)).toBe(true);
   } finally {
     await api.dispose();
   }
@@ -255,7 +256,7 @@ test("without a terminal nothing starts: a usage error (exit 2) and no reset ema
   const result = await startCli(passwordArgs(site, world), { dirs }).done;
   expect(result.code, result.stderr).toBe(2);
   expect(result.stderr.trim()).toBe("rotate: a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password pypi in a terminal");
-  expect(world.pypi.resetLink(world.accounts.pypi.username)).toBeUndefined();
+  expect(pypiOf(world).resetLink(world.drill("pypi").account.username)).toBeUndefined();
 });
 
 test("a --sandbox drill takes the link from the replica and says so", async ({ dirs }) => {

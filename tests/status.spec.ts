@@ -5,9 +5,11 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { npm } from "../flows/npm.js";
 import type { AuditLine } from "../src/audit.js";
 import { DEMO, type SandboxWorld } from "rotate-replicas";
 import { startCli, type CliResult, type Sandbox } from "./support/cli.js";
+import { npmOf } from "./support/replicas.js";
 import { expect, heldToken, snapshot, test } from "./support/world.js";
 
 const DAY_MS = 86_400_000;
@@ -23,9 +25,10 @@ const VariableStatus = z
     lastRotation: z.object({ at: z.iso.datetime(), by: z.string(), tokenName: z.string(), expires: z.iso.datetime().nullable() }).strict().nullable(),
     daysLeft: z.number().int().nullable(),
     warning: z.string().nullable(),
+    notes: z.array(z.string()),
   })
   .strict();
-const StatusJson = z.object({ project: z.string(), variables: z.array(VariableStatus) }).strict();
+const StatusJson = z.object({ project: z.string().nullable(), variables: z.array(VariableStatus) }).strict();
 type StatusJson = z.infer<typeof StatusJson>;
 
 function status(world: SandboxWorld, dirs: Sandbox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
@@ -75,7 +78,10 @@ test("without a rotation on this machine: each variable's last four and the day 
   const held = (name: string) => world.circleci.envVar(DEMO.projectSlug, name)!;
   const line = (registry: string, name: string) =>
     `${registry.padEnd(5)} ${name} in project ${DEMO.projectSlug}: holds …${held(name).value.slice(-4)}, set ${held(name).createdAt.toISOString().slice(0, 10)}\n      no rotation by rotate recorded on this machine`;
-  expect(result.stdout).toBe(`${line("npm", "NPM_TOKEN")}\n${line("PyPI", "PYPI_TOKEN")}\n`);
+  // npm's January 2027 change applies to a publish token, which is what a rotation makes by default.
+  const [january2027] = npm.statusNotes({});
+  expect(january2027).toMatch(/January 2027/);
+  expect(result.stdout).toBe(`${line("npm", "NPM_TOKEN")}\n      note: ${january2027}\n${line("PyPI", "PYPI_TOKEN")}\n`);
   expect(result.stderr).toBe("");
 });
 
@@ -87,12 +93,12 @@ test("after a real rotation in the same HOME: the new token's expiry and the day
   const after = Date.now();
 
   const npmStatus = variable(report, "NPM_TOKEN");
-  const newToken = heldToken(world, "NPM_TOKEN");
+  const newToken = heldToken(world, "npm");
   expect(npmStatus.last4).toBe(newToken.slice(-4));
   const expires = npmStatus.lastRotation?.expires;
   if (!expires) throw new Error(`no expiry recorded: ${JSON.stringify(npmStatus)}`);
   // The replica's own record of the token is the ground truth for its expiry day.
-  const [created] = world.npm.tokens(DEMO.npm.username);
+  const [created] = npmOf(world).tokens(world.drill("npm").account.username);
   expect(expires.slice(0, 10)).toBe(created?.expires.toISOString().slice(0, 10));
   const daysAt = (time: number) => Math.floor((new Date(expires).getTime() - time) / DAY_MS);
   expect([daysAt(before), daysAt(after)]).toContain(npmStatus.daysLeft);
@@ -124,7 +130,7 @@ test("a token made to expire in 10 days: status warns that fewer than 14 days re
 
 test("an audit line whose token expired: status says so and says to rotate now", async ({ world, dirs }) => {
   const expired = new Date(Date.now() - 3 * DAY_MS - 3_600_000);
-  writeAudit(dirs, [doneLine(heldToken(world, "PYPI_TOKEN").slice(-4), expired)]);
+  writeAudit(dirs, [doneLine(heldToken(world, "pypi").slice(-4), expired)]);
   const pypiStatus = variable(await statusJson(world, dirs), "PYPI_TOKEN");
   expect(pypiStatus.daysLeft).toBe(-4);
   expect(pypiStatus.warning).toBe(`expired on ${expired.toISOString().slice(0, 10)}: run rotate pypi now`);
@@ -133,7 +139,7 @@ test("an audit line whose token expired: status says so and says to rotate now",
 
 test("an audit line for a value CircleCI no longer holds: no days left, and a warning that the value changed", async ({ world, dirs }) => {
   const soon = new Date(Date.now() + 5 * DAY_MS);
-  const held = heldToken(world, "PYPI_TOKEN").slice(-4);
+  const held = heldToken(world, "pypi").slice(-4);
   const other = held === "zzzz" ? "yyyy" : "zzzz";
   writeAudit(dirs, [doneLine(other, soon)]);
   const pypiStatus = variable(await statusJson(world, dirs), "PYPI_TOKEN");
@@ -144,7 +150,7 @@ test("an audit line for a value CircleCI no longer holds: no days left, and a wa
 
 test("a damaged audit line is skipped, not fatal", async ({ world, dirs }) => {
   const soon = new Date(Date.now() + 5 * DAY_MS + 3_600_000);
-  writeAudit(dirs, [doneLine(heldToken(world, "PYPI_TOKEN").slice(-4), soon)]);
+  writeAudit(dirs, [doneLine(heldToken(world, "pypi").slice(-4), soon)]);
   appendFileSync(auditFile(dirs), '{"at": "truncated by a full disk\n');
   const pypiStatus = variable(await statusJson(world, dirs), "PYPI_TOKEN");
   expect(pypiStatus.daysLeft).toBe(5);
@@ -153,7 +159,7 @@ test("a damaged audit line is skipped, not fatal", async ({ world, dirs }) => {
 
 test("with a config file that names only PyPI, status reports only PyPI", async ({ world, dirs }) => {
   mkdirSync(dirs.cwd, { recursive: true });
-  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug, url: world.circleci.apiUrl }, pypi: { project: DEMO.pypi.project } }));
+  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug, url: world.circleci.apiUrl }, pypi: { project: "widget" } }));
   const result = await startCli(["status", "--json"], { dirs, env: { CIRCLECI_TOKEN: world.circleciToken } }).done;
   expect(result.code, result.stderr).toBe(0);
   const report = StatusJson.parse(JSON.parse(result.stdout));
@@ -174,6 +180,7 @@ test("a variable CircleCI does not hold is reported as not set", async ({ world,
     lastRotation: null,
     daysLeft: null,
     warning: null,
+    notes: [],
   });
   expect((await status(world, dirs, [], { ROTATE_PYPI_ENV_VAR: "PYPI_UPLOAD_TOKEN" })).stdout).toContain(`PyPI  PYPI_UPLOAD_TOKEN in project ${DEMO.projectSlug}: not set\n`);
 });

@@ -121,10 +121,14 @@ export class NpmDirectory {
     return this.tokensOf(owner).length < MAX_TOKENS_PER_ACCOUNT;
   }
 
+  /** Every token value this replica ever issued, for the tests' secrecy scans. */
+  readonly issued: string[] = [];
+
   addToken(owner: Account, grant: TokenGrant): StoredToken {
     if (!this.canAddToken(owner)) throw new Error(`${owner.username} already has ${MAX_TOKENS_PER_ACCOUNT} tokens`);
     const token = { ...grant, key: randomUUID(), value: newTokenValue(), owner: owner.username };
     this.tokens.push(token);
+    this.issued.push(token.value);
     return token;
   }
 

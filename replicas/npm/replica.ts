@@ -44,6 +44,8 @@ export interface NpmReplica {
   tokens(username: string): NpmTokenRecord[];
   /** What /-/whoami would answer 200 for. */
   isLive(token: string): boolean;
+  /** Every secret value the replica ever issued. */
+  issuedSecrets(): string[];
   /** The link the latest password reset email carried; it expires after an hour on `now` [I]. */
   resetLink(username: string): string | undefined;
   close(): Promise<void>;
@@ -100,6 +102,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)).map(publicRecord),
     isLive: (token) => directory.liveOwner(token) !== undefined,
+    issuedSecrets: () => [...directory.issued],
     resetLink: (username) => reset.lastLink(accountNamed(username).username),
     close: async () => {
       await Promise.all([site.close(), registry.close()]);

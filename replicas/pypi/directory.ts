@@ -123,6 +123,9 @@ export class PypiDirectory {
     return { ok: false };
   }
 
+  /** Every token value this replica ever issued, for the tests' secrecy scans. */
+  readonly issued: string[] = [];
+
   createToken(account: Account, init: { description: string; scope: TokenScope; created?: Date }): { record: PypiTokenRecord; token: string } {
     const caveats = caveatsFor(account, init.scope);
     const record: StoredToken = {
@@ -136,6 +139,7 @@ export class PypiDirectory {
     };
     this.tokensById.set(record.id, record);
     const token = serializeToken({ location: this.location(), identifier: record.id, caveats });
+    this.issued.push(token);
     return { record: publicRecord(record), token };
   }
 

@@ -82,6 +82,8 @@ export interface PypiReplica {
   confirmLoginLink(username: string): string | undefined;
   /** The link the latest password reset email carried; it expires after 6 hours on `now`. */
   resetLink(username: string): string | undefined;
+  /** Every token value the replica ever issued (seeded or created on the site). */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startPypiReplica(options: PypiReplicaOptions): Promise<Pyp
     isLive: (token) => directory.tokenOwner(token) !== undefined,
     confirmLoginLink: (username) => directory.pendingLoginFor(accountNamed(username).username)?.link,
     resetLink: (username) => reset.lastLink(accountNamed(username).username),
+    issuedSecrets: () => [...directory.issued],
     close: async () => {
       await Promise.all([site.close(), upload.close()]);
     },

@@ -1,12 +1,16 @@
-// `rotate init`: ask the few questions a rotation needs and write rotate.config.json.
-// The file never holds a secret: answers that look like one are refused.
+// `rotate init`: ask only what is specific to the project and write rotate.config.json. The sites'
+// addresses are built in; what rotate can find in the checkout (the CircleCI slug from the git
+// remote, the package names from package.json or pyproject.toml) is proposed. Each answer is
+// checked as it is typed, and the file never holds a secret.
+import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { Ask, inquirerPrompter } from "../ask.js";
-import { looksLikeSecret, validateConfig, type SettingsSection } from "../config.js";
+import { Ask } from "../ask.js";
+import { looksLikeSecret, parseAnswer, validateConfig, type SettingSpec, type SettingsSection } from "../config.js";
 import { UsageError } from "../errors.js";
-import type { Runtime } from "./rotate.js";
+import { browserSection, circleciSection } from "../run-settings.js";
+import type { Runtime } from "../runtime.js";
 
 export function initCommand(run: (flags: { force?: boolean }) => Promise<number>): Command {
   return new Command("init")
@@ -26,46 +30,75 @@ or reads CIRCLECI_TOKEN, ROTATE_PYPI_PASSWORD, ROTATE_NPM_PASSWORD, … from the
     });
 }
 
-export async function runInit(sections: SettingsSection[], flags: { force?: boolean }, runtime: Runtime): Promise<number> {
+/** gh/org/repo from the origin remote (git@github.com:org/repo.git, https://bitbucket.org/org/repo). */
+export function slugFromRemote(remote: string): string | undefined {
+  const match = /(github\.com|bitbucket\.org)[:/]([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(remote.trim());
+  if (!match) return undefined;
+  const vcs = match[1] === "github.com" ? "gh" : "bb";
+  return `${vcs}/${match[2]}/${match[3]}`;
+}
+
+function detectSlug(cwd: string): string | undefined {
+  try {
+    return slugFromRemote(execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runInit(flags: { force?: boolean }, runtime: Runtime): Promise<number> {
   const path = join(runtime.cwd, "rotate.config.json");
   if (existsSync(path) && !flags.force) throw new UsageError(`${path} exists already: edit it, or pass --force to write it again`);
-  const ask = new Ask(runtime.io, inquirerPrompter(runtime.io));
+  const sections: SettingsSection[] = [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)];
+  const ask = new Ask(runtime.io, runtime.prompter);
   const how = "run rotate init in a terminal, or write rotate.config.json by hand (see README)";
-  const question = async (message: string, fallback = ""): Promise<string> => {
-    const answer = (await ask.text(fallback ? `${message} [${fallback}]` : message, how)) || fallback;
-    if (looksLikeSecret(answer)) throw new UsageError("that answer looks like a token and rotate.config.json never holds secrets, so nothing was written: run rotate init again and give tokens only to rotate's own prompts or the environment");
-    return answer;
-  };
-  const list = (answer: string) => answer.split(",").map((item) => item.trim()).filter(Boolean);
 
-  const projectSlug = await question("CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared):");
-  const context = await question("CircleCI context holding the tokens (empty: project variables):");
+  /** Asks until the answer is valid for the setting (or empty, when it may stay unset). */
+  const question = async (spec: SettingSpec, message: string, options: { proposal?: string; optional?: boolean } = {}): Promise<unknown> => {
+    const proposal = options.proposal ?? (typeof spec.default === "string" ? spec.default : undefined);
+    const answer = await ask.text(message, how, {
+      ...(proposal ? { default: proposal } : {}),
+      validate: (text) => {
+        if (looksLikeSecret(text, sections)) return "that looks like a token: rotate.config.json never holds secrets (give tokens only to rotate's prompts or the environment)";
+        if (text === "") return options.optional ? true : "an answer is needed here";
+        const parsed = parseAnswer(spec, text);
+        return parsed.ok ? true : parsed.why;
+      },
+    });
+    if (answer === "") return undefined;
+    const parsed = parseAnswer(spec, answer);
+    return parsed.ok ? parsed.value : undefined;
+  };
+  const { settings: circle } = circleciSection;
+  const slugSpec = circle.projectSlug as SettingSpec;
+  const contextSpec = circle.context as SettingSpec;
+
+  const projectSlug = await question(slugSpec, "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared):", { ...optionalProposal(detectSlug(runtime.cwd)) });
+  const context = await question(contextSpec, "CircleCI context holding the tokens (empty: project variables):", { optional: true });
   const config: Record<string, Record<string, unknown>> = { circleci: { projectSlug, ...(context ? { context } : {}) } };
 
-  if (await ask.confirm("Does the project publish to npm?", true, how)) {
-    config.npm = {
-      envVar: await question("CircleCI variable for the npm token:", "NPM_TOKEN"),
-      packages: list(await question("npm packages and scopes the token may publish (comma list):")),
-      username: await question("npm account username:"),
-      websiteUrl: await question("npm website URL (where you sign in):"),
-    };
-  }
-  if (await ask.confirm("Does the project publish to PyPI?", true, how)) {
-    config.pypi = {
-      envVar: await question("CircleCI variable for the PyPI token:", "PYPI_TOKEN"),
-      project: await question("PyPI project name:"),
-      username: await question("PyPI account username:"),
-      websiteUrl: await question("PyPI website URL (where you sign in):"),
-      uploadUrl: await question("PyPI upload endpoint URL (twine's repository URL):"),
-    };
+  for (const registry of runtime.registries) {
+    const detected = Object.fromEntries(registry.initQuestions.map((q) => [q.key, q.detect?.(runtime.cwd)]));
+    const found = Object.values(detected).some(Boolean);
+    if (!(await ask.confirm(`Does the project publish to ${registry.title}?`, found, how))) continue;
+    const answers: Record<string, unknown> = {};
+    const envVarSpec = registry.section.settings.envVar as SettingSpec;
+    answers.envVar = await question(envVarSpec, `CircleCI variable for the ${registry.title} token:`);
+    for (const q of registry.initQuestions) {
+      const spec = registry.section.settings[q.key];
+      if (!spec) throw new Error(`${registry.id} asks about ${q.key}, which is not one of its settings`);
+      answers[q.key] = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(detected[q.key]) });
+    }
+    config[registry.section.section] = Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined));
   }
 
-  // The same validation every run uses, so a bad answer is caught before anything is written.
-  // Unanswered questions leave the key out, so a run reports it with every place it can be given.
-  const unanswered = (value: unknown) => value === "" || (Array.isArray(value) && value.length === 0);
-  const cleaned = JSON.parse(JSON.stringify(config, (_, value: unknown) => (unanswered(value) ? undefined : value))) as unknown;
-  validateConfig(cleaned, path, sections);
-  writeFileSync(path, `${JSON.stringify(cleaned, null, 2)}\n`, { mode: 0o644 });
+  // The same validation every run uses, so nothing invalid is ever written.
+  validateConfig(config, path, sections);
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
   runtime.io.out(`Wrote ${path}. Secrets stay out of it: give them in the environment or at the prompts.\n`);
   return 0;
+}
+
+function optionalProposal(value: string | undefined): { proposal?: string } {
+  return value ? { proposal: value } : {};
 }

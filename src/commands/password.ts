@@ -4,26 +4,21 @@
 // password, shows it once on the terminal, and prints the note that tells the team the reset
 // (and the emails it caused) was legitimate.
 import { Argument, Command } from "commander";
-import { npmPasswordReset } from "../../flows/npm-password.js";
-import { pypiPasswordReset } from "../../flows/pypi-password.js";
-import { Ask, inquirerPrompter } from "../ask.js";
+import { Ask } from "../ask.js";
 import { AuditLog, whoRan, type AuditLine } from "../audit.js";
-import { findBrowser } from "../browser-finder.js";
-import { browserEnv, launchIsolated, type BrowserSession } from "../browser.js";
+import type { BrowserSession } from "../browser.js";
 import { addSettingOptions, loadSources } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
-import { NeedsHumanError, UsageError } from "../errors.js";
-import { RegistryError } from "../flow.js";
+import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password.js";
-import { checkResetLink, resetSection, resetSettings, type PasswordResetFlow, type ResetContext } from "../password-reset.js";
+import { checkResetLink, resetSection, resetSettings, type ResetContext } from "../password-reset.js";
 import { Progress } from "../progress.js";
-import { InterruptedError } from "../runbook.js";
+import type { Registry } from "../registry.js";
 import { browserSection, browserSettings, circleciSection } from "../run-settings.js";
+import type { Runtime } from "../runtime.js";
 import { describeError, Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
 import type { SandboxWorld } from "rotate-replicas";
-import { loadReplicas } from "../replicas.js";
-import type { Runtime } from "./rotate.js";
 
 export interface PasswordFlags {
   sandbox?: boolean;
@@ -31,16 +26,14 @@ export interface PasswordFlags {
   [setting: string]: unknown;
 }
 
-const resetFlows: PasswordResetFlow[] = [npmPasswordReset, pypiPasswordReset];
-
-export function passwordCommand(run: (registry: string, flags: PasswordFlags) => Promise<number>): Command {
+export function passwordCommand(registries: Registry[], run: (registry: string, flags: PasswordFlags) => Promise<number>): Command {
   const command = new Command("password")
     .summary("reset the shared publishing account's password (guided; the new one is shown once)")
     .description(
       "Asks the registry to email a password reset link to the account's address, opens the link you paste from that email in an isolated browser, sets a long random password, shows it once on this terminal, and prints the note for the team's mailing-list thread.",
     )
-    .addArgument(new Argument("<registry>", "whose account").choices(resetFlows.map((flow) => flow.id)));
-  for (const flow of resetFlows) addSettingOptions(command, resetSection(flow.section));
+    .addArgument(new Argument("<registry>", "whose account").choices(registries.map((registry) => registry.id)));
+  for (const registry of registries) addSettingOptions(command, resetSection(registry.section));
   addSettingOptions(command, browserSection);
   return command
     .option("--sandbox", "drill on the built-in local replicas; the reset link is taken from the replica's outbox instead of asked for")
@@ -61,50 +54,51 @@ It needs a terminal: you paste the reset link, and the new password is shown the
 
 export async function runPassword(registryId: string, flags: PasswordFlags, runtime: Runtime): Promise<number> {
   const { io } = runtime;
-  const flow = resetFlows.find((candidate) => candidate.id === registryId);
-  if (!flow) throw new UsageError(`rotate password knows ${resetFlows.map((f) => f.id).join(" and ")}, not "${registryId}"`);
+  const registry = runtime.registries.find((candidate) => candidate.id === registryId);
+  if (!registry) throw new UsageError(`rotate password knows ${runtime.registries.map((r) => r.id).join(" and ")}, not "${registryId}"`);
+  const flow = registry.passwordReset;
   // A person pastes the link and copies the password: without a terminal nothing starts.
   if (!io.canPrompt) {
-    throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${flow.id} in a terminal`);
+    throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`);
   }
   // The replicas load only for drills: a real run never pays for them.
-  const world = flags.sandbox ? await (await loadReplicas()).startSandboxWorld({ now: runtime.clock }) : undefined;
+  const world = flags.sandbox ? await (await runtime.replicas()).startSandboxWorld({ registries: [registry.id], now: runtime.clock }) : undefined;
   try {
     const sources = loadSources({
-      flags: { ...flags, ...world?.flags(flow.id) },
+      flags: { ...flags, ...world?.flags(registry.id) },
       env: runtime.env,
       cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, ...resetFlows.map((f) => f.section)],
+      sections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
-    const settings = resetSettings(flow, sources);
+    const settings = resetSettings(registry.section, sources);
     const browser = browserSettings(sources);
-    const ask = new Ask(io, inquirerPrompter(io));
-    const username = await credentialsFrom({ id: flow.id, title: flow.title, username: settings.username, env: sources.env, ask }).username();
+    const ask = new Ask(io, runtime.prompter);
+    const username = await credentialsFrom({ id: registry.id, title: registry.title, ...(settings.username ? { username: settings.username } : {}), env: sources.env, ask }).username();
     const progress = new Progress(io);
-    const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless }) };
-    const record = auditTrail(runtime, flow, ctx);
+    const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }) };
+    const record = auditTrail(runtime, registry, ctx);
 
-    const found = findBrowser(browser.path);
+    const found = runtime.findBrowser(browser.path);
     const session = await progress.step("Open an isolated browser", () =>
-      launchIsolated({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], env: browserEnv(runtime.env), timeoutMs: browser.stepTimeout * 1000 }),
+      runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
     );
     // Ctrl-C closes the browser, which ends whatever step is waiting on it.
     const stop = () => void session.close();
     runtime.signal.addEventListener("abort", stop, { once: true });
     try {
-      await progress.step(`Ask ${flow.title} to email a reset link for ${username}`, () => flow.requestReset(session.page, ctx));
+      await progress.step(`Ask ${registry.title} to email a reset link for ${username}`, () => flow.requestReset(session.page, ctx));
       record("reset-requested", "ok");
       const link = world
-        ? drillLink(world, flow, username, progress)
-        : await ask.secret(`Paste the reset link from ${flow.title}'s email:`, "reset link", "run rotate password in a terminal");
-      checkResetLink(link, flow, settings.websiteUrl);
+        ? drillLink(world, registry, username, progress)
+        : await ask.secret(`Paste the reset link from ${registry.title}'s email:`, "reset link", "run rotate password in a terminal");
+      checkResetLink(link, flow, registry.title, settings.websiteUrl);
       await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
       record("link-opened", "ok");
-      const password = generatePassword(flow.rules(username), `new ${flow.title} password`);
-      await setNewPassword(flow, session, ctx, password, progress, runtime);
+      const password = generatePassword(flow.rules(username), `new ${registry.title} password`);
+      await setNewPassword(registry, session, ctx, password, progress, runtime);
       record("password-set", "ok");
       io.showSecretOnce("New password", password);
-      io.out(`${ADVICE}\n\n${resetNote(flow, username, runtime.clock(), whoRan(runtime.env))}\n`);
+      io.out(`${ADVICE}\n\n${resetNote(registry, username, runtime.clock(), whoRan(runtime.env))}\n`);
       return 0;
     } catch (error) {
       // A password that may have been set outranks an interruption: the responder must hear of it.
@@ -125,34 +119,33 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
  * then the responder must still get it, or nobody can sign in. Only a refusal the site stated
  * means nothing changed.
  */
-async function setNewPassword(flow: PasswordResetFlow, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
+async function setNewPassword(registry: Registry, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
   try {
-    await progress.step("Set a new random password", () => flow.setPassword(session.page, ctx, password));
+    await progress.step("Set a new random password", () => registry.passwordReset.setPassword(session.page, ctx, password));
   } catch (error) {
     if (error instanceof RegistryError) throw error;
     runtime.io.showSecretOnce("New password (perhaps set)", password);
     throw new NeedsHumanError(
-      `could not confirm that ${flow.title} took the new password (${describeError(session.explain(error))}): sign in with the password shown above; if ${flow.title} refuses it, the old password still works and rotate password ${flow.id} can run again`,
+      `could not confirm that ${registry.title} took the new password (${describeError(session.explain(error))}): sign in with the password shown above; if ${registry.title} refuses it, the old password still works and rotate password ${registry.id} can run again`,
     );
   }
 }
 
 /** In a drill the "email" is the replica's outbox; a real run asks the responder to paste it. */
-function drillLink(world: SandboxWorld, flow: PasswordResetFlow, username: string, progress: Progress): Secret {
-  const replicas: Record<string, { resetLink(username: string): string | undefined }> = { pypi: world.pypi, npm: world.npm };
-  const link = replicas[flow.id]?.resetLink(username);
-  if (!link) throw new Error(`the ${flow.title} replica sent no reset link for ${username}`);
+function drillLink(world: SandboxWorld, registry: Registry, username: string, progress: Progress): Secret {
+  const link = world.drill(registry.id).resetLink(username);
+  if (!link) throw new Error(`the ${registry.title} replica sent no reset link for ${username}`);
   progress.note("Drill: the reset link comes from the replica's outbox; a real run asks you to paste it from the email");
   return new Secret(link, "reset link");
 }
 
 /** Appends one audit line per step: who reset which account, and how far it got; never a secret. */
-function auditTrail(runtime: Runtime, flow: PasswordResetFlow, ctx: ResetContext): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
+function auditTrail(runtime: Runtime, registry: Registry, ctx: ResetContext): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
   const append = AuditLog.startRun(runtime.env);
   return (step, outcome, detail) =>
     append({
       at: runtime.clock().toISOString(),
-      registry: flow.title,
+      registry: registry.title,
       envVar: "account password",
       where: `${ctx.username} at ${new URL(ctx.websiteUrl).host}`,
       step,
@@ -167,11 +160,11 @@ const ADVICE = [
 ].join("\n");
 
 /** The runbook's step 2: tell the team, in the thread the reset email started, that it was us. */
-function resetNote(flow: PasswordResetFlow, username: string, now: Date, by: string): string {
+function resetNote(registry: Registry, username: string, now: Date, by: string): string {
   return [
     "Note for the team (post it in the mailing-list thread of the reset email):",
-    `  ${now.toISOString().slice(0, 16).replace("T", " ")} UTC — ${by} reset the password of the ${flow.title} account ${username} with rotate password ${flow.id}.`,
-    `  The reset was legitimate: the reset and password-change emails ${flow.title} sent to the team's address were this reset.`,
+    `  ${now.toISOString().slice(0, 16).replace("T", " ")} UTC — ${by} reset the password of the ${registry.title} account ${username} with rotate password ${registry.id}.`,
+    `  The reset was legitimate: the reset and password-change emails ${registry.title} sent to the team's address were this reset.`,
     `  The new password is with ${by} only and is not shared; whoever needs the account next resets it the same way.`,
   ].join("\n");
 }

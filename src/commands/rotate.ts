@@ -1,26 +1,21 @@
-// `rotate npm` / `rotate pypi`: parse the flags into settings, wire the collaborators, run the
-// runbook, report. The same code serves every registry; the registry brings its flow and flags.
+// `rotate npm` / `rotate pypi`: flags → a rotation request (a pure function, tested on its own),
+// then the runbook with the collaborators the runtime hands in, then the report. The same code
+// serves every registry; the registry brings its flow and its flags.
 import { Command, Option } from "commander";
-import { Ask, inquirerPrompter } from "../ask.js";
-import { createHttp } from "../http.js";
+import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { findBrowser } from "../browser-finder.js";
-import { browserEnv, launchIsolated } from "../browser.js";
-import { CircleciClient } from "../circleci.js";
 import { addSettingOptions, loadSources, type Sources } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
-import { NothingChangedError, UsageError } from "../errors.js";
-import type { Registry } from "../flow.js";
-import type { IO } from "../io.js";
-import type { Journal, JournalEvent } from "../journal.js";
+import { UsageError } from "../errors.js";
+import type { Journal, JournalEntry } from "../journal.js";
 import { Progress } from "../progress.js";
-import { renderSummary, summaryJson, teamNote } from "../report.js";
-import { abortableSleep } from "../retry.js";
-import { runRotation, type Order, type RunOptions } from "../runbook.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings } from "../run-settings.js";
+import type { Registry } from "../registry.js";
+import { failureJson, renderSummary, summaryJson, teamNote } from "../report.js";
+import { runRotation, type Order, type RotationRequest } from "../runbook.js";
+import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
+import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
-import { loadReplicas } from "../replicas.js";
 import type { SandboxWorld } from "rotate-replicas";
 
 export interface RotateFlags {
@@ -28,36 +23,28 @@ export interface RotateFlags {
   routine?: boolean;
   grace?: string;
   yes?: boolean;
+  dryRun?: boolean;
   deleteOrphans?: boolean;
   oldToken?: string;
   keepOld?: boolean;
   createEnvVar?: boolean;
   json?: boolean;
   input?: boolean;
+  otp?: string;
+  passwordStdin?: boolean;
   sandbox?: boolean;
   config?: string;
   [setting: string]: unknown;
 }
 
-export interface Runtime {
-  io: IO;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  clock: () => Date;
-  /** Aborted on Ctrl-C / SIGTERM. */
-  signal: AbortSignal;
-}
-
-export function rotateCommand<S>(registry: Registry<S>, run: (flags: RotateFlags) => Promise<number>): Command {
-  const { flow } = registry;
-  const command = new Command(flow.id)
-    .summary(`replace the ${flow.title} token CircleCI holds (${flow.defaultEnvVar}) with a new one`)
-    .description(
-      `Signs in to ${flow.title} in an isolated browser, creates a new token, puts it in CircleCI, verifies it, and deletes the old one.`,
-    );
+export function rotateCommand(registry: Registry, run: (flags: RotateFlags) => Promise<number>): Command {
+  const command = new Command(registry.id)
+    .summary(`replace the ${registry.title} token CircleCI holds (${registry.defaultEnvVar}) with a new one`)
+    .description(`Signs in to ${registry.title} in an isolated browser, creates a new token, puts it in CircleCI, verifies it, and deletes the old one.`);
   registry.addOptions(command);
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, browserSection);
+  const env = `ROTATE_${registry.id.toUpperCase()}`;
   command
     .addOption(new Option("--leaked", "the old token was exposed: delete it first (incident order)").conflicts("routine"))
     .option("--routine", "the old token was not exposed: new token first, old one last (the default without a terminal)")
@@ -66,8 +53,11 @@ export function rotateCommand<S>(registry: Registry<S>, run: (flags: RotateFlags
     .option("--keep-old", "delete no old token")
     .option("--delete-orphans", "also delete tokens earlier runs left behind")
     .option("--create-env-var", "the CircleCI variable does not exist yet: create it")
+    .option("--dry-run", "preflight, sign in and show the plan; change nothing")
+    .option("--otp <code>", "a one-time code for the first challenge (it expires in seconds, so it may sit on the command line)")
+    .option("--password-stdin", `read the ${registry.title} password from stdin (instead of ${env}_PASSWORD or a prompt)`)
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
-    .option("--json", "print one machine-readable summary instead of the report")
+    .option("--json", "print one machine-readable object, on success and on failure")
     .option("--no-input", "never prompt; fail if an answer is missing")
     .option("--sandbox", "run against the built-in local replicas (drill; no real accounts)")
     .option("--config <path>", "config file (default ./rotate.config.json)")
@@ -75,12 +65,14 @@ export function rotateCommand<S>(registry: Registry<S>, run: (flags: RotateFlags
       "after",
       `
 Examples:
-  $ rotate ${flow.id}                      # settings from rotate.config.json; asks for the rest
-  $ rotate ${flow.id} --leaked             # the old token was exposed: delete it first
-  $ rotate ${flow.id} --sandbox --headless # a drill on the built-in replicas
-  $ rotate ${flow.id} --yes --routine      # non-interactive: CIRCLECI_TOKEN, ROTATE_${flow.id.toUpperCase()}_PASSWORD and
-                                      # ROTATE_${flow.id.toUpperCase()}_TOTP_SECRET exported from your secret store
-Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act`,
+  $ rotate ${registry.id}                      # settings from rotate.config.json; asks for the rest
+  $ rotate ${registry.id} --leaked             # the old token was exposed: delete it first
+  $ rotate ${registry.id} --dry-run            # preflight, sign in, show the plan; change nothing
+  $ rotate ${registry.id} --sandbox            # a drill on the built-in replicas
+  $ rotate ${registry.id} --yes --routine      # non-interactive: CIRCLECI_TOKEN, ${env}_PASSWORD and
+                                      # ${env}_TOTP_SECRET exported from your secret store
+Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act
+            4 cancelled at the confirmation · 130 interrupted before anything changed`,
     )
     .action(async (flags: RotateFlags) => {
       process.exitCode = await run(flags);
@@ -88,25 +80,25 @@ Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 
   return command;
 }
 
-function runOptions(flags: RotateFlags, registry: Registry<unknown>, envVar: string, slug: string, headless: boolean, env: NodeJS.ProcessEnv): Omit<RunOptions, "context"> {
+/** Flags → what the responder asked for. Pure: no prompts, no network. */
+export function rotationRequest(flags: RotateFlags, registry: Registry, envVar: string, sources: Sources): RotationRequest {
   const grace = flags.grace === undefined ? 0 : Number(flags.grace);
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${flags.grace}: give a number of seconds`);
   if (flags.leaked && grace > 0) throw new UsageError("--grace applies to the routine order only: an exposed token is deleted at once");
   if (flags.oldToken && flags.keepOld) throw new UsageError("--old-token and --keep-old contradict each other: give one");
   const order: Order | undefined = flags.leaked ? "incident" : flags.routine ? "routine" : undefined;
-  const oldValue = env[`ROTATE_${registry.flow.id.toUpperCase()}_OLD_TOKEN`];
+  const oldValue = sources.env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
   return {
-    command: `rotate ${registry.flow.id}`,
-    projectSlug: slug,
-    envVar,
+    command: `rotate ${registry.id}`,
+    targets: destinationsFor(circleciSettings(sources), envVar),
     ...(order ? { order } : {}),
     graceSeconds: grace,
     yes: Boolean(flags.yes),
+    dryRun: Boolean(flags.dryRun),
     deleteOrphans: Boolean(flags.deleteOrphans),
     ...(flags.keepOld ? { oldToken: "none" as const } : flags.oldToken ? { oldToken: { name: flags.oldToken } } : {}),
-    ...(oldValue ? { oldTokenValue: new Secret(oldValue, `old ${registry.flow.title} token`, { showLast4: true }) } : {}),
+    ...(oldValue ? { oldTokenValue: new Secret(oldValue, `old ${registry.title} token`, { showLast4: true }) } : {}),
     createEnvVar: Boolean(flags.createEnvVar),
-    headless,
   };
 }
 
@@ -115,87 +107,95 @@ async function circleciToken(env: NodeJS.ProcessEnv, ask: Ask): Promise<Secret> 
   return ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
 }
 
-async function reachable(url: string): Promise<void> {
-  try {
-    const http = await createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
-    await http.get(url);
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? "no answer";
-    throw new NothingChangedError(`cannot reach ${url} (${code}): check the network or the URL settings, then rerun`);
-  }
+/** The password from stdin, trailing newline trimmed (as `docker login --password-stdin`). */
+async function passwordFromStdin(runtime: Runtime, registry: Registry): Promise<Secret> {
+  if (runtime.io.stdin.isTTY) throw new UsageError("--password-stdin reads a pipe, not a terminal: pipe the password in, or leave the flag out to be asked");
+  const chunks: Buffer[] = [];
+  for await (const chunk of runtime.io.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  if (!text) throw new UsageError("--password-stdin: stdin was empty");
+  return new Secret(text, `${registry.title} password`);
 }
 
-/** Appends each journal event to the audit record; the final one carries the new token's name, last four and expiry. */
-function auditListener(append: AuditRun): (event: JournalEvent, journal: Journal) => void {
-  return (event, journal) =>
+/** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
+function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
+  return (entry, journal) =>
     append({
-      at: event.at.toISOString(),
+      at: entry.at.toISOString(),
       registry: journal.registry,
       envVar: journal.envVar,
       where: journal.where,
-      step: event.step,
-      outcome: event.outcome,
-      ...(event.detail ? { detail: event.detail } : {}),
-      ...(event.step === "done" && journal.new.token && journal.new.last4
+      step: entry.step,
+      outcome: entry.outcome,
+      ...(entry.detail ? { detail: entry.detail } : {}),
+      ...(entry.step === "done" && journal.new.token && journal.new.last4
         ? { newToken: { name: journal.new.token.name, last4: journal.new.last4, expires: journal.new.expires?.toISOString() ?? null } }
         : {}),
     });
 }
 
 /** Runs one rotation. With --sandbox (or a world handed in by the demo) it runs against the replicas. */
-export async function runRotate<S>(registry: Registry<S>, flags: RotateFlags, runtime: Runtime, sharedWorld?: SandboxWorld): Promise<number> {
+export async function runRotate(registry: Registry, flags: RotateFlags, runtime: Runtime, sharedWorld?: SandboxWorld): Promise<number> {
   const { io } = runtime;
   // The replicas load only for drills: a real run never pays for them.
-  const ownWorld = flags.sandbox && !sharedWorld ? await (await loadReplicas()).startSandboxWorld({ now: runtime.clock }) : undefined;
+  const ownWorld = flags.sandbox && !sharedWorld ? await (await runtime.replicas()).startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock }) : undefined;
   const world = sharedWorld ?? ownWorld;
   try {
-    const sources: Sources = loadSources({
-      flags: { ...flags, ...world?.flags(registry.flow.id) },
-      env: { ...runtime.env, ...world?.env(registry.flow.id) },
+    const sources = loadSources({
+      flags: { ...flags, ...world?.flags(registry.id) },
+      env: { ...runtime.env, ...world?.env(registry.id) },
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, registry.section],
     });
-    const settings = await registry.settings(sources);
-    const circle = circleciSettings(sources);
+    const configured = await registry.configure(sources);
     const browser = browserSettings(sources);
-    const envVar = (settings as { envVar?: string }).envVar ?? registry.flow.defaultEnvVar;
-    const options: RunOptions = {
-      ...runOptions(flags, registry as Registry<unknown>, envVar, circle.projectSlug, browser.headless, sources.env),
-      ...(circle.context ? { context: circle.context } : {}),
-    };
-    const ask = new Ask(io, inquirerPrompter(io));
+    const request = rotationRequest(flags, registry, configured.settings.envVar, sources);
+    const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const steps = createSteps(progress, { headed: !browser.headless });
-    const circleci = new CircleciClient({
-      baseUrl: circle.url,
+    const password = flags.passwordStdin ? await passwordFromStdin(runtime, registry) : undefined;
+    const credentials = credentialsFrom({
+      id: registry.id,
+      title: registry.title,
+      ...(configured.settings.username ? { username: configured.settings.username } : {}),
+      env: password ? { ...sources.env, [`ROTATE_${registry.id.toUpperCase()}_PASSWORD`]: password.reveal() } : sources.env,
+      ask,
+      ...(flags.otp ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
+    });
+    const circleci = runtime.circleci({
+      baseUrl: circleciSettings(sources).url,
       token: await circleciToken(sources.env, ask),
-      signal: runtime.signal,
-      retry: {
-        sleep: abortableSleep,
-        onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
-      },
+      onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
     });
     const started = Date.now();
-    const result = await runRotation(registry.flow, settings, options, {
+    const result = await runRotation(configured, request, {
       ask,
       progress,
-      steps,
-      credentials: credentialsFrom({ id: registry.flow.id, title: registry.flow.title, username: (settings as { username?: string }).username, env: sources.env, ask }),
+      steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
+      credentials,
       circleci,
-      findBrowser: () => findBrowser(browser.path),
-      launchBrowser: (found, origins) =>
-        launchIsolated({ browser: found, headless: browser.headless, allowedOrigins: origins, env: browserEnv(runtime.env), timeoutMs: browser.stepTimeout * 1000 }),
-      reachable,
-      sleep: abortableSleep,
+      findBrowser: () => runtime.findBrowser(browser.path),
+      launchBrowser: (found, origins, headless = browser.headless) =>
+        runtime.launchBrowser({ browser: found, headless, allowedOrigins: origins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+      reachable: runtime.reachable,
+      sleep: runtime.sleep,
       clock: runtime.clock,
       signal: runtime.signal,
       // Drills on the replicas stay out of the audit record of real rotations.
-      ...(world ? {} : { onEvent: auditListener(AuditLog.startRun(runtime.env)) }),
+      ...(world ? {} : { onEntry: auditListener(AuditLog.startRun(runtime.env)) }),
     });
     const durationMs = Date.now() - started;
-    if (flags.json) io.out(`${JSON.stringify(summaryJson(result, registry.flow.title, durationMs))}\n`);
-    else io.out(`${renderSummary(result, registry.flow.title, durationMs)}\n\n${teamNote(result, registry.flow.title, runtime.clock())}\n`);
+    const drill = Boolean(world);
+    if (result.kind === "dry-run") {
+      if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan })}\n`);
+      else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
+      return 0;
+    }
+    if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
+    else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
     return 0;
+  } catch (error) {
+    if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
+    throw error;
   } finally {
     await ownWorld?.close();
   }

@@ -2,17 +2,14 @@
 // its last four characters and when it was set, and the expiry recorded at the last rotation
 // (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
 import { Command } from "commander";
-import { Ask, inquirerPrompter } from "../ask.js";
+import { Ask } from "../ask.js";
 import { AuditLog, auditPath, type AuditLine } from "../audit.js";
-import { CircleciClient, CircleciError, type HeldValue } from "../circleci.js";
+import type { HeldValue } from "../circleci.js";
 import { preflightCircleci } from "../circleci-target.js";
 import { addSettingOptions, loadSources, resolveSection } from "../config.js";
-import { NothingChangedError } from "../errors.js";
-import type { Registry } from "../flow.js";
-import { abortableSleep } from "../retry.js";
-import { circleciSection, circleciSettings } from "../run-settings.js";
+import { circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
+import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
-import type { Runtime } from "./rotate.js";
 
 const WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -54,17 +51,20 @@ export interface VariableStatus {
   lastRotation: { at: string; by: string; tokenName: string; expires: string | null } | null;
   daysLeft: number | null;
   warning: string | null;
+  /** What the registry says about this kind of token (npm's January 2027 change). */
+  notes: string[];
 }
 
-export async function runStatus(registries: Array<Registry<unknown>>, flags: StatusFlags, runtime: Runtime): Promise<number> {
+export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
+  const { registries } = runtime;
   const sections = [circleciSection, ...registries.map((r) => r.section)];
   const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
   const circle = circleciSettings(sources);
-  const ask = new Ask(runtime.io, inquirerPrompter(runtime.io));
+  const ask = new Ask(runtime.io, runtime.prompter);
   const token = runtime.env.CIRCLECI_TOKEN
     ? new Secret(runtime.env.CIRCLECI_TOKEN, "CircleCI token")
     : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
-  const client = new CircleciClient({ baseUrl: circle.url, token, signal: runtime.signal, retry: { sleep: abortableSleep } });
+  const client = runtime.circleci({ baseUrl: circle.url, token });
   const audit = new AuditLog(auditPath(runtime.env));
   const now = runtime.clock().getTime();
 
@@ -72,29 +72,30 @@ export async function runStatus(registries: Array<Registry<unknown>>, flags: Sta
   const named = registries.filter((registry) => sources.file[registry.section.section] !== undefined);
   const statuses: VariableStatus[] = [];
   for (const registry of named.length > 0 ? named : registries) {
-    const envVar = (resolveSection(registry.section, sources).envVar as string | undefined) ?? registry.flow.defaultEnvVar;
-    const spec = { projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) };
-    const found = await preflightCircleci(client, spec).catch((error: unknown) => {
-      throw error instanceof CircleciError ? new NothingChangedError(error.message) : error;
-    });
-    const last = audit.lastRotation(envVar, found.target.where);
-    const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
-    const heldIsLast = found.held !== undefined && last !== undefined && holdsLastRotated(found.held, last);
-    const daysLeft = expires && heldIsLast ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
-    statuses.push({
-      registry: registry.flow.title,
-      envVar,
-      where: found.target.where,
-      set: Boolean(found.held),
-      last4: found.held?.last4 ?? null,
-      setAt: found.held?.setAt?.toISOString() ?? null,
-      lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
-      daysLeft,
-      warning: warningFor(registry.flow.id, found.held, last, daysLeft),
-    });
+    const resolved = resolveSection(registry.section, sources);
+    const envVar = (typeof resolved.envVar === "string" ? resolved.envVar : undefined) ?? registry.defaultEnvVar;
+    const found = await preflightCircleci(client, destinationsFor(circle, envVar));
+    for (const { target, held } of found.destinations) {
+      const last = audit.lastRotation(envVar, target.where);
+      const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
+      const heldIsLast = held !== undefined && last !== undefined && holdsLastRotated(held, last);
+      const daysLeft = expires && heldIsLast ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
+      statuses.push({
+        registry: registry.title,
+        envVar,
+        where: target.where,
+        set: Boolean(held),
+        last4: held?.last4 ?? null,
+        setAt: held?.setAt?.toISOString() ?? null,
+        lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
+        daysLeft,
+        warning: warningFor(registry.id, held, last, daysLeft),
+        notes: held ? registry.statusNotes(resolved) : [],
+      });
+    }
   }
 
-  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug, variables: statuses })}\n`);
+  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses })}\n`);
   else runtime.io.out(`${statuses.map(renderStatus).join("\n")}\n`);
   return 0;
 }
@@ -130,5 +131,6 @@ function renderStatus(status: VariableStatus): string {
     lines.push("      no rotation by rotate recorded on this machine");
   }
   if (status.warning) lines.push(`      warning: ${status.warning}`);
+  for (const note of status.notes) lines.push(`      note: ${note}`);
   return lines.join("\n");
 }

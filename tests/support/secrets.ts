@@ -53,42 +53,17 @@ function safeReaddir(path: string): string[] {
 }
 
 /**
- * Records every token value a registry is asked about (the token checks carry them), so the
- * values of tokens created and deleted during a run are known to the scans too. The rule never
- * matches, it only looks.
+ * Everything secret in a world: the CircleCI token, each drill account's password and TOTP secret,
+ * every value a replica ever issued (tokens seeded, created and deleted during the run, session
+ * tokens, codes), and every value pushed to CircleCI.
  */
-export function watchTokenChecks(world: SandboxWorld, seen: Set<string>): void {
-  world.pypi.faults.add({
-    path: "/legacy/",
-    when: (req) => {
-      const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (basic) seen.add(Buffer.from(basic, "base64").toString().replace(/^__token__:/, ""));
-      return false;
-    },
-    fault: { kind: "status", status: 500 },
-  });
-  world.npm.faults.add({
-    path: "/-/whoami",
-    when: (req) => {
-      const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (bearer) seen.add(bearer);
-      return false;
-    },
-    fault: { kind: "status", status: 500 },
-  });
-}
-
-/** Everything secret in a world: credentials, the tokens it started with, and any seen since. */
-export function worldSecrets(world: SandboxWorld, initialTokens: string[], seenTokens: Set<string>): Secrets {
-  const secrets: Secrets = new Map([
-    ["CircleCI token", world.circleciToken],
-    ["PyPI password", world.accounts.pypi.password],
-    ["PyPI TOTP secret", world.accounts.pypi.totpSecret],
-    ["npm password", world.accounts.npm.password],
-    ["npm TOTP secret", world.accounts.npm.totpSecret],
-  ]);
-  initialTokens.forEach((token, i) => secrets.set(`initial token ${i + 1}`, token));
-  [...seenTokens].forEach((token, i) => secrets.set(`token seen by a check ${i + 1}`, token));
+export function worldSecrets(world: SandboxWorld): Secrets {
+  const secrets: Secrets = new Map([["CircleCI token", world.circleciToken]]);
+  for (const drill of world.drills) {
+    secrets.set(`${drill.id} password`, drill.account.password);
+    secrets.set(`${drill.id} TOTP secret`, drill.account.totpSecret);
+    drill.issuedSecrets().forEach((value, i) => secrets.set(`${drill.id} secret ${i + 1}`, value));
+  }
   for (const call of world.circleci.calls) {
     const value = (call.body as { value?: unknown } | undefined)?.value;
     if (typeof value === "string") secrets.set(`value pushed to CircleCI (${call.path})`, value);

@@ -1,36 +1,36 @@
-// A Playwright fixture: a fresh drill world (CircleCI, PyPI and npm replicas on 127.0.0.1) and
-// fresh HOME/TMPDIR/working directories per test, plus helpers to run the CLI in them and to
-// read the replicas' state for "nothing changed" assertions.
+// A Playwright fixture: a fresh drill world (the CircleCI replica and one replica per registry on
+// 127.0.0.1) and fresh HOME/TMPDIR/working directories per test, plus helpers to run the CLI in
+// them and to read the replicas' state for "nothing changed" assertions.
 import { test as base } from "@playwright/test";
 import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
+import { registries } from "../../src/registries.js";
 import { freshDirs, startCli, worldArgs, type CliResult, type CliRun, type Sandbox } from "./cli.js";
-import { secretsIn, secretsOnDisk, watchTokenChecks, worldSecrets, type Secrets } from "./secrets.js";
+import { secretsIn, secretsOnDisk, worldSecrets, type Secrets } from "./secrets.js";
+
+export const REGISTRY_IDS = registries.map((r) => r.id);
 
 export interface Rotation {
   /** Runs `rotate <registry>` against the world, non-interactively, and waits for it. */
-  run(registry: "pypi" | "npm", extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
-  start(registry: "pypi" | "npm", extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): CliRun;
+  run(registry: string, extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  start(registry: string, extraArgs?: string[], extraEnv?: NodeJS.ProcessEnv): CliRun;
 }
 
 export interface WorldState {
-  pypiTokens: string[];
-  npmTokens: string[];
+  tokens: Record<string, string[]>;
   circleci: Record<string, string | undefined>;
 }
 
+/** Every registry's token names and what CircleCI holds for each. */
 export function snapshot(world: SandboxWorld): WorldState {
   return {
-    pypiTokens: world.pypi.tokens(DEMO.pypi.username).map((t) => t.description),
-    npmTokens: world.npm.tokens(DEMO.npm.username).map((t) => t.name),
-    circleci: {
-      PYPI_TOKEN: world.circleci.envVar(DEMO.projectSlug, "PYPI_TOKEN")?.value,
-      NPM_TOKEN: world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value,
-    },
+    tokens: Object.fromEntries(world.drills.map((d) => [d.id, d.tokenNames()])),
+    circleci: Object.fromEntries(world.drills.map((d) => [d.envVar, world.circleci.envVar(DEMO.projectSlug, d.envVar)?.value])),
   };
 }
 
-/** The token CircleCI holds for a variable of the demo project (the replica's test hook). */
-export function heldToken(world: SandboxWorld, envVar: "PYPI_TOKEN" | "NPM_TOKEN"): string {
+/** The token CircleCI holds for a registry's variable of the demo project (the replica's test hook). */
+export function heldToken(world: SandboxWorld, registry: string): string {
+  const { envVar } = world.drill(registry);
   const held = world.circleci.envVar(DEMO.projectSlug, envVar)?.value;
   if (!held) throw new Error(`CircleCI holds no ${envVar}`);
   return held;
@@ -48,15 +48,12 @@ export interface WorldSecrets {
 
 export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; secrets: WorldSecrets; rotation: Rotation }>({
   world: async ({}, use) => {
-    const world = await startSandboxWorld();
+    const world = await startSandboxWorld({ registries: REGISTRY_IDS });
     await use(world);
     await world.close();
   },
   secrets: async ({ world }, use) => {
-    const initial = [heldToken(world, "PYPI_TOKEN"), heldToken(world, "NPM_TOKEN")];
-    const seen = new Set<string>();
-    watchTokenChecks(world, seen);
-    await use({ all: () => worldSecrets(world, initial, seen) });
+    await use({ all: () => worldSecrets(world) });
   },
   dirs: async ({}, use) => {
     const dirs = freshDirs();
@@ -67,7 +64,7 @@ export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; secrets: W
   // its stdout or stderr, none anywhere under its HOME (the audit record), TMPDIR or cwd.
   rotation: async ({ world, dirs, secrets }, use) => {
     const runs: CliRun[] = [];
-    const start = (registry: "pypi" | "npm", extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const start = (registry: string, extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
       const { args, env } = worldArgs(world, registry);
       const run = startCli([...args, ...extraArgs], { env: { ...env, ...extraEnv }, dirs });
       runs.push(run);
@@ -97,7 +94,7 @@ export interface BadInput {
 }
 
 /** One test per bad input: one clear error line, exit 1, and nothing changed on any replica. */
-export function badInputTests(registry: "pypi" | "npm", inputs: BadInput[]): void {
+export function badInputTests(registry: string, inputs: BadInput[]): void {
   for (const input of inputs) {
     test(`${registry}: ${input.name}: one clear line, exit 1, nothing changed anywhere`, async ({ world, rotation }) => {
       input.arrange?.(world);

@@ -1,0 +1,47 @@
+// The npm replica as the drill world uses it: one account maintaining the demo packages, the token
+// an earlier rotation left in CircleCI plus an unrelated one (so the old token must be told apart
+// by its last four characters), and where the fault matrix hooks in.
+import { randomBytes } from "node:crypto";
+import * as OTPAuth from "otpauth";
+import { daysAgo, stamp, type StartDrill } from "../shared/drill.js";
+import { startNpmReplica } from "./replica.js";
+
+const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid", packages: ["@demo-org/widget", "demo-widget"], scopes: ["@demo-org"], orgs: ["demo-org"] };
+
+export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
+  const account = { username: ACCOUNT.username, password: randomBytes(18).toString("base64url"), totpSecret: new OTPAuth.Secret({ size: 20 }).base32 };
+  const twoFactor = knobs?.twoFactor === "webauthn" ? "webauthn" : "totp";
+  const replica = await startNpmReplica({
+    host,
+    now,
+    users: [{ ...account, email: ACCOUNT.email, twoFactor, packages: [...ACCOUNT.packages], scopes: [...ACCOUNT.scopes], orgs: [...ACCOUNT.orgs] }],
+  });
+  const earlier = daysAgo(now(), 60);
+  const issue = (destination: string) =>
+    replica.issueToken(account.username, { name: `NPM_TOKEN ${destination} ${stamp(earlier)}`, permission: "read-write", packages: [...ACCOUNT.packages], bypass2fa: true, expiresDays: 90, created: earlier });
+  const heldToken = issue(projectSlug);
+  const contextToken = issue(`${projectSlug}@${context}`);
+  replica.issueToken(account.username, { name: "laptop (read-only)", permission: "read-only", packages: [...ACCOUNT.packages], expiresDays: 365, created: daysAgo(now(), 10) });
+  return {
+    id: "npm",
+    replica,
+    account,
+    flags: { npmUrl: replica.url, npmRegistryUrl: replica.registryUrl, npmPackages: ACCOUNT.packages.join(","), npmUser: account.username },
+    envVar: "NPM_TOKEN",
+    heldToken,
+    contextToken,
+    faults: replica.faults,
+    points: {
+      check: { method: "GET", path: "/-/whoami" },
+      deadAnswer: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' },
+      create: { method: "POST", path: /\/tokens\/granular-access-tokens\/new$/ },
+      sessionEnd: { point: { method: "GET", path: /\/tokens\/granular-access-tokens\/new$/ }, fault: { kind: "session-expired" }, skip: 1 },
+      remove: { method: "POST", path: /^\/settings\/[^/]+\/tokens$/ },
+    },
+    issuedSecrets: () => replica.issuedSecrets(),
+    tokenNames: () => replica.tokens(account.username).map((t) => t.name),
+    isLive: (token) => replica.isLive(token),
+    resetLink: (username) => replica.resetLink(username),
+    close: () => replica.close(),
+  };
+};

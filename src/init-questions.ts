@@ -1,0 +1,9 @@
+// What `rotate init` asks for a registry: the settings a real run cannot do without, each with
+// what rotate can find in the project itself (package.json, pyproject.toml) as the proposal.
+export interface InitQuestion {
+  /** The setting it answers: a key of the registry's settings section. */
+  key: string;
+  message: string;
+  /** A value found in the project, proposed as the default answer. */
+  detect?(cwd: string): string | undefined;
+}

@@ -1,0 +1,152 @@
+// The contract every registry plug-in fits, and the one place its settings are bound to it.
+// A registry is a flow file (this contract, filled in), a replica folder, and one line in
+// registries.ts; the runbook, the commands, the demo, drills, tests and the bench only ever see
+// the `Registry` list.
+import type { Command } from "commander";
+import type { z } from "zod";
+import type { BrowserSession } from "./browser.js";
+import { addSettingOptions, parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import type { InitQuestion } from "./init-questions.js";
+import type { PasswordResetFlow } from "./password-reset.js";
+import type { Secret } from "./secret.js";
+import type { Steps } from "./steps.js";
+
+export interface TokenSummary {
+  /** How the registry addresses the token (PyPI macaroon id, npm token key). */
+  id: string;
+  name: string;
+  /** What the list shows of the value, when it shows any: npm's first eight and last four. */
+  shownPrefix?: string;
+  last4?: string;
+  created?: Date;
+  expires?: Date;
+}
+
+export interface CreatedToken {
+  summary: TokenSummary;
+  value: Secret;
+  expires?: Date;
+}
+
+/** live: the registry accepts it. dead: the registry says it does not exist. unknown: no verdict. */
+export type TokenState = "live" | "dead" | "unknown";
+
+/** What a flow may ask the responder, each answer coming from env, a prompt or stdin. */
+export interface Credentials {
+  username(): Promise<string>;
+  /** Asked once per run and kept in memory: sign-in, re-auth and delete confirmations reuse it. */
+  password(): Promise<Secret>;
+  /** A fresh one-time code for every challenge. */
+  otp(): Promise<Secret>;
+  /** The site refused the password: true when it can be asked again (a prompt, under three tries). */
+  passwordRefused(): boolean;
+  /** The site refused a code: true when another may be tried (asked, or computed; under three tries). */
+  otpRefused(): boolean;
+}
+
+export interface FlowContext {
+  credentials: Credentials;
+  steps: Steps;
+  signal: AbortSignal;
+  /** The isolated browser of this run, opened by the runbook. */
+  browser: BrowserSession;
+  /** A fresh headless browser, for clean-up when the first one is gone (its display died). */
+  relaunch(): Promise<BrowserSession>;
+}
+
+/** The token checks need no browser: an HTTP request to the registry. */
+export interface CheckContext {
+  steps: Steps;
+  signal: AbortSignal;
+  credentials: Credentials;
+}
+
+/** A signed-in account: everything the runbook does to tokens goes through it. */
+export interface RegistryAccount {
+  /** Before any change: may this account make the token the settings ask for? */
+  checkScope(): Promise<void>;
+  listTokens(): Promise<TokenSummary[]>;
+  createToken(name: string): Promise<CreatedToken>;
+  /** `value`: the token's full value when the responder gave it, so it is deleted exactly. */
+  deleteToken(token: TokenSummary, value?: Secret): Promise<void>;
+  /** The same account for clean-up after a failure, independent of a step that may hang. */
+  forCleanUp(): Promise<RegistryAccount>;
+  /** Ends the session (npm revokes its session token); safe to call more than once. */
+  signOut(): Promise<void>;
+}
+
+/** A registry's flow, bound to this run's settings. */
+export interface RegistryFlow {
+  /** The origins the browser may reach; anything else is treated as phishing. */
+  origins(): string[];
+  /** Where the preflight checks the registry is reachable. */
+  reachabilityUrls(): string[];
+  /** What the new token must cover, for the plan and the team note. */
+  describeScope(): string;
+  /** Lines the plan, summary, team note and status add (a deadline the token kind runs into). */
+  advisories(): string[];
+  signIn(ctx: FlowContext): Promise<RegistryAccount>;
+  check(value: Secret, ctx: CheckContext): Promise<TokenState>;
+}
+
+/** What every registry's settings have; the rest is the registry's own. */
+export interface RegistrySettings {
+  envVar: string;
+  username?: string;
+}
+
+export interface ConfiguredRegistry {
+  registry: Registry;
+  settings: RegistrySettings;
+  flow: RegistryFlow;
+}
+
+export interface Registry {
+  id: string;
+  /** As people write it: "PyPI", "npm". */
+  title: string;
+  defaultEnvVar: string;
+  /** Its section of rotate.config.json, its flags and environment variables. */
+  section: SettingsSection;
+  /** The shape of its token values: the redactor, the config-file check and the secrecy scans use it. */
+  tokenPattern: RegExp;
+  /** What `rotate init` asks for this registry, with what it can detect in the project. */
+  initQuestions: InitQuestion[];
+  passwordReset: PasswordResetFlow;
+  /** What `rotate status` adds about a variable CircleCI holds, from the (unvalidated) settings. */
+  statusNotes(settings: Record<string, unknown>): string[];
+  /** Adds the registry's own flags to a command. */
+  addOptions(command: Command): Command;
+  /** Validated settings from flags > env > config > defaults, with the flow bound to them. */
+  configure(sources: Sources): Promise<ConfiguredRegistry>;
+}
+
+export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<Registry, "addOptions" | "configure" | "statusNotes"> {
+  statusNotes?(settings: Record<string, unknown>): string[];
+  schema: Schema;
+  /** Fills in settings that have a dynamic default (npm's registry URL), before validation. */
+  defaults?(resolved: Record<string, unknown>): Promise<void>;
+  /** Checks that need no network (npm's 90-day limit); throws a UsageError. */
+  validate?(settings: z.infer<Schema>): void;
+  flow(settings: z.infer<Schema>): RegistryFlow;
+}
+
+/** Binds a registry's typed settings to its flow, so the list of registries needs no casts. */
+export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): Registry {
+  const { schema, defaults, validate, flow, statusNotes, ...registry } = spec;
+  const self: Registry = {
+    ...registry,
+    statusNotes: (settings) => statusNotes?.(settings) ?? [],
+    // The config-file check refuses values of this registry's token shape.
+    section: { ...spec.section, tokenPattern: spec.tokenPattern },
+    addOptions: (command) => addSettingOptions(command, spec.section),
+    async configure(sources) {
+      const resolved = resolveSection(spec.section, sources);
+      await defaults?.(resolved);
+      const settings = parseSettings(schema, resolved, spec.section);
+      validate?.(settings);
+      return { registry: self, settings, flow: flow(settings) };
+    },
+  };
+  return self;
+}

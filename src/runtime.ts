@@ -1,0 +1,37 @@
+// What every command receives instead of reaching for globals: the streams and the prompter, the
+// environment, the clock, the Ctrl-C signal, the registries, and factories for the CircleCI
+// client and the browser. cli.ts builds the real one; tests pass fakes.
+import type { Prompter } from "./ask.js";
+import type { FoundBrowser } from "./browser-finder.js";
+import type { BrowserSession, LaunchOptions } from "./browser.js";
+import type { CircleciApi } from "./circleci-target.js";
+import type { IO } from "./io.js";
+import type { Registry } from "./registry.js";
+import type { Replicas } from "./replicas.js";
+import type { RetryNotice } from "./retry.js";
+import type { Secret } from "./secret.js";
+
+export interface CircleciClientRequest {
+  baseUrl: string;
+  token: Secret;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+export interface Runtime {
+  io: IO;
+  prompter: Prompter;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  clock: () => Date;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  registries: Registry[];
+  circleci(request: CircleciClientRequest): CircleciApi;
+  findBrowser(explicitPath?: string): FoundBrowser;
+  launchBrowser(options: LaunchOptions): Promise<BrowserSession>;
+  /** Rejects with a one-line reason when a URL cannot be reached. */
+  reachable(url: string): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** The drill replicas, a development dependency: absent where rotate was installed for real use. */
+  replicas(): Promise<Replicas>;
+}
