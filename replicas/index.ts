@@ -3,7 +3,18 @@
 // loads it, and its web stack is not among rotate's runtime dependencies.
 export { DEMO } from "./demo.js";
 export { startSandboxWorld, type DrillAccount, type SandboxWorld, type WorldOptions } from "./world.js";
-export { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "./circleci/replica.js";
+export {
+  startCircleciReplica,
+  type CircleciReplica,
+  type CircleciReplicaOptions,
+  type CircleciProjectSeed,
+  type CircleciContextSeed,
+  type CircleciPipelineDefinitionSeed,
+  type CircleciProjectRecord,
+  type CircleciTokenGrant,
+  type MintRequest,
+  type RecordedCall,
+} from "./circleci/replica.js";
 export { startNpmReplica, type NpmReplica, type NpmReplicaOptions, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./npm/replica.js";
 export { startPypiReplica, macaroonId, type PypiReplica, type PypiReplicaOptions, type PypiTokenRecord, type PypiUser } from "./pypi/replica.js";
 export { FaultPlan, FORCE_REAUTH, type Fault, type FaultRule, type FaultHit } from "./shared/faults.js";
