@@ -4,7 +4,18 @@
 export { DEMO } from "./demo.js";
 export { startSandboxWorld, type SandboxWorld, type WorldOptions } from "./world.js";
 export type { DrillAccount, DrillPoints, FaultPoint, RegistryDrill } from "./shared/drill.js";
-export { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "./circleci/replica.js";
+export {
+  startCircleciReplica,
+  type CircleciReplica,
+  type CircleciReplicaOptions,
+  type CircleciProjectSeed,
+  type CircleciContextSeed,
+  type CircleciPipelineDefinitionSeed,
+  type CircleciProjectRecord,
+  type CircleciTokenGrant,
+  type MintRequest,
+  type RecordedCall,
+} from "./circleci/replica.js";
 export { startNpmReplica, type NpmReplica, type NpmReplicaOptions, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./npm/replica.js";
 export { startPypiReplica, macaroonId, type PypiReplica, type PypiReplicaOptions, type PypiTokenRecord, type PypiUser } from "./pypi/replica.js";
 export { FaultPlan, FORCE_REAUTH, type Fault, type FaultRule, type FaultHit } from "./shared/faults.js";

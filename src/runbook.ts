@@ -5,6 +5,7 @@
 import type { Ask } from "./ask.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import type { BrowserSession } from "./browser.js";
+import { describeHeld } from "./circleci.js";
 import { confirmHolds, preflightCircleci, targetFlag, type CircleciApi, type PreflightedDestination, type TargetSpec } from "./circleci-target.js";
 import { CircleciError, InterruptedError, NothingChangedError, RotationFailed, UsageError } from "./errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
@@ -250,7 +251,7 @@ async function preflight(registry: ConfiguredRegistry, request: RotationRequest,
   const circle = await deps.progress.step(
     "Preflight CircleCI: token, projects, variables",
     () => interruptible(preflightCircleci(deps.circleci, request.targets), [deps.signal]),
-    (c) => `${c.user.login} · ${c.destinations.map((d) => `${d.target.where} ${d.held?.last4 ? `holds …${d.held.last4}` : d.held ? "is set" : "not set yet"}`).join(" · ")}`,
+    (c) => `${c.user.login} · ${c.destinations.map((d) => `${d.target.where} ${describeHeld(d.held)}`).join(" · ")}`,
   );
   const missing = circle.destinations.filter((d) => !d.held);
   if (missing.length > 0 && !request.createEnvVar) {

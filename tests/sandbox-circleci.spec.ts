@@ -1,10 +1,14 @@
 // The CircleCI API v2 replica answers as shared/reference/circleci.md says the live API does.
+import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import { test as base, expect } from "@playwright/test";
 import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "rotate-replicas";
 
 const ACME = { name: "Acme", slug: "gh/Acme", id: "5d1a3c52-7d5b-4a4e-9a43-1f8e0c3f0a01" };
 const OTHER = { name: "Other", slug: "gh/Other", id: "5d1a3c52-7d5b-4a4e-9a43-1f8e0c3f0a02" };
 const CONTEXT_ID = "a7e0c8a4-52b6-4d5e-8c2f-3b9e1d6f7a10";
+const WIDGET_ID = "9f0e2d4c-0000-4000-8000-00000000000a";
+const PUBLISH_PIPELINE = "c0ffee00-1111-4222-8333-444455556666";
+const NIGHTLY_PIPELINE = "c0ffee00-1111-4222-8333-777788889999";
 const ADMIN = "CCIPAT_admin";
 const VIEWER = "CCIPAT_viewer";
 const OUTSIDER = "CCIPAT_outsider";
@@ -31,7 +35,16 @@ const test = base.extend<{ knobs: Partial<CircleciReplicaOptions>; clock: { ms: 
         { value: OUTSIDER, user: { id: "33333333-3333-4333-8333-333333333333", login: "eve", name: "Eve" }, organizations: ["gh/Other"] },
       ],
       projects: [
-        { slug: "gh/Acme/Widget", id: "9f0e2d4c-0000-4000-8000-00000000000a", organization: ACME, envVars: { NPM_TOKEN: OLD_NPM, OTHER_VAR: "abc123" } },
+        {
+          slug: "gh/Acme/Widget",
+          id: WIDGET_ID,
+          organization: ACME,
+          envVars: { NPM_TOKEN: OLD_NPM, OTHER_VAR: "abc123" },
+          pipelineDefinitions: [
+            { id: PUBLISH_PIPELINE, name: "build-and-publish" },
+            { id: NIGHTLY_PIPELINE, name: "nightly", description: "Nightly checks", configFilePath: ".circleci/nightly.yml" },
+          ],
+        },
         { slug: "gh/Other/thing", organization: OTHER },
       ],
       contexts: [
@@ -295,7 +308,6 @@ test.describe("contexts", () => {
           created_at: "2026-11-24T08:00:00.000Z",
           updated_at: "2026-11-24T08:00:00.000Z",
           context_id: CONTEXT_ID,
-          truncated_value: "9876",
         },
       ],
       restrictions: [],
@@ -310,7 +322,7 @@ test.describe("contexts", () => {
     }
   });
 
-  test("env var list carries truncated_value; PUT upserts with 200, no value, updated_at advancing", async ({ replica, call, clock }) => {
+  test("env var list has the spec's four fields; PUT upserts with 200, no value, updated_at advancing", async ({ replica, call, clock }) => {
     const list = await call(`/context/${CONTEXT_ID}/environment-variable`);
     expect(list.json).toEqual({
       items: [
@@ -319,7 +331,6 @@ test.describe("contexts", () => {
           created_at: "2026-11-24T08:00:00.000Z",
           updated_at: "2026-11-24T08:00:00.000Z",
           context_id: CONTEXT_ID,
-          truncated_value: "9876",
         },
       ],
       next_page_token: null,
@@ -339,7 +350,7 @@ test.describe("contexts", () => {
       createdAt: new Date("2026-11-24T08:00:00.000Z"),
       updatedAt: new Date("2026-11-24T08:05:00.000Z"),
     });
-    expect((await call(`/context/${CONTEXT_ID}/environment-variable`)).json.items[0].truncated_value).toBe("4321");
+    expect((await call(`/context/${CONTEXT_ID}/environment-variable`)).json.items[0].updated_at).toBe("2026-11-24T08:05:00.000Z");
 
     const created = await call(`/context/${CONTEXT_ID}/environment-variable/NPM_TOKEN`, { method: "PUT", body: { value: NEW_NPM } });
     expect(created.status).toBe(200);
@@ -351,18 +362,22 @@ test.describe("contexts", () => {
     });
   });
 
-  test.describe("with truncatedValue: false", () => {
-    test.use({ knobs: { truncatedValue: false } });
+  test.describe("with truncatedValue: true (the newer shape)", () => {
+    test.use({ knobs: { truncatedValue: true } });
 
-    test("truncated_value is absent from list and get", async ({ call }) => {
+    test("list and get carry truncated_value, the last four; the PUT answer never does", async ({ call }) => {
       const list = await call(`/context/${CONTEXT_ID}/environment-variable`);
       expect(list.json.items[0]).toEqual({
         variable: "PYPI_TOKEN",
         created_at: "2026-11-24T08:00:00.000Z",
         updated_at: "2026-11-24T08:00:00.000Z",
         context_id: CONTEXT_ID,
+        truncated_value: "9876",
       });
-      expect((await call(`/context/${CONTEXT_ID}`)).json.environment_variables[0]).not.toHaveProperty("truncated_value");
+      expect((await call(`/context/${CONTEXT_ID}`)).json.environment_variables[0].truncated_value).toBe("9876");
+      const put = await call(`/context/${CONTEXT_ID}/environment-variable/PYPI_TOKEN`, { method: "PUT", body: { value: "pypi-newvalue4321" } });
+      expect(put.json).not.toHaveProperty("truncated_value");
+      expect((await call(`/context/${CONTEXT_ID}/environment-variable`)).json.items[0].truncated_value).toBe("4321");
     });
   });
 
@@ -461,6 +476,153 @@ test.describe("without paging, faults, recording", () => {
     const answer = await call("/nowhere?x=1");
     expect(answer.status).toBe(404);
     expect(typeof answer.json.message).toBe("string");
-    expect(replica.calls).toEqual([{ method: "GET", path: "/api/v2/nowhere", query: { x: "1" }, body: undefined, auth: "circle-token" }]);
+    expect(replica.calls).toEqual([{ method: "GET", path: "/api/v2/nowhere", rawPath: "/api/v2/nowhere", query: { x: "1" }, body: undefined, auth: "circle-token" }]);
+  });
+});
+
+test.describe("pipeline definitions (route inferred from CircleCI's CLI)", () => {
+  test("GET /projects/{id}/pipeline-definitions lists the project's definitions in the CLI's v2 shape", async ({ call, replica }) => {
+    const answer = await call(`/projects/${WIDGET_ID}/pipeline-definitions`);
+    expect(answer.status).toBe(200);
+    const repo = { full_name: "Acme/Widget", external_id: expect.stringMatching(/^\d+$/) };
+    expect(answer.json).toEqual({
+      items: [
+        {
+          id: PUBLISH_PIPELINE,
+          name: "build-and-publish",
+          description: "",
+          created_at: "2026-11-24T08:00:00.000Z",
+          config_source: { provider: "github_app", repo, file_path: ".circleci/config.yml" },
+          checkout_source: { provider: "github_app", repo },
+        },
+        {
+          id: NIGHTLY_PIPELINE,
+          name: "nightly",
+          description: "Nightly checks",
+          created_at: "2026-11-24T08:00:00.000Z",
+          config_source: { provider: "github_app", repo, file_path: ".circleci/nightly.yml" },
+          checkout_source: { provider: "github_app", repo },
+        },
+      ],
+    });
+    const other = replica.project("gh/Other/thing")!;
+    expect(other.pipelineDefinitions).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "default" }]);
+    expect((await call(`/projects/${other.id}/pipeline-definitions`, { token: OUTSIDER })).json.items).toHaveLength(1);
+  });
+
+  test("an unknown project id, a project outside the user's organizations and a bad token are all 404 'Project not found'", async ({ call }) => {
+    for (const [id, token] of [
+      ["00000000-0000-4000-8000-000000000000", ADMIN],
+      [WIDGET_ID, OUTSIDER],
+      [WIDGET_ID, "CCIPAT_nope"],
+    ] as const) {
+      const answer = await call(`/projects/${id}/pipeline-definitions`, { token });
+      expect(answer.status, `${id} ${token}`).toBe(404);
+      expect(answer.json).toEqual({ message: "Project not found" });
+    }
+  });
+
+  test("the project hook gives the ids a job's token carries", async ({ replica }) => {
+    expect(replica.project("gh/acme/widget")).toEqual({
+      id: WIDGET_ID,
+      slug: "gh/Acme/Widget",
+      organizationId: ACME.id,
+      vcsOrigin: "github.com/Acme/Widget",
+      pipelineDefinitions: [
+        { id: PUBLISH_PIPELINE, name: "build-and-publish" },
+        { id: NIGHTLY_PIPELINE, name: "nightly" },
+      ],
+    });
+    expect(replica.project("gh/Acme/Nothing")).toBeUndefined();
+  });
+});
+
+test.describe("OIDC id tokens", () => {
+  const decode = (token: string) => {
+    const [header = "", payload = "", signature = ""] = token.split(".");
+    const json = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    return { header: json(header), claims: json(payload), input: `${header}.${payload}`, signature: Buffer.from(signature, "base64url") };
+  };
+
+  /** What a verifier does: discovery under the issuer, the key set it names, the key by kid. */
+  const keyFor = async (issuer: string, kid: string) => {
+    const discovery = await fetch(`${issuer}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    const config = (await discovery.json()) as { issuer: string; jwks_uri: string; id_token_signing_alg_values_supported: string[] };
+    expect(config.issuer).toBe(issuer);
+    expect(config.id_token_signing_alg_values_supported).toEqual(["RS256"]);
+    const jwks = (await (await fetch(config.jwks_uri)).json()) as { keys: Array<JsonWebKey & { kid: string }> };
+    const jwk = jwks.keys.find((key) => key.kid === kid);
+    expect(jwk, "the key set holds the token's kid").toBeDefined();
+    return { key: createPublicKey({ key: jwk!, format: "jwk" }), jwksUri: config.jwks_uri };
+  };
+
+  test("a minted token verifies with the key OIDC discovery names, and carries the documented claims", async ({ replica, clock }) => {
+    const token = replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, audience: "npm:registry.test", contextIds: [CONTEXT_ID] });
+    const { header, claims, input, signature } = decode(token);
+    const issuer = `${replica.oidcIssuerBase}/org/${ACME.id}`;
+    expect(replica.oidcIssuerBase).toBe(`${replica.url}/oidc`);
+    expect(header).toEqual({ alg: "RS256", typ: "JWT", kid: expect.any(String) });
+
+    const { key, jwksUri } = await keyFor(issuer, header.kid);
+    expect(jwksUri).toBe(`${issuer}/.well-known/jwks-pub.json`);
+    expect(verify("sha256", Buffer.from(input), key, signature)).toBe(true);
+    const forged = Buffer.from(JSON.stringify({ ...claims, "oidc.circleci.com/project-id": "someone-else" })).toString("base64url");
+    expect(verify("sha256", Buffer.from(`${input.split(".")[0]}.${forged}`), key, signature)).toBe(false);
+
+    const iat = Math.floor(clock.ms / 1000);
+    expect(claims).toEqual({
+      iss: issuer,
+      sub: `org/${ACME.id}/project/${WIDGET_ID}/user/11111111-1111-4111-8111-111111111111/vcs-origin/github.com/Acme/Widget/vcs-ref/refs/heads/main`,
+      aud: "npm:registry.test",
+      iat,
+      exp: iat + 3600,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "oidc.circleci.com/org-id": ACME.id,
+      "oidc.circleci.com/project-id": WIDGET_ID,
+      "oidc.circleci.com/pipeline-definition-id": PUBLISH_PIPELINE,
+      "oidc.circleci.com/pipeline-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "oidc.circleci.com/workflow-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "oidc.circleci.com/job-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      "oidc.circleci.com/context-ids": [CONTEXT_ID],
+      "oidc.circleci.com/ssh-rerun": false,
+      "oidc.circleci.com/vcs-origin": "github.com/Acme/Widget",
+      "oidc.circleci.com/vcs-ref": "refs/heads/main",
+    });
+  });
+
+  test("defaults are a plain job's: audience the organization id, no contexts; an SSH rerun and a tag ref say so", async ({ replica }) => {
+    const plain = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: NIGHTLY_PIPELINE })).claims;
+    expect(plain).toMatchObject({ aud: ACME.id, "oidc.circleci.com/context-ids": [], "oidc.circleci.com/ssh-rerun": false, "oidc.circleci.com/pipeline-definition-id": NIGHTLY_PIPELINE });
+    const rerun = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, sshRerun: true, vcsRef: "refs/tags/v1.2.3" })).claims;
+    expect(rerun).toMatchObject({ "oidc.circleci.com/ssh-rerun": true, "oidc.circleci.com/vcs-ref": "refs/tags/v1.2.3" });
+    expect(rerun.sub).toMatch(/\/vcs-ref\/refs\/tags\/v1\.2\.3$/);
+    const other = decode(replica.mintIdToken({ projectSlug: "gh/Other/thing", pipelineDefinitionId: replica.project("gh/Other/thing")!.pipelineDefinitions[0]!.id })).claims;
+    expect(other.iss).toBe(`${replica.oidcIssuerBase}/org/${OTHER.id}`);
+  });
+
+  test("a job cannot get what it does not have: an unknown project, another project's definition, a foreign context", async ({ replica }) => {
+    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Nothing", pipelineDefinitionId: PUBLISH_PIPELINE })).toThrow(/no project gh\/Acme\/Nothing/);
+    const othersDefinition = replica.project("gh/Other/thing")!.pipelineDefinitions[0]!.id;
+    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: othersDefinition })).toThrow(/is not a pipeline definition of gh\/Acme\/Widget/);
+    const elsewhere = "b1b1b1b1-0000-4000-8000-000000000001";
+    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, contextIds: [elsewhere] })).toThrow(/is not a context of gh\/Acme/);
+  });
+
+  test("discovery of an organization the replica does not know is 404; another replica's key does not verify this one's tokens", async ({ replica }) => {
+    const unknown = await fetch(`${replica.oidcIssuerBase}/org/00000000-0000-4000-8000-000000000000/.well-known/openid-configuration`);
+    expect(unknown.status).toBe(404);
+    const token = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE }));
+    const twin = await startCircleciReplica({
+      tokens: [],
+      projects: [{ slug: "gh/Acme/Widget", id: WIDGET_ID, organization: ACME, pipelineDefinitions: [{ id: PUBLISH_PIPELINE, name: "build-and-publish" }] }],
+    });
+    try {
+      const twinToken = decode(twin.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE }));
+      const { key } = await keyFor(`${twin.oidcIssuerBase}/org/${ACME.id}`, twinToken.header.kid);
+      expect(verify("sha256", Buffer.from(token.input), key, token.signature)).toBe(false);
+    } finally {
+      await twin.close();
+    }
   });
 });
