@@ -13,10 +13,10 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { findBrowser } from "../src/browser-finder.js";
 import { flagAttribute } from "../src/config.js";
-import type { Registry } from "../src/flow.js";
+import type { Registry } from "../src/registry.js";
 import { registries } from "../src/registries.js";
 import { circleciSection } from "../src/run-settings.js";
-import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
+import { DEMO, startSandboxWorld, type PypiReplica, type SandboxWorld } from "rotate-replicas";
 import { measure, type Measured } from "./measure.js";
 import { median, megabytes, millis, renderTable, seconds, times, type Row } from "./table.js";
 
@@ -45,7 +45,7 @@ async function inFreshDirs<T>(work: (dirs: Dirs) => Promise<T>): Promise<T> {
 }
 
 async function inFreshWorld<T>(work: (world: SandboxWorld) => Promise<T>): Promise<T> {
-  const world = await startSandboxWorld();
+  const world = await startSandboxWorld({ registries: registries.map((r) => r.id) });
   try {
     return await work(world);
   } finally {
@@ -58,8 +58,8 @@ function childEnv(dirs: Dirs, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv 
 }
 
 /** The flags that point `rotate <id>` at the world, spelled as the settings declare them. */
-function worldFlags(world: SandboxWorld, registry: Registry<unknown>): string[] {
-  const given = world.flags(registry.flow.id);
+function worldFlags(world: SandboxWorld, registry: Registry): string[] {
+  const given = world.flags(registry.id);
   const specs = [circleciSection, registry.section].flatMap((section) => Object.values(section.settings));
   const unknown = Object.keys(given).filter((attribute) => !specs.some((spec) => flagAttribute(spec.flag) === attribute));
   if (unknown.length > 0) throw new Error(`the drill world sets ${unknown.join(", ")}, which no setting declares`);
@@ -80,12 +80,12 @@ interface ToolRun {
   exposureMs?: number;
 }
 
-async function rotateOnce(registry: Registry<unknown>, order: "routine" | "incident"): Promise<ToolRun> {
+async function rotateOnce(registry: Registry, order: "routine" | "incident"): Promise<ToolRun> {
   return inFreshWorld((world) =>
     inFreshDirs(async (dirs) => {
-      const args = [CLI, registry.flow.id, ...worldFlags(world, registry), "--headless", "--yes", "--json", order === "incident" ? "--leaked" : "--routine"];
-      const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.flow.id)) });
-      if (run.code !== 0) throw failed(`rotate ${registry.flow.id}`, run);
+      const args = [CLI, registry.id, ...worldFlags(world, registry), "--headless", "--yes", "--json", order === "incident" ? "--leaked" : "--routine"];
+      const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
+      if (run.code !== 0) throw failed(`rotate ${registry.id}`, run);
       const summary = Summary.parse(JSON.parse(run.stdout));
       const at = (step: string) => Date.parse(summary.steps.find((s) => s.step === step)?.at ?? "");
       return { run, runbookMs: summary.durationMs, ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}) };
@@ -96,24 +96,24 @@ async function rotateOnce(registry: Registry<unknown>, order: "routine" | "incid
 /** What the bare script needs: the site, the drill account, and which token is the old one. */
 function floorJob(world: SandboxWorld, registryId: string): Record<string, unknown> {
   const executablePath = findBrowser().executablePath;
+  const drill = world.drill(registryId);
   if (registryId === "pypi") {
-    const [old] = world.pypi.tokens(DEMO.pypi.username);
-    return { registry: "pypi", websiteUrl: world.pypi.url, ...world.accounts.pypi, executablePath, project: DEMO.pypi.project, oldTokenName: old?.description };
+    const [old] = (drill.replica as PypiReplica).tokens(drill.account.username);
+    return { registry: "pypi", websiteUrl: drill.flags.pypiUrl, ...drill.account, executablePath, project: drill.flags.pypiProject, oldTokenName: old?.description };
   }
   // npm lists a token as its first eight and last four characters.
-  const held = world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value ?? "";
-  return { registry: "npm", websiteUrl: world.npm.url, ...world.accounts.npm, executablePath, packages: [...DEMO.npm.packages], oldTokenId: `${held.slice(0, 8)}...${held.slice(-4)}` };
+  const held = drill.heldToken;
+  return { registry: "npm", websiteUrl: drill.flags.npmUrl, ...drill.account, executablePath, packages: String(drill.flags.npmPackages).split(","), oldTokenId: `${held.slice(0, 8)}...${held.slice(-4)}` };
 }
 
 async function floorOnce(registryId: string): Promise<Measured> {
   return inFreshWorld((world) =>
     inFreshDirs(async (dirs) => {
-      const envVar = registryId === "pypi" ? "PYPI_TOKEN" : "NPM_TOKEN";
-      const old = world.circleci.envVar(DEMO.projectSlug, envVar)?.value ?? "";
+      const old = world.circleci.envVar(DEMO.projectSlug, world.drill(registryId).envVar)?.value ?? "";
       const run = await measure({ args: [FLOOR], cwd: dirs.cwd, env: childEnv(dirs), stdin: JSON.stringify(floorJob(world, registryId)) });
       if (run.code !== 0) throw failed(`the bare Playwright script for ${registryId}`, run);
       // Not an assertion: a floor that skipped the work would make the ratio meaningless.
-      const stillLive = registryId === "pypi" ? world.pypi.isLive(old) : world.npm.isLive(old);
+      const stillLive = world.drill(registryId).isLive(old);
       if (stillLive) throw new Error(`the bare Playwright script for ${registryId} finished without deleting the old token`);
       return run;
     }),
@@ -133,14 +133,14 @@ async function spawnTimes(args: string[], count: number): Promise<number[]> {
 }
 
 interface Series {
-  registry: Registry<unknown>;
+  registry: Registry;
   routine: ToolRun[];
   incident: ToolRun[];
   floor: Measured[];
 }
 
 function rowsFor(series: Series): Row[] {
-  const id = series.registry.flow.id;
+  const id = series.registry.id;
   const tool = series.routine.map((r) => r.run.wallMs);
   const floor = series.floor.map((r) => r.wallMs);
   const all = [...series.routine, ...series.incident].map((r) => r.run);
@@ -170,16 +170,16 @@ async function main(): Promise<void> {
   say("warming up …");
   for (const registry of registries) {
     await rotateOnce(registry, "routine");
-    await floorOnce(registry.flow.id);
+    await floorOnce(registry.id);
   }
 
   const allSeries: Series[] = registries.map((registry) => ({ registry, routine: [], incident: [], floor: [] }));
   for (let i = 1; i <= runs; i++) {
     // Interleaved, so a slow spell on the machine spreads over every measure instead of one.
     for (const series of allSeries) {
-      say(`run ${i}/${runs}: ${series.registry.flow.id} …`);
+      say(`run ${i}/${runs}: ${series.registry.id} …`);
       series.routine.push(await rotateOnce(series.registry, "routine"));
-      series.floor.push(await floorOnce(series.registry.flow.id));
+      series.floor.push(await floorOnce(series.registry.id));
       series.incident.push(await rotateOnce(series.registry, "incident"));
     }
   }

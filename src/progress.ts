@@ -13,15 +13,25 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
 const MARKS = { ok: "✔", failed: "✖", skipped: "–" } as const;
 const CLEAR_LINE = "\x1b[2K";
 
+/** Calls `tick` every `ms` until stopped; tests pass one they drive by hand. */
+export type Ticker = (tick: () => void, ms: number) => { stop(): void };
+
+const intervalTicker: Ticker = (tick, ms) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+};
+
 export class Progress {
   readonly results: StepResult[] = [];
-  private spinner: NodeJS.Timeout | undefined;
+  private spinner: { stop(): void } | undefined;
   private current: { label: string; started: number } | undefined;
   private frame = 0;
 
   constructor(
     private readonly io: IO,
     private readonly now: () => number = Date.now,
+    private readonly ticker: Ticker = intervalTicker,
   ) {}
 
   async step<T>(label: string, run: () => Promise<T>, describe?: (value: T) => string | undefined): Promise<T> {
@@ -54,8 +64,7 @@ export class Progress {
     }
     this.frame = 0;
     this.draw();
-    this.spinner = setInterval(() => this.draw(), 100);
-    this.spinner.unref();
+    this.spinner = this.ticker(() => this.draw(), 100);
   }
 
   private draw(): void {
@@ -76,7 +85,7 @@ export class Progress {
     const ms = this.now() - this.current.started;
     this.results.push({ label: this.current.label, outcome, ms, ...(detail ? { detail } : {}) });
     this.clearSpinnerLine();
-    clearInterval(this.spinner);
+    this.spinner?.stop();
     this.spinner = undefined;
     const timing = `${(ms / 1000).toFixed(1)}s`;
     this.io.err(`${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}\n`);

@@ -191,7 +191,7 @@ for (const site of SITES) {
           clock.advance(site.linkSeconds + 1);
           return link;
         },
-        says: new RegExp(`^rotate: failed before changing anything: ${site.title} refused the reset link \\("[^"]*[Ee]xpired[^"]*"\\): rerun rotate password ${site.id} for a new link \\(the password is unchanged\\)$`),
+        says: new RegExp(`^rotate: ${site.title} refused the reset link \\("[^"]*[Ee]xpired[^"]*"\\): rerun rotate password ${site.id} for a new link \\(the password is unchanged\\)$`),
       },
       {
         name: "a link to another origin",

@@ -5,8 +5,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import express from "express";
-import { DEMO, type FaultRule, listen } from "rotate-replicas";
+import { type FaultRule, listen } from "rotate-replicas";
 import { worldArgs } from "./support/cli.js";
+import { pypiOf } from "./support/replicas.js";
 import { startPty } from "./support/pty.js";
 import { secretsIn, secretsOnDisk, type Secrets } from "./support/secrets.js";
 import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
@@ -53,11 +54,10 @@ for (const id of ["pypi", "npm"] as const) {
     let release = () => undefined as void;
     let newToken = "";
     const held = new Promise<void>((resolve) => {
-      const replica = id === "pypi" ? world.pypi : world.npm;
-      replica.faults.add({
+      world.drill(id).faults.add({
         path: CHECKS[id].path,
         // The first check is the new token's; hold it, with the browser still open, until the scan is done.
-        when: (req) => {
+        when: (req: { headers: { authorization?: string } }) => {
           newToken = CHECKS[id].tokenFrom(req.headers.authorization ?? "");
           return true;
         },
@@ -67,7 +67,7 @@ for (const id of ["pypi", "npm"] as const) {
     const run = rotation.start(id);
     await held;
 
-    const account = world.accounts[id];
+    const { account } = world.drill(id);
     const secrets: Secrets = new Map([
       ["new token", newToken],
       ["password", account.password],
@@ -111,7 +111,7 @@ test.describe("navigation guard", () => {
       });
       const phishing = await listen(elsewhere);
       try {
-        (id === "pypi" ? world.pypi : world.npm).faults.add({ ...FORM[id], fault: { kind: "status", status: 302, headers: { Location: `${phishing.url}/account/login/` } } });
+        world.drill(id).faults.add({ ...FORM[id], fault: { kind: "status", status: 302, headers: { Location: `${phishing.url}/account/login/` } } });
         const before = snapshot(world);
         const result = await rotation.run(id);
         expect(result.code, result.stderr).toBe(1);
@@ -129,7 +129,7 @@ test.describe("navigation guard", () => {
 
 test.describe("site drift: the create button was renamed", () => {
   test("headless: fails with a message naming the missing step; nothing changed", async ({ world, rotation }) => {
-    world.pypi.settings.createButtonLabel = "Generate API token";
+    pypiOf(world).settings.createButtonLabel = "Generate API token";
     const before = snapshot(world);
     const result = await rotation.run("pypi", ["--step-timeout", "3"]);
     expect(result.code, result.stderr).toBe(1);
@@ -144,18 +144,18 @@ test.describe("site drift: the create button was renamed", () => {
     test.skip(!process.env.CI && !hasXvfb(), "needs Xvfb for a visible browser: apt-get install -y xvfb");
     const display = await startXvfb();
     try {
-      world.pypi.settings.createButtonLabel = "Generate API token";
+      pypiOf(world).settings.createButtonLabel = "Generate API token";
       // The stand-in human clicks the renamed button once rotate has asked for it (after its 3 s look).
-      world.pypi.settings.simulatedHumanClickMs = 6_000;
+      pypiOf(world).settings.simulatedHumanClickMs = 6_000;
       const { args, env } = worldArgs(world, "pypi");
-      const oldToken = heldToken(world, "PYPI_TOKEN");
+      const oldToken = heldToken(world, "pypi");
       const run = startPty([...args.filter((arg) => arg !== "--headless"), "--routine", "--step-timeout", "3"], { dirs, env: { ...env, DISPLAY: display.name } });
       await run.expect(/the page no longer shows the "Create token" button[\s\S]*In the browser window, please click the button that creates the token/, { timeoutMs: 60_000 });
       const { code } = await run.done;
       expect(code, run.screen()).toBe(0);
-      expect(world.pypi.isLive(oldToken)).toBe(false);
-      expect(world.pypi.isLive(heldToken(world, "PYPI_TOKEN"))).toBe(true);
-      expect(world.pypi.tokens(DEMO.pypi.username)).toHaveLength(1);
+      expect(pypiOf(world).isLive(oldToken)).toBe(false);
+      expect(pypiOf(world).isLive(heldToken(world, "pypi"))).toBe(true);
+      expect(pypiOf(world).tokens(world.drill("pypi").account.username).filter((t) => !t.description.includes("@"))).toHaveLength(1);
     } finally {
       display.stop();
     }
