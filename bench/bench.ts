@@ -83,7 +83,7 @@ interface ToolRun {
 async function rotateOnce(registry: Registry, order: "routine" | "incident"): Promise<ToolRun> {
   return inFreshWorld((world) =>
     inFreshDirs(async (dirs) => {
-      const args = [CLI, registry.id, ...worldFlags(world, registry), "--headless", "--yes", "--json", order === "incident" ? "--leaked" : "--routine"];
+      const args = [CLI, registry.id, ...worldFlags(world, registry), "--headless", "--yes", "--trust-urls", "--json", order === "incident" ? "--leaked" : "--routine"];
       const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
       if (run.code !== 0) throw failed(`rotate ${registry.id}`, run);
       const summary = Summary.parse(JSON.parse(run.stdout));

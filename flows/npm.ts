@@ -4,6 +4,7 @@
 // `--via website` drives the same rotation through npmjs.com's pages (npm-website.ts).
 // Either way the registry's /-/whoami says whether a token is live.
 import { execFile } from "node:child_process";
+import { homedir } from "node:os";
 import { promisify } from "node:util";
 import { z } from "zod";
 import type { SettingsSection } from "../src/config.js";
@@ -46,10 +47,13 @@ export type NpmSettings = z.infer<typeof NpmSettings>;
 /** Write tokens may live 90 days at most (docs/sites/npm.md, "Policy timeline"). */
 const MAX_WRITE_DAYS = 90;
 
-/** The registry the user's npm uses; never written into this code (it may be a mirror). */
+/**
+ * The registry the user's npm uses; never written into this code (it may be a mirror). Asked from
+ * the home directory, so a project's .npmrc (which a pull request can change) has no say.
+ */
 async function npmConfigRegistry(): Promise<string | undefined> {
   try {
-    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], { timeout: 15_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], { cwd: homedir(), timeout: 15_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     return stdout.trim() || undefined;
   } catch {
     return undefined;

@@ -36,6 +36,7 @@ export interface Sources {
 }
 
 const SECRET_KEY = /pass(word|wd)|secret|token$|otp|credential/i;
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 // CircleCI personal tokens start CCIPAT_, or are 40 hex characters in their older form; each
 // registry's token shape comes with its section.
 const CIRCLECI_TOKEN = /^(CCIPAT_|[0-9a-f]{40}$)/;
@@ -78,7 +79,8 @@ function fromText(text: string, kind: Kind): unknown {
 
 const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
   string: z.string().min(1),
-  url: z.url({ protocol: /^https?$/ }),
+  // Plain http only to this machine (the drill replicas); anything else must be https.
+  url: z.url({ protocol: /^https?$/ }).refine((text) => new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname), "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://"),
   number: z.number().finite(),
   list: z.array(z.string().min(1)).min(1),
   boolean: z.boolean(),
@@ -92,29 +94,65 @@ function where(spec: SettingSpec, key: string, section: string): string {
   return [spec.flag, spec.env, `${section}.${key} in rotate.config.json`].filter(Boolean).join(", ");
 }
 
+/** A setting's value and where it came from: a flag, a variable, the file, or "default". */
+interface Resolved {
+  value: unknown;
+  origin: string;
+}
+
+function resolveOne(section: SettingsSection, key: string, spec: SettingSpec, sources: Sources): Resolved | undefined {
+  const fileSection = (sources.file[section.section] ?? {}) as Record<string, unknown>;
+  const flag = sources.flags[flagAttribute(spec.flag)];
+  const env = spec.env ? sources.env[spec.env] : undefined;
+  const [value, origin] =
+    flag !== undefined
+      ? [typeof flag === "string" ? fromText(flag, spec.kind) : flag, spec.flag]
+      : env !== undefined && env !== ""
+        ? [fromText(env, spec.kind), spec.env]
+        : fileSection[key] !== undefined
+          ? [fileSection[key], `${section.section}.${key} in ${sources.filePath}`]
+          : [spec.default, "default"];
+  if (value === undefined) return undefined;
+  const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(`${origin}: ${parsed.error.issues[0]?.message ?? "invalid value"} (${spec.describe})`);
+  }
+  return { value: parsed.data, origin: origin ?? "default" };
+}
+
 /** Resolves every setting of a section; a bad value's error names where it came from. */
 export function resolveSection(section: SettingsSection, sources: Sources): Record<string, unknown> {
-  const fileSection = (sources.file[section.section] ?? {}) as Record<string, unknown>;
   const resolved: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(section.settings)) {
-    const flag = sources.flags[flagAttribute(spec.flag)];
-    const env = spec.env ? sources.env[spec.env] : undefined;
-    const [value, origin] =
-      flag !== undefined
-        ? [typeof flag === "string" ? fromText(flag, spec.kind) : flag, spec.flag]
-        : env !== undefined && env !== ""
-          ? [fromText(env, spec.kind), spec.env]
-          : fileSection[key] !== undefined
-            ? [fileSection[key], `${section.section}.${key} in ${sources.filePath}`]
-            : [spec.default, "default"];
-    if (value === undefined) continue;
-    const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
-    if (!parsed.success) {
-      throw new UsageError(`${origin}: ${parsed.error.issues[0]?.message ?? "invalid value"} (${spec.describe})`);
-    }
-    resolved[key] = parsed.data;
+    const one = resolveOne(section, key, spec, sources);
+    if (one) resolved[key] = one.value;
   }
   return resolved;
+}
+
+/** An address a credential will be sent to that is not rotate's built-in official one. */
+export interface OverriddenUrl {
+  describe: string;
+  url: string;
+  /** The flag, variable or file it came from. */
+  from: string;
+}
+
+/**
+ * The URL settings given by a flag, the environment (or .env) or the config file instead of
+ * their built-in official address. A config file or .env in a repository can come from a pull
+ * request, so each one is named and confirmed before a password or token goes there.
+ */
+export function overriddenUrls(sections: SettingsSection[], sources: Sources): OverriddenUrl[] {
+  return sections.flatMap((section) =>
+    Object.entries(section.settings)
+      .filter(([, spec]) => spec.kind === "url")
+      .flatMap(([key, spec]) => {
+        const one = resolveOne(section, key, spec, sources);
+        if (!one || one.origin === "default" || one.value === spec.default) return [];
+        return [{ describe: spec.describe, url: String(one.value), from: one.origin }];
+      }),
+  );
 }
 
 /** An answer typed at `rotate init`, checked as the setting's flag value would be. */

@@ -110,7 +110,7 @@ const SITES: Site[] = [
 
 function passwordArgs(site: Site, world: SandboxWorld): string[] {
   const { url } = site.replica(world);
-  return ["password", site.id, `--${site.id}-url`, url, `--${site.id}-user`, world.drill(site.id).account.username, "--headless", "--step-timeout", "10"];
+  return ["password", site.id, `--${site.id}-url`, url, `--${site.id}-user`, world.drill(site.id).account.username, "--headless", "--trust-urls", "--step-timeout", "10"];
 }
 
 /** Runs `rotate password` in a terminal up to the link prompt, and returns the link the email carried. */

@@ -32,7 +32,7 @@ const StatusJson = z.object({ project: z.string().nullable(), variables: z.array
 type StatusJson = z.infer<typeof StatusJson>;
 
 function status(world: SandboxWorld, dirs: Sandbox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return startCli(["status", "--circleci-url", world.circleci.apiUrl, "--project-slug", DEMO.projectSlug, ...extraArgs], {
+  return startCli(["status", "--trust-urls", "--circleci-url", world.circleci.apiUrl, "--project-slug", DEMO.projectSlug, ...extraArgs], {
     dirs,
     env: { CIRCLECI_TOKEN: world.circleciToken, ...env },
   }).done;
@@ -160,7 +160,7 @@ test("a damaged audit line is skipped, not fatal", async ({ world, dirs }) => {
 test("with a config file that names only PyPI, status reports only PyPI", async ({ world, dirs }) => {
   mkdirSync(dirs.cwd, { recursive: true });
   writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug, url: world.circleci.apiUrl }, pypi: { project: "widget" } }));
-  const result = await startCli(["status", "--json"], { dirs, env: { CIRCLECI_TOKEN: world.circleciToken } }).done;
+  const result = await startCli(["status", "--json", "--trust-urls"], { dirs, env: { CIRCLECI_TOKEN: world.circleciToken } }).done;
   expect(result.code, result.stderr).toBe(0);
   const report = StatusJson.parse(JSON.parse(result.stdout));
   expect(report.project).toBe(DEMO.projectSlug);

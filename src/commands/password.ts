@@ -7,7 +7,7 @@ import { Argument, Command } from "commander";
 import { Ask } from "../ask.js";
 import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import type { BrowserSession } from "../browser.js";
-import { addSettingOptions, loadSources } from "../config.js";
+import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password.js";
@@ -18,10 +18,12 @@ import { browserSection, browserSettings, circleciSection } from "../run-setting
 import type { Runtime } from "../runtime.js";
 import { describeError, Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
+import { confirmUrls } from "../trusted-urls.js";
 import type { SandboxWorld } from "rotate-replicas";
 
 export interface PasswordFlags {
   sandbox?: boolean;
+  trustUrls?: boolean;
   config?: string;
   [setting: string]: unknown;
 }
@@ -38,6 +40,7 @@ export function passwordCommand(registries: Registry[], run: (registry: string, 
   return command
     .option("--sandbox", "drill on the built-in local replicas; the reset link is taken from the replica's outbox instead of asked for")
     .option("--config <path>", "config file (default ./rotate.config.json)")
+    .option("--trust-urls", "accept a website address other than the official one without asking")
     .addHelpText(
       "after",
       `
@@ -73,6 +76,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     const settings = resetSettings(registry.section, sources);
     const browser = browserSettings(sources);
     const ask = new Ask(io, runtime.prompter);
+    if (!world) await confirmUrls(overriddenUrls([resetSection(registry.section)], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => io.err(`${text}\n`) });
     const username = await credentialsFrom({ id: registry.id, title: registry.title, ...(settings.username ? { username: settings.username } : {}), env: sources.env, ask }).username();
     const progress = new Progress(io);
     const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }) };

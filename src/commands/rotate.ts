@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { addSettingOptions, loadSources, type Sources } from "../config.js";
+import { addSettingOptions, loadSources, overriddenUrls, type Sources } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { UsageError } from "../errors.js";
 import type { Journal, JournalEntry } from "../journal.js";
@@ -16,6 +16,7 @@ import { browserSection, browserSettings, circleciSection, circleciSettings, des
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
+import { confirmUrls } from "../trusted-urls.js";
 import type { SandboxWorld } from "rotate-replicas";
 
 export interface RotateFlags {
@@ -24,6 +25,7 @@ export interface RotateFlags {
   grace?: string;
   yes?: boolean;
   dryRun?: boolean;
+  trustUrls?: boolean;
   deleteOrphans?: boolean;
   oldToken?: string;
   keepOld?: boolean;
@@ -54,6 +56,7 @@ export function rotateCommand(registry: Registry, run: (flags: RotateFlags) => P
     .option("--delete-orphans", "also delete tokens earlier runs left behind")
     .option("--create-env-var", "the CircleCI variable does not exist yet: create it")
     .option("--dry-run", "preflight, sign in and show the plan; change nothing")
+    .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
     .option("--otp <code>", "a one-time code for the first challenge (it expires in seconds, so it may sit on the command line)")
     .option("--password-stdin", `read the ${registry.title} password from stdin (instead of ${env}_PASSWORD or a prompt)`)
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
@@ -152,6 +155,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     const request = rotationRequest(flags, registry, configured.settings.envVar, sources);
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
+    // The drill world's addresses are rotate's own replicas; any other override is confirmed.
+    if (!world) {
+      const urls = overriddenUrls([circleciSection, registry.section], sources);
+      await confirmUrls(urls, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
+    }
     const password = flags.passwordStdin ? await passwordFromStdin(runtime, registry) : undefined;
     const credentials = credentialsFrom({
       id: registry.id,

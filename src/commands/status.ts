@@ -6,16 +6,18 @@ import { Ask } from "../ask.js";
 import { AuditLog, auditPath, type AuditLine } from "../audit.js";
 import type { HeldValue } from "../circleci.js";
 import { preflightCircleci } from "../circleci-target.js";
-import { addSettingOptions, loadSources, resolveSection } from "../config.js";
+import { addSettingOptions, loadSources, overriddenUrls, resolveSection } from "../config.js";
 import { circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
+import { confirmUrls } from "../trusted-urls.js";
 
 const WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
 
 export interface StatusFlags {
   json?: boolean;
+  trustUrls?: boolean;
   config?: string;
   [setting: string]: unknown;
 }
@@ -25,6 +27,7 @@ export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Com
   addSettingOptions(command, circleciSection);
   return command
     .option("--json", "print one machine-readable object")
+    .option("--trust-urls", "accept a CircleCI address other than the official one without asking")
     .option("--config <path>", "config file (default ./rotate.config.json)")
     .addHelpText(
       "after",
@@ -61,6 +64,7 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
+  await confirmUrls(overriddenUrls([circleciSection], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => runtime.io.err(`${text}\n`) });
   const token = runtime.env.CIRCLECI_TOKEN
     ? new Secret(runtime.env.CIRCLECI_TOKEN, "CircleCI token")
     : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
