@@ -20,19 +20,28 @@ interface Ctx extends FlowContext {
 
 const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
 
-/** The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike (§3). */
+/**
+ * The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike. A
+ * refused code is asked again on the same page (a typo should not end the run), three tries in all.
+ */
 async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
-  const code = await ctx.credentials.otp();
-  await ctx.steps.expect("the one-time password field", () => page.getByLabel(/one-time password/i).fill(code.reveal()));
-  const cooldown = page.getByLabel(/don.t ask again/i);
-  if (await cooldown.isVisible()) await cooldown.check();
-  await page.getByRole("button", { name: /^verify$/i }).click();
-  const outcome = await Promise.race([
-    page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
-    page.getByRole("alert").waitFor().then(() => "refused" as const),
-  ]);
-  if (outcome === "refused") {
-    throw new RegistryError(`npm rejected the one-time password ${why} (${await texts(page.getByRole("alert"))}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+  for (;;) {
+    const code = await ctx.credentials.otp();
+    await ctx.steps.expect("the one-time password field", () => page.getByLabel(/one-time password/i).fill(code.reveal()));
+    // "Don't ask again for 5 minutes": whatever the box says, found by what it means.
+    const cooldown = page.getByRole("checkbox", { name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|5 minutes/i });
+    if (await cooldown.isVisible()) await cooldown.check();
+    await page.getByRole("button", { name: /^(verify|continue|submit)$/i }).click();
+    const outcome = await Promise.race([
+      page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
+      page.getByRole("alert").waitFor().then(() => "refused" as const),
+    ]);
+    if (outcome === "moved") return;
+    const said = await texts(page.getByRole("alert"));
+    if (!ctx.credentials.otpRefused()) {
+      throw new RegistryError(`npm rejected the one-time password ${why} (${said}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+    }
+    ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
   }
 }
 
@@ -51,16 +60,23 @@ class LoginPage {
     const { page } = this;
     await page.goto(startUrl);
     const username = await ctx.credentials.username();
-    await ctx.steps.expect("the npm sign-in form", () => page.getByLabel(/^username/i).fill(username));
-    await page.getByLabel(/^password$/i).fill((await ctx.credentials.password()).reveal());
-    await page.getByRole("button", { name: /^sign in$/i }).click();
-    const outcome = await whichAppears({
-      otp: page.getByLabel(/one-time password/i),
-      securityKey: page.getByRole("button", { name: /use security key/i }),
-      error: page.getByRole("alert"),
-    });
-    if (outcome === "error") {
-      throw new RegistryError(`npm refused the sign-in for ${username} (${await texts(page.getByRole("alert"))}): check the username and ROTATE_NPM_PASSWORD or what you typed, then rerun`);
+    let outcome: "otp" | "securityKey" | "error";
+    // A refused password is asked again in the same browser, three tries in all.
+    for (;;) {
+      await ctx.steps.expect("the npm sign-in form", () => page.getByLabel(/^username/i).fill(username));
+      await page.getByLabel(/^password$/i).fill((await ctx.credentials.password()).reveal());
+      await page.getByRole("button", { name: /^sign in$/i }).click();
+      outcome = await whichAppears({
+        otp: page.getByLabel(/one-time password/i),
+        securityKey: page.getByRole("button", { name: /use security key/i }),
+        error: page.getByRole("alert"),
+      });
+      if (outcome !== "error") break;
+      const said = await texts(page.getByRole("alert"));
+      if (!ctx.credentials.passwordRefused()) {
+        throw new RegistryError(`npm refused the sign-in for ${username} (${said}): check the username and ROTATE_NPM_PASSWORD or what you typed, then rerun`);
+      }
+      ctx.steps.note(`npm refused the sign-in (${said}); try the password again`);
     }
     if (outcome === "otp") await enterOtp(page, ctx, "at sign-in");
     if (outcome === "securityKey") {

@@ -69,17 +69,25 @@ class LoginPage {
   async signIn(ctx: Ctx): Promise<void> {
     const { page } = this;
     const username = await ctx.credentials.username();
-    await ctx.steps.expect("the PyPI login form", () => page.getByLabel(/^Username/).fill(username));
-    await page.locator("#login-form").getByLabel(/^Password/).fill((await ctx.credentials.password()).reveal());
-    await page.getByRole("button", { name: "Log in" }).click();
-    const outcome = await whichAppears({
-      twoFactor: page.locator("#totp-auth-form"),
-      securityKey: page.locator("#webauthn-auth-form"),
-      error: page.locator("#login-form .form-errors li"),
-      signedIn: page.getByRole("heading", { name: /^(Account settings|Your projects|Confirm password to continue)$/ }),
-    });
-    if (outcome === "error") {
-      throw new RegistryError(`PyPI refused the sign-in for ${username} (${await texts(page.locator("#login-form .form-errors li"))}): check the username and ROTATE_PYPI_PASSWORD or what you typed, then rerun`);
+    const errors = page.locator("#login-form .form-errors li");
+    let outcome: "twoFactor" | "securityKey" | "error" | "signedIn";
+    // A refused password is asked again in the same browser, three tries in all.
+    for (;;) {
+      await ctx.steps.expect("the PyPI login form", () => page.getByLabel(/^Username/).fill(username));
+      await page.locator("#login-form").getByLabel(/^Password/).fill((await ctx.credentials.password()).reveal());
+      await page.getByRole("button", { name: "Log in" }).click();
+      outcome = await whichAppears({
+        twoFactor: page.locator("#totp-auth-form"),
+        securityKey: page.locator("#webauthn-auth-form"),
+        error: errors,
+        signedIn: page.getByRole("heading", { name: /^(Account settings|Your projects|Confirm password to continue)$/ }),
+      });
+      if (outcome !== "error") break;
+      const said = await texts(errors);
+      if (!ctx.credentials.passwordRefused()) {
+        throw new RegistryError(`PyPI refused the sign-in for ${username} (${said}): check the username and ROTATE_PYPI_PASSWORD or what you typed, then rerun`);
+      }
+      ctx.steps.note(`PyPI refused the sign-in (${said}); try the password again`);
     }
     if (outcome === "twoFactor") await new TwoFactorPage(page).pass(ctx);
     if (outcome === "securityKey") await this.waitForSecurityKey(ctx);
@@ -106,22 +114,29 @@ class LoginPage {
 class TwoFactorPage {
   constructor(private readonly page: Page) {}
 
+  /** A refused code is asked again on the same page, three tries in all. */
   async pass(ctx: Ctx): Promise<void> {
     const { page } = this;
-    const code = await ctx.credentials.otp();
-    await page.getByLabel(/Enter authentication code/).fill(code.reveal());
-    await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
-    const outcome = await whichAppears({
-      error: page.locator("#totp-errors li"),
-      lockedOut: page.getByText("too many unsuccessful login attempts"),
-      expired: page.getByText("Invalid or expired two factor login."),
-      moved: page.locator("main h1").filter({ hasNotText: "Two-factor authentication" }),
-    });
-    if (outcome === "error") {
-      throw new RegistryError(`PyPI rejected the one-time code (${await texts(page.locator("#totp-errors li"))}): check the authenticator entry or ROTATE_PYPI_TOTP_SECRET, then rerun`);
+    const errors = page.locator("#totp-errors li");
+    for (;;) {
+      const code = await ctx.credentials.otp();
+      await page.getByLabel(/Enter authentication code/).fill(code.reveal());
+      await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
+      const outcome = await whichAppears({
+        error: errors,
+        lockedOut: page.getByText("too many unsuccessful login attempts"),
+        expired: page.getByText("Invalid or expired two factor login."),
+        moved: page.locator("main h1").filter({ hasNotText: "Two-factor authentication" }),
+      });
+      if (outcome === "moved") return;
+      if (outcome === "lockedOut") throw new RegistryError("PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun");
+      if (outcome === "expired") throw new RegistryError("PyPI's two-factor step expired (it allows 300 s): rerun and enter the code sooner");
+      const said = await texts(errors);
+      if (!ctx.credentials.otpRefused()) {
+        throw new RegistryError(`PyPI rejected the one-time code (${said}): check the authenticator entry or ROTATE_PYPI_TOTP_SECRET, then rerun`);
+      }
+      ctx.steps.note(`PyPI rejected that one-time code (${said}); try again`);
     }
-    if (outcome === "lockedOut") throw new RegistryError("PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun");
-    if (outcome === "expired") throw new RegistryError("PyPI's two-factor step expired (it allows 300 s): rerun and enter the code sooner");
   }
 }
 

@@ -2,7 +2,7 @@
 // a non-interactive answer (flag, environment, config); when neither exists and prompting is
 // impossible, the error says how to provide it. Prompts write to stderr: stdout is for results.
 import type { IO } from "./io.js";
-import { UsageError } from "./errors.js";
+import { InterruptedError, UsageError } from "./errors.js";
 import { Secret } from "./secret.js";
 
 export interface Choice<T extends string> {
@@ -24,35 +24,50 @@ export interface Prompter {
   select<T extends string>(message: string, choices: Array<Choice<T>>): Promise<T>;
 }
 
+/** Ctrl-C at a prompt: the prompt library gives up with its own error; rotate says it in its words. */
+async function interruptible<T>(prompt: Promise<T>): Promise<T> {
+  try {
+    return await prompt;
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExitPromptError") throw new InterruptedError();
+    throw error;
+  }
+}
+
+const YES = /^(y|yes)$/i;
+const YES_OR_NO = /^(y|yes|n|no)$/i;
+
 export function inquirerPrompter(io: IO): Prompter {
   // Loaded on first use: most runs that need no prompt never pay for it.
   const prompts = () => import("@inquirer/prompts");
   const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
-  return {
+  const prompter: Prompter = {
     async input(message, options = {}) {
       const { input } = await prompts();
       const validate = options.validate;
-      return (
-        await input(
-          { message, ...(options.default ? { default: options.default } : {}), ...(validate ? { validate: (answer: string) => validate(answer.trim()) } : {}) },
-          context,
-        )
-      ).trim();
+      const answer = await interruptible(
+        input({ message, ...(options.default ? { default: options.default } : {}), ...(validate ? { validate: (text: string) => validate(text.trim()) } : {}) }, context),
+      );
+      return answer.trim();
     },
     async secret(message, label, options = {}) {
       const { password } = await prompts();
-      const value = await password({ message, mask: "*" }, context);
+      const value = await interruptible(password({ message, mask: "*" }, context));
       return new Secret(value.trim(), label, options);
     },
+    // Only yes or no: "leaked" typed at "Was the old token exposed?" must not count as no.
     async confirm(message, defaultAnswer) {
-      const { confirm } = await prompts();
-      return confirm({ message, default: defaultAnswer }, context);
+      const answer = await prompter.input(`${message} (${defaultAnswer ? "Y/n" : "y/N"})`, {
+        validate: (text) => text === "" || YES_OR_NO.test(text) || "answer yes or no (y/n)",
+      });
+      return answer === "" ? defaultAnswer : YES.test(answer);
     },
     async select(message, choices) {
       const { select } = await prompts();
-      return select({ message, choices }, context);
+      return interruptible(select({ message, choices }, context));
     },
   };
+  return prompter;
 }
 
 /** The asker flows and the runbook use: a prompt when one is possible, else a clear usage error. */

@@ -75,6 +75,10 @@ async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `rotate --help | head -1`: the reader went away; that is the end, not a failure.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(ExitCode.done);
+  });
   redactProcessOutput();
   const io = processIO({ noPrompt: argv.includes("--no-input") });
   process.on("unhandledRejection", (reason) => {

@@ -165,12 +165,45 @@ export function parseAnswer(spec: SettingSpec, text: string): { ok: true; value:
 export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<string, unknown>, section: SettingsSection): z.infer<T> {
   const result = schema.safeParse(resolved);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const keys = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? "")))];
+  const missing = keys.filter((key) => resolved[key] === undefined && section.settings[key]).map((key) => ({ section, key }));
+  if (missing.length === keys.length) throw new MissingSettingsError(missing);
+  const issue = result.error.issues.find((i) => resolved[String(i.path[0])] !== undefined) ?? result.error.issues[0];
   const key = String(issue?.path[0] ?? "");
   const spec = section.settings[key];
   if (!spec) throw new UsageError(issue?.message ?? "invalid settings");
-  const problem = resolved[key] === undefined ? "is not set" : `is invalid (${issue?.message})`;
-  throw new UsageError(`${spec.describe} ${problem}: give it with ${where(spec, key, section.section)}`);
+  throw new UsageError(`${spec.describe} is invalid (${issue?.message}): give it with ${where(spec, key, section.section)}`);
+}
+
+export interface MissingSetting {
+  section: SettingsSection;
+  key: string;
+  /** Another way to give what is missing, added to the message. */
+  orElse?: string;
+}
+
+/** Settings a run needs that no flag, variable or file gave: all of them, named in one message. */
+export class MissingSettingsError extends UsageError {
+  override name = "MissingSettingsError";
+  constructor(readonly missing: MissingSetting[]) {
+    super(
+      missing.length === 1
+        ? `${describeMissing(missing[0] as MissingSetting)}`
+        : `${missing.length} settings are not set: ${missing.map(describeMissing).join("; ")}`,
+    );
+  }
+
+  /** The same error with more settings missing, so one message names them all. */
+  and(other: MissingSettingsError): MissingSettingsError {
+    return new MissingSettingsError([...this.missing, ...other.missing]);
+  }
+}
+
+function describeMissing(missing: MissingSetting): string {
+  const { section, key } = missing;
+  const spec = section.settings[key];
+  const orElse = missing.orElse ? `, or ${missing.orElse}` : "";
+  return spec ? `${spec.describe} is not set: give it with ${where(spec, key, section.section)}${orElse}` : `${section.section}.${key} is not set`;
 }
 
 function refuseSecrets(value: unknown, path: string, filePath: string, sections: SettingsSection[]): void {

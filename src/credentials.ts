@@ -58,8 +58,9 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       password = undefined;
       return true;
     },
+    // A computed code the site refused means a wrong TOTP secret: another would fail the same way.
     otpRefused() {
-      if (otpTries >= TRIES || (!totp && !source.ask.canPrompt)) return false;
+      if (otpTries >= TRIES || totp || !source.ask.canPrompt) return false;
       otpTries++;
       return true;
     },

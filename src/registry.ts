@@ -40,7 +40,7 @@ export interface Credentials {
   otp(): Promise<Secret>;
   /** The site refused the password: true when it can be asked again (a prompt, under three tries). */
   passwordRefused(): boolean;
-  /** The site refused a code: true when another may be tried (asked, or computed; under three tries). */
+  /** The site refused a code: true when another may be asked for (a prompt, under three tries). */
   otpRefused(): boolean;
 }
 

@@ -2,7 +2,7 @@
 // Registry-specific settings are declared next to each flow.
 import { z } from "zod";
 import { parseTarget, type TargetSpec } from "./circleci-target.js";
-import { parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import { MissingSettingsError, parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
 import { UsageError } from "./errors.js";
 
 export const circleciSection: SettingsSection = {
@@ -55,8 +55,6 @@ export function destinationsFor(circle: CircleciSettings, envVar: string): Targe
     if (mine.length === 0) throw new UsageError(`none of the CircleCI targets holds ${envVar}: add one for it to circleci.targets, or pass --target`);
     return mine;
   }
-  if (!circle.projectSlug) {
-    throw new UsageError("CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared) is not set: give it with --project-slug, ROTATE_PROJECT_SLUG, circleci.projectSlug in rotate.config.json, or name destinations with --target");
-  }
+  if (!circle.projectSlug) throw new MissingSettingsError([{ section: circleciSection, key: "projectSlug", orElse: "name destinations with --target" }]);
   return [{ projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) }];
 }

@@ -92,6 +92,8 @@ function interruptible<T>(work: Promise<T>, signals: AbortSignal[]): Promise<T> 
 /** One run: the registry's flow, CircleCI's destinations, and the journal of what changed. */
 class Rotation {
   readonly warnings: string[] = [];
+  /** The old token's value, when the responder has it: lets rotate prove it dead. */
+  oldValue: Secret | undefined;
   private readonly stopSignals: AbortSignal[];
   readonly step: StepRunner;
 
@@ -103,6 +105,7 @@ class Rotation {
     readonly destinations: PreflightedDestination[],
   ) {
     this.stopSignals = [deps.signal];
+    this.oldValue = request.oldTokenValue;
     this.step = (label, work, describe) => deps.progress.step(label, () => interruptible(work(), this.stopSignals), describe);
   }
 
@@ -184,7 +187,7 @@ class Rotation {
       this.deps.progress.skip("Delete the old token", "none identified");
       return;
     }
-    const value = this.request.oldTokenValue;
+    const value = this.oldValue;
     await this.step(`Delete old token "${old.name}"`, () => account.deleteToken(old, value));
     this.journal.advance({ step: "delete-old" });
 
@@ -245,6 +248,16 @@ class Rotation {
       this.journal.advance({ step: "clean-up-failed", why });
     }
   }
+}
+
+/**
+ * An exposed token is deleted first; with its value rotate can also prove the registry rejects
+ * it afterwards. Optional: Enter skips it (the summary then says it was not proven dead).
+ */
+async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
+  if (!ask.canPrompt) return undefined;
+  const value = await ask.secret(`Paste the exposed ${title} token so rotate can prove it dead afterwards (Enter to skip):`, `old ${title} token`, "");
+  return value.reveal() === "" ? undefined : value;
 }
 
 async function preflight(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps) {
@@ -309,10 +322,11 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
     //    this tool left behind before.
     await step(`Check the account may make the token (${registry.flow.describeScope()})`, () => signedIn.checkScope());
     const tokens = await step(`List ${title} tokens`, () => signedIn.listTokens(), (t) => `${t.length} token(s)`);
-    const prefix = namePrefix(first.target.spec);
-    const old = await identifyOldToken({ tokens, held: first.held, namePrefix: prefix, ...(request.oldToken ? { named: request.oldToken } : {}), ...(request.oldTokenValue ? { value: request.oldTokenValue } : {}), registry: title, ask });
-    const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const order = await chooseOrder(request.order, ask);
+    rotation.oldValue ??= order === "incident" ? await askExposedValue(ask, title) : undefined;
+    const prefix = namePrefix(first.target.spec);
+    const old = await identifyOldToken({ tokens, held: first.held, namePrefix: prefix, ...(request.oldToken ? { named: request.oldToken } : {}), ...(rotation.oldValue ? { value: rotation.oldValue } : {}), registry: title, ask });
+    const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
       order,

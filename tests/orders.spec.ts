@@ -5,7 +5,8 @@ import * as OTPAuth from "otpauth";
 import { DEMO, type Fault } from "rotate-replicas";
 import { registries } from "../src/registries.js";
 import { worldArgs } from "./support/cli.js";
-import { startPty } from "./support/pty.js";
+import { plain, startPty } from "./support/pty.js";
+import { secretsIn, worldSecrets } from "./support/secrets.js";
 import { expect, heldToken, test } from "./support/world.js";
 
 const stepOrder = (stderr: string, ...labels: string[]) => labels.map((label) => stderr.indexOf(label));
@@ -27,13 +28,15 @@ for (const registry of registries) {
   });
 }
 
-test("routine order with --grace waits between the push and the delete", async ({ rotation }) => {
+test("routine order with --grace waits between the push and the delete, then the old token dies", async ({ world, rotation }) => {
+  const oldToken = heldToken(world, "pypi");
   const result = await rotation.run("pypi", ["--grace", "1"]);
   expect(result.code, result.stderr).toBe(0);
   const [verified, waited, deleted] = stepOrder(result.stderr, "✔ Confirm CircleCI holds it", "✔ Wait 1s so publishes already running can finish", "✔ Delete old token");
   expect(verified).toBeGreaterThan(0);
   expect(waited).toBeGreaterThan(verified ?? 0);
   expect(deleted).toBeGreaterThan(waited ?? 0);
+  expect(world.drill("pypi").isLive(oldToken)).toBe(false);
 });
 
 test("--grace with --leaked is a usage error", async ({ rotation }) => {
@@ -61,6 +64,8 @@ test("through a terminal: the responder answers every prompt, says the token lea
   run.answer(totp.generate());
   await run.expect(/Was the old token exposed/);
   run.answer("y");
+  await run.expect(/Paste the exposed PyPI token/);
+  run.answer("");
   await run.expect(/Go ahead\?/);
   run.answer("y");
   await run.expect(/did not get the new token \(and the old token is already dead\)\.\s+Retry it\?/, { timeoutMs: 60_000 });
@@ -70,6 +75,7 @@ test("through a terminal: the responder answers every prompt, says the token lea
   expect(code, run.screen()).toBe(0);
   expect(world.drill("pypi").isLive(oldToken)).toBe(false);
   expect(world.drill("pypi").isLive(heldToken(world, "pypi"))).toBe(true);
-  // Masked prompts: what was typed never shows on the terminal.
-  for (const secret of [world.circleciToken, account.password]) expect(run.screen()).not.toContain(secret);
+  // Masked prompts: what was typed never shows on the terminal; nor does the new token, or any other.
+  expect(secretsIn(run.screen(), worldSecrets(world))).toEqual([]);
+  expect(plain(run.screen())).toContain("not proven dead (its value was not given");
 });

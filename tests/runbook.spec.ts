@@ -7,7 +7,7 @@ import { rotationRequest } from "../src/commands/rotate.js";
 import { loadSources } from "../src/config.js";
 import { CancelledError, ExitCode, RotationFailed, UsageError } from "../src/errors.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../src/runbook.js";
-import { browserSection, circleciSection } from "../src/run-settings.js";
+import { circleciSection, circleciSettings, destinationsFor } from "../src/run-settings.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "./support/fakes.js";
 
 const SLUG = "gh/acme/widget";
@@ -58,8 +58,8 @@ test("a list of names and no token of rotate's: the responder is asked which one
   const w = world(false);
   w.registry.tokens[0]!.name = "made by hand";
   const { outcome } = await rotate(w, request({ yes: false }), [
-    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "made by hand"],
     [/Was the old token exposed/, false],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "made by hand"],
     [/Go ahead\?/, true],
   ]);
   expect(rotated(outcome).oldToken?.name).toBe("made by hand");
@@ -110,8 +110,8 @@ test("a list that shows last fours (npm): two tokens ending alike are asked abou
   asked.registry.issue("twin");
   asked.registry.tokens.at(-1)!.last4 = asked.old.slice(-4);
   const result = await rotate(asked, request({ yes: false }), [
-    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "twin"],
     [/Was the old token exposed/, false],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "twin"],
     [/Go ahead\?/, true],
     // The other one ending alike is rotate's own, for this destination: a leftover, kept when asked.
     [/Also delete the 1 leftover token\(s\) at the end\?/, false],
@@ -183,12 +183,15 @@ test("two destinations, the second refuses (routine): the first keeps the new to
 });
 
 test("flags → request: --leaked and --grace conflict; --old-token and --keep-old conflict; the old value comes from the environment", () => {
-  const sources = (flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
-    loadSources({ flags: { projectSlug: SLUG, ...flags }, env, cwd: "/nonexistent", sections: [circleciSection, browserSection, npm.section] });
-  expect(() => rotationRequest({ leaked: true, grace: "30" }, npm, "NPM_TOKEN", sources({}))).toThrow("--grace applies to the routine order only");
-  expect(() => rotationRequest({ oldToken: "x", keepOld: true }, npm, "NPM_TOKEN", sources({}))).toThrow("contradict each other");
-  expect(() => rotationRequest({ grace: "soon" }, npm, "NPM_TOKEN", sources({}))).toThrow("--grace soon: give a number of seconds");
-  const req = rotationRequest({ leaked: true, target: ["gh/acme/widget@publishing"] }, npm, "NPM_TOKEN", sources({ target: ["gh/acme/widget@publishing"] }, { ROTATE_NPM_OLD_TOKEN: "npm_old" }));
-  expect(req).toMatchObject({ order: "incident", targets: [{ projectSlug: SLUG, context: "publishing", envVar: "NPM_TOKEN" }], graceSeconds: 0 });
+  const targets = destinationsFor(
+    circleciSettings(loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", sections: [circleciSection] })),
+    "NPM_TOKEN",
+  );
+  expect(targets).toEqual([{ projectSlug: SLUG, context: "publishing", envVar: "NPM_TOKEN" }]);
+  expect(() => rotationRequest({ leaked: true, grace: "30" }, npm, targets, {})).toThrow("--grace applies to the routine order only");
+  expect(() => rotationRequest({ oldToken: "x", keepOld: true }, npm, targets, {})).toThrow("contradict each other");
+  expect(() => rotationRequest({ grace: "soon" }, npm, targets, {})).toThrow("--grace soon: give a number of seconds");
+  const req = rotationRequest({ leaked: true }, npm, targets, { ROTATE_NPM_OLD_TOKEN: "npm_old" });
+  expect(req).toMatchObject({ order: "incident", targets, graceSeconds: 0 });
   expect(req.oldTokenValue?.reveal()).toBe("npm_old");
 });

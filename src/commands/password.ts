@@ -9,6 +9,7 @@ import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import type { BrowserSession } from "../browser.js";
 import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
+import { requireDisplay } from "../display.js";
 import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password.js";
 import { checkResetLink, resetSection, resetSettings, type ResetContext } from "../password-reset.js";
@@ -82,6 +83,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }) };
     const record = auditTrail(runtime, registry, ctx);
 
+    if (!browser.headless) requireDisplay(runtime.env);
     const found = runtime.findBrowser(browser.path);
     const session = await progress.step("Open an isolated browser", () =>
       runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),

@@ -4,12 +4,14 @@
 import { Command, Option } from "commander";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { addSettingOptions, loadSources, overriddenUrls, type Sources } from "../config.js";
+import { addSettingOptions, flagAttribute, loadSources, MissingSettingsError, overriddenUrls, parseAnswer, type Sources } from "../config.js";
+import type { TargetSpec } from "../circleci-target.js";
 import { credentialsFrom } from "../credentials.js";
+import { requireDisplay } from "../display.js";
 import { UsageError } from "../errors.js";
 import type { Journal, JournalEntry } from "../journal.js";
 import { Progress } from "../progress.js";
-import type { Registry } from "../registry.js";
+import type { ConfiguredRegistry, Registry } from "../registry.js";
 import { failureJson, renderSummary, summaryJson, teamNote } from "../report.js";
 import { runRotation, type Order, type RotationRequest } from "../runbook.js";
 import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
@@ -84,16 +86,16 @@ Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 
 }
 
 /** Flags → what the responder asked for. Pure: no prompts, no network. */
-export function rotationRequest(flags: RotateFlags, registry: Registry, envVar: string, sources: Sources): RotationRequest {
+export function rotationRequest(flags: RotateFlags, registry: Registry, targets: TargetSpec[], env: NodeJS.ProcessEnv): RotationRequest {
   const grace = flags.grace === undefined ? 0 : Number(flags.grace);
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${flags.grace}: give a number of seconds`);
   if (flags.leaked && grace > 0) throw new UsageError("--grace applies to the routine order only: an exposed token is deleted at once");
   if (flags.oldToken && flags.keepOld) throw new UsageError("--old-token and --keep-old contradict each other: give one");
   const order: Order | undefined = flags.leaked ? "incident" : flags.routine ? "routine" : undefined;
-  const oldValue = sources.env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
+  const oldValue = env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
   return {
     command: `rotate ${registry.id}`,
-    targets: destinationsFor(circleciSettings(sources), envVar),
+    targets,
     ...(order ? { order } : {}),
     graceSeconds: grace,
     yes: Boolean(flags.yes),
@@ -118,6 +120,34 @@ async function passwordFromStdin(runtime: Runtime, registry: Registry): Promise<
   const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
   if (!text) throw new UsageError("--password-stdin: stdin was empty");
   return new Secret(text, `${registry.title} password`);
+}
+
+/**
+ * The registry's settings and the CircleCI destinations. Whatever is missing is named all at once
+ * before anything starts; in a terminal each missing setting is asked for (and checked) instead.
+ */
+async function settingsOrAsk(registry: Registry, sources: Sources, ask: Ask): Promise<{ configured: ConfiguredRegistry; targets: TargetSpec[] }> {
+  for (;;) {
+    const configured = await registry.configure(sources).catch((error: unknown) => missingOnly(error));
+    const envVar = configured instanceof MissingSettingsError ? registry.defaultEnvVar : configured.settings.envVar;
+    const targets = await Promise.resolve().then(() => destinationsFor(circleciSettings(sources), envVar)).catch((error: unknown) => missingOnly(error));
+    const problems = [configured, targets].filter((x): x is MissingSettingsError => x instanceof MissingSettingsError);
+    if (problems.length === 0) return { configured: configured as ConfiguredRegistry, targets: targets as TargetSpec[] };
+    const missing = problems.reduce((all, next) => all.and(next));
+    if (!ask.canPrompt) throw missing;
+    for (const { section, key } of missing.missing) {
+      const spec = section.settings[key];
+      if (!spec) throw missing;
+      const answer = await ask.text(`${spec.describe}:`, "", { validate: (text) => { const parsed = parseAnswer(spec, text); return parsed.ok || parsed.why; } });
+      const parsed = parseAnswer(spec, answer);
+      if (parsed.ok) sources.flags[flagAttribute(spec.flag)] = parsed.value;
+    }
+  }
+}
+
+function missingOnly(error: unknown): MissingSettingsError {
+  if (error instanceof MissingSettingsError) return error;
+  throw error;
 }
 
 /** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
@@ -150,11 +180,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, registry.section],
     });
-    const configured = await registry.configure(sources);
-    const browser = browserSettings(sources);
-    const request = rotationRequest(flags, registry, configured.settings.envVar, sources);
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
+    const { configured, targets } = await settingsOrAsk(registry, sources, ask);
+    const browser = browserSettings(sources);
+    const request = rotationRequest(flags, registry, targets, sources.env);
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
     if (!world) {
       const urls = overriddenUrls([circleciSection, registry.section], sources);
@@ -181,7 +211,10 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
       credentials,
       circleci,
-      findBrowser: () => runtime.findBrowser(browser.path),
+      findBrowser: () => {
+        if (!browser.headless) requireDisplay(runtime.env);
+        return runtime.findBrowser(browser.path);
+      },
       launchBrowser: (found, origins, headless = browser.headless) =>
         runtime.launchBrowser({ browser: found, headless, allowedOrigins: origins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
       reachable: runtime.reachable,

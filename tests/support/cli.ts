@@ -42,7 +42,15 @@ export function freshDirs(): Sandbox {
   };
 }
 
-export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; dirs: Sandbox; timeoutMs?: number }): CliRun {
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  dirs: Sandbox;
+  timeoutMs?: number;
+  /** Close the read end of stdout after the first chunk, as `| head -1` does. */
+  closeStdoutAfterFirstChunk?: boolean;
+}
+
+export function startCli(args: string[], options: StartOptions): CliRun {
   const { dirs } = options;
   for (const dir of [dirs.home, dirs.tmp, dirs.cwd]) mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [CLI, ...args], {
@@ -62,6 +70,7 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; dir
   let stderr = "";
   const listeners: Array<() => void> = [];
   child.stdout?.on("data", (chunk: Buffer) => {
+    if (options.closeStdoutAfterFirstChunk) child.stdout?.destroy();
     stdout += chunk.toString();
     listeners.forEach((l) => l());
   });
