@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { APIRequestContext } from "@playwright/test";
-import { generatePassword, MIN_LENGTH } from "../src/password.js";
+import { generatePassword, PASSWORD_BITS } from "../src/password.js";
 import { startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { startCli, type Sandbox } from "./support/cli.js";
 import { plain, startPty, type PtyRun } from "./support/pty.js";
@@ -33,19 +33,26 @@ const test = base.extend<{ clock: ReplicaClock }>({
 test.describe("the password generator", () => {
   const rules = { minLength: 0, maxLength: 4096, mustNotContain: [] };
 
-  test("draws at least 32 characters with a lower-case letter, capital, digit and symbol, never the same twice", () => {
+  test("nine groups of five, no look-alikes, nothing a shell or a terminal would mangle, never the same twice", () => {
     const drawn = Array.from({ length: 500 }, () => generatePassword(rules, "test password").reveal());
     for (const password of drawn) {
-      expect(password.length).toBeGreaterThanOrEqual(MIN_LENGTH);
+      // 53 characters: at least the 32 every password must have.
+      expect(password).toMatch(/^[a-zA-Z2-9]{5}(-[a-zA-Z2-9]{5}){8}$/);
       for (const kind of [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/]) expect(password).toMatch(kind);
-      // Characters that would break a terminal copy or a shell paste.
-      expect(password).not.toMatch(/[\s'"`$\\]/);
+      expect(password).not.toMatch(/[0O1lIo]/);
     }
     expect(new Set(drawn).size).toBe(drawn.length);
+    // Every allowed character turns up: the alphabet really has its 56 symbols.
+    expect(new Set(drawn.join("").replaceAll("-", "")).size).toBe(56);
   });
 
-  test("keeps a site's minimum above its own length, and refuses a maximum below 32", () => {
-    expect(generatePassword({ ...rules, minLength: 64 }, "test password").reveal()).toHaveLength(64);
+  test("strength: 45 random characters from 56 symbols, about 261 bits, no less than the 249 of the earlier 40 from 75", () => {
+    expect(PASSWORD_BITS).toBeCloseTo(45 * Math.log2(56), 6);
+    expect(PASSWORD_BITS).toBeGreaterThan(40 * Math.log2(75));
+  });
+
+  test("keeps a site's minimum above its own length, and refuses a maximum below its length", () => {
+    expect(generatePassword({ ...rules, minLength: 64 }, "test password").reveal().length).toBeGreaterThanOrEqual(64);
     expect(() => generatePassword({ ...rules, maxLength: 31 }, "test password")).toThrow(/at most 31 characters/);
   });
 
@@ -157,7 +164,7 @@ for (const site of SITES) {
 
       const password = /New password: (\S+)/.exec(screen)?.[1];
       if (!password) throw new Error(`no new password on the terminal:\n${screen}`);
-      expect(password.length).toBeGreaterThanOrEqual(MIN_LENGTH);
+      expect(password.length).toBeGreaterThanOrEqual(32);
       expect(occurrences(pty.screen(), password)).toBe(1);
       // The prompt was masked: the link, a credential too, never showed.
       const token = new URL(link).searchParams.get("token") ?? new URL(link).pathname.split("/").pop() ?? link;
@@ -236,7 +243,7 @@ test("when the site's answer to the new password is lost, the password is still 
   const screen = plain(pty.screen());
   expect(code, screen).toBe(3);
   const password = /New password \(perhaps set\): (\S+)/.exec(screen)?.[1] ?? "";
-  expect(password.length).toBeGreaterThanOrEqual(MIN_LENGTH);
+  expect(password.length).toBeGreaterThanOrEqual(32);
   expect(occurrences(pty.screen(), password)).toBe(1);
   expect(errorLines(pty.screen())).toEqual([
     "rotate: could not confirm that PyPI took the new password (the site failed while setting the new password (502): try again later): sign in with the password shown above; if PyPI refuses it, the old password still works and rotate password pypi can run again",
@@ -267,6 +274,6 @@ test("a --sandbox drill takes the link from the replica and says so", async ({ d
   expect(screen).toContain("Drill: the reset link comes from the replica's outbox");
   expect(screen).not.toContain("Paste the reset link");
   const password = /New password: (\S+)/.exec(screen)?.[1] ?? "";
-  expect(password.length).toBeGreaterThanOrEqual(MIN_LENGTH);
+  expect(password.length).toBeGreaterThanOrEqual(32);
   expect(occurrences(screen, password)).toBe(1);
 });
