@@ -84,12 +84,12 @@ export class Ask {
   /** `howToProvide` completes "… is needed: <howToProvide>" for non-interactive runs. */
   async text(message: string, howToProvide: string, options: InputOptions = {}): Promise<string> {
     this.requirePrompt(message, howToProvide);
-    return this.prompter.input(message, options);
+    return this.holding(() => this.prompter.input(message, options));
   }
 
   async secret(message: string, label: string, howToProvide: string): Promise<Secret> {
     this.requirePrompt(message, howToProvide);
-    return this.prompter.secret(message, label);
+    return this.holding(() => this.prompter.secret(message, label));
   }
 
   /**
@@ -98,17 +98,32 @@ export class Ask {
    */
   async code(message: string, label: string, howToProvide: string): Promise<Secret> {
     this.requirePrompt(message, howToProvide);
-    return new Secret((await this.prompter.input(message)).replace(/\s+/g, ""), label);
+    return new Secret((await this.holding(() => this.prompter.input(message))).replace(/\s+/g, ""), label);
   }
 
   async confirm(message: string, defaultAnswer: boolean, howToProvide: string): Promise<boolean> {
     this.requirePrompt(message, howToProvide);
-    return this.prompter.confirm(message, defaultAnswer);
+    return this.holding(() => this.prompter.confirm(message, defaultAnswer));
   }
 
   async select<T extends string>(message: string, choices: Array<Choice<T>>, howToProvide: string): Promise<T> {
     this.requirePrompt(message, howToProvide);
-    return this.prompter.select(message, choices);
+    return this.holding(() => this.prompter.select(message, choices));
+  }
+
+  /**
+   * A question holds the terminal: the spinner stops drawing, its line is cleared so the question
+   * starts a line of its own, and typed keys go to the question again.
+   */
+  private async holding<T>(ask: () => Promise<T>): Promise<T> {
+    this.io.prompting = true;
+    this.io.quietKeys(false);
+    if (this.io.color) this.io.err("\r\x1b[2K");
+    try {
+      return await ask();
+    } finally {
+      this.io.prompting = false;
+    }
   }
 
   private requirePrompt(message: string, howToProvide: string): void {

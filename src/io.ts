@@ -3,6 +3,7 @@
 import type { Readable, Writable } from "node:stream";
 import { redact, type Secret } from "./secret.js";
 import { UsageError } from "./errors.js";
+import { keyQuiet } from "./quiet-keys.js";
 
 export interface IO {
   stdin: Readable & { isTTY?: boolean };
@@ -12,6 +13,10 @@ export interface IO {
   canPrompt: boolean;
   /** Colours and spinners: only on a terminal, and never when NO_COLOR is set. */
   color: boolean;
+  /** Set while a question holds the terminal: the checklist draws nothing then. */
+  prompting: boolean;
+  /** Swallows keys typed on the terminal while rotate works (see quiet-keys.ts). */
+  quietKeys(on: boolean): void;
   /** Results for people or machines (the checklist, the team note, --json). */
   out(text: string): void;
   /** Progress and errors. */
@@ -32,11 +37,14 @@ export function processIO(options: IOOptions = {}): IO {
   const env = options.env ?? process.env;
   const { stdin, stdout, stderr } = process;
   const interactive = Boolean(stdin.isTTY && stdout.isTTY);
+  const quiet = keyQuiet(stdin);
   return {
     stdin,
     stdout,
     stderr,
     canPrompt: interactive && !options.noPrompt,
+    prompting: false,
+    quietKeys: (on) => quiet.set(on),
     // no-color.org: NO_COLOR counts when it is set to anything but the empty string.
     color: Boolean(stderr.isTTY) && !env.NO_COLOR,
     out: (text) => void stdout.write(redact(text)),

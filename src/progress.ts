@@ -58,6 +58,8 @@ export class Progress {
 
   private begin(label: string): void {
     this.current = { label, started: this.now() };
+    // Keys typed while rotate works would be echoed in clear by the terminal: swallow them.
+    if (this.io.color) this.io.quietKeys(true);
     if (!this.io.color) {
       this.io.err(`• ${label} …\n`);
       return;
@@ -68,9 +70,10 @@ export class Progress {
   }
 
   private draw(): void {
-    if (!this.current || promptOpen(this.io)) return;
+    if (!this.current || this.io.prompting) return;
     const seconds = ((this.now() - this.current.started) / 1000).toFixed(0);
-    this.io.err(`\r${CLEAR_LINE}${FRAMES[this.frame++ % FRAMES.length]} ${this.current.label} (${seconds}s)`);
+    // A spinner line that wraps could not be redrawn in place: it is cut to the terminal's width.
+    this.io.err(`\r${CLEAR_LINE}${fitLine(`${FRAMES[this.frame++ % FRAMES.length]} ${this.current.label}`, ` (${seconds}s)`, this.width)}`);
   }
 
   /** Writes whole lines above the spinner, which is then drawn again under them. */
@@ -81,26 +84,36 @@ export class Progress {
   }
 
   private end(outcome: "ok" | "failed", detail?: string): void {
-    if (!this.current || promptOpen(this.io)) return;
+    if (!this.current || this.io.prompting) return;
     const ms = this.now() - this.current.started;
     this.results.push({ label: this.current.label, outcome, ms, ...(detail ? { detail } : {}) });
     this.clearSpinnerLine();
     this.spinner?.stop();
     this.spinner = undefined;
     const timing = `${(ms / 1000).toFixed(1)}s`;
-    this.io.err(`${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}\n`);
+    const line = this.io.color ? fitLine(`${MARKS[outcome]} ${this.current.label}`, ` (${timing})${detail ? `: ${detail}` : ""}`, this.width) : `${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}`;
+    this.io.err(`${line}\n`);
     this.current = undefined;
   }
 
+  /** The terminal's width; a log (no terminal) keeps whole lines. */
+  private get width(): number {
+    return (this.io.stderr as { columns?: number }).columns ?? Number.POSITIVE_INFINITY;
+  }
+
   private clearSpinnerLine(): void {
-    if (this.spinner && !promptOpen(this.io)) this.io.err(`\r${CLEAR_LINE}`);
+    if (this.spinner && !this.io.prompting) this.io.err(`\r${CLEAR_LINE}`);
   }
 }
 
 /**
- * @inquirer/prompts holds the terminal in raw mode while a question is open (a password asked
- * in the middle of "Sign in"); drawing then would overwrite the question being answered.
+ * One checklist line cut to the width: the label gives way (ending in "…"), the tail — timing and
+ * detail, where a token's last four characters are — stays whole; only a tail too long for the
+ * line is cut, at its start.
  */
-function promptOpen(io: IO): boolean {
-  return (io.stdin as { isRaw?: boolean }).isRaw === true;
+export function fitLine(head: string, tail: string, width: number): string {
+  if (head.length + tail.length <= width) return head + tail;
+  const room = width - tail.length - 1;
+  if (room >= 8) return `${head.slice(0, room)}…${tail}`;
+  return `${head.slice(0, 2)}…${tail.slice(tail.length - (width - 3))}`;
 }

@@ -225,23 +225,22 @@ test("in a terminal, NO_COLOR gives plain lines and no spinner; without it the s
 
 test("while a prompt holds the terminal, spinner ticks draw nothing over it", () => {
   const written: string[] = [];
-  const stdin: { isRaw: boolean } = { isRaw: false };
-  const io = { color: true, stdin, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = { color: true, prompting: false, quietKeys: () => undefined, err: (text: string) => void written.push(text) } as unknown as IO;
   let tick = () => {};
   const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => undefined }));
   void progress.step("Sign in to npm", () => new Promise<void>(() => undefined));
-  stdin.isRaw = true; // the password prompt is open
+  io.prompting = true; // the password prompt is open
   const before = written.length;
   for (let i = 0; i < 5; i++) tick();
   expect(written.slice(before)).toEqual([]);
-  stdin.isRaw = false;
+  io.prompting = false;
   tick();
   expect(written.at(-1)).toMatch(SPINNER_FRAME);
 });
 
 test("on a terminal the spinner goes on under a note (a retry, an instruction) until its step ends", async () => {
   const written: string[] = [];
-  const io = { color: true, stdin: {}, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = { color: true, prompting: false, quietKeys: () => undefined, err: (text: string) => void written.push(text) } as unknown as IO;
   let tick = () => {};
   let stopped = false;
   const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => void (stopped = true) }));

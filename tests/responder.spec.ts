@@ -127,3 +127,27 @@ test("rotate --help into a pipe that closes early exits quietly", async ({ dirs 
   expect(result.code).toBe(0);
   expect(result.stderr).toBe("");
 });
+
+test("at 80 columns: lines fit without cutting a last four, each question on its own line, keys typed early are not shown", async ({ world, dirs }) => {
+  const { args, env } = worldArgs(world, "pypi");
+  const { ROTATE_PYPI_PASSWORD: password, ...rest } = env;
+  if (!password) throw new Error("the drill world gave no PyPI password");
+  const run = startPty([...args, "--routine"], { dirs, env: rest, cols: 80 });
+  // Typed while rotate is busy, before any question: the terminal must not show it.
+  await run.expect(/Preflight CircleCI/);
+  run.pty.write("typed-too-early");
+  await run.expect(/PyPI password:/);
+  run.answer(password);
+  const { code } = await run.done;
+  const screen = run.screen();
+  expect(code, plain(screen)).toBe(0);
+  expect(plain(screen)).not.toContain("typed-too-early");
+  // What each line shows once the terminal has drawn it: the text after its last carriage return.
+  const shown = plain(screen).split(/\r?\n/).map((line) => line.slice(line.lastIndexOf("\r") + 1));
+  const checklist = shown.filter((line) => /^[✔✖–] /.test(line));
+  expect(checklist.length).toBeGreaterThan(8);
+  for (const line of checklist) expect(line.length, line).toBeLessThanOrEqual(80);
+  const created = checklist.find((line) => line.startsWith("✔ Create"));
+  expect(created).toMatch(new RegExp(`…${heldToken(world, "pypi").slice(-4)}$`));
+  expect(shown.find((line) => line.includes("PyPI password:"))).toMatch(/^\W{0,2}PyPI password:/);
+});

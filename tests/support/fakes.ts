@@ -157,6 +157,8 @@ export function fakeIO(canPrompt: boolean): IO & { text(): string } {
     stderr: new PassThrough(),
     canPrompt,
     color: false,
+    prompting: false,
+    quietKeys: () => undefined,
     out: (text) => void (written += text),
     err: (text) => void (written += text),
     showSecretOnce: () => undefined,
