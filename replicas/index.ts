@@ -4,6 +4,7 @@
 export { DEMO } from "./demo.js";
 export { startSandboxWorld, type SandboxWorld, type WorldOptions } from "./world.js";
 export type { DrillAccount, DrillPoints, FaultPoint, RegistryDrill } from "./shared/drill.js";
+export type { DrillDirectory } from "./shared/control.js";
 export {
   startCircleciReplica,
   type CircleciReplica,

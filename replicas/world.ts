@@ -6,9 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { startCircleciReplica, type CircleciReplica } from "./circleci/replica.js";
 import { DEMO } from "./demo.js";
+import { serveControl } from "./shared/control.js";
 import type { DrillAccount, RegistryDrill, StartDrill } from "./shared/drill.js";
 
 export interface SandboxWorld {
+  /** The drill's front desk: GET /drill, /code/<registry>, /outbox. */
+  controlUrl: string;
   circleci: CircleciReplica;
   circleciToken: string;
   drills: RegistryDrill[];
@@ -27,6 +30,8 @@ export interface WorldOptions {
   host?: string;
   /** Per-registry knobs, e.g. { npm: { twoFactor: "webauthn" } }. */
   knobs?: Record<string, Record<string, unknown>>;
+  /** Where the front desk listens (`rotate sandbox` uses a fixed port others can find); default any. */
+  controlPort?: number;
 }
 
 export type { DrillAccount, RegistryDrill };
@@ -68,12 +73,18 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     if (!found) throw new Error(`the sandbox has no replica for ${id}`);
     return found;
   };
+  const flags = (id: string) => ({ ...drill(id).flags, circleciUrl: circleci.apiUrl, projectSlug: DEMO.projectSlug });
+  const control = await serveControl({ circleci, circleciToken, drills, flags }, { host, ...(options.controlPort ? { port: options.controlPort } : {}) }).catch(async (error: unknown) => {
+    await Promise.all([circleci.close(), closeAll()]);
+    throw error;
+  });
   return {
+    controlUrl: control.url,
     circleci,
     circleciToken,
     drills,
     drill,
-    flags: (id) => ({ ...drill(id).flags, circleciUrl: circleci.apiUrl, projectSlug: DEMO.projectSlug }),
+    flags,
     env: (id) => {
       const prefix = `ROTATE_${id.toUpperCase()}_`;
       const { account, heldToken } = drill(id);
@@ -86,7 +97,7 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
       };
     },
     async close() {
-      await Promise.all([circleci.close(), closeAll()]);
+      await Promise.all([control.close(), circleci.close(), closeAll()]);
     },
   };
 }

@@ -265,15 +265,3 @@ test("without a terminal nothing starts: a usage error (exit 2) and no reset ema
   expect(result.stderr.trim()).toBe("rotate: a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password pypi in a terminal");
   expect(pypiOf(world).resetLink(world.drill("pypi").account.username)).toBeUndefined();
 });
-
-test("a --sandbox drill takes the link from the replica and says so", async ({ dirs }) => {
-  const pty = startPty(["password", "npm", "--sandbox", "--headless", "--step-timeout", "10"], { dirs });
-  const { code } = await pty.done;
-  const screen = plain(pty.screen());
-  expect(code, screen).toBe(0);
-  expect(screen).toContain("Drill: the reset link comes from the replica's outbox");
-  expect(screen).not.toContain("Paste the reset link");
-  const password = /New password: (\S+)/.exec(screen)?.[1] ?? "";
-  expect(password.length).toBeGreaterThanOrEqual(32);
-  expect(occurrences(screen, password)).toBe(1);
-});

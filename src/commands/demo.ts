@@ -1,6 +1,7 @@
 // `rotate demo` (what `npm start` runs): a full rotation of every registry's token on the
 // built-in replicas, headless, with no real account anywhere; then what a real run would need.
 import { Command } from "commander";
+import { startDrill } from "../drill.js";
 import type { Runtime } from "../runtime.js";
 import { runRotate } from "./rotate.js";
 
@@ -33,8 +34,7 @@ To drive a drill yourself, in a visible browser: rotate sandbox.`,
 }
 
 export async function runDemo(runtime: Runtime): Promise<number> {
-  const { startSandboxWorld } = await runtime.replicas();
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock });
+  const world = await startDrill(runtime);
   try {
     for (const registry of runtime.registries) {
       runtime.io.err(`\n== ${registry.title}: rotating ${registry.defaultEnvVar} of the demo project ==\n`);

@@ -9,6 +9,7 @@ import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import type { BrowserSession } from "../browser.js";
 import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
+import { openDrill } from "../drill.js";
 import { requireDisplay } from "../display.js";
 import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password.js";
@@ -20,7 +21,6 @@ import type { Runtime } from "../runtime.js";
 import { describeError, Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
 import { confirmUrls } from "../trusted-urls.js";
-import type { SandboxWorld } from "rotate-replicas";
 
 export interface PasswordFlags {
   sandbox?: boolean;
@@ -39,7 +39,7 @@ export function passwordCommand(registries: Registry[], run: (registry: string, 
   for (const registry of registries) addSettingOptions(command, resetSection(registry.section));
   addSettingOptions(command, browserSection);
   return command
-    .option("--sandbox", "drill on the built-in local replicas; the reset link is taken from the replica's outbox instead of asked for")
+    .option("--sandbox", "drill on the built-in local replicas (the running rotate sandbox, if any); the reset email lands in the drill's outbox")
     .option("--config <path>", "config file (default ./rotate.config.json)")
     .option("--trust-urls", "accept a website address other than the official one without asking")
     .addHelpText(
@@ -66,11 +66,11 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`);
   }
   // The replicas load only for drills: a real run never pays for them.
-  const world = flags.sandbox ? await (await runtime.replicas()).startSandboxWorld({ registries: [registry.id], now: runtime.clock }) : undefined;
+  const world = flags.sandbox ? await openDrill(runtime) : undefined;
   try {
     const sources = loadSources({
       flags: { ...flags, ...world?.flags(registry.id) },
-      env: runtime.env,
+      env: { ...runtime.env, ...world?.env(registry.id, true) },
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
@@ -94,9 +94,9 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     try {
       await progress.step(`Ask ${registry.title} to email a reset link for ${username}`, () => flow.requestReset(session.page, ctx));
       record("reset-requested", "ok");
-      const link = world
-        ? drillLink(world, registry, username, progress)
-        : await ask.secret(`Paste the reset link from ${registry.title}'s email:`, "reset link", "run rotate password in a terminal");
+      // A drill rehearses this too: the "email" is in the drill's outbox.
+      if (world) progress.note(`DRILL: the reset email is in the drill's outbox, ${world.controlUrl}/outbox`);
+      const link = await ask.secret(`Paste the reset link from ${registry.title}'s email:`, "reset link", "run rotate password in a terminal");
       checkResetLink(link, flow, registry.title, settings.websiteUrl);
       await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
       record("link-opened", "ok");
@@ -135,14 +135,6 @@ async function setNewPassword(registry: Registry, session: BrowserSession, ctx: 
       `could not confirm that ${registry.title} took the new password (${describeError(session.explain(error))}): sign in with the password shown above; if ${registry.title} refuses it, the old password still works and rotate password ${registry.id} can run again`,
     );
   }
-}
-
-/** In a drill the "email" is the replica's outbox; a real run asks the responder to paste it. */
-function drillLink(world: SandboxWorld, registry: Registry, username: string, progress: Progress): Secret {
-  const link = world.drill(registry.id).resetLink(username);
-  if (!link) throw new Error(`the ${registry.title} replica sent no reset link for ${username}`);
-  progress.note("Drill: the reset link comes from the replica's outbox; a real run asks you to paste it from the email");
-  return new Secret(link, "reset link");
 }
 
 /** Appends one audit line per step: who reset which account, and how far it got; never a secret. */

@@ -7,6 +7,7 @@ import { AuditLog, type AuditRun } from "../audit.js";
 import { addSettingOptions, flagAttribute, loadSources, MissingSettingsError, overriddenUrls, parseAnswer, type Sources } from "../config.js";
 import type { TargetSpec } from "../circleci-target.js";
 import { credentialsFrom } from "../credentials.js";
+import { openDrill, type Drill } from "../drill.js";
 import { requireDisplay } from "../display.js";
 import { UsageError } from "../errors.js";
 import type { Journal, JournalEntry } from "../journal.js";
@@ -19,7 +20,6 @@ import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
 import { confirmUrls } from "../trusted-urls.js";
-import type { SandboxWorld } from "rotate-replicas";
 
 export interface RotateFlags {
   leaked?: boolean;
@@ -167,16 +167,19 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal
     });
 }
 
-/** Runs one rotation. With --sandbox (or a world handed in by the demo) it runs against the replicas. */
-export async function runRotate(registry: Registry, flags: RotateFlags, runtime: Runtime, sharedWorld?: SandboxWorld): Promise<number> {
+/** Runs one rotation. With --sandbox (or a drill handed in by the demo) it runs against the replicas. */
+export async function runRotate(registry: Registry, flags: RotateFlags, runtime: Runtime, sharedDrill?: Drill): Promise<number> {
   const { io } = runtime;
   // The replicas load only for drills: a real run never pays for them.
-  const ownWorld = flags.sandbox && !sharedWorld ? await (await runtime.replicas()).startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock }) : undefined;
-  const world = sharedWorld ?? ownWorld;
+  const ownDrill = flags.sandbox && !sharedDrill ? await openDrill(runtime) : undefined;
+  const world = sharedDrill ?? ownDrill;
   try {
+    // A drill in a terminal rehearses the real thing: password and code are asked for.
+    const rehearsal = Boolean(world && io.canPrompt && flags.input !== false);
+    if (world && rehearsal) for (const line of world.instructions(registry.id)) io.err(`${line}\n`);
     const sources = loadSources({
       flags: { ...flags, ...world?.flags(registry.id) },
-      env: { ...runtime.env, ...world?.env(registry.id) },
+      env: { ...runtime.env, ...world?.env(registry.id, rehearsal) },
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, registry.section],
     });
@@ -238,6 +241,6 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
     throw error;
   } finally {
-    await ownWorld?.close();
+    await ownDrill?.close();
   }
 }
