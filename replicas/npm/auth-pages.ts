@@ -65,13 +65,13 @@ ${view.method === "webauthn" ? html`<p>Unable to verify with your security key?<
 }
 
 /** `#login_otp` is the id userscripts match on /login/otp and /escalate/otp alike (§5). */
-function otpField(): Html {
+export function otpField(): Html {
   return html`<div class="field"><label for="login_otp">One-time password</label>
   <input id="login_otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" autofocus></div>`;
 }
 
 /** Its "Use security key" button stands in for a human touching the key: the replica has no WebAuthn. */
-function securityKeyCard(): Html {
+export function securityKeyCard(): Html {
   return html`<section aria-labelledby="security_key_heading">
   <h2 id="security_key_heading">Security key</h2>
   <p>When you are ready to authenticate, press the button below.</p>

@@ -2,6 +2,7 @@
 // are good, which tokens exist and which of them the registry would still accept.
 import { randomUUID } from "node:crypto";
 import * as OTPAuth from "otpauth";
+import type { IssuedSecrets } from "./issued-secrets.js";
 import { newTokenValue, redact } from "./token-format.js";
 
 export interface NpmUser {
@@ -82,6 +83,7 @@ export class NpmDirectory {
   constructor(
     users: NpmUser[],
     private readonly now: () => Date,
+    private readonly secrets: IssuedSecrets,
   ) {
     for (const user of users) this.accounts.set(user.username, { ...user, lastOtpStep: -1 });
   }
@@ -121,11 +123,18 @@ export class NpmDirectory {
     return this.tokensOf(owner).length < MAX_TOKENS_PER_ACCOUNT;
   }
 
-  addToken(owner: Account, grant: TokenGrant): StoredToken {
+  /** `value` lets a seed choose it (say, to end like another token); otherwise a fresh one. */
+  addToken(owner: Account, grant: TokenGrant, value?: string): StoredToken {
     if (!this.canAddToken(owner)) throw new Error(`${owner.username} already has ${MAX_TOKENS_PER_ACCOUNT} tokens`);
-    const token = { ...grant, key: randomUUID(), value: newTokenValue(), owner: owner.username };
+    if (value !== undefined && this.tokens.some((t) => t.value === value)) throw new Error("a token with that value already exists");
+    const token = { ...grant, key: randomUUID(), value: this.secrets.record(value ?? newTokenValue()), owner: owner.username };
     this.tokens.push(token);
     return token;
+  }
+
+  /** The owner's token with this key (uuid) or full value. */
+  findToken(owner: Account, by: { key: string } | { value: string }): StoredToken | undefined {
+    return this.tokens.find((t) => t.owner === owner.username && ("key" in by ? t.key === by.key : t.value === by.value));
   }
 
   /** Newest first; tokens created at the same instant keep "later first". */
@@ -149,8 +158,13 @@ export class NpmDirectory {
 
   /** The username /-/whoami answers for this token value: it exists and has not expired. */
   liveOwner(value: string): string | undefined {
+    return this.liveToken(value)?.owner;
+  }
+
+  /** The token with this value, if it exists and has not expired. */
+  liveToken(value: string): StoredToken | undefined {
     const token = this.tokens.find((t) => t.value === value);
-    return token && token.expires.getTime() > this.now().getTime() ? token.owner : undefined;
+    return token && token.expires.getTime() > this.now().getTime() ? token : undefined;
   }
 }
 

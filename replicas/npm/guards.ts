@@ -5,16 +5,12 @@ import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
 import type { Account, NpmDirectory } from "./directory.js";
 import { notFound, type SignedInHeader } from "./layout.js";
+import type { NpmSettings } from "./settings.js";
 import { csrfToken, sessionOf } from "./session.js";
-
-export interface EscalationSettings {
-  escalate: { create: boolean; delete: boolean };
-  escalationCooldownSeconds: number;
-}
 
 export interface SiteContext {
   directory: NpmDirectory;
-  settings: EscalationSettings;
+  settings: NpmSettings;
   now: () => Date;
 }
 
