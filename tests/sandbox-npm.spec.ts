@@ -4,20 +4,8 @@
 import CRC32 from "crc-32";
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
-import { startNpmReplica, type NpmReplica, type NpmUser } from "rotate-replicas";
-
-const ALICE: NpmUser = {
-  username: "alice",
-  password: "correct horse battery staple",
-  email: "alice@example.org",
-  twoFactor: "totp",
-  totpSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-  packages: ["@mozilla/nimbus-shared", "nimbus-shared"],
-  scopes: ["@mozilla"],
-  orgs: ["mozilla"],
-};
-const KEYHOLDER: NpmUser = { ...ALICE, username: "keyholder", email: "key@example.org", twoFactor: "webauthn" };
-const BOB: NpmUser = { ...ALICE, username: "bob", email: "bob@example.org", packages: ["left-pad"], scopes: [], orgs: [] };
+import { startNpmReplica, type NpmReplica } from "rotate-replicas";
+import { ALICE, BOB, csrfIn, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
 
 const TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 const FORM_PATH = "/settings/alice/tokens/granular-access-tokens/new";
@@ -31,33 +19,6 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica }>({
     await replica.close();
   },
 });
-
-function csrfIn(markup: string): string {
-  const match = /name="csrftoken" value="([^"]+)"/.exec(markup);
-  if (!match?.[1]) throw new Error("no csrftoken on the page");
-  return match[1];
-}
-
-/** POST urlencoded fields, repeated names allowed, without following redirects. */
-function postForm(request: APIRequestContext, url: string, fields: Array<[string, string]>): Promise<APIResponse> {
-  return request.post(url, {
-    data: new URLSearchParams(fields).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    maxRedirects: 0,
-  });
-}
-
-/** Password and one-time password over HTTP; returns the CSRF token for later forms. */
-async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: TestClock, user = ALICE): Promise<string> {
-  const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
-  const password = await postForm(request, `${npm.url}/login`, [["csrftoken", csrftoken], ["username", user.username], ["password", user.password]]);
-  expect(password.status()).toBe(302);
-  expect(password.headers()["location"]).toBe("/login/otp?next=%2F");
-  const otp = await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", clock.code(user.totpSecret)]]);
-  expect(otp.status()).toBe(302);
-  expect(otp.headers()["location"]).toBe("/");
-  return csrftoken;
-}
 
 async function signInPage(page: Page, npm: NpmReplica, clock: TestClock, path = "/settings/~/tokens"): Promise<void> {
   await page.goto(npm.url + path);
