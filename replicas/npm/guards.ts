@@ -6,7 +6,7 @@ import { FORCE_REAUTH } from "../shared/faults.js";
 import type { Account, NpmDirectory } from "./directory.js";
 import { notFound, type SignedInHeader } from "./layout.js";
 import type { NpmSettings } from "./settings.js";
-import { csrfToken, sessionOf } from "./session.js";
+import { csrfToken, formFields, sessionOf } from "./session.js";
 
 export interface SiteContext {
   directory: NpmDirectory;
@@ -55,9 +55,10 @@ export function secondFactorPath(stage: "login" | "escalate", account: Account, 
 
 /**
  * npm does not document when the website escalates token create/delete (§3 [I]); the replica
- * does it when `settings.escalate` says so or a "reauth" fault matched. The request is dropped,
- * not replayed: after the challenge the user lands on the page and must act again [I].
- * Signing in does not count as a recent escalation [I].
+ * does it when `settings.escalate` says so or a "reauth" fault matched. What happens to the
+ * interrupted request is not documented either [I]: the documented page shape drops it (after the
+ * challenge the user lands on the page and must act again); the variant keeps it and finishes it
+ * once the code is accepted. Signing in does not count as a recent escalation [I].
  */
 export function escalationGate(ctx: SiteContext, action: "create" | "delete"): RequestHandler {
   return (req, res, next) => {
@@ -69,6 +70,7 @@ export function escalationGate(ctx: SiteContext, action: "create" | "delete"): R
         return next();
       }
     }
+    if (ctx.settings.pageShape === "variant") data.pendingAction = { path: req.path, fields: formFields(req) };
     res.redirect(302, secondFactorPath("escalate", signedIn(res), req.path));
   };
 }

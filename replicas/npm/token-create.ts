@@ -61,6 +61,7 @@ export function tokenCreateRoutes(ctx: SiteContext): Router {
     const account = signedIn(res);
     return res.status(errors.length > 0 ? 400 : 200).send(
       tokenFormPage({
+        shape: ctx.settings.pageShape,
         account,
         state,
         errors,
