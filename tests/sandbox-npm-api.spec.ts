@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:cryp
 import { expect, test as base, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { listen, startNpmReplica, type Listening, type NpmReplica } from "rotate-replicas";
 import { TestClock } from "./support/clock.js";
-import { ALICE, BOB, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
+import { ALICE, BOB, CAROL, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
 
 const TOKENS = "/-/npm/v1/tokens";
 const FULL_TOKEN = /^npm_[A-Za-z0-9]{36}$/;
@@ -33,7 +33,7 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica; registry: Registry
   // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
-    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB], now: clock.now });
+    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB, CAROL], now: clock.now });
     await use(replica);
     await replica.close();
   },
@@ -364,6 +364,27 @@ test.describe("the tokens API", () => {
     expect((await registry.post(TOKENS, body, session, { "npm-otp": pasted })).status()).toBe(201);
   });
 
+  test("an account without 2FA: the e-mail answer, then the e-mailed code works once; the web headers change nothing", async ({ request, registry, npm, clock }) => {
+    const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
+    const next = new URL(loginUrl).searchParams.get("next") ?? "?";
+    await signInHttp(request, npm, clock, CAROL, next);
+    await request.get(npm.url + next);
+    const { token: session } = (await (await request.get(doneUrl)).json()) as { token: string };
+
+    const asWebClient: Record<string, string> = { "npm-auth-type": "web", "npm-command": "token" };
+    for (const headers of [{}, asWebClient]) {
+      const asked = await registry.post(TOKENS, createBody(), session, headers);
+      expect(asked.status()).toBe(401);
+      expect(asked.headers()["www-authenticate"]).toBe("OTP");
+      expect(await asked.json()).toEqual({ error: "A One Time Password (OTP) by email is required." });
+    }
+    const code = npm.lastEmailedOtp("carol") ?? "?";
+    expect(code).toMatch(/^\d{8}$/);
+    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(201);
+    expect(await (await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).json()).toEqual({ error: "invalid OTP" });
+    expect(npm.tokens("carol")).toHaveLength(1);
+  });
+
   test("the auth URL belongs to its account: another signed-in account is refused", async ({ request, registry, npm, clock }) => {
     const session = npm.startSession("keyholder");
     const { authUrl, doneUrl } = (await (await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "token" })).json()) as { authUrl: string; doneUrl: string };
@@ -491,7 +512,7 @@ test.describe("trusted publishing", () => {
     expect((await registry.post(TRUST, [circleci()], session, { "npm-otp": code })).status()).toBe(200);
   });
 
-  test("who may: 401 without a token, 404 for an unknown package, 403 for a non-maintainer or a bypass-2FA token", async ({ registry, npm, clock }) => {
+  test("who may: 401 without a token, 404 for an unknown package, 403 for a non-maintainer, an account without 2FA or a bypass-2FA token", async ({ registry, npm, clock }) => {
     const otp = { "npm-otp": clock.code() };
     expect(await (await registry.get(TRUST)).json()).toEqual({ message: "Unauthorized" });
     const alice = npm.startSession("alice");
@@ -506,6 +527,10 @@ test.describe("trusted publishing", () => {
     const remove = await registry.delete(`${TRUST}/${randomUUID()}`, bob, otp);
     expect(await remove.json()).toEqual({ message: "Insufficient permissions to access trusted publisher config for the package" });
     expect((await registry.post(TRUST, [circleci()], bob, otp)).status()).toBe(403);
+
+    const withoutTwoFactor = await registry.get(TRUST, npm.startSession("carol"), otp);
+    expect(withoutTwoFactor.status()).toBe(403);
+    expect(await withoutTwoFactor.json()).toEqual({ message: "Please enable 2fa for your account" });
 
     const bypass = npm.issueToken("alice", { name: "ci", packages: [SCOPED], bypass2fa: true });
     expect((await registry.post(TRUST, [circleci()], bypass, otp)).status()).toBe(403);
@@ -531,7 +556,7 @@ test.describe("trusted publishing", () => {
 
     const packument = await registry.get(`/${encodeURIComponent(SCOPED)}`);
     expect(packument.status()).toBe(200);
-    expect(await packument.json()).toMatchObject({ _id: SCOPED, name: SCOPED, maintainers: [{ name: "alice" }, { name: "keyholder" }] });
+    expect(await packument.json()).toMatchObject({ _id: SCOPED, name: SCOPED, maintainers: [{ name: "alice" }, { name: "keyholder" }, { name: "carol" }] });
     const missing = await registry.get(`/${encodeURIComponent("@mozilla/nope")}`);
     expect(missing.status()).toBe(404);
     expect(await missing.json()).toEqual({ error: "Not found" });

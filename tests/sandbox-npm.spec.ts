@@ -5,7 +5,7 @@ import CRC32 from "crc-32";
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { startNpmReplica, type NpmReplica } from "rotate-replicas";
-import { ALICE, BOB, csrfIn, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
+import { ALICE, BOB, CAROL, csrfIn, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
 
 const TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 const FORM_PATH = "/settings/alice/tokens/granular-access-tokens/new";
@@ -14,7 +14,7 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica }>({
   // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
-    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB], now: clock.now });
+    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB, CAROL], now: clock.now });
     await use(replica);
     await replica.close();
   },
@@ -120,6 +120,21 @@ test.describe("signing in", () => {
     await page.getByRole("button", { name: "Use security key" }).click();
     await expect(page).toHaveURL(`${npm.url}/`);
     await expect(page.getByText("Signed in as keyholder.")).toBeVisible();
+  });
+
+  test("an account without 2FA confirms its sign-in with the code npm e-mails, once", async ({ page, npm }) => {
+    await page.goto(`${npm.url}/login`);
+    await page.getByLabel("Username").fill(CAROL.username);
+    await page.getByLabel("Password", { exact: true }).fill(CAROL.password);
+    await page.getByRole("button", { name: "Sign In" }).click();
+    await expect(page).toHaveURL(`${npm.url}/login/email-otp?next=%2F`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Enter a One-time Password");
+    const code = npm.lastEmailedOtp("carol") ?? "?";
+    expect(code).toMatch(/^\d{8}$/);
+    await page.getByLabel("One-time Password", { exact: true }).fill(code);
+    await page.getByRole("button", { name: "Login" }).click();
+    await expect(page.getByText("Signed in as carol.")).toBeVisible();
+    expect(npm.issuedSecrets()).toContain(code);
   });
 
   test("settings paths: ~ is the signed-in user, another user's is a 404, CSRF is checked", async ({ request, npm, clock }) => {

@@ -73,7 +73,7 @@ export function authRoutes(ctx: SiteContext): Router {
   };
 
   for (const [stage, rules] of Object.entries(stages) as Array<[Stage, StageRules]>) {
-    for (const method of ["totp", "webauthn"] as const satisfies Method[]) {
+    for (const method of ["totp", "webauthn", "none"] as const satisfies Method[]) {
       const path = stagePath(stage, method);
       /** The account at this step, or where a request that is not at it belongs. */
       const locate = (req: Request): { account: Account } | { redirect: string } => {
@@ -91,13 +91,15 @@ export function authRoutes(ctx: SiteContext): Router {
       router.get(path, (req, res) => {
         const at = locate(req);
         if ("redirect" in at) return res.redirect(302, at.redirect);
+        // Each visit of the page sends a fresh code [I].
+        if (method === "none") ctx.directory.emailOtp(at.account);
         show(req, res);
       });
 
       router.post(path, async (req, res) => {
         const at = locate(req);
         if ("redirect" in at) return res.redirect(302, at.redirect);
-        if (method === "totp" && !ctx.directory.verifyOtp(at.account, formText(req, "otp"))) return show(req, res, BAD_OTP);
+        if (!secondStepGood(ctx, at.account, formText(req, "otp"))) return show(req, res, BAD_OTP);
         const instead = await rules.complete(req, at.account);
         if (instead !== undefined) return res.send(instead);
         res.redirect(302, safeNext(req.query.next));
@@ -105,6 +107,13 @@ export function authRoutes(ctx: SiteContext): Router {
     }
   }
   return router;
+}
+
+/** The code the page asked for (a security key's press needs none: the replica has no WebAuthn). */
+export function secondStepGood(ctx: SiteContext, account: Account, code: string): boolean {
+  if (account.twoFactor === "totp") return ctx.directory.verifyOtp(account, code);
+  if (account.twoFactor === "none") return ctx.directory.verifyEmailedOtp(account, code);
+  return true;
 }
 
 function nextParam(req: Request): string | undefined {

@@ -1,6 +1,6 @@
 // The npm replica's accounts and tokens, all in memory: who may sign in, whose one-time codes
 // are good, which tokens exist and which of them the registry would still accept.
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import type { IssuedSecrets } from "./issued-secrets.js";
 import { newTokenValue, redact } from "./token-format.js";
@@ -9,8 +9,11 @@ export interface NpmUser {
   username: string;
   password: string;
   email: string;
-  /** webauthn: the login's second step is the security-key page. */
-  twoFactor: "totp" | "webauthn";
+  /**
+   * totp: an authenticator's codes; webauthn: the security-key page; none: no 2FA, and npm's
+   * login verification e-mails an 8-digit code instead (docs/sites/npm.md, "Second steps").
+   */
+  twoFactor: "totp" | "webauthn" | "none";
   /** Base32; TOTP SHA1, 6 digits, 30 s, ±1 step accepted. */
   totpSecret: string;
   /** Packages the user may publish, e.g. "@mozilla/nimbus-shared", "nimbus-shared". */
@@ -74,11 +77,15 @@ export interface Account extends NpmUser {
 /** "up to 1000 GATs per account" (§1.3 Limits). */
 export const MAX_TOKENS_PER_ACCOUNT = 1000;
 const OTP_PERIOD_SECONDS = 30;
+/** How long an e-mailed code is good is not documented [I]. */
+const EMAILED_CODE_LIFETIME_MS = 10 * 60_000;
 
 export class NpmDirectory {
   private readonly accounts = new Map<string, Account>();
   /** In creation order. */
   private tokens: StoredToken[] = [];
+  /** The 8-digit codes e-mailed to accounts without 2FA, newest last. */
+  private readonly outbox: Array<{ username: string; code: string; expires: number }> = [];
 
   constructor(
     users: NpmUser[],
@@ -116,6 +123,25 @@ export class NpmDirectory {
     const step = Math.floor(timestamp / 1000 / OTP_PERIOD_SECONDS) + delta;
     if (step <= account.lastOtpStep) return false;
     account.lastOtpStep = step;
+    return true;
+  }
+
+  /** "Sends" an 8-digit one-time code to an account without 2FA. */
+  emailOtp(account: Account): void {
+    const code = this.secrets.record(Array.from({ length: 8 }, () => String(randomInt(10))).join(""));
+    this.outbox.push({ username: account.username, code, expires: this.now().getTime() + EMAILED_CODE_LIFETIME_MS });
+  }
+
+  /** The last code e-mailed to this user (what the person would read in their inbox). */
+  lastEmailedOtp(username: string): string | undefined {
+    return this.outbox.filter((m) => m.username === username).at(-1)?.code;
+  }
+
+  /** An unexpired e-mailed code of this account's, good once. */
+  verifyEmailedOtp(account: Account, code: string): boolean {
+    const index = this.outbox.findIndex((m) => m.username === account.username && m.code === code.trim() && m.expires > this.now().getTime());
+    if (index < 0) return false;
+    this.outbox.splice(index, 1);
     return true;
   }
 

@@ -3,6 +3,7 @@
 // §1.1), and, for token create/delete, the escalation step (§3).
 import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
+import { stagePath, type Stage } from "./auth-pages.js";
 import type { Account, NpmDirectory } from "./directory.js";
 import { notFound, type SignedInHeader } from "./layout.js";
 import type { NpmSettings } from "./settings.js";
@@ -49,8 +50,8 @@ export function ownSettings(ctx: SiteContext): RequestHandler {
   };
 }
 
-export function secondFactorPath(stage: "login" | "escalate", account: Account, next: string): string {
-  return `/${stage}/${account.twoFactor === "totp" ? "otp" : "webauthn"}?next=${encodeURIComponent(next)}`;
+export function secondFactorPath(stage: Stage, account: Account, next: string): string {
+  return `${stagePath(stage, account.twoFactor)}?next=${encodeURIComponent(next)}`;
 }
 
 /**

@@ -48,10 +48,12 @@ export interface OtpGate {
 }
 
 const MISSING = "You must provide a one-time pass. Upgrade your client to npm@latest in order to use 2FA.";
+const BY_EMAIL = "A One Time Password (OTP) by email is required.";
 const WRONG = "invalid OTP";
 
 export function otpGate(deps: { directory: NpmDirectory; settings: NpmSettings; webRequests: WebRequests; webOtps: WebOtpCodes; origins: Origins }): OtpGate {
   const good = (account: Account, code: string): boolean => {
+    if (account.twoFactor === "none") return deps.directory.verifyEmailedOtp(account, code);
     if (deps.webOtps.consume(account.username, code)) return true;
     // A security-key account has no authenticator codes; only the web flow's codes work for it.
     return account.twoFactor === "totp" && deps.directory.verifyOtp(account, code);
@@ -68,6 +70,12 @@ export function otpGate(deps: { directory: NpmDirectory; settings: NpmSettings; 
           return true;
         }
         res.status(401).json({ [answer.key]: WRONG });
+        return false;
+      }
+      // An account without 2FA gets a code by e-mail (the e-mail answer carries the header too).
+      if (account.twoFactor === "none") {
+        deps.directory.emailOtp(account);
+        res.status(401).json({ [answer.key]: BY_EMAIL });
         return false;
       }
       const id = deps.webRequests.open("otp", account.username);

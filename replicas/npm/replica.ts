@@ -70,7 +70,7 @@ export interface NpmReplica {
   isSessionLive(token: string): boolean;
   /** Seed a session token, as if `npm login` had just finished for this user. */
   startSession(username: string): string;
-  /** Every secret value the replica has issued so far: session and granular tokens, web one-time codes, exchange tokens. */
+  /** Every secret value the replica has issued so far: session and granular tokens, web and e-mailed one-time codes, exchange tokens. */
   issuedSecrets(): string[];
   /** Accept OIDC id tokens from issuers `<issuerBase>/org/<org-id>`, keys found by OpenID discovery. */
   trustOidcIssuer(issuerBase: string): void;
@@ -84,6 +84,8 @@ export interface NpmReplica {
   exchangeGrant(token: string): ExchangeGrant | undefined;
   /** Every exchange request so far, accepted or not, with the replica's reason for a refusal. */
   exchangeOutcomes(): ExchangeOutcome[];
+  /** The last one-time code e-mailed to an account without 2FA (sign-in, escalation, API calls). */
+  lastEmailedOtp(username: string): string | undefined;
   /** The link the latest password reset email carried; it expires after an hour on `now` [I]. */
   resetLink(username: string): string | undefined;
   close(): Promise<void>;
@@ -174,6 +176,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     packageAccess: (pkg) => packages.accessOf(pkg),
     exchangeGrant: (token) => exchanges.grant(token),
     exchangeOutcomes: () => exchanges.outcomes.map((o) => ({ ...o })),
+    lastEmailedOtp: (username) => directory.lastEmailedOtp(accountNamed(username).username),
     resetLink: (username) => reset.lastLink(accountNamed(username).username),
     close: async () => {
       await Promise.all([site.close(), registry.close()]);

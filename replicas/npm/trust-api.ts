@@ -18,6 +18,7 @@ const TEXTS = {
   exists: "trusted publisher config already exists for the package. Please delete and re-create.",
   forbiddenList: "Insufficient permissions to access trusted publisher configurations for this package",
   forbiddenDelete: "Insufficient permissions to access trusted publisher config for the package",
+  no2fa: "Please enable 2fa for your account",
 };
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -44,8 +45,12 @@ const CreateBody = z.tuple([CircleciConfig]);
 export function trustApiRoutes(deps: { directory: NpmDirectory; sessions: SessionTokens; packages: NpmPackages; otp: OtpGate }): Router {
   const router = Router();
   const pkgOf = (req: Request) => String(req.params.pkg);
-  const maintainer = (req: Request, res: Response, forbidden: string): Account | undefined =>
-    packageManager(deps, req, res, pkgOf(req), { key: "message", notFound: TEXTS.notFound, forbidden });
+  const maintainer = (req: Request, res: Response, forbidden: string): Account | undefined => {
+    const account = packageManager(deps, req, res, pkgOf(req), { key: "message", notFound: TEXTS.notFound, forbidden });
+    if (account?.twoFactor !== "none") return account;
+    res.status(403).json({ message: TEXTS.no2fa });
+    return undefined;
+  };
   const passesOtp = (req: Request, res: Response, account: Account) => deps.otp.passes(req, res, account, { command: "trust", key: "message" });
 
   router.get("/-/package/:pkg/trust", (req, res) => {

@@ -6,7 +6,8 @@
 // "Use security key" button stands in for the key, as on the sign-in page.
 import { Router, type Request, type Response } from "express";
 import { html } from "../shared/html.js";
-import { otpField, securityKeyCard } from "./auth-pages.js";
+import { secondStep } from "./auth-pages.js";
+import { secondStepGood } from "./auth-routes.js";
 import type { Account } from "./directory.js";
 import { currentAccount, header, loginUrl, type SiteContext } from "./guards.js";
 import { csrfField, errorList } from "./layout.js";
@@ -46,8 +47,8 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
 <form method="post" action="${req.path}">
   ${csrfField(csrfToken(req, res))}
   ${errorList(error ? [error] : [])}
-  ${account.twoFactor === "totp" ? otpField() : securityKeyCard()}
-  <button type="submit">${account.twoFactor === "totp" ? "Verify" : "Use security key"}</button>
+  ${secondStep(account.twoFactor)}
+  <button type="submit">${account.twoFactor === "webauthn" ? "Use security key" : "Verify"}</button>
 </form>`,
           header(req, res, account),
         ),
@@ -61,7 +62,7 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
     router.post(path, (req, res, next) => {
       const account = locate(req, res, next);
       if (!account) return;
-      if (account.twoFactor === "totp" && !ctx.directory.verifyOtp(account, formText(req, "otp"))) return show(req, res, account, BAD_OTP);
+      if (!secondStepGood(ctx, account, formText(req, "otp"))) return show(req, res, account, BAD_OTP);
       const code = deps.webOtps.issue(account.username);
       deps.webRequests.finish(String(req.params.id), code);
       const signedIn = header(req, res, account);

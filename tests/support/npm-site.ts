@@ -16,6 +16,8 @@ export const ALICE: NpmUser = {
 };
 export const KEYHOLDER: NpmUser = { ...ALICE, username: "keyholder", email: "key@example.org", twoFactor: "webauthn" };
 export const BOB: NpmUser = { ...ALICE, username: "bob", email: "bob@example.org", packages: ["left-pad"], scopes: [], orgs: [] };
+/** No 2FA: npm's login verification e-mails a code instead. */
+export const CAROL: NpmUser = { ...ALICE, username: "carol", email: "carol@example.org", twoFactor: "none" };
 
 export function csrfIn(markup: string): string {
   const match = /name="csrftoken" value="([^"]+)"/.exec(markup);
@@ -33,17 +35,20 @@ export function postForm(request: APIRequestContext, url: string, fields: Array<
 }
 
 /**
- * Password, then the account's second factor (a one-time password, or the security-key
- * button's POST), landing on `next`; returns the CSRF token for later forms.
+ * Password, then the account's second step (a one-time password, the security-key button's
+ * POST, or the code e-mailed when the step's page is shown), landing on `next`; returns the
+ * CSRF token for later forms.
  */
 export async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: TestClock, user = ALICE, next = "/"): Promise<string> {
   const query = `?next=${encodeURIComponent(next)}`;
   const csrftoken = csrfIn(await (await request.get(`${npm.url}/login${query}`)).text());
   const password = await postForm(request, `${npm.url}/login${query}`, [["csrftoken", csrftoken], ["username", user.username], ["password", user.password]]);
   expect(password.status()).toBe(302);
-  const step = user.twoFactor === "totp" ? "otp" : "webauthn";
+  const step = { totp: "otp", webauthn: "webauthn", none: "email-otp" }[user.twoFactor];
   expect(password.headers()["location"]).toBe(`/login/${step}${query}`);
-  const code: Array<[string, string]> = user.twoFactor === "totp" ? [["otp", clock.code(user.totpSecret)]] : [];
+  expect((await request.get(`${npm.url}/login/${step}${query}`)).status()).toBe(200);
+  const code: Array<[string, string]> =
+    user.twoFactor === "totp" ? [["otp", clock.code(user.totpSecret)]] : user.twoFactor === "none" ? [["otp", npm.lastEmailedOtp(user.username) ?? "?"]] : [];
   const second = await postForm(request, `${npm.url}/login/${step}${query}`, [["csrftoken", csrftoken], ...code]);
   expect(second.status()).toBe(302);
   expect(second.headers()["location"]).toBe(next);
