@@ -28,6 +28,12 @@ export type NpmPermission = "read-only" | "read-write" | "read-write-stage-only"
 export type OrgPermission = "read-only" | "read-write";
 export const NO_ACCESS = "no-access";
 
+/** Read and write, publishing directly or only staging. */
+export const isWrite = (permission: string) => permission === "read-write" || permission === "read-write-stage-only";
+
+/** A grant that can write: to packages and scopes, or to organizations. */
+export const writesAnything = (grant: { packagesPermission: string; orgsPermission: string }) => isWrite(grant.packagesPermission) || grant.orgsPermission === "read-write";
+
 export interface NpmTokenRecord {
   /** uuid */
   key: string;

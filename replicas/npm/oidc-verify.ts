@@ -4,8 +4,8 @@
 // the signature; zod reads every document fetched.
 import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import { z } from "zod";
+import { UUID_PATTERN } from "./token-format.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FETCH_TIMEOUT_MS = 5_000;
 
 const Header = z.object({ alg: z.literal("RS256"), kid: z.string().optional() });
@@ -29,7 +29,7 @@ export class OidcIssuers {
   }
 
   trusts(issuer: string): boolean {
-    return [...this.bases].some((base) => issuer.startsWith(`${base}/org/`) && UUID.test(issuer.slice(`${base}/org/`.length)));
+    return [...this.bases].some((base) => issuer.startsWith(`${base}/org/`) && UUID_PATTERN.test(issuer.slice(`${base}/org/`.length)));
   }
 }
 

@@ -2,7 +2,7 @@
 // a live caller, the package exists, the caller maintains it, and a granular token neither
 // bypasses 2FA (refused for such changes since August 2026) nor lacks write on the package.
 import type { Request, Response } from "express";
-import type { Account, NpmDirectory } from "./directory.js";
+import { isWrite, type Account, type NpmDirectory } from "./directory.js";
 import type { NpmPackages } from "./packages.js";
 import { callerOf } from "./registry-auth.js";
 import type { SessionTokens } from "./sessions.js";
@@ -40,7 +40,7 @@ export function packageManager(
 }
 
 function grantsWrite(token: { packagesPermission: string; packagesAll: boolean; packages: string[] }, pkg: string): boolean {
-  if (token.packagesPermission !== "read-write" && token.packagesPermission !== "read-write-stage-only") return false;
+  if (!isWrite(token.packagesPermission)) return false;
   const scope = pkg.startsWith("@") ? pkg.split("/")[0] : undefined;
   return token.packagesAll || token.packages.includes(pkg) || (scope !== undefined && token.packages.includes(scope));
 }

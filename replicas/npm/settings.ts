@@ -2,12 +2,12 @@
 // Every field may be changed while the replica runs; each request reads the current value.
 
 export interface NpmSettings {
-  /** Escalate token create/delete on the website (reference/npm.md §3 [I]: when npm does is undocumented). */
+  /** Escalate token create/delete on the website (when npm does is undocumented [I], docs/sites/npm.md "Re-authentication"). */
   escalate: { create: boolean; delete: boolean };
   /** How long "don't ask again" lasts after an escalation. */
   escalationCooldownSeconds: number;
   /**
-   * The granular-token pages' DOM is inferred (npm.md §7 "Not confirmed"): "documented" follows the
+   * The granular-token pages' DOM is inferred (docs/sites/npm.md, "Token pages"): "documented" follows the
    * docs' order and the scripts seen in public; "variant" is a second plausible shape (other order,
    * a combobox picker, the token in an input, other wording, an escalation that completes the action).
    */

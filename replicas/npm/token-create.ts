@@ -109,7 +109,8 @@ function requestOf(form: GatFormState, now: Date): GrantRequest {
 
 /**
  * Days until expiry, or why the choice cannot be read. A custom date counts whole UTC days from
- * today (§1.3 step 7); the token then lives that many days from now [I].
+ * today ("at least 1 day in the future", docs/sites/npm.md "Token pages"); the token then lives
+ * that many days from now [I].
  */
 function expiryDays(form: GatFormState, now: Date): number | string {
   if (form.expires !== "custom") return Number(form.expires);

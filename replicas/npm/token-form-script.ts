@@ -1,7 +1,7 @@
 // The browser side of the "New Granular Access Token" form, in either page shape: the custom
 // dropdowns (a <details>, or a button with a listbox), the package and scope picker (a filtered
-// list, or a combobox) with its chips and count ("2 packages selected", §1.3 step 5), IP range
-// rows, the Custom date, and the "This token will:" summary (§1.3 step 8). Plain DOM, no framework.
+// list, or a combobox) with its chips and count ("2 packages selected"), IP range rows, the Custom
+// date, and the "This token will:" summary (docs/sites/npm.md, "Token pages"). Plain DOM, no framework.
 export const TOKEN_FORM_SCRIPT = `
 const form = document.getElementById("gat");
 const value = (name) => form.elements.namedItem(name).value;

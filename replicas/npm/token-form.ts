@@ -1,6 +1,6 @@
-// The "New Granular Access Token" page (reference/npm.md §1.3). Its DOM is inferred, so it comes in
-// two shapes (settings.pageShape): "documented" has the fields in the docs' order, pickers that are
-// <details> dropdowns (§1.3 step 5 [T]: a <details> whose <summary> reads "No access") and a
+// The "New Granular Access Token" page (docs/sites/npm.md, "Token pages"). Its DOM is inferred, so
+// it comes in two shapes (settings.pageShape): "documented" has the fields in the docs' order,
+// <details> dropdowns (a public script found one whose <summary> reads "No access" [T]) and a
 // package list filtered by a search box; "variant" puts the fields in another order, uses buttons
 // that open listboxes and a combobox whose options exist only once it is opened or typed into.
 // Hidden inputs carry every choice in the POST, whichever the shape.

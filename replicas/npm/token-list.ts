@@ -96,7 +96,7 @@ ${noticeBar(view.notice)}
 }
 
 /**
- * "Copy the token from the top of page": shown this once, never again (§1.3 step 9). How it is
+ * "Copy the token from the top of page": shown this once, never again (docs/sites/npm.md, "Token pages"). How it is
  * shown is inferred: in a <code> element, or (the variant shape) in a read-only text box [I].
  */
 function newTokenBox(token: string, shape: NpmSettings["pageShape"]): Html {

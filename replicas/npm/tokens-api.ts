@@ -3,12 +3,12 @@
 // key or full value. Only session tokens (from `npm login`) are accepted here.
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import { NO_ACCESS, type Account, type NpmDirectory, type StoredToken } from "./directory.js";
+import { isWrite, NO_ACCESS, writesAnything, type Account, type NpmDirectory, type StoredToken } from "./directory.js";
 import { checkGrant, daysFrom, TEXTS, type GrantRequest } from "./grant-rules.js";
 import type { OtpGate } from "./otp-gate.js";
 import { callerOf } from "./registry-auth.js";
 import type { SessionTokens } from "./sessions.js";
-import { redact } from "./token-format.js";
+import { redact, TOKEN_PATTERN, UUID_PATTERN } from "./token-format.js";
 
 const TOKENS = "/-/npm/v1/tokens";
 /** The example notice the API docs show on every response of this API. */
@@ -17,8 +17,6 @@ const NOTICE =
 /** The list's default page size is documented; a ceiling is not, so the replica picks one [I]. */
 const DEFAULT_PER_PAGE = 10;
 const MAX_PER_PAGE = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FULL_TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 
 const PERMISSIONS = [NO_ACCESS, "read-only", "read-write"] as const;
 /**
@@ -117,7 +115,7 @@ export function tokensApiRoutes(deps: { directory: NpmDirectory; sessions: Sessi
     const account = sessionAccount(req, res);
     if (!account) return;
     const given = String(req.params.token);
-    const by = UUID.test(given) ? { key: given } : FULL_TOKEN.test(given) ? { value: given } : undefined;
+    const by = UUID_PATTERN.test(given) ? { key: given } : TOKEN_PATTERN.test(given) ? { value: given } : undefined;
     if (!by) return res.status(400).json({ message: "invalid token" });
     if (!deps.otp.passes(req, res, account, { command: "token", key: "error" })) return;
     const found = deps.directory.findToken(account, by);
@@ -152,7 +150,6 @@ function grantRequest(body: CreateBody, now: Date): GrantRequest | string {
   // "default read-only when packages/scopes non-empty, else no-access"; the same for orgs.
   const packagesPermission = body.packages_and_scopes_permission ?? (packagesAll || packages.length + scopes.length > 0 ? "read-only" : NO_ACCESS);
   const orgsPermission = body.orgs_permission ?? (orgs.length > 0 ? "read-only" : NO_ACCESS);
-  const writes = packagesPermission === "read-write" || packagesPermission === "read-write-stage-only" || orgsPermission === "read-write";
   return {
     name: body.name.trim(),
     description: description ?? "",
@@ -165,7 +162,7 @@ function grantRequest(body: CreateBody, now: Date): GrantRequest | string {
     bypass2fa: body.bypass_2fa === true,
     cidr: cidr ?? [],
     // "Read-write: max 90 days, default 7. Read-only: no max, default 30."
-    expires: expiry(body.expires ?? (writes ? 7 : 30), now),
+    expires: expiry(body.expires ?? (writesAnything({ packagesPermission, orgsPermission }) ? 7 : 30), now),
   };
 }
 
@@ -183,8 +180,7 @@ function expiry(expires: number | string, now: Date): Date | string {
   return Number.isNaN(at) ? BAD_EXPIRES : new Date(at);
 }
 
-const isWrite = (permission: string) => permission === "read-write" || permission === "read-write-stage-only";
-const isReadOnly = (t: StoredToken) => !isWrite(t.packagesPermission) && t.orgsPermission !== "read-write";
+const isReadOnly = (t: StoredToken) => !writesAnything(t);
 
 /**
  * A token as the API shows it: `token` is the full value once (on create), else the redacted

@@ -9,6 +9,7 @@ import type { OtpGate } from "./otp-gate.js";
 import { packageManager } from "./package-guard.js";
 import type { NpmPackages } from "./packages.js";
 import type { SessionTokens } from "./sessions.js";
+import { UUID_PATTERN } from "./token-format.js";
 
 const TEXTS = {
   invalid: "Invalid trusted publisher configuration",
@@ -21,7 +22,7 @@ const TEXTS = {
   no2fa: "Please enable 2fa for your account",
 };
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+const uuid = z.string().regex(UUID_PATTERN);
 /** `<vcs-host>/<org>/<repo>`, no scheme (the CLI's own checks). */
 const vcsOrigin = z.string().refine((v) => !v.includes("://") && v.split("/").length >= 3 && v.split("/").every(Boolean));
 

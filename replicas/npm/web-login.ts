@@ -11,9 +11,8 @@ import { csrfField, renderPage, type SignedInHeader } from "./layout.js";
 import type { Origins } from "./otp-gate.js";
 import { csrfToken } from "./session.js";
 import type { SessionTokens } from "./sessions.js";
+import { UUID_PATTERN } from "./token-format.js";
 import type { WebRequests } from "./web-requests.js";
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function webLoginRegistryRoutes(deps: { webRequests: WebRequests; settings: SiteContext["settings"]; origins: Origins }): Router {
   const router = Router();
@@ -60,7 +59,7 @@ export function webLoginSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReq
   router.get(path, (req, res) => {
     const account = currentAccount(ctx, req);
     if (!account) return res.redirect(302, loginUrl(req.path));
-    if (!UUID.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
+    if (!UUID_PATTERN.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
     if (!ctx.settings.webLogin.confirm) return res.send(complete(req, res, account));
     // npm/cli PR #9711 tells users to "Click the login button on the website" [I].
     res.send(
@@ -76,7 +75,7 @@ export function webLoginSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReq
   router.post(path, (req, res) => {
     const account = currentAccount(ctx, req);
     if (!account) return res.redirect(302, loginUrl(req.path));
-    if (!UUID.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
+    if (!UUID_PATTERN.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
     res.send(complete(req, res, account));
   });
 

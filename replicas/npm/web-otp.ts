@@ -13,7 +13,8 @@ import { currentAccount, header, loginUrl, type SiteContext } from "./guards.js"
 import { csrfField, errorList } from "./layout.js";
 import type { WebOtpCodes } from "./otp-gate.js";
 import { csrfToken, formText } from "./session.js";
-import { cliPage, expiredPage, UUID } from "./web-login.js";
+import { UUID_PATTERN } from "./token-format.js";
+import { cliPage, expiredPage } from "./web-login.js";
 import type { WebRequests } from "./web-requests.js";
 
 // The replica's own wordings for what npm does not show in its docs [I].
@@ -28,7 +29,7 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
     const locate = (req: Request, res: Response, next: () => void): Account | undefined => {
       const id = String(req.params.id);
       // /login/:id shares its prefix with /login/otp and the like: only a uuid is a challenge.
-      if (!UUID.test(id)) {
+      if (!UUID_PATTERN.test(id)) {
         next();
         return undefined;
       }
