@@ -424,6 +424,16 @@ test.describe("the tokens API", () => {
     expect(npm.isLive(bobs ?? "?")).toBe(true);
   });
 
+  test("a seed may choose its value, so two tokens can end in the same four characters", async ({ registry, npm }) => {
+    const first = npm.issueToken("alice", { name: "first" });
+    const twin = `npm_${"A".repeat(32)}${first.slice(-4)}`;
+    expect(npm.issueToken("alice", { name: "twin", value: twin })).toBe(twin);
+    const listed = (await (await registry.get(TOKENS, npm.startSession("alice"))).json()) as { objects: Array<{ token: string }> };
+    expect(listed.objects.map((o) => o.token.slice(-4))).toEqual([first.slice(-4), first.slice(-4)]);
+    expect(() => npm.issueToken("alice", { name: "again", value: twin })).toThrow(/already exists/);
+    expect(() => npm.issueToken("alice", { name: "odd", value: "npm_short" })).toThrow(/36 base62/);
+  });
+
   test("the fault plan reaches the registry origin too", async ({ registry, npm }) => {
     npm.faults.add({ method: "GET", path: TOKENS, fault: { kind: "status", status: 503, body: "busy" } });
     const session = npm.startSession("alice");

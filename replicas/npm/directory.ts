@@ -3,7 +3,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import type { IssuedSecrets } from "./issued-secrets.js";
-import { newTokenValue, redact } from "./token-format.js";
+import { newTokenValue, redact, TOKEN_PATTERN } from "./token-format.js";
 
 export interface NpmUser {
   username: string;
@@ -158,6 +158,7 @@ export class NpmDirectory {
   /** `value` lets a seed choose it (say, to end like another token); otherwise a fresh one. */
   addToken(owner: Account, grant: TokenGrant, value?: string): StoredToken {
     if (!this.canAddToken(owner)) throw new Error(`${owner.username} already has ${MAX_TOKENS_PER_ACCOUNT} tokens`);
+    if (value !== undefined && !TOKEN_PATTERN.test(value)) throw new Error("a seeded token value must be npm_ and 36 base62 characters");
     if (value !== undefined && this.tokens.some((t) => t.value === value)) throw new Error("a token with that value already exists");
     const token = { ...grant, key: randomUUID(), value: this.secrets.record(value ?? newTokenValue()), owner: owner.username };
     this.tokens.push(token);

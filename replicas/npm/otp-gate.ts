@@ -60,32 +60,28 @@ export function otpGate(deps: { directory: NpmDirectory; settings: NpmSettings; 
   };
   return {
     passes(req, res, account, answer) {
-      res.setHeader("www-authenticate", "OTP");
+      const challenge = (body: object): false => {
+        res.setHeader("www-authenticate", "OTP");
+        res.status(401).json(body);
+        return false;
+      };
       const code = req.get("npm-otp")?.trim();
       if (code) {
         const refused = deps.settings.refuseOtps > 0;
         if (refused) deps.settings.refuseOtps -= 1;
-        if (!refused && good(account, code)) {
-          res.removeHeader("www-authenticate");
-          return true;
-        }
-        res.status(401).json({ [answer.key]: WRONG });
-        return false;
+        return (!refused && good(account, code)) || challenge({ [answer.key]: WRONG });
       }
-      // An account without 2FA gets a code by e-mail (the e-mail answer carries the header too).
+      // An account without 2FA gets a code by e-mail (that answer carries the header too).
       if (account.twoFactor === "none") {
         deps.directory.emailOtp(account);
-        res.status(401).json({ [answer.key]: BY_EMAIL });
-        return false;
+        return challenge({ [answer.key]: BY_EMAIL });
       }
       const id = deps.webRequests.open("otp", account.username);
       if (req.get("npm-auth-type") === "web" && req.get("npm-command") === answer.command) {
-        res.status(401).json({ authUrl: `${deps.origins.site()}/auth/cli/${id}`, doneUrl: `${deps.origins.registry()}/-/v1/done?authId=${id}` });
-        return false;
+        return challenge({ authUrl: `${deps.origins.site()}/auth/cli/${id}`, doneUrl: `${deps.origins.registry()}/-/v1/done?authId=${id}` });
       }
       res.setHeader("npm-notice", `Open ${deps.origins.site()}/login/${id} to use your security key for authentication`);
-      res.status(401).json({ [answer.key]: MISSING });
-      return false;
+      return challenge({ [answer.key]: MISSING });
     },
   };
 }

@@ -56,10 +56,17 @@ export function webLoginSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReq
     );
   };
 
-  router.get(path, (req, res) => {
+  /** The signed-in person at a login that still waits; otherwise the answer is sent. */
+  const locate = (req: Request, res: Response): Account | undefined => {
     const account = currentAccount(ctx, req);
-    if (!account) return res.redirect(302, loginUrl(req.path));
-    if (!UUID_PATTERN.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
+    if (!account) return void res.redirect(302, loginUrl(req.path));
+    if (!UUID_PATTERN.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return void res.status(404).send(expiredPage());
+    return account;
+  };
+
+  router.get(path, (req, res) => {
+    const account = locate(req, res);
+    if (!account) return;
     if (!ctx.settings.webLogin.confirm) return res.send(complete(req, res, account));
     // npm/cli PR #9711 tells users to "Click the login button on the website" [I].
     res.send(
@@ -73,10 +80,8 @@ export function webLoginSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReq
   });
 
   router.post(path, (req, res) => {
-    const account = currentAccount(ctx, req);
-    if (!account) return res.redirect(302, loginUrl(req.path));
-    if (!UUID_PATTERN.test(idOf(req)) || !deps.webRequests.waiting("login", idOf(req))) return res.status(404).send(expiredPage());
-    res.send(complete(req, res, account));
+    const account = locate(req, res);
+    if (account) res.send(complete(req, res, account));
   });
 
   return router;
