@@ -17,7 +17,19 @@ export {
   type MintRequest,
   type RecordedCall,
 } from "./circleci/replica.js";
-export { startNpmReplica, type NpmReplica, type NpmReplicaOptions, type NpmPermission, type NpmTokenRecord, type NpmUser } from "./npm/replica.js";
+export {
+  startNpmReplica,
+  type ExchangeGrant,
+  type ExchangeOutcome,
+  type NpmReplica,
+  type NpmReplicaOptions,
+  type NpmPermission,
+  type NpmSettings,
+  type NpmTokenRecord,
+  type NpmUser,
+  type PackageAccess,
+  type TrustConfig,
+} from "./npm/replica.js";
 export { startPypiReplica, macaroonId, type PypiReplica, type PypiReplicaOptions, type PypiTokenRecord, type PypiUser } from "./pypi/replica.js";
 export { FaultPlan, FORCE_REAUTH, type Fault, type FaultRule, type FaultHit } from "./shared/faults.js";
 export { listen, type Listening, type ListenOptions } from "./shared/server.js";

@@ -4,20 +4,8 @@
 import CRC32 from "crc-32";
 import { TestClock } from "./support/clock.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
-import { startNpmReplica, type NpmReplica, type NpmUser } from "rotate-replicas";
-
-const ALICE: NpmUser = {
-  username: "alice",
-  password: "correct horse battery staple",
-  email: "alice@example.org",
-  twoFactor: "totp",
-  totpSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-  packages: ["@mozilla/nimbus-shared", "nimbus-shared"],
-  scopes: ["@mozilla"],
-  orgs: ["mozilla"],
-};
-const KEYHOLDER: NpmUser = { ...ALICE, username: "keyholder", email: "key@example.org", twoFactor: "webauthn" };
-const BOB: NpmUser = { ...ALICE, username: "bob", email: "bob@example.org", packages: ["left-pad"], scopes: [], orgs: [] };
+import { startNpmReplica, type NpmReplica } from "rotate-replicas";
+import { ALICE, BOB, CAROL, csrfIn, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
 
 const TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 const FORM_PATH = "/settings/alice/tokens/granular-access-tokens/new";
@@ -26,38 +14,11 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica }>({
   // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
-    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB], now: clock.now });
+    const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB, CAROL], now: clock.now });
     await use(replica);
     await replica.close();
   },
 });
-
-function csrfIn(markup: string): string {
-  const match = /name="csrftoken" value="([^"]+)"/.exec(markup);
-  if (!match?.[1]) throw new Error("no csrftoken on the page");
-  return match[1];
-}
-
-/** POST urlencoded fields, repeated names allowed, without following redirects. */
-function postForm(request: APIRequestContext, url: string, fields: Array<[string, string]>): Promise<APIResponse> {
-  return request.post(url, {
-    data: new URLSearchParams(fields).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    maxRedirects: 0,
-  });
-}
-
-/** Password and one-time password over HTTP; returns the CSRF token for later forms. */
-async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: TestClock, user = ALICE): Promise<string> {
-  const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
-  const password = await postForm(request, `${npm.url}/login`, [["csrftoken", csrftoken], ["username", user.username], ["password", user.password]]);
-  expect(password.status()).toBe(302);
-  expect(password.headers()["location"]).toBe("/login/otp?next=%2F");
-  const otp = await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", clock.code(user.totpSecret)]]);
-  expect(otp.status()).toBe(302);
-  expect(otp.headers()["location"]).toBe("/");
-  return csrftoken;
-}
 
 async function signInPage(page: Page, npm: NpmReplica, clock: TestClock, path = "/settings/~/tokens"): Promise<void> {
   await page.goto(npm.url + path);
@@ -159,6 +120,21 @@ test.describe("signing in", () => {
     await page.getByRole("button", { name: "Use security key" }).click();
     await expect(page).toHaveURL(`${npm.url}/`);
     await expect(page.getByText("Signed in as keyholder.")).toBeVisible();
+  });
+
+  test("an account without 2FA confirms its sign-in with the code npm e-mails, once", async ({ page, npm }) => {
+    await page.goto(`${npm.url}/login`);
+    await page.getByLabel("Username").fill(CAROL.username);
+    await page.getByLabel("Password", { exact: true }).fill(CAROL.password);
+    await page.getByRole("button", { name: "Sign In" }).click();
+    await expect(page).toHaveURL(`${npm.url}/login/email-otp?next=%2F`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Enter a One-time Password");
+    const code = npm.lastEmailedOtp("carol") ?? "?";
+    expect(code).toMatch(/^\d{8}$/);
+    await page.getByLabel("One-time Password", { exact: true }).fill(code);
+    await page.getByRole("button", { name: "Login" }).click();
+    await expect(page.getByText("Signed in as carol.")).toBeVisible();
+    expect(npm.issuedSecrets()).toContain(code);
   });
 
   test("settings paths: ~ is the signed-in user, another user's is a 404, CSRF is checked", async ({ request, npm, clock }) => {
@@ -448,6 +424,124 @@ test.describe("escalation", () => {
     expect(create.headers()["location"]).toBe("/escalate/webauthn?next=%2Fsettings%2Fkeyholder%2Ftokens%2Fgranular-access-tokens%2Fnew");
     const page = await request.get(`${npm.url}/escalate/otp?next=%2F`, { maxRedirects: 0 });
     expect(page.headers()["location"]).toBe("/escalate/webauthn?next=%2F");
+  });
+});
+
+test.describe("the variant page shape", () => {
+  test("another order, button listboxes, a combobox whose options exist once opened or typed into, the token in a read-only box", async ({ page, npm, clock }) => {
+    npm.settings.pageShape = "variant";
+    await signInPage(page, npm, clock, "/settings/~/tokens/granular-access-tokens/new");
+    const labels = await page.locator("#gat").locator("label, legend, .label").allTextContents();
+    expect(labels.map((l) => l.trim())).toEqual([
+      "Token name",
+      "Expiration",
+      "Custom expiration date",
+      "Packages and scopes",
+      "Permissions",
+      "Select packages",
+      "All packages",
+      "Only select packages and scopes",
+      "Select packages and scopes",
+      "Organizations",
+      "Permissions",
+      "Select organizations",
+      "mozilla",
+      "Allowed IP Ranges (optional)",
+      "Bypass two-factor authentication (2FA)",
+      "Description",
+    ]);
+    await expect(page.locator("details")).toHaveCount(0);
+
+    await page.getByLabel("Token name").fill("variant token");
+    const packages = page.getByRole("group", { name: "Packages and scopes" });
+    const permission = packages.getByRole("button", { name: /^no access$/i });
+    await expect(permission).toHaveAttribute("aria-expanded", "false");
+    await expect(packages.getByRole("option")).toHaveCount(0);
+    await permission.click();
+    await packages.getByRole("option", { name: "Read and write (stage only)" }).click();
+    await expect(packages.getByRole("button", { name: "Read and write (stage only)" })).toHaveAttribute("aria-expanded", "false");
+
+    await packages.getByRole("radio", { name: "Only select packages and scopes" }).check();
+    // Reading the options without opening the picker finds none.
+    await expect(packages.getByRole("option")).toHaveCount(0);
+    const picker = packages.getByRole("combobox", { name: "Select packages and scopes" });
+    await picker.fill("nimbus");
+    await expect(picker).toHaveAttribute("aria-expanded", "true");
+    await expect(packages.getByRole("option")).toHaveText(["@mozilla/nimbus-shared", "nimbus-shared"]);
+    await packages.getByRole("option", { name: "nimbus-shared", exact: true }).click();
+    await expect(packages.getByRole("option")).toHaveCount(0);
+    await expect(picker).toHaveValue("");
+    await picker.click();
+    await expect(packages.getByRole("option")).toHaveText(["@mozilla/nimbus-shared", "nimbus-shared", "@mozilla"]);
+    await expect(packages.getByRole("option", { name: "nimbus-shared", exact: true })).toHaveAttribute("aria-selected", "true");
+    await page.getByRole("heading", { level: 1 }).click();
+    await expect(packages.getByRole("option")).toHaveCount(0);
+    await expect(packages.getByText("1 package selected")).toBeVisible();
+
+    await page.getByRole("group", { name: "Expiration" }).getByRole("button").click();
+    await page.getByRole("option", { name: "7 days", exact: true }).click();
+    await expect(page.locator("#summary_list li")).toHaveText(["Provide read and write (stage only) access to 1 package", "Expires on Tuesday, December 1, 2026"]);
+    await page.getByRole("button", { name: "Generate token" }).click();
+
+    await expect(page).toHaveURL(`${npm.url}/settings/alice/tokens`);
+    const shown = page.getByRole("textbox", { name: "Your new token" });
+    await expect(shown).toHaveAttribute("readonly", "");
+    const value = await shown.inputValue();
+    expect(value).toMatch(TOKEN);
+    await expect(page.locator("code").filter({ hasText: /npm_[A-Za-z0-9]{36}/ })).toHaveCount(0);
+    expect(npm.tokens("alice")).toMatchObject([{ name: "variant token", permission: "read-write-stage-only", packages: ["nimbus-shared"], redacted: `${value.slice(0, 8)}...${value.slice(-4)}` }]);
+  });
+
+  test("an escalation completes the interrupted create after the code: exactly one new token, no second submit", async ({ page, npm, clock }) => {
+    npm.settings.pageShape = "variant";
+    npm.settings.escalate.create = true;
+    await signInPage(page, npm, clock, "/settings/~/tokens/granular-access-tokens/new");
+    await page.getByLabel("Token name").fill("escalated");
+    const packages = page.getByRole("group", { name: "Packages and scopes" });
+    await packages.getByRole("button", { name: /^no access$/i }).click();
+    await packages.getByRole("option", { name: "Read-only" }).click();
+    await packages.getByRole("radio", { name: "All packages" }).check();
+    await page.getByRole("button", { name: "Generate token" }).click();
+
+    await expect(page).toHaveURL(`${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens%2Fgranular-access-tokens%2Fnew`);
+    await expect(page.getByLabel(/don.t ask again/i)).toHaveCount(0);
+    const skip = page.getByLabel("Skip two-factor authentication for the next 5 minutes");
+    await expect(skip).toHaveAttribute("name", "didOptForCooldown");
+    clock.advance(30);
+    await page.getByLabel("One-time password").fill(clock.code());
+    await page.getByRole("button", { name: "Verify" }).click();
+
+    await expect(page).toHaveURL(`${npm.url}/settings/alice/tokens`);
+    await expect(page.getByRole("textbox", { name: "Your new token" })).toHaveValue(TOKEN);
+    expect(npm.tokens("alice").map((t) => t.name)).toEqual(["escalated"]);
+  });
+
+  test("an escalated delete completes after the code too; the documented shape still drops it", async ({ request, npm, clock }) => {
+    const csrftoken = await signInHttp(request, npm, clock);
+    npm.settings.escalate.delete = true;
+    const deleteAfterEscalation = async (name: string) => {
+      npm.issueToken("alice", { name });
+      const key = npm.tokens("alice").find((t) => t.name === name)?.key ?? "?";
+      const asked = await postForm(request, `${npm.url}/settings/alice/tokens`, [["csrftoken", csrftoken], ["token", key]]);
+      expect(asked.headers()["location"]).toBe("/escalate/otp?next=%2Fsettings%2Falice%2Ftokens");
+      clock.advance(30);
+      return postForm(request, `${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens`, [["csrftoken", csrftoken], ["otp", clock.code()]]);
+    };
+
+    npm.settings.pageShape = "variant";
+    const resumed = await deleteAfterEscalation("variant");
+    expect(resumed.status()).toBe(200);
+    const markup = await resumed.text();
+    expect(markup).toContain('<form id="resume" method="post" action="/settings/alice/tokens">');
+    const fields = [...markup.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]+)">/g)].map((m): [string, string] => [m[1] ?? "", m[2] ?? ""]);
+    // The browser posts it straight away; here the test does, and the escalation lets it through.
+    expect((await postForm(request, `${npm.url}/settings/alice/tokens`, fields)).status()).toBe(303);
+    expect(npm.tokens("alice")).toEqual([]);
+
+    npm.settings.pageShape = "documented";
+    const dropped = await deleteAfterEscalation("documented");
+    expect(dropped.headers()["location"]).toBe("/settings/alice/tokens");
+    expect(npm.tokens("alice").map((t) => t.name)).toEqual(["documented"]);
   });
 });
 

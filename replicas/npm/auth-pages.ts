@@ -2,14 +2,22 @@
 // security-key step, and the same second steps again as the escalation ("sudo") challenge.
 import { html, type Html } from "../shared/html.js";
 import { csrfField, errorList, renderPage, type Page, type SignedInHeader } from "./layout.js";
+import type { NpmUser } from "./directory.js";
+import type { PendingAction } from "./session.js";
+import type { NpmSettings } from "./settings.js";
+
+type PageShape = NpmSettings["pageShape"];
 
 export type Stage = "login" | "escalate";
-export type Method = "totp" | "webauthn";
+export type Method = NpmUser["twoFactor"];
 
 const withNext = (path: string, next: string | undefined) => (next === undefined ? path : `${path}?next=${encodeURIComponent(next)}`);
 
+/** The e-mailed code's page address is not documented [I]. */
+const STEP_PATHS: Record<Method, string> = { totp: "otp", webauthn: "webauthn", none: "email-otp" };
+
 export function stagePath(stage: Stage, method: Method): string {
-  return `/${stage}/${method === "totp" ? "otp" : "webauthn"}`;
+  return `/${stage}/${STEP_PATHS[method]}`;
 }
 
 /**
@@ -41,13 +49,13 @@ export interface SecondFactorView {
   next: string;
   error?: string;
   /** Escalation only: the "don't challenge me for 5 minutes" box (`didOptForCooldown`, §3). */
-  cooldownMinutes?: number;
+  cooldown?: { minutes: number; shape: PageShape };
 }
 
 export function secondFactorPage(view: SecondFactorView): string {
   const escalating = view.stage === "escalate";
   // "Confirm your identity" for the escalation page is inferred [I]; the login heading is in the docs.
-  const heading = escalating ? "Confirm your identity" : "Two-Factor Authentication";
+  const heading = escalating ? "Confirm your identity" : view.method === "none" ? "Enter a One-time Password" : "Two-Factor Authentication";
   const page: Page = {
     title: heading,
     main: html`<h1>${heading}</h1>
@@ -55,18 +63,26 @@ ${escalating ? html`<p>This action needs you to confirm your identity again.</p>
 <form id="${view.stage}" method="post" action="${withNext(stagePath(view.stage, view.method), view.next)}">
   ${csrfField(view.csrf)}
   ${errorList(view.error ? [view.error] : [])}
-  ${view.method === "totp" ? otpField() : securityKeyCard()}
-  ${view.cooldownMinutes === undefined ? "" : cooldownBox(view.cooldownMinutes)}
-  <button type="submit">${view.method === "totp" ? "Verify" : "Use security key"}</button>
+  ${secondStep(view.method)}
+  ${view.cooldown === undefined ? "" : cooldownBox(view.cooldown.minutes, view.cooldown.shape)}
+  <button type="submit">${view.method === "webauthn" ? "Use security key" : view.method === "none" && !escalating ? "Login" : "Verify"}</button>
 </form>
 ${view.method === "webauthn" ? html`<p>Unable to verify with your security key?</p><p><a href="${withNext("/login/recovery-code", view.next)}">Use a recovery code</a></p>` : ""}`,
   };
   return renderPage(page);
 }
 
+/** What the second step asks for: a code from the authenticator or the e-mail, or the key. */
+export function secondStep(method: Method): Html {
+  if (method === "webauthn") return securityKeyCard();
+  if (method === "totp") return otpField("One-time password");
+  // The e-mailed code's page: "Enter a One-time Password", field "One-time Password" (docs); the sentence is ours [I].
+  return html`<p>We sent a one-time password to the email address on your account.</p>${otpField("One-time Password")}`;
+}
+
 /** `#login_otp` is the id userscripts match on /login/otp and /escalate/otp alike (§5). */
-function otpField(): Html {
-  return html`<div class="field"><label for="login_otp">One-time password</label>
+function otpField(label: string): Html {
+  return html`<div class="field"><label for="login_otp">${label}</label>
   <input id="login_otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" autofocus></div>`;
 }
 
@@ -79,9 +95,31 @@ function securityKeyCard(): Html {
 </section>`;
 }
 
-function cooldownBox(minutes: number): Html {
+/**
+ * The box's wording is not documented [I]: keybridge calls it "the 'don't challenge for 5 min'
+ * checkbox"; npm's trust docs describe the option as skipping 2FA for the next 5 minutes, which
+ * is the variant shape's wording.
+ */
+function cooldownBox(minutes: number, shape: PageShape): Html {
+  const label = shape === "documented" ? `Don't ask again for ${minutes} minutes` : `Skip two-factor authentication for the next ${minutes} minutes`;
   return html`<div class="field"><input id="escalate_cooldown" name="didOptForCooldown" type="checkbox" value="true">
-  <label for="escalate_cooldown">Don't ask again for ${minutes} minutes</label></div>`;
+  <label for="escalate_cooldown">${label}</label></div>`;
+}
+
+/**
+ * After an escalation in the variant shape: the interrupted form, sent again at once by the
+ * browser, so the action the person asked for completes [I]. Without scripts, a Continue button.
+ */
+export function resumePage(action: PendingAction): string {
+  return renderPage({
+    title: "Continuing",
+    main: html`<h1>Continuing</h1>
+<form id="resume" method="post" action="${action.path}">
+  ${action.fields.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  <noscript><button type="submit">Continue</button></noscript>
+</form>`,
+    scripts: ['document.getElementById("resume").submit();'],
+  });
 }
 
 export function homePage(signedIn: SignedInHeader | undefined): string {

@@ -1,15 +1,19 @@
 // The npm replica's accounts and tokens, all in memory: who may sign in, whose one-time codes
 // are good, which tokens exist and which of them the registry would still accept.
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { newTokenValue, redact } from "./token-format.js";
+import type { IssuedSecrets } from "./issued-secrets.js";
+import { newTokenValue, redact, TOKEN_PATTERN } from "./token-format.js";
 
 export interface NpmUser {
   username: string;
   password: string;
   email: string;
-  /** webauthn: the login's second step is the security-key page. */
-  twoFactor: "totp" | "webauthn";
+  /**
+   * totp: an authenticator's codes; webauthn: the security-key page; none: no 2FA, and npm's
+   * login verification e-mails an 8-digit code instead (docs/sites/npm.md, "Second steps").
+   */
+  twoFactor: "totp" | "webauthn" | "none";
   /** Base32; TOTP SHA1, 6 digits, 30 s, ±1 step accepted. */
   totpSecret: string;
   /** Packages the user may publish, e.g. "@mozilla/nimbus-shared", "nimbus-shared". */
@@ -23,6 +27,12 @@ export interface NpmUser {
 export type NpmPermission = "read-only" | "read-write" | "read-write-stage-only";
 export type OrgPermission = "read-only" | "read-write";
 export const NO_ACCESS = "no-access";
+
+/** Read and write, publishing directly or only staging. */
+export const isWrite = (permission: string) => permission === "read-write" || permission === "read-write-stage-only";
+
+/** A grant that can write: to packages and scopes, or to organizations. */
+export const writesAnything = (grant: { packagesPermission: string; orgsPermission: string }) => isWrite(grant.packagesPermission) || grant.orgsPermission === "read-write";
 
 export interface NpmTokenRecord {
   /** uuid */
@@ -73,15 +83,20 @@ export interface Account extends NpmUser {
 /** "up to 1000 GATs per account" (§1.3 Limits). */
 export const MAX_TOKENS_PER_ACCOUNT = 1000;
 const OTP_PERIOD_SECONDS = 30;
+/** How long an e-mailed code is good is not documented [I]. */
+const EMAILED_CODE_LIFETIME_MS = 10 * 60_000;
 
 export class NpmDirectory {
   private readonly accounts = new Map<string, Account>();
   /** In creation order. */
   private tokens: StoredToken[] = [];
+  /** The 8-digit codes e-mailed to accounts without 2FA, newest last. */
+  private readonly outbox: Array<{ username: string; code: string; expires: number }> = [];
 
   constructor(
     users: NpmUser[],
     private readonly now: () => Date,
+    private readonly secrets: IssuedSecrets,
   ) {
     for (const user of users) this.accounts.set(user.username, { ...user, lastOtpStep: -1 });
   }
@@ -117,19 +132,42 @@ export class NpmDirectory {
     return true;
   }
 
+  /** "Sends" an 8-digit one-time code to an account without 2FA. */
+  emailOtp(account: Account): void {
+    const code = this.secrets.record(Array.from({ length: 8 }, () => String(randomInt(10))).join(""));
+    this.outbox.push({ username: account.username, code, expires: this.now().getTime() + EMAILED_CODE_LIFETIME_MS });
+  }
+
+  /** The last code e-mailed to this user (what the person would read in their inbox). */
+  lastEmailedOtp(username: string): string | undefined {
+    return this.outbox.filter((m) => m.username === username).at(-1)?.code;
+  }
+
+  /** An unexpired e-mailed code of this account's, good once. */
+  verifyEmailedOtp(account: Account, code: string): boolean {
+    const index = this.outbox.findIndex((m) => m.username === account.username && m.code === code.trim() && m.expires > this.now().getTime());
+    if (index < 0) return false;
+    this.outbox.splice(index, 1);
+    return true;
+  }
+
   canAddToken(owner: Account): boolean {
     return this.tokensOf(owner).length < MAX_TOKENS_PER_ACCOUNT;
   }
 
-  /** Every token value this replica ever issued, for the tests' secrecy scans. */
-  readonly issued: string[] = [];
-
-  addToken(owner: Account, grant: TokenGrant): StoredToken {
+  /** `value` lets a seed choose it (say, to end like another token); otherwise a fresh one. */
+  addToken(owner: Account, grant: TokenGrant, value?: string): StoredToken {
     if (!this.canAddToken(owner)) throw new Error(`${owner.username} already has ${MAX_TOKENS_PER_ACCOUNT} tokens`);
-    const token = { ...grant, key: randomUUID(), value: newTokenValue(), owner: owner.username };
+    if (value !== undefined && !TOKEN_PATTERN.test(value)) throw new Error("a seeded token value must be npm_ and 36 base62 characters");
+    if (value !== undefined && this.tokens.some((t) => t.value === value)) throw new Error("a token with that value already exists");
+    const token = { ...grant, key: randomUUID(), value: this.secrets.record(value ?? newTokenValue()), owner: owner.username };
     this.tokens.push(token);
-    this.issued.push(token.value);
     return token;
+  }
+
+  /** The owner's token with this key (uuid) or full value. */
+  findToken(owner: Account, by: { key: string } | { value: string }): StoredToken | undefined {
+    return this.tokens.find((t) => t.owner === owner.username && ("key" in by ? t.key === by.key : t.value === by.value));
   }
 
   /** Newest first; tokens created at the same instant keep "later first". */
@@ -153,8 +191,13 @@ export class NpmDirectory {
 
   /** The username /-/whoami answers for this token value: it exists and has not expired. */
   liveOwner(value: string): string | undefined {
+    return this.liveToken(value)?.owner;
+  }
+
+  /** The token with this value, if it exists and has not expired. */
+  liveToken(value: string): StoredToken | undefined {
     const token = this.tokens.find((t) => t.value === value);
-    return token && token.expires.getTime() > this.now().getTime() ? token.owner : undefined;
+    return token && token.expires.getTime() > this.now().getTime() ? token : undefined;
   }
 }
 

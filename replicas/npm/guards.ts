@@ -3,18 +3,15 @@
 // §1.1), and, for token create/delete, the escalation step (§3).
 import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
+import { stagePath, type Stage } from "./auth-pages.js";
 import type { Account, NpmDirectory } from "./directory.js";
 import { notFound, type SignedInHeader } from "./layout.js";
-import { csrfToken, sessionOf } from "./session.js";
-
-export interface EscalationSettings {
-  escalate: { create: boolean; delete: boolean };
-  escalationCooldownSeconds: number;
-}
+import type { NpmSettings } from "./settings.js";
+import { csrfToken, formFields, sessionOf } from "./session.js";
 
 export interface SiteContext {
   directory: NpmDirectory;
-  settings: EscalationSettings;
+  settings: NpmSettings;
   now: () => Date;
 }
 
@@ -53,15 +50,16 @@ export function ownSettings(ctx: SiteContext): RequestHandler {
   };
 }
 
-export function secondFactorPath(stage: "login" | "escalate", account: Account, next: string): string {
-  return `/${stage}/${account.twoFactor === "totp" ? "otp" : "webauthn"}?next=${encodeURIComponent(next)}`;
+export function secondFactorPath(stage: Stage, account: Account, next: string): string {
+  return `${stagePath(stage, account.twoFactor)}?next=${encodeURIComponent(next)}`;
 }
 
 /**
  * npm does not document when the website escalates token create/delete (§3 [I]); the replica
- * does it when `settings.escalate` says so or a "reauth" fault matched. The request is dropped,
- * not replayed: after the challenge the user lands on the page and must act again [I].
- * Signing in does not count as a recent escalation [I].
+ * does it when `settings.escalate` says so or a "reauth" fault matched. What happens to the
+ * interrupted request is not documented either [I]: the documented page shape drops it (after the
+ * challenge the user lands on the page and must act again); the variant keeps it and finishes it
+ * once the code is accepted. Signing in does not count as a recent escalation [I].
  */
 export function escalationGate(ctx: SiteContext, action: "create" | "delete"): RequestHandler {
   return (req, res, next) => {
@@ -73,6 +71,7 @@ export function escalationGate(ctx: SiteContext, action: "create" | "delete"): R
         return next();
       }
     }
+    if (ctx.settings.pageShape === "variant") data.pendingAction = { path: req.path, fields: formFields(req) };
     res.redirect(302, secondFactorPath("escalate", signedIn(res), req.path));
   };
 }

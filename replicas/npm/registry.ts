@@ -1,25 +1,29 @@
-// The registry side of the npm replica, on its own origin: `/-/whoami`, which npm whoami and
-// secret scanners use to tell a live token (200 with the username) from a dead one (401)
-// (reference/npm.md §4.1, §6), and `/-/ping` for reachability checks.
-import express, { type Express } from "express";
+// The registry side of the npm replica, on its own origin: `/-/ping`, who a token is and ending
+// it, the web login, the tokens API, trusted publishing and its OIDC exchange, and just enough of
+// the package documents to tell a package exists. One fault plan covers it and the website.
+import express, { type ErrorRequestHandler, type Express, type Router } from "express";
 import type { FaultPlan } from "../shared/faults.js";
-import type { NpmDirectory } from "./directory.js";
 
-export function registryApp(directory: NpmDirectory, faults: FaultPlan): Express {
+/** The routers, in the order they are tried; the package documents (`/:pkg`) come last. */
+export function registryApp(faults: FaultPlan, routers: Router[]): Express {
   const app = express();
   app.disable("x-powered-by");
+  // Parsed before the fault plan, so a rule's `when` can look at the body.
+  app.use(express.json({ type: () => true }));
   app.use(faults.middleware());
   app.get("/-/ping", (_req, res) => {
     res.json({});
   });
-  app.get("/-/whoami", (req, res) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
-    const username = bearer === undefined ? undefined : directory.liveOwner(bearer);
-    if (username === undefined) return res.status(401).json({ error: "Unauthorized" });
-    res.json({ username });
-  });
+  for (const router of routers) app.use(router);
   app.use((_req, res) => {
     res.status(404).json({ error: "Not found" });
   });
+  app.use(jsonErrors);
   return app;
 }
+
+/** A body that is not JSON, or anything unexpected: a JSON answer, never a stack trace. */
+const jsonErrors: ErrorRequestHandler = (err: { status?: unknown }, _req, res, _next) => {
+  const status = typeof err.status === "number" && err.status >= 400 && err.status < 600 ? err.status : 500;
+  res.status(status).json({ error: status === 400 ? "Invalid JSON body" : "Internal server error" });
+};

@@ -22,6 +22,13 @@ interface NpmSessionData {
   notice?: Notice;
   /** A token value generated a moment ago; the list shows it once, then forgets it (§1.3 step 9). */
   newToken?: string;
+  /** The form an escalation interrupted, for the variant page shape to finish after the code. */
+  pendingAction?: PendingAction;
+}
+
+export interface PendingAction {
+  path: string;
+  fields: Array<[string, string]>;
 }
 
 const SESSION_COOKIE = "wub";
@@ -95,7 +102,7 @@ export function escalate(req: Request, cooldownUntil: number | undefined): void 
 }
 
 /** Shown on the next page that asks for it, then gone. */
-export function popOnce<K extends "notice" | "newToken">(req: Request, key: K): NpmSessionData[K] {
+export function popOnce<K extends "notice" | "newToken" | "pendingAction">(req: Request, key: K): NpmSessionData[K] {
   const data = sessionOf(req);
   const value = data[key];
   if (value !== undefined) delete data[key];
@@ -111,6 +118,13 @@ function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Every field of a posted form, repeated names kept. */
+export function formFields(req: Request): Array<[string, string]> {
+  return Object.entries((req.body as Record<string, unknown> | undefined) ?? {}).flatMap(([name, value]) =>
+    [value].flat().filter((v): v is string => typeof v === "string").map((v): [string, string] => [name, v]),
+  );
 }
 
 /** A single form field as text ("" when absent or repeated oddly). */

@@ -1,27 +1,37 @@
-// The browser side of the "New Granular Access Token" form: the custom dropdowns, the package
-// and scope picker with its chips and count ("2 packages selected", §1.3 step 5), IP range rows,
-// the Custom date, and the "This token will:" summary (§1.3 step 8). Plain DOM, no framework.
+// The browser side of the "New Granular Access Token" form, in either page shape: the custom
+// dropdowns (a <details>, or a button with a listbox), the package and scope picker (a filtered
+// list, or a combobox) with its chips and count ("2 packages selected"), IP range rows, the Custom
+// date, and the "This token will:" summary (docs/sites/npm.md, "Token pages"). Plain DOM, no framework.
 export const TOKEN_FORM_SCRIPT = `
 const form = document.getElementById("gat");
 const value = (name) => form.elements.namedItem(name).value;
 const byId = (id) => document.getElementById(id);
 const chips = [...byId("selected_items").children];
-const pickable = [...byId("package_options").children];
 const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 
-for (const menu of form.querySelectorAll("details[data-input]")) {
+for (const menu of form.querySelectorAll("[data-input]")) {
   const list = menu.querySelector("[role=listbox]");
   const input = form.elements.namedItem(menu.dataset.input);
-  menu.addEventListener("toggle", () => {
-    list.replaceChildren(...(menu.open ? [menu.querySelector("template").content.cloneNode(true)] : []));
+  const trigger = menu.querySelector("summary, button");
+  const show = (open) => {
+    list.replaceChildren(...(open ? [menu.querySelector("template").content.cloneNode(true)] : []));
     for (const option of list.children) option.setAttribute("aria-selected", String(option.dataset.value === input.value));
-  });
+  };
+  const details = menu.tagName === "DETAILS";
+  const setOpen = (open) => {
+    if (details) return void (menu.open = open);
+    trigger.setAttribute("aria-expanded", String(open));
+    list.hidden = !open;
+    show(open);
+  };
+  if (details) menu.addEventListener("toggle", () => show(menu.open));
+  else trigger.addEventListener("click", () => setOpen(trigger.getAttribute("aria-expanded") !== "true"));
   list.addEventListener("click", (event) => {
     const option = event.target.closest("[role=option]");
     if (!option) return;
     input.value = option.dataset.value;
-    menu.querySelector("summary").textContent = option.textContent;
-    menu.open = false;
+    trigger.textContent = option.textContent;
+    setOpen(false);
     refresh();
   });
 }
@@ -32,8 +42,12 @@ form.addEventListener("keydown", (event) => {
   }
 });
 
+const picker = byId("package_filter");
+const options = byId("package_options");
+const isChosen = (name) => chips.some((chip) => chip.dataset.name === name && !chip.hidden);
+const matching = (option) => option.dataset.name.toLowerCase().includes(picker.value.trim().toLowerCase());
 function choose(name, selected) {
-  for (const option of pickable) if (option.dataset.name === name) option.setAttribute("aria-selected", String(selected));
+  for (const option of options.children) if (option.dataset.name === name) option.setAttribute("aria-selected", String(selected));
   for (const chip of chips) {
     if (chip.dataset.name !== name) continue;
     chip.hidden = !selected;
@@ -41,17 +55,41 @@ function choose(name, selected) {
   }
   refresh();
 }
-byId("package_options").addEventListener("click", (event) => {
-  const option = event.target.closest("[role=option]");
-  if (option) choose(option.dataset.name, true);
-});
 byId("selected_items").addEventListener("click", (event) => {
   if (event.target.closest("button")) choose(event.target.closest("li").dataset.name, false);
 });
-byId("package_filter").addEventListener("input", (event) => {
-  const wanted = event.target.value.trim().toLowerCase();
-  for (const option of pickable) option.hidden = !option.dataset.name.toLowerCase().includes(wanted);
-});
+if (picker.getAttribute("role") === "combobox") {
+  // The options are made when the box opens or is typed into, and gone when it closes.
+  const setOpen = (open) => {
+    const fresh = open ? [...byId("package_option_items").content.cloneNode(true).children].filter(matching) : [];
+    for (const option of fresh) option.setAttribute("aria-selected", String(isChosen(option.dataset.name)));
+    options.replaceChildren(...fresh);
+    options.hidden = !open;
+    picker.setAttribute("aria-expanded", String(open));
+  };
+  for (const event of ["focus", "click", "input"]) picker.addEventListener(event, () => setOpen(true));
+  picker.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setOpen(false);
+  });
+  document.addEventListener("click", (event) => {
+    if (!byId("package_picker").contains(event.target)) setOpen(false);
+  });
+  options.addEventListener("click", (event) => {
+    const option = event.target.closest("[role=option]");
+    if (!option) return;
+    choose(option.dataset.name, true);
+    picker.value = "";
+    setOpen(false);
+  });
+} else {
+  options.addEventListener("click", (event) => {
+    const option = event.target.closest("[role=option]");
+    if (option) choose(option.dataset.name, true);
+  });
+  picker.addEventListener("input", () => {
+    for (const option of options.children) option.hidden = !matching(option);
+  });
+}
 
 byId("add_cidr").addEventListener("click", () => byId("cidr_rows").append(byId("cidr_row").content.cloneNode(true)));
 byId("cidr_rows").addEventListener("click", (event) => {
@@ -77,7 +115,7 @@ function strong(text) {
   bold.textContent = text;
   return bold;
 }
-const choiceText = (name) => form.querySelector("details[data-input=" + name + "] summary").textContent.trim().toLowerCase();
+const choiceText = (name) => form.querySelector("[data-input=" + name + "] :is(summary, button)").textContent.trim().toLowerCase();
 
 function expiryDate() {
   if (value("expires") !== "custom") return new Date(Date.parse(byId("token_summary").dataset.now) + Number(value("expires")) * 86400000);

@@ -1,6 +1,9 @@
-// The "New Granular Access Token" page (reference/npm.md §1.3), fields in the docs' order. The
-// permission and expiration pickers are custom dropdowns, not native <select>s (§1.3 step 5 [T]:
-// a <details> whose <summary> reads "No access"); hidden inputs carry their choices in the POST.
+// The "New Granular Access Token" page (docs/sites/npm.md, "Token pages"). Its DOM is inferred, so
+// it comes in two shapes (settings.pageShape): "documented" has the fields in the docs' order,
+// <details> dropdowns (a public script found one whose <summary> reads "No access" [T]) and a
+// package list filtered by a search box; "variant" puts the fields in another order, uses buttons
+// that open listboxes and a combobox whose options exist only once it is opened or typed into.
+// Hidden inputs carry every choice in the POST, whichever the shape.
 import { html, type Html } from "../shared/html.js";
 import { NO_ACCESS, type Account, type NpmPermission, type OrgPermission } from "./directory.js";
 import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./labels.js";
@@ -29,6 +32,7 @@ export interface GatFormState {
 }
 
 export interface FormView {
+  shape: "documented" | "variant";
   account: Account;
   state: GatFormState;
   errors: string[];
@@ -42,9 +46,58 @@ export interface FormView {
 const DAY_MS = 86_400_000;
 const when = (condition: boolean, attribute: string) => (condition ? attribute : "");
 
+type Section = (view: FormView, shape: Shape) => Html;
+
+interface Shape {
+  order: Section[];
+  /** A single-choice picker over `labels`, its choice in the hidden input `name`. */
+  dropdown(input: DropdownInput): Html;
+  /** The multi-choice picker of packages and scopes; chosen ones are also shown as chips. */
+  packagePicker(items: PickerItem[], chosen: (name: string) => boolean): Html;
+}
+
+interface DropdownInput {
+  name: string;
+  value: string;
+  labels: Record<string, string>;
+  labelledBy: string;
+}
+
+interface PickerItem {
+  name: string;
+  kind: "package" | "scope";
+}
+
+const nameField: Section = ({ state }) =>
+  html`<div class="field"><label for="token_name">Token name</label>
+    <input id="token_name" name="name" type="text" aria-required="true" value="${state.name}"></div>`;
+
+const descriptionField: Section = ({ state }) =>
+  html`<div class="field"><label for="token_description">Description</label>
+    <textarea id="token_description" name="token_description">${state.description}</textarea></div>`;
+
+const bypassField: Section = ({ state }) =>
+  html`<div class="field"><input id="bypass_2fa" name="bypass_2fa" type="checkbox" value="true" aria-describedby="bypass_2fa_hint" ${when(state.bypass2fa, "checked")}>
+    <label for="bypass_2fa">Bypass two-factor authentication (2FA)</label>
+    <p class="hint" id="bypass_2fa_hint">Publishing with this token will not ask for a one-time password. Token and account management always will.</p></div>`;
+
+const SHAPES: Record<FormView["shape"], Shape> = {
+  documented: {
+    order: [nameField, descriptionField, bypassField, ipRanges, packagesSection, organizationsSection, expirationSection],
+    dropdown: detailsDropdown,
+    packagePicker: filteredList,
+  },
+  // Another plausible order: what the token is for and how long first, the optional parts last [I].
+  variant: {
+    order: [nameField, expirationSection, packagesSection, organizationsSection, ipRanges, bypassField, descriptionField],
+    dropdown: buttonListbox,
+    packagePicker: combobox,
+  },
+};
+
 // "New Granular Access Token" is inferred [I], after the classic form's "New Access Token" (§1.1).
 export function tokenFormPage(view: FormView): string {
-  const { state } = view;
+  const shape = SHAPES[view.shape];
   return renderPage({
     title: "New Granular Access Token",
     signedIn: view.header,
@@ -52,17 +105,7 @@ export function tokenFormPage(view: FormView): string {
 <form id="gat" method="post" action="${view.action}">
   ${csrfField(view.csrf)}
   ${errorList(view.errors)}
-  <div class="field"><label for="token_name">Token name</label>
-    <input id="token_name" name="name" type="text" aria-required="true" value="${state.name}"></div>
-  <div class="field"><label for="token_description">Description</label>
-    <textarea id="token_description" name="token_description">${state.description}</textarea></div>
-  <div class="field"><input id="bypass_2fa" name="bypass_2fa" type="checkbox" value="true" aria-describedby="bypass_2fa_hint" ${when(state.bypass2fa, "checked")}>
-    <label for="bypass_2fa">Bypass two-factor authentication (2FA)</label>
-    <p class="hint" id="bypass_2fa_hint">Publishing with this token will not ask for a one-time password. Token and account management always will.</p></div>
-  ${ipRanges(state.cidr)}
-  ${packagesSection(view)}
-  ${organizationsSection(view)}
-  ${expirationSection(state, view.now)}
+  ${shape.order.map((section) => section(view, shape))}
   <section id="token_summary" aria-labelledby="summary_heading" data-now="${view.now.toISOString()}">
     <h2 id="summary_heading">Summary</h2>
     <p>This token will:</p>
@@ -76,8 +119,8 @@ export function tokenFormPage(view: FormView): string {
 }
 
 /** "Add IP Range" adds a row from the template; extra rows have a "Remove" (§1.3 step 4). */
-function ipRanges(cidr: string[]): Html {
-  const [first = "", ...rest] = cidr;
+function ipRanges({ state }: FormView): Html {
+  const [first = "", ...rest] = state.cidr;
   return html`<div class="field"><label for="cidr_0">Allowed IP Ranges (optional)</label>
     <p class="hint" id="cidr_hint">Must be valid CIDR notation.</p>
     <div id="cidr_rows">
@@ -99,22 +142,57 @@ function cidrRow(value: string): Html {
  * the page twice [I]. `labelledBy` names the listbox, never the <details> (a second group named
  * like the section around it would make role locators ambiguous).
  */
-function dropdown(input: { name: string; value: string; labels: Record<string, string>; labelledBy: string }): Html {
+function detailsDropdown(input: DropdownInput): Html {
   return html`<details class="dropdown" data-input="${input.name}">
     <summary role="button" aria-haspopup="listbox">${input.labels[input.value] ?? ""}</summary>
-    <template>${Object.entries(input.labels).map(([value, text]) => html`<li role="option" tabindex="-1" data-value="${value}">${text}</li>`)}</template>
+    ${optionTemplate(input.labels)}
     <ul role="listbox" aria-labelledby="${input.labelledBy}"></ul>
   </details>
   <input type="hidden" name="${input.name}" value="${input.value}">`;
 }
 
-function packagesSection(view: FormView): Html {
+/** The variant's dropdown: a button that opens a listbox, whose options exist only while open. */
+function buttonListbox(input: DropdownInput): Html {
+  return html`<div class="dropdown" data-input="${input.name}">
+    <button type="button" aria-haspopup="listbox" aria-expanded="false">${input.labels[input.value] ?? ""}</button>
+    ${optionTemplate(input.labels)}
+    <ul role="listbox" aria-labelledby="${input.labelledBy}" hidden></ul>
+  </div>
+  <input type="hidden" name="${input.name}" value="${input.value}">`;
+}
+
+function optionTemplate(labels: Record<string, string>): Html {
+  return html`<template>${Object.entries(labels).map(([value, text]) => html`<li role="option" tabindex="-1" data-value="${value}">${text}</li>`)}</template>`;
+}
+
+function pickerOption({ name }: PickerItem, selected: boolean): Html {
+  return html`<li role="option" tabindex="-1" data-name="${name}" aria-selected="${String(selected)}">${name}</li>`;
+}
+
+/** The documented shape: every option listed, a search box filters them. */
+function filteredList(items: PickerItem[], chosen: (name: string) => boolean): Html {
+  return html`<label for="package_filter">Select packages and scopes</label>
+    <input id="package_filter" type="search" autocomplete="off" aria-controls="package_options" placeholder="Filter packages and scopes">
+    <ul id="package_options" role="listbox" aria-label="Your packages and scopes" aria-multiselectable="true">
+      ${items.map((item) => pickerOption(item, chosen(item.name)))}
+    </ul>`;
+}
+
+/** The variant: a combobox; its listbox is empty until the box is opened (focus, click) or typed into. */
+function combobox(items: PickerItem[], chosen: (name: string) => boolean): Html {
+  return html`<label for="package_filter">Select packages and scopes</label>
+    <input id="package_filter" type="text" role="combobox" autocomplete="off" aria-autocomplete="list" aria-expanded="false" aria-controls="package_options" placeholder="Search packages and scopes">
+    <template id="package_option_items">${items.map((item) => pickerOption(item, chosen(item.name)))}</template>
+    <ul id="package_options" role="listbox" aria-label="Your packages and scopes" aria-multiselectable="true" hidden></ul>`;
+}
+
+function packagesSection(view: FormView, shape: Shape): Html {
   const { state, account } = view;
-  const items = [...account.packages.map((name) => ({ name, kind: "package" })), ...account.scopes.map((name) => ({ name, kind: "scope" }))];
+  const items: PickerItem[] = [...account.packages.map((name) => ({ name, kind: "package" as const })), ...account.scopes.map((name) => ({ name, kind: "scope" as const }))];
   const chosen = (name: string) => state.packages.includes(name) || state.scopes.includes(name);
   return html`<fieldset id="packages_and_scopes"><legend>Packages and scopes</legend>
   <div class="field"><span class="label" id="packages_permission_label">Permissions</span>
-    ${dropdown({ name: "packages_and_scopes_permission", value: state.packagesPermission, labels: PACKAGE_PERMISSION_LABELS, labelledBy: "packages_permission_label" })}</div>
+    ${shape.dropdown({ name: "packages_and_scopes_permission", value: state.packagesPermission, labels: PACKAGE_PERMISSION_LABELS, labelledBy: "packages_permission_label" })}</div>
   <fieldset><legend>Select packages</legend>
     <div><input id="packages_all" name="packages_all" type="radio" value="true" aria-describedby="packages_all_hint" ${when(state.packagesAll === true, "checked")}>
       <label for="packages_all">All packages</label><p class="hint" id="packages_all_hint">Applies to current and future packages.</p></div>
@@ -122,11 +200,7 @@ function packagesSection(view: FormView): Html {
       <label for="packages_selected">Only select packages and scopes</label><p class="hint" id="packages_selected_hint">Select at least one. Max 50.</p></div>
   </fieldset>
   <div id="package_picker" ${when(state.packagesAll !== false, "hidden")}>
-    <label for="package_filter">Select packages and scopes</label>
-    <input id="package_filter" type="search" autocomplete="off" aria-controls="package_options" placeholder="Filter packages and scopes">
-    <ul id="package_options" role="listbox" aria-label="Your packages and scopes" aria-multiselectable="true">
-      ${items.map(({ name }) => html`<li role="option" tabindex="-1" data-name="${name}" aria-selected="${String(chosen(name))}">${name}</li>`)}
-    </ul>
+    ${shape.packagePicker(items, chosen)}
     <p id="selected_count" aria-live="polite"></p>
     <ul id="selected_items" class="chips" aria-label="Selected packages and scopes">
       ${items.map(
@@ -139,24 +213,24 @@ function packagesSection(view: FormView): Html {
 }
 
 /** Organization access covers org and team management only, not publishing (§1.3 step 6). */
-function organizationsSection(view: FormView): Html {
+function organizationsSection(view: FormView, shape: Shape): Html {
   const { state, account } = view;
   const boxes = account.orgs.map(
     (org, i) => html`<div><input id="org_${String(i)}" name="orgs" type="checkbox" value="${org}" ${when(state.orgs.includes(org), "checked")}><label for="org_${String(i)}">${org}</label></div>`,
   );
   return html`<fieldset id="organizations"><legend>Organizations</legend>
   <div class="field"><span class="label" id="orgs_permission_label">Permissions</span>
-    ${dropdown({ name: "orgs_permission", value: state.orgsPermission, labels: ORG_PERMISSION_LABELS, labelledBy: "orgs_permission_label" })}</div>
+    ${shape.dropdown({ name: "orgs_permission", value: state.orgsPermission, labels: ORG_PERMISSION_LABELS, labelledBy: "orgs_permission_label" })}</div>
   <fieldset><legend>Select organizations</legend>
     ${boxes.length > 0 ? boxes : html`<p>You are not a member of any organization.</p>`}
   </fieldset>
 </fieldset>`;
 }
 
-function expirationSection(state: GatFormState, now: Date): Html {
+function expirationSection({ state, now }: FormView, shape: Shape): Html {
   const tomorrow = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
   return html`<fieldset id="expiration"><legend id="expiration_legend">Expiration</legend>
-  ${dropdown({ name: "expires", value: state.expires, labels: EXPIRATION_LABELS, labelledBy: "expiration_legend" })}
+  ${shape.dropdown({ name: "expires", value: state.expires, labels: EXPIRATION_LABELS, labelledBy: "expiration_legend" })}
   <div class="field" id="custom_expiration" ${when(state.expires !== "custom", "hidden")}>
     <label for="expiration_date">Custom expiration date</label>
     <input id="expiration_date" name="expiration_date" type="date" min="${tomorrow}" value="${state.expirationDate}">

@@ -22,6 +22,11 @@ export function newTokenValue(): string {
   return `npm_${entropy}${base62(CRC32.str(entropy) >>> 0).padStart(CHECKSUM_LENGTH, "0")}`;
 }
 
+/** A whole token value (never the redacted form). */
+export const TOKEN_PATTERN = /^npm_[A-Za-z0-9]{36}$/;
+/** A token's key, a trust configuration's id, a web login's id: UUIDs. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** "npm_aBcD...7890": the first 8 characters with the prefix, then the last 4 (§1.4). */
 export function redact(token: string): string {
   return `${token.slice(0, 8)}...${token.slice(-4)}`;

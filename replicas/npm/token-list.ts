@@ -9,6 +9,7 @@ import { escalationGate, header, ownSettings, signedIn, type SiteContext } from 
 import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS, shortDate } from "./labels.js";
 import { csrfField, noticeBar, renderPage, type SignedInHeader } from "./layout.js";
 import { csrfToken, popOnce, sessionOf, type Notice } from "./session.js";
+import type { NpmSettings } from "./settings.js";
 import { redact } from "./token-format.js";
 
 export const LIST_PATH = "/settings/:user/tokens";
@@ -38,6 +39,7 @@ export function tokenListRoutes(ctx: SiteContext): Router {
         notice: popOnce(req, "notice"),
         newToken: popOnce(req, "newToken"),
         header: header(req, res, account),
+        shape: ctx.settings.pageShape,
       }),
     );
   });
@@ -66,6 +68,7 @@ interface ListView {
   notice: Notice | undefined;
   newToken: string | undefined;
   header: SignedInHeader;
+  shape: NpmSettings["pageShape"];
 }
 
 function tokenListPage(view: ListView): string {
@@ -74,7 +77,7 @@ function tokenListPage(view: ListView): string {
     title: "Access Tokens",
     signedIn: view.header,
     main: html`<h1>Access Tokens</h1>
-${view.newToken ? newTokenBox(view.newToken) : ""}
+${view.newToken ? newTokenBox(view.newToken, view.shape) : ""}
 ${noticeBar(view.notice)}
 <div class="toolbar">
   <form method="get" action="${settingsPath(NEW_TOKEN_PATH, username)}"><button type="submit" class="button--primary">Generate New Token</button></form>
@@ -92,12 +95,19 @@ ${noticeBar(view.notice)}
   });
 }
 
-/** "Copy the token from the top of page": shown this once, never again (§1.3 step 9). */
-function newTokenBox(token: string): Html {
+/**
+ * "Copy the token from the top of page": shown this once, never again (docs/sites/npm.md, "Token pages"). How it is
+ * shown is inferred: in a <code> element, or (the variant shape) in a read-only text box [I].
+ */
+function newTokenBox(token: string, shape: NpmSettings["pageShape"]): Html {
+  const shown =
+    shape === "documented"
+      ? html`<code id="new_token_value">${token}</code>`
+      : html`<input id="new_token_value" type="text" readonly value="${token}" aria-label="Your new token" size="44">`;
   return html`<section class="new-token" aria-labelledby="new_token_heading">
   <h2 id="new_token_heading">Your new token</h2>
   <p>Copy your token now. You won't be able to see it again!</p>
-  <p><code id="new_token_value">${token}</code> <button type="button" data-copy="new_token_value">Copy</button></p>
+  <p>${shown} <button type="button" data-copy="new_token_value">Copy</button></p>
 </section>`;
 }
 

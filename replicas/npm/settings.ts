@@ -1,0 +1,33 @@
+// The npm replica's knobs: what a test or a drill turns to make the site harder on purpose.
+// Every field may be changed while the replica runs; each request reads the current value.
+
+export interface NpmSettings {
+  /** Escalate token create/delete on the website (when npm does is undocumented [I], docs/sites/npm.md "Re-authentication"). */
+  escalate: { create: boolean; delete: boolean };
+  /** How long "don't ask again" lasts after an escalation. */
+  escalationCooldownSeconds: number;
+  /**
+   * The granular-token pages' DOM is inferred (docs/sites/npm.md, "Token pages"): "documented" follows the
+   * docs' order and the scripts seen in public; "variant" is a second plausible shape (other order,
+   * a combobox picker, the token in an input, other wording, an escalation that completes the action).
+   */
+  pageShape: "documented" | "variant";
+  webLogin: {
+    /** /login/cli/<uuid> asks the person to press a button before the CLI login completes [I]. */
+    confirm: boolean;
+    /** The done URL's Retry-After while waiting, in seconds (its real value is not documented). */
+    retryAfterSeconds: number;
+  };
+  /** How many more registry API calls that carry a one-time code answer EOTP as if the code were wrong. */
+  refuseOtps: number;
+}
+
+export function defaultSettings(): NpmSettings {
+  return {
+    escalate: { create: false, delete: false },
+    escalationCooldownSeconds: 300,
+    pageShape: "documented",
+    webLogin: { confirm: false, retryAfterSeconds: 1 },
+    refuseOtps: 0,
+  };
+}

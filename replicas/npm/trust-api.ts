@@ -1,0 +1,85 @@
+// Trusted publishing on the registry, `/-/package/{pkg}/trust` (docs/sites/npm.md, "Trusted
+// publishing"): list, add and remove a package's trusted-publisher configuration, one per
+// package, always with a one-time code. The replica takes CircleCI configurations, with exactly
+// the claim names CircleCI's OIDC tokens carry.
+import { Router, type Request, type Response } from "express";
+import { z } from "zod";
+import type { Account, NpmDirectory } from "./directory.js";
+import type { OtpGate } from "./otp-gate.js";
+import { packageManager } from "./package-guard.js";
+import type { NpmPackages } from "./packages.js";
+import type { SessionTokens } from "./sessions.js";
+import { UUID_PATTERN } from "./token-format.js";
+
+const TEXTS = {
+  invalid: "Invalid trusted publisher configuration",
+  invalidId: "Invalid trusted publisher config id format",
+  notFound: "Package not found",
+  noConfig: "Trusted publisher configuration not found for the package",
+  exists: "trusted publisher config already exists for the package. Please delete and re-create.",
+  forbiddenList: "Insufficient permissions to access trusted publisher configurations for this package",
+  forbiddenDelete: "Insufficient permissions to access trusted publisher config for the package",
+  no2fa: "Please enable 2fa for your account",
+};
+
+const uuid = z.string().regex(UUID_PATTERN);
+/** `<vcs-host>/<org>/<repo>`, no scheme (the CLI's own checks). */
+const vcsOrigin = z.string().refine((v) => !v.includes("://") && v.split("/").length >= 3 && v.split("/").every(Boolean));
+
+const CircleciConfig = z.strictObject({
+  type: z.literal("circleci"),
+  claims: z.strictObject({
+    "oidc.circleci.com/org-id": uuid,
+    "oidc.circleci.com/project-id": uuid,
+    "oidc.circleci.com/pipeline-definition-id": uuid,
+    "oidc.circleci.com/vcs-origin": vcsOrigin,
+    "oidc.circleci.com/context-ids": z.array(uuid).min(1).optional(),
+  }),
+  permissions: z
+    .array(z.enum(["createPackage", "createStagedPackage"]))
+    .min(1)
+    .refine((p) => new Set(p).size === p.length),
+});
+/** A JSON array; npm's client sends one element, and a package holds one configuration, so more is refused [I]. */
+const CreateBody = z.tuple([CircleciConfig]);
+
+export function trustApiRoutes(deps: { directory: NpmDirectory; sessions: SessionTokens; packages: NpmPackages; otp: OtpGate }): Router {
+  const router = Router();
+  const pkgOf = (req: Request) => String(req.params.pkg);
+  const maintainer = (req: Request, res: Response, forbidden: string): Account | undefined => {
+    const account = packageManager(deps, req, res, pkgOf(req), { key: "message", notFound: TEXTS.notFound, forbidden });
+    if (account?.twoFactor !== "none") return account;
+    res.status(403).json({ message: TEXTS.no2fa });
+    return undefined;
+  };
+  const passesOtp = (req: Request, res: Response, account: Account) => deps.otp.passes(req, res, account, { command: "trust", key: "message" });
+
+  router.get("/-/package/:pkg/trust", (req, res) => {
+    const account = maintainer(req, res, TEXTS.forbiddenList);
+    if (!account || !passesOtp(req, res, account)) return;
+    const config = deps.packages.trustOf(pkgOf(req));
+    res.json(config ? [config] : []);
+  });
+
+  router.post("/-/package/:pkg/trust", (req, res) => {
+    const account = maintainer(req, res, TEXTS.forbiddenList);
+    if (!account) return;
+    const body = CreateBody.safeParse(req.body);
+    // A bad body costs no one-time code [I].
+    if (!body.success) return res.status(400).json({ message: TEXTS.invalid });
+    if (!passesOtp(req, res, account)) return;
+    if (deps.packages.trustOf(pkgOf(req))) return res.status(409).json({ message: TEXTS.exists });
+    // 200, not 201, with the stored configurations (the API docs).
+    res.json([deps.packages.addTrust(pkgOf(req), body.data[0])]);
+  });
+
+  router.delete("/-/package/:pkg/trust/:id", (req, res) => {
+    if (!uuid.safeParse(req.params.id).success) return res.status(400).json({ message: TEXTS.invalidId });
+    const account = maintainer(req, res, TEXTS.forbiddenDelete);
+    if (!account || !passesOtp(req, res, account)) return;
+    if (!deps.packages.removeTrust(pkgOf(req), String(req.params.id))) return res.status(404).json({ message: TEXTS.noConfig });
+    res.status(204).end();
+  });
+
+  return router;
+}
