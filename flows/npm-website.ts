@@ -56,7 +56,8 @@ async function escalate(page: Page, ctx: Ctx, why: string): Promise<void> {
 class LoginPage {
   constructor(private readonly page: Page) {}
 
-  async signIn(ctx: Ctx, startUrl = url(ctx, "/login")): Promise<void> {
+  /** Returns the second factor the account used: a one-time code, or a security key. */
+  async signIn(ctx: Ctx, startUrl = url(ctx, "/login")): Promise<SecondFactor> {
     const { page } = this;
     await page.goto(startUrl);
     const username = await ctx.credentials.username();
@@ -78,18 +79,23 @@ class LoginPage {
       }
       ctx.steps.note(`npm refused the sign-in (${said}); try the password again`);
     }
-    if (outcome === "otp") await enterOtp(page, ctx, "at sign-in");
-    if (outcome === "securityKey") {
-      await ctx.steps.handOff("npm asks for the account's security key", {
-        instruction: 'press "Use security key" and touch your key',
-        until: () => page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 0 }),
-      });
+    if (outcome === "otp") {
+      await enterOtp(page, ctx, "at sign-in");
+      return "code";
     }
+    await ctx.steps.handOff("npm asks for the account's security key", {
+      instruction: 'press "Use security key" and touch your key',
+      until: () => page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 0 }),
+    });
+    return "securityKey";
   }
 }
 
+/** How the account proves itself after the password: a typed code, or a security key by hand. */
+export type SecondFactor = "code" | "securityKey";
+
 /** Signs in on npm's login page at `startUrl` (the registry's web login hands one out). */
-export function signInOnWebsite(page: Page, ctx: Ctx, startUrl: string): Promise<void> {
+export function signInOnWebsite(page: Page, ctx: Ctx, startUrl: string): Promise<SecondFactor> {
   return new LoginPage(page).signIn(ctx, startUrl);
 }
 
@@ -243,7 +249,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
   ) {}
 
   static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
-    await new LoginPage(page).signIn(ctx);
+    await signInOnWebsite(page, ctx, url(ctx, "/login"));
     return new NpmWebsiteAccount(page, ctx, release);
   }
 

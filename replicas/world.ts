@@ -68,6 +68,8 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     throw error;
   });
 
+  // A registry that accepts CircleCI's OIDC tokens (npm's trusted publishing) trusts this CircleCI.
+  for (const d of drills) d.trustOidcIssuer?.(circleci.oidcIssuerBase);
   const drill = (id: string) => {
     const found = drills.find((d) => d.id === id);
     if (!found) throw new Error(`the sandbox has no replica for ${id}`);

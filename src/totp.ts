@@ -1,8 +1,8 @@
 // One-time codes computed from a TOTP secret (drills, tests, non-interactive runs).
-// Registries reject a code that was already accepted (Warehouse: replay of the last code,
-// reference/pypi.md §2a), so a code is never handed out twice: if this 30-second step's code
-// was used, the next step's code is used instead (servers accept ±1 step), and only if that
-// was used too does it wait for time to move on.
+// Registries reject a code that was already accepted, and some reject any code older than the
+// last one (docs/sites/pypi.md, "The 2FA page"; docs/sites/npm.md, "Second steps"). Servers accept
+// the codes of the steps either side of now, so a run has three codes at any moment: handed out
+// oldest first, each newer than the last, and only when all three are used does it wait.
 import * as OTPAuth from "otpauth";
 import { Secret } from "./secret.js";
 
@@ -10,7 +10,7 @@ const PERIOD_SECONDS = 30;
 
 export class TotpSource {
   private readonly totp: OTPAuth.TOTP;
-  private readonly used = new Set<number>();
+  private lastUsed = -Infinity;
 
   constructor(
     secret: Secret,
@@ -29,9 +29,9 @@ export class TotpSource {
   async next(): Promise<Secret> {
     for (;;) {
       const step = Math.floor(this.now() / 1000 / PERIOD_SECONDS);
-      const free = [step, step + 1].find((candidate) => !this.used.has(candidate));
+      const free = [step - 1, step, step + 1].find((candidate) => candidate > this.lastUsed);
       if (free !== undefined) {
-        this.used.add(free);
+        this.lastUsed = free;
         return new Secret(this.totp.generate({ timestamp: free * PERIOD_SECONDS * 1000 }), this.label);
       }
       await this.sleep((step + 1) * PERIOD_SECONDS * 1000 - this.now() + 50);

@@ -10,7 +10,7 @@ const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid"
 
 export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
   const account = { username: ACCOUNT.username, password: randomBytes(18).toString("base64url"), totpSecret: new OTPAuth.Secret({ size: 20 }).base32 };
-  const twoFactor = knobs?.twoFactor === "webauthn" ? "webauthn" : "totp";
+  const twoFactor = knobs?.twoFactor === "webauthn" || knobs?.twoFactor === "none" ? knobs.twoFactor : "totp";
   const replica = await startNpmReplica({
     host,
     now,
@@ -31,17 +31,20 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
     heldToken,
     contextToken,
     faults: replica.faults,
+    // rotate npm's default path: the registry's tokens API (the website's pages with --via website).
     points: {
       check: { method: "GET", path: "/-/whoami" },
       deadAnswer: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' },
-      create: { method: "POST", path: /\/tokens\/granular-access-tokens\/new$/ },
-      sessionEnd: { point: { method: "GET", path: /\/tokens\/granular-access-tokens\/new$/ }, fault: { kind: "session-expired" }, skip: 1 },
-      remove: { method: "POST", path: /^\/settings\/[^/]+\/tokens$/ },
+      create: { method: "POST", path: "/-/npm/v1/tokens" },
+      // The inventory's list goes through; the one that proves the old token gone finds the session ended.
+      sessionEnd: { point: { method: "GET", path: "/-/npm/v1/tokens" }, fault: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' }, skip: 1 },
+      remove: { method: "DELETE", path: /^\/-\/npm\/v1\/tokens\/token\// },
     },
     issuedSecrets: () => replica.issuedSecrets(),
     tokenNames: () => replica.tokens(account.username).map((t) => t.name),
     isLive: (token) => replica.isLive(token),
     resetLink: (username) => replica.resetLink(username),
+    trustOidcIssuer: (issuerBase) => replica.trustOidcIssuer(issuerBase),
     close: () => replica.close(),
   };
 };

@@ -45,6 +45,8 @@ export interface RegistryDrill<Replica = unknown> {
   /** Names of the drill account's tokens, newest first. */
   tokenNames(): string[];
   isLive(token: string): boolean;
+  /** For a registry with trusted publishing: accept OIDC tokens from this CircleCI issuer base. */
+  trustOidcIssuer?(issuerBase: string): void;
   /** The password reset link the replica "emailed" last (its outbox). */
   resetLink(username: string): string | undefined;
   close(): Promise<void>;
