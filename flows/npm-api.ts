@@ -116,9 +116,10 @@ class NpmApiAccount implements RegistryAccount {
     if (response.status !== 204 && response.status !== 200) throw new RegistryError(`npm refused to delete token "${token.name}" (${response.status}${errorText(response)})`);
   }
 
+  /** HTTP calls need no browser: clean-up works even when the window is gone, and after Ctrl-C. */
   async forCleanUp(): Promise<RegistryAccount> {
-    // HTTP calls need no browser: clean-up works even when the window is gone.
-    return this;
+    const session = this.session.forCleanUp();
+    return new NpmApiAccount(session.ctx, session);
   }
 
   signOut(): Promise<void> {

@@ -67,8 +67,12 @@ function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
   }
 }
 
-/** Web login (docs/sites/npm.md, "Web login"): the browser signs in, the registry hands over a session token. */
-async function webLogin(ctx: NpmCtx): Promise<{ token: Secret; secondFactor: SecondFactor }> {
+/**
+ * Web login (docs/sites/npm.md, "Web login"): the browser signs in, the registry hands over a
+ * session token. A browser already signed in on the website (signing in again after the session
+ * ended) shows no form at all: the token then simply arrives.
+ */
+async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: Secret; secondFactor: SecondFactor }> {
   const client = await http();
   const start = await client.post(new URL("/-/v1/login", ctx.settings.registryUrl).toString(), {}, {
     headers: { "npm-auth-type": "web", "npm-command": "login" },
@@ -81,12 +85,15 @@ async function webLogin(ctx: NpmCtx): Promise<{ token: Secret; secondFactor: Sec
   checkOnWebsite(urls.data.loginUrl, ctx, "login page");
   const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal);
   sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
-  const secondFactor = await signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl);
+  const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl);
+  signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
+  const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
+  if ("token" in first) return { token: first.token, secondFactor: earlier ?? "code" };
   const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
     instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
     until: () => sessionToken,
   });
-  return { token, secondFactor };
+  return { token, secondFactor: first.secondFactor };
 }
 
 type Method = "GET" | "POST" | "DELETE";
@@ -105,6 +112,13 @@ export class NpmSession {
   static async open(ctx: NpmCtx): Promise<NpmSession> {
     const { token, secondFactor } = await webLogin(ctx);
     return new NpmSession(ctx, token, secondFactor);
+  }
+
+  /** The same session for clean-up after Ctrl-C: its calls are not cancelled by that signal. */
+  forCleanUp(): NpmSession {
+    const copy = new NpmSession({ ...this.ctx, signal: new AbortController().signal }, this.token, this.secondFactor);
+    copy.signedOut = this.signedOut;
+    return copy;
   }
 
   url(path: string): string {
@@ -141,7 +155,7 @@ export class NpmSession {
     let answer = await this.send(method, url, command, options);
     if (answer.kind === "signed-out") {
       this.ctx.steps.note("The npm session ended; signing in again.");
-      ({ token: this.token } = await webLogin(this.ctx));
+      ({ token: this.token } = await webLogin(this.ctx, this.secondFactor));
       answer = await this.send(method, url, command, options);
     }
     for (let tries = 0; answer.kind === "code-needed"; tries++) {

@@ -80,7 +80,7 @@ function fromText(text: string, kind: Kind): unknown {
 const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
   string: z.string().min(1),
   // Plain http only to this machine (the drill replicas); anything else must be https.
-  url: z.url({ protocol: /^https?$/ }).refine((text) => new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname), "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://"),
+  url: z.url({ protocol: /^https?$/ }).refine((text) => !URL.canParse(text) || new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname), "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://"),
   number: z.number().finite(),
   list: z.array(z.string().min(1)).min(1),
   boolean: z.boolean(),

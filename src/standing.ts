@@ -82,7 +82,8 @@ export function nextStep(journal: Journal, command: string): string {
     return `Delete the new token ${quoted(journal.new.token?.name)} on ${registry} by hand (it never reached CircleCI), then run \`${command}\` again.`;
   }
   const failed = journal.destinations.filter((d) => d.state === "failed");
-  if (failed.length > 0) {
+  // Some destinations hold the new token and others do not: rerun for just those.
+  if (failed.length > 0 && journal.new.state !== "removed") {
     const oldAlive = journal.old.state === "alive" || journal.old.state === "none";
     return `${failed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} did not get the new token${oldAlive ? " and still hold the old one, which stays alive" : ""}: once the cause above is fixed, run \`${command} ${targetFlags(failed)}\` to rotate just ${failed.length === 1 ? "that one" : "those"}.`;
   }

@@ -41,7 +41,7 @@ for (const registry of registries) {
       const before = world.drill(registry.id).tokenNames();
       const result = await rotation.run(registry.id);
       expect(result.code, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(/rotate: CircleCI failed while setting .* \(500\) after several tries/);
+      expect(result.stderr).toMatch(/rotate: CircleCI did not take the new token in .*: CircleCI failed while setting .* \(500\) after several tries/);
       const text = standing(result.stderr);
       expect(text).toMatch(/old token ".*": still exists and works/);
       expect(text).toMatch(/new token ".*": deleted again during clean-up/);
@@ -104,7 +104,7 @@ for (const registry of registries) {
       expect(result.code, result.stderr).toBe(3);
       const text = standing(result.stderr);
       expect(text).toContain(`old token "${oldName}": still exists and works`);
-      expect(text).toMatch(/new token ".*": exists, works, and CircleCI holds it/);
+      expect(text).toMatch(/new token ".*": exists and works, and CircleCI holds it/);
       expect(text).toContain(`Next step: CircleCI already uses the new token. Delete the old token "${oldName}" on ${registry.title} by hand`);
       const newToken = heldToken(world, registry.id);
       expect(newToken).not.toBe(oldToken);

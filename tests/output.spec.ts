@@ -225,7 +225,7 @@ test("in a terminal, NO_COLOR gives plain lines and no spinner; without it the s
 
 test("while a prompt holds the terminal, spinner ticks draw nothing over it", () => {
   const written: string[] = [];
-  const io = { color: true, prompting: false, quietKeys: () => undefined, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = { color: true, prompting: false, quietKeys: () => undefined, stderr: {}, err: (text: string) => void written.push(text) } as unknown as IO;
   let tick = () => {};
   const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => undefined }));
   void progress.step("Sign in to npm", () => new Promise<void>(() => undefined));
@@ -240,7 +240,7 @@ test("while a prompt holds the terminal, spinner ticks draw nothing over it", ()
 
 test("on a terminal the spinner goes on under a note (a retry, an instruction) until its step ends", async () => {
   const written: string[] = [];
-  const io = { color: true, prompting: false, quietKeys: () => undefined, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = { color: true, prompting: false, quietKeys: () => undefined, stderr: {}, err: (text: string) => void written.push(text) } as unknown as IO;
   let tick = () => {};
   let stopped = false;
   const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => void (stopped = true) }));
