@@ -4,7 +4,7 @@
 // axios) load only when a command needs them, so `rotate --help` starts fast.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { CancelledError, ExitCode, InterruptedError, RotateError, RotationFailed, exitCodeOf } from "./errors.js";
+import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
 import type { Runtime } from "./runtime.js";
 import { describeError } from "./secret.js";
@@ -13,14 +13,12 @@ const version = (JSON.parse(readFileSync(new URL("../../package.json", import.me
 
 /** Prints the failure and returns its exit code. */
 async function report(error: unknown, io: IO): Promise<number> {
-  const reason = error instanceof RotationFailed ? error.reason : error;
+  const reason = error instanceof RunFailed ? error.reason : error;
   if (reason instanceof CancelledError) {
     io.err(`rotate: ${reason.message}\n`);
-  } else if (error instanceof RotationFailed) {
+  } else if (error instanceof RunFailed) {
     // Whatever stopped it, say where each system stands and what to do next.
-    const { whereThingsStand, nextStep } = await import("./standing.js");
-    const next = nextStep(error.journal, `rotate ${error.journal.registry.toLowerCase()}`);
-    io.err(`\nrotate: ${error.message}\n${whereThingsStand(error.journal)}\nNext step: ${next}\n`);
+    io.err(`\nrotate: ${error.message}\n${error.journal.whereThingsStand()}\nNext step: ${error.journal.nextStep()}\n`);
   } else if (error instanceof InterruptedError) {
     io.err("rotate: interrupted before anything changed\n");
   } else if (error instanceof RotateError) {

@@ -1,8 +1,6 @@
 // Every error rotate raises on purpose, each with the exit code it ends the run with. cli.ts turns
 // them into output and an exit code in exactly one place. Messages are one line: the cause, then
 // what to do next.
-import type { Journal } from "./journal.js";
-
 export const ExitCode = {
   /** Done. */
   done: 0,
@@ -91,16 +89,24 @@ export class BrowserClosedError extends NothingChangedError {
   override name = "BrowserClosedError";
 }
 
+/** What a run that stopped part-way can tell: where each system stands, and the one next step. */
+export interface Standing {
+  readonly changedAnything: boolean;
+  whereThingsStand(): string;
+  nextStep(): string;
+}
+
 /**
- * A rotation stopped after it began; its journal says what changed where. Anything changed: 3,
- * a human must look; nothing changed: the code of what stopped it (1, or 4 cancelled, 130 Ctrl-C).
+ * A run (a rotation, a move to trusted publishing) stopped after it began; its journal says what
+ * changed where. Anything changed: 3, a human must look; nothing changed: the code of what
+ * stopped it (1, or 4 cancelled, 130 Ctrl-C).
  */
-export class RotationFailed extends RotateError {
-  override name = "RotationFailed";
+export class RunFailed extends RotateError {
+  override name = "RunFailed";
   constructor(
     message: string,
     readonly reason: unknown,
-    readonly journal: Journal,
+    readonly journal: Standing,
   ) {
     super(message);
   }

@@ -2,7 +2,9 @@
 // through advance(), which updates the state and records the event (the audit record hears it).
 // On any failure or Ctrl-C it is what "where things stand" is printed from, and what decides the
 // exit code and the next step. It holds names and last-four characters only, never a secret.
+import type { Standing } from "./errors.js";
 import type { TokenSummary } from "./registry.js";
+import { nextStep, whereThingsStand } from "./standing.js";
 
 export type OldTokenState =
   | "none" // no old token to remove (first rotation, or the responder chose to keep it)
@@ -67,13 +69,15 @@ export interface JournalEntry {
   detail?: string;
 }
 
-export class Journal {
+export class Journal implements Standing {
   old: { token?: TokenSummary; state: OldTokenState } = { state: "none" };
   new: { token?: TokenSummary; state: NewTokenState; last4?: string; expires?: Date } = { state: "none" };
   readonly entries: JournalEntry[] = [];
 
   constructor(
     readonly registry: string,
+    /** The command that reruns this, for next-step messages: `rotate npm`. */
+    readonly command: string,
     readonly destinations: Destination[],
     private readonly clock: () => Date,
     /** Hears every entry as it is recorded (the audit record). */
@@ -156,6 +160,14 @@ export class Journal {
   label(index: number): string {
     const d = this.destination(index);
     return `${d.envVar} in ${d.where}`;
+  }
+
+  whereThingsStand(): string {
+    return whereThingsStand(this);
+  }
+
+  nextStep(): string {
+    return nextStep(this, this.command);
   }
 
   /** A new token exists (or may exist) on the registry that no CircleCI destination holds. */

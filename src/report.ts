@@ -2,8 +2,7 @@
 // and a note the responder can paste to the team's mailing list. Names and last four only. A
 // drill says so first, everywhere, so nobody mistakes it for a real rotation.
 import { whoRan } from "./audit.js";
-import { whereThingsStand } from "./standing.js";
-import { exitCodeOf, RotationFailed } from "./errors.js";
+import { exitCodeOf, RunFailed } from "./errors.js";
 import type { RotationResult } from "./runbook.js";
 import { describeError } from "./secret.js";
 
@@ -59,7 +58,7 @@ export function failureJson(error: unknown): Record<string, unknown> {
     ok: false,
     error: describeError(error),
     exitCode: exitCodeOf(error),
-    ...(error instanceof RotationFailed ? { whereThingsStand: whereThingsStand(error.journal).split("\n").slice(1).map((line) => line.trim()) } : {}),
+    ...(error instanceof RunFailed ? { whereThingsStand: error.journal.whereThingsStand().split("\n").slice(1).map((line) => line.trim()) } : {}),
   };
 }
 

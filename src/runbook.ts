@@ -7,7 +7,7 @@ import type { FoundBrowser } from "./browser-finder.js";
 import type { BrowserSession } from "./browser.js";
 import { describeHeld } from "./circleci.js";
 import { confirmHolds, preflightCircleci, targetFlag, type CircleciApi, type PreflightedDestination, type TargetSpec } from "./circleci-target.js";
-import { CircleciError, InterruptedError, NothingChangedError, RotationFailed, UsageError } from "./errors.js";
+import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "./errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
@@ -291,6 +291,7 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
   const checked = await preflight(registry, request, deps);
   const journal = new Journal(
     title,
+    request.command,
     checked.destinations.map((d) => ({ envVar: d.target.envVar, where: d.target.where, target: targetFlag(d.target.spec), state: "unchanged", ...(d.held?.last4 ? { before: d.held.last4 } : {}) })),
     deps.clock,
     deps.onEntry,
@@ -371,7 +372,7 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });
     await rotation.cleanUp(account);
-    throw new RotationFailed(describeError(cause), cause, journal);
+    throw new RunFailed(describeError(cause), cause, journal);
   } finally {
     await account?.signOut().catch(() => undefined);
     await session.close();

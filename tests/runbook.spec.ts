@@ -5,7 +5,7 @@ import { expect, test } from "@playwright/test";
 import { npm } from "../flows/npm.js";
 import { rotationRequest } from "../src/commands/rotate.js";
 import { loadSources } from "../src/config.js";
-import { CancelledError, ExitCode, RotationFailed, UsageError } from "../src/errors.js";
+import { CancelledError, ExitCode, RunFailed, UsageError } from "../src/errors.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../src/runbook.js";
 import { circleciSection, circleciSettings, destinationsFor } from "../src/run-settings.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "./support/fakes.js";
@@ -71,8 +71,8 @@ test("the same question without a terminal: refused with how to answer it, nothi
   w.registry.tokens[0]!.name = "made by hand";
   const before = w.registry.names();
   const { outcome } = await rotate(w, request());
-  expect(outcome).toBeInstanceOf(RotationFailed);
-  const failure = outcome as RotationFailed;
+  expect(outcome).toBeInstanceOf(RunFailed);
+  const failure = outcome as RunFailed;
   expect(failure.reason).toBeInstanceOf(UsageError);
   expect(failure.message).toContain("pass --old-token NAME (or --keep-old to delete none)");
   expect(failure.exitCode).toBe(ExitCode.usage);
@@ -93,7 +93,7 @@ test("--old-token names it; --keep-old deletes none", async () => {
 test("--old-token naming no token: one line, nothing changed", async () => {
   const w = world(false);
   const { outcome } = await rotate(w, request({ oldToken: { name: "no such token" } }));
-  expect((outcome as RotationFailed).message).toBe('Fake has no token named "no such token": check --old-token against the token list');
+  expect((outcome as RunFailed).message).toBe('Fake has no token named "no such token": check --old-token against the token list');
   expect(w.registry.deleted).toEqual([]);
   expect(w.circleci.writes).toEqual([]);
 });
@@ -104,7 +104,7 @@ test("a list that shows last fours (npm): two tokens ending alike are asked abou
   w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
   expect(twin).not.toBe(w.old);
   const { outcome } = await rotate(w, request());
-  expect((outcome as RotationFailed).message).toMatch(/two tokens end in …0001 \(".*" and "twin"\): pass --old-token NAME/);
+  expect((outcome as RunFailed).message).toMatch(/two tokens end in …0001 \(".*" and "twin"\): pass --old-token NAME/);
 
   const asked = world(true);
   asked.registry.issue("twin");
@@ -137,8 +137,8 @@ test("no at the confirmation: cancelled with its own exit code, nothing changed"
     [/Was the old token exposed/, false],
     [/Go ahead\?/, false],
   ]);
-  expect((outcome as RotationFailed).reason).toBeInstanceOf(CancelledError);
-  expect((outcome as RotationFailed).exitCode).toBe(ExitCode.cancelled);
+  expect((outcome as RunFailed).reason).toBeInstanceOf(CancelledError);
+  expect((outcome as RunFailed).exitCode).toBe(ExitCode.cancelled);
   expect(w.registry.names()).toHaveLength(2);
   expect(w.circleci.writes).toEqual([]);
 });
@@ -175,8 +175,8 @@ test("two destinations, the second refuses (routine): the first keeps the new to
   w.circleci.set("context/publishing", "FAKE_TOKEN", w.old);
   w.circleci.refuse.add("context/publishing");
   const { outcome } = await rotate(w, request({ targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }, { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" }] }));
-  expect(outcome).toBeInstanceOf(RotationFailed);
-  expect((outcome as RotationFailed).exitCode).toBe(ExitCode.needsHuman);
+  expect(outcome).toBeInstanceOf(RunFailed);
+  expect((outcome as RunFailed).exitCode).toBe(ExitCode.needsHuman);
   expect(w.circleci.get(PROJECT, "FAKE_TOKEN")).not.toBe(w.old);
   expect(w.circleci.get("context/publishing", "FAKE_TOKEN")).toBe(w.old);
   expect(w.registry.deleted).toEqual([]);
