@@ -85,10 +85,11 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
   checkOnWebsite(urls.data.loginUrl, ctx, "login page");
   const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal);
   sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
-  const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl);
+  let recognised = earlier;
+  const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
   signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
   const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
-  if ("token" in first) return { token: first.token, secondFactor: earlier ?? "code" };
+  if ("token" in first) return { token: first.token, secondFactor: recognised ?? "code" };
   const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
     instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
     until: () => sessionToken,
@@ -162,6 +163,7 @@ export class NpmSession {
       if (tries > 0 && (tries >= OTP_TRIES || !this.ctx.credentials.otpRefused())) {
         throw new RegistryError(`npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
       }
+      if (tries > 0) this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
       const otp = await this.code(answer.response, what);
       answer = await this.send(method, url, command, { ...options, otp });
     }

@@ -9,10 +9,9 @@ import { CHALLENGED, withChallenge } from "../src/challenge.js";
 import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import type { CreatedToken, FlowContext, RegistryAccount, TokenSummary } from "../src/registry.js";
-import { Secret } from "../src/secret.js";
-import type { NpmSettings } from "./npm.js";
-
-const PRESET_DAYS = [7, 30, 60, 90];
+import { readSecretByFormat } from "../src/page-secrets.js";
+import type { Secret } from "../src/secret.js";
+import { permissionText, type NpmSettings } from "./npm.js";
 
 interface Ctx extends FlowContext {
   settings: NpmSettings;
@@ -56,8 +55,11 @@ async function escalate(page: Page, ctx: Ctx, why: string): Promise<void> {
 class LoginPage {
   constructor(private readonly page: Page) {}
 
-  /** Returns the second factor the account used: a one-time code, or a security key. */
-  async signIn(ctx: Ctx, startUrl = url(ctx, "/login")): Promise<SecondFactor> {
+  /**
+   * Returns the second factor the account used: a one-time code, or a security key. `recognised`
+   * hears it the moment the page shows which (a waiting caller may finish before this returns).
+   */
+  async signIn(ctx: Ctx, startUrl = url(ctx, "/login"), recognised: (factor: SecondFactor) => void = () => undefined): Promise<SecondFactor> {
     const { page } = this;
     await page.goto(startUrl);
     const username = await ctx.credentials.username();
@@ -80,9 +82,11 @@ class LoginPage {
       ctx.steps.note(`npm refused the sign-in (${said}); try the password again`);
     }
     if (outcome === "otp") {
+      recognised("code");
       await enterOtp(page, ctx, "at sign-in");
       return "code";
     }
+    recognised("securityKey");
     await ctx.steps.handOff("npm asks for the account's security key", {
       instruction: 'press "Use security key" and touch your key',
       until: () => page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 0 }),
@@ -95,8 +99,8 @@ class LoginPage {
 export type SecondFactor = "code" | "securityKey";
 
 /** Signs in on npm's login page at `startUrl` (the registry's web login hands one out). */
-export function signInOnWebsite(page: Page, ctx: Ctx, startUrl: string): Promise<SecondFactor> {
-  return new LoginPage(page).signIn(ctx, startUrl);
+export function signInOnWebsite(page: Page, ctx: Ctx, startUrl: string, recognised?: (factor: SecondFactor) => void): Promise<SecondFactor> {
+  return new LoginPage(page).signIn(ctx, startUrl, recognised);
 }
 
 /** Opens an account settings page; when the session has ended, npm shows its sign-in form instead. */
@@ -115,42 +119,51 @@ async function openSettingsPage(page: Page, ctx: Ctx, path: string, what: string
   );
 }
 
-/** /settings/~/tokens: the list, with each token's first and last four characters (§1.4). */
+/** A token as npm shows it: its first eight and last four characters (docs/sites/npm.md, "Token pages"). */
+const TOKEN_FORMAT = { label: "npm token", pattern: /npm_[A-Za-z0-9]{36}/ };
+const REDACTED = /(npm_\w{4})\.\.\.(\w{4})/;
+
+/** /settings/~/tokens: the list, with each token's first and last four characters. */
 class TokensPage {
   readonly rows: Locator;
   constructor(private readonly page: Page) {
-    this.rows = page.getByRole("row").filter({ hasText: /npm_\w{4}\.\.\.\w{4}/ });
+    this.rows = page.getByRole("row").filter({ hasText: REDACTED });
   }
 
   open(ctx: Ctx): Promise<void> {
     return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.page.getByRole("heading", { name: "Access Tokens" }));
   }
 
+  /**
+   * The whole table in one evaluation, read by what each cell says (its text content, whatever a
+   * stylesheet hides or the window's width wraps), columns found by their headers.
+   */
   async tokens(): Promise<TokenSummary[]> {
-    const headers = (await this.page.getByRole("columnheader").allInnerTexts()).map((h) => h.trim().toLowerCase());
-    const summaries: TokenSummary[] = [];
-    for (const row of await this.rows.all()) {
-      const cells = (await row.getByRole("cell").allInnerTexts()).map((c) => c.trim());
-      const cell = (header: string) => cells[headers.indexOf(header)];
-      const redacted = /(npm_\w{4})\.\.\.(\w{4})/.exec(cells.join(" "));
-      if (!redacted) continue;
+    const table = await this.page.getByRole("table").evaluate((element) => ({
+      headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
+      rows: [...element.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => (td.textContent ?? "").replace(/\s+/g, " ").trim())),
+    }));
+    return table.rows.flatMap((cells) => {
+      const cell = (header: string) => cells[table.headers.indexOf(header)];
+      const redacted = REDACTED.exec(cells.join(" "));
+      if (!redacted) return [];
       const expires = new Date(`${cell("expires")?.replace(/\s*\(expired\)$/, "")} UTC`);
-      summaries.push({
+      return [{
         id: redacted[0],
-        name: cell("name") ?? redacted[0],
-        shownPrefix: redacted[1],
-        last4: redacted[2],
+        name: cell("name") || redacted[0],
+        shownPrefix: redacted[1] ?? "",
+        last4: redacted[2] ?? "",
         ...(Number.isNaN(expires.getTime()) ? {} : { expires }),
-      });
-    }
-    return summaries;
+      }];
+    });
   }
 
-  /** The new token, shown once at the top of the page after it was generated. */
-  async newToken(ctx: Ctx): Promise<Secret> {
-    const shown = this.page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ });
-    const text = await ctx.steps.expect("the new token at the top of the page", () => shown.innerText());
-    return new Secret(text.trim(), "npm token", { showLast4: true });
+  /**
+   * The new token, shown once at the top of the page after it was generated: found by its format
+   * wherever the page shows it (a <code>, a read-only box), read without passing through a locator.
+   */
+  newToken(ctx: Ctx): Promise<Secret> {
+    return ctx.steps.expect("the new token at the top of the page", () => readSecretByFormat(this.page, TOKEN_FORMAT));
   }
 
   async delete(ctx: Ctx, token: TokenSummary): Promise<void> {
@@ -159,11 +172,13 @@ class TokensPage {
       async () => {
         await this.open(ctx);
         const row = this.rows.filter({ hasText: token.id });
-        // npm asks "Confirm the deletion when prompted" with the browser's own dialog (§1.4).
+        // Done already: an escalation that completed the delete it interrupted.
+        if ((await row.count()) === 0) return undefined;
+        // npm asks "Confirm the deletion when prompted" with the browser's own dialog.
         page.once("dialog", (dialog) => void dialog.accept());
         await submitForm(
           page,
-          () => ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete/i }).click()),
+          () => ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete|remove|revoke/i }).click()),
           `deleting token "${token.name}"`,
         );
         if (isEscalation(page)) return CHALLENGED;
@@ -176,7 +191,36 @@ class TokensPage {
   }
 }
 
-/** /settings/~/tokens/granular-access-tokens/new, the fields in the order the form shows them (§1.3). */
+/**
+ * The options of a dropdown, however it is built, opened first when they are not on the page:
+ * some dropdowns render their options only while open. A native <select> is read as it is.
+ */
+async function openOptions(group: Locator): Promise<{ names: string[]; pick(name: string): Promise<void> }> {
+  const select = group.locator("select");
+  if ((await select.count()) === 1) {
+    const names = await select.locator("option").evaluateAll((options) => options.map((o) => (o.textContent ?? "").trim()));
+    return { names, pick: async (name) => void (await select.selectOption({ label: name })) };
+  }
+  const options = group.getByRole("listbox").getByRole("option");
+  if ((await options.count()) === 0) {
+    // The opener is the control that says it pops up a list (or a <details>' summary).
+    const popup = group.locator("[aria-haspopup]");
+    await ((await popup.count()) === 1 ? popup : group.locator("details > summary")).click();
+    await options.first().waitFor(); // first(): any option shows the list is open; all are read next
+  }
+  const names = await options.evaluateAll((items) => items.map((o) => (o.textContent ?? "").trim()));
+  return { names, pick: (name) => options.filter({ hasText: name }).getByText(name, { exact: true }).click() };
+}
+
+/** Chooses the option whose text fits `wanted`; a RegistryError naming what is missing when none does. */
+async function choose(group: Locator, wanted: RegExp, what: string): Promise<void> {
+  const { names, pick } = await openOptions(group);
+  const name = names.find((n) => wanted.test(n));
+  if (name === undefined) throw new RegistryError(`npm's form offers no ${what} option (it offers: ${names.join(", ")})`);
+  await pick(name);
+}
+
+/** /settings/~/tokens/granular-access-tokens/new: each field found by what it says, in whatever order the form shows them. */
 class GranularTokenForm {
   constructor(private readonly page: Page) {}
 
@@ -188,11 +232,23 @@ class GranularTokenForm {
     return this.page.getByRole("group", { name: "Packages and scopes" });
   }
 
+  /** The search box of the package picker: a plain filter, or a combobox that lists only once opened. */
+  private get packageSearch(): Locator {
+    return this.packagesSection.getByLabel("Select packages and scopes", { exact: true });
+  }
+
   /** Which of the configured packages and scopes the account may not grant. */
   async unavailable(ctx: Ctx): Promise<string[]> {
-    await this.packagesSection.getByRole("radio", { name: "Only select packages and scopes" }).check();
-    const offered = (await this.packagesSection.getByRole("option").allInnerTexts()).map((o) => o.trim());
-    return ctx.settings.packages.filter((p) => !offered.includes(p));
+    await this.packagesSection.getByRole("radio", { name: /only select/i }).check();
+    const missing: string[] = [];
+    for (const item of ctx.settings.packages) {
+      // Typing is what makes a picker list what matches, whatever kind of picker it is.
+      await this.packageSearch.fill(item);
+      const option = this.packagesSection.getByRole("option", { name: item, exact: true });
+      if ((await option.count()) === 0) await option.waitFor({ timeout: 2_000 }).catch(() => missing.push(item));
+    }
+    await this.packageSearch.fill("");
+    return missing;
   }
 
   async generate(ctx: Ctx, name: string): Promise<void> {
@@ -200,38 +256,39 @@ class GranularTokenForm {
     const { settings } = ctx;
     await page.getByLabel("Token name").fill(name);
     await page.getByLabel("Description").fill(`CircleCI publishing token, made by rotate`);
-    // A CI token must publish without a one-time code (§2: bypass-2FA semantics).
+    // A CI token must publish without a one-time code (docs/sites/npm.md, "Bypass 2FA").
     await page.getByLabel(/bypass two-factor/i).check();
 
     const packages = this.packagesSection;
-    await packages.getByText(/^no access$/i).click();
-    // "Read and write" became "(publish and stage)" / "(stage only)" in Sept 2026; publishing needs the former.
-    await packages.getByRole("option", { name: /^read and write( \(publish and stage\))?$/i }).click();
-    await packages.getByRole("radio", { name: "Only select packages and scopes" }).check();
+    // "Read and write" became "(publish and stage)" / "(stage only)" in Sept 2026.
+    const permission = settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
+    await choose(packages, permission, `"${permissionText(settings)}" permission`);
+    await packages.getByRole("radio", { name: /only select/i }).check();
     for (const item of settings.packages) {
-      await packages.getByLabel("Select packages and scopes", { exact: true }).fill(item);
+      await this.packageSearch.fill(item);
       await packages.getByRole("option", { name: item, exact: true }).click();
     }
 
     await this.chooseExpiration(settings.expiresDays);
     const generate = () =>
-      ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate token$/i }).click(), {
+      ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate( token)?$/i }).click(), {
         instruction: 'click the button that generates the token (it was labelled "Generate token")',
-        until: () => page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ }).waitFor({ timeout: 0 }),
+        until: () => readSecretByFormat(page, { ...TOKEN_FORMAT, timeoutMs: 0 }).then(() => undefined),
       });
     await submitForm(page, generate, "generating the token");
   }
 
+  /** A preset ("30 days") when the page offers exactly that many days, else a custom date. */
   private async chooseExpiration(days: number): Promise<void> {
-    const expiration = this.page.getByRole("group", { name: "Expiration" });
-    await expiration.getByRole("button").click();
-    if (PRESET_DAYS.includes(days)) {
-      await expiration.getByRole("option", { name: `${days} days`, exact: true }).click();
-      return;
-    }
-    await expiration.getByRole("option", { name: "Custom", exact: true }).click();
+    const expiration = this.page.getByRole("group", { name: /expiration/i });
+    const { names, pick } = await openOptions(expiration);
+    const preset = names.find((n) => new RegExp(`^${days} days?$`, "i").test(n));
+    const custom = names.find((n) => /^custom/i.test(n));
+    if (preset) return pick(preset);
+    if (!custom) throw new RegistryError(`npm's form offers neither ${days} days nor a custom date for the expiry (it offers: ${names.join(", ")})`);
+    await pick(custom);
     const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-    await this.page.getByLabel("Custom expiration date").fill(date);
+    await expiration.getByLabel(/date/i).fill(date);
   }
 
   async errors(): Promise<string> {
@@ -268,30 +325,52 @@ export class NpmWebsiteAccount implements RegistryAccount {
     return list.tokens();
   }
 
+  /**
+   * Generate, answering an escalation wherever it comes. An escalation may drop the form or finish
+   * it once the code is in: after one, the page and the list say which, so a token is never
+   * created twice, and one made without its value being seen is deleted and made again.
+   */
   async createToken(name: string): Promise<CreatedToken> {
     const { page, ctx } = this;
     const form = new GranularTokenForm(page);
     const list = new TokensPage(page);
-    await withChallenge(
-      async () => {
-        await form.open(ctx);
-        await form.generate(ctx, name);
-        const outcome = await whichAppears({
-          escalation: page.getByLabel(/one-time password/i),
-          created: page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ }),
-          error: page.getByRole("alert"),
-        });
-        if (outcome === "escalation") return CHALLENGED;
-        if (outcome === "error") throw new RegistryError(`npm refused to generate the token: ${await form.errors()}`);
-        return undefined;
-      },
-      () => escalate(page, ctx, "to generate a token"),
-      "generating a token",
-    );
-    const value = await list.newToken(ctx);
-    const row = (await list.tokens()).find((t) => t.last4 === value.last4 && t.name === name);
+    let value: Secret | undefined;
+    for (let attempt = 0; attempt < 2 && !value; attempt++) {
+      await form.open(ctx);
+      await form.generate(ctx, name);
+      const outcome = await this.tokenOr({ escalation: page.getByLabel(/one-time password/i), error: page.getByRole("alert") });
+      if (outcome === "error") throw new RegistryError(`npm refused to generate the token: ${await form.errors()}`);
+      if (outcome !== "escalation") {
+        value = outcome;
+        break;
+      }
+      await escalate(page, ctx, "to generate a token");
+      const after = await this.tokenOr({ form: page.getByLabel("Token name"), list: page.getByRole("heading", { name: "Access Tokens" }) });
+      if (typeof after !== "string") {
+        value = after;
+        break;
+      }
+      // The escalation kept nothing we can read: whatever it made under this name must go first.
+      await list.open(ctx);
+      for (const unseen of (await list.tokens()).filter((t) => t.name === name)) await list.delete(ctx, unseen);
+    }
+    if (!value) throw new RegistryError("npm asked for a one-time password again right after one was accepted; sign in again and rerun");
+    await list.open(ctx);
+    const mine = (await list.tokens()).filter((t) => t.name === name);
+    const row = mine.find((t) => t.last4 === value?.last4);
     if (!row) throw new Error(`the new token "${name}" is not in the token list`);
+    // A second token under this name (a form sent twice): not the one we hold, so it goes.
+    for (const extra of mine.filter((t) => t !== row)) await list.delete(ctx, extra);
     return { summary: row, value, ...(row.expires ? { expires: row.expires } : {}) };
+  }
+
+  /** Whichever comes first: the new token shown on the page (read by its format), or one of these. */
+  private async tokenOr<K extends string>(others: Record<K, Locator>): Promise<Secret | K> {
+    const token = readSecretByFormat(this.page, TOKEN_FORMAT);
+    token.catch(() => undefined); // raced below; it times out on its own when something else came
+    const other = whichAppears(others);
+    other.catch(() => undefined);
+    return Promise.race([token, other]);
   }
 
   deleteToken(token: TokenSummary): Promise<void> {

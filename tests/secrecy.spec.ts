@@ -1,13 +1,12 @@
 // The core promise: the new token goes from the registry's page to CircleCI without touching
 // disk or output, and the browser shares nothing and goes nowhere else. (Every rotation in the
 // suite is also scanned after it ends, by the `rotation` fixture.)
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import express from "express";
 import { type FaultRule, listen } from "rotate-replicas";
 import { worldArgs } from "./support/cli.js";
 import { pypiOf } from "./support/replicas.js";
+import { hasXvfb, startXvfb } from "./support/xvfb.js";
 import { startPty } from "./support/pty.js";
 import { secretsIn, secretsOnDisk, type Secrets } from "./support/secrets.js";
 import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
@@ -162,20 +161,3 @@ test.describe("site drift: the create button was renamed", () => {
     }
   });
 });
-
-function hasXvfb(): boolean {
-  return (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "Xvfb")));
-}
-
-/** A virtual display, so a "visible" browser can run on a machine without a screen. */
-async function startXvfb(): Promise<{ name: string; stop(): void }> {
-  const number = 90 + (process.pid % 100);
-  const name = `:${number}`;
-  const xvfb: ChildProcess = spawn("Xvfb", [name, "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: "ignore" });
-  const socket = join("/tmp/.X11-unix", `X${number}`);
-  for (let waited = 0; !existsSync(socket); waited += 50) {
-    if (waited > 10_000 || xvfb.exitCode !== null) throw new Error("Xvfb did not start (is the xvfb package installed? .ci/run installs it)");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { name, stop: () => void xvfb.kill() };
-}

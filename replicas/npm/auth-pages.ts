@@ -50,6 +50,8 @@ export interface SecondFactorView {
   error?: string;
   /** Escalation only: the "don't challenge me for 5 minutes" box (`didOptForCooldown`, §3). */
   cooldown?: { minutes: number; shape: PageShape };
+  /** A stand-in human presses "Use security key" this long after the page loads (drills). */
+  humanKeyMs?: number;
 }
 
 export function secondFactorPage(view: SecondFactorView): string {
@@ -63,7 +65,7 @@ ${escalating ? html`<p>This action needs you to confirm your identity again.</p>
 <form id="${view.stage}" method="post" action="${withNext(stagePath(view.stage, view.method), view.next)}">
   ${csrfField(view.csrf)}
   ${errorList(view.error ? [view.error] : [])}
-  ${secondStep(view.method)}
+  ${secondStep(view.method, view.humanKeyMs)}
   ${view.cooldown === undefined ? "" : cooldownBox(view.cooldown.minutes, view.cooldown.shape)}
   <button type="submit">${view.method === "webauthn" ? "Use security key" : view.method === "none" && !escalating ? "Login" : "Verify"}</button>
 </form>
@@ -73,8 +75,8 @@ ${view.method === "webauthn" ? html`<p>Unable to verify with your security key?<
 }
 
 /** What the second step asks for: a code from the authenticator or the e-mail, or the key. */
-export function secondStep(method: Method): Html {
-  if (method === "webauthn") return securityKeyCard();
+export function secondStep(method: Method, humanKeyMs?: number): Html {
+  if (method === "webauthn") return securityKeyCard(humanKeyMs);
   if (method === "totp") return otpField("One-time password");
   // The e-mailed code's page: "Enter a One-time Password", field "One-time Password" (docs); the sentence is ours [I].
   return html`<p>We sent a one-time password to the email address on your account.</p>${otpField("One-time Password")}`;
@@ -86,12 +88,17 @@ function otpField(label: string): Html {
   <input id="login_otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" autofocus></div>`;
 }
 
-/** Its "Use security key" button stands in for a human touching the key: the replica has no WebAuthn. */
-function securityKeyCard(): Html {
+/**
+ * Its "Use security key" button stands in for a human touching the key: the replica has no
+ * WebAuthn. With `humanKeyMs`, a stand-in human presses it that long after the page loads.
+ */
+function securityKeyCard(humanKeyMs?: number): Html {
+  const human = humanKeyMs === undefined ? "" : html`<script>setTimeout(() => document.getElementById("security_key_heading").closest("form").requestSubmit(), ${String(humanKeyMs)});</script>`;
   return html`<section aria-labelledby="security_key_heading">
   <h2 id="security_key_heading">Security key</h2>
   <p>When you are ready to authenticate, press the button below.</p>
   <input type="hidden" name="formName" value="webauthn">
+  ${human}
 </section>`;
 }
 

@@ -85,7 +85,15 @@ export function authRoutes(ctx: SiteContext): Router {
       };
       const show = (req: Request, res: Response, error?: string) =>
         res.status(error ? 401 : 200).send(
-          secondFactorPage({ stage, method, csrf: csrfToken(req, res), next: safeNext(req.query.next), error, cooldown: rules.cooldown }),
+          secondFactorPage({
+            stage,
+            method,
+            csrf: csrfToken(req, res),
+            next: safeNext(req.query.next),
+            error,
+            cooldown: rules.cooldown,
+            ...(ctx.settings.simulatedHumanKeyMs === undefined ? {} : { humanKeyMs: ctx.settings.simulatedHumanKeyMs }),
+          }),
         );
 
       router.get(path, (req, res) => {

@@ -68,6 +68,8 @@ export interface NpmReplica {
   isLive(token: string): boolean;
   /** Whether this is a session token (from a web login) that has neither expired nor been revoked. */
   isSessionLive(token: string): boolean;
+  /** Every session token started so far (web logins and seeds), live or not. */
+  sessionTokens(): string[];
   /** Seed a session token, as if `npm login` had just finished for this user. */
   startSession(username: string): string;
   /** Every secret value the replica has issued so far: session and granular tokens, web and e-mailed one-time codes, exchange tokens. */
@@ -167,6 +169,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)).map(publicRecord),
     isLive: (token) => directory.liveOwner(token) !== undefined || sessions.owner(token) !== undefined,
+    sessionTokens: () => [...sessions.started],
     isSessionLive: (token) => sessions.owner(token) !== undefined,
     startSession: (username) => sessions.start(accountNamed(username).username),
     issuedSecrets: () => secrets.all(),

@@ -13,6 +13,8 @@ interface Session {
 
 export class SessionTokens {
   private readonly sessions = new Map<string, Session>();
+  /** Every session token ever started, live or not (a test asks whether each was revoked). */
+  readonly started: string[] = [];
 
   constructor(
     private readonly now: () => Date,
@@ -26,6 +28,7 @@ export class SessionTokens {
    */
   start(username: string): string {
     const value = this.secrets.record(newTokenValue());
+    this.started.push(value);
     this.sessions.set(value, { username, expires: this.now().getTime() + SESSION_LIFETIME_MS });
     return value;
   }

@@ -20,6 +20,11 @@ export interface NpmSettings {
   };
   /** How many more registry API calls that carry a one-time code answer EOTP as if the code were wrong. */
   refuseOtps: number;
+  /**
+   * Stands in for the human at a visible browser in a security-key drill: the page presses its own
+   * "Use security key" this long after it loads. Undefined: nobody does.
+   */
+  simulatedHumanKeyMs: number | undefined;
 }
 
 export function defaultSettings(): NpmSettings {
@@ -29,5 +34,6 @@ export function defaultSettings(): NpmSettings {
     pageShape: "documented",
     webLogin: { confirm: false, retryAfterSeconds: 1 },
     refuseOtps: 0,
+    simulatedHumanKeyMs: undefined,
   };
 }

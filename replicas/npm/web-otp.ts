@@ -48,7 +48,7 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
 <form method="post" action="${req.path}">
   ${csrfField(csrfToken(req, res))}
   ${errorList(error ? [error] : [])}
-  ${secondStep(account.twoFactor)}
+  ${secondStep(account.twoFactor, ctx.settings.simulatedHumanKeyMs)}
   <button type="submit">${account.twoFactor === "webauthn" ? "Use security key" : "Verify"}</button>
 </form>`,
           header(req, res, account),

@@ -13,6 +13,12 @@ export interface PtyRun {
   expect(pattern: RegExp, options?: { timeoutMs?: number; from?: number }): Promise<void>;
   /** Types text followed by Enter. */
   answer(text: string): void;
+  /**
+   * Answers questions in whatever order they come, until the program exits: each time the screen
+   * shows one of the patterns (after the last answer), types what its answer function gives.
+   * Resolves with how many times each pattern was answered.
+   */
+  answerUntilDone(questions: Array<[question: RegExp, answer: () => string]>): Promise<{ code: number; answered: number[] }>;
   done: Promise<{ code: number }>;
 }
 
@@ -68,6 +74,34 @@ export function startPty(args: string[], options: { dirs: Sandbox; env?: NodeJS.
     },
     answer(text) {
       pty.write(`${text}\r`);
+    },
+    async answerUntilDone(questions) {
+      const answered = questions.map(() => 0);
+      let from = 0;
+      // After an answer the question is redrawn as it is typed, then marked ✔ when taken: look for
+      // the next question only after that mark.
+      let confirming = false;
+      const look = () => {
+        if (confirming) {
+          const mark = screen.indexOf("✔", from);
+          if (mark < 0) return;
+          from = mark + 1;
+          confirming = false;
+        }
+        const shown = plain(screen.slice(from));
+        const index = questions.findIndex(([question]) => question.test(shown));
+        const found = questions[index];
+        if (!found) return;
+        answered[index] = (answered[index] ?? 0) + 1;
+        from = screen.length;
+        confirming = true;
+        pty.write(`${found[1]()}\r`);
+      };
+      waiters.add(look);
+      look();
+      const { code } = await done;
+      waiters.delete(look);
+      return { code, answered };
     },
     done,
   };
