@@ -60,7 +60,7 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     host,
     now,
     tokens: [{ value: circleciToken, user: { ...DEMO.circleciUser } }],
-    projects: [{ slug: DEMO.projectSlug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])) }],
+    projects: [DEMO.projectSlug, DEMO.otherProjectSlug].map((slug) => ({ slug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])) })),
     // For drills of a context destination (--target slug@context): the organization's context.
     contexts: [{ name: DEMO.context, organizationId: DEMO.organization.id, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.contextToken])) }],
   }).catch(async (error: unknown) => {

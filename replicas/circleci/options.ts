@@ -118,6 +118,8 @@ export interface CircleciReplica {
   envVar(slug: string, name: string): { value: string; createdAt: Date } | undefined;
   contextEnvVar(contextName: string, name: string): { value: string; createdAt: Date; updatedAt: Date } | undefined;
   setEnvVar(slug: string, name: string, value: string): void;
+  /** Sets a context's variable as if someone had put it there. */
+  setContextEnvVar(contextName: string, name: string, value: string): void;
   /** The ids a job of this project carries in its OIDC token; undefined for an unknown slug. */
   project(slug: string): CircleciProjectRecord | undefined;
   /** An OIDC id token (RS256 JWT) as a job of this project and pipeline definition would get it. */

@@ -61,6 +61,11 @@ export async function startCircleciReplica(options: CircleciReplicaOptions): Pro
       if (!project) throw new Error(`circleci replica: unknown project ${slug}`);
       store.setProjectVar(project, name, value);
     },
+    setContextEnvVar: (contextName, name, value) => {
+      const context = store.contexts.find((candidate) => candidate.name === contextName);
+      if (!context) throw new Error(`circleci replica: unknown context ${contextName}`);
+      store.setContextVar(context, name, value);
+    },
     project: (slug) => {
       const project = store.project(slug);
       return (
