@@ -4,6 +4,8 @@
 // needs them, so `rotate --help` starts fast.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { keepCoreDumpsOff } from "./core-dumps.js";
+import { debugSwitchOn, refusal } from "./debug-switches.js";
 import { ExitCode, NeedsHumanError, NothingChangedError, UsageError } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
 import { describeError } from "./secret.js";
@@ -54,6 +56,13 @@ function interruptOnSignals(io: IO): AbortSignal {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Before anything reads a secret: no debug logging or inspection, no core dump.
+  const debugging = debugSwitchOn(process.env, process.execArgv);
+  if (debugging) {
+    process.stderr.write(`${refusal(debugging)}\n`);
+    return ExitCode.usage;
+  }
+  keepCoreDumpsOff();
   redactProcessOutput();
   const io = processIO({ noPrompt: argv.includes("--no-input") });
   process.on("unhandledRejection", (reason) => {
