@@ -1,8 +1,12 @@
-// The isolated browser: a fresh off-the-record context in a throw-away profile, nothing
-// recorded (no trace, video, screenshot, HAR or storage state), and a main frame that may only
-// visit the registry's own origins. Playwright is loaded here, lazily, so `rotate --help` is fast.
-import type { Browser, BrowserContext, Page } from "playwright";
+// The isolated browser: a fresh off-the-record context in a throw-away directory (browser-
+// profile.ts), nothing recorded (no trace, video, screenshot, HAR or storage state), Chromium's
+// sandbox on unless running as root, and one guard over every request of the context
+// (browser-guard.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
+import type { Browser, Page } from "playwright";
 import type { FoundBrowser } from "./browser-finder.js";
+import { openGuardedContext, originOf, type AssetOrigin, type GuardedContext, type Refusal } from "./browser-guard.js";
+import { createProfile, useSandbox } from "./browser-profile.js";
+import { keepCoreDumpsOff } from "./core-dumps.js";
 
 // The closed network here floods Chromium with refused connections without the first four;
 // the rest keep crash reports, keyrings and first-run state off the disk.
@@ -42,7 +46,10 @@ export interface BrowserSession {
 export interface LaunchOptions {
   browser: FoundBrowser;
   headless: boolean;
+  /** The registry's own origins: the only ones a page may be, or send anything to. */
   allowedOrigins: string[];
+  /** Origins the registry's pages load assets from: subresources only, never a secret. */
+  assetOrigins?: AssetOrigin[];
   /** Environment for the browser process; secrets must already be removed (see browserEnv). */
   env: NodeJS.ProcessEnv;
   /** Step timeout for locators and navigation. */
@@ -55,44 +62,42 @@ export function browserEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !sensitive.test(name)));
 }
 
-function originOf(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined;
-  } catch {
-    return undefined;
+/** What the responder reads when the guard stopped the run: what was refused, and that nothing went there. */
+function refusalMessage(refusal: Refusal): string {
+  const { to, redirectOf } = refusal;
+  if (redirectOf) {
+    return `${redirectOf.origin} answered the ${redirectOf.method} of ${redirectOf.path} with a redirect to ${to}, which is not the registry's site; rotate refused to follow it, so nothing was sent to ${to} (phishing, or a hijacked redirect)`;
   }
+  if (refusal.carriedSecret) {
+    return `a page tried to send a secret to ${to} (${refusal.channel}), which is not the registry's site; rotate refused it, so nothing reached ${to}, and stopped (a hostile script on the page, or phishing)`;
+  }
+  return `the browser was sent to ${to}, which is not the registry's site; rotate refused to open it and stopped before typing anything there (phishing, or a hijacked redirect)`;
 }
 
 export async function launchIsolated(options: LaunchOptions): Promise<BrowserSession> {
   const { chromium } = await import("playwright");
-  const browser: Browser = await chromium.launch({
-    executablePath: options.browser.executablePath,
-    headless: options.headless,
-    args: CHROMIUM_ARGS,
-    env: options.env,
-    // rotate handles Ctrl-C itself: clean-up needs the browser until it is done.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
-  let context: BrowserContext;
+  keepCoreDumpsOff();
+  const profile = createProfile(options.env);
+  let browser: Browser;
   try {
-    // newContext() is off-the-record: cookies and cache stay in memory and die with it.
-    context = await browser.newContext({
-      acceptDownloads: false,
-      serviceWorkers: "block",
-      locale: "en-US",
-    });
+    browser = await profile.asTmpdir(() =>
+      chromium.launch({
+        executablePath: options.browser.executablePath,
+        headless: options.headless,
+        args: CHROMIUM_ARGS,
+        env: profile.env,
+        chromiumSandbox: useSandbox(),
+        // rotate handles Ctrl-C itself: clean-up needs the browser until it is done.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      }),
+    );
   } catch (error) {
-    await browser.close();
+    profile.remove();
     throw error;
   }
-  context.setDefaultTimeout(options.timeoutMs);
-  context.setDefaultNavigationTimeout(options.timeoutMs);
-
-  const allowed = new Set(options.allowedOrigins.map((url) => originOf(url)).filter(Boolean));
-  let blocked: string | undefined;
+  let blocked: Refusal | undefined;
   let disconnected = false;
   let closing = false;
   const lost = new AbortController();
@@ -100,31 +105,41 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     disconnected = true;
     lost.abort();
   });
-
-  const guard = async (page: Page) => {
-    // Stop navigations before they load; route() does not see redirects, so framenavigated
-    // catches those as they commit, before a flow can type into the page.
-    await page.route("**/*", (route) => {
-      const request = route.request();
-      const origin = originOf(request.url());
-      if (request.isNavigationRequest() && request.frame() === page.mainFrame() && origin && !allowed.has(origin)) {
-        blocked ??= request.url();
-        return route.abort("blockedbyclient");
-      }
-      return route.continue();
-    });
-    page.on("framenavigated", (frame) => {
-      const origin = originOf(frame.url());
-      if (frame === page.mainFrame() && origin && !allowed.has(origin)) {
-        blocked ??= frame.url();
-        void page.close().catch(() => undefined);
-      }
-    });
+  const stop = (refusal: Refusal, page: Page | undefined) => {
+    blocked ??= refusal;
+    lost.abort();
+    // Whatever that page was doing (a hostile script, a form on its way) ends with it.
+    void page?.close().catch(() => undefined);
   };
+  let guarded: GuardedContext;
+  try {
+    guarded = await openGuardedContext(browser, {
+      siteOrigins: options.allowedOrigins,
+      assetOrigins: (options.assetOrigins ?? []).map((asset) => asset.origin),
+      onRefused: (refusal, page) => {
+        if (refusal.stops) stop(refusal, page);
+      },
+    });
+  } catch (error) {
+    await browser.close();
+    profile.remove();
+    throw error;
+  }
+  const { context } = guarded;
+  context.setDefaultTimeout(options.timeoutMs);
+  context.setDefaultNavigationTimeout(options.timeoutMs);
 
   const newPage = async () => {
-    const page = await context.newPage();
-    await guard(page);
+    const page = await guarded.newPage();
+    // The guard sees a redirect's answer before the browser follows it, but not a second one
+    // from the registry's own origin: the browser follows that by itself. This catches where
+    // such a chain ends, as the page commits and before a flow can type into it.
+    page.on("framenavigated", (frame) => {
+      const origin = originOf(frame.url());
+      if (frame === page.mainFrame() && origin && !options.allowedOrigins.map(originOf).includes(origin)) {
+        stop({ to: origin, channel: "a page", carriedSecret: false, stops: true }, page);
+      }
+    });
     // A background tab gets no animation frames, and Playwright's clicks wait for them.
     await page.bringToFront();
     return page;
@@ -141,11 +156,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     lost: lost.signal,
     newPage,
     explain(error) {
-      if (blocked) {
-        return new NavigationBlockedError(
-          `the browser was sent to ${originOf(blocked) ?? blocked}, which is not the registry's site; rotate stopped before typing anything there (phishing, or a hijacked redirect)`,
-        );
-      }
+      if (blocked) return new NavigationBlockedError(refusalMessage(blocked));
       if (disconnected || page.isClosed() || (error instanceof Error && /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))) {
         return new BrowserClosedError("the browser window was closed before the step finished");
       }
@@ -154,8 +165,9 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     async close() {
       closing = true;
       await context.close().catch(() => undefined);
-      // Closing the browser removes its temporary profile directory.
+      // Closing the browser removes Playwright's directories; the profile's root goes after.
       await browser.close().catch(() => undefined);
+      profile.remove();
     },
   };
 }
