@@ -10,14 +10,19 @@ import { skeleton } from "./text-skeleton.js";
 
 /** Sensitive strings currently known to the process (in every encoding), each with what to print instead. */
 const known = new Map<string, string>();
-/** The raw values alone, by their folded skeleton, for matching transformed and truncated echoes. */
-const knownSkeletons = new Map<string, string>();
+/**
+ * The raw values alone, by their folded skeleton, for matching transformed and truncated
+ * echoes: what to print instead, and how long a start of one must be to count (undefined:
+ * only the whole value counts).
+ */
+const knownSkeletons = new Map<string, { replacement: string; fragmentFrom: number | undefined }>();
 
-function register(value: string, replacement: string): void {
+function register(value: string, replacement: string, options: { transformed: boolean }): void {
   if (value.length === 0) return;
   for (const form of encodings(value)) known.set(form, replacement);
+  if (!options.transformed) return;
   const folded = skeleton(value, { fold: true }).text;
-  if (folded.length > 0) knownSkeletons.set(folded, replacement);
+  if (folded.length > 0) knownSkeletons.set(folded, { replacement, fragmentFrom: fragmentFrom(folded) });
 }
 
 /** The forms a secret could appear in when it leaks through an error or a request dump. */
@@ -53,16 +58,26 @@ const TOKEN_SHAPES: Array<{ pattern: RegExp; replacement: string }> = [
  */
 const FRAGMENTS_FROM = 8;
 
+/** Starts every secret of a kind shares, so showing them reveals nothing (folded, as matched). */
+const PUBLIC_HEADS = /^(npm_|pypi-|ccipat_)/;
+/** A link (a password reset link): its origin and path are public, only the whole counts. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//;
+
 /**
- * Eight characters, or fewer when the secret is so short that eight would leave under four
- * unknown. A start that long narrows any secret rotate handles to one still out of reach (a
- * 40-character token keeps 32 unknown, a 12-character password 4 or more, with the sites'
- * rate limits and second factor in front), while shorter runs (five characters and less)
- * occur by chance in ordinary output — port numbers, dates, words — and would shred the
- * messages the responder needs.
+ * Eight characters past any public head, or fewer when the secret is so short that eight
+ * would leave under four unknown. A start that long narrows any secret rotate handles to one
+ * still out of reach (a 40-character token keeps 28 unknown, a 12-character password 4 or
+ * more, with the sites' rate limits and second factor in front), while shorter runs (five
+ * characters and less) occur by chance in ordinary output — port numbers, dates, words — and
+ * would shred the messages the responder needs. npm's own token list shows a token's first
+ * eight characters ("npm_" and four more): below this for every npm token.
  */
-function minimumFragment(length: number): number {
-  return Math.max(5, Math.min(8, length - 4));
+function fragmentFrom(folded: string): number | undefined {
+  if (URL_LIKE.test(folded)) return undefined;
+  const head = PUBLIC_HEADS.exec(folded)?.[0].length ?? 0;
+  const rest = folded.length - head;
+  if (rest < FRAGMENTS_FROM) return undefined;
+  return head + Math.max(5, Math.min(8, rest - 4));
 }
 
 export class Secret {
@@ -79,7 +94,7 @@ export class Secret {
     this.#value = value;
     this.label = label;
     this.#showLast4 = options.showLast4 ?? false;
-    register(value, this.redacted());
+    register(value, this.redacted(), { transformed: true });
   }
 
   /** The raw value. Call only where it must be sent: a form field, an HTTP header or body. */
@@ -97,7 +112,8 @@ export class Secret {
    */
   derive(build: (raw: string) => string): string {
     const derived = build(this.#value);
-    register(derived, `‹redacted ${this.label}›`);
+    // Exact forms only: a header or a Basic value is not what a page would echo back.
+    register(derived, `‹redacted ${this.label}›`, { transformed: false });
     return derived;
   }
 
@@ -144,9 +160,7 @@ function transformedCuts(text: string): Cut[] {
   const folded = skeleton(text, { fold: true });
   const haystack = folded.text;
   const cuts: Cut[] = [];
-  for (const [secret, replacement] of knownSkeletons) {
-    const whole = secret.length < FRAGMENTS_FROM;
-    const min = whole ? secret.length : minimumFragment(secret.length);
+  for (const [secret, { replacement, fragmentFrom: min = secret.length }] of knownSkeletons) {
     const head = secret.slice(0, min);
     for (let at = haystack.indexOf(head); at >= 0; at = haystack.indexOf(head, at + 1)) {
       let length = min;

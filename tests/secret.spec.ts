@@ -121,6 +121,14 @@ test.describe("redaction survives what a page does to an echoed secret", () => {
     expect(redact(text)).toBe(text);
   });
 
+  test("a start everyone can see is not a secret: a link's origin, npm's eight-character display of a token", () => {
+    const link = new Secret(`https://phish.example/account/reset-password/?token=${"k".repeat(40)}`, "reset link");
+    expect(redact(`the pasted link goes to https://phish.example, not to PyPI: ${link.reveal()}`)).toBe("the pasted link goes to https://phish.example, not to PyPI: ‹redacted reset link›");
+    const token = new Secret(`npm_${"Qw3".repeat(12)}`, "npm token", { showLast4: true });
+    expect(redact(`old token ${token.reveal().slice(0, 8)}...${token.last4}`)).toBe(`old token ${token.reveal().slice(0, 8)}...${token.last4}`);
+    expect(redact(`echoed ${token.reveal().slice(0, 12)}…`)).toBe(`echoed ${token.redacted()}…`);
+  });
+
   test("what was already cut out is not cut again", () => {
     const word = new Secret("not-the-password", "PyPI password");
     expect(redact(`${word.reveal()}: The password is invalid`)).toBe("‹redacted PyPI password›: The password is invalid");
