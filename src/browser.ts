@@ -95,6 +95,11 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     );
   } catch (error) {
     profile.remove();
+    if (useSandbox() && error instanceof Error && /sandbox/i.test(error.message)) {
+      throw new Error(
+        `${options.browser.executablePath} could not start its sandbox, and rotate runs no browser without it: use a browser whose sandbox works on this system (--browser-path, e.g. your distribution's chromium or Chrome), or allow it unprivileged user namespaces`,
+      );
+    }
     throw error;
   }
   let blocked: Refusal | undefined;

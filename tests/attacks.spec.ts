@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { DEMO, type FaultRule } from "rotate-replicas";
 import { browserEnv, launchIsolated } from "../src/browser.js";
 import { findBrowser } from "../src/browser-finder.js";
@@ -379,6 +379,33 @@ test.describe("nothing survives on disk", () => {
       expect(processesMentioning(root)).toEqual([]);
     } finally {
       spawnSync("prlimit", [`--pid=${process.pid}`, `--core=${limit}`]);
+    }
+  });
+
+  test("as any user but root, Chromium keeps its sandbox", () => {
+    const root = process.getuid?.() === 0;
+    const setpriv = spawnSync("setpriv", ["--version"]).status === 0;
+    test.skip(process.platform !== "linux" || (root && !setpriv), "needs Linux, and setpriv (util-linux) to drop root");
+    const dir = mkdtempSync(join(tmpdir(), "rs-"));
+    spawnSync("chmod", ["777", dir]);
+    // Launches the isolated browser and reports whether its main process was told --no-sandbox.
+    const probe = `import { launchIsolated, browserEnv } from ${JSON.stringify(resolve("dist/src/browser.js"))};
+import { findBrowser } from ${JSON.stringify(resolve("dist/src/browser-finder.js"))};
+import { execFileSync } from "node:child_process";
+const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: ["http://127.0.0.1:9"], env: browserEnv(process.env), timeoutMs: 10000 });
+const browserArgs = execFileSync("ps", ["-o", "args=", "--ppid", String(process.pid)]).toString();
+console.log(JSON.stringify({ uid: process.getuid(), sandbox: !browserArgs.includes("--no-sandbox") }));
+await session.close();`;
+    const asUser = root ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+    try {
+      const result = spawnSync(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(root ? [process.execPath] : []), "--input-type=module", "-e", probe], {
+        env: { PATH: process.env.PATH, HOME: dir, TMPDIR: dir },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "{}"), result.stderr).toEqual({ uid: root ? 65534 : process.getuid?.(), sandbox: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
