@@ -5,7 +5,8 @@
 // guard itself without following redirects, so a redirect is inspected before the browser
 // follows it: a redirect elsewhere (a 307 that would carry the sign-in form off-site, say) is
 // refused, and the browser never sends the body there. Popups are closed, service workers
-// blocked and downloads refused.
+// blocked and downloads refused. What Chromium sends without asking Playwright meets the
+// refusing proxy (refusing-proxy.ts).
 import type { Browser, BrowserContext, Page, Request, Route, WebSocketRoute } from "playwright";
 import { containsSecret } from "./secret.js";
 
@@ -34,7 +35,7 @@ export interface Refusal {
 export interface GuardOptions {
   siteOrigins: string[];
   assetOrigins: string[];
-  onRefused(refusal: Refusal, page: Page | undefined): void;
+  onRefused(refusal: Refusal): void;
 }
 
 export interface GuardedContext {
@@ -119,7 +120,7 @@ async function guard(context: BrowserContext, options: GuardOptions): Promise<Om
   const refuse = (refusal: Omit<Refusal, "stops">, topLevel: boolean, page: Page | undefined) => {
     const ours = page !== undefined && own.has(page);
     const stops = refusal.carriedSecret || (topLevel && ours) || (ours && refusal.redirectOf !== undefined && refusal.redirectOf.method !== "GET");
-    options.onRefused({ ...refusal, stops }, page);
+    options.onRefused({ ...refusal, stops });
   };
 
   const handle = async (route: Route) => {
@@ -171,7 +172,7 @@ async function guard(context: BrowserContext, options: GuardOptions): Promise<Om
     }
     // Not connected anywhere: the page talks to this stand-in, which looks at what it would have sent.
     const refuseSocket = (carriedSecret: boolean) => {
-      options.onRefused({ to: to ?? "?", channel: "a WebSocket", carriedSecret, stops: carriedSecret }, undefined);
+      options.onRefused({ to: to ?? "?", channel: "a WebSocket", carriedSecret, stops: carriedSecret });
       void ws.close({ code: 1008, reason: "refused by rotate" }).catch(() => undefined);
     };
     if (containsSecret(ws.url())) return refuseSocket(true);
@@ -186,7 +187,7 @@ async function guard(context: BrowserContext, options: GuardOptions): Promise<Om
       return;
     }
     // A popup (window.open, a link or form with target=_blank): its requests meet the route
-    // above; the window itself has no business in this run.
+    // above, or the refusing proxy under it; the window itself has no business in this run.
     void page.close().catch(() => undefined);
   });
 

@@ -7,6 +7,8 @@ import type { FoundBrowser } from "./browser-finder.js";
 import { openGuardedContext, originOf, type AssetOrigin, type GuardedContext, type Refusal } from "./browser-guard.js";
 import { createProfile, useSandbox } from "./browser-profile.js";
 import { keepCoreDumpsOff } from "./core-dumps.js";
+import { bypassRules, startRefusingProxy } from "./refusing-proxy.js";
+import { containsSecret } from "./secret.js";
 
 // The closed network here floods Chromium with refused connections without the first four;
 // the rest keep crash reports, keyrings and first-run state off the disk.
@@ -20,7 +22,16 @@ const CHROMIUM_ARGS = [
   "--no-default-browser-check",
   "--password-store=basic",
   "--disable-features=AutofillServerCommunication,MediaRouter,OptimizationHints,Translate",
+  // WebRTC may use only what goes through the proxy (which refuses everything): no STUN or TURN
+  // over UDP, where a page could put data in the packets.
+  "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 ];
+
+/** Where a request that reached the refusing proxy was going: its origin, or the host of a tunnel. */
+function proxiedTarget(request: string): string {
+  const [method, target] = request.split(" ");
+  return method === "CONNECT" ? (target ?? "?") : (originOf(target ?? "") ?? "?");
+}
 
 /** The page went somewhere the registry does not live: phishing, or a hijacked redirect. */
 export class NavigationBlockedError extends Error {
@@ -77,6 +88,17 @@ function refusalMessage(refusal: Refusal): string {
 export async function launchIsolated(options: LaunchOptions): Promise<BrowserSession> {
   const { chromium } = await import("playwright");
   keepCoreDumpsOff();
+  let blocked: Refusal | undefined;
+  const lost = new AbortController();
+  // The guard (and the proxy under it) refuse; this stops the run and remembers the first reason.
+  const stop = (refusal: Refusal) => {
+    blocked ??= refusal;
+    lost.abort();
+  };
+  const proxy = await startRefusingProxy((request) => {
+    if (containsSecret(request)) stop({ to: proxiedTarget(request), channel: "a request the browser sent on its own", carriedSecret: true, stops: true });
+  });
+  const allowed = [...options.allowedOrigins, ...(options.assetOrigins ?? []).map((asset) => asset.origin)].map(originOf).filter((o) => o !== undefined);
   const profile = createProfile(options.env);
   let browser: Browser;
   try {
@@ -84,7 +106,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
       chromium.launch({
         executablePath: options.browser.executablePath,
         headless: options.headless,
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS, `--proxy-server=${proxy.server}`, `--proxy-bypass-list=${bypassRules(allowed)}`],
         env: profile.env,
         chromiumSandbox: useSandbox(),
         // rotate handles Ctrl-C itself: clean-up needs the browser until it is done.
@@ -95,6 +117,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     );
   } catch (error) {
     profile.remove();
+    await proxy.close();
     if (useSandbox() && error instanceof Error && /sandbox/i.test(error.message)) {
       throw new Error(
         `${options.browser.executablePath} could not start its sandbox, and rotate runs no browser without it: use a browser whose sandbox works on this system (--browser-path, e.g. your distribution's chromium or Chrome), or allow it unprivileged user namespaces`,
@@ -102,32 +125,27 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     }
     throw error;
   }
-  let blocked: Refusal | undefined;
   let disconnected = false;
   let closing = false;
-  const lost = new AbortController();
   browser.on("disconnected", () => {
     disconnected = true;
     lost.abort();
   });
-  const stop = (refusal: Refusal, page: Page | undefined) => {
-    blocked ??= refusal;
-    lost.abort();
-    // Whatever that page was doing (a hostile script, a form on its way) ends with it.
-    void page?.close().catch(() => undefined);
-  };
   let guarded: GuardedContext;
   try {
     guarded = await openGuardedContext(browser, {
       siteOrigins: options.allowedOrigins,
       assetOrigins: (options.assetOrigins ?? []).map((asset) => asset.origin),
-      onRefused: (refusal, page) => {
-        if (refusal.stops) stop(refusal, page);
+      // The page stays open: the guard goes on refusing whatever else it tries. Closing it
+      // would end the guard's say over its requests (see refusing-proxy.ts).
+      onRefused: (refusal) => {
+        if (refusal.stops) stop(refusal);
       },
     });
   } catch (error) {
     await browser.close();
     profile.remove();
+    await proxy.close();
     throw error;
   }
   const { context } = guarded;
@@ -136,15 +154,6 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
 
   const newPage = async () => {
     const page = await guarded.newPage();
-    // The guard sees a redirect's answer before the browser follows it, but not a second one
-    // from the registry's own origin: the browser follows that by itself. This catches where
-    // such a chain ends, as the page commits and before a flow can type into it.
-    page.on("framenavigated", (frame) => {
-      const origin = originOf(frame.url());
-      if (frame === page.mainFrame() && origin && !options.allowedOrigins.map(originOf).includes(origin)) {
-        stop({ to: origin, channel: "a page", carriedSecret: false, stops: true }, page);
-      }
-    });
     // A background tab gets no animation frames, and Playwright's clicks wait for them.
     await page.bringToFront();
     return page;
@@ -173,6 +182,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
       // Closing the browser removes Playwright's directories; the profile's root goes after.
       await browser.close().catch(() => undefined);
       profile.remove();
+      await proxy.close();
     },
   };
 }

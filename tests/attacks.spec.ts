@@ -189,6 +189,36 @@ test.describe("redirects never carry a form off-site", () => {
   }
 });
 
+test("a second redirect, which Chromium follows without asking the guard, meets the refusing proxy", async () => {
+  const listener = await startHostileListener();
+  const password = newPassword();
+  // The registry's own origin answers with a redirect to itself (allowed: the guard lets the
+  // browser follow it), and that one sends the browser on to the listener, query and all.
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/first") return res.writeHead(302, { Location: `/second${url.search}` }).end();
+    if (url.pathname === "/second") return res.writeHead(302, { Location: `${listener.url}/collect${url.search}` }).end();
+    res.setHeader("Content-Type", "text/html");
+    res.end(`<form action="/first"><input name="password" id="password"><button>Sign in</button></form>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: [site], env: browserEnv(process.env), timeoutMs: 5_000 });
+  try {
+    await session.page.goto(`${site}/form`);
+    await session.page.locator("#password").fill(password.reveal());
+    const stopped = new Promise<void>((resolve) => session.lost.addEventListener("abort", () => resolve()));
+    await session.page.getByRole("button", { name: "Sign in" }).click();
+    await stopped;
+    expect(String(session.explain(new Error("any")))).toContain(`a page tried to send a secret to ${listener.url} (a request the browser sent on its own)`);
+  } finally {
+    await session.close();
+    server.close();
+    await listener.close();
+  }
+  expect(listener.received).toEqual([]);
+});
+
 test.describe("a hostile script on the sign-in page", () => {
   const LOGIN: Record<"npm" | "pypi", Pick<FaultRule, "method" | "path">> = {
     npm: { method: "GET", path: "/login" },
