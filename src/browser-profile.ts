@@ -4,8 +4,8 @@
 // $XDG_CONFIG_HOME/chromium/Crash Reports, dconf and NSS keep files under $HOME, shared memory
 // falls back to $TMPDIR — so all of those point inside. The directory is removed at close, and
 // one left by a run that was killed is removed by the next run's start.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { homedir, platform, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** "rotate-browser-<pid of the rotate process>-<random>", so a start can tell whose it is. */
@@ -13,11 +13,12 @@ const PREFIX = "rotate-browser-";
 const OWNED = /^rotate-browser-(\d+)-/;
 /**
  * Chromium puts its singleton socket at $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket,
- * and refuses to start when that path exceeds what a Unix socket allows (104 bytes on macOS,
- * 108 on Linux). Where the profile's tmp would be too deep, the browser keeps the system's
- * $TMPDIR: what it puts there is that socket and shared memory it unlinks at once.
+ * and refuses to start when that path does not fit a Unix socket address (sun_path: 104 bytes
+ * on macOS, 108 on Linux, the final NUL included). Where the profile's tmp would be too deep,
+ * the browser keeps the system's $TMPDIR: what it puts there is that socket, a lock, and
+ * shared memory it unlinks at once; after a kill the socket's directory stays behind.
  */
-const SOCKET_PATH_MAX = 104;
+const SOCKET_PATH_MAX = platform() === "darwin" ? 104 : 108;
 const SINGLETON_SOCKET = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
 
 export interface BrowserProfile {
@@ -67,11 +68,19 @@ function browsersUsing(root: string): number[] {
  * power), ending a browser that outlived its run first. A pid reused since keeps its directory
  * until that process ends too.
  */
-export function removeStaleProfiles(env: NodeJS.ProcessEnv): string[] {
+function removeStaleProfiles(env: NodeJS.ProcessEnv): void {
   const base = tempBase(env);
+  const ours = (path: string) => {
+    try {
+      return process.getuid === undefined || statSync(path).uid === process.getuid();
+    } catch {
+      return false;
+    }
+  };
   const stale = (existsSync(base) ? readdirSync(base) : []).filter((name) => {
     const owner = OWNED.exec(name)?.[1];
-    return owner !== undefined && Number(owner) !== process.pid && !isAlive(Number(owner));
+    // Another user's run in a shared /tmp is theirs to clean.
+    return owner !== undefined && Number(owner) !== process.pid && !isAlive(Number(owner)) && ours(join(base, name));
   });
   for (const name of stale) {
     const root = join(base, name);
@@ -84,7 +93,6 @@ export function removeStaleProfiles(env: NodeJS.ProcessEnv): string[] {
     }
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   }
-  return stale;
 }
 
 export function createProfile(env: NodeJS.ProcessEnv): BrowserProfile {

@@ -1,7 +1,8 @@
 // The isolated browser: a fresh off-the-record context in a throw-away directory (browser-
 // profile.ts), nothing recorded (no trace, video, screenshot, HAR or storage state), Chromium's
-// sandbox on unless running as root, and one guard over every request of the context
-// (browser-guard.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
+// sandbox on unless running as root, one guard over every request of the context
+// (browser-guard.ts), and under it a proxy that refuses whatever Chromium would send past the
+// guard (refusing-proxy.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
 import type { Browser, Page } from "playwright";
 import type { FoundBrowser } from "./browser-finder.js";
 import { openGuardedContext, originOf, type AssetOrigin, type GuardedContext, type Refusal } from "./browser-guard.js";
