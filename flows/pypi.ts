@@ -344,6 +344,20 @@ export const pypi = defineRegistry({
   schema: PypiSettings,
   // pypi- and a base64url macaroon of a hundred characters and more (docs/sites/pypi.md, "Token format").
   tokenPattern: /pypi-[A-Za-z0-9_-]{50,}/,
+  // What the real pages load besides the site itself; the browser guard lets these serve
+  // subresources only (anything else, analytics or ads, is refused at the cost of some styling).
+  assetOrigins: [
+  {
+    origin: "https://fonts.googleapis.com",
+    why: "the stylesheet that declares Warehouse's web fonts",
+    source: "Warehouse's Content-Security-Policy, style-src (pypi/warehouse, warehouse/csp.py)",
+  },
+  {
+    origin: "https://fonts.gstatic.com",
+    why: "the web font files",
+    source: "Warehouse's Content-Security-Policy, font-src (pypi/warehouse, warehouse/csp.py)",
+  },
+],
   initQuestions: [
     { key: "project", message: "PyPI project the token may upload to:", detect: detectPypiProject },
     { key: "username", message: "PyPI account username:" },

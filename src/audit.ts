@@ -1,11 +1,14 @@
 // The audit record: one JSON line per step outcome, appended as the run goes, under the user's
 // state directory. Names, last four characters, timestamps and who ran it; never a secret
-// (every line also passes through the redactor, in case a detail quoted one).
+// (every line also passes through the redactor, in case a detail quoted one), and never a
+// control sequence or a line break a server or page slipped into a detail (someone will read
+// this file in a terminal, or with `jq -r`).
 import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { inertLine } from "./inert.js";
 import { redact } from "./secret.js";
 
 export function auditPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -53,7 +56,8 @@ export class AuditLog {
 
   append(line: AuditLine): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    appendFileSync(this.path, `${redact(JSON.stringify(line))}\n`, { mode: 0o600 });
+    const inertValues = (_key: string, value: unknown) => (typeof value === "string" ? inertLine(value) : value);
+    appendFileSync(this.path, `${redact(JSON.stringify(line, inertValues))}\n`, { mode: 0o600 });
   }
 
   /** Every well-formed line; a damaged line is skipped rather than failing a status check. */

@@ -1,8 +1,15 @@
-// The isolated browser: a fresh off-the-record context in a throw-away profile, nothing
-// recorded (no trace, video, screenshot, HAR or storage state), and a main frame that may only
-// visit the registry's own origins. Playwright is loaded here, lazily, so `rotate --help` is fast.
-import type { Browser, BrowserContext, Page } from "playwright";
+// The isolated browser: a fresh off-the-record context in a throw-away directory (browser-
+// profile.ts), nothing recorded (no trace, video, screenshot, HAR or storage state), Chromium's
+// sandbox on unless running as root, one guard over every request of the context
+// (browser-guard.ts), and under it a proxy that refuses whatever Chromium would send past the
+// guard (refusing-proxy.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
+import type { Browser, Page } from "playwright";
 import type { FoundBrowser } from "./browser-finder.js";
+import { openGuardedContext, originOf, type AssetOrigin, type GuardedContext, type Refusal } from "./browser-guard.js";
+import { createProfile, useSandbox } from "./browser-profile.js";
+import { keepCoreDumpsOff } from "./core-dumps.js";
+import { bypassRules, startRefusingProxy } from "./refusing-proxy.js";
+import { containsSecret } from "./secret.js";
 
 // The closed network here floods Chromium with refused connections without the first four;
 // the rest keep crash reports, keyrings and first-run state off the disk.
@@ -16,7 +23,16 @@ const CHROMIUM_ARGS = [
   "--no-default-browser-check",
   "--password-store=basic",
   "--disable-features=AutofillServerCommunication,MediaRouter,OptimizationHints,Translate",
+  // WebRTC may use only what goes through the proxy (which refuses everything): no STUN or TURN
+  // over UDP, where a page could put data in the packets.
+  "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 ];
+
+/** Where a request that reached the refusing proxy was going: its origin, or the host of a tunnel. */
+function proxiedTarget(request: string): string {
+  const [method, target] = request.split(" ");
+  return method === "CONNECT" ? (target ?? "?") : (originOf(target ?? "") ?? "?");
+}
 
 /** The page went somewhere the registry does not live: phishing, or a hijacked redirect. */
 export class NavigationBlockedError extends Error {
@@ -42,7 +58,10 @@ export interface BrowserSession {
 export interface LaunchOptions {
   browser: FoundBrowser;
   headless: boolean;
+  /** The registry's own origins: the only ones a page may be, or send anything to. */
   allowedOrigins: string[];
+  /** Origins the registry's pages load assets from: subresources only, never a secret. */
+  assetOrigins?: AssetOrigin[];
   /** Environment for the browser process; secrets must already be removed (see browserEnv). */
   env: NodeJS.ProcessEnv;
   /** Step timeout for locators and navigation. */
@@ -55,76 +74,87 @@ export function browserEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !sensitive.test(name)));
 }
 
-function originOf(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined;
-  } catch {
-    return undefined;
+/** What the responder reads when the guard stopped the run: what was refused, and that nothing went there. */
+function refusalMessage(refusal: Refusal): string {
+  const { to, redirectOf } = refusal;
+  if (redirectOf) {
+    return `${redirectOf.origin} answered the ${redirectOf.method} of ${redirectOf.path} with a redirect to ${to}, which is not the registry's site; rotate refused to follow it, so nothing was sent to ${to} (phishing, or a hijacked redirect)`;
   }
+  if (refusal.carriedSecret) {
+    return `a page tried to send a secret to ${to} (${refusal.channel}), which is not the registry's site; rotate refused it, so nothing reached ${to}, and stopped (a hostile script on the page, or phishing)`;
+  }
+  return `the browser was sent to ${to}, which is not the registry's site; rotate refused to open it and stopped before typing anything there (phishing, or a hijacked redirect)`;
 }
 
 export async function launchIsolated(options: LaunchOptions): Promise<BrowserSession> {
   const { chromium } = await import("playwright");
-  const browser: Browser = await chromium.launch({
-    executablePath: options.browser.executablePath,
-    headless: options.headless,
-    args: CHROMIUM_ARGS,
-    env: options.env,
-    // rotate handles Ctrl-C itself: clean-up needs the browser until it is done.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
+  keepCoreDumpsOff();
+  let blocked: Refusal | undefined;
+  const lost = new AbortController();
+  // The guard (and the proxy under it) refuse; this stops the run and remembers the first reason.
+  const stop = (refusal: Refusal) => {
+    blocked ??= refusal;
+    lost.abort();
+  };
+  const proxy = await startRefusingProxy((request) => {
+    if (containsSecret(request)) stop({ to: proxiedTarget(request), channel: "a request the browser sent on its own", carriedSecret: true, stops: true });
   });
-  let context: BrowserContext;
+  const allowed = [...options.allowedOrigins, ...(options.assetOrigins ?? []).map((asset) => asset.origin)].map(originOf).filter((o) => o !== undefined);
+  const profile = createProfile(options.env);
+  let browser: Browser;
   try {
-    // newContext() is off-the-record: cookies and cache stay in memory and die with it.
-    context = await browser.newContext({
-      acceptDownloads: false,
-      serviceWorkers: "block",
-      locale: "en-US",
-    });
+    browser = await profile.asTmpdir(() =>
+      chromium.launch({
+        executablePath: options.browser.executablePath,
+        headless: options.headless,
+        args: [...CHROMIUM_ARGS, `--proxy-server=${proxy.server}`, `--proxy-bypass-list=${bypassRules(allowed)}`],
+        env: profile.env,
+        chromiumSandbox: useSandbox(),
+        // rotate handles Ctrl-C itself: clean-up needs the browser until it is done.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      }),
+    );
   } catch (error) {
-    await browser.close();
+    profile.remove();
+    await proxy.close();
+    if (useSandbox() && error instanceof Error && /sandbox/i.test(error.message)) {
+      throw new Error(
+        `${options.browser.executablePath} could not start its sandbox, and rotate runs no browser without it: use a browser whose sandbox works on this system (--browser-path, e.g. your distribution's chromium or Chrome), or allow it unprivileged user namespaces`,
+      );
+    }
     throw error;
   }
-  context.setDefaultTimeout(options.timeoutMs);
-  context.setDefaultNavigationTimeout(options.timeoutMs);
-
-  const allowed = new Set(options.allowedOrigins.map((url) => originOf(url)).filter(Boolean));
-  let blocked: string | undefined;
   let disconnected = false;
   let closing = false;
-  const lost = new AbortController();
   browser.on("disconnected", () => {
     disconnected = true;
     lost.abort();
   });
-
-  const guard = async (page: Page) => {
-    // Stop navigations before they load; route() does not see redirects, so framenavigated
-    // catches those as they commit, before a flow can type into the page.
-    await page.route("**/*", (route) => {
-      const request = route.request();
-      const origin = originOf(request.url());
-      if (request.isNavigationRequest() && request.frame() === page.mainFrame() && origin && !allowed.has(origin)) {
-        blocked ??= request.url();
-        return route.abort("blockedbyclient");
-      }
-      return route.continue();
+  let guarded: GuardedContext;
+  try {
+    guarded = await openGuardedContext(browser, {
+      siteOrigins: options.allowedOrigins,
+      assetOrigins: (options.assetOrigins ?? []).map((asset) => asset.origin),
+      // The page stays open: the guard goes on refusing whatever else it tries. Closing it
+      // would end the guard's say over its requests (see refusing-proxy.ts).
+      onRefused: (refusal) => {
+        if (refusal.stops) stop(refusal);
+      },
     });
-    page.on("framenavigated", (frame) => {
-      const origin = originOf(frame.url());
-      if (frame === page.mainFrame() && origin && !allowed.has(origin)) {
-        blocked ??= frame.url();
-        void page.close().catch(() => undefined);
-      }
-    });
-  };
+  } catch (error) {
+    await browser.close();
+    profile.remove();
+    await proxy.close();
+    throw error;
+  }
+  const { context } = guarded;
+  context.setDefaultTimeout(options.timeoutMs);
+  context.setDefaultNavigationTimeout(options.timeoutMs);
 
   const newPage = async () => {
-    const page = await context.newPage();
-    await guard(page);
+    const page = await guarded.newPage();
     // A background tab gets no animation frames, and Playwright's clicks wait for them.
     await page.bringToFront();
     return page;
@@ -141,11 +171,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     lost: lost.signal,
     newPage,
     explain(error) {
-      if (blocked) {
-        return new NavigationBlockedError(
-          `the browser was sent to ${originOf(blocked) ?? blocked}, which is not the registry's site; rotate stopped before typing anything there (phishing, or a hijacked redirect)`,
-        );
-      }
+      if (blocked) return new NavigationBlockedError(refusalMessage(blocked));
       if (disconnected || page.isClosed() || (error instanceof Error && /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))) {
         return new BrowserClosedError("the browser window was closed before the step finished");
       }
@@ -154,8 +180,10 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     async close() {
       closing = true;
       await context.close().catch(() => undefined);
-      // Closing the browser removes its temporary profile directory.
+      // Closing the browser removes Playwright's directories; the profile's root goes after.
       await browser.close().catch(() => undefined);
+      profile.remove();
+      await proxy.close();
     },
   };
 }

@@ -7,13 +7,15 @@ import type { AxiosInstance, AxiosResponse } from "axios";
 import { z } from "zod";
 import { CircleciError, UsageError } from "./errors.js";
 import { createHttp } from "./http.js";
-import { inert } from "./inert.js";
+import { inert, inertLine } from "./inert.js";
 import { defaultRetryPolicy, sendWithRetries, type RetryDeps, type RetryPolicy } from "./retry.js";
 import type { Secret } from "./secret.js";
 
 // Text CircleCI sends may end up on the responder's terminal (a login, a context name, a
 // message): it is made inert the moment it is read, so no later code path can forget.
 const text = z.string().transform(inert);
+// A name printed inside a line of rotate's own: it may not start a line of its own either.
+const name = z.string().transform(inertLine);
 
 // `created-at` has no type in the spec (its example is "#joda/inst 2023-04-14T21:20:14+0000");
 // a value of any other shape costs that one item its date, never the whole list.
@@ -25,7 +27,7 @@ function readDate(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-const User = z.object({ id: text, login: text, name: text.nullish() });
+const User = z.object({ id: text, login: name, name: name.nullish() });
 const Project = z.object({
   slug: text,
   name: text,

@@ -4,6 +4,8 @@
 // axios) load only when a command needs them, so `rotate --help` starts fast.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { keepCoreDumpsOff } from "./core-dumps.js";
+import { debugSwitchOn, refusal } from "./debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
 import type { Runtime } from "./runtime.js";
@@ -46,7 +48,7 @@ function interruptOnSignals(io: IO): AbortSignal {
 }
 
 /** The real collaborators; heavy ones (Playwright, axios) load on first use. */
-async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
+async function processRuntime(io: IO, signal: AbortSignal, cautions: string[]): Promise<Runtime> {
   const { inquirerPrompter } = await import("./ask.js");
   const { registries } = await import("./registries.js");
   const { abortableSleep } = await import("./retry.js");
@@ -69,10 +71,18 @@ async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
     reachable: async (url) => (await import("./reachable.js")).reachable(url),
     sleep: abortableSleep,
     replicas: async () => (await import("./replicas.js")).loadReplicas(),
+    cautions,
   };
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Before anything reads a secret: no debug logging or inspection, no core dump.
+  const debugging = debugSwitchOn(process.env, process.execArgv);
+  if (debugging) {
+    process.stderr.write(`${refusal(debugging)}\n`);
+    return ExitCode.usage;
+  }
+  const cautions = [keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
   // `rotate --help | head -1`: the reader went away; that is the end, not a failure.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(ExitCode.done);
@@ -83,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
     io.err(`rotate: unexpected failure: ${describeError(reason)}\n`);
     process.exit(ExitCode.nothingChanged);
   });
-  const runtime = await processRuntime(io, interruptOnSignals(io));
+  if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
+  const runtime = await processRuntime(io, interruptOnSignals(io), cautions);
   const guarded = async (work: () => Promise<number>) => {
     try {
       return await work();

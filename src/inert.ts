@@ -11,3 +11,28 @@ const CONTROLS = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1
 export function inert(text: string): string {
   return text.replace(CONTROLS, "");
 }
+
+/**
+ * For a value that belongs on one line (a login, a page's error text, an audit detail): inert,
+ * and line breaks (including Unicode's line and paragraph separators) become spaces, so it
+ * cannot start a line of its own that looks like rotate's.
+ */
+export function inertLine(text: string): string {
+  return inert(text.replace(/\r\n|[\n\u2028\u2029]/g, " "));
+}
+
+// What rotate and its prompt library write on purpose to a terminal: colours (SGR), erasing a
+// line or what is below the cursor, moving the cursor, and hiding or showing it.
+// eslint-disable-next-line no-control-regex
+const OWN_SEQUENCE = /^\x1b\[(?:[0-9;]*[mKABCDGH]|0?J|\?25[hl])$/;
+
+/**
+ * The last line of defence for everything written to a terminal: keeps the sequences rotate's
+ * spinner and prompts use (carriage return, the ones above) and drops the rest of inert()'s
+ * list — window titles, clipboard writes, clearing the screen or scrollback, reports the
+ * terminal would type back as input. Cursor movement stays possible here, which is why each
+ * boundary that receives server text applies inert() itself.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(CONTROLS, (match) => (match === "\r" || OWN_SEQUENCE.test(match) ? match : ""));
+}

@@ -1,6 +1,7 @@
 // One object owns stdin, stdout and stderr and answers "may I prompt?". Everything the tool
 // writes goes through it, and through redact(), so no secret reaches a terminal or a pipe.
 import type { Readable, Writable } from "node:stream";
+import { inert, terminalSafe } from "./inert.js";
 import { redact, type Secret } from "./secret.js";
 import { UsageError } from "./errors.js";
 import { keyQuiet } from "./quiet-keys.js";
@@ -65,16 +66,18 @@ function unredactedWrite(stream: Writable, text: string): void {
 
 /**
  * A last line of defence: wrap the process's own stdout and stderr so that anything written
- * by a dependency (a prompt library, Playwright's debug output, a stray console.log) is
- * redacted too.
+ * by a dependency (a prompt library, a stray console.log) is redacted too, and cannot drive
+ * the terminal. A terminal keeps the sequences rotate's spinner and prompts write on purpose;
+ * a pipe or file gets none (rotate draws nothing there, and `cat` would replay them later).
  */
 export function redactProcessOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     originalWrites.set(stream, write);
+    const safe = stream.isTTY ? terminalSafe : inert;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : chunk;
-      return write(typeof text === "string" ? redact(text) : text, ...rest);
+      return write(typeof text === "string" ? redact(safe(text)) : text, ...rest);
     }) as typeof stream.write;
   }
 }

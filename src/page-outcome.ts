@@ -1,6 +1,7 @@
 // Waiting for "whichever of these the site shows next" after a submit: a next step, an error,
 // a challenge. Playwright's or() waits for any of them without a fixed sleep.
 import type { Locator, Page } from "playwright";
+import { inertLine } from "./inert.js";
 
 export async function whichAppears<K extends string>(candidates: Record<K, Locator>, timeoutMs?: number): Promise<K> {
   const entries = Object.entries(candidates) as Array<[K, Locator]>;
@@ -14,9 +15,9 @@ export async function whichAppears<K extends string>(candidates: Record<K, Locat
   return whichAppears(candidates, timeoutMs);
 }
 
-/** Visible texts of an error list, for a one-line message. */
+/** Visible texts of an error list, for a one-line message: inert, since the page wrote them. */
 export async function texts(locator: Locator): Promise<string> {
-  return (await locator.allInnerTexts()).map((t) => t.trim()).filter(Boolean).join(" ");
+  return (await locator.allInnerTexts()).map((t) => inertLine(t).trim()).filter(Boolean).join(" ");
 }
 
 /** How long a site may take to answer a submitted form before rotate gives up on it. */

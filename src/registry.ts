@@ -4,6 +4,7 @@
 // the `Registry` list.
 import type { Command } from "commander";
 import type { z } from "zod";
+import type { AssetOrigin } from "./browser-guard.js";
 import type { BrowserSession } from "./browser.js";
 import { addSettingOptions, parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
 import type { InitQuestion } from "./init-questions.js";
@@ -110,6 +111,8 @@ export interface Registry {
   section: SettingsSection;
   /** The shape of its token values: the redactor, the config-file check and the secrecy scans use it. */
   tokenPattern: RegExp;
+  /** Origins the real site's pages load assets from (subresources only, never a secret), with why. */
+  assetOrigins: AssetOrigin[];
   /** What `rotate init` asks for this registry, with what it can detect in the project. */
   initQuestions: InitQuestion[];
   passwordReset: PasswordResetFlow;

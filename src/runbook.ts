@@ -4,6 +4,7 @@
 // things stand, clean up what must not be left behind, and name the next step.
 import type { Ask } from "./ask.js";
 import type { FoundBrowser } from "./browser-finder.js";
+import type { AssetOrigin } from "./browser-guard.js";
 import type { BrowserSession } from "./browser.js";
 import { describeHeld } from "./circleci.js";
 import { confirmHolds, preflightCircleci, targetFlag, type CircleciApi, type PreflightedDestination, type TargetSpec } from "./circleci-target.js";
@@ -45,7 +46,9 @@ export interface RunbookDeps {
   circleci: CircleciApi;
   findBrowser(): FoundBrowser;
   /** `headless` overrides the run's setting (a fresh headless browser for clean-up). */
-  launchBrowser(browser: FoundBrowser, allowedOrigins: string[], headless?: boolean): Promise<BrowserSession>;
+  launchBrowser(browser: FoundBrowser, site: { origins: string[]; assets: AssetOrigin[] }, headless?: boolean): Promise<BrowserSession>;
+  /** What could not be made safe on this machine (core dumps, Chromium's sandbox): shown in the plan. */
+  cautions: string[];
   /** Rejects with a one-line reason when a registry URL cannot be reached. */
   reachable(url: string): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -303,7 +306,8 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
   if (!first) throw new UsageError("no CircleCI destination given: pass --project-slug or --target");
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
-  const session = await step("Open an isolated browser", () => deps.launchBrowser(checked.browser, registry.flow.origins()));
+  const site = { origins: registry.flow.origins(), assets: registry.registry.assetOrigins };
+  const session = await step("Open an isolated browser", () => deps.launchBrowser(checked.browser, site));
   rotation.stopAlso(session.lost);
   let account: RegistryAccount | undefined;
   try {
@@ -313,7 +317,7 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
         steps: deps.steps,
         signal: deps.signal,
         browser: session,
-        relaunch: () => deps.launchBrowser(checked.browser, registry.flow.origins(), true),
+        relaunch: () => deps.launchBrowser(checked.browser, site, true),
       }),
     );
     journal.advance({ step: "sign-in" });
@@ -335,7 +339,7 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
       create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
       old,
       orphans,
-      advisories: registry.flow.advisories(),
+      advisories: [...registry.flow.advisories(), ...deps.cautions],
     };
     for (const line of planLines(plan)) progress.note(line);
     if (request.dryRun) return { kind: "dry-run", plan: planLines(plan) };
@@ -366,7 +370,7 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
       ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,
       warnings: rotation.warnings,
-      advisories: plan.advisories,
+      advisories: registry.flow.advisories(),
     };
   } catch (error) {
     const cause = session.explain(error);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import express from "express";
 import { type FaultRule, listen } from "rotate-replicas";
 import { worldArgs } from "./support/cli.js";
-import { pypiOf } from "./support/replicas.js";
+import { npmOf, pypiOf } from "./support/replicas.js";
 import { hasXvfb, startXvfb } from "./support/xvfb.js";
 import { startPty } from "./support/pty.js";
 import { secretsIn, secretsOnDisk, type Secrets } from "./support/secrets.js";
@@ -41,7 +41,8 @@ function procStat(pid: number): number | undefined {
   }
 }
 
-const profiles = (tmp: string) => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("playwright_chromiumdev_profile-")) : []);
+/** The run's throw-away browser directories (Playwright's profile lives inside). */
+const profiles = (tmp: string) => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("rotate-browser-")) : []);
 
 const CHECKS = {
   pypi: { path: "/legacy/", tokenFrom: (auth: string) => Buffer.from(auth.replace(/^Basic /i, ""), "base64").toString().replace(/^__token__:/, "") },
@@ -102,7 +103,7 @@ test.describe("navigation guard", () => {
     npm: { method: "GET", path: "/login" },
   };
   for (const id of ["pypi", "npm"] as const) {
-    test(`${id}: a redirect to another origin stops the flow before anything is typed there`, async ({ world, rotation }) => {
+    test(`${id}: a redirect to another origin is refused and stops the flow before anything is typed there`, async ({ world, rotation }) => {
       const visits: string[] = [];
       const elsewhere = express();
       elsewhere.use((req, res) => {
@@ -115,10 +116,13 @@ test.describe("navigation guard", () => {
         const before = snapshot(world);
         const result = await rotation.run(id);
         expect(result.code, result.stderr).toBe(1);
+        const site = id === "pypi" ? pypiOf(world) : npmOf(world);
+        const path = typeof FORM[id].path === "string" ? FORM[id].path : "/settings/~/tokens/granular-access-tokens/new";
         expect(errorLines(result)).toEqual([
-          `rotate: the browser was sent to ${phishing.url}, which is not the registry's site; rotate stopped before typing anything there (phishing, or a hijacked redirect)`,
+          `rotate: ${site.url} answered the GET of ${path} with a redirect to ${phishing.url}, which is not the registry's site; rotate refused to follow it, so nothing was sent to ${phishing.url} (phishing, or a hijacked redirect)`,
         ]);
-        expect(visits.filter((visit) => !visit.startsWith("GET "))).toEqual([]);
+        // The redirect is answered before the browser follows it: the look-alike is never even loaded.
+        expect(visits).toEqual([]);
         expect(snapshot(world)).toEqual(before);
       } finally {
         await phishing.close();

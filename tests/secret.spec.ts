@@ -5,6 +5,7 @@ import axios, { AxiosError } from "axios";
 import { expect, test } from "@playwright/test";
 import express from "express";
 import { listen } from "rotate-replicas";
+import { readSecretByFormat } from "../src/page-secrets.js";
 import { Secret, describeError, redact } from "../src/secret.js";
 
 const fakeToken = () => `npm_${"A1b2C3d4E5".repeat(3)}${Math.random().toString(36).slice(2, 8).padEnd(6, "x")}`;
@@ -92,4 +93,87 @@ test("a Playwright timeout whose call log quotes a secret describes itself witho
   expect((error as Error).message).toContain(password.reveal());
   expect(describeError(error)).not.toContain(password.reveal());
   expect(redact((error as Error).message)).not.toContain(password.reveal());
+});
+
+test.describe("redaction survives what a page does to an echoed secret", () => {
+  const password = new Secret(`Tr0ub4dor&3-${Math.random().toString(36).slice(2, 10)}`, "npm password");
+  const raw = password.reveal();
+  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&#39;");
+  const cases: Record<string, string> = {
+    "HTML-escaped twice": escape(escape(raw)),
+    "numeric character references": [...raw].map((c) => `&#x${c.codePointAt(0)?.toString(16)};`).join(""),
+    "upper-cased": raw.toUpperCase(),
+    "zero-width spaces between the characters": [...raw].join("\u200b"),
+    "a non-breaking space and a soft hyphen inside": `${raw.slice(0, 5)}\u00a0${raw.slice(5, 9)}\u00ad${raw.slice(9)}`,
+    "full-width letters (NFKC)": [...raw].map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) ?? 0) + 0xfee0) : c)).join(""),
+    "split across lines": `${raw.slice(0, 7)}\n  ${raw.slice(7)}`,
+    "truncated to its first 10 characters": `${raw.slice(0, 10)}…`,
+  };
+  for (const [transformation, echoed] of Object.entries(cases)) {
+    test(`${transformation}`, () => {
+      const shown = redact(`The password "${echoed}" is invalid.`);
+      expect(shown).toBe(`The password "‹redacted npm password›${echoed.endsWith("…") ? "…" : ""}" is invalid.`);
+    });
+  }
+
+  test("a start shorter than the minimum, and ordinary text, stay as they are", () => {
+    const text = `port 127.0.0.1:41234, ${raw.slice(0, 4)} and NPM_TOKEN in gh/demo-org/widget ending …abcd`;
+    expect(redact(text)).toBe(text);
+  });
+
+  test("a start everyone can see is not a secret: a link's origin, npm's eight-character display of a token", () => {
+    const link = new Secret(`https://phish.example/account/reset-password/?token=${"k".repeat(40)}`, "reset link");
+    expect(redact(`the pasted link goes to https://phish.example, not to PyPI: ${link.reveal()}`)).toBe("the pasted link goes to https://phish.example, not to PyPI: ‹redacted reset link›");
+    const token = new Secret(`npm_${"Qw3".repeat(12)}`, "npm token", { showLast4: true });
+    expect(redact(`old token ${token.reveal().slice(0, 8)}...${token.last4}`)).toBe(`old token ${token.reveal().slice(0, 8)}...${token.last4}`);
+    expect(redact(`echoed ${token.reveal().slice(0, 12)}…`)).toBe(`echoed ${token.redacted()}…`);
+  });
+
+  test("what was already cut out is not cut again", () => {
+    const word = new Secret("not-the-password", "PyPI password");
+    expect(redact(`${word.reveal()}: The password is invalid`)).toBe("‹redacted PyPI password›: The password is invalid");
+    expect(redact(redact(word.reveal()))).toBe("‹redacted PyPI password›");
+  });
+
+  test("a token nobody registered is recognised by its shape, in an alert, escaped or upper-cased", () => {
+    const npmToken = `npm_${"aB3".repeat(12)}`;
+    const pypiToken = `pypi-AgEIcHlwaS5vcmcCJDk3${"x_Y-".repeat(20)}`;
+    expect(redact(`Token created: ${npmToken}. Copy it now.`)).toBe("Token created: ‹redacted npm token›. Copy it now.");
+    expect(redact(`<p>${npmToken.toUpperCase()}</p>`)).toBe("<p>‹redacted npm token›</p>");
+    expect(redact(`token=${escape(pypiToken)}&x=1`)).toBe("token=‹redacted PyPI token›&x=1");
+    // npm's own list shows first eight and last four: not a token, and not cut.
+    expect(redact("npm_aB3a...aB3a")).toBe("npm_aB3a...aB3a");
+  });
+});
+
+test.describe("readSecretByFormat: the token by its format, wherever the page shows it", () => {
+  const NPM = { label: "npm token", pattern: /npm_[A-Za-z0-9]{36}/, timeoutMs: 2_000 };
+  const token = () => `npm_${Math.random().toString(36).slice(2, 8)}${"Zx9".repeat(10)}`;
+
+  test("in a text node, next to the list's redacted forms", async ({ page }) => {
+    const value = token();
+    await page.setContent(`<table><tr><td>npm_abcd...wxyz</td></tr></table><p>Your token: <code>${value}</code></p>`);
+    const secret = await readSecretByFormat(page, NPM);
+    expect(secret.reveal()).toBe(value);
+    expect(String(secret)).toBe(`‹redacted npm token …${value.slice(-4)}›`);
+  });
+
+  test("in a read-only field's value, shown after the page loaded", async ({ page }) => {
+    const value = token();
+    await page.setContent(`<label>New token <input readonly id="t"></label><script>setTimeout(() => document.querySelector("#t").value = ${JSON.stringify(value)}, 100)</script>`);
+    expect((await readSecretByFormat(page, NPM)).reveal()).toBe(value);
+  });
+
+  test("two different tokens are a finding, and the error quotes neither", async ({ page }) => {
+    const [one, two] = [token(), token()];
+    await page.setContent(`<code>${one}</code><input value="${two}">`);
+    const error = await readSecretByFormat(page, NPM).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toBe("the page shows 2 different values shaped like a npm token; rotate takes none of them");
+  });
+
+  test("none shown: a timeout that quotes no value", async ({ page }) => {
+    await page.setContent("<p>npm_tooshort</p>");
+    const error = await readSecretByFormat(page, { ...NPM, timeoutMs: 300 }).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toMatch(/Timeout 300ms exceeded/);
+  });
 });

@@ -12,7 +12,12 @@ export type Fault =
   /** Forget the caller's session before the handler runs, as if it had expired. */
   | { kind: "session-expired" }
   /** Make the handler demand re-authentication (PyPI "Confirm password", npm escalation). */
-  | { kind: "reauth" };
+  | { kind: "reauth" }
+  /**
+   * Answer normally, with this script added at the end of the HTML page: a page that an
+   * attacker injected into or hijacked, for drills of the browser guard.
+   */
+  | { kind: "script"; source: string };
 
 export interface FaultRule {
   method?: string;
@@ -107,5 +112,12 @@ function applyFault(fault: Fault, req: Request, res: Response, next: NextFunctio
       res.locals[FORCE_REAUTH] = true;
       next();
       return;
+    case "script": {
+      const send = res.send.bind(res);
+      res.send = ((body?: unknown) =>
+        send(typeof body === "string" && body.includes("</body>") ? body.replace("</body>", `<script>${fault.source}</script></body>`) : body)) as Response["send"];
+      next();
+      return;
+    }
   }
 }

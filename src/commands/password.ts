@@ -86,7 +86,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     if (!browser.headless) requireDisplay(runtime.env);
     const found = runtime.findBrowser(browser.path);
     const session = await progress.step("Open an isolated browser", () =>
-      runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+      runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], assetOrigins: registry.assetOrigins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
     );
     // Ctrl-C closes the browser, which ends whatever step is waiting on it.
     const stop = () => void session.close();

@@ -218,8 +218,9 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
         if (!browser.headless) requireDisplay(runtime.env);
         return runtime.findBrowser(browser.path);
       },
-      launchBrowser: (found, origins, headless = browser.headless) =>
-        runtime.launchBrowser({ browser: found, headless, allowedOrigins: origins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+      launchBrowser: (found, site, headless = browser.headless) =>
+        runtime.launchBrowser({ browser: found, headless, allowedOrigins: site.origins, assetOrigins: site.assets, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+      cautions: runtime.cautions,
       reachable: runtime.reachable,
       sleep: runtime.sleep,
       clock: runtime.clock,

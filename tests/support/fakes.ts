@@ -185,6 +185,7 @@ export function runbookDeps(circleci: FakeCircleci, prompter: Prompter, io: IO &
     circleci,
     findBrowser: () => ({ executablePath: "/nowhere", source: "explicit" }),
     launchBrowser: async () => fakeBrowser(),
+    cautions: [],
     reachable: async () => undefined,
     sleep: async () => undefined,
     clock: () => new Date("2026-11-24T08:15:00Z"),
