@@ -22,6 +22,8 @@ export interface PackageEntry {
   previous?: string;
   /** Why the read-back does not match. */
   mismatch?: string;
+  /** Its earlier configuration was deleted during this run (to be replaced). */
+  earlierDeleted?: boolean;
   /** 2FA required and tokens disallowed during this run. */
   tokensDisallowed: boolean;
 }
@@ -45,6 +47,7 @@ export type TrustEvent =
   | { step: "removed"; pkg: string }
   | { step: "add-requested"; pkg: string }
   | { step: "added"; pkg: string }
+  | { step: "add-refused"; pkg: string; why: string }
   | { step: "verified"; pkg: string }
   | { step: "mismatch"; pkg: string; why: string }
   | { step: "proof"; ok: boolean; detail: string }
@@ -121,11 +124,18 @@ export class TrustJournal implements Standing {
       case "kept":
         return set(event.pkg, "kept");
       case "removed":
+        this.package(event.pkg).earlierDeleted = true;
         return set(event.pkg, "old-removed");
       case "add-requested":
         return set(event.pkg, "add-requested");
       case "added":
         return set(event.pkg, "added");
+      case "add-refused": {
+        // npm answered with a refusal: nothing was added, so it is as it was after any deletion.
+        const entry = this.package(event.pkg);
+        entry.state = entry.earlierDeleted ? "old-removed" : "unchanged";
+        return { outcome: "failed", detail: `${event.pkg}: ${event.why}` };
+      }
       case "verified":
         return set(event.pkg, "verified");
       case "mismatch":

@@ -290,7 +290,11 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
         journal.advance({ step: "removed", pkg });
       }
       journal.advance({ step: "add-requested", pkg });
-      await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher));
+      await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher)).catch((error: unknown) => {
+        // A refusal is an answer: nothing was added. Anything else (no answer) leaves it unknown.
+        if (error instanceof RegistryError) journal.advance({ step: "add-refused", pkg, why: error.message });
+        throw error;
+      });
       journal.advance({ step: "added", pkg });
       await step(`Read back the trusted publisher of ${pkg}`, async () => {
         const now = await account.list(pkg);
