@@ -8,7 +8,7 @@ import type { NpmSettings } from "../../flows/npm.js";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, loadSources, overriddenUrls, type SettingsSection } from "../config.js";
+import { addSettingOptions, loadSources, MissingSettingsError, overriddenUrls, type Sources, type SettingsSection } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { openDrill, type Drill } from "../drill.js";
 import { UsageError } from "../errors.js";
@@ -129,6 +129,23 @@ export function trustRequest(flags: TrustFlags, settings: Pick<NpmSettings, "pac
   };
 }
 
+/** npm's settings and the CircleCI destinations; whatever is missing is named all at once. */
+async function settingsOf(npm: Registry, sources: Sources): Promise<{ settings: NpmSettings; targets: TargetSpec[] }> {
+  const missing = (error: unknown) => {
+    if (error instanceof MissingSettingsError) return error;
+    throw error;
+  };
+  const configured = await npm.configure(sources).catch(missing);
+  // npm's configure() parsed them with npm's own schema.
+  const settings = configured instanceof MissingSettingsError ? undefined : (configured.settings as NpmSettings);
+  const targets = await Promise.resolve()
+    .then(() => destinationsFor(circleciSettings(sources), settings?.envVar ?? npm.defaultEnvVar))
+    .catch(missing);
+  const problems = [configured, targets].filter((x): x is MissingSettingsError => x instanceof MissingSettingsError);
+  if (problems.length > 0) throw problems.reduce((all, next) => all.and(next));
+  return { settings: settings as NpmSettings, targets: targets as TargetSpec[] };
+}
+
 /**
  * A drill's addresses always win, so nothing a drill sends leaves this machine; what to trust
  * (the packages, the project) a flag may narrow, as on a real run.
@@ -162,10 +179,8 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const configured = await npm.configure(sources);
-    // npm's configure() parsed these with npm's own schema.
-    const settings = configured.settings as NpmSettings;
-    const request = trustRequest(flags, settings, destinationsFor(circleciSettings(sources), settings.envVar), sources.env);
+    const { settings, targets } = await settingsOf(npm, sources);
+    const request = trustRequest(flags, settings, targets, sources.env);
     if (!ownDrill) await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
     const browser = browserSettings(sources);
     const steps = createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 });
