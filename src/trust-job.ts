@@ -67,6 +67,22 @@ const MAX_USES = 20;
 // A token written straight into a file would be shown on the terminal: show its kind, not its value.
 const TOKEN_LIKE = /npm_[A-Za-z0-9]{36}/g;
 
+/**
+ * Whether the working directory may be the project's checkout: not when its git remotes all name
+ * another repository. A directory rotate cannot tell about (no git config) is looked at.
+ */
+export function mayBeCheckoutOf(cwd: string, vcsOrigin: string): boolean {
+  const config = join(cwd, ".git", "config");
+  if (!existsSync(config)) return true;
+  const urls = readFileSync(config, "utf8")
+    .split(/\r?\n/)
+    .flatMap((line) => /^\s*url\s*=\s*(\S+)/.exec(line)?.[1] ?? []);
+  const repository = vcsOrigin.split("/").slice(1).join("/").toLowerCase();
+  // `org/repo` right after the host's `/` or scp-style `:`, so `notacme/widget` is not `acme/widget`.
+  const names = (url: string) => [":", "/"].some((sep) => url.toLowerCase().replace(/\.git$/, "").replace(/\/+$/, "").endsWith(`${sep}${repository}`));
+  return urls.length === 0 || urls.some(names);
+}
+
 /** The lines of the pipeline's config file and the checkout's .npmrc that name the variable. */
 export function tokenUses(cwd: string, configFile: string, envVar: string): TokenUse[] {
   const word = new RegExp(`\\b${envVar.replace(/[^A-Za-z0-9_]/g, "")}\\b`);

@@ -15,7 +15,7 @@ import type { Progress } from "./progress.js";
 import type { TokenSummary } from "./registry.js";
 import { describeError, type Secret } from "./secret.js";
 import { deleteVariable, findOnCircleci, type CircleciFindings, type TokenVariable, type TrustCircleciApi } from "./trust-circleci.js";
-import { jobChange, tokenUseLines, tokenUses } from "./trust-job.js";
+import { jobChange, mayBeCheckoutOf, tokenUseLines, tokenUses } from "./trust-job.js";
 import { TrustJournal } from "./trust-journal.js";
 import { proofLines, type ProofOutcome, type Prover } from "./trust-proof.js";
 
@@ -310,9 +310,12 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
 
     // 5. The CircleCI side, which only a commit to the project can change.
     const configFile = ids.pipelineDefinition.configFile ?? ".circleci/config.yml";
+    const checkout = mayBeCheckoutOf(deps.cwd, ids.vcsOrigin);
     const change = [
       ...jobChange({ registryUrl: request.registryUrl, actions: request.actions, contexts: found.contexts, configFile, envVar: journal.envVar }),
-      ...tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar),
+      ...(checkout
+        ? tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
+        : [`  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`]),
     ];
     for (const line of change) progress.note(line);
 

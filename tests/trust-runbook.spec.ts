@@ -13,7 +13,7 @@ import { CancelledError, CircleciError, ExitCode, RegistryError, RunFailed, Usag
 import { Progress } from "../src/progress.js";
 import { Secret } from "../src/secret.js";
 import { choosePipelineDefinition, type TrustCircleciApi } from "../src/trust-circleci.js";
-import { jobChange, tokenUses } from "../src/trust-job.js";
+import { jobChange, mayBeCheckoutOf, tokenUses } from "../src/trust-job.js";
 import type { TrustJournal } from "../src/trust-journal.js";
 import type { ProofOutcome } from "../src/trust-proof.js";
 import { trustPublishing, type TrustDeps, type TrustRequest, type TrustResult } from "../src/trust-runbook.js";
@@ -364,6 +364,20 @@ test("the checkout's lines that use the variable: the pipeline's config file and
       { file: ".circleci/release.yml", line: 5, text: "TOKEN: $NPM_TOKEN" },
       { file: ".npmrc", line: 1, text: "//registry.test/:_authToken=npm_… # was NPM_TOKEN" },
     ]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test("a checkout of another repository is not searched; one whose remote names the project's repository is", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "trust-checkout-"));
+  try {
+    expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(true);
+    mkdirSync(join(cwd, ".git"));
+    writeFileSync(join(cwd, ".git", "config"), '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "fork"]\n\turl = https://github.com/notacme/widget\n');
+    expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(false);
+    writeFileSync(join(cwd, ".git", "config"), '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "upstream"]\n\turl = https://github.com/Acme/Widget.git\n');
+    expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(true);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
