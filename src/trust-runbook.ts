@@ -206,13 +206,161 @@ async function identifyHeldTokens(variables: TokenVariable[], tokens: ListedToke
   return [...found.values()];
 }
 
+type Step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
+
+/** One run's state after preflight: what CircleCI said, the publisher to add, the journal of changes. */
+class TrustRun {
+  readonly publisher: CircleciPublisher;
+  readonly decisions = new Map<string, Decision>();
+  private readonly existing = new Map<string, StoredTrust[]>();
+
+  constructor(
+    readonly request: TrustRequest,
+    readonly deps: TrustDeps,
+    readonly found: CircleciFindings,
+    readonly ids: TrustIds,
+    readonly journal: TrustJournal,
+    readonly step: Step,
+  ) {
+    this.publisher = {
+      orgId: ids.organizationId,
+      projectId: ids.projectId,
+      pipelineDefinitionId: ids.pipelineDefinition.id,
+      vcsOrigin: ids.vcsOrigin,
+      contextIds: ids.contexts.map((c) => c.id),
+      actions: request.actions,
+    };
+  }
+
+  get kept(): string[] {
+    return [...this.decisions].filter(([, d]) => d === "keep").map(([pkg]) => pkg);
+  }
+
+  /** The variables that hold a token now. */
+  get held(): TokenVariable[] {
+    return this.found.variables.filter((v) => v.held);
+  }
+
+  /** CircleCI may still need the token for a package that keeps another publisher. */
+  get canRetire(): boolean {
+    return this.kept.length === 0 && this.held.length > 0;
+  }
+
+  /** Every package read before any change; one that trusts someone else is a question. */
+  async readAll(account: TrustAccount): Promise<void> {
+    const ours = circleciConfig(this.publisher);
+    for (const pkg of this.request.packages) {
+      const configs = await this.step(`Read the trusted publishers of ${pkg}`, () => account.list(pkg), (c) => (c.length === 0 ? "none" : c.map(describeStored).join("; ")));
+      const already = configs.length === 1 && configs[0] !== undefined && differences(configs[0], ours).length === 0;
+      this.existing.set(pkg, configs);
+      this.journal.advance({ step: "read", pkg, trusts: configs.length > 0 ? configs.map(describeStored).join("; ") : undefined, ours: already });
+      if (configs.length === 0 || already) this.decisions.set(pkg, already ? "already" : "add");
+    }
+    for (const [pkg, configs] of this.existing) {
+      if (!this.decisions.has(pkg)) this.decisions.set(pkg, await decideExisting(pkg, configs, this.request.existing, publisherText(this.ids), this.deps));
+    }
+  }
+
+  /** (Delete what it trusts) → add → read back, field by field. */
+  async configure(account: TrustAccount, pkg: string, decision: Decision): Promise<void> {
+    const { journal, step, publisher } = this;
+    if (decision === "already") return;
+    if (decision === "keep") return journal.advance({ step: "kept", pkg });
+    if (decision === "replace") {
+      for (const config of this.existing.get(pkg) ?? []) {
+        await step(`Delete the trusted publisher ${pkg} has (${config.type})`, () => account.remove(pkg, config.id));
+        journal.advance({ step: "removed", pkg });
+      }
+    }
+    journal.advance({ step: "add-requested", pkg });
+    await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher)).catch((error: unknown) => {
+      // A refusal is an answer: nothing was added. Anything else (no answer) leaves it unknown.
+      if (error instanceof RegistryError) journal.advance({ step: "add-refused", pkg, why: error.message });
+      throw error;
+    });
+    journal.advance({ step: "added", pkg });
+    await step(`Read back the trusted publisher of ${pkg}`, async () => {
+      const now = await account.list(pkg);
+      const mismatch = now.length === 1 && now[0] ? differences(now[0], circleciConfig(publisher)) : [`npm holds ${now.length} configurations: ${now.map(describeStored).join("; ") || "none"}`];
+      if (mismatch.length === 0) return;
+      journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
+      throw new RegistryError(`npm holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
+    }, () => "every field as sent");
+    journal.advance({ step: "verified", pkg });
+  }
+
+  /** The publish job's change; inside the project's checkout, the lines that still use the token. */
+  jobChange(): string[] {
+    const { ids, journal, deps } = this;
+    const configFile = ids.pipelineDefinition.configFile ?? ".circleci/config.yml";
+    return [
+      ...jobChange({ registryUrl: this.request.registryUrl, actions: this.request.actions, contexts: this.found.contexts, configFile, envVar: journal.envVar }),
+      ...(mayBeCheckoutOf(deps.cwd, ids.vcsOrigin)
+        ? tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
+        : [`  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`]),
+    ];
+  }
+
+  /** A drill's proof, with id tokens minted as jobs would get them; one that fails stops the run. */
+  async prove(prove: Prover): Promise<ProofOutcome> {
+    const { ids, journal } = this;
+    const packages = this.request.packages.filter((p) => !this.kept.includes(p));
+    const proof = await this.step(
+      "Prove it: exchange id tokens minted as CircleCI jobs would get them",
+      () => prove({ registryUrl: this.request.registryUrl, packages, projectSlug: ids.projectSlug, pipelineDefinitionId: ids.pipelineDefinition.id, contextIds: this.publisher.contextIds }, this.deps.signal),
+      (p) => (p.ok ? "as configured" : "NOT as configured"),
+    );
+    for (const line of proofLines(proof)) this.deps.progress.note(line);
+    journal.advance({ step: "proof", ok: proof.ok, detail: proofLines(proof).join(" | ") });
+    if (!proof.ok) throw new NothingChangedError(`the proof failed: ${proofLines(proof).join("; ")}`);
+    return proof;
+  }
+
+  /** The npm tokens the variables hold, from the account's list. */
+  async heldTokens(account: TrustAccount): Promise<ListedToken[]> {
+    const tokens = await this.step("List npm tokens", () => account.tokens(), (t) => `${t.length} token(s)`);
+    return identifyHeldTokens(this.found.variables, tokens, this.request, this.deps.ask);
+  }
+
+  /** npm's migration order: disallow tokens on the packages, revoke the token, then CircleCI's variable. */
+  async retire(account: TrustAccount, tokens: ListedToken[]): Promise<void> {
+    const { journal, step, request } = this;
+    for (const pkg of request.packages) {
+      await step(`Require 2FA and disallow tokens on ${pkg}`, () => account.disallowTokens(pkg));
+      journal.advance({ step: "tokens-disallowed", pkg });
+    }
+    for (const token of tokens) journal.advance({ step: "token-identified", name: token.name });
+    for (const token of tokens) {
+      const value = request.oldTokenValue?.last4 === token.last4 ? request.oldTokenValue : undefined;
+      await step(`Delete npm token "${token.name}"`, () => account.deleteToken(token, value));
+      journal.advance({ step: "token-deleted", name: token.name });
+    }
+    for (const [index, variable] of this.found.variables.entries()) {
+      if (!variable.held) continue;
+      const existed = await step(`Delete ${variable.envVar} from ${variable.where}`, () => deleteVariable(this.deps.circleci, variable), (gone) => (gone ? undefined : "it was already gone"));
+      journal.advance({ step: "variable-deleted", index, existed });
+    }
+  }
+
+  retireLine(doomed: ListedToken[]): string {
+    const { journal } = this;
+    if (!this.canRetire) {
+      const kept = this.kept;
+      return `retire nothing: ${kept.length > 0 ? `${kept.join(", ")} keep${kept.length === 1 ? "s" : ""} another publisher, so CircleCI may still need ${journal.envVar}` : `${journal.envVar} is not set in ${journal.where}`}`;
+    }
+    if (!this.request.removeToken) return `then ask whether to retire ${journal.envVar} (say yes only once a publish through trusted publishing has worked)`;
+    const tokens = doomed.length > 0 ? doomed.map((t) => `npm token "${t.name}" (${t.kind})`).join(", ") : "no npm token (none identified)";
+    return `retire ${journal.envVar}: require 2FA and disallow tokens on ${this.request.packages.join(", ")}; delete ${tokens}; delete ${this.held.map((v) => `${v.envVar} in ${v.where}`).join(", ")}`;
+  }
+}
+
 export async function trustPublishing(request: TrustRequest, deps: TrustDeps): Promise<TrustResult | TrustDryRun> {
   const { progress, ask } = deps;
   if (!request.yes && !request.dryRun && !ask.canPrompt) {
     throw new UsageError("rotate trust npm changes npm's package settings, so a run without a terminal needs --yes to confirm it");
   }
   const stop = [deps.signal];
-  const step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => progress.step(label, () => interruptible(work(), stop), describe);
+  const step: Step = (label, work, describe) => progress.step(label, () => interruptible(work(), stop), describe);
 
   // 1. Preflight: nothing changes before all of this has passed.
   const found = await step(
@@ -222,14 +370,6 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
   );
   await step("Preflight npm: packages, maintainers, browser", () => deps.npm.preflight(request.packages), (detail) => detail);
   const ids = idsOf(found, request.actions);
-  const publisher: CircleciPublisher = {
-    orgId: ids.organizationId,
-    projectId: ids.projectId,
-    pipelineDefinitionId: ids.pipelineDefinition.id,
-    vcsOrigin: ids.vcsOrigin,
-    contextIds: ids.contexts.map((c) => c.id),
-    actions: request.actions,
-  };
   const journal = new TrustJournal(
     publisherText(ids),
     request.packages.map((name) => ({ name, state: "unchanged", tokensDisallowed: false })),
@@ -240,125 +380,42 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
   );
   journal.advance({ step: "preflight", detail: `CircleCI user ${found.user.login}; ${publisherText(ids)}; project ${ids.projectId}, pipeline definition ${ids.pipelineDefinition.id}` });
   for (const line of idLines(ids)) progress.note(line);
+  const run = new TrustRun(request, deps, found, ids, journal, step);
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
   const session = await step("Sign in to npm", () => deps.npm.signIn());
   stop.push(session.lost);
-  const warnings: string[] = [];
   try {
     journal.advance({ step: "sign-in" });
     const { account } = session;
 
-    // 3. Read every package before changing any.
-    const decisions = new Map<string, Decision>();
-    const existing = new Map<string, StoredTrust[]>();
-    for (const pkg of request.packages) {
-      const configs = await step(`Read the trusted publishers of ${pkg}`, () => account.list(pkg), (c) => (c.length === 0 ? "none" : c.map(describeStored).join("; ")));
-      const ours = configs.length === 1 && configs[0] !== undefined && differences(configs[0], circleciConfig(publisher)).length === 0;
-      existing.set(pkg, configs);
-      journal.advance({ step: "read", pkg, trusts: configs.length > 0 ? configs.map(describeStored).join("; ") : undefined, ours });
-      if (configs.length === 0 || ours) decisions.set(pkg, ours ? "already" : "add");
-    }
-    for (const [pkg, configs] of existing) {
-      if (!decisions.has(pkg)) decisions.set(pkg, await decideExisting(pkg, configs, request.existing, publisherText(ids), deps));
-    }
-    const kept = [...decisions].filter(([, d]) => d === "keep").map(([pkg]) => pkg);
-    const held = found.variables.filter((v) => v.held);
-    const canRetire = kept.length === 0 && held.length > 0;
-    // With --remove-token the plan names the npm token it will delete, before anything changes.
-    const doomed = request.removeToken && canRetire ? await step("List npm tokens", () => account.tokens(), (t) => `${t.length} token(s)`).then((tokens) => identifyHeldTokens(found.variables, tokens, request, ask)) : [];
-    const retireLine = !canRetire
-      ? `retire nothing: ${kept.length > 0 ? `${kept.join(", ")} keep${kept.length === 1 ? "s" : ""} another publisher, so CircleCI may still need ${journal.envVar}` : `${journal.envVar} is not set in ${journal.where}`}`
-      : request.removeToken
-        ? `retire ${journal.envVar}: require 2FA and disallow tokens on ${request.packages.filter((p) => !kept.includes(p)).join(", ")}; delete ${doomed.length > 0 ? doomed.map((t) => `npm token "${t.name}" (${t.kind})`).join(", ") : "no npm token (none identified)"}; delete ${held.map((v) => `${v.envVar} in ${v.where}`).join(", ")}`
-        : `then ask whether to retire ${journal.envVar} (say yes only once a publish through trusted publishing has worked)`;
-    const plan = planLines(decisions, ids, retireLine);
+    // 3. Read every package, and (with --remove-token) the token to delete, then the plan.
+    await run.readAll(account);
+    const doomed = request.removeToken && run.canRetire ? await run.heldTokens(account) : [];
+    const plan = planLines(run.decisions, ids, run.retireLine(doomed));
     for (const line of plan) progress.note(line);
     if (request.dryRun) return { kind: "dry-run", ids, plan };
     if (!request.yes && !(await ask.confirm("Go ahead?", false, "pass --yes"))) throw new CancelledError();
-    journal.advance({ step: "plan", detail: [...decisions].map(([pkg, d]) => `${pkg}: ${d}`).join("; ") });
+    journal.advance({ step: "plan", detail: [...run.decisions].map(([pkg, d]) => `${pkg}: ${d}`).join("; ") });
 
-    // 4. Per package: (delete what it trusts) → add → read back, field by field.
-    for (const [pkg, decision] of decisions) {
-      if (decision === "already") continue;
-      if (decision === "keep") {
-        journal.advance({ step: "kept", pkg });
-        continue;
-      }
-      if (decision === "replace") {
-        for (const config of existing.get(pkg) ?? []) await step(`Delete the trusted publisher ${pkg} has (${config.type})`, () => account.remove(pkg, config.id));
-        journal.advance({ step: "removed", pkg });
-      }
-      journal.advance({ step: "add-requested", pkg });
-      await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher)).catch((error: unknown) => {
-        // A refusal is an answer: nothing was added. Anything else (no answer) leaves it unknown.
-        if (error instanceof RegistryError) journal.advance({ step: "add-refused", pkg, why: error.message });
-        throw error;
-      });
-      journal.advance({ step: "added", pkg });
-      await step(`Read back the trusted publisher of ${pkg}`, async () => {
-        const now = await account.list(pkg);
-        const sent = circleciConfig(publisher);
-        const mismatch = now.length === 1 && now[0] ? differences(now[0], sent) : [`npm holds ${now.length} configurations: ${now.map(describeStored).join("; ") || "none"}`];
-        if (mismatch.length > 0) {
-          journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
-          throw new RegistryError(`npm holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
-        }
-      }, () => "every field as sent");
-      journal.advance({ step: "verified", pkg });
-    }
+    // 4. Each package trusts the project and pipeline, read back field by field.
+    for (const [pkg, decision] of run.decisions) await run.configure(account, pkg, decision);
 
     // 5. The CircleCI side, which only a commit to the project can change.
-    const configFile = ids.pipelineDefinition.configFile ?? ".circleci/config.yml";
-    const checkout = mayBeCheckoutOf(deps.cwd, ids.vcsOrigin);
-    const change = [
-      ...jobChange({ registryUrl: request.registryUrl, actions: request.actions, contexts: found.contexts, configFile, envVar: journal.envVar }),
-      ...(checkout
-        ? tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
-        : [`  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`]),
-    ];
+    const change = run.jobChange();
     for (const line of change) progress.note(line);
 
     // 6. A drill proves the configuration as a CircleCI job and npm's CLI would use it.
-    let proof: ProofOutcome | undefined;
-    if (deps.prove) {
-      const trusting = request.packages.filter((p) => !kept.includes(p));
-      const prove = deps.prove;
-      proof = await step(
-        "Prove it: exchange id tokens minted as CircleCI jobs would get them",
-        () => prove({ registryUrl: request.registryUrl, packages: trusting, projectSlug: ids.projectSlug, pipelineDefinitionId: ids.pipelineDefinition.id, contextIds: publisher.contextIds }, deps.signal),
-        (p) => (p.ok ? "as configured" : "NOT as configured"),
-      );
-      for (const line of proofLines(proof)) progress.note(line);
-      journal.advance({ step: "proof", ok: proof.ok, detail: proofLines(proof).join(" | ") });
-      if (!proof.ok) throw new NothingChangedError(`the proof failed: ${proofLines(proof).join("; ")}`);
-    }
+    const proof = deps.prove ? await run.prove(deps.prove) : undefined;
 
     // 7. Retire the token, only once a trusted publish worked (the responder says so).
-    for (const shadow of found.shadowed) {
-      warnings.push(`${shadow.envVar} is also set in ${shadow.where} (…${shadow.held?.last4 ?? "????"}), which jobs without the context still use: retire it too with --target ${shadow.projectSlug}`);
-    }
-    const retire = await retireNow(request, canRetire, kept, journal, ask);
-    if (retire) {
-      const tokens = request.removeToken ? doomed : await step("List npm tokens", () => account.tokens(), (t) => `${t.length} token(s)`).then((all) => identifyHeldTokens(found.variables, all, request, ask));
-      for (const pkg of request.packages) {
-        await step(`Require 2FA and disallow tokens on ${pkg}`, () => account.disallowTokens(pkg));
-        journal.advance({ step: "tokens-disallowed", pkg });
-      }
-      for (const token of tokens) journal.advance({ step: "token-identified", name: token.name });
-      for (const token of tokens) {
-        const value = request.oldTokenValue?.last4 === token.last4 ? request.oldTokenValue : undefined;
-        await step(`Delete npm token "${token.name}"`, () => account.deleteToken(token, value));
-        journal.advance({ step: "token-deleted", name: token.name });
-      }
-      for (const [index, variable] of found.variables.entries()) {
-        if (!variable.held) continue;
-        const existed = await step(`Delete ${variable.envVar} from ${variable.where}`, () => deleteVariable(deps.circleci, variable), (gone) => (gone ? undefined : "it was already gone"));
-        journal.advance({ step: "variable-deleted", index, existed });
-      }
-    }
+    const warnings = found.shadowed.map(
+      (shadow) => `${shadow.envVar} is also set in ${shadow.where} (…${shadow.held?.last4 ?? "????"}), which jobs without the context still use: retire it too with --target ${shadow.projectSlug}`,
+    );
+    const retire = await retireNow(request, run.canRetire, run.kept, journal, ask);
+    if (retire) await run.retire(account, request.removeToken ? doomed : await run.heldTokens(account));
 
-    journal.advance({ step: "done", detail: `${publisherText(ids)}; ${retire ? `${journal.envVar} retired` : `${journal.envVar} kept`}` });
+    journal.advance({ step: "done", detail: `${publisherText(ids)}; ${journal.envVar} ${retire ? "retired" : "kept"}` });
     return { kind: "trusted", journal, circleciUser: found.user.login, ids, jobChange: change, ...(proof ? { proof } : {}), retired: retire, warnings };
   } catch (error) {
     const cause = session.explain(error);
