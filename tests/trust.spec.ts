@@ -344,16 +344,16 @@ test.describe("a project with one pipeline definition", () => {
   test.use({ knobs: { circleci: { pipelineDefinitions: ["build-and-publish"] } } });
 
   test("that one is used without asking; a refused one-time code is asked again, and the next one goes through", async ({ world, clock, trust }) => {
-  npmOf(world).settings.refuseOtps = 1;
-  const run = trust.pty(["--dry-run", "--npm-packages", "demo-widget"]);
-  const { code, screen, codes } = await converse(run, world, clock, [[/npm password:/, world.drill("npm").account.password]]);
-  expect(code, screen).toBe(0);
-  // The sign-in's code, the refused one, and the one that read demo-widget's trusted publishers.
-  expect(codes).toBe(3);
-  expect(npmOf(world).settings.refuseOtps).toBe(0);
-  expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
-  expect(screen).toMatch(/Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/);
-  expect(screen).toContain("DRILL: Dry run: nothing changed.");
+    npmOf(world).settings.refuseOtps = 1;
+    const run = trust.pty(["--dry-run", "--npm-packages", "demo-widget"]);
+    const { code, screen, codes } = await converse(run, world, clock, [[/npm password:/, world.drill("npm").account.password]]);
+    expect(code, screen).toBe(0);
+    // The sign-in's code, the refused one, and the one that read demo-widget's trusted publishers.
+    expect(codes).toBe(3);
+    expect(npmOf(world).settings.refuseOtps).toBe(0);
+    expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
+    expect(screen).toMatch(/Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/);
+    expect(screen).toContain("DRILL: Dry run: nothing changed.");
   });
 });
 

@@ -1,4 +1,4 @@
-// `rotate status`: no browser, no changes. For each registry's variable: does CircleCI hold it,
+// `rotate status`: no changes, and no browser unless --trust. For each registry's variable: does CircleCI hold it,
 // its last four characters and when it was set, and the expiry recorded at the last rotation
 // (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
 // `--trust` also signs in to npm (in the isolated browser: reading trust settings needs a session
@@ -28,7 +28,7 @@ export interface StatusFlags {
 }
 
 export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
-  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no browser, no changes)");
+  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)");
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, trustStatusSection(npm));
   addSettingOptions(command, browserSection);
