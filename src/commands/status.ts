@@ -1,6 +1,6 @@
-// `rotate status`: no changes, and no browser unless --trust. For each registry's variable: does CircleCI hold it,
-// its last four characters and when it was set, and the expiry recorded at the last rotation
-// (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
+// `rotate status`: no changes, and no browser unless --trust. For each registry's variable: does
+// CircleCI hold it, its last four characters and when it was set, and the expiry recorded at the
+// last rotation (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
 // `--trust` also signs in to npm (in the isolated browser: reading trust settings needs a session
 // and a one-time code) to show each package's trusted publisher and the kind of token CircleCI holds.
 import { Command } from "commander";
