@@ -28,13 +28,31 @@ export interface WorldOptions {
   registries: string[];
   now?: () => Date;
   host?: string;
-  /** Per-registry knobs, e.g. { npm: { twoFactor: "webauthn" } }. */
+  /**
+   * Per-registry knobs, e.g. { npm: { twoFactor: "webauthn" } }, and CircleCI's under `circleci`:
+   * { circleci: { pipelineDefinitions: ["build-and-publish"] } } names the demo project's definitions.
+   */
   knobs?: Record<string, Record<string, unknown>>;
   /** Where the front desk listens (`rotate sandbox` uses a fixed port others can find); default any. */
   controlPort?: number;
 }
 
 export type { DrillAccount, RegistryDrill };
+
+/**
+ * The demo project's pipeline definitions: by default two, so a trust drill asks which one
+ * publishes (npm trusts exactly one) and its proof can show another definition's jobs refused.
+ */
+const DEMO_PIPELINES = [
+  { name: "build-and-publish", description: "tests, then npm publish on main", configFilePath: ".circleci/config.yml" },
+  { name: "nightly", description: "scheduled dependency checks", configFilePath: ".circleci/nightly.yml" },
+];
+function demoPipelines(knobs: Record<string, unknown> | undefined): Array<{ name: string; description?: string; configFilePath?: string }> {
+  const names = knobs?.pipelineDefinitions;
+  if (names === undefined) return DEMO_PIPELINES;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string")) throw new Error("knobs.circleci.pipelineDefinitions: give the names of one or more pipeline definitions");
+  return names.map((name: string) => DEMO_PIPELINES.find((d) => d.name === name) ?? { name, configFilePath: ".circleci/config.yml" });
+}
 
 async function loadDrill(id: string): Promise<StartDrill> {
   if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`no replica for registry "${id}"`);
@@ -60,7 +78,10 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     host,
     now,
     tokens: [{ value: circleciToken, user: { ...DEMO.circleciUser } }],
-    projects: [DEMO.projectSlug, DEMO.otherProjectSlug].map((slug) => ({ slug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])) })),
+    projects: [
+      { slug: DEMO.projectSlug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])), pipelineDefinitions: demoPipelines(options.knobs?.circleci) },
+      { slug: DEMO.otherProjectSlug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])), pipelineDefinitions: [{ name: "build-and-publish" }] },
+    ],
     // For drills of a context destination (--target slug@context): the organization's context.
     contexts: [{ name: DEMO.context, organizationId: DEMO.organization.id, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.contextToken])) }],
   }).catch(async (error: unknown) => {

@@ -109,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const { statusCommand, runStatus } = await import("./commands/status.js");
   const { initCommand, runInit } = await import("./commands/init.js");
   const { passwordCommand, runPassword } = await import("./commands/password.js");
+  const { trustCommand, runTrust } = await import("./commands/trust.js");
 
   const program = new Command("rotate")
     .version(version)
@@ -124,6 +125,7 @@ Examples:
   $ rotate status             # which tokens CircleCI holds and when they expire
   $ rotate npm                # rotate NPM_TOKEN, guided
   $ rotate pypi --leaked      # PYPI_TOKEN leaked: delete it first, then replace it
+  $ rotate trust npm          # npm trusted publishing from CircleCI; then retire NPM_TOKEN
 Run rotate <command> --help for each command's options.`,
     )
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
@@ -134,6 +136,7 @@ Run rotate <command> --help for each command's options.`,
     initCommand((flags) => guarded(() => runInit(flags, runtime))),
     statusCommand((flags) => guarded(() => runStatus(flags, runtime))),
     passwordCommand(runtime.registries, (registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
+    ...runtime.registries.filter((registry) => registry.id === "npm").map((npm) => trustCommand(npm, (flags) => guarded(() => runTrust(flags, runtime)))),
     sandboxCommand(() => guarded(() => runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.

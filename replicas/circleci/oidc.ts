@@ -25,6 +25,8 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 
 export class OidcIssuer {
   private key: SigningKey | undefined;
+  /** Every id token minted so far: a live one is a credential (npm exchanges it), so secrecy scans look for them. */
+  readonly minted: string[] = [];
 
   constructor(
     private readonly store: Store,
@@ -78,7 +80,9 @@ export class OidcIssuer {
     };
     const key = this.signingKey();
     const input = `${base64url({ alg: "RS256", typ: "JWT", kid: key.kid })}.${base64url(claims)}`;
-    return `${input}.${sign("sha256", Buffer.from(input), key.privateKey).toString("base64url")}`;
+    const token = `${input}.${sign("sha256", Buffer.from(input), key.privateKey).toString("base64url")}`;
+    this.minted.push(token);
+    return token;
   }
 
   /** Discovery and the key set, per organization, under the issuer base. */

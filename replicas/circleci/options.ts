@@ -122,7 +122,11 @@ export interface CircleciReplica {
   setContextEnvVar(contextName: string, name: string, value: string): void;
   /** The ids a job of this project carries in its OIDC token; undefined for an unknown slug. */
   project(slug: string): CircleciProjectRecord | undefined;
+  /** Every seeded project's slug, in seeding order. */
+  projectSlugs(): string[];
   /** An OIDC id token (RS256 JWT) as a job of this project and pipeline definition would get it. */
   mintIdToken(request: MintRequest): string;
+  /** Every id token minted so far (for secrecy scans). */
+  mintedIdTokens(): string[];
   close(): Promise<void>;
 }

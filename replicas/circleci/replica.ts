@@ -78,7 +78,9 @@ export async function startCircleciReplica(options: CircleciReplicaOptions): Pro
         }
       );
     },
+    projectSlugs: () => [...store.projects.values()].map((project) => project.slug),
     mintIdToken: (request) => oidc.mint(request),
+    mintedIdTokens: () => [...oidc.minted],
     close: () => server.close(),
   };
 }

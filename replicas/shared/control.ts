@@ -1,15 +1,28 @@
 // The drill's front desk, on loopback: what a rehearsal needs that a real run gets elsewhere. The
 // drill account (the "password manager"), the current one-time code (the "authenticator app"),
 // and the outbox (the "mailbox" the registries' reset emails land in). `rotate <registry> --sandbox`
-// also finds an already running `rotate sandbox` here.
+// also finds an already running `rotate sandbox` here. For trusted-publishing drills it stands in
+// for a CircleCI job: the projects and pipeline definitions jobs run under, and the OIDC id token
+// `circleci run oidc get` prints inside such a job.
 import express from "express";
 import * as OTPAuth from "otpauth";
 import escapeHtml from "escape-html";
+import { z } from "zod";
+import type { CircleciReplica } from "../circleci/options.js";
 import type { RegistryDrill } from "./drill.js";
 import { listen, type Listening } from "./server.js";
 
+/** What a job asks for when it runs `circleci run oidc get --claims '{"aud": …}'`. */
+const JobToken = z.strictObject({
+  projectSlug: z.string(),
+  pipelineDefinitionId: z.string(),
+  contextIds: z.array(z.string()).optional(),
+  sshRerun: z.boolean().optional(),
+  audience: z.string(),
+});
+
 export interface ControlWorld {
-  circleci: { apiUrl: string };
+  circleci: Pick<CircleciReplica, "apiUrl" | "project" | "projectSlugs" | "mintIdToken">;
   circleciToken: string;
   drills: RegistryDrill[];
   flags(id: string): Record<string, unknown>;
@@ -48,6 +61,24 @@ export async function serveControl(world: ControlWorld, options: { host: string;
       return link ? [`<li><strong>${escapeHtml(d.id)}</strong>: password reset for ${escapeHtml(d.account.username)}: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></li>`] : [];
     });
     res.type("html").send(`<!doctype html><title>Drill outbox</title><h1>Drill outbox</h1><ul>${mail.join("") || "<li>No email yet.</li>"}</ul>`);
+  });
+  // The projects jobs can run in, each with the pipeline definitions a job can run under.
+  app.get("/circleci/projects", (_req, res) => {
+    res.json(world.circleci.projectSlugs().flatMap((slug) => {
+      const project = world.circleci.project(slug);
+      return project ? [{ slug: project.slug, pipelineDefinitions: project.pipelineDefinitions }] : [];
+    }));
+  });
+  // `circleci run oidc get` in a job of that project, pipeline definition and contexts: the JWT, printed as is.
+  app.post("/circleci/oidc-token", express.json(), (req, res) => {
+    const job = JobToken.safeParse(req.body);
+    if (!job.success) return res.status(400).type("text").send("give projectSlug, pipelineDefinitionId, audience, and optionally contextIds and sshRerun\n");
+    try {
+      res.type("text").send(world.circleci.mintIdToken(job.data));
+    } catch (error) {
+      // No job runs under an unknown project, another project's definition or a foreign context.
+      res.status(400).type("text").send(`${error instanceof Error ? error.message : String(error)}\n`);
+    }
   });
   return listen(app, options);
 }

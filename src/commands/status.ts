@@ -1,31 +1,39 @@
-// `rotate status`: no browser, no changes. For each registry's variable: does CircleCI hold it,
-// its last four characters and when it was set, and the expiry recorded at the last rotation
-// (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
+// `rotate status`: no changes, and no browser unless --trust. For each registry's variable: does
+// CircleCI hold it, its last four characters and when it was set, and the expiry recorded at the
+// last rotation (npm write tokens live 90 days at most), with a warning when fewer than 14 days remain.
+// `--trust` also signs in to npm (in the isolated browser: reading trust settings needs a session
+// and a one-time code) to show each package's trusted publisher and the kind of token CircleCI holds.
 import { Command } from "commander";
 import { Ask } from "../ask.js";
 import { AuditLog, auditPath, type AuditLine } from "../audit.js";
 import type { HeldValue } from "../circleci.js";
 import { preflightCircleci } from "../circleci-target.js";
 import { addSettingOptions, loadSources, overriddenUrls, resolveSection } from "../config.js";
-import { circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
+import { npm } from "../../flows/npm.js";
+import { browserSection, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
 import { confirmUrls } from "../trusted-urls.js";
+import { renderTrustStatus, trustStatus, trustStatusSection } from "../trust-status.js";
 
 const WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
 
 export interface StatusFlags {
   json?: boolean;
+  trust?: boolean;
   trustUrls?: boolean;
   config?: string;
   [setting: string]: unknown;
 }
 
 export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
-  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no browser, no changes)");
+  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)");
   addSettingOptions(command, circleciSection);
+  addSettingOptions(command, trustStatusSection(npm));
+  addSettingOptions(command, browserSection);
   return command
+    .option("--trust", "also sign in to npm in an isolated browser: each package's trusted publisher, and the kind of token CircleCI holds")
     .option("--json", "print one machine-readable object")
     .option("--trust-urls", "accept a CircleCI address other than the official one without asking")
     .option("--config <path>", "config file (default ./rotate.config.json)")
@@ -36,6 +44,7 @@ Examples:
   $ rotate status                      # the project and variables in ./rotate.config.json
   $ CIRCLECI_TOKEN=… rotate status --project-slug gh/mozilla/nimbus-shared
   $ rotate status --json | jq '.variables[] | select(.warning)'
+  $ rotate status --trust              # signs in to npm: trusted publishers, the kind of token held
 The expiry comes from the audit record of the last rotation on this machine
 ($XDG_STATE_HOME/rotate/audit.jsonl, or the platform's equivalent).`,
     )
@@ -60,11 +69,12 @@ export interface VariableStatus {
 
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
   const { registries } = runtime;
-  const sections = [circleciSection, ...registries.map((r) => r.section)];
+  const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
   const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
-  await confirmUrls(overriddenUrls([circleciSection], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => runtime.io.err(`${text}\n`) });
+  // With --trust the npm password goes to npm's addresses too: those are confirmed as well.
+  await confirmUrls(overriddenUrls(flags.trust ? [circleciSection, npm.section] : [circleciSection], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => runtime.io.err(`${text}\n`) });
   const token = runtime.env.CIRCLECI_TOKEN
     ? new Secret(runtime.env.CIRCLECI_TOKEN, "CircleCI token")
     : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
@@ -99,8 +109,10 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
     }
   }
 
-  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses })}\n`);
-  else runtime.io.out(`${statuses.map(renderStatus).join("\n")}\n`);
+  const npmVariables = statuses.filter((s) => s.registry === npm.title).map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
+  const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, npmVariables) : undefined;
+  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
+  else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust)] : [])].join("\n")}\n`);
   return 0;
 }
 
