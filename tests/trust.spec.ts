@@ -259,7 +259,7 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
         { package: pkg, accepted: false, reason: "oidc.circleci.com/pipeline-definition-id differs" },
         { package: pkg, accepted: false, reason: "an SSH re-run" },
       ]);
-      expect(screen).toContain(`${pkg}: a job of this project and pipeline gets a publish token; refused: another project (gh/demo-org/gadget), another pipeline definition ("nightly"), an SSH re-run of this pipeline`);
+      expect(screen).toContain(`${pkg}: a job of this project and pipeline gets a publish token; refused: another project (${DEMO.otherProjectSlug}), another pipeline definition ("nightly"), an SSH re-run of this pipeline`);
     }
   });
 
