@@ -9,14 +9,19 @@ import type { CreatedToken, RegistryAccount, TokenSummary } from "../src/registr
 import { Secret } from "../src/secret.js";
 import { encodePackage, http, NpmSession, type NpmCtx } from "./npm-session.js";
 
-const ListedToken = z.object({
+const ListedTokenAnswer = z.object({
   key: z.string(),
   name: z.string().nullish(),
   token: z.string(),
   expiry: z.string().nullish(),
   created: z.string().nullish(),
+  readonly: z.boolean().nullish(),
+  bypass_2fa: z.boolean().nullish(),
+  permissions: z.array(z.object({ action: z.string() }).partial()).nullish(),
+  // The stage-only kind (2026-09-18) post-dates the API docs; the field that shows it in a list is inferred [I].
+  publish_policy: z.string().nullish(),
 });
-const TokenList = z.object({ objects: z.array(ListedToken), urls: z.object({ next: z.string().nullish() }).partial().nullish() });
+const TokenPage = z.object({ objects: z.array(ListedTokenAnswer), urls: z.object({ next: z.string().nullish() }).partial().nullish() });
 const CreatedAnswer = z.object({ key: z.string(), name: z.string().nullish(), token: z.string(), expiry: z.string().nullish() });
 
 /** The redacted form in lists: the first eight characters, three dots, the last four. */
@@ -28,6 +33,61 @@ const dateOf = (text: string | null | undefined) => {
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 };
 
+/** A token as the list shows it, with what it may do. */
+export interface ListedToken extends TokenSummary {
+  /** "read and write, bypasses 2FA", "read-only", … */
+  kind: string;
+  /** A write token that skips 2FA: npm ends direct publishing with these in January 2027. */
+  bypassPublisher: boolean;
+}
+
+function kindOf(item: z.infer<typeof ListedTokenAnswer>): { kind: string; bypassPublisher: boolean } {
+  const writes = !item.readonly && (item.permissions ?? []).some((p) => p.action === "write");
+  const stageOnly = item.publish_policy === "stage_only";
+  const parts = [writes ? (stageOnly ? "read and write (stage only)" : "read and write") : "read-only", ...(item.bypass_2fa ? ["bypasses 2FA"] : [])];
+  return { kind: parts.join(", "), bypassPublisher: writes && !stageOnly && Boolean(item.bypass_2fa) };
+}
+
+/** The tokens API of one signed-in session: list (every page), delete by key or by value. */
+export class NpmTokensApi {
+  constructor(readonly session: NpmSession) {}
+
+  async list(): Promise<ListedToken[]> {
+    const tokens: ListedToken[] = [];
+    const seen = new Set<string>();
+    let next: string | undefined = "/-/npm/v1/tokens?perPage=100";
+    while (next) {
+      if (seen.has(next) || seen.size >= MAX_LIST_PAGES) throw new RegistryError("the npm registry's token list does not end (a page repeats): try again later, or use --via website");
+      seen.add(next);
+      const response = await this.session.request("GET", next, "listing tokens");
+      const page = TokenPage.safeParse(response.data);
+      if (response.status !== 200 || !page.success) throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
+      for (const item of page.data.objects) {
+        const shown = REDACTED.exec(item.token);
+        const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
+        tokens.push({
+          id: item.key,
+          name: inert(item.name ?? item.token),
+          ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}),
+          ...(expires ? { expires } : {}),
+          ...(created ? { created } : {}),
+          ...kindOf(item),
+        });
+      }
+      // `next` may be relative; the session resolves it against the registry.
+      next = page.data.urls?.next ?? undefined;
+    }
+    return tokens;
+  }
+
+  /** By the full value when the responder gave it (exact), else by the list's key; never the redacted form. */
+  async delete(token: TokenSummary, value?: Secret): Promise<void> {
+    const id = value ? value.derive((raw) => encodeURIComponent(raw)) : encodeURIComponent(token.id);
+    const response = await this.session.request("DELETE", `/-/npm/v1/tokens/token/${id}`, `deleting token "${token.name}"`);
+    if (response.status !== 204 && response.status !== 200) throw new RegistryError(`npm refused to delete token "${token.name}" (${response.status}${errorText(response)})`);
+  }
+}
+
 /** Signs in by the registry's web login; the account then works through the tokens API. */
 export async function signInThroughApi(ctx: NpmCtx): Promise<RegistryAccount> {
   return new NpmApiAccount(ctx, await NpmSession.open(ctx));
@@ -35,10 +95,14 @@ export async function signInThroughApi(ctx: NpmCtx): Promise<RegistryAccount> {
 
 /** The signed-in account, through the registry's tokens API with the session token. */
 class NpmApiAccount implements RegistryAccount {
+  private readonly tokens: NpmTokensApi;
+
   constructor(
     private readonly ctx: NpmCtx,
     private readonly session: NpmSession,
-  ) {}
+  ) {
+    this.tokens = new NpmTokensApi(session);
+  }
 
   async checkScope(): Promise<void> {
     const client = await http();
@@ -53,32 +117,8 @@ class NpmApiAccount implements RegistryAccount {
     }
   }
 
-  async listTokens(): Promise<TokenSummary[]> {
-    const tokens: TokenSummary[] = [];
-    const seen = new Set<string>();
-    let next: string | undefined = "/-/npm/v1/tokens?perPage=100";
-    while (next) {
-      if (seen.has(next) || seen.size >= MAX_LIST_PAGES) throw new RegistryError("the npm registry's token list does not end (a page repeats): try again later, or use --via website");
-      seen.add(next);
-      const response = await this.session.request("GET", next, "listing tokens");
-      const page = TokenList.safeParse(response.data);
-      if (response.status !== 200 || !page.success) throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
-      for (const item of page.data.objects) {
-        const shown = REDACTED.exec(item.token);
-        const expires = dateOf(item.expiry);
-        const created = dateOf(item.created);
-        tokens.push({
-          id: item.key,
-          name: item.name ?? item.token,
-          ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}),
-          ...(expires ? { expires } : {}),
-          ...(created ? { created } : {}),
-        });
-      }
-      // `next` may be relative; it is resolved against the registry below.
-      next = page.data.urls?.next ?? undefined;
-    }
-    return tokens;
+  listTokens(): Promise<TokenSummary[]> {
+    return this.tokens.list();
   }
 
   async createToken(name: string): Promise<CreatedToken> {
@@ -109,11 +149,8 @@ class NpmApiAccount implements RegistryAccount {
     };
   }
 
-  async deleteToken(token: TokenSummary, value?: Secret): Promise<void> {
-    // By value when the responder gave it (exact), else by the list's key; never the redacted form.
-    const id = value ? value.derive((raw) => encodeURIComponent(raw)) : encodeURIComponent(token.id);
-    const response = await this.session.request("DELETE", `/-/npm/v1/tokens/token/${id}`, `deleting token "${token.name}"`);
-    if (response.status !== 204 && response.status !== 200) throw new RegistryError(`npm refused to delete token "${token.name}" (${response.status}${errorText(response)})`);
+  deleteToken(token: TokenSummary, value?: Secret): Promise<void> {
+    return this.tokens.delete(token, value);
   }
 
   /** HTTP calls need no browser: clean-up works even when the window is gone, and after Ctrl-C. */

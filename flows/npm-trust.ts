@@ -11,6 +11,7 @@ import { NothingChangedError, RegistryError } from "../src/errors.js";
 import { inert } from "../src/inert.js";
 import type { TokenSummary } from "../src/registry.js";
 import { Secret } from "../src/secret.js";
+import { NpmTokensApi, type ListedToken } from "./npm-api.js";
 import { encodePackage, http, type NpmSession } from "./npm-session.js";
 
 export const CLAIM = {
@@ -116,44 +117,13 @@ export function audienceFor(registryUrl: string): string {
 }
 
 /** A token of the account as the list shows it, with what it may do. */
-export interface ListedToken extends TokenSummary {
-  /** "read and write, bypasses 2FA", "read-only", … */
-  kind: string;
-  /** A write token that skips 2FA: npm ends direct publishing with these in January 2027. */
-  bypassPublisher: boolean;
-}
-
-const ListedTokenAnswer = z.object({
-  key: z.string(),
-  name: z.string().nullish(),
-  token: z.string(),
-  expiry: z.string().nullish(),
-  created: z.string().nullish(),
-  readonly: z.boolean().nullish(),
-  bypass_2fa: z.boolean().nullish(),
-  permissions: z.array(z.object({ action: z.string() }).partial()).nullish(),
-  // The stage-only kind (2026-09-18) post-dates the API docs; the field that shows it in a list is inferred [I].
-  publish_policy: z.string().nullish(),
-});
-const TokenPage = z.object({ objects: z.array(ListedTokenAnswer), urls: z.object({ next: z.string().nullish() }).partial().nullish() });
-const REDACTED = /^(npm_\w{4})\.\.\.(\w{4})$/;
-const MAX_LIST_PAGES = 100;
-
-function kindOf(item: z.infer<typeof ListedTokenAnswer>): { kind: string; bypassPublisher: boolean } {
-  const writes = !item.readonly && (item.permissions ?? []).some((p) => p.action === "write");
-  const stageOnly = item.publish_policy === "stage_only";
-  const parts = [writes ? (stageOnly ? "read and write (stage only)" : "read and write") : "read-only", ...(item.bypass_2fa ? ["bypasses 2FA"] : [])];
-  return { kind: parts.join(", "), bypassPublisher: writes && !stageOnly && Boolean(item.bypass_2fa) };
-}
-
-const dateOf = (text: string | null | undefined) => {
-  const date = text ? new Date(text) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? date : undefined;
-};
-
 /** The trust, access and token calls of one signed-in session. */
 export class NpmTrustApi {
-  constructor(private readonly session: NpmSession) {}
+  private readonly tokensApi: NpmTokensApi;
+
+  constructor(private readonly session: NpmSession) {
+    this.tokensApi = new NpmTokensApi(session);
+  }
 
   /** GET …/trust: `[]` when the package trusts nobody. */
   async list(pkg: string): Promise<StoredTrust[]> {
@@ -186,39 +156,13 @@ export class NpmTrustApi {
     if (response.status !== 200 && response.status !== 204) throw refused(response, `requiring 2FA and disallowing tokens on ${pkg}`);
   }
 
-  /** The account's tokens, every page, each with the redacted form's first eight and last four characters and its kind. */
-  async tokens(): Promise<ListedToken[]> {
-    const tokens: ListedToken[] = [];
-    const seen = new Set<string>();
-    let next: string | undefined = "/-/npm/v1/tokens?perPage=100";
-    while (next) {
-      if (seen.has(next) || seen.size >= MAX_LIST_PAGES) throw new RegistryError("the npm registry's token list does not end (a page repeats): try again later");
-      seen.add(next);
-      const response = await this.session.request("GET", next, "listing tokens");
-      const page = TokenPage.safeParse(response.data);
-      if (response.status !== 200 || !page.success) throw refused(response, "listing tokens");
-      for (const item of page.data.objects) {
-        const redacted = REDACTED.exec(item.token);
-        const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
-        tokens.push({
-          id: item.key,
-          name: inert(item.name ?? item.token),
-          ...(redacted ? { shownPrefix: redacted[1], last4: redacted[2] } : {}),
-          ...(expires ? { expires } : {}),
-          ...(created ? { created } : {}),
-          ...kindOf(item),
-        });
-      }
-      next = page.data.urls?.next ?? undefined;
-    }
-    return tokens;
+  /** The account's tokens, each with its kind (what `rotate status --trust` reports). */
+  tokens(): Promise<ListedToken[]> {
+    return this.tokensApi.list();
   }
 
-  /** By the full value when the responder gave it, else by the list's key; never the redacted form. */
-  async deleteToken(token: TokenSummary, value?: Secret): Promise<void> {
-    const id = value ? value.derive((raw) => encodeURIComponent(raw)) : encodeURIComponent(token.id);
-    const response = await this.session.request("DELETE", `/-/npm/v1/tokens/token/${id}`, `deleting token "${token.name}"`);
-    if (response.status !== 204 && response.status !== 200) throw refused(response, `deleting token "${token.name}"`);
+  deleteToken(token: TokenSummary, value?: Secret): Promise<void> {
+    return this.tokensApi.delete(token, value);
   }
 }
 

@@ -36,7 +36,7 @@ function interruptOnSignals(io: IO): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      io.err(`\nrotate: stopped by a second ${signal} during clean-up; check the registry's token list for a token this run created\n`);
+      io.err(`\nrotate: stopped by a second ${signal} during clean-up; check the registry (its tokens, its settings) and CircleCI for what this run changed\n`);
       process.exit(ExitCode.needsHuman);
     }
     io.err(`\nrotate: ${signal} received, stopping and cleaning up (press Ctrl-C again to stop at once)\n`);
@@ -136,7 +136,7 @@ Run rotate <command> --help for each command's options.`,
     initCommand((flags) => guarded(() => runInit(flags, runtime))),
     statusCommand((flags) => guarded(() => runStatus(flags, runtime))),
     passwordCommand(runtime.registries, (registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
-    ...runtime.registries.filter((registry) => registry.id === "npm").map((npm) => trustCommand(npm, (flags) => guarded(() => runTrust(flags, runtime)))),
+    trustCommand((flags) => guarded(() => runTrust(flags, runtime))),
     sandboxCommand(() => guarded(() => runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.

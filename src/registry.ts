@@ -134,21 +134,31 @@ export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extend
   flow(settings: z.infer<Schema>): RegistryFlow;
 }
 
+/** A registry as its own file knows it: its settings with their full type (for its own commands). */
+export interface TypedRegistry<Settings extends RegistrySettings> extends Registry {
+  settings(sources: Sources): Promise<Settings>;
+}
+
 /** Binds a registry's typed settings to its flow, so the list of registries needs no casts. */
-export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): Registry {
+export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): TypedRegistry<z.infer<Schema>> {
   const { schema, defaults, validate, flow, statusNotes, ...registry } = spec;
-  const self: Registry = {
+  const settings = async (sources: Sources): Promise<z.infer<Schema>> => {
+    const resolved = resolveSection(spec.section, sources);
+    await defaults?.(resolved);
+    const parsed = parseSettings(schema, resolved, spec.section);
+    validate?.(parsed);
+    return parsed;
+  };
+  const self: TypedRegistry<z.infer<Schema>> = {
     ...registry,
-    statusNotes: (settings) => statusNotes?.(settings) ?? [],
+    statusNotes: (resolved) => statusNotes?.(resolved) ?? [],
     // The config-file check refuses values of this registry's token shape.
     section: { ...spec.section, tokenPattern: spec.tokenPattern },
     addOptions: (command) => addSettingOptions(command, spec.section),
+    settings,
     async configure(sources) {
-      const resolved = resolveSection(spec.section, sources);
-      await defaults?.(resolved);
-      const settings = parseSettings(schema, resolved, spec.section);
-      validate?.(settings);
-      return { registry: self, settings, flow: flow(settings) };
+      const typed = await settings(sources);
+      return { registry: self, settings: typed, flow: flow(typed) };
     },
   };
   return self;

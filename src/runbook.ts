@@ -3,6 +3,7 @@
 // journal the moment it happens, so a failure at any point (or Ctrl-C) can say exactly where
 // things stand, clean up what must not be left behind, and name the next step.
 import type { Ask } from "./ask.js";
+import { interruptible } from "./interruptible.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import type { AssetOrigin } from "./browser-guard.js";
 import type { BrowserSession } from "./browser.js";
@@ -78,19 +79,6 @@ export interface DryRunResult {
 }
 
 type StepRunner = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
-
-/**
- * Races a step against the signals that mean "stop now" (Ctrl-C, the browser window closed):
- * the step may go on in the background, the runbook does not wait for it.
- */
-function interruptible<T>(work: Promise<T>, signals: AbortSignal[]): Promise<T> {
-  if (signals.some((s) => s.aborted)) return Promise.reject(new InterruptedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new InterruptedError());
-    for (const signal of signals) signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signals.forEach((signal) => signal.removeEventListener("abort", onAbort)));
-  });
-}
 
 /** One run: the registry's flow, CircleCI's destinations, and the journal of what changed. */
 class Rotation {

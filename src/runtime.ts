@@ -5,6 +5,7 @@ import type { Prompter } from "./ask.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import type { BrowserSession, LaunchOptions } from "./browser.js";
 import type { CircleciApi } from "./circleci-target.js";
+import type { TrustCircleciApi } from "./trust-circleci.js";
 import type { IO } from "./io.js";
 import type { Registry } from "./registry.js";
 import type { Replicas } from "./replicas.js";
@@ -26,7 +27,8 @@ export interface Runtime {
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
   registries: Registry[];
-  circleci(request: CircleciClientRequest): CircleciApi;
+  /** The calls of a rotation and of a move to trusted publishing. */
+  circleci(request: CircleciClientRequest): CircleciApi & TrustCircleciApi;
   findBrowser(explicitPath?: string): FoundBrowser;
   launchBrowser(options: LaunchOptions): Promise<BrowserSession>;
   /** Rejects with a one-line reason when a URL cannot be reached. */

@@ -14,18 +14,6 @@ export type TrustCircleciApi = Pick<
   "me" | "project" | "projectIdentity" | "pipelineDefinitions" | "contexts" | "projectEnvVar" | "contextEnvVar" | "deleteProjectEnvVar" | "deleteContextEnvVar"
 >;
 
-const TRUST_CALLS = ["projectIdentity", "pipelineDefinitions", "contexts", "deleteProjectEnvVar", "deleteContextEnvVar"] as const;
-
-/**
- * The runtime hands out a client typed for rotations; trusted publishing needs more of it. The
- * real client has every call; anything else is said plainly rather than failing half-way.
- */
-export function trustCapable<T extends object>(client: T): T & TrustCircleciApi {
-  const missing = TRUST_CALLS.filter((call) => typeof (client as Record<string, unknown>)[call] !== "function");
-  if (missing.length > 0) throw new Error(`this CircleCI client cannot ${missing.join(", ")}: trusted publishing needs the full API v2 client`);
-  return client as T & TrustCircleciApi;
-}
-
 /** A CircleCI variable that may hold the npm token: where it is, and what CircleCI shows of it. */
 export interface TokenVariable {
   envVar: string;

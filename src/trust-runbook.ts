@@ -4,11 +4,13 @@
 // packages, delete the npm token CircleCI held and the CircleCI variable. Nothing changes before
 // every package has been read and the plan confirmed; every change enters the journal the moment
 // it happens; the npm session ends whatever happens.
-import type { CircleciPublisher, ListedToken, StoredTrust, TrustAction } from "../flows/npm-trust.js";
+import type { ListedToken } from "../flows/npm-api.js";
+import type { CircleciPublisher, StoredTrust, TrustAction } from "../flows/npm-trust.js";
 import { actionsText, describeStored, differences, circleciConfig } from "../flows/npm-trust.js";
 import type { Ask } from "./ask.js";
+import { interruptible } from "./interruptible.js";
 import type { TargetSpec } from "./circleci-target.js";
-import { CancelledError, InterruptedError, NothingChangedError, RegistryError, RunFailed, UsageError } from "./errors.js";
+import { CancelledError, NothingChangedError, RegistryError, RunFailed, UsageError } from "./errors.js";
 import type { JournalEntry } from "./journal.js";
 import { identifyOldToken } from "./plan.js";
 import type { Progress } from "./progress.js";
@@ -109,16 +111,6 @@ export interface TrustDryRun {
 }
 
 type Decision = "add" | "already" | "keep" | "replace";
-
-/** Races a step against Ctrl-C and a lost browser: the runbook does not wait for a step that hangs. */
-function interruptible<T>(work: Promise<T>, signals: AbortSignal[]): Promise<T> {
-  if (signals.some((s) => s.aborted)) return Promise.reject(new InterruptedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new InterruptedError());
-    for (const signal of signals) signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signals.forEach((signal) => signal.removeEventListener("abort", onAbort)));
-  });
-}
 
 function idsOf(found: CircleciFindings, actions: TrustAction[]): TrustIds {
   const { identity, definition } = found;

@@ -3,9 +3,9 @@
 // Per package: the trusted publisher, if any, named by project slug and pipeline when it is this
 // project's; per npm variable in CircleCI: the kind of token it holds, and npm's January 2027
 // change where it applies. PyPI does not accept CircleCI's trusted publishers yet.
-import type { ListedToken, StoredTrust } from "../flows/npm-trust.js";
+import type { ListedToken } from "../flows/npm-api.js";
+import type { StoredTrust } from "../flows/npm-trust.js";
 import { actionsText, publisherOf, describeStored } from "../flows/npm-trust.js";
-import type { NpmSettings } from "../flows/npm.js";
 import { Ask } from "./ask.js";
 import type { CircleciApi } from "./circleci-target.js";
 import type { CircleciPipelineDefinition, ProjectIdentity } from "./circleci.js";
@@ -13,18 +13,18 @@ import type { SettingsSection, Sources } from "./config.js";
 import { credentialsFrom } from "./credentials.js";
 import { UsageError } from "./errors.js";
 import { Progress } from "./progress.js";
-import type { Registry } from "./registry.js";
 import { browserSettings } from "./run-settings.js";
 import type { Runtime } from "./runtime.js";
+import type { TrustCircleciApi } from "./trust-circleci.js";
+import { npm } from "../flows/npm.js";
 import { createSteps } from "./steps.js";
-import { trustCapable } from "./trust-circleci.js";
 import { npmSide, packagesOnly } from "./trust-npm.js";
 
 export const PYPI_TRUST = "PyPI does not accept CircleCI trusted publishers yet: keep rotating PYPI_TOKEN (rotate pypi)";
 const JANUARY_2027 = "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then";
 
 /** The npm settings status --trust reads, as flags (the variable's name comes from each registry's own setting). */
-export function trustStatusSection(npm: Registry): SettingsSection {
+export function trustStatusSection(): SettingsSection {
   const keep = ["packages", "username", "websiteUrl", "registryUrl"];
   return { ...npm.section, settings: Object.fromEntries(Object.entries(npm.section.settings).filter(([key]) => keep.includes(key))) };
 }
@@ -91,13 +91,10 @@ function heldKind(variable: NpmVariable, tokens: ListedToken[], allTrusted: bool
 }
 
 /** Signs in, reads each package's trusted publisher and the token list, signs out. */
-export async function trustStatus(runtime: Runtime, sources: Sources, client: CircleciApi, projectSlug: string | undefined, variables: NpmVariable[]): Promise<TrustStatusReport> {
-  const npm = runtime.registries.find((r) => r.id === "npm");
-  if (!npm) throw new UsageError("this rotate has no npm registry");
+export async function trustStatus(runtime: Runtime, sources: Sources, circleci: CircleciApi & TrustCircleciApi, projectSlug: string | undefined, variables: NpmVariable[]): Promise<TrustStatusReport> {
   if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
-  const settings = (await npm.configure(sources)).settings as NpmSettings;
+  const settings = await npm.settings(sources);
   const packages = packagesOnly(settings.packages);
-  const circleci = trustCapable(client);
   const identity = await circleci.projectIdentity(projectSlug);
   const definitions = await circleci.pipelineDefinitions(identity.projectId);
   const progress = new Progress(runtime.io);

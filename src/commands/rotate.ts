@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { addSettingOptions, flagAttribute, loadSources, MissingSettingsError, overriddenUrls, parseAnswer, type Sources } from "../config.js";
+import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
 import type { TargetSpec } from "../circleci-target.js";
 import { credentialsFrom } from "../credentials.js";
 import { openDrill, type Drill } from "../drill.js";
@@ -12,12 +12,13 @@ import { requireDisplay } from "../display.js";
 import { UsageError } from "../errors.js";
 import type { Journal, JournalEntry } from "../journal.js";
 import { Progress } from "../progress.js";
-import type { ConfiguredRegistry, Registry } from "../registry.js";
+import type { Registry } from "../registry.js";
 import { failureJson, renderSummary, summaryJson, teamNote } from "../report.js";
 import { runRotation, type Order, type RotationRequest } from "../runbook.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
+import { browserSection, browserSettings, circleciSection, circleciSettings } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
+import { circleciToken, passwordFromStdin, settingsOrAsk } from "../command-settings.js";
 import { createSteps } from "../steps.js";
 import { confirmUrls } from "../trusted-urls.js";
 
@@ -107,49 +108,6 @@ export function rotationRequest(flags: RotateFlags, registry: Registry, targets:
   };
 }
 
-async function circleciToken(env: NodeJS.ProcessEnv, ask: Ask): Promise<Secret> {
-  if (env.CIRCLECI_TOKEN) return new Secret(env.CIRCLECI_TOKEN, "CircleCI token");
-  return ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
-}
-
-/** The password from stdin, trailing newline trimmed (as `docker login --password-stdin`). */
-async function passwordFromStdin(runtime: Runtime, registry: Registry): Promise<Secret> {
-  if (runtime.io.stdin.isTTY) throw new UsageError("--password-stdin reads a pipe, not a terminal: pipe the password in, or leave the flag out to be asked");
-  const chunks: Buffer[] = [];
-  for await (const chunk of runtime.io.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-  if (!text) throw new UsageError("--password-stdin: stdin was empty");
-  return new Secret(text, `${registry.title} password`);
-}
-
-/**
- * The registry's settings and the CircleCI destinations. Whatever is missing is named all at once
- * before anything starts; in a terminal each missing setting is asked for (and checked) instead.
- */
-async function settingsOrAsk(registry: Registry, sources: Sources, ask: Ask): Promise<{ configured: ConfiguredRegistry; targets: TargetSpec[] }> {
-  for (;;) {
-    const configured = await registry.configure(sources).catch((error: unknown) => missingOnly(error));
-    const envVar = configured instanceof MissingSettingsError ? registry.defaultEnvVar : configured.settings.envVar;
-    const targets = await Promise.resolve().then(() => destinationsFor(circleciSettings(sources), envVar)).catch((error: unknown) => missingOnly(error));
-    const problems = [configured, targets].filter((x): x is MissingSettingsError => x instanceof MissingSettingsError);
-    if (problems.length === 0) return { configured: configured as ConfiguredRegistry, targets: targets as TargetSpec[] };
-    const missing = problems.reduce((all, next) => all.and(next));
-    if (!ask.canPrompt) throw missing;
-    for (const { section, key } of missing.missing) {
-      const spec = section.settings[key];
-      if (!spec) throw missing;
-      const answer = await ask.text(`${spec.describe}:`, "", { validate: (text) => { const parsed = parseAnswer(spec, text); return parsed.ok || parsed.why; } });
-      const parsed = parseAnswer(spec, answer);
-      if (parsed.ok) sources.flags[flagAttribute(spec.flag)] = parsed.value;
-    }
-  }
-}
-
-function missingOnly(error: unknown): MissingSettingsError {
-  if (error instanceof MissingSettingsError) return error;
-  throw error;
-}
-
 /** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
 function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
   return (entry, journal) =>
@@ -185,7 +143,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { configured, targets } = await settingsOrAsk(registry, sources, ask);
+    const { settings: configured, targets } = await settingsOrAsk((from) => registry.configure(from), (c) => c.settings.envVar, registry.defaultEnvVar, sources, ask);
     const browser = browserSettings(sources);
     const request = rotationRequest(flags, registry, targets, sources.env);
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
@@ -193,7 +151,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       const urls = overriddenUrls([circleciSection, registry.section], sources);
       await confirmUrls(urls, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
     }
-    const password = flags.passwordStdin ? await passwordFromStdin(runtime, registry) : undefined;
+    const password = flags.passwordStdin ? await passwordFromStdin(runtime.io, registry.title) : undefined;
     const credentials = credentialsFrom({
       id: registry.id,
       title: registry.title,

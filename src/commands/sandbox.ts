@@ -38,6 +38,7 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
     "",
     "Rehearse in another terminal: these find this sandbox on their own and ask what a real run asks:",
     ...world.drills.map((d) => `  rotate ${d.id} --sandbox            rotate password ${d.id} --sandbox`),
+    "  rotate trust npm --sandbox      (trusted publishing, proven by a job's token the front desk mints)",
     "or point a run at it by hand, as a real run is pointed at the real sites:",
     ...world.drills.map((d) => `  rotate ${d.id} --trust-urls ${Object.entries(world.flags(d.id)).map(([key, value]) => `${kebab(key)} ${String(value)}`).join(" ")}`),
     "",

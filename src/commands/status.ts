@@ -30,7 +30,7 @@ export interface StatusFlags {
 export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
   const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)");
   addSettingOptions(command, circleciSection);
-  addSettingOptions(command, trustStatusSection(npm));
+  addSettingOptions(command, trustStatusSection());
   addSettingOptions(command, browserSection);
   return command
     .option("--trust", "also sign in to npm in an isolated browser: each package's trusted publisher, and the kind of token CircleCI holds")

@@ -4,23 +4,22 @@
 // the flags. PyPI does not accept CircleCI's trusted publishers yet, so only npm is offered.
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import type { TrustAction } from "../../flows/npm-trust.js";
-import type { NpmSettings } from "../../flows/npm.js";
+import { npm, type NpmSettings } from "../../flows/npm.js";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, loadSources, MissingSettingsError, overriddenUrls, type Sources, type SettingsSection } from "../config.js";
+import { addSettingOptions, loadSources, overriddenUrls, type SettingsSection } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { openDrill, type Drill } from "../drill.js";
 import { UsageError } from "../errors.js";
 import type { JournalEntry } from "../journal.js";
 import { Progress } from "../progress.js";
-import type { Registry } from "../registry.js";
 import { failureJson } from "../report.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
+import { browserSection, browserSettings, circleciSection, circleciSettings } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secret.js";
+import { circleciToken, passwordFromStdin, settingsOrAsk } from "../command-settings.js";
 import { createSteps } from "../steps.js";
-import { trustCapable } from "../trust-circleci.js";
 import type { TrustJournal } from "../trust-journal.js";
 import { npmSide, packagesOnly } from "../trust-npm.js";
 import { drillProver } from "../trust-proof.js";
@@ -41,6 +40,7 @@ export interface TrustFlags {
   json?: boolean;
   input?: boolean;
   otp?: string;
+  passwordStdin?: boolean;
   sandbox?: boolean;
   trustUrls?: boolean;
   config?: string;
@@ -50,7 +50,7 @@ export interface TrustFlags {
 /** The npm settings trusted publishing reads; the token-making ones (permission, expiry, …) do not apply. */
 export const NPM_TRUST_SETTINGS = ["envVar", "packages", "username", "websiteUrl", "registryUrl"];
 
-export function trustSection(npm: Registry): SettingsSection {
+export function trustSection(): SettingsSection {
   return { ...npm.section, settings: Object.fromEntries(Object.entries(npm.section.settings).filter(([key]) => NPM_TRUST_SETTINGS.includes(key))) };
 }
 
@@ -62,14 +62,14 @@ function registryArgument(value: string): string {
   throw new InvalidArgumentError("trusted publishing from CircleCI is for npm.");
 }
 
-export function trustCommand(npm: Registry, run: (flags: TrustFlags) => Promise<number>): Command {
+export function trustCommand(run: (flags: TrustFlags) => Promise<number>): Command {
   const command = new Command("trust")
     .summary("move CircleCI's npm publishing to trusted publishing (OIDC) and retire NPM_TOKEN")
     .description(
       "Finds the CircleCI ids npm matches (organization, project, pipeline definition, VCS origin), signs in to npm in an isolated browser, adds the CircleCI trusted publisher to each package and reads it back, prints the change the publish job needs, and, once a trusted publish has worked, deletes NPM_TOKEN from CircleCI and its npm token and disallows tokens on the packages.",
     )
     .addArgument(new Argument("<registry>", "npm (PyPI does not accept CircleCI's trusted publishers yet)").argParser(registryArgument));
-  addSettingOptions(command, trustSection(npm));
+  addSettingOptions(command, trustSection());
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, browserSection);
   command
@@ -83,6 +83,7 @@ export function trustCommand(npm: Registry, run: (flags: TrustFlags) => Promise<
     .option("--dry-run", "preflight, sign in, read each package and show the plan and the ids; change nothing")
     .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
     .option("--otp <code>", "a one-time code for the first challenge")
+    .option("--password-stdin", "read the npm password from stdin (instead of ROTATE_NPM_PASSWORD or a prompt)")
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
     .option("--json", "print one machine-readable object, on success and on failure")
     .option("--no-input", "never prompt; fail if an answer is missing")
@@ -129,23 +130,6 @@ export function trustRequest(flags: TrustFlags, settings: Pick<NpmSettings, "pac
   };
 }
 
-/** npm's settings and the CircleCI destinations; whatever is missing is named all at once. */
-async function settingsOf(npm: Registry, sources: Sources): Promise<{ settings: NpmSettings; targets: TargetSpec[] }> {
-  const missing = (error: unknown) => {
-    if (error instanceof MissingSettingsError) return error;
-    throw error;
-  };
-  const configured = await npm.configure(sources).catch(missing);
-  // npm's configure() parsed them with npm's own schema.
-  const settings = configured instanceof MissingSettingsError ? undefined : (configured.settings as NpmSettings);
-  const targets = await Promise.resolve()
-    .then(() => destinationsFor(circleciSettings(sources), settings?.envVar ?? npm.defaultEnvVar))
-    .catch(missing);
-  const problems = [configured, targets].filter((x): x is MissingSettingsError => x instanceof MissingSettingsError);
-  if (problems.length > 0) throw problems.reduce((all, next) => all.and(next));
-  return { settings: settings as NpmSettings, targets: targets as TargetSpec[] };
-}
-
 /**
  * A drill's addresses always win, so nothing a drill sends leaves this machine; what to trust
  * (the packages, the project) a flag may narrow, as on a real run.
@@ -164,8 +148,6 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: TrustJo
 
 export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<number> {
   const { io } = runtime;
-  const npm = runtime.registries.find((registry) => registry.id === "npm");
-  if (!npm) throw new UsageError("this rotate has no npm registry");
   const ownDrill: Drill | undefined = flags.sandbox ? await openDrill(runtime) : undefined;
   try {
     // A drill in a terminal rehearses the real thing: password and codes are asked for.
@@ -179,25 +161,22 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { settings, targets } = await settingsOf(npm, sources);
+    const { settings, targets } = await settingsOrAsk((from) => npm.settings(from), (s) => s.envVar, npm.defaultEnvVar, sources, ask);
     const request = trustRequest(flags, settings, targets, sources.env);
     if (!ownDrill) await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
     const browser = browserSettings(sources);
     const steps = createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 });
+    const password = flags.passwordStdin ? await passwordFromStdin(io, npm.title) : undefined;
     const credentials = credentialsFrom({
       id: "npm",
       title: "npm",
       ...(settings.username ? { username: settings.username } : {}),
-      env: sources.env,
+      env: password ? { ...sources.env, ROTATE_NPM_PASSWORD: password.reveal() } : sources.env,
       ask,
       ...(flags.otp ? { firstOtp: new Secret(flags.otp, "npm one-time code") } : {}),
     });
-    const token = sources.env.CIRCLECI_TOKEN
-      ? new Secret(sources.env.CIRCLECI_TOKEN, "CircleCI token")
-      : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
-    const circleci = trustCapable(
-      runtime.circleci({ baseUrl: circleciSettings(sources).url, token, onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`) }),
-    );
+    const token = await circleciToken(sources.env, ask);
+    const circleci = runtime.circleci({ baseUrl: circleciSettings(sources).url, token, onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`) });
     const started = Date.now();
     const result = await trustPublishing(request, {
       ask,
