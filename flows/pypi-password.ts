@@ -1,7 +1,7 @@
 // PyPI's password reset, as a person does it (Warehouse accounts/views.py
 // `request_password_reset` and `reset_password`, templates accounts/request-password-reset.html
 // and reset-password.html): ask for the email, open its link, type the new password twice.
-// Outcomes arrive as flashes, which Warehouse loads with JavaScript after the page (§0).
+// Outcomes arrive as flashes, which Warehouse loads with JavaScript after the page (docs/sites/pypi.md, "Flash messages").
 import type { Locator, Page } from "playwright";
 import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";

@@ -1,6 +1,6 @@
 // Sites interrupt sensitive actions with a challenge that drops the action itself: PyPI's
-// "Confirm password to continue" page (reference/pypi.md §3) and npm's /escalate/otp step
-// (reference/npm.md §3). The pattern is the same as npm's otplease: run the step, recognise the
+// "Confirm password to continue" page (docs/sites/pypi.md, "Re-authentication") and npm's /escalate/otp step
+// (docs/sites/npm.md, "Escalation"). The pattern is the same as npm's otplease: run the step, recognise the
 // challenge, answer it once, run the step again.
 export const CHALLENGED = Symbol("challenged");
 

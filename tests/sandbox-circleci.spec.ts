@@ -1,4 +1,4 @@
-// The CircleCI API v2 replica answers as shared/reference/circleci.md says the live API does.
+// The CircleCI API v2 replica answers as docs/sites/circleci.md says the live API does.
 import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import { test as base, expect } from "@playwright/test";
 import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "rotate-replicas";

@@ -1,4 +1,4 @@
-// The npmjs.com replica against the facts in shared/reference/npm.md: HTTP-level checks through
+// The npmjs.com replica against the facts in docs/sites/npm.md: HTTP-level checks through
 // the `request` fixture, and in Chromium the page behaviour the `rotate npm` flow relies on
 // (labels, roles, the custom dropdowns, the confirm() dialog).
 import CRC32 from "crc-32";
@@ -311,7 +311,7 @@ test.describe("the granular access token form", () => {
     }
     expect(npm.tokens("alice")).toHaveLength(0);
 
-    // Read-only tokens have no maximum lifetime (§1.3), and the all-packages radio needs no list.
+    // Read-only tokens have no maximum lifetime (docs/sites/npm.md, "Token limits and validation"), and the all-packages radio needs no list.
     const readOnly = await postForm(
       request,
       npm.url + FORM_PATH,

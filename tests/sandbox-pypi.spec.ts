@@ -1,4 +1,4 @@
-// The pypi.org replica against the facts in shared/reference/pypi.md: HTTP-level checks through
+// The pypi.org replica against the facts in docs/sites/pypi.md: HTTP-level checks through
 // the `request` fixture, and the page-level behaviour a Playwright flow relies on in Chromium.
 import { Secret, TOTP } from "otpauth";
 import { TestClock } from "./support/clock.js";
@@ -203,7 +203,7 @@ test.describe("login", () => {
 });
 
 test("a bad or missing CSRF token is a plain 400 Bad CSRF Token", async ({ request, pypi }) => {
-  // Checked before login (§0 order), so a session-less POST to a protected page is a 400 too.
+  // Checked before login (docs/sites/pypi.md, "Guards on management pages" order), so a session-less POST to a protected page is a 400 too.
   const noSession = await request.post(`${pypi.url}/manage/account/token/`, { form: { description: "x" }, maxRedirects: 0 });
   expect([noSession.status(), noSession.statusText()]).toEqual([400, "Bad CSRF Token"]);
   await request.get(`${pypi.url}/account/login/`);

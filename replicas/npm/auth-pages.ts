@@ -1,4 +1,4 @@
-// The npm sign-in pages (reference/npm.md §3): "Sign In", the one-time-password step, the
+// The npm sign-in pages (docs/sites/npm.md, "Sign-in page"): "Sign In", the one-time-password step, the
 // security-key step, and the same second steps again as the escalation ("sudo") challenge.
 import { html, type Html } from "../shared/html.js";
 import { csrfField, errorList, renderPage, type Page, type SignedInHeader } from "./layout.js";
@@ -21,7 +21,7 @@ export function stagePath(stage: Stage, method: Method): string {
 }
 
 /**
- * Ids and names from scripts that drive the real page (§3, §5): form #login, #login_username,
+ * Ids and names from scripts that drive the real page (docs/sites/npm.md, "Sign-in page"): form #login, #login_username,
  * #login_password. The docs' screenshot labels the fields "Username" and "Password".
  */
 export function loginPage(view: { csrf: string; next: string | undefined; username?: string; error?: string }): string {
@@ -48,7 +48,7 @@ export interface SecondFactorView {
   csrf: string;
   next: string;
   error?: string;
-  /** Escalation only: the "don't challenge me for 5 minutes" box (`didOptForCooldown`, §3). */
+  /** Escalation only: the "don't challenge me for 5 minutes" box (`didOptForCooldown`, docs/sites/npm.md, "Escalation"). */
   cooldown?: { minutes: number; shape: PageShape };
   /** A stand-in human presses "Use security key" this long after the page loads (drills). */
   humanKeyMs?: number;
@@ -82,7 +82,7 @@ export function secondStep(method: Method, humanKeyMs?: number): Html {
   return html`<p>We sent a one-time password to the email address on your account.</p>${otpField("One-time Password")}`;
 }
 
-/** `#login_otp` is the id userscripts match on /login/otp and /escalate/otp alike (§5). */
+/** `#login_otp` is the id userscripts match on /login/otp and /escalate/otp alike (docs/sites/npm.md, "Second factor at sign-in"). */
 function otpField(label: string): Html {
   return html`<div class="field"><label for="login_otp">${label}</label>
   <input id="login_otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" autofocus></div>`;

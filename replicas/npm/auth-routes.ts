@@ -1,4 +1,4 @@
-// Signing in and out of the npm replica, and the escalation challenge (reference/npm.md §3):
+// Signing in and out of the npm replica, and the escalation challenge (docs/sites/npm.md, "Sign-in page"):
 // password, then the account's second factor at /login/otp or /login/webauthn; the same two
 // steps at /escalate/… before sensitive actions. Each answers only for the right account state.
 import { Router, type Request, type Response } from "express";
@@ -8,7 +8,7 @@ import { currentAccount, header, loginUrl, secondFactorPath, type SiteContext } 
 import { csrfToken, escalate, formText, popOnce, safeNext, sessionOf, signIn, signOut, startSecondStep } from "./session.js";
 import type { NpmSettings } from "./settings.js";
 
-// Not documented (§3); the wordings are inferred [I]. Failures answer 401: the attempt was refused.
+// Not documented (docs/sites/npm.md, "Sign-in page"); the wordings are inferred [I]. Failures answer 401: the attempt was refused.
 const BAD_LOGIN = "Incorrect username or password.";
 const BAD_OTP = "Invalid one-time password.";
 

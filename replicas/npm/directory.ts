@@ -52,7 +52,7 @@ export interface NpmTokenRecord {
   expires: Date;
 }
 
-/** Everything a granular token grants (§1.3), as the form or a seed describes it. */
+/** Everything a granular token grants (docs/sites/npm.md, "Granular token form"), as the form or a seed describes it. */
 export interface TokenGrant {
   name: string;
   description: string;
@@ -80,7 +80,7 @@ export interface Account extends NpmUser {
   passwordChangedAt?: Date;
 }
 
-/** "up to 1000 GATs per account" (§1.3 Limits). */
+/** "up to 1000 GATs per account" (docs/sites/npm.md, "Token limits and validation" Limits). */
 export const MAX_TOKENS_PER_ACCOUNT = 1000;
 const OTP_PERIOD_SECONDS = 30;
 /** How long an e-mailed code is good is not documented [I]. */
@@ -180,7 +180,7 @@ export class NpmDirectory {
 
   /**
    * Deleted tokens stop working at once. The docs allow "a delay of up to an hour", but GitLab
-   * observed 401 immediately (§1.4); the replica takes the latter so checks have one answer.
+   * observed 401 immediately (docs/sites/npm.md, "Deleting a token on the website"); the replica takes the latter so checks have one answer.
    */
   deleteTokens(owner: Account, keys: string[]): number {
     const doomed = new Set(keys);

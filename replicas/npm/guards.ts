@@ -1,6 +1,6 @@
 // What stands between a request and the npm account settings pages: a signed-in session
-// (else to /login?next=), the `:user` segment naming that account or `~` (reference/npm.md
-// §1.1), and, for token create/delete, the escalation step (§3).
+// (else to /login?next=), the `:user` segment naming that account or `~` (docs/sites/npm.md
+// docs/sites/npm.md, "Website URLs"), and, for token create/delete, the escalation step (docs/sites/npm.md, "Website URLs").
 import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
 import { stagePath, type Stage } from "./auth-pages.js";
@@ -55,7 +55,7 @@ export function secondFactorPath(stage: Stage, account: Account, next: string): 
 }
 
 /**
- * npm does not document when the website escalates token create/delete (§3 [I]); the replica
+ * npm does not document when the website escalates token create/delete (docs/sites/npm.md, "Escalation" [I]); the replica
  * does it when `settings.escalate` says so or a "reauth" fault matched. What happens to the
  * interrupted request is not documented either [I]: the documented page shape drops it (after the
  * challenge the user lands on the page and must act again); the variant keeps it and finishes it

@@ -1,5 +1,5 @@
 // What the npm token pages call each permission. The packages-and-scopes labels are the
-// production ones since 2026-09-18 (reference/npm.md §1.3 step 5, §2); organizations keep three.
+// production ones since 2026-09-18 (docs/sites/npm.md, "Granular token form" step 5, docs/sites/npm.md, "Granular token form"); organizations keep three.
 import { NO_ACCESS, type NpmPermission, type OrgPermission } from "./directory.js";
 
 export const PACKAGE_PERMISSION_LABELS: Record<NpmPermission | typeof NO_ACCESS, string> = {

@@ -1,5 +1,5 @@
 // The frame every npm replica page shares: title, the header with the account links (the flow
-// finds the username in an `a[href*=settings]`, reference/npm.md §5), notices, error lists, and
+// finds the username in an `a[href*=settings]`, docs/sites/npm.md, "Website URLs"), notices, error lists, and
 // the answers for pages that do not exist, bad CSRF tokens and malformed requests.
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { html, raw, type Html } from "../shared/html.js";

@@ -146,7 +146,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     issueToken(username, init) {
       const permission = init.permission ?? "read-write";
       const created = init.created ?? now();
-      // The create-token API's defaults: 7 days for write tokens, 30 for read-only (§1.3 [C]).
+      // The create-token API's defaults: 7 days for write tokens, 30 for read-only (docs/sites/npm.md, "Token limits and validation" [C]).
       const days = init.expiresDays ?? (permission === "read-only" ? 30 : 7);
       const token = directory.addToken(
         accountNamed(username),

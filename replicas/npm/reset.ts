@@ -1,5 +1,5 @@
 // Password reset on the npm replica. npm documents only that the sign-in page links "Forgot
-// password?" (reference/npm.md §3), that `npm login` sends people to /forgot, and the password
+// password?" (docs/sites/npm.md, "Password rules"), that `npm login` sends people to /forgot, and the password
 // rules ("Creating a strong password": longer than 10 characters, not containing the username,
 // not in Have I Been Pwned). Everything else here is inferred [I]: the page texts, the emailed
 // link's /forgot/<token> form, its one-hour life, and that it works once.

@@ -1,4 +1,4 @@
-// The npm website's session side (reference/npm.md §3 "Other website internals"): the session
+// The npm website's session side (docs/sites/npm.md, "Website session internals" "Other website internals"): the session
 // cookie `wub`, the CSRF cookie `cs` that every form echoes in a hidden `csrftoken` field, and
 // what the session remembers: who is signed in, a pending second step, escalation, one-off notices.
 import { randomBytes, timingSafeEqual } from "node:crypto";
@@ -20,7 +20,7 @@ interface NpmSessionData {
   /** Escalated without the cooldown box: good for the next sensitive action only. */
   escalatedForOneAction?: boolean;
   notice?: Notice;
-  /** A token value generated a moment ago; the list shows it once, then forgets it (§1.3 step 9). */
+  /** A token value generated a moment ago; the list shows it once, then forgets it (docs/sites/npm.md, "The new token, shown once" step 9). */
   newToken?: string;
   /** The form an escalation interrupted, for the variant page shape to finish after the code. */
   pendingAction?: PendingAction;
@@ -43,7 +43,7 @@ export function sessionMiddleware(): RequestHandler {
     store: new SilentMemoryStore(),
     resave: false,
     saveUninitialized: false,
-    // Plain http on loopback, so not Secure; the real lifetime is unknown (§7b), so no Max-Age.
+    // Plain http on loopback, so not Secure; the real lifetime is unknown (docs/sites/npm.md, "Website session internals"), so no Max-Age.
     cookie: { httpOnly: true, sameSite: "lax", secure: false, path: "/" },
   });
 }
@@ -63,7 +63,7 @@ export function csrfToken(req: Request, res: Response): string {
 }
 
 /**
- * Every POST must echo the `cs` cookie in `csrftoken` (the field keybridge captured, §3). What
+ * Every POST must echo the `cs` cookie in `csrftoken` (the field keybridge captured, docs/sites/npm.md, "Website session internals"). What
  * npm answers otherwise is not documented: a 403 "Invalid CSRF token" page is inferred [I].
  */
 export function requireCsrf(onFailure: RequestHandler): RequestHandler {

@@ -1,4 +1,4 @@
-// Generating a granular access token on the npm replica (reference/npm.md §1.3): the form's
+// Generating a granular access token on the npm replica (docs/sites/npm.md, "Granular token form"): the form's
 // fields as posted, the checks with the create-token API's own error texts, and the redirect to
 // the list that shows the new token once.
 import { Router, type Request, type Response } from "express";
@@ -17,7 +17,7 @@ const list = z
   .optional()
   .transform((value) => [...new Set([value ?? []].flat().map((s) => s.trim()).filter(Boolean))]);
 
-/** The field names are the replica's own; the real form's DOM is unconfirmed (§7 "Not confirmed"). */
+/** The field names are the replica's own; the real form's DOM is unconfirmed (docs/sites/npm.md, "Granular token form" "Not confirmed"). */
 const GatForm = z
   .object({
     name: z.string().default(""),
@@ -50,7 +50,7 @@ const GatForm = z
     }),
   );
 
-/** A fresh form: nothing granted, neither radio chosen, "30 days" (the default a script saw, §5). */
+/** A fresh form: nothing granted, neither radio chosen, "30 days" (the default a script saw, docs/sites/npm.md, "Granular token form"). */
 function blankForm(): GatFormState {
   return GatForm.parse({});
 }

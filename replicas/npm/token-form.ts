@@ -1,6 +1,6 @@
 // The "New Granular Access Token" page (docs/sites/npm.md, "Token pages"). Its DOM is inferred, so
 // it comes in two shapes (settings.pageShape): "documented" has the fields in the docs' order,
-// <details> dropdowns (a public script found one whose <summary> reads "No access" [T]) and a
+// <details> dropdowns (a public script found one whose <summary> reads "No access" [I]) and a
 // package list filtered by a search box; "variant" puts the fields in another order, uses buttons
 // that open listboxes and a combobox whose options exist only once it is opened or typed into.
 // Hidden inputs carry every choice in the POST, whichever the shape.
@@ -10,7 +10,7 @@ import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./labels.js";
 import { csrfField, errorList, renderPage, type SignedInHeader } from "./layout.js";
 import { TOKEN_FORM_SCRIPT } from "./token-form-script.js";
 
-/** Option texts seen by scripts: 7, 30, 60 and 90 days, or Custom with a date (§1.3 step 7). */
+/** Option texts seen by scripts: 7, 30, 60 and 90 days, or Custom with a date (docs/sites/npm.md, "Granular token form" step 7). */
 export const EXPIRATION_LABELS = { "7": "7 days", "30": "30 days", "60": "60 days", "90": "90 days", custom: "Custom" } as const;
 export type ExpirationChoice = keyof typeof EXPIRATION_LABELS;
 
@@ -20,7 +20,7 @@ export interface GatFormState {
   bypass2fa: boolean;
   cidr: string[];
   packagesPermission: NpmPermission | typeof NO_ACCESS;
-  /** Undefined until a radio is chosen: "All packages" must be clicked explicitly (§1.3 step 5 [T]). */
+  /** Undefined until a radio is chosen: "All packages" must be clicked explicitly (docs/sites/npm.md, "Granular token form" step 5 [I]). */
   packagesAll: boolean | undefined;
   packages: string[];
   scopes: string[];
@@ -95,7 +95,7 @@ const SHAPES: Record<FormView["shape"], Shape> = {
   },
 };
 
-// "New Granular Access Token" is inferred [I], after the classic form's "New Access Token" (§1.1).
+// "New Granular Access Token" is inferred [I], after the classic form's "New Access Token" (docs/sites/npm.md, "Granular token form").
 export function tokenFormPage(view: FormView): string {
   const shape = SHAPES[view.shape];
   return renderPage({
@@ -118,7 +118,7 @@ export function tokenFormPage(view: FormView): string {
   });
 }
 
-/** "Add IP Range" adds a row from the template; extra rows have a "Remove" (§1.3 step 4). */
+/** "Add IP Range" adds a row from the template; extra rows have a "Remove" (docs/sites/npm.md, "Granular token form" step 4). */
 function ipRanges({ state }: FormView): Html {
   const [first = "", ...rest] = state.cidr;
   return html`<div class="field"><label for="cidr_0">Allowed IP Ranges (optional)</label>
@@ -212,7 +212,7 @@ function packagesSection(view: FormView, shape: Shape): Html {
 </fieldset>`;
 }
 
-/** Organization access covers org and team management only, not publishing (§1.3 step 6). */
+/** Organization access covers org and team management only, not publishing (docs/sites/npm.md, "Granular token form" step 6). */
 function organizationsSection(view: FormView, shape: Shape): Html {
   const { state, account } = view;
   const boxes = account.orgs.map(

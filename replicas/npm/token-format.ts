@@ -1,5 +1,5 @@
-// npm's token format (reference/npm.md §1.5): "npm_" + 36 base62 characters whose last six are a
-// CRC32 checksum in base62, and the redacted form the lists show (§1.4).
+// npm's token format (docs/sites/npm.md, "Token format and redaction"): "npm_" + 36 base62 characters whose last six are a
+// CRC32 checksum in base62, and the redacted form the lists show (docs/sites/npm.md, "Token format and redaction").
 import { randomInt } from "node:crypto";
 import CRC32 from "crc-32";
 
@@ -27,7 +27,7 @@ export const TOKEN_PATTERN = /^npm_[A-Za-z0-9]{36}$/;
 /** A token's key, a trust configuration's id, a web login's id: UUIDs. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** "npm_aBcD...7890": the first 8 characters with the prefix, then the last 4 (§1.4). */
+/** "npm_aBcD...7890": the first 8 characters with the prefix, then the last 4 (docs/sites/npm.md, "Token format and redaction"). */
 export function redact(token: string): string {
   return `${token.slice(0, 8)}...${token.slice(-4)}`;
 }

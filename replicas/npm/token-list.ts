@@ -1,6 +1,6 @@
-// The npm access tokens list (reference/npm.md §1.2, §1.4): a new token shown once at the top,
+// The npm access tokens list (docs/sites/npm.md, "Access tokens list"): a new token shown once at the top,
 // "Generate New Token", "Delete Selected Tokens", and a row per token with its redacted value
-// and a × that deletes it after the browser's own confirm() (GitLab's DAST doc, §1.4 [T]).
+// and a × that deletes it after the browser's own confirm() (GitLab's DAST doc, docs/sites/npm.md, "Deleting a token on the website" [I]).
 import { Router } from "express";
 import { z } from "zod";
 import { html, type Html } from "../shared/html.js";

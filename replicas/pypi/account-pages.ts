@@ -1,5 +1,5 @@
 // Templates for the sign-in side of the PyPI replica: login, two-factor, the unrecognized-device
-// stop, re-auth and logout (reference pypi.md §1–§3), plus the two landing pages.
+// stop, re-auth and logout (docs/sites/pypi.md, "Login page"), plus the two landing pages.
 import { html, type Html } from "../shared/html.js";
 import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
 
@@ -83,7 +83,7 @@ export interface ReauthForm {
   nextRouteQuery: string;
 }
 
-/** templates/re-auth.html, served with status 200 at the URL that asked for re-authentication (§3). */
+/** templates/re-auth.html, served with status 200 at the URL that asked for re-authentication (docs/sites/pypi.md, "Re-authentication"). */
 export function reauthPage(form: ReauthForm): string {
   return renderPage({
     title: "Confirm password",
@@ -117,7 +117,7 @@ export function logoutPage(form: { csrf: string; username: string; next?: string
   });
 }
 
-/** Where a 2FA login lands without `next` (§0 "Login redirects"). */
+/** Where a 2FA login lands without `next` (docs/sites/pypi.md, "Login page" "Login redirects"). */
 export function homePage(username: string | undefined): string {
   return renderPage({
     title: "The Python Package Index",

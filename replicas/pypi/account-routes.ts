@@ -1,5 +1,5 @@
 // /account/* on the PyPI replica: password login, TOTP, the unrecognized-device confirmation,
-// re-authentication and logout (reference pypi.md §1–§3).
+// re-authentication and logout (docs/sites/pypi.md, "Login page", "Re-authentication").
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import type { Account, PypiDirectory } from "./directory.js";
@@ -55,7 +55,7 @@ export function accountRoutes(ctx: SiteContext): Router {
   return router;
 }
 
-/** `next` comes from the form first, then the query string (§1). */
+/** `next` comes from the form first, then the query string (docs/sites/pypi.md, "Login page"). */
 function requestedNext(req: Request): string | undefined {
   return formField(req, "next") ?? queryField(req, "next");
 }
@@ -102,7 +102,7 @@ function checkLoginForm(
   return { errors: { username: usernameError ? [usernameError] : [], password: passwordError ? [passwordError] : [] } };
 }
 
-/** A valid `remember_device` cookie for this user skips 2FA and the device check (§2d). */
+/** A valid `remember_device` cookie for this user skips 2FA and the device check (docs/sites/pypi.md, "Remember this device"). */
 function rememberedDevice(ctx: SiteContext, req: Request, account: Account): boolean {
   const cookie = (req.cookies as Record<string, string | undefined>)[REMEMBER_DEVICE.cookie];
   if (!cookie) return false;
@@ -112,7 +112,7 @@ function rememberedDevice(ctx: SiteContext, req: Request, account: Account): boo
 
 /** `_get_two_factor_data`: the whole query string is the token; it dies after 300 s or a later login. */
 function pendingTwoFactor(ctx: SiteContext, req: Request): { account: Account; redirectTo?: string; token: string } | undefined {
-  // (inferred, §2a) the form action comes back as "?TOKEN=", so a trailing "=" is tolerated.
+  // (inferred, docs/sites/pypi.md, "Two-factor page (TOTP)") the form action comes back as "?TOKEN=", so a trailing "=" is tolerated.
   const token = (req.originalUrl.split("?")[1] ?? "").replace(/=$/, "");
   const unsigned = ctx.signer.verify(TWO_FACTOR.salt, token, TWO_FACTOR.maxAgeSeconds);
   if (unsigned.status !== "valid") return undefined;
@@ -149,7 +149,7 @@ function twoFactor(ctx: SiteContext): RequestHandler {
   };
 }
 
-/** The exception view for TooManyFailedLogins raised out of a 2FA check (§2a). */
+/** The exception view for TooManyFailedLogins raised out of a 2FA check (docs/sites/pypi.md, "Two-factor page (TOTP)"). */
 function tooManyFailedLogins(res: Response, seconds: number): void {
   webobError(res, {
     status: 429,
@@ -162,7 +162,7 @@ function tooManyFailedLogins(res: Response, seconds: number): void {
 
 async function finishTotpLogin(ctx: SiteContext, req: Request, res: Response, account: Account, code: string, redirectTo?: string): Promise<void> {
   const ip = req.ip ?? "";
-  // The `unrecognizedDevice` knob stands for "this IP has no CONFIRMED UserUniqueLogin" (§2a);
+  // The `unrecognizedDevice` knob stands for "this IP has no CONFIRMED UserUniqueLogin" (docs/sites/pypi.md, "New-device confirmation");
   // opening the emailed link confirms it for later logins, as on pypi.org.
   if (ctx.settings.unrecognizedDevice && !account.confirmedIps.has(ip)) {
     ctx.directory.pendingLogin(account, ip, CONFIRM_LOGIN.maxAgeSeconds, (id) => {
@@ -184,7 +184,7 @@ async function finishTotpLogin(ctx: SiteContext, req: Request, res: Response, ac
   res.redirect(303, isSafeUrl(redirectTo, req) ? redirectTo : "/");
 }
 
-/** `confirm_login`: the emailed link logs the user in directly, from the same IP only (§2a). */
+/** `confirm_login`: the emailed link logs the user in directly, from the same IP only (docs/sites/pypi.md, "New-device confirmation"). */
 function confirmLogin(ctx: SiteContext): RequestHandler {
   return async (req, res) => {
     const token = queryField(req, "token");
@@ -208,7 +208,7 @@ function confirmLogin(ctx: SiteContext): RequestHandler {
   };
 }
 
-/** POST /account/reauthenticate/: always a 303 back to the route; only a good password re-stamps (§3). */
+/** POST /account/reauthenticate/: always a 303 back to the route; only a good password re-stamps (docs/sites/pypi.md, "Re-authentication"). */
 function reauthenticate(ctx: SiteContext): RequestHandler {
   return (req, res) => {
     const account = currentAccount(ctx, req);

@@ -8,7 +8,7 @@ import { PASSWORD_LIMITS, RateLimiter, TWO_FACTOR_LIMITS } from "./ratelimit.js"
 
 export interface Project {
   id: string;
-  /** PEP 503 normalized; scopes, caveats and option values all use this form (§4, §6). */
+  /** PEP 503 normalized; scopes, caveats and option values all use this form (docs/sites/pypi.md, "Scopes"). */
   name: string;
 }
 
@@ -18,7 +18,7 @@ export interface Account {
   email: string;
   projects: Project[];
   lastLogin: Date | null;
-  /** Replays of this value fail (`check_totp_value`, §2a). */
+  /** Replays of this value fail (`check_totp_value`, docs/sites/pypi.md, "Two-factor page (TOTP)"). */
   lastTotpValue: string | null;
   /** IPs confirmed through an "Unrecognized login" email link (`UserUniqueLogin` CONFIRMED). */
   confirmedIps: Set<string>;
@@ -112,7 +112,7 @@ export class PypiDirectory {
     return { ok: false };
   }
 
-  /** `check_totp_value`: ±1 step of 30 s, and the last accepted code is refused (§2a). */
+  /** `check_totp_value`: ±1 step of 30 s, and the last accepted code is refused (docs/sites/pypi.md, "Two-factor page (TOTP)"). */
   checkTotp(account: Account, value: string): CredentialCheck {
     const lockedOutFor = this.failedTwoFactor.lockedOutFor(account.id);
     if (lockedOutFor !== undefined) return { ok: false, lockedOutFor };
@@ -143,7 +143,7 @@ export class PypiDirectory {
     return { record: publicRecord(record), token };
   }
 
-  /** The account's tokens, newest first (`order_by Macaroon.created.desc()`, §5a). */
+  /** The account's tokens, newest first (`order_by Macaroon.created.desc()`, docs/sites/pypi.md, "Token list (Account settings)"). */
   tokensOf(account: Account): PypiTokenRecord[] {
     return [...this.tokensById.values()]
       .filter((t) => t.username === account.username)
@@ -160,7 +160,7 @@ export class PypiDirectory {
     this.tokensById.delete(id);
   }
 
-  /** The upload endpoint's identity step: the token parses and its id is in the DB (§7). */
+  /** The upload endpoint's identity step: the token parses and its id is in the DB (docs/sites/pypi.md, "Upload-endpoint probe"). */
   tokenOwner(raw: string): Account | undefined {
     const identifier = parseToken(raw)?.identifier;
     const stored = identifier === undefined ? undefined : this.tokensById.get(identifier);
@@ -193,7 +193,7 @@ export class PypiDirectory {
   }
 }
 
-// Warehouse caveats as compact JSON (§4): ProjectName [1,…] + ProjectID [2,…], or RequestUser [3,…].
+// Warehouse caveats as compact JSON (docs/sites/pypi.md, "Token format"): ProjectName [1,…] + ProjectID [2,…], or RequestUser [3,…].
 function caveatsFor(account: Account, scope: TokenScope): string[] {
   if (scope.kind === "user") return [JSON.stringify([3, account.id])];
   const project = account.projects.find((p) => p.name === scope.project);

@@ -1,5 +1,5 @@
-// What stands between a request and a PyPI management view, in Warehouse's order (§0): the
-// login check (303 to the login page) and the re-auth interstitial (200 at the same URL, §3).
+// What stands between a request and a PyPI management view, in Warehouse's order (docs/sites/pypi.md, "Guards on management pages"): the
+// login check (303 to the login page) and the re-auth interstitial (200 at the same URL, docs/sites/pypi.md, "Guards on management pages").
 import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
 import type { PypiReplica } from "./replica.js";

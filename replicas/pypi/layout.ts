@@ -7,7 +7,7 @@ export const FLASH_INCLUDE_PATH = "/_includes/unauthed/flash-messages/";
 
 export interface Page {
   title: string;
-  /** A form failed validation: Warehouse prefixes the title (§0 "Page <title>"). */
+  /** A form failed validation: Warehouse prefixes the title (docs/sites/pypi.md, "Page titles and language" "Page <title>"). */
   formError?: boolean;
   signedInAs?: string;
   main: Html;
@@ -27,7 +27,7 @@ body{font-family:sans-serif;margin:0}header,main{padding:1rem 2rem}header nav a{
 .modal{display:none}.modal__content{background:#fff;padding:1rem;max-width:32rem}
 .modal:target{display:flex;position:fixed;inset:0;background:rgba(0,0,0,.4);align-items:center;justify-content:center}`;
 
-// Warehouse's html-include controller: fetch the fragment after load and drop it in place (§0).
+// Warehouse's html-include controller: fetch the fragment after load and drop it in place (docs/sites/pypi.md, "Flash messages").
 const INCLUDE_SCRIPT = `for (const el of document.querySelectorAll("[data-html-include]")) {
   fetch(el.dataset.htmlInclude, { credentials: "same-origin" }).then((r) => r.text()).then((markup) => { el.innerHTML = markup; });
 }`;

@@ -1,5 +1,5 @@
 // PyPI API tokens: "pypi-" + base64url (no padding) of a pymacaroons V2 binary macaroon
-// (reference pypi.md §4 "Token format"). Reading one back yields its identifier, the macaroon
+// (docs/sites/pypi.md, "Token format" "Token format"). Reading one back yields its identifier, the macaroon
 // UUID that the delete form's `macaroon_id` wants, so a token's row can be found offline.
 import { createHmac, randomBytes } from "node:crypto";
 
@@ -66,7 +66,7 @@ function varint(value: number): Buffer {
 }
 
 // libmacaroons' HMAC chain under a fresh root key. Nothing verifies it (the upload probe never
-// checks signatures, §7), but the bytes have the real shape and length.
+// checks signatures, docs/sites/pypi.md, "Upload-endpoint probe"), but the bytes have the real shape and length.
 function sign(macaroon: Macaroon): Buffer {
   const rootKey = createHmac("sha256", "macaroons-key-generator").update(randomBytes(32)).digest();
   let signature = createHmac("sha256", rootKey).update(macaroon.identifier).digest();

@@ -1,5 +1,5 @@
 // /manage/* on the PyPI replica: the projects landing page, the token list on the account page,
-// and /manage/account/token/ where one POST route creates or deletes (reference pypi.md §4, §5).
+// and /manage/account/token/ where one POST route creates or deletes (docs/sites/pypi.md, "Creating a token").
 import { Router, type Request, type RequestHandler } from "express";
 import type { Account, TokenScope } from "./directory.js";
 import { reauthGate, requireLogin, signedIn, type SiteContext } from "./guards.js";
@@ -109,7 +109,7 @@ function splitOnce(value: string): [string, string | undefined] {
   return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
 }
 
-/** `delete_macaroon`: every outcome is a flash and a 303 to the same-site Referer (§5b). */
+/** `delete_macaroon`: every outcome is a flash and a 303 to the same-site Referer (docs/sites/pypi.md, "Deleting a token"). */
 function deleteToken(ctx: SiteContext): RequestHandler {
   return (req, res) => {
     const account = signedIn(res);

@@ -1,4 +1,4 @@
-// Warehouse's failed-login limiters (`limits` moving windows, reference pypi.md §1): only failures
+// Warehouse's failed-login limiters (`limits` moving windows, docs/sites/pypi.md, "Login rate limits"): only failures
 // are hit; once a window is full every check fails until its oldest hit ages out.
 export interface Limit {
   count: number;

@@ -1,6 +1,6 @@
 // A local replica of pypi.org (Warehouse) for the `rotate pypi` flow, its tests and drills:
 // the website on one origin, the upload endpoint on another (as the real upload host is), all state in
-// memory. The facts it follows are in shared/reference/pypi.md; section numbers cite it.
+// memory. the facts it follows are in docs/sites/pypi.md; comments cite its headings.
 import { randomBytes } from "node:crypto";
 import cookieParser from "cookie-parser";
 import express, { type Express } from "express";
@@ -60,9 +60,9 @@ export interface PypiReplica {
   /** One plan, mounted on both the website and the upload app. */
   faults: FaultPlan;
   settings: {
-    /** Default 1800 (30 min, §3). */
+    /** Default 1800 (30 min, docs/sites/pypi.md, "Re-authentication"). */
     reauthSeconds: number;
-    /** Default false; true = TOTP logins go to /account/confirm-login/ until the emailed link is opened (§2a). */
+    /** Default false; true = TOTP logins go to /account/confirm-login/ until the emailed link is opened (docs/sites/pypi.md, "New-device confirmation"). */
     unrecognizedDevice: boolean;
     /** Site drift for drills: the create button's label (default "Create token"). */
     createButtonLabel: string;
@@ -144,7 +144,7 @@ function siteApp(context: SiteContext, faults: FaultPlan, reset: PasswordReset):
       store: new SilentMemoryStore(),
       resave: false,
       saveUninitialized: false,
-      // No Max-Age: the cookie lives for the browser session (§0). Plain http, so not Secure.
+      // No Max-Age: the cookie lives for the browser session (docs/sites/pypi.md, "Sessions and CSRF"). Plain http, so not Secure.
       cookie: { httpOnly: true, sameSite: "lax", secure: false, path: "/" },
     }),
   );

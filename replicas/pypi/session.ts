@@ -1,5 +1,5 @@
 // The session side of the PyPI replica: who is logged in, the CSRF token, the re-auth stamp and
-// the flash queues, all kept in the express-session the way Warehouse keeps them in Redis (§0).
+// the flash queues, all kept in the express-session the way Warehouse keeps them in Redis (docs/sites/pypi.md, "Sessions and CSRF").
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
 import type { Session } from "express-session";
@@ -16,14 +16,14 @@ export interface Flash {
 
 interface PypiSessionData {
   username?: string;
-  /** `_csrf_token`: 32 random bytes, urlsafe base64 without padding (§0). */
+  /** `_csrf_token`: 32 random bytes, urlsafe base64 without padding (docs/sites/pypi.md, "Sessions and CSRF"). */
   csrfToken?: string;
-  /** `_reauth_timestamp`, ms since the epoch on the injected clock (§3). */
+  /** `_reauth_timestamp`, ms since the epoch on the injected clock (docs/sites/pypi.md, "Re-authentication"). */
   reauthAt?: number;
   flashes?: Flash[];
 }
 
-/** Set after login; a blake2b of the user id that JS may read as an "am I logged in" hint (§0). */
+/** Set after login; a blake2b of the user id that JS may read as an "am I logged in" hint (docs/sites/pypi.md, "Sessions and CSRF"). */
 const USER_ID_INSECURE_COOKIE = "user_id__insecure";
 
 export function sessionOf(req: Request): Session & PypiSessionData {
@@ -37,7 +37,7 @@ export function csrfToken(req: Request): string {
 }
 
 /**
- * Pyramid's CSRF check on unsafe methods, run before login and re-auth checks (§0 "Order of
+ * Pyramid's CSRF check on unsafe methods, run before login and re-auth checks (docs/sites/pypi.md, "Guards on management pages" "Order of
  * checks"): the `csrf_token` field or the X-CSRF-Token header must equal the session's token.
  */
 export const requireCsrf: RequestHandler = (req, res, next) => {

@@ -1,6 +1,6 @@
 // Warehouse's TokenService: itsdangerous URLSafeTimedSerializer values, one salt per purpose
 // ("two_factor", "remember_device", "confirm_login"), each checked against a max age
-// (reference pypi.md §2a, §2d). Ours is HMAC-SHA256 over JSON with a per-replica random key.
+// (docs/sites/pypi.md, "Two-factor page (TOTP)"). Ours is HMAC-SHA256 over JSON with a per-replica random key.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 export type Unsigned = { status: "valid"; payload: unknown; issuedAt: Date } | { status: "expired" } | { status: "invalid" };

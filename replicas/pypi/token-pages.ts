@@ -1,5 +1,5 @@
 // Templates for API tokens on the PyPI replica: the list on /manage/account/ with its per-row
-// remove modal (§5), and /manage/account/token/ before and after creating one (§4).
+// remove modal (docs/sites/pypi.md, "Token list (Account settings)"), and /manage/account/token/ before and after creating one (docs/sites/pypi.md, "Token list (Account settings)").
 import { html, type Html } from "../shared/html.js";
 import type { PypiTokenRecord } from "./replica.js";
 import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
@@ -19,7 +19,7 @@ const showWarning = () => { document.getElementById("api-token-scope-warning").h
 scope.addEventListener("change", showWarning);
 showWarning();`;
 
-// The "Account associations" table reuses `table--api-tokens` (§5a), so an unscoped locator
+// The "Account associations" table reuses `table--api-tokens` (docs/sites/pypi.md, "Token list (Account settings)"), so an unscoped locator
 // finds two tables, as on pypi.org; its columns are (inferred).
 export function accountPage(view: { username: string; csrf: string; tokens: PypiTokenRecord[] }): string {
   return renderPage({
@@ -80,7 +80,7 @@ function tokenRow(token: PypiTokenRecord, csrf: string): Html {
 }
 
 /**
- * manage_base.html `confirm_password_modal` (§5b), opened by the CSS :target rule on its id. The
+ * manage_base.html `confirm_password_modal` (docs/sites/pypi.md, "Deleting a token"), opened by the CSS :target rule on its id. The
  * password input has no id, so its label names nothing, as on pypi.org: scope by the modal id.
  */
 function removeTokenModal(token: PypiTokenRecord, csrf: string, action: string): Html {
@@ -166,7 +166,7 @@ function simulatedHumanScript(afterMs: number): string {
 }, ${Math.round(afterMs)});`;
 }
 
-/** The one response that ever shows the token: 200, no redirect (§4 "Success"). */
+/** The one response that ever shows the token: 200, no redirect (docs/sites/pypi.md, "The token shown once" "Success"). */
 export function provisionedTokenPage(view: { username: string; csrf: string; action: string; token: PypiTokenRecord; value: string }): string {
   const { token, value } = view;
   const scope = token.scope.kind === "user" ? "Entire account (all projects)" : `Project "${token.scope.project}"`;

@@ -1,5 +1,5 @@
 // The upload endpoint (/legacy/ on the upload host) on its own origin, as far as the side-effect-free
-// probe reaches: identity, protocol version, metadata (reference pypi.md §7). It never writes
+// probe reaches: identity, protocol version, metadata (docs/sites/pypi.md, "Upload-endpoint probe"). It never writes
 // `last_used`: on pypi.org that happens only after the later signature check.
 import express, { type Express, type Request, type Response } from "express";
 import multer from "multer";

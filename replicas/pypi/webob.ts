@@ -1,6 +1,6 @@
 // The bare WebOb error pages Warehouse answers with outside its own templates: "400 Bad CSRF
-// Token" (§0), "429 Too Many Failed Login Attempts" (§2a) and the upload endpoint's errors,
-// whose message is both the HTTP reason phrase and the detail (`_exc_with_message`, §7).
+// Token" (docs/sites/pypi.md, "Sessions and CSRF"), "429 Too Many Failed Login Attempts" (docs/sites/pypi.md, "Sessions and CSRF") and the upload endpoint's errors,
+// whose message is both the HTTP reason phrase and the detail (`_exc_with_message`, docs/sites/pypi.md, "Upload-endpoint probe").
 import { STATUS_CODES } from "node:http";
 import type { ErrorRequestHandler, Response } from "express";
 import escapeHtml from "escape-html";

@@ -1,5 +1,5 @@
 // Both website replicas end a signed-in session once the account's password changes after it
-// began, as Warehouse does (`session.password_outdated()`, reference pypi.md §0; for npm the
+// began, as Warehouse does (`session.password_outdated()`, docs/sites/pypi.md, "Sessions and CSRF"; for npm the
 // same is inferred [I]). A session takes its stamp on its first request after sign-in.
 import type { Request, RequestHandler } from "express";
 import type { Session } from "express-session";
