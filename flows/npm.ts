@@ -89,17 +89,17 @@ export const npm = defineRegistry({
   // What the real pages load besides the site itself; the browser guard lets these serve
   // subresources only (anything else, analytics or ads, is refused at the cost of some styling).
   assetOrigins: [
-  {
-    origin: "https://static-production.npmjs.com",
-    why: "the website's stylesheets, scripts and images",
-    source: "www.npmjs.com page markup (<link rel=stylesheet href=\"https://static-production.npmjs.com/styles.<hash>.css\">, its <script> and <img> tags)",
-  },
-  {
-    origin: "https://challenges.cloudflare.com",
-    why: "the bot check a responder may have to pass in the visible browser (www.npmjs.com sits behind Cloudflare bot management)",
-    source: "Cloudflare Turnstile docs, \"Content Security Policy\": script-src and frame-src https://challenges.cloudflare.com (developers.cloudflare.com/turnstile/reference/content-security-policy)",
-  },
-],
+    {
+      origin: "https://static-production.npmjs.com",
+      why: "the website's stylesheets, scripts and images",
+      source: "www.npmjs.com page markup (<link rel=stylesheet href=\"https://static-production.npmjs.com/styles.<hash>.css\">, its <script> and <img> tags)",
+    },
+    {
+      origin: "https://challenges.cloudflare.com",
+      why: "the bot check a responder may have to pass in the visible browser (www.npmjs.com sits behind Cloudflare bot management)",
+      source: "Cloudflare Turnstile docs, \"Content Security Policy\": script-src and frame-src https://challenges.cloudflare.com (developers.cloudflare.com/turnstile/reference/content-security-policy)",
+    },
+  ],
   initQuestions: [
     { key: "packages", message: "npm packages and scopes the token may publish (comma list):", detect: detectNpmPackages },
     { key: "username", message: "npm account username:" },
