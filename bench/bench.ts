@@ -21,7 +21,7 @@ import { flagAttribute } from "../src/config.js";
 import type { Registry } from "../src/registry.js";
 import { registries } from "../src/registries.js";
 import { circleciSection } from "../src/run-settings.js";
-import { FloorJob, FloorReport, MARKS, PATHS, type FloorPath, type Mark } from "./floor-job.js";
+import { MARKS, PATHS, type FloorJob, type FloorPath, type Mark } from "./floor-job.js";
 import { measure, type Measured } from "./measure.js";
 import { megabytes, median, millis, renderTable, seconds, spread, times } from "./table.js";
 
@@ -50,6 +50,8 @@ const PHASES: Array<{ name: string; until: Mark | "exit" }> = [
 ];
 
 const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })) });
+/** The floor's report: when each phase ended, every one of them. */
+const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
 
 interface Dirs {
   home: string;
@@ -94,14 +96,19 @@ function worldFlags(world: SandboxWorld, registry: Registry): string[] {
 /** Everything the floor needs, from what the world hands rotate (flags and environment). */
 function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
   const id = PATH_SPECS[path].registry;
-  const flags = world.flags(id) as Record<string, string>;
+  const given = world.flags(id);
+  const flag = (name: string) => {
+    const value = given[name];
+    if (value === undefined) throw new Error(`the drill world gives no ${name} for ${id}`);
+    return String(value);
+  };
   const env = world.env(id);
   const secret = (name: string) => env[`ROTATE_${id.toUpperCase()}_${name}`] ?? "";
   const site =
     id === "pypi"
-      ? { websiteUrl: flags.pypiUrl, apiUrl: flags.pypiUploadUrl, username: flags.pypiUser, scope: [flags.pypiProject] }
-      : { websiteUrl: flags.npmUrl, apiUrl: flags.npmRegistryUrl, username: flags.npmUser, scope: String(flags.npmPackages).split(",") };
-  return FloorJob.parse({
+      ? { websiteUrl: flag("pypiUrl"), apiUrl: flag("pypiUploadUrl"), username: flag("pypiUser"), scope: [flag("pypiProject")] }
+      : { websiteUrl: flag("npmUrl"), apiUrl: flag("npmRegistryUrl"), username: flag("npmUser"), scope: flag("npmPackages").split(",") };
+  return {
     path,
     executablePath: findBrowser().executablePath,
     stepTimeoutMs: STEP_TIMEOUT_S * 1000,
@@ -109,8 +116,8 @@ function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
     password: secret("PASSWORD"),
     totpSecret: secret("TOTP_SECRET"),
     oldToken: secret("OLD_TOKEN"),
-    circleci: { url: String(flags.circleciUrl), token: env.CIRCLECI_TOKEN ?? "", projectSlug: DEMO.projectSlug, envVar: world.drill(id).envVar },
-  });
+    circleci: { url: flag("circleciUrl"), token: env.CIRCLECI_TOKEN ?? "", projectSlug: DEMO.projectSlug, envVar: world.drill(id).envVar },
+  };
 }
 
 /** Names counted, so a name two tokens share is compared as two. */
@@ -215,8 +222,7 @@ async function spawnTimes(args: string[]): Promise<number> {
 
 interface Cell {
   path: FloorPath;
-  size: number;
-  /** Tokens in the account at the start, as the world made it. */
+  /** Tokens in the account at the start. */
   tokens: number;
   rotate: Sample[];
   floor: Sample[];
@@ -318,7 +324,7 @@ async function main(): Promise<void> {
     await floorOnce(path, 0);
   }
   const cells: Cell[] = sizes.flatMap((size) =>
-    paths.map((path) => ({ path, size, tokens: Math.max(size, base.get(path) ?? 0), rotate: [], floor: [] })),
+    paths.map((path) => ({ path, tokens: Math.max(size, base.get(path) ?? 0), rotate: [], floor: [] })),
   );
   const extra = (cell: Cell) => cell.tokens - (base.get(cell.path) ?? 0);
   const incident = new Map<FloorPath, Sample[]>(paths.map((path) => [path, []]));

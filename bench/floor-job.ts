@@ -1,6 +1,7 @@
 // What the floor is handed (on stdin, never in argv: it holds the drill world's made-up
-// credentials), what it reports back, and the helpers every path of it shares.
-import { z } from "zod";
+// credentials), what it reports back, and the helpers every path of it shares. The floor loads
+// no schema library: a plain script would not pay for one (the benchmark checks the floor's
+// report, and the end state, instead).
 import { TotpSource } from "../src/totp.js";
 import { Secret } from "../src/secret.js";
 
@@ -11,26 +12,22 @@ export type FloorPath = (typeof PATHS)[number];
 export const MARKS = ["preflight", "sign-in", "plan", "create", "check-new", "verify-circleci", "delete-old", "verify-old"] as const;
 export type Mark = (typeof MARKS)[number];
 
-export const FloorJob = z.object({
-  path: z.enum(PATHS),
-  executablePath: z.string(),
-  stepTimeoutMs: z.number(),
-  websiteUrl: z.url(),
+export interface FloorJob {
+  path: FloorPath;
+  executablePath: string;
+  stepTimeoutMs: number;
+  websiteUrl: string;
   /** npm: the registry; PyPI: the upload endpoint. */
-  apiUrl: z.url(),
-  username: z.string(),
-  password: z.string(),
-  totpSecret: z.string(),
+  apiUrl: string;
+  username: string;
+  password: string;
+  totpSecret: string;
   /** PyPI: the project; npm: the packages and scopes. */
-  scope: z.array(z.string()),
+  scope: string[];
   /** The value CircleCI holds now, as the drill hands it to rotate (ROTATE_<ID>_OLD_TOKEN). */
-  oldToken: z.string(),
-  circleci: z.object({ url: z.url(), token: z.string(), projectSlug: z.string(), envVar: z.string() }),
-});
-export type FloorJob = z.infer<typeof FloorJob>;
-
-export const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
-export type FloorReport = z.infer<typeof FloorReport>;
+  oldToken: string;
+  circleci: { url: string; token: string; projectSlug: string; envVar: string };
+}
 
 /** The end of each phase, as the epoch milliseconds rotate's journal would give it. */
 export class Marks {
@@ -50,6 +47,13 @@ export function codes(job: FloorJob): () => Promise<string> {
 export const namePrefix = (job: FloorJob) => `${job.circleci.envVar} ${job.circleci.projectSlug} `;
 export const tokenName = (job: FloorJob) => `${namePrefix(job)}${new Date().toISOString().slice(0, 16)}Z`;
 
+/** A string field of a JSON answer, or a failure naming it. */
+export function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | null)?.[name];
+  if (typeof value !== "string") throw new Error(`the answer has no ${name}`);
+  return value;
+}
+
 export function expectStatus(response: Response, wanted: number, what: string): void {
   if (response.status !== wanted) throw new Error(`${what}: ${response.status} ${response.statusText}, expected ${wanted}`);
 }
@@ -59,7 +63,7 @@ export async function heldLast4(job: FloorJob): Promise<string> {
   const { url, token, projectSlug, envVar } = job.circleci;
   const response = await fetch(`${url}/project/${encodeURIComponent(projectSlug)}/envvar/${encodeURIComponent(envVar)}`, { headers: { "Circle-Token": token } });
   expectStatus(response, 200, "reading the CircleCI variable");
-  return z.object({ value: z.string() }).parse(await response.json()).value.slice(-4);
+  return field(await response.json(), "value").slice(-4);
 }
 
 /** Puts the new value in CircleCI and reads it back. */

@@ -2,23 +2,25 @@
 // needs one), then the tokens API over plain HTTP, as `npm login --auth-type=web` and `npm token`
 // would, with the one-time code sent with each call that needs one.
 import type { Page } from "playwright";
-import { z } from "zod";
-import { codes, expectStatus, pushToCircleci, tokenName, type FloorJob, type Marks } from "./floor-job.js";
+import { codes, expectStatus, field, pushToCircleci, tokenName, type FloorJob, type Marks } from "./floor-job.js";
 import { npmSignIn, shownAs, whoami } from "./floor-pages.js";
 
-const LoginUrls = z.object({ loginUrl: z.url(), doneUrl: z.url() });
-const TokenPage = z.object({ objects: z.array(z.object({ key: z.string(), token: z.string() })), urls: z.object({ next: z.string().nullish() }).partial().nullish() });
+/** A page of the tokens list, as the registry answers it. */
+interface TokenPage {
+  objects: Array<{ key: string; token: string }>;
+  urls?: { next?: string | null } | null;
+}
 
 /** Signs in at the login URL the registry hands out, then collects the session token. */
 async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>): Promise<string> {
   const started = await fetch(new URL("/-/v1/login", job.apiUrl), { method: "POST", headers: { "npm-auth-type": "web", "npm-command": "login", "Content-Type": "application/json" }, body: "{}" });
   expectStatus(started, 200, "starting the web login");
-  const urls = LoginUrls.parse(await started.json());
-  await npmSignIn(page, job, code, urls.loginUrl);
+  const urls = (await started.json()) as unknown;
+  await npmSignIn(page, job, code, field(urls, "loginUrl"));
   // The browser is on the page that finished the login: the done URL has the token now.
   for (;;) {
-    const done = await fetch(urls.doneUrl);
-    if (done.status === 200) return z.object({ token: z.string() }).parse(await done.json()).token;
+    const done = await fetch(field(urls, "doneUrl"));
+    if (done.status === 200) return field(await done.json(), "token");
     expectStatus(done, 202, "collecting the session token");
     await new Promise((resolve) => setTimeout(resolve, Number(done.headers.get("retry-after") ?? "1") * 1000));
   }
@@ -41,7 +43,7 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   for (let next: string | null | undefined = "/-/npm/v1/tokens?perPage=100"; next; ) {
     const listed = await call("GET", next);
     expectStatus(listed, 200, "listing tokens");
-    const page = TokenPage.parse(await listed.json());
+    const page = (await listed.json()) as TokenPage;
     keys.push(...page.objects.filter((token) => token.token === shown).map((token) => token.key));
     next = page.urls?.next;
   }
@@ -62,7 +64,7 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
     },
   });
   expectStatus(created, 201, "creating the token");
-  const value = z.object({ token: z.string() }).parse(await created.json()).token;
+  const value = field(await created.json(), "token");
   marks.mark("create");
 
   if ((await whoami(job, value)) !== 200) throw new Error("npm does not accept the new token");
