@@ -311,6 +311,19 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
 async function main(): Promise<void> {
   const { runs, sizes, paths, helpSpawns } = options();
   const say = (text: string) => process.stderr.write(`${text}\n`);
+  // A run that fails (rotate's or the floor's) is said, counted in the report and run once more:
+  // one flaky step should not cost the whole benchmark, and must not pass unnoticed either.
+  const failures: string[] = [];
+  const repeatedOnFailure = async (what: string, work: () => Promise<Sample>): Promise<Sample> => {
+    try {
+      return await work();
+    } catch (error) {
+      const why = (error instanceof Error ? error.message : String(error)).split("\n").slice(0, 2).join(" ");
+      failures.push(`${what}: ${why}`);
+      say(`  failed, once more: ${why}`);
+      return work();
+    }
+  };
   // Other work on the machine shows up as spread between min and max: say how busy it was.
   const loadAtStart = loadavg()[0] ?? NaN;
 
@@ -334,12 +347,15 @@ async function main(): Promise<void> {
     for (const cell of cells) {
       say(`run ${i}/${runs}: ${cell.path} with ${cell.tokens} tokens …`);
       // Alternate which goes first, so neither always meets the machine's warmer moment.
-      const pair = [async () => cell.rotate.push(await rotateOnce(cell.path, extra(cell), "routine")), async () => cell.floor.push(await floorOnce(cell.path, extra(cell)))];
+      const pair = [
+        async () => cell.rotate.push(await repeatedOnFailure(`rotate ${cell.path}`, () => rotateOnce(cell.path, extra(cell), "routine"))),
+        async () => cell.floor.push(await repeatedOnFailure(`the floor of ${cell.path}`, () => floorOnce(cell.path, extra(cell)))),
+      ];
       for (const measureOne of i % 2 === 1 ? pair : pair.reverse()) await measureOne();
     }
     for (const path of paths) {
       say(`run ${i}/${runs}: ${path}, incident order …`);
-      incident.get(path)?.push(await rotateOnce(path, 0, "incident"));
+      incident.get(path)?.push(await repeatedOnFailure(`rotate ${path} --leaked`, () => rotateOnce(path, 0, "incident")));
     }
   }
   say(`start-up, ${helpSpawns} spawns each …`);
@@ -356,6 +372,9 @@ async function main(): Promise<void> {
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
       report(cells, incident, startup),
+      "",
+      `runs that failed and were repeated: ${failures.length === 0 ? "none" : ""}`,
+      ...failures.map((failure) => `  ${failure}`),
       "",
       "floor: bench/floor.ts, a plain script per path doing the same work in rotate's isolated browser (its flags, its guard); the same end state is checked after every run.",
       "memory: sampled from /proc every 100 ms; Σ PSS counts pages Chromium's processes share once.",
