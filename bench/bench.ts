@@ -1,30 +1,57 @@
-// `npm run bench`: how long rotate takes and how much memory it needs, on the built-in replicas,
-// headless. Every run gets a fresh drill world and a fresh HOME, so no run inherits a signed-in
-// session, a used one-time code or an audit file from another. Prints medians, min and max;
-// asserts nothing.
+// `npm run bench`: how long rotate takes next to an honest floor (bench/floor.ts: a plain script
+// doing the same work in the same isolated browser), per path and per account size, with each
+// phase side by side; how much memory; how fast `rotate --help` starts. Every run gets a fresh
+// drill world and a fresh HOME, and after every run, rotate's or the floor's, the same end state
+// is checked (a run that skipped work would make the ratio meaningless). Runs are interleaved, so
+// a slow spell on the machine spreads over every measure. Prints medians with min and max;
+// asserts no timing.
 //
-//   npm run bench                  5 runs of each measure
-//   npm run bench -- --runs 9
+//   npm run bench                                      3 runs at 2, 50 and 200 tokens, every path
+//   npm run bench -- --runs 1 --sizes 2                a quick look
+//   npm run bench -- --runs 5 --paths pypi,npm-api --sizes 200
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { findBrowser } from "../src/browser-finder.js";
 import { flagAttribute } from "../src/config.js";
 import type { Registry } from "../src/registry.js";
 import { registries } from "../src/registries.js";
 import { circleciSection } from "../src/run-settings.js";
-import { DEMO, startSandboxWorld, type PypiReplica, type SandboxWorld } from "rotate-replicas";
+import { MARKS, PATHS, type FloorJob, type FloorPath, type Mark } from "./floor-job.js";
 import { measure, type Measured } from "./measure.js";
-import { median, megabytes, millis, renderTable, seconds, times, type Row } from "./table.js";
+import { megabytes, median, millis, renderTable, seconds, spread, times } from "./table.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor.js", import.meta.url));
-const HELP_SPAWNS = 10;
+const STEP_TIMEOUT_S = 30;
 
-const Summary = z.object({ durationMs: z.number(), steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })) });
+/** Each path: the registry, what `rotate` adds to take it, and what the floor is told. */
+const PATH_SPECS: Record<FloorPath, { registry: string; args: string[] }> = {
+  pypi: { registry: "pypi", args: [] },
+  "npm-api": { registry: "npm", args: [] },
+  "npm-website": { registry: "npm", args: ["--via", "website"] },
+};
+
+/** The gaps between the journal events a rotation and the floor both reach. */
+const PHASES: Array<{ name: string; until: Mark | "exit" }> = [
+  { name: "start, preflight", until: "preflight" },
+  { name: "browser, sign in", until: "sign-in" },
+  { name: "inventory", until: "plan" },
+  { name: "create", until: "create" },
+  { name: "check new", until: "check-new" },
+  { name: "push, read back", until: "verify-circleci" },
+  { name: "delete old", until: "delete-old" },
+  { name: "check old", until: "verify-old" },
+  { name: "sign out, close, exit", until: "exit" },
+];
+
+const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })) });
+/** The floor's report: when each phase ended, every one of them. */
+const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
 
 interface Dirs {
   home: string;
@@ -44,18 +71,15 @@ async function inFreshDirs<T>(work: (dirs: Dirs) => Promise<T>): Promise<T> {
   }
 }
 
-async function inFreshWorld<T>(work: (world: SandboxWorld) => Promise<T>): Promise<T> {
-  const world = await startSandboxWorld({ registries: registries.map((r) => r.id) });
-  try {
-    return await work(world);
-  } finally {
-    await world.close();
-  }
-}
-
 function childEnv(dirs: Dirs, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: dirs.home, TMPDIR: dirs.tmp, XDG_STATE_HOME: join(dirs.home, ".local", "state"), CI: "true", NO_COLOR: "1", ...extra };
 }
+
+const registryOf = (id: string): Registry => {
+  const found = registries.find((r) => r.id === id);
+  if (!found) throw new Error(`rotate has no registry ${id}`);
+  return found;
+};
 
 /** The flags that point `rotate <id>` at the world, spelled as the settings declare them. */
 function worldFlags(world: SandboxWorld, registry: Registry): string[] {
@@ -69,141 +93,291 @@ function worldFlags(world: SandboxWorld, registry: Registry): string[] {
   });
 }
 
-function failed(what: string, run: Measured): Error {
-  return new Error(`${what} exited ${run.code}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
+/** Everything the floor needs, from what the world hands rotate (flags and environment). */
+function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
+  const id = PATH_SPECS[path].registry;
+  const given = world.flags(id);
+  const flag = (name: string) => {
+    const value = given[name];
+    if (value === undefined) throw new Error(`the drill world gives no ${name} for ${id}`);
+    return String(value);
+  };
+  const env = world.env(id);
+  const secret = (name: string) => env[`ROTATE_${id.toUpperCase()}_${name}`] ?? "";
+  const site =
+    id === "pypi"
+      ? { websiteUrl: flag("pypiUrl"), apiUrl: flag("pypiUploadUrl"), username: flag("pypiUser"), scope: [flag("pypiProject")] }
+      : { websiteUrl: flag("npmUrl"), apiUrl: flag("npmRegistryUrl"), username: flag("npmUser"), scope: flag("npmPackages").split(",") };
+  return {
+    path,
+    executablePath: findBrowser().executablePath,
+    stepTimeoutMs: STEP_TIMEOUT_S * 1000,
+    ...site,
+    password: secret("PASSWORD"),
+    totpSecret: secret("TOTP_SECRET"),
+    oldToken: secret("OLD_TOKEN"),
+    circleci: { url: flag("circleciUrl"), token: env.CIRCLECI_TOKEN ?? "", projectSlug: DEMO.projectSlug, envVar: world.drill(id).envVar },
+  };
 }
 
-interface ToolRun {
+/** Names counted, so a name two tokens share is compared as two. */
+function minus(all: string[], taken: string[]): string[] {
+  const left = [...taken];
+  return all.filter((name) => {
+    const at = left.indexOf(name);
+    if (at < 0) return true;
+    left.splice(at, 1);
+    return false;
+  });
+}
+
+/**
+ * What a routine rotation leaves: exactly the old token gone (and dead) and one new token named
+ * for the destination, which CircleCI holds and the registry accepts; every other token untouched.
+ */
+function endStateCheck(world: SandboxWorld, id: string): () => void {
+  const drill = world.drill(id);
+  const prefix = `${drill.envVar} ${DEMO.projectSlug} `;
+  const before = drill.tokenNames();
+  const old = world.circleci.envVar(DEMO.projectSlug, drill.envVar)?.value ?? "";
+  return () => {
+    const after = drill.tokenNames();
+    const gone = minus(before, after);
+    const added = minus(after, before);
+    const held = world.circleci.envVar(DEMO.projectSlug, drill.envVar)?.value ?? "";
+    const problems = [
+      gone.length === 1 && gone[0]?.startsWith(prefix) ? "" : `tokens gone: ${JSON.stringify(gone)}`,
+      added.length === 1 && added[0]?.startsWith(prefix) ? "" : `tokens added: ${JSON.stringify(added)}`,
+      drill.isLive(old) ? "the old token still works" : "",
+      held !== old && drill.isLive(held) ? "" : "CircleCI does not hold a new, live token",
+    ].filter(Boolean);
+    if (problems.length > 0) throw new Error(`wrong end state: ${problems.join("; ")}`);
+  };
+}
+
+interface Sample {
   run: Measured;
-  runbookMs: number;
+  /** Phase durations in the order of PHASES (routine runs). */
+  phases: number[];
   /** Incident order: from the old token's deletion to CircleCI confirmed holding the new one. */
   exposureMs?: number;
 }
 
-async function rotateOnce(registry: Registry, order: "routine" | "incident"): Promise<ToolRun> {
-  return inFreshWorld((world) =>
-    inFreshDirs(async (dirs) => {
-      const args = [CLI, registry.id, ...worldFlags(world, registry), "--headless", "--yes", "--trust-urls", "--json", order === "incident" ? "--leaked" : "--routine"];
-      const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
-      if (run.code !== 0) throw failed(`rotate ${registry.id}`, run);
-      const summary = Summary.parse(JSON.parse(run.stdout));
-      const at = (step: string) => Date.parse(summary.steps.find((s) => s.step === step)?.at ?? "");
-      return { run, runbookMs: summary.durationMs, ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}) };
-    }),
-  );
+function phasesOf(run: Measured, marks: Partial<Record<Mark, number>>): number[] {
+  const edges = [run.startedAt, ...PHASES.map((phase) => (phase.until === "exit" ? run.startedAt + run.wallMs : (marks[phase.until] ?? NaN)))];
+  return PHASES.map((_, i) => (edges[i + 1] ?? NaN) - (edges[i] ?? NaN));
 }
 
-/** What the bare script needs: the site, the drill account, and which token is the old one. */
-function floorJob(world: SandboxWorld, registryId: string): Record<string, unknown> {
-  const executablePath = findBrowser().executablePath;
-  const drill = world.drill(registryId);
-  if (registryId === "pypi") {
-    const [old] = (drill.replica as PypiReplica).tokens(drill.account.username);
-    return { registry: "pypi", websiteUrl: drill.flags.pypiUrl, ...drill.account, executablePath, project: drill.flags.pypiProject, oldTokenName: old?.description };
+function failed(what: string, run: Measured): Error {
+  return new Error(`${what} exited ${run.code}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
+}
+
+async function inWorld<T>(path: FloorPath, extraTokens: number, work: (world: SandboxWorld) => Promise<T>): Promise<T> {
+  const id = PATH_SPECS[path].registry;
+  const world = await startSandboxWorld({ registries: [id], knobs: { [id]: { extraTokens } } });
+  try {
+    return await work(world);
+  } finally {
+    await world.close();
   }
-  // npm lists a token as its first eight and last four characters.
-  const held = drill.heldToken;
-  return { registry: "npm", websiteUrl: drill.flags.npmUrl, ...drill.account, executablePath, packages: String(drill.flags.npmPackages).split(","), oldTokenId: `${held.slice(0, 8)}...${held.slice(-4)}` };
 }
 
-async function floorOnce(registryId: string): Promise<Measured> {
-  return inFreshWorld((world) =>
+async function rotateOnce(path: FloorPath, extraTokens: number, order: "routine" | "incident"): Promise<Sample> {
+  return inWorld(path, extraTokens, (world) =>
     inFreshDirs(async (dirs) => {
-      const old = world.circleci.envVar(DEMO.projectSlug, world.drill(registryId).envVar)?.value ?? "";
-      const run = await measure({ args: [FLOOR], cwd: dirs.cwd, env: childEnv(dirs), stdin: JSON.stringify(floorJob(world, registryId)) });
-      if (run.code !== 0) throw failed(`the bare Playwright script for ${registryId}`, run);
-      // Not an assertion: a floor that skipped the work would make the ratio meaningless.
-      const stillLive = world.drill(registryId).isLive(old);
-      if (stillLive) throw new Error(`the bare Playwright script for ${registryId} finished without deleting the old token`);
-      return run;
+      const registry = registryOf(PATH_SPECS[path].registry);
+      const check = endStateCheck(world, registry.id);
+      const args = [CLI, registry.id, ...worldFlags(world, registry), ...PATH_SPECS[path].args, "--headless", "--yes", "--trust-urls", "--json", `--${order === "incident" ? "leaked" : "routine"}`];
+      const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
+      if (run.code !== 0) throw failed(`rotate ${path}`, run);
+      check();
+      const steps = Summary.parse(JSON.parse(run.stdout)).steps;
+      // The last of a kind: one verify-circleci per destination, and the last one ends the push.
+      const at = (step: string) => Date.parse(steps.filter((s) => s.step === step).pop()?.at ?? "");
+      const marks = Object.fromEntries(MARKS.map((mark) => [mark, at(mark)]));
+      return { run, phases: phasesOf(run, marks), ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}) };
     }),
   );
 }
 
-async function spawnTimes(args: string[], count: number): Promise<number[]> {
+async function floorOnce(path: FloorPath, extraTokens: number): Promise<Sample> {
+  return inWorld(path, extraTokens, (world) =>
+    inFreshDirs(async (dirs) => {
+      const check = endStateCheck(world, PATH_SPECS[path].registry);
+      const run = await measure({ args: [FLOOR], cwd: dirs.cwd, env: childEnv(dirs), stdin: JSON.stringify(floorJob(world, path)) });
+      if (run.code !== 0) throw failed(`the floor of ${path}`, run);
+      check();
+      return { run, phases: phasesOf(run, FloorReport.parse(JSON.parse(run.stdout)).marks) };
+    }),
+  );
+}
+
+async function spawnTimes(args: string[]): Promise<number> {
   return inFreshDirs(async (dirs) => {
-    const walls: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs) });
-      if (run.code !== 0) throw failed(args.join(" "), run);
-      walls.push(run.wallMs);
-    }
-    return walls;
+    const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs) });
+    if (run.code !== 0) throw failed(args.join(" "), run);
+    return run.wallMs;
   });
 }
 
-interface Series {
-  registry: Registry;
-  routine: ToolRun[];
-  incident: ToolRun[];
-  floor: Measured[];
+interface Cell {
+  path: FloorPath;
+  /** Tokens in the account at the start. */
+  tokens: number;
+  rotate: Sample[];
+  floor: Sample[];
 }
 
-function rowsFor(series: Series): Row[] {
-  const id = series.registry.id;
-  const tool = series.routine.map((r) => r.run.wallMs);
-  const floor = series.floor.map((r) => r.wallMs);
-  const all = [...series.routine, ...series.incident].map((r) => r.run);
-  return [
-    { measure: `rotate ${id} (routine order), whole run`, samples: tool, format: seconds },
-    { measure: `  of which the runbook itself`, samples: series.routine.map((r) => r.runbookMs), format: seconds },
-    { measure: `rotate ${id} --leaked (incident order), whole run`, samples: series.incident.map((r) => r.run.wallMs), format: seconds },
-    { measure: `bare Playwright script, ${id} (the floor)`, samples: floor, format: seconds },
-    { measure: `  ratio rotate ${id} / floor (medians)`, samples: [], value: median(tool) / median(floor), format: times },
-    { measure: `incident exposure window, ${id}`, samples: series.incident.map((r) => r.exposureMs ?? NaN), format: seconds },
-    { measure: `peak memory, rotate ${id} process (VmHWM)`, samples: all.map((r) => r.peakSelfKb), format: megabytes },
-    { measure: `peak memory, rotate ${id} + Chromium tree (Σ PSS)`, samples: all.map((r) => r.peakTreePssKb), format: megabytes },
-    { measure: `peak memory, rotate ${id} + Chromium tree (Σ RSS)`, samples: all.map((r) => r.peakTreeRssKb), format: megabytes },
-    { measure: `peak memory, floor ${id} tree (Σ PSS)`, samples: series.floor.map((r) => r.peakTreePssKb), format: megabytes },
-  ];
+function parseList<T extends string>(text: string, what: string, allowed?: readonly T[]): T[] {
+  const items = text.split(",").map((item) => item.trim()).filter(Boolean) as T[];
+  const bad = allowed ? items.filter((item) => !allowed.includes(item)) : [];
+  if (items.length === 0 || bad.length > 0) throw new Error(`--${what} ${text}: give a comma list${allowed ? ` of ${allowed.join(", ")}` : ""}`);
+  return items;
+}
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "3" },
+      sizes: { type: "string", default: "2,50,200" },
+      paths: { type: "string", default: PATHS.join(",") },
+      "help-spawns": { type: "string", default: "10" },
+    },
+  });
+  const whole = (text: string, what: string, least: number) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < least) throw new Error(`--${what} ${text}: give a whole number, ${least} or more`);
+    return n;
+  };
+  return {
+    runs: whole(values.runs, "runs", 1),
+    sizes: parseList(values.sizes, "sizes").map((size) => whole(size, "sizes", 0)),
+    paths: parseList(values.paths, "paths", PATHS),
+    helpSpawns: whole(values["help-spawns"], "help-spawns", 1),
+  };
+}
+
+function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Record<"help" | "version" | "node", number[]>): string {
+  const wall = (samples: Sample[]) => samples.map((s) => s.run.wallMs);
+  const sections: string[] = [];
+  sections.push(
+    "Whole run, spawn to exit (routine order): rotate and the floor, median (min–max)",
+    renderTable(
+      ["path", "tokens", "rotate", "floor", "rotate / floor"],
+      cells.map((c) => [c.path, String(c.tokens), spread(wall(c.rotate), seconds), spread(wall(c.floor), seconds), times(median(wall(c.rotate)) / median(wall(c.floor)))]),
+    ),
+  );
+  for (const path of [...new Set(cells.map((c) => c.path))]) {
+    const mine = cells.filter((c) => c.path === path);
+    sections.push(
+      `Phases of ${path}, medians (rotate's from its --json journal, the floor's from its own marks)`,
+      renderTable(
+        ["phase", ...mine.flatMap((c) => [`rotate @${c.tokens}`, `floor @${c.tokens}`])],
+        PHASES.map((phase, i) => [phase.name, ...mine.flatMap((c) => [millis(median(c.rotate.map((s) => s.phases[i] ?? NaN))), millis(median(c.floor.map((s) => s.phases[i] ?? NaN)))])]),
+      ),
+    );
+  }
+  sections.push(
+    "Incident order (--leaked), smallest account: whole run, and the exposure window from the old token's deletion to CircleCI confirmed holding the new one",
+    renderTable(
+      ["path", "whole run", "exposure window"],
+      [...incident].map(([path, samples]) => [path, spread(wall(samples), seconds), spread(samples.map((s) => s.exposureMs ?? NaN), seconds)]),
+    ),
+    "Memory, medians of the peaks: VmHWM of rotate's own process; Σ PSS over the process tree (Node and Chromium)",
+    renderTable(
+      ["path", "tokens", "rotate VmHWM", "rotate tree PSS", "floor tree PSS", "rotate: summary → exit"],
+      cells.map((c) => [
+        c.path,
+        String(c.tokens),
+        megabytes(median(c.rotate.map((s) => s.run.peakSelfKb))),
+        megabytes(median(c.rotate.map((s) => s.run.peakTreePssKb))),
+        megabytes(median(c.floor.map((s) => s.run.peakTreePssKb))),
+        millis(median(c.rotate.map((s) => s.run.afterOutputMs))),
+      ]),
+    ),
+    "Start-up, spawn to exit",
+    renderTable(
+      ["command", "median (min–max)", "× node -e 0"],
+      [
+        ["rotate --help", spread(startup.help, millis), times(median(startup.help) / median(startup.node))],
+        ["rotate --version", spread(startup.version, millis), times(median(startup.version) / median(startup.node))],
+        ["node -e 0", spread(startup.node, millis), ""],
+      ],
+    ),
+  );
+  return sections.join("\n\n");
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: give a whole number of runs, 1 or more`);
+  const { runs, sizes, paths, helpSpawns } = options();
   const say = (text: string) => process.stderr.write(`${text}\n`);
+  // A run that fails (rotate's or the floor's) is said, counted in the report and run once more:
+  // one flaky step should not cost the whole benchmark, and must not pass unnoticed either.
+  const failures: string[] = [];
+  const repeatedOnFailure = async (what: string, work: () => Promise<Sample>): Promise<Sample> => {
+    try {
+      return await work();
+    } catch (error) {
+      const why = (error instanceof Error ? error.message : String(error)).split("\n").slice(0, 2).join(" ");
+      failures.push(`${what}: ${why}`);
+      say(`  failed, once more: ${why}`);
+      return work();
+    }
+  };
   // Other work on the machine shows up as spread between min and max: say how busy it was.
   const loadAtStart = loadavg()[0] ?? NaN;
 
-  // One unrecorded run of each kind first, so the disk cache is warm for Chromium and Node alike.
-  say("warming up …");
-  for (const registry of registries) {
-    await rotateOnce(registry, "routine");
-    await floorOnce(registry.id);
+  // One unrecorded run of each first (a warm disk cache for Chromium and Node alike); the
+  // world it runs in says how many tokens an account has before any are added.
+  const base = new Map<FloorPath, number>();
+  for (const path of paths) {
+    say(`warming up: ${path} …`);
+    base.set(path, await inWorld(path, 0, async (world) => world.drill(PATH_SPECS[path].registry).tokenNames().length));
+    await rotateOnce(path, 0, "routine");
+    await floorOnce(path, 0);
   }
+  const cells: Cell[] = sizes.flatMap((size) =>
+    paths.map((path) => ({ path, tokens: Math.max(size, base.get(path) ?? 0), rotate: [], floor: [] })),
+  );
+  const extra = (cell: Cell) => cell.tokens - (base.get(cell.path) ?? 0);
+  const incident = new Map<FloorPath, Sample[]>(paths.map((path) => [path, []]));
+  const startup = { help: [] as number[], version: [] as number[], node: [] as number[] };
 
-  const allSeries: Series[] = registries.map((registry) => ({ registry, routine: [], incident: [], floor: [] }));
   for (let i = 1; i <= runs; i++) {
-    // Interleaved, so a slow spell on the machine spreads over every measure instead of one.
-    for (const series of allSeries) {
-      say(`run ${i}/${runs}: ${series.registry.id} …`);
-      series.routine.push(await rotateOnce(series.registry, "routine"));
-      series.floor.push(await floorOnce(series.registry.id));
-      series.incident.push(await rotateOnce(series.registry, "incident"));
+    for (const cell of cells) {
+      say(`run ${i}/${runs}: ${cell.path} with ${cell.tokens} tokens …`);
+      // Alternate which goes first, so neither always meets the machine's warmer moment.
+      const pair = [
+        async () => cell.rotate.push(await repeatedOnFailure(`rotate ${cell.path}`, () => rotateOnce(cell.path, extra(cell), "routine"))),
+        async () => cell.floor.push(await repeatedOnFailure(`the floor of ${cell.path}`, () => floorOnce(cell.path, extra(cell)))),
+      ];
+      for (const measureOne of i % 2 === 1 ? pair : pair.reverse()) await measureOne();
+    }
+    for (const path of paths) {
+      say(`run ${i}/${runs}: ${path}, incident order …`);
+      incident.get(path)?.push(await repeatedOnFailure(`rotate ${path} --leaked`, () => rotateOnce(path, 0, "incident")));
     }
   }
-  say(`rotate --help, ${HELP_SPAWNS} spawns …`);
-  const help = await spawnTimes([CLI, "--help"], HELP_SPAWNS);
-  const bareNode = await spawnTimes(["-e", ""], HELP_SPAWNS);
+  say(`start-up, ${helpSpawns} spawns each …`);
+  for (let i = 0; i < helpSpawns; i++) {
+    startup.help.push(await spawnTimes([CLI, "--help"]));
+    startup.version.push(await spawnTimes([CLI, "--version"]));
+    startup.node.push(await spawnTimes(["-e", "0"]));
+  }
 
-  const rows = [
-    ...allSeries.flatMap(rowsFor),
-    { measure: "rotate --help, start to exit", samples: help, format: millis },
-    { measure: "  node -e '' (for reference)", samples: bareNode, format: millis },
-  ];
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
   process.stdout.write(
     [
       `rotate benchmark: ${runs} run(s) per measure, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
-      renderTable(rows),
+      report(cells, incident, startup),
       "",
-      "whole run: spawn to exit of `node dist/src/cli.js <registry> … --json`, including Node start, preflight, browser launch and close.",
-      "floor: spawn to exit of a bare Playwright script doing the same page actions (sign in with a one-time code, create, delete the old token).",
-      "exposure window: --leaked runs, from the journal's delete-old event to its verify-circleci event (CircleCI confirmed holding the new token).",
-      "memory: sampled from /proc every 100 ms over every rotate run; Σ PSS counts pages Chromium's processes share once, Σ RSS once per process.",
+      `runs that failed and were repeated: ${failures.length === 0 ? "none" : ""}`,
+      ...failures.map((failure) => `  ${failure}`),
+      "",
+      "floor: bench/floor.ts, a plain script per path doing the same work in rotate's isolated browser (its flags, its guard); the same end state is checked after every run.",
+      "memory: sampled from /proc every 100 ms; Σ PSS counts pages Chromium's processes share once.",
       "",
     ].join("\n"),
   );

@@ -17,7 +17,11 @@ export interface Measured {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Epoch milliseconds at spawn, for lining up the timestamps a run reports. */
+  startedAt: number;
   wallMs: number;
+  /** From the last bytes on stdout (rotate's summary) to the exit. */
+  afterOutputMs: number;
   /** kB; 0 where /proc is not available. */
   peakSelfKb: number;
   peakTreePssKb: number;
@@ -71,12 +75,17 @@ function processTree(root: number): number[] {
 }
 
 export function measure(spec: RunSpec): Promise<Measured> {
+  const startedAt = Date.now();
   const started = performance.now();
   const child = spawn(process.execPath, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.end(spec.stdin ?? "");
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  let lastOutput = started;
+  child.stdout.on("data", (chunk: Buffer) => {
+    lastOutput = performance.now();
+    stdout += chunk.toString();
+  });
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
 
   const peak = { self: 0, pss: 0, rss: 0 };
@@ -93,9 +102,11 @@ export function measure(spec: RunSpec): Promise<Measured> {
     child.on("error", reject);
     child.on("exit", () => {
       // Timed at exit, not at close: the pipes may drain a little later.
-      const wallMs = performance.now() - started;
+      const exited = performance.now();
       clearInterval(sampler);
-      child.on("close", (code) => resolve({ code, stdout, stderr, wallMs, peakSelfKb: peak.self, peakTreePssKb: peak.pss, peakTreeRssKb: peak.rss }));
+      child.on("close", (code) =>
+        resolve({ code, stdout, stderr, startedAt, wallMs: exited - started, afterOutputMs: Math.max(0, exited - lastOutput), peakSelfKb: peak.self, peakTreePssKb: peak.pss, peakTreeRssKb: peak.rss }),
+      );
     });
   });
 }

@@ -167,10 +167,12 @@ async function openManagePage(page: Page, ctx: Ctx, path: string, heading: strin
 /** /manage/account/: the API tokens table and each row's remove modal (§5a, §5b). */
 class AccountPage {
   readonly rows: Locator;
+  readonly heading: Locator;
   readonly reauth: ReauthPage;
 
   constructor(private readonly page: Page) {
     this.rows = page.locator("#api-tokens tbody tr");
+    this.heading = page.getByRole("heading", { name: "Account settings" });
     this.reauth = new ReauthPage(page);
   }
 
@@ -178,16 +180,32 @@ class AccountPage {
     return openManagePage(this.page, ctx, "/manage/account/", "Account settings");
   }
 
+  /** The page is on screen now (after sign-in, or after a delete's redirect): no need to load it. */
+  async onScreen(): Promise<boolean> {
+    return new URL(this.page.url()).pathname === "/manage/account/" && (await this.heading.isVisible());
+  }
+
+  /**
+   * The whole table in one evaluation: a round trip per row costs seconds on a busy account.
+   * Cells are read from the markup, not as rendered: each name cell starts with a label
+   * ("Name") that pypi.org's stylesheet shows only on narrow screens (docs/sites/pypi.md, "Token
+   * list"), so `innerText` would depend on the window's width.
+   */
   async tokens(ctx: Ctx): Promise<TokenSummary[]> {
     await ctx.steps.expect("the API tokens section on Account settings", () => this.page.locator("#api-tokens").waitFor());
-    const summaries: TokenSummary[] = [];
-    for (const row of await this.rows.all()) {
-      const id = await row.locator('input[name="macaroon_id"]').getAttribute("value");
-      const name = (await row.locator('th[scope="row"]').innerText()).trim();
-      const created = await row.locator("time").first().getAttribute("datetime"); // first(): Created comes before Last used
-      if (id) summaries.push({ id, name, ...(created ? { created: new Date(created) } : {}) });
-    }
-    return summaries;
+    const rows = await this.rows.evaluateAll((trs) =>
+      trs.map((tr) => {
+        const cell = tr.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
+        cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
+        return {
+          id: tr.querySelector('input[name="macaroon_id"]')?.getAttribute("value") ?? "",
+          name: cell?.textContent?.trim() ?? "",
+          // Created comes before Last used.
+          created: tr.querySelector("time")?.getAttribute("datetime") ?? "",
+        };
+      }),
+    );
+    return rows.filter((row) => row.id !== "").map(({ id, name, created }) => ({ id, name, ...(created ? { created: new Date(created) } : {}) }));
   }
 
   async remove(ctx: Ctx, token: TokenSummary): Promise<void> {
@@ -221,12 +239,24 @@ class AccountPage {
 /** /manage/account/token/: the create form and, on success, the token shown once (§4). */
 class CreateTokenPage {
   readonly reauth: ReauthPage;
+  readonly nameField: Locator;
   constructor(private readonly page: Page) {
     this.reauth = new ReauthPage(page);
+    this.nameField = page.getByLabel("Token name");
   }
 
   open(ctx: Ctx): Promise<void> {
     return openManagePage(this.page, ctx, "/manage/account/token/", "Create API token");
+  }
+
+  /** An empty form is on screen (the scope check's, or where re-auth returned to): fill it, no need to load it again. */
+  async blankOnScreen(): Promise<boolean> {
+    return (
+      new URL(this.page.url()).pathname === "/manage/account/token/" &&
+      (await this.page.getByRole("heading", { name: "Create API token" }).isVisible()) &&
+      (await this.nameField.isVisible()) &&
+      (await this.nameField.inputValue()) === ""
+    );
   }
 
   /** The scopes this account may give a token: "scope:project:<normalised name>" values. */
@@ -242,8 +272,8 @@ class CreateTokenPage {
     const provisioned = page.locator("#provisioned-key");
     return withChallenge(
       async () => {
-        await this.open(ctx);
-        await page.getByLabel("Token name").fill(name);
+        if (!(await this.blankOnScreen())) await this.open(ctx);
+        await this.nameField.fill(name);
         await page.getByLabel("Scope").selectOption(`scope:project:${normalizeProject(ctx.settings.project)}`);
         const create = () =>
           ctx.steps.expect('the "Create token" button', () => page.getByRole("button", { name: "Create token" }).click(), {
@@ -282,6 +312,9 @@ class CreateTokenPage {
 
 /** The signed-in account, on one page of the isolated browser. */
 class PypiAccount implements RegistryAccount {
+  /** The token list as the page last showed it, until this handle creates or deletes a token. */
+  private listed: TokenSummary[] | undefined;
+
   constructor(
     private readonly page: Page,
     private readonly ctx: Ctx,
@@ -289,11 +322,19 @@ class PypiAccount implements RegistryAccount {
     private readonly release: () => Promise<void> = async () => undefined,
   ) {}
 
-  /** Asking for the account page sends us to the login form with next= set (§0). */
+  /** Asking for the account page sends us to the login form with next= set (§0), and back to it. */
   static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<PypiAccount> {
     await page.goto(url(ctx, "/manage/account/"));
     await new LoginPage(page).signIn(ctx);
-    return new PypiAccount(page, ctx, release);
+    const account = new PypiAccount(page, ctx, release);
+    await account.keepListOnScreen();
+    return account;
+  }
+
+  /** After sign-in and after a delete's redirect the account page shows the list: read it there. */
+  private async keepListOnScreen(): Promise<void> {
+    const accountPage = new AccountPage(this.page);
+    this.listed = (await accountPage.onScreen()) ? await accountPage.tokens(this.ctx) : undefined;
   }
 
   async checkScope(): Promise<void> {
@@ -310,17 +351,23 @@ class PypiAccount implements RegistryAccount {
   }
 
   async listTokens(): Promise<TokenSummary[]> {
-    const account = new AccountPage(this.page);
-    await account.open(this.ctx);
-    return account.tokens(this.ctx);
+    if (!this.listed) {
+      const accountPage = new AccountPage(this.page);
+      await accountPage.open(this.ctx);
+      this.listed = await accountPage.tokens(this.ctx);
+    }
+    return this.listed;
   }
 
   createToken(name: string): Promise<CreatedToken> {
+    this.listed = undefined;
     return new CreateTokenPage(this.page).create(this.ctx, name);
   }
 
-  deleteToken(token: TokenSummary): Promise<void> {
-    return new AccountPage(this.page).remove(this.ctx, token);
+  async deleteToken(token: TokenSummary): Promise<void> {
+    this.listed = undefined;
+    await new AccountPage(this.page).remove(this.ctx, token);
+    await this.keepListOnScreen();
   }
 
   /** A second tab of the same session; when the browser is gone, a fresh headless one signed in again. */

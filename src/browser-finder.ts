@@ -26,11 +26,19 @@ const SYSTEM_CHROMIUM_PATHS = [
   "/Applications/Chromium.app/Contents/MacOS/Chromium",
 ];
 
+/**
+ * The Playwright library, loaded once for the whole process. Synchronous on purpose: the test
+ * config needs the browser's path before any async code runs. Everything else gets Playwright
+ * here too, never by `import()`: an ESM import of this CommonJS package makes Node scan its
+ * 3.6 MB bundle again for export names, even when require() has already loaded it.
+ */
+export function playwright(): typeof import("playwright") {
+  return createRequire(import.meta.url)("playwright") as typeof import("playwright");
+}
+
 function playwrightChromium(): string | undefined {
   try {
-    // Synchronous on purpose: the test config needs the answer before any async code runs.
-    const { chromium } = createRequire(import.meta.url)("playwright") as typeof import("playwright");
-    return chromium.executablePath();
+    return playwright().chromium.executablePath();
   } catch {
     return undefined;
   }

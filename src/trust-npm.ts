@@ -4,7 +4,7 @@
 // whose end revokes the session token and closes the browser.
 import { NpmSession, type NpmCtx } from "../flows/npm-session.js";
 import { NpmTrustApi, packageMaintainers } from "../flows/npm-trust.js";
-import type { NpmSettings } from "../flows/npm.js";
+import { npm, type NpmSettings } from "../flows/npm.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import { requireDisplay } from "./display.js";
 import { RegistryError, UsageError } from "./errors.js";
@@ -36,7 +36,7 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
   const { settings, runtime, signal } = options;
   let found: FoundBrowser | undefined;
   const launch = (browser: FoundBrowser, headless: boolean) =>
-    runtime.launchBrowser({ browser, headless, allowedOrigins: [settings.websiteUrl], env: runtime.env, timeoutMs: options.browser.stepTimeout * 1000 });
+    runtime.launchBrowser({ browser, headless, allowedOrigins: [settings.websiteUrl], assetOrigins: npm.assetOrigins, env: runtime.env, timeoutMs: options.browser.stepTimeout * 1000 });
 
   return {
     async preflight(packages) {

@@ -9,7 +9,7 @@ import { actionsText, publisherOf, describeStored } from "../flows/npm-trust.js"
 import { Ask } from "./ask.js";
 import type { CircleciApi } from "./circleci-target.js";
 import type { CircleciPipelineDefinition, ProjectIdentity } from "./circleci.js";
-import type { SettingsSection, Sources } from "./config.js";
+import type { Sources } from "./config.js";
 import { credentialsFrom } from "./credentials.js";
 import { UsageError } from "./errors.js";
 import { Progress } from "./progress.js";
@@ -22,12 +22,6 @@ import { npmSide, packagesOnly } from "./trust-npm.js";
 
 export const PYPI_TRUST = "PyPI does not accept CircleCI trusted publishers yet: keep rotating PYPI_TOKEN (rotate pypi)";
 const JANUARY_2027 = "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then";
-
-/** The npm settings status --trust reads, as flags (the variable's name comes from each registry's own setting). */
-export function trustStatusSection(): SettingsSection {
-  const keep = ["packages", "username", "websiteUrl", "registryUrl"];
-  return { ...npm.section, settings: Object.fromEntries(Object.entries(npm.section.settings).filter(([key]) => keep.includes(key))) };
-}
 
 export interface PackageTrust {
   name: string;

@@ -1,6 +1,8 @@
 // The npm replica as the drill world uses it: one account maintaining the demo packages, the token
 // an earlier rotation left in CircleCI plus an unrelated one (so the old token must be told apart
-// by its last four characters), and where the fault matrix hooks in.
+// by its last four characters), and where the fault matrix hooks in. The knob `extraTokens` fills
+// the account with that many more tokens for other projects, so a list can be as long as a busy
+// account's (the benchmark's 50 and 200).
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { daysAgo, stamp, type StartDrill } from "../shared/drill.js";
@@ -22,6 +24,10 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
   const heldToken = issue(projectSlug);
   const contextToken = issue(`${projectSlug}@${context}`);
   replica.issueToken(account.username, { name: "laptop (read-only)", permission: "read-only", packages: [...ACCOUNT.packages], expiresDays: 365, created: daysAgo(now(), 10) });
+  for (let i = 1; i <= Number(knobs?.extraTokens ?? 0); i++) {
+    // Other projects' tokens, made by earlier rotations of theirs: never this destination's.
+    replica.issueToken(account.username, { name: `NPM_TOKEN gh/demo-org/project-${i} ${stamp(daysAgo(now(), i % 90))}`, permission: "read-write", packages: [...ACCOUNT.packages], bypass2fa: true, expiresDays: 90, created: daysAgo(now(), i % 90) });
+  }
   return {
     id: "npm",
     replica,

@@ -1,5 +1,7 @@
 // The PyPI replica as the drill world uses it: one account with a project, the token an earlier
-// rotation left in CircleCI, and where the fault matrix hooks in.
+// rotation left in CircleCI, and where the fault matrix hooks in. The knob `extraTokens` fills the
+// account with that many more tokens for other destinations, so a list can be as long as a busy
+// account's (the benchmark's 50 and 200).
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { daysAgo, stamp, type StartDrill } from "../shared/drill.js";
@@ -7,11 +9,16 @@ import { startPypiReplica } from "./replica.js";
 
 const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid", project: "widget", otherProjects: ["widget-docs"] };
 
-export const startDrill: StartDrill = async ({ now, host, projectSlug, context }) => {
+export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
   const account = { username: ACCOUNT.username, password: randomBytes(18).toString("base64url"), totpSecret: new OTPAuth.Secret({ size: 20 }).base32 };
   const replica = await startPypiReplica({ host, now, users: [{ ...account, email: ACCOUNT.email, projects: [ACCOUNT.project, ...ACCOUNT.otherProjects] }] });
   const earlier = daysAgo(now(), 60);
   const issue = (destination: string) => replica.issueToken(account.username, { description: `PYPI_TOKEN ${destination} ${stamp(earlier)}`, project: ACCOUNT.project, created: earlier });
+  for (let i = 1; i <= Number(knobs?.extraTokens ?? 0); i++) {
+    // Other projects' tokens, made by earlier rotations of theirs: never this destination's.
+    const created = daysAgo(now(), i % 90);
+    replica.issueToken(account.username, { description: `PYPI_TOKEN gh/demo-org/project-${i} ${stamp(created)}`, project: ACCOUNT.otherProjects[0], created });
+  }
   return {
     id: "pypi",
     replica,
@@ -25,7 +32,9 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context }
       check: { method: "POST", path: "/legacy/" },
       deadAnswer: { kind: "status", status: 403, body: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information." },
       create: { method: "POST", path: "/manage/account/token/", when: (req) => !("confirm_password" in (req.body as object)) },
-      sessionEnd: { point: { method: "GET", path: "/manage/account/token/" }, fault: { kind: "session-expired" }, skip: 1 },
+      // The account page is asked for before sign-in and shown after it; the third time is the
+      // delete's, after the new token went to CircleCI: the session ends there.
+      sessionEnd: { point: { method: "GET", path: "/manage/account/" }, fault: { kind: "session-expired" }, skip: 2 },
       remove: { method: "POST", path: "/manage/account/token/", when: (req) => "confirm_password" in (req.body as object) },
     },
     issuedSecrets: () => replica.issuedSecrets(),

@@ -1,21 +1,7 @@
 // `rotate demo` (what `npm start` runs): a full rotation of every registry's token on the
 // built-in replicas, headless, with no real account anywhere; then what a real run would need.
+// What it does is in demo-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "commander";
-import { startDrill } from "../drill.js";
-import type { Runtime } from "../runtime.js";
-import { runRotate } from "./rotate.js";
-
-function realRunNeeds(runtime: Runtime): string {
-  const titles = runtime.registries.map((r) => r.title).join(" and ");
-  return `
-That was a drill on local replicas. A real run needs:
-  - a CircleCI personal API token (CIRCLECI_TOKEN, or rotate asks for it)
-  - the publishing account's username, password and authenticator app or security key, on ${titles}
-  - rotate.config.json with the project slug, the packages and projects it publishes (run \`rotate init\`)
-  - a visible browser (leave out --headless) so you can step in: security key, captcha, an unexpected page
-Then: ${runtime.registries.map((r) => `\`rotate ${r.id}\``).join(" and ")}. Rehearse first with \`rotate sandbox\`.
-`;
-}
 
 export function demoCommand(run: () => Promise<number>): Command {
   return new Command("demo")
@@ -33,17 +19,5 @@ To drive a drill yourself, in a visible browser: rotate sandbox.`,
     });
 }
 
-export async function runDemo(runtime: Runtime): Promise<number> {
-  const world = await startDrill(runtime);
-  try {
-    for (const registry of runtime.registries) {
-      runtime.io.err(`\n== ${registry.title}: rotating ${registry.defaultEnvVar} of the demo project ==\n`);
-      const code = await runRotate(registry, { headless: true, yes: true, routine: true, input: false }, runtime, world);
-      if (code !== 0) return code;
-    }
-    runtime.io.out(realRunNeeds(runtime));
-    return 0;
-  } finally {
-    await world.close();
-  }
-}
+
+export const runDemo: typeof import("./demo-run.js").runDemo = async (...args) => (await import("./demo-run.js")).runDemo(...args);

@@ -2,15 +2,8 @@
 // addresses are built in; what rotate can find in the checkout (the CircleCI slug from the git
 // remote, the package names from package.json or pyproject.toml) is proposed. Each answer is
 // checked as it is typed, and the file never holds a secret.
-import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// What it does is in init-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "commander";
-import { Ask } from "../ask.js";
-import { looksLikeSecret, parseAnswer, validateConfig, type SettingSpec, type SettingsSection } from "../config.js";
-import { UsageError } from "../errors.js";
-import { browserSection, circleciSection } from "../run-settings.js";
-import type { Runtime } from "../runtime.js";
 
 export function initCommand(run: (flags: { force?: boolean }) => Promise<number>): Command {
   return new Command("init")
@@ -30,75 +23,4 @@ or reads CIRCLECI_TOKEN, ROTATE_PYPI_PASSWORD, ROTATE_NPM_PASSWORD, … from the
     });
 }
 
-/** gh/org/repo from the origin remote (git@github.com:org/repo.git, https://bitbucket.org/org/repo). */
-export function slugFromRemote(remote: string): string | undefined {
-  const match = /(github\.com|bitbucket\.org)[:/]([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(remote.trim());
-  if (!match) return undefined;
-  const vcs = match[1] === "github.com" ? "gh" : "bb";
-  return `${vcs}/${match[2]}/${match[3]}`;
-}
-
-function detectSlug(cwd: string): string | undefined {
-  try {
-    return slugFromRemote(execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
-    return undefined;
-  }
-}
-
-export async function runInit(flags: { force?: boolean }, runtime: Runtime): Promise<number> {
-  const path = join(runtime.cwd, "rotate.config.json");
-  if (existsSync(path) && !flags.force) throw new UsageError(`${path} exists already: edit it, or pass --force to write it again`);
-  const sections: SettingsSection[] = [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)];
-  const ask = new Ask(runtime.io, runtime.prompter);
-  const how = "run rotate init in a terminal, or write rotate.config.json by hand (see README)";
-
-  /** Asks until the answer is valid for the setting (or empty, when it may stay unset). */
-  const question = async (spec: SettingSpec, message: string, options: { proposal?: string; optional?: boolean } = {}): Promise<unknown> => {
-    const proposal = options.proposal ?? (typeof spec.default === "string" ? spec.default : undefined);
-    const answer = await ask.text(message, how, {
-      ...(proposal ? { default: proposal } : {}),
-      validate: (text) => {
-        if (looksLikeSecret(text, sections)) return "that looks like a token: rotate.config.json never holds secrets (give tokens only to rotate's prompts or the environment)";
-        if (text === "") return options.optional ? true : "an answer is needed here";
-        const parsed = parseAnswer(spec, text);
-        return parsed.ok ? true : parsed.why;
-      },
-    });
-    if (answer === "") return undefined;
-    const parsed = parseAnswer(spec, answer);
-    return parsed.ok ? parsed.value : undefined;
-  };
-  const { settings: circle } = circleciSection;
-  const slugSpec = circle.projectSlug as SettingSpec;
-  const contextSpec = circle.context as SettingSpec;
-
-  const projectSlug = await question(slugSpec, "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared):", { ...optionalProposal(detectSlug(runtime.cwd)) });
-  const context = await question(contextSpec, "CircleCI context holding the tokens (empty: project variables):", { optional: true });
-  const config: Record<string, Record<string, unknown>> = { circleci: { projectSlug, ...(context ? { context } : {}) } };
-
-  for (const registry of runtime.registries) {
-    const detected = Object.fromEntries(registry.initQuestions.map((q) => [q.key, q.detect?.(runtime.cwd)]));
-    const found = Object.values(detected).some(Boolean);
-    if (!(await ask.confirm(`Does the project publish to ${registry.title}?`, found, how))) continue;
-    const answers: Record<string, unknown> = {};
-    const envVarSpec = registry.section.settings.envVar as SettingSpec;
-    answers.envVar = await question(envVarSpec, `CircleCI variable for the ${registry.title} token:`);
-    for (const q of registry.initQuestions) {
-      const spec = registry.section.settings[q.key];
-      if (!spec) throw new Error(`${registry.id} asks about ${q.key}, which is not one of its settings`);
-      answers[q.key] = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(detected[q.key]) });
-    }
-    config[registry.section.section] = Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined));
-  }
-
-  // The same validation every run uses, so nothing invalid is ever written.
-  validateConfig(config, path, sections);
-  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
-  runtime.io.out(`Wrote ${path}. Secrets stay out of it: give them in the environment or at the prompts.\n`);
-  return 0;
-}
-
-function optionalProposal(value: string | undefined): { proposal?: string } {
-  return value ? { proposal: value } : {};
-}
+export const runInit: typeof import("./init-run.js").runInit = async (...args) => (await import("./init-run.js")).runInit(...args);

@@ -3,24 +3,12 @@
 // email a reset link, opens the link the responder pastes from that email, sets a long random
 // password, shows it once on the terminal, and prints the note that tells the team the reset
 // (and the emails it caused) was legitimate.
+// What it does is in password-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Argument, Command } from "commander";
-import { Ask } from "../ask.js";
-import { AuditLog, whoRan, type AuditLine } from "../audit.js";
-import type { BrowserSession } from "../browser.js";
-import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
-import { credentialsFrom } from "../credentials.js";
-import { openDrill } from "../drill.js";
-import { requireDisplay } from "../display.js";
-import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
-import { generatePassword } from "../password.js";
-import { checkResetLink, resetSection, resetSettings, type ResetContext } from "../password-reset.js";
-import { Progress } from "../progress.js";
+import { addSettingOptions } from "../config.js";
+import { resetSection } from "../password-reset.js";
 import type { Registry } from "../registry.js";
-import { browserSection, browserSettings, circleciSection } from "../run-settings.js";
-import type { Runtime } from "../runtime.js";
-import { describeError, Secret } from "../secret.js";
-import { createSteps } from "../steps.js";
-import { confirmUrls } from "../trusted-urls.js";
+import { browserSection } from "../run-settings.js";
 
 export interface PasswordFlags {
   sandbox?: boolean;
@@ -56,113 +44,4 @@ It needs a terminal: you paste the reset link, and the new password is shown the
     });
 }
 
-export async function runPassword(registryId: string, flags: PasswordFlags, runtime: Runtime): Promise<number> {
-  const { io } = runtime;
-  const registry = runtime.registries.find((candidate) => candidate.id === registryId);
-  if (!registry) throw new UsageError(`rotate password knows ${runtime.registries.map((r) => r.id).join(" and ")}, not "${registryId}"`);
-  const flow = registry.passwordReset;
-  // A person pastes the link and copies the password: without a terminal nothing starts.
-  if (!io.canPrompt) {
-    throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`);
-  }
-  // The replicas load only for drills: a real run never pays for them.
-  const world = flags.sandbox ? await openDrill(runtime) : undefined;
-  try {
-    const sources = loadSources({
-      flags: { ...flags, ...world?.flags(registry.id) },
-      env: { ...runtime.env, ...world?.env(registry.id, true) },
-      cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
-    });
-    const settings = resetSettings(registry.section, sources);
-    const browser = browserSettings(sources);
-    const ask = new Ask(io, runtime.prompter);
-    if (!world) await confirmUrls(overriddenUrls([resetSection(registry.section)], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => io.err(`${text}\n`) });
-    const username = await credentialsFrom({ id: registry.id, title: registry.title, ...(settings.username ? { username: settings.username } : {}), env: sources.env, ask }).username();
-    const progress = new Progress(io);
-    const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }) };
-    const record = auditTrail(runtime, registry, ctx);
-
-    if (!browser.headless) requireDisplay(runtime.env);
-    const found = runtime.findBrowser(browser.path);
-    const session = await progress.step("Open an isolated browser", () =>
-      runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], assetOrigins: registry.assetOrigins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
-    );
-    // Ctrl-C closes the browser, which ends whatever step is waiting on it.
-    const stop = () => void session.close();
-    runtime.signal.addEventListener("abort", stop, { once: true });
-    try {
-      await progress.step(`Ask ${registry.title} to email a reset link for ${username}`, () => flow.requestReset(session.page, ctx));
-      record("reset-requested", "ok");
-      // A drill rehearses this too: the "email" is in the drill's outbox.
-      if (world) progress.note(`DRILL: the reset email is in the drill's outbox, ${world.controlUrl}/outbox`);
-      const link = await ask.secret(`Paste the reset link from ${registry.title}'s email:`, "reset link", "run rotate password in a terminal");
-      checkResetLink(link, flow, registry.title, settings.websiteUrl);
-      await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
-      record("link-opened", "ok");
-      const password = generatePassword(flow.rules(username), `new ${registry.title} password`);
-      await setNewPassword(registry, session, ctx, password, progress, runtime);
-      record("password-set", "ok");
-      io.showSecretOnce("New password", password);
-      io.out(`${ADVICE}\n\n${resetNote(registry, username, runtime.clock(), whoRan(runtime.env))}\n`);
-      return 0;
-    } catch (error) {
-      // A password that may have been set outranks an interruption: the responder must hear of it.
-      const explained = error instanceof NeedsHumanError ? error : runtime.signal.aborted ? new InterruptedError() : session.explain(error);
-      record("password-reset", "failed", describeError(explained));
-      throw explained;
-    } finally {
-      runtime.signal.removeEventListener("abort", stop);
-      await session.close();
-    }
-  } finally {
-    await world?.close();
-  }
-}
-
-/**
- * The site may have taken the password even when its answer never came (a timeout, Ctrl-C):
- * then the responder must still get it, or nobody can sign in. Only a refusal the site stated
- * means nothing changed.
- */
-async function setNewPassword(registry: Registry, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
-  try {
-    await progress.step("Set a new random password", () => registry.passwordReset.setPassword(session.page, ctx, password));
-  } catch (error) {
-    if (error instanceof RegistryError) throw error;
-    runtime.io.showSecretOnce("New password (perhaps set)", password);
-    throw new NeedsHumanError(
-      `could not confirm that ${registry.title} took the new password (${describeError(session.explain(error))}): sign in with the password shown above; if ${registry.title} refuses it, the old password still works and rotate password ${registry.id} can run again`,
-    );
-  }
-}
-
-/** Appends one audit line per step: who reset which account, and how far it got; never a secret. */
-function auditTrail(runtime: Runtime, registry: Registry, ctx: ResetContext): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
-  const append = AuditLog.startRun(runtime.env);
-  return (step, outcome, detail) =>
-    append({
-      at: runtime.clock().toISOString(),
-      registry: registry.title,
-      envVar: "account password",
-      where: `${ctx.username} at ${new URL(ctx.websiteUrl).host}`,
-      step,
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
-}
-
-const ADVICE = [
-  "Store it in your password manager now, and share it with nobody: whoever needs the account next resets it again.",
-  "rotate saved it nowhere and will not show it again.",
-].join("\n");
-
-/** The runbook's step 2: tell the team, in the thread the reset email started, that it was us. */
-function resetNote(registry: Registry, username: string, now: Date, by: string): string {
-  return [
-    "Note for the team (post it in the mailing-list thread of the reset email):",
-    `  ${now.toISOString().slice(0, 16).replace("T", " ")} UTC — ${by} reset the password of the ${registry.title} account ${username} with rotate password ${registry.id}.`,
-    `  The reset was legitimate: the reset and password-change emails ${registry.title} sent to the team's address were this reset.`,
-    `  The new password is with ${by} only and is not shared; whoever needs the account next resets it the same way.`,
-  ].join("\n");
-}
+export const runPassword: typeof import("./password-run.js").runPassword = async (...args) => (await import("./password-run.js")).runPassword(...args);

@@ -1,26 +1,15 @@
-// `rotate npm` / `rotate pypi`: flags → a rotation request (a pure function, tested on its own),
-// then the runbook with the collaborators the runtime hands in, then the report. The same code
-// serves every registry; the registry brings its flow and its flags.
+// `rotate npm` / `rotate pypi`: the flags and help, and flags → a rotation request (a pure
+// function, tested on its own). The same code serves every registry; the registry brings its flow
+// and its flags. What it does is in rotate-run.ts, loaded only when it runs: `rotate --help`
+// never pays for it.
 import { Command, Option } from "commander";
-import { Ask } from "../ask.js";
-import { AuditLog, type AuditRun } from "../audit.js";
-import { addSettingOptions, loadSources, overriddenUrls } from "../config.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { credentialsFrom } from "../credentials.js";
-import { openDrill, type Drill } from "../drill.js";
-import { requireDisplay } from "../display.js";
+import { addSettingOptions } from "../config.js";
 import { UsageError } from "../errors.js";
-import type { Journal, JournalEntry } from "../journal.js";
-import { Progress } from "../progress.js";
 import type { Registry } from "../registry.js";
-import { failureJson, renderSummary, summaryJson, teamNote } from "../report.js";
-import { runRotation, type Order, type RotationRequest } from "../runbook.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings } from "../run-settings.js";
-import type { Runtime } from "../runtime.js";
+import type { Order, RotationRequest } from "../runbook.js";
+import { browserSection, circleciSection } from "../run-settings.js";
 import { Secret } from "../secret.js";
-import { circleciToken, passwordFromStdin, settingsOrAsk } from "../command-settings.js";
-import { createSteps } from "../steps.js";
-import { confirmUrls } from "../trusted-urls.js";
 
 export interface RotateFlags {
   leaked?: boolean;
@@ -108,98 +97,4 @@ export function rotationRequest(flags: RotateFlags, registry: Registry, targets:
   };
 }
 
-/** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
-function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
-  return (entry, journal) =>
-    append({
-      at: entry.at.toISOString(),
-      registry: journal.registry,
-      envVar: journal.envVar,
-      where: journal.where,
-      step: entry.step,
-      outcome: entry.outcome,
-      ...(entry.detail ? { detail: entry.detail } : {}),
-      ...(entry.step === "done" && journal.new.token && journal.new.last4
-        ? { newToken: { name: journal.new.token.name, last4: journal.new.last4, expires: journal.new.expires?.toISOString() ?? null } }
-        : {}),
-    });
-}
-
-/** Runs one rotation. With --sandbox (or a drill handed in by the demo) it runs against the replicas. */
-export async function runRotate(registry: Registry, flags: RotateFlags, runtime: Runtime, sharedDrill?: Drill): Promise<number> {
-  const { io } = runtime;
-  // The replicas load only for drills: a real run never pays for them.
-  const ownDrill = flags.sandbox && !sharedDrill ? await openDrill(runtime) : undefined;
-  const world = sharedDrill ?? ownDrill;
-  try {
-    // A drill in a terminal rehearses the real thing: password and code are asked for.
-    const rehearsal = Boolean(world && io.canPrompt && flags.input !== false);
-    if (world && rehearsal) for (const line of world.instructions(registry.id)) io.err(`${line}\n`);
-    const sources = loadSources({
-      flags: { ...flags, ...world?.flags(registry.id) },
-      env: { ...runtime.env, ...world?.env(registry.id, rehearsal) },
-      cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, registry.section],
-    });
-    const ask = new Ask(io, runtime.prompter);
-    const progress = new Progress(io);
-    const { settings: configured, targets } = await settingsOrAsk((from) => registry.configure(from), (c) => c.settings.envVar, registry.defaultEnvVar, sources, ask);
-    const browser = browserSettings(sources);
-    const request = rotationRequest(flags, registry, targets, sources.env);
-    // The drill world's addresses are rotate's own replicas; any other override is confirmed.
-    if (!world) {
-      const urls = overriddenUrls([circleciSection, registry.section], sources);
-      await confirmUrls(urls, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
-    }
-    const password = flags.passwordStdin ? await passwordFromStdin(runtime.io, registry.title) : undefined;
-    const credentials = credentialsFrom({
-      id: registry.id,
-      title: registry.title,
-      ...(configured.settings.username ? { username: configured.settings.username } : {}),
-      env: password ? { ...sources.env, [`ROTATE_${registry.id.toUpperCase()}_PASSWORD`]: password.reveal() } : sources.env,
-      ask,
-      ...(flags.otp ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
-    });
-    const circleci = runtime.circleci({
-      baseUrl: circleciSettings(sources).url,
-      token: await circleciToken(sources.env, ask),
-      onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
-    });
-    const started = Date.now();
-    const result = await runRotation(configured, request, {
-      ask,
-      progress,
-      steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
-      credentials,
-      circleci,
-      findBrowser: () => {
-        if (!browser.headless) requireDisplay(runtime.env);
-        return runtime.findBrowser(browser.path);
-      },
-      launchBrowser: (found, site, headless = browser.headless) =>
-        runtime.launchBrowser({ browser: found, headless, allowedOrigins: site.origins, assetOrigins: site.assets, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
-      cautions: runtime.cautions,
-      reachable: runtime.reachable,
-      sleep: runtime.sleep,
-      clock: runtime.clock,
-      signal: runtime.signal,
-      // Drills on the replicas stay out of the audit record of real rotations.
-      ...(world ? {} : { onEntry: auditListener(AuditLog.startRun(runtime.env)) }),
-    });
-    const durationMs = Date.now() - started;
-    const drill = Boolean(world);
-    if (result.kind === "dry-run") {
-      if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan })}\n`);
-      else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
-      return 0;
-    }
-    if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
-    else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
-    return 0;
-  } catch (error) {
-    if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
-    throw error;
-  } finally {
-    await ownDrill?.close();
-  }
-}
+export const runRotate: typeof import("./rotate-run.js").runRotate = async (...args) => (await import("./rotate-run.js")).runRotate(...args);
