@@ -11,7 +11,7 @@ import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import { checkRequest } from "../src/registry-http.js";
 import { defineRegistry, type CreatedToken, type FlowContext, type RegistryAccount, type TokenState, type TokenSummary } from "../src/registry.js";
-import { Secret } from "../src/secret.js";
+import { readSecretByFormat } from "../src/page-secrets.js";
 import { pypiPasswordReset } from "./pypi-password.js";
 import { detectPypiProject } from "./pypi-project.js";
 
@@ -46,7 +46,7 @@ interface Ctx extends FlowContext {
 
 const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
 
-/** "Confirm password to continue" replaces any management page, at the same URL (§3). */
+/** "Confirm password to continue" replaces any management page, at the same URL (docs/sites/pypi.md, "Re-authentication"). */
 class ReauthPage {
   readonly heading: Locator;
   constructor(private readonly page: Page) {
@@ -57,7 +57,7 @@ class ReauthPage {
     const password = await ctx.credentials.password();
     await this.page.locator('form[action="/account/reauthenticate/"]').getByLabel(/^Password/).fill(password.reveal());
     await this.page.getByRole("button", { name: "Confirm password" }).click();
-    // A wrong password shows no error, only the same page again (§3).
+    // A wrong password shows no error, only the same page again (docs/sites/pypi.md, "Re-authentication").
     const next = await whichAppears({ again: this.heading, moved: this.page.locator("main h1").filter({ hasNotText: "Confirm password to continue" }) });
     if (next === "again") throw new RegistryError("PyPI did not accept the password on its \"Confirm password\" page: check the password and rerun");
   }
@@ -101,7 +101,7 @@ class LoginPage {
     });
   }
 
-  /** TOTP from an unknown IP: PyPI emails a link that must be opened from the same IP (§2a). */
+  /** TOTP from an unknown IP: PyPI emails a link that must be opened from the same IP (docs/sites/pypi.md, "New-device confirmation"). */
   private async passNewDeviceCheck(ctx: Ctx): Promise<void> {
     if (!(await this.page.getByRole("heading", { name: "Please confirm this login" }).isVisible())) return;
     await ctx.steps.handOff("PyPI does not recognise this device and emailed a confirmation link to the account's address", {
@@ -142,7 +142,7 @@ class TwoFactorPage {
 
 /**
  * Opens a management page, answering what may stand in its way: "Confirm password to
- * continue" (§3), or the login form when the session has ended (§0: 303 to login with next=).
+ * continue" (docs/sites/pypi.md, "Re-authentication"), or the login form when the session has ended (a 303 to the login with next=, "Guards on management pages").
  */
 async function openManagePage(page: Page, ctx: Ctx, path: string, heading: string): Promise<void> {
   const reauth = new ReauthPage(page);
@@ -164,7 +164,7 @@ async function openManagePage(page: Page, ctx: Ctx, path: string, heading: strin
   );
 }
 
-/** /manage/account/: the API tokens table and each row's remove modal (§5a, §5b). */
+/** /manage/account/: the API tokens table and each row's remove modal (docs/sites/pypi.md, "Token list (Account settings)" and "Deleting a token"). */
 class AccountPage {
   readonly rows: Locator;
   readonly heading: Locator;
@@ -236,7 +236,7 @@ class AccountPage {
   }
 }
 
-/** /manage/account/token/: the create form and, on success, the token shown once (§4). */
+/** /manage/account/token/: the create form and, on success, the token shown once (docs/sites/pypi.md, "Creating a token"). */
 class CreateTokenPage {
   readonly reauth: ReauthPage;
   readonly nameField: Locator;
@@ -299,10 +299,8 @@ class CreateTokenPage {
 
   /** Read once, straight from the page into a Secret; never through the "Copy token" button. */
   private async readToken(name: string): Promise<CreatedToken> {
-    // The token is the <code> that starts with pypi- (§4); a second match would be a finding.
-    const code = this.page.locator("#provisioned-key code").filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ });
-    const value = new Secret((await code.innerText()).trim(), "PyPI token", { showLast4: true });
-    if (!value.reveal().startsWith("pypi-")) throw new Error("the page showed something that is not a PyPI token where the new token should be");
+    // The one value shaped like a PyPI token the page shows (docs/sites/pypi.md, "The token shown once", "Token format"); a second one would be a finding.
+    const value = await readSecretByFormat(this.page, { label: "PyPI token", pattern: /pypi-[A-Za-z0-9_-]{20,}/ });
     const removeLink = await this.page.locator("#provisioned-key").getByRole("link", { name: "Remove token" }).getAttribute("href");
     const id = removeLink?.split("#remove-API-token--")[1];
     if (!id) throw new Error('the new token\'s "Remove token" link is missing, so its id is unknown');
@@ -322,7 +320,7 @@ class PypiAccount implements RegistryAccount {
     private readonly release: () => Promise<void> = async () => undefined,
   ) {}
 
-  /** Asking for the account page sends us to the login form with next= set (§0), and back to it. */
+  /** Asking for the account page sends us to the login form with next= set (docs/sites/pypi.md, "Guards on management pages"), and back to it. */
   static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<PypiAccount> {
     await page.goto(url(ctx, "/manage/account/"));
     await new LoginPage(page).signIn(ctx);
@@ -418,7 +416,7 @@ export const pypi = defineRegistry({
     advisories: () => [],
     signIn: (ctx) => PypiAccount.signIn(ctx.browser.page, { ...ctx, settings }),
 
-    /** The side-effect-free upload probe (§7): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
+    /** The side-effect-free upload probe (docs/sites/pypi.md, "Upload-endpoint probe"): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
     async check(value, ctx): Promise<TokenState> {
       const response = await checkRequest(
         {
