@@ -12,7 +12,7 @@ export default defineConfig({
   use: {
     headless: true,
     launchOptions: {
-      executablePath: findBrowser().executablePath,
+      executablePath: findBrowser(undefined, { headless: true }).executablePath,
       args: ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
     },
     // Never record anything a secret could end up in.

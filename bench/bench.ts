@@ -110,7 +110,7 @@ function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
       : { websiteUrl: flag("npmUrl"), apiUrl: flag("npmRegistryUrl"), username: flag("npmUser"), scope: flag("npmPackages").split(",") };
   return {
     path,
-    executablePath: findBrowser().executablePath,
+    executablePath: findBrowser(undefined, { headless: true }).executablePath,
     stepTimeoutMs: STEP_TIMEOUT_S * 1000,
     ...site,
     password: secret("PASSWORD"),

@@ -38,9 +38,13 @@ export async function http() {
  * Polls a done URL as npm's client does: 202 with Retry-After (seconds) while the person is at
  * the browser, 200 with `token` when done; anything else is an invalid answer.
  */
-async function pollDone(doneUrl: string, what: string, signal: AbortSignal): Promise<Secret> {
+async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen?: Promise<unknown>): Promise<Secret> {
   const client = await http();
   const deadline = Date.now() + HUMAN_DEADLINE_MS;
+  // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
+  // the registry's next turn (a second each time).
+  const early = new AbortController();
+  askNowWhen?.then(() => early.abort(), () => undefined);
   for (;;) {
     const answer = await client.get(doneUrl, { signal });
     if (answer.status === 200) {
@@ -52,7 +56,9 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal): Pro
     if (Date.now() > deadline) throw new NothingChangedError(`${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`);
     const seconds = Number(answer.headers["retry-after"]);
     const wait = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Number.isFinite(seconds) ? seconds * 1000 : 0));
-    await abortableSleep(wait, signal);
+    await abortableSleep(wait, early.signal.aborted ? signal : AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+    });
   }
 }
 
@@ -83,13 +89,15 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
     throw new RegistryError(`the npm registry offers no web login (it answered ${start.status}): use --via website to rotate through npm's pages`);
   }
   checkOnWebsite(urls.data.loginUrl, ctx, "login page");
-  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal);
-  sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
   let recognised = earlier;
   const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
   signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
+  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal, signingIn);
+  sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
   const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
-  if ("token" in first) return { token: first.token, secondFactor: recognised ?? "code" };
+  // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
+  // it (a key touched at once), so the codes for the calls come through the browser too.
+  if ("token" in first) return { token: first.token, secondFactor: recognised ?? "securityKey" };
   const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
     instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
     until: () => sessionToken,

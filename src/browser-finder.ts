@@ -1,12 +1,14 @@
 // Finds a Chromium-family browser to drive, in the order DESIGN.md gives: an explicit path,
-// Playwright's own Chromium, an installed Chrome or Edge, then a system Chromium.
+// Playwright's own Chromium, an installed Chrome or Edge, then a system Chromium. For a headless
+// run the system's headless shell (Chromium's own headless build, what Playwright itself runs
+// headless) comes before the system's full Chromium: it starts with less than half the work.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { UsageError } from "./errors.js";
 
 export interface FoundBrowser {
   executablePath: string;
-  source: "explicit" | "playwright" | "chrome" | "system";
+  source: "explicit" | "playwright" | "chrome" | "system" | "headless-shell";
 }
 
 const CHROME_PATHS = [
@@ -18,6 +20,8 @@ const CHROME_PATHS = [
   "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
   "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
 ];
+
+const SYSTEM_HEADLESS_SHELL_PATHS = ["/usr/bin/chromium-headless-shell"];
 
 const SYSTEM_CHROMIUM_PATHS = [
   "/usr/bin/chromium",
@@ -44,7 +48,7 @@ function playwrightChromium(): string | undefined {
   }
 }
 
-export function findBrowser(explicitPath = process.env.ROTATE_BROWSER): FoundBrowser {
+export function findBrowser(explicitPath = process.env.ROTATE_BROWSER, options: { headless?: boolean } = {}): FoundBrowser {
   if (explicitPath) {
     if (existsSync(explicitPath)) return { executablePath: explicitPath, source: "explicit" };
     throw new UsageError(`no browser at ${explicitPath} (from --browser-path or ROTATE_BROWSER); point it at a Chrome or Chromium executable`);
@@ -52,6 +56,7 @@ export function findBrowser(explicitPath = process.env.ROTATE_BROWSER): FoundBro
   const candidates: Array<[string | undefined, FoundBrowser["source"]]> = [
     [playwrightChromium(), "playwright"],
     ...CHROME_PATHS.map((p): [string, FoundBrowser["source"]] => [p, "chrome"]),
+    ...(options.headless ? SYSTEM_HEADLESS_SHELL_PATHS.map((p): [string, FoundBrowser["source"]] => [p, "headless-shell"]) : []),
     ...SYSTEM_CHROMIUM_PATHS.map((p): [string, FoundBrowser["source"]] => [p, "system"]),
   ];
   for (const [path, source] of candidates) {

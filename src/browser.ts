@@ -4,7 +4,7 @@
 // (browser-guard.ts), and under it a proxy that refuses whatever Chromium would send past the
 // guard (refusing-proxy.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
 import type { Browser, Page } from "playwright";
-import type { FoundBrowser } from "./browser-finder.js";
+import { playwright, type FoundBrowser } from "./browser-finder.js";
 import { openGuardedContext, originOf, type AssetOrigin, type GuardedContext, type Refusal } from "./browser-guard.js";
 import { createProfile, useSandbox } from "./browser-profile.js";
 import { keepCoreDumpsOff } from "./core-dumps.js";
@@ -87,7 +87,7 @@ function refusalMessage(refusal: Refusal): string {
 }
 
 export async function launchIsolated(options: LaunchOptions): Promise<BrowserSession> {
-  const { chromium } = await import("playwright");
+  const { chromium } = playwright();
   keepCoreDumpsOff();
   let blocked: Refusal | undefined;
   const lost = new AbortController();

@@ -29,7 +29,7 @@ export interface Runtime {
   registries: Registry[];
   /** The calls of a rotation and of a move to trusted publishing. */
   circleci(request: CircleciClientRequest): CircleciApi & TrustCircleciApi;
-  findBrowser(explicitPath?: string): FoundBrowser;
+  findBrowser(explicitPath?: string, options?: { headless?: boolean }): FoundBrowser;
   launchBrowser(options: LaunchOptions): Promise<BrowserSession>;
   /** Rejects with a one-line reason when a URL cannot be reached. */
   reachable(url: string): Promise<void>;

@@ -49,13 +49,13 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
         }
       }
       if (!options.browser.headless) requireDisplay(runtime.env);
-      found = runtime.findBrowser(options.browser.path);
+      found = runtime.findBrowser(options.browser.path, { headless: options.browser.headless });
       for (const url of [settings.websiteUrl, new URL("/-/ping", settings.registryUrl).toString()]) await runtime.reachable(url);
       return `${username} maintains ${packages.join(", ")}`;
     },
 
     async signIn(): Promise<NpmTrustSession> {
-      const browser = found ?? runtime.findBrowser(options.browser.path);
+      const browser = found ?? runtime.findBrowser(options.browser.path, { headless: options.browser.headless });
       const session = await launch(browser, options.browser.headless);
       try {
         const ctx: NpmCtx = { settings, credentials: options.credentials, steps: options.steps, signal, browser: session, relaunch: () => launch(browser, true) };

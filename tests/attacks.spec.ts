@@ -204,7 +204,7 @@ test("a second redirect, which Chromium follows without asking the guard, meets 
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: [site], env: browserEnv(process.env), timeoutMs: 5_000 });
+  const session = await launchIsolated({ browser: findBrowser(undefined, { headless: true }), headless: true, allowedOrigins: [site], env: browserEnv(process.env), timeoutMs: 5_000 });
   try {
     await session.page.goto(`${site}/form`);
     await session.page.locator("#password").fill(password.reveal());
@@ -407,7 +407,7 @@ test.describe("nothing survives on disk", () => {
 
       // The next start cleans up as it opens its browser; it need not get further (a second
       // sign-in within the same 30 seconds would reuse the one-time code, which npm refuses).
-      world.drill("npm").faults.add({ method: "GET", path: "/login", fault: { kind: "status", status: 503 } });
+      world.drill("npm").faults.add({ method: "POST", path: "/-/v1/login", fault: { kind: "status", status: 503 } });
       const second = await rotation.run("npm");
       expect(second.stderr).toContain("✔ Open an isolated browser");
       expect(second.code, second.stderr).toBe(1);
@@ -428,7 +428,7 @@ test.describe("nothing survives on disk", () => {
     const probe = `import { launchIsolated, browserEnv } from ${JSON.stringify(resolve("dist/src/browser.js"))};
 import { findBrowser } from ${JSON.stringify(resolve("dist/src/browser-finder.js"))};
 import { execFileSync } from "node:child_process";
-const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: ["http://127.0.0.1:9"], env: browserEnv(process.env), timeoutMs: 10000 });
+const session = await launchIsolated({ browser: findBrowser(undefined, { headless: true }), headless: true, allowedOrigins: ["http://127.0.0.1:9"], env: browserEnv(process.env), timeoutMs: 10000 });
 const browserArgs = execFileSync("ps", ["-o", "args=", "--ppid", String(process.pid)]).toString();
 console.log(JSON.stringify({ uid: process.getuid(), sandbox: !browserArgs.includes("--no-sandbox") }));
 await session.close();`;
@@ -453,12 +453,15 @@ await session.close();`;
     [home, tmp].forEach((dir) => mkdirSync(dir));
     const { XDG_CONFIG_HOME: _config, XDG_CACHE_HOME: _cache, ...env } = browserEnv(process.env);
     try {
+      // The full Chromium a real (visible) run uses: the headless shell writes no dump at all.
       const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: ["http://127.0.0.1:9"], env: { ...env, HOME: home, TMPDIR: tmp }, timeoutMs: 5_000 });
       try {
         await session.page.goto("chrome://crash").catch(() => undefined);
         // Chromium's crash handler writes the dump shortly after the renderer died.
-        await expect.poll(() => filesUnder(root).filter((file) => file.endsWith(".dmp")), { timeout: 20_000 }).toHaveLength(1);
-        expect(filesUnder(root).filter((file) => file.endsWith(".dmp"))[0]).toMatch(new RegExp(`^${tmp}/rotate-browser-${process.pid}-`));
+        // The handler moves a dump between its folders, so the check reads one snapshot.
+        let dumps: string[] = [];
+        await expect.poll(() => (dumps = filesUnder(root).filter((file) => file.endsWith(".dmp"))).length, { timeout: 20_000 }).toBeGreaterThan(0);
+        for (const dump of dumps) expect(dump).toMatch(new RegExp(`^${tmp}/rotate-browser-${process.pid}-`));
         expect(filesUnder(home)).toEqual([]);
       } finally {
         await session.close();

@@ -9,7 +9,7 @@ import { pypi } from "../flows/pypi.js";
 import { validateConfig } from "../src/config.js";
 import { browserSection, circleciSection } from "../src/run-settings.js";
 import { freshDirs, startCli, type Sandbox } from "./support/cli.js";
-import { plain, startPty, type PtyRun } from "./support/pty.js";
+import { converse, plain, startPty } from "./support/pty.js";
 
 const sections = [circleciSection, browserSection, pypi.section, npm.section];
 
@@ -18,16 +18,6 @@ test.beforeEach(() => {
   dirs = freshDirs();
 });
 test.afterEach(() => dirs.cleanup());
-
-/** Answers the questions in order: waits for each one to appear after the previous answer. */
-async function converse(run: PtyRun, exchanges: Array<[question: RegExp, answer: string]>): Promise<void> {
-  let from = 0;
-  for (const [question, answer] of exchanges) {
-    await run.expect(question, { from });
-    from = run.screen().length;
-    run.answer(answer);
-  }
-}
 
 const configPath = () => join(dirs.cwd, "rotate.config.json");
 

@@ -39,21 +39,6 @@ test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90
   expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
 });
 
-test("escalation on create and on delete: each dropped action is redone after a fresh code", async ({ world, rotation }) => {
-  npmOf(world).settings.escalate = { create: true, delete: true };
-  // The cooldown box would spare the delete its escalation; a fault forces it anyway.
-  npmOf(world).faults.add({ method: "POST", path: "/settings/~/tokens", fault: { kind: "reauth" } });
-  npmOf(world).faults.add({ method: "POST", path: `/settings/${world.drill("npm").account.username}/tokens`, fault: { kind: "reauth" } });
-  const oldToken = heldToken(world, "npm");
-  const result = await rotation.run("npm", WEBSITE);
-  expect(result.code, result.stderr).toBe(0);
-  expect(result.stderr).toContain("npm asks for a one-time password again to generate a token");
-  expect(result.stderr).toContain("npm asks for a one-time password again to delete a token");
-  expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
-  expect(npmOf(world).isLive(oldToken)).toBe(false);
-  expect(npmOf(world).tokens(world.drill("npm").account.username).filter((t) => TOOL_NAME.test(t.name))).toHaveLength(1);
-});
-
 test("the old token is the one whose last four match CircleCI's, among several of ours", async ({ world, rotation }) => {
   const held = heldToken(world, "npm");
   // An older token of ours that CircleCI does not hold: newest-by-name would pick wrongly.
@@ -61,7 +46,7 @@ test("the old token is the one whose last four match CircleCI's, among several o
   const leftover = npmOf(world).tokens(world.drill("npm").account.username).find((t) => t.name.endsWith("2026-11-01T00:00Z"));
   const heldRecord = npmOf(world).tokens(world.drill("npm").account.username).find((t) => t.redacted.endsWith(held.slice(-4)));
 
-  const result = await rotation.run("npm", WEBSITE);
+  const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(0);
   const names = npmOf(world).tokens(world.drill("npm").account.username).map((t) => t.name);
   expect(names).not.toContain(heldRecord?.name);
@@ -72,7 +57,7 @@ test("the old token is the one whose last four match CircleCI's, among several o
 
 test("--delete-orphans also removes the leftover tokens of earlier runs", async ({ world, rotation }) => {
   npmOf(world).issueToken(world.drill("npm").account.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...PACKAGES], expiresDays: 30 });
-  const result = await rotation.run("npm", [...WEBSITE, "--delete-orphans"]);
+  const result = await rotation.run("npm", ["--delete-orphans"]);
   expect(result.code, result.stderr).toBe(0);
   const names = npmOf(world).tokens(world.drill("npm").account.username).map((t) => t.name);
   expect(names).toEqual(expect.arrayContaining(["laptop (read-only)", expect.stringMatching(TOOL_NAME), CONTEXT_TOKEN]));
@@ -88,14 +73,6 @@ test("an expiry over 90 days is refused before anything starts", async ({ world,
   expect(result.stderr).not.toContain("Sign in");
   expect(world.circleci.calls).toHaveLength(0);
   expect(snapshot(world)).toEqual(before);
-});
-
-test("a custom expiry is picked on the form and reported", async ({ world, rotation }) => {
-  const result = await rotation.run("npm", [...WEBSITE, "--expires-days", "45"]);
-  expect(result.code, result.stderr).toBe(0);
-  const created = npmOf(world).tokens(world.drill("npm").account.username).find((t) => TOOL_NAME.test(t.name));
-  expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(45);
-  expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
 });
 
 badInputTests("npm", [
@@ -149,26 +126,25 @@ for (const permission of ["publish", "stage-only"] as const) {
   });
 }
 
-test("website path, stage-only: the form's stage-only permission is chosen", async ({ world, rotation }) => {
-  const result = await rotation.run("npm", [...WEBSITE, "--permission", "stage-only"]);
-  expect(result.code, result.stderr).toBe(0);
-  const created = npmOf(world).tokens(world.drill("npm").account.username).find((t) => TOOL_NAME.test(t.name));
-  expect(created?.permission).toBe("read-write-stage-only");
-});
-
-for (const shape of ["documented", "variant"] as const) {
-  test(`website path on the ${shape} page shape, escalated on create and delete: exactly one new token, the old one gone`, async ({ world, rotation }) => {
+// Both page shapes, each escalated on create and on delete, with a custom expiry picked on the
+// form; the variant shape also makes the stage-only token (both permissions on the website path).
+for (const [shape, permission] of [["documented", "publish"], ["variant", "stage-only"]] as const) {
+  test(`website path on the ${shape} page shape, ${permission}, escalated on create and delete, 45 days: exactly one new token, the old one gone`, async ({ world, rotation }) => {
     npmOf(world).settings.pageShape = shape;
     npmOf(world).settings.escalate = { create: true, delete: true };
     // A fault forces the delete's escalation even inside the cooldown the create's code opened.
     npmOf(world).faults.add({ method: "POST", path: `/settings/${world.drill("npm").account.username}/tokens`, fault: { kind: "reauth" } });
     const oldToken = heldToken(world, "npm");
-    const result = await rotation.run("npm", [...WEBSITE, "--expires-days", "45"]);
+    const result = await rotation.run("npm", [...WEBSITE, "--expires-days", "45", "--permission", permission]);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("npm asks for a one-time password again to generate a token");
+    expect(result.stderr).toContain("npm asks for a one-time password again to delete a token");
     const mine = npmOf(world).tokens(world.drill("npm").account.username).filter((t) => TOOL_NAME.test(t.name));
     expect(mine).toHaveLength(1);
+    expect(mine[0]?.permission).toBe(permission === "publish" ? "read-write" : "read-write-stage-only");
     expect(mine[0]?.redacted.endsWith(heldToken(world, "npm").slice(-4))).toBe(true);
     expect(Math.round(((mine[0]?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(45);
+    expect(result.stdout).toContain(`expires ${mine[0]?.expires.toISOString().slice(0, 10)}`);
     expect(npmOf(world).isLive(oldToken)).toBe(false);
   });
 }

@@ -5,19 +5,9 @@
 import * as OTPAuth from "otpauth";
 import { z } from "zod";
 import { startCli, worldArgs } from "./support/cli.js";
-import { plain, startPty, type PtyRun } from "./support/pty.js";
+import { converse, plain, startPty } from "./support/pty.js";
 import { secretsIn, worldSecrets } from "./support/secrets.js";
 import { errorLines, expect, heldToken, snapshot, test } from "./support/world.js";
-
-/** Answers the questions in order: waits for each one to appear after the previous answer. */
-async function converse(run: PtyRun, exchanges: Array<[question: RegExp, answer: string]>): Promise<void> {
-  let from = 0;
-  for (const [question, answer] of exchanges) {
-    await run.expect(question, { from });
-    from = run.screen().length;
-    run.answer(answer);
-  }
-}
 
 const interactive = (args: string[]) => args.filter((arg) => arg !== "--yes");
 

@@ -47,7 +47,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     const record = auditTrail(runtime, registry, ctx);
 
     if (!browser.headless) requireDisplay(runtime.env);
-    const found = runtime.findBrowser(browser.path);
+    const found = runtime.findBrowser(browser.path, { headless: browser.headless });
     const session = await progress.step("Open an isolated browser", () =>
       runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], assetOrigins: registry.assetOrigins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
     );

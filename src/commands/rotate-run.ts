@@ -86,7 +86,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       circleci,
       findBrowser: () => {
         if (!browser.headless) requireDisplay(runtime.env);
-        return runtime.findBrowser(browser.path);
+        return runtime.findBrowser(browser.path, { headless: browser.headless });
       },
       launchBrowser: (found, site, headless = browser.headless) =>
         runtime.launchBrowser({ browser: found, headless, allowedOrigins: site.origins, assetOrigins: site.assets, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),

@@ -28,6 +28,16 @@ export function plain(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[()][A-Z0-9]/g, "");
 }
 
+/** Answers the questions in order: waits for each one to appear after the previous answer. */
+export async function converse(run: PtyRun, exchanges: Array<[question: RegExp, answer: string]>): Promise<void> {
+  let from = 0;
+  for (const [question, answer] of exchanges) {
+    await run.expect(question, { from });
+    from = run.screen().length;
+    run.answer(answer);
+  }
+}
+
 export function startPty(args: string[], options: { dirs: Sandbox; env?: NodeJS.ProcessEnv; cols?: number }): PtyRun {
   const { dirs } = options;
   for (const dir of [dirs.home, dirs.tmp, dirs.cwd]) mkdirSync(dir, { recursive: true });
