@@ -131,7 +131,17 @@ class TokensPage {
   }
 
   open(ctx: Ctx): Promise<void> {
-    return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.page.getByRole("heading", { name: "Access Tokens" }));
+    return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.heading());
+  }
+
+  /** Opens the list unless the page shows it already: a delete's redirect lands on it, fresh. */
+  async show(ctx: Ctx): Promise<void> {
+    const onList = /^\/settings\/[^/]+\/tokens\/?$/.test(new URL(this.page.url()).pathname);
+    if (!onList || !(await this.heading().isVisible())) await this.open(ctx);
+  }
+
+  private heading(): Locator {
+    return this.page.getByRole("heading", { name: "Access Tokens" });
   }
 
   /**
@@ -170,7 +180,7 @@ class TokensPage {
     const { page } = this;
     await withChallenge(
       async () => {
-        await this.open(ctx);
+        await this.show(ctx);
         const row = this.rows.filter({ hasText: token.id });
         // Done already: an escalation that completed the delete it interrupted.
         if ((await row.count()) === 0) return undefined;
@@ -321,7 +331,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
 
   async listTokens(): Promise<TokenSummary[]> {
     const list = new TokensPage(this.page);
-    await list.open(this.ctx);
+    await list.show(this.ctx);
     return list.tokens();
   }
 
