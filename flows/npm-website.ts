@@ -365,7 +365,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
       for (const unseen of (await list.tokens()).filter((t) => t.name === name)) await list.delete(ctx, unseen);
     }
     if (!value) throw new RegistryError("npm asked for a one-time password again right after one was accepted; sign in again and rerun");
-    await list.open(ctx);
+    await list.show(ctx);
     const mine = (await list.tokens()).filter((t) => t.name === name);
     const row = mine.find((t) => t.last4 === value?.last4);
     if (!row) throw new Error(`the new token "${name}" is not in the token list`);
