@@ -9,7 +9,7 @@ import { loadSources, overriddenUrls, resolveSection } from "../config.js";
 import { npm } from "../../flows/npm.js";
 import { browserSection, circleciSection, circleciSettings, destinationsFor } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
-import { Secret } from "../secret.js";
+import { circleciToken } from "../command-settings.js";
 import { confirmUrls } from "../trusted-urls.js";
 import { renderTrustStatus, trustStatus } from "../trust-status.js";
 import type { StatusFlags } from "./status.js";
@@ -39,10 +39,7 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   const ask = new Ask(runtime.io, runtime.prompter);
   // With --trust the npm password goes to npm's addresses too: those are confirmed as well.
   await confirmUrls(overriddenUrls(flags.trust ? [circleciSection, npm.section] : [circleciSection], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => runtime.io.err(`${text}\n`) });
-  const token = runtime.env.CIRCLECI_TOKEN
-    ? new Secret(runtime.env.CIRCLECI_TOKEN, "CircleCI token")
-    : await ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
-  const client = runtime.circleci({ baseUrl: circle.url, token });
+  const client = runtime.circleci({ baseUrl: circle.url, token: await circleciToken(runtime.env, ask) });
   const audit = new AuditLog(auditPath(runtime.env));
   const now = runtime.clock().getTime();
 
