@@ -52,6 +52,11 @@ export function flagAttribute(flag: string): string {
   return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The section with only these settings: a command that reads part of a registry's settings offers only those flags. */
+export function onlySettings(section: SettingsSection, keys: string[]): SettingsSection {
+  return { ...section, settings: Object.fromEntries(Object.entries(section.settings).filter(([key]) => keys.includes(key))) };
+}
+
 export function addSettingOptions(command: Command, section: SettingsSection): Command {
   for (const spec of Object.values(section.settings)) {
     const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";

@@ -6,7 +6,7 @@
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "commander";
 import { npm } from "../../flows/npm.js";
-import { addSettingOptions, type SettingsSection } from "../config.js";
+import { addSettingOptions, onlySettings, type SettingsSection } from "../config.js";
 import { browserSection, circleciSection } from "../run-settings.js";
 
 export interface StatusFlags {
@@ -19,8 +19,7 @@ export interface StatusFlags {
 
 /** The npm settings status --trust reads, as flags (the variable's name comes from each registry's own setting). */
 function trustStatusSection(): SettingsSection {
-  const keep = ["packages", "username", "websiteUrl", "registryUrl"];
-  return { ...npm.section, settings: Object.fromEntries(Object.entries(npm.section.settings).filter(([key]) => keep.includes(key))) };
+  return onlySettings(npm.section, ["packages", "username", "websiteUrl", "registryUrl"]);
 }
 
 export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {

@@ -6,7 +6,7 @@ import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import type { TrustAction } from "../../flows/npm-trust.js";
 import { npm, type NpmSettings } from "../../flows/npm.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, type SettingsSection } from "../config.js";
+import { addSettingOptions, onlySettings, type SettingsSection } from "../config.js";
 import { UsageError } from "../errors.js";
 import { browserSection, circleciSection } from "../run-settings.js";
 import { Secret } from "../secret.js";
@@ -37,7 +37,7 @@ export interface TrustFlags {
 export const NPM_TRUST_SETTINGS = ["envVar", "packages", "username", "websiteUrl", "registryUrl"];
 
 export function trustSection(): SettingsSection {
-  return { ...npm.section, settings: Object.fromEntries(Object.entries(npm.section.settings).filter(([key]) => NPM_TRUST_SETTINGS.includes(key))) };
+  return onlySettings(npm.section, NPM_TRUST_SETTINGS);
 }
 
 const ALLOW: Record<string, TrustAction[]> = { publish: ["createPackage"], stage: ["createStagedPackage"], both: ["createPackage", "createStagedPackage"] };
