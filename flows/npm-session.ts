@@ -13,7 +13,7 @@ import { createHttp } from "../src/http.js";
 import type { FlowContext } from "../src/registry.js";
 import { abortableSleep } from "../src/retry.js";
 import { Secret } from "../src/secret.js";
-import type { NpmSettings } from "./npm.js";
+import type { NpmSettings } from "./npm-flow.js";
 import { signInOnWebsite, type SecondFactor } from "./npm-website.js";
 
 export interface NpmCtx extends FlowContext {

@@ -11,7 +11,8 @@ import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import type { CreatedToken, FlowContext, RegistryAccount, TokenSummary } from "../src/registry.js";
 import { readSecretByFormat } from "../src/page-secrets.js";
 import type { Secret } from "../src/secret.js";
-import { permissionText, type NpmSettings } from "./npm.js";
+import type { NpmSettings } from "./npm-flow.js";
+import { permissionText } from "./npm.js";
 
 interface Ctx extends FlowContext {
   settings: NpmSettings;

@@ -8,6 +8,7 @@ import { keepCoreDumpsOff } from "./core-dumps.js";
 import { debugSwitchOn, refusal } from "./debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
+import type { Registry } from "./registry.js";
 import type { Runtime } from "./runtime.js";
 import { describeError } from "./secret.js";
 
@@ -47,10 +48,14 @@ function interruptOnSignals(io: IO): AbortSignal {
   return controller.signal;
 }
 
-/** The real collaborators; heavy ones (Playwright, axios) load on first use. */
-async function processRuntime(io: IO, signal: AbortSignal, cautions: string[]): Promise<Runtime> {
+/**
+ * The real collaborators, built when a command runs (never for --help or --version); heavy ones
+ * (Playwright, axios) load on first use. Core dumps go off here, before anything reads a secret.
+ */
+async function processRuntime(io: IO, signal: AbortSignal, registries: Registry[]): Promise<Runtime> {
+  const cautions = [keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
+  if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
   const { inquirerPrompter } = await import("./ask.js");
-  const { registries } = await import("./registries.js");
   const { abortableSleep } = await import("./retry.js");
   const { CircleciClient } = await import("./circleci.js");
   const { findBrowser } = await import("./browser-finder.js");
@@ -76,13 +81,12 @@ async function processRuntime(io: IO, signal: AbortSignal, cautions: string[]): 
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Before anything reads a secret: no debug logging or inspection, no core dump.
+  // Before anything reads a secret: no debug logging or inspection (core dumps go off as a command starts).
   const debugging = debugSwitchOn(process.env, process.execArgv);
   if (debugging) {
     process.stderr.write(`${refusal(debugging)}\n`);
     return ExitCode.usage;
   }
-  const cautions = [keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
   // `rotate --help | head -1`: the reader went away; that is the end, not a failure.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(ExitCode.done);
@@ -93,16 +97,16 @@ async function main(argv: string[]): Promise<number> {
     io.err(`rotate: unexpected failure: ${describeError(reason)}\n`);
     process.exit(ExitCode.nothingChanged);
   });
-  if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
-  const runtime = await processRuntime(io, interruptOnSignals(io), cautions);
-  const guarded = async (work: () => Promise<number>) => {
+  const signal = interruptOnSignals(io);
+  const guarded = async (work: (runtime: Runtime) => Promise<number>) => {
     try {
-      return await work();
+      return await work(await processRuntime(io, signal, registries));
     } catch (error) {
       return report(error, io);
     }
   };
 
+  const { registries } = await import("./registries.js");
   const { rotateCommand, runRotate } = await import("./commands/rotate.js");
   const { demoCommand, runDemo } = await import("./commands/demo.js");
   const { sandboxCommand, runSandbox } = await import("./commands/sandbox.js");
@@ -131,13 +135,13 @@ Run rotate <command> --help for each command's options.`,
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   const commands = [
-    ...runtime.registries.map((registry) => rotateCommand(registry, (flags) => guarded(() => runRotate(registry, flags, runtime)))),
-    demoCommand(() => guarded(() => runDemo(runtime))),
-    initCommand((flags) => guarded(() => runInit(flags, runtime))),
-    statusCommand((flags) => guarded(() => runStatus(flags, runtime))),
-    passwordCommand(runtime.registries, (registry, flags) => guarded(() => runPassword(registry, flags, runtime))),
-    trustCommand((flags) => guarded(() => runTrust(flags, runtime))),
-    sandboxCommand(() => guarded(() => runSandbox(runtime))),
+    ...registries.map((registry) => rotateCommand(registry, (flags) => guarded((runtime) => runRotate(registry, flags, runtime)))),
+    demoCommand(() => guarded((runtime) => runDemo(runtime))),
+    initCommand((flags) => guarded((runtime) => runInit(flags, runtime))),
+    statusCommand((flags) => guarded((runtime) => runStatus(flags, runtime))),
+    passwordCommand(registries, (registry, flags) => guarded((runtime) => runPassword(registry, flags, runtime))),
+    trustCommand((flags) => guarded((runtime) => runTrust(flags, runtime))),
+    sandboxCommand(() => guarded((runtime) => runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.
   for (const command of commands) program.addCommand(command.copyInheritedSettings(program));

@@ -3,7 +3,8 @@
 // terminal), the CircleCI token, and a password piped in on stdin.
 import type { Ask } from "./ask.js";
 import type { TargetSpec } from "./circleci-target.js";
-import { flagAttribute, MissingSettingsError, parseAnswer, type Sources } from "./config.js";
+import { MissingSettingsError, parseAnswer, type Sources } from "./config.js";
+import { flagAttribute } from "./settings.js";
 import { UsageError } from "./errors.js";
 import type { IO } from "./io.js";
 import { circleciSettings, destinationsFor } from "./run-settings.js";

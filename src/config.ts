@@ -1,32 +1,13 @@
 // Settings come from four places, in this order of precedence: flags > environment (including
 // a .env file, for non-secret values) > rotate.config.json > defaults. Each setting is declared
-// once (flag, env name, config key, kind); the flags, the config file's schema and the error
-// messages are all derived from that declaration. Secrets never come from here.
+// once (settings.ts); the config file's schema and the error messages are derived here from that
+// declaration, and loaded only when a command runs. Secrets never come from here.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
 import dotenv from "dotenv";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
-
-export type Kind = "string" | "url" | "number" | "list" | "boolean" | "targets";
-
-export interface SettingSpec {
-  /** The long flag, e.g. "--pypi-project". */
-  flag: string;
-  env?: string;
-  kind: Kind;
-  describe: string;
-  default?: string | number | boolean | string[];
-}
-
-/** A config-file section (e.g. "pypi") and its settings, keyed as in the file. */
-export interface SettingsSection {
-  section: string;
-  settings: Record<string, SettingSpec>;
-  /** The shape of the secrets this section's registry issues: never a value in the file. */
-  tokenPattern?: RegExp;
-}
+import { flagAttribute, type Kind, type SettingSpec, type SettingsSection } from "./settings.js";
 
 export interface Sources {
   flags: Record<string, unknown>;
@@ -45,27 +26,6 @@ const CIRCLECI_TOKEN = /^(CCIPAT_|[0-9a-f]{40}$)/;
 export function looksLikeSecret(value: string, sections: SettingsSection[]): boolean {
   const text = value.trim();
   return CIRCLECI_TOKEN.test(text) || sections.some((s) => s.tokenPattern && new RegExp(`^${s.tokenPattern.source}`).test(text));
-}
-
-/** commander's attribute name for a flag: --pypi-project → pypiProject. */
-export function flagAttribute(flag: string): string {
-  return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** The section with only these settings: a command that reads part of a registry's settings offers only those flags. */
-export function onlySettings(section: SettingsSection, keys: string[]): SettingsSection {
-  return { ...section, settings: Object.fromEntries(Object.entries(section.settings).filter(([key]) => keys.includes(key))) };
-}
-
-export function addSettingOptions(command: Command, section: SettingsSection): Command {
-  for (const spec of Object.values(section.settings)) {
-    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";
-    const env = spec.env ? ` (env ${spec.env})` : "";
-    // A destination flag may be given several times; each one adds to the list.
-    if (spec.kind === "targets") command.option(`${spec.flag}${value}`, `${spec.describe}${env}`, (item: string, all: string[] = []) => [...all, item]);
-    else command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
-  }
-  return command;
 }
 
 function fromText(text: string, kind: Kind): unknown {

@@ -5,5 +5,5 @@ export interface InitQuestion {
   key: string;
   message: string;
   /** A value found in the project, proposed as the default answer. */
-  detect?(cwd: string): string | undefined;
+  detect?(cwd: string): Promise<string | undefined>;
 }

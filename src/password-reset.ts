@@ -2,8 +2,7 @@
 // runbook's other procedure: whoever needs the shared account resets its password): ask the
 // site to email a reset link, open the link the responder pastes, choose the new password.
 import type { Page } from "playwright";
-import { z } from "zod";
-import { parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import type { SettingsSection } from "./settings.js";
 import { NothingChangedError } from "./errors.js";
 import type { PasswordRules } from "./password.js";
 import type { Secret } from "./secret.js";
@@ -32,14 +31,6 @@ export function resetSection(section: SettingsSection): SettingsSection {
   const { websiteUrl, username } = section.settings;
   if (!websiteUrl || !username) throw new Error(`the ${section.section} settings declare no websiteUrl or username`);
   return { section: section.section, settings: { websiteUrl, username } };
-}
-
-const ResetSettings = z.object({ websiteUrl: z.url(), username: z.string().optional() });
-export type ResetSettings = z.infer<typeof ResetSettings>;
-
-export function resetSettings(registrySection: SettingsSection, sources: Sources): ResetSettings {
-  const section = resetSection(registrySection);
-  return parseSettings(ResetSettings, resolveSection(section, sources), section);
 }
 
 /**

@@ -1,15 +1,17 @@
 // The contract every registry plug-in fits, and the one place its settings are bound to it.
-// A registry is a flow file (this contract, filled in), a replica folder, and one line in
-// registries.ts; the runbook, the commands, the demo, drills, tests and the bench only ever see
-// the `Registry` list.
+// A registry is a flow file (this contract, filled in: what it is, its settings' declarations,
+// and its implementation — settings schema and flow — loaded only when a command runs), a replica
+// folder, and one line in registries.ts; the runbook, the commands, the demo, drills, tests and
+// the bench only ever see the `Registry` list.
 import type { Command } from "commander";
 import type { z } from "zod";
 import type { AssetOrigin } from "./browser-guard.js";
 import type { BrowserSession } from "./browser.js";
-import { addSettingOptions, parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import type { Sources } from "./config.js";
 import type { InitQuestion } from "./init-questions.js";
 import type { PasswordResetFlow } from "./password-reset.js";
 import type { Secret } from "./secret.js";
+import { addSettingOptions, type SettingsSection } from "./settings.js";
 import type { Steps } from "./steps.js";
 
 export interface TokenSummary {
@@ -115,7 +117,8 @@ export interface Registry {
   assetOrigins: AssetOrigin[];
   /** What `rotate init` asks for this registry, with what it can detect in the project. */
   initQuestions: InitQuestion[];
-  passwordReset: PasswordResetFlow;
+  /** `rotate password`'s pages, loaded when it runs. */
+  passwordReset(): Promise<PasswordResetFlow>;
   /** What `rotate status` adds about a variable CircleCI holds, from the (unvalidated) settings. */
   statusNotes(settings: Record<string, unknown>): string[];
   /** Adds the registry's own flags to a command. */
@@ -124,14 +127,20 @@ export interface Registry {
   configure(sources: Sources): Promise<ConfiguredRegistry>;
 }
 
-export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<Registry, "addOptions" | "configure" | "statusNotes"> {
-  statusNotes?(settings: Record<string, unknown>): string[];
+/** What a registry loads only when a command runs: validation and the flow's page and API code. */
+export interface RegistryImplementation<Schema extends z.ZodType<RegistrySettings>> {
   schema: Schema;
   /** Fills in settings that have a dynamic default (npm's registry URL), before validation. */
   defaults?(resolved: Record<string, unknown>): Promise<void>;
   /** Checks that need no network (npm's 90-day limit); throws a UsageError. */
   validate?(settings: z.infer<Schema>): void;
   flow(settings: z.infer<Schema>): RegistryFlow;
+}
+
+export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<Registry, "addOptions" | "configure" | "statusNotes"> {
+  statusNotes?(settings: Record<string, unknown>): string[];
+  /** `rotate --help` and `--version` never load it. */
+  load(): Promise<RegistryImplementation<Schema>>;
 }
 
 /** A registry as its own file knows it: its settings with their full type (for its own commands). */
@@ -141,13 +150,14 @@ export interface TypedRegistry<Settings extends RegistrySettings> extends Regist
 
 /** Binds a registry's typed settings to its flow, so the list of registries needs no casts. */
 export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): TypedRegistry<z.infer<Schema>> {
-  const { schema, defaults, validate, flow, statusNotes, ...registry } = spec;
-  const settings = async (sources: Sources): Promise<z.infer<Schema>> => {
+  const { load, statusNotes, ...registry } = spec;
+  const bound = async (sources: Sources) => {
+    const [{ parseSettings, resolveSection }, implementation] = await Promise.all([import("./config.js"), load()]);
     const resolved = resolveSection(spec.section, sources);
-    await defaults?.(resolved);
-    const parsed = parseSettings(schema, resolved, spec.section);
-    validate?.(parsed);
-    return parsed;
+    await implementation.defaults?.(resolved);
+    const parsed = parseSettings(implementation.schema, resolved, spec.section);
+    implementation.validate?.(parsed);
+    return { parsed, implementation };
   };
   const self: TypedRegistry<z.infer<Schema>> = {
     ...registry,
@@ -155,10 +165,10 @@ export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec:
     // The config-file check refuses values of this registry's token shape.
     section: { ...spec.section, tokenPattern: spec.tokenPattern },
     addOptions: (command) => addSettingOptions(command, spec.section),
-    settings,
+    settings: async (sources) => (await bound(sources)).parsed,
     async configure(sources) {
-      const typed = await settings(sources);
-      return { registry: self, settings: typed, flow: flow(typed) };
+      const { parsed, implementation } = await bound(sources);
+      return { registry: self, settings: parsed, flow: implementation.flow(parsed) };
     },
   };
   return self;

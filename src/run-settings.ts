@@ -1,33 +1,10 @@
-// Settings every rotation shares: where the token lives in CircleCI, and how to run the browser.
-// Registry-specific settings are declared next to each flow.
+// The settings every rotation shares (declared in settings.ts), validated: where the token lives
+// in CircleCI, and how to run the browser. Registry-specific settings live next to each flow.
 import { z } from "zod";
 import { parseTarget, type TargetSpec } from "./circleci-target.js";
-import { MissingSettingsError, parseSettings, resolveSection, type SettingsSection, type Sources } from "./config.js";
+import { MissingSettingsError, parseSettings, resolveSection, type Sources } from "./config.js";
 import { UsageError } from "./errors.js";
-
-export const circleciSection: SettingsSection = {
-  section: "circleci",
-  settings: {
-    projectSlug: { flag: "--project-slug", env: "ROTATE_PROJECT_SLUG", kind: "string", describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)" },
-    context: { flag: "--context", env: "ROTATE_CONTEXT", kind: "string", describe: "CircleCI context that holds the variable (default: a project variable)" },
-    targets: {
-      flag: "--target",
-      env: "ROTATE_TARGETS",
-      kind: "targets",
-      describe: "a CircleCI destination of the token, gh/org/repo (project variable) or gh/org/repo@context; repeat for several (default: --project-slug and --context)",
-    },
-    url: { flag: "--circleci-url", env: "ROTATE_CIRCLECI_URL", kind: "url", describe: "CircleCI API v2 base URL", default: "https://circleci.com/api/v2" },
-  },
-};
-
-export const browserSection: SettingsSection = {
-  section: "browser",
-  settings: {
-    path: { flag: "--browser-path", env: "ROTATE_BROWSER", kind: "string", describe: "Chrome or Chromium executable (default: found automatically)" },
-    headless: { flag: "--headless", env: "ROTATE_HEADLESS", kind: "boolean", describe: "run the browser without a window (drills and tests)", default: false },
-    stepTimeout: { flag: "--step-timeout", env: "ROTATE_STEP_TIMEOUT", kind: "number", describe: "seconds to wait for each element on a page", default: 30 },
-  },
-};
+import { circleciSection, browserSection } from "./settings.js";
 
 const Target = z.union([z.string(), z.object({ projectSlug: z.string(), context: z.string().optional(), envVar: z.string().optional() })]);
 const CircleciSettings = z.object({ projectSlug: z.string().optional(), context: z.string().optional(), targets: z.array(Target).optional(), url: z.url() });

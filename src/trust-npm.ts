@@ -4,10 +4,11 @@
 // whose end revokes the session token and closes the browser.
 import { NpmSession, type NpmCtx } from "../flows/npm-session.js";
 import { NpmTrustApi, packageMaintainers } from "../flows/npm-trust.js";
-import { npm, type NpmSettings } from "../flows/npm.js";
+import type { NpmSettings } from "../flows/npm-flow.js";
+import { npm } from "../flows/npm.js";
 import type { FoundBrowser } from "./browser-finder.js";
 import { requireDisplay } from "./display.js";
-import { RegistryError, UsageError } from "./errors.js";
+import { RegistryError } from "./errors.js";
 import type { Credentials } from "./registry.js";
 import type { BrowserSettings } from "./run-settings.js";
 import type { Runtime } from "./runtime.js";
@@ -21,15 +22,6 @@ export interface NpmSideOptions {
   steps: Steps;
   signal: AbortSignal;
   runtime: Pick<Runtime, "env" | "findBrowser" | "launchBrowser" | "reachable">;
-}
-
-/** Trusted publishing is configured per package: a scope names no package. */
-export function packagesOnly(items: string[]): string[] {
-  const scopes = items.filter((item) => item.startsWith("@") && !item.includes("/"));
-  if (scopes.length > 0) {
-    throw new UsageError(`trusted publishing is set per package, and ${scopes.join(", ")} ${scopes.length === 1 ? "is a scope" : "are scopes"}: list the packages themselves with --npm-packages`);
-  }
-  return items;
 }
 
 export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {

@@ -16,9 +16,9 @@ import { Progress } from "./progress.js";
 import { browserSettings } from "./run-settings.js";
 import type { Runtime } from "./runtime.js";
 import type { TrustCircleciApi } from "./trust-circleci.js";
-import { npm } from "../flows/npm.js";
+import { npm, packagesOnly } from "../flows/npm.js";
 import { createSteps } from "./steps.js";
-import { npmSide, packagesOnly } from "./trust-npm.js";
+import { npmSide } from "./trust-npm.js";
 
 export const PYPI_TRUST = "PyPI does not accept CircleCI trusted publishers yet: keep rotating PYPI_TOKEN (rotate pypi)";
 const JANUARY_2027 = "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then";

@@ -9,7 +9,8 @@ import { npm } from "../flows/npm.js";
 import { pypi } from "../flows/pypi.js";
 import { loadSources, resolveSection, validateConfig, type Sources } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
-import { browserSection, browserSettings, circleciSection, circleciSettings, destinationsFor } from "../src/run-settings.js";
+import { browserSection, circleciSection } from "../src/settings.js";
+import { browserSettings, circleciSettings, destinationsFor } from "../src/run-settings.js";
 import { freshDirs, startCli } from "./support/cli.js";
 
 const sections = [circleciSection, browserSection, pypi.section, npm.section];

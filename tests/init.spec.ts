@@ -7,7 +7,7 @@ import { expect, test } from "@playwright/test";
 import { npm } from "../flows/npm.js";
 import { pypi } from "../flows/pypi.js";
 import { validateConfig } from "../src/config.js";
-import { browserSection, circleciSection } from "../src/run-settings.js";
+import { browserSection, circleciSection } from "../src/settings.js";
 import { freshDirs, startCli, type Sandbox } from "./support/cli.js";
 import { converse, plain, startPty } from "./support/pty.js";
 

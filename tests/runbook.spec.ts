@@ -7,7 +7,8 @@ import { rotationRequest } from "../src/commands/rotate.js";
 import { loadSources } from "../src/config.js";
 import { CancelledError, ExitCode, RunFailed, UsageError } from "../src/errors.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../src/runbook.js";
-import { circleciSection, circleciSettings, destinationsFor } from "../src/run-settings.js";
+import { circleciSection } from "../src/settings.js";
+import { circleciSettings, destinationsFor } from "../src/run-settings.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "./support/fakes.js";
 
 const SLUG = "gh/acme/widget";

@@ -4,9 +4,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ask } from "../ask.js";
-import { looksLikeSecret, parseAnswer, validateConfig, type SettingSpec, type SettingsSection } from "../config.js";
+import { looksLikeSecret, parseAnswer, validateConfig } from "../config.js";
+import type { SettingSpec, SettingsSection } from "../settings.js";
 import { UsageError } from "../errors.js";
-import { browserSection, circleciSection } from "../run-settings.js";
+import { browserSection, circleciSection } from "../settings.js";
 import type { Runtime } from "../runtime.js";
 
 /** gh/org/repo from the origin remote (git@github.com:org/repo.git, https://bitbucket.org/org/repo). */
@@ -57,7 +58,7 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
   const config: Record<string, Record<string, unknown>> = { circleci: { projectSlug, ...(context ? { context } : {}) } };
 
   for (const registry of runtime.registries) {
-    const detected = Object.fromEntries(registry.initQuestions.map((q) => [q.key, q.detect?.(runtime.cwd)]));
+    const detected = Object.fromEntries(await Promise.all(registry.initQuestions.map(async (q) => [q.key, await q.detect?.(runtime.cwd)] as const)));
     const found = Object.values(detected).some(Boolean);
     if (!(await ask.confirm(`Does the project publish to ${registry.title}?`, found, how))) continue;
     const answers: Record<string, unknown> = {};

@@ -3,27 +3,37 @@
 import { Ask } from "../ask.js";
 import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import type { BrowserSession } from "../browser.js";
-import { loadSources, overriddenUrls } from "../config.js";
+import { z } from "zod";
+import { loadSources, overriddenUrls, parseSettings, resolveSection, type Sources } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { openDrill } from "../drill.js";
 import { requireDisplay } from "../display.js";
 import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password.js";
-import { checkResetLink, resetSection, resetSettings, type ResetContext } from "../password-reset.js";
+import { checkResetLink, resetSection, type PasswordResetFlow, type ResetContext } from "../password-reset.js";
 import { Progress } from "../progress.js";
 import type { Registry } from "../registry.js";
-import { browserSection, browserSettings, circleciSection } from "../run-settings.js";
+import { browserSection, circleciSection, type SettingsSection } from "../settings.js";
+import { browserSettings } from "../run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { describeError, Secret } from "../secret.js";
 import { createSteps } from "../steps.js";
 import { confirmUrls } from "../trusted-urls.js";
 import type { PasswordFlags } from "./password.js";
 
+const ResetSettings = z.object({ websiteUrl: z.url(), username: z.string().optional() });
+type ResetSettings = z.infer<typeof ResetSettings>;
+
+function resetSettings(registrySection: SettingsSection, sources: Sources): ResetSettings {
+  const section = resetSection(registrySection);
+  return parseSettings(ResetSettings, resolveSection(section, sources), section);
+}
+
 export async function runPassword(registryId: string, flags: PasswordFlags, runtime: Runtime): Promise<number> {
   const { io } = runtime;
   const registry = runtime.registries.find((candidate) => candidate.id === registryId);
   if (!registry) throw new UsageError(`rotate password knows ${runtime.registries.map((r) => r.id).join(" and ")}, not "${registryId}"`);
-  const flow = registry.passwordReset;
+  const flow = await registry.passwordReset();
   // A person pastes the link and copies the password: without a terminal nothing starts.
   if (!io.canPrompt) {
     throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`);
@@ -64,7 +74,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
       record("link-opened", "ok");
       const password = generatePassword(flow.rules(username), `new ${registry.title} password`);
-      await setNewPassword(registry, session, ctx, password, progress, runtime);
+      await setNewPassword(registry, flow, session, ctx, password, progress, runtime);
       record("password-set", "ok");
       io.showSecretOnce("New password", password);
       io.out(`${ADVICE}\n\n${resetNote(registry, username, runtime.clock(), whoRan(runtime.env))}\n`);
@@ -88,9 +98,9 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
  * then the responder must still get it, or nobody can sign in. Only a refusal the site stated
  * means nothing changed.
  */
-async function setNewPassword(registry: Registry, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
+async function setNewPassword(registry: Registry, flow: PasswordResetFlow, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
   try {
-    await progress.step("Set a new random password", () => registry.passwordReset.setPassword(session.page, ctx, password));
+    await progress.step("Set a new random password", () => flow.setPassword(session.page, ctx, password));
   } catch (error) {
     if (error instanceof RegistryError) throw error;
     runtime.io.showSecretOnce("New password (perhaps set)", password);

@@ -5,10 +5,9 @@
 // (and the emails it caused) was legitimate.
 // What it does is in password-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Argument, Command } from "commander";
-import { addSettingOptions } from "../config.js";
+import { addSettingOptions, browserSection } from "../settings.js";
 import { resetSection } from "../password-reset.js";
 import type { Registry } from "../registry.js";
-import { browserSection } from "../run-settings.js";
 
 export interface PasswordFlags {
   sandbox?: boolean;

@@ -4,11 +4,10 @@
 // never pays for it.
 import { Command, Option } from "commander";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions } from "../config.js";
+import { addSettingOptions, browserSection, circleciSection } from "../settings.js";
 import { UsageError } from "../errors.js";
 import type { Registry } from "../registry.js";
 import type { Order, RotationRequest } from "../runbook.js";
-import { browserSection, circleciSection } from "../run-settings.js";
 import { Secret } from "../secret.js";
 
 export interface RotateFlags {

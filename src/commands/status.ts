@@ -6,8 +6,7 @@
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "commander";
 import { npm } from "../../flows/npm.js";
-import { addSettingOptions, onlySettings, type SettingsSection } from "../config.js";
-import { browserSection, circleciSection } from "../run-settings.js";
+import { addSettingOptions, onlySettings, type SettingsSection, browserSection, circleciSection } from "../settings.js";
 
 export interface StatusFlags {
   json?: boolean;

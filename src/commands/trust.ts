@@ -4,13 +4,12 @@
 // the flags. PyPI does not accept CircleCI's trusted publishers yet, so only npm is offered.
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import type { TrustAction } from "../../flows/npm-trust.js";
-import { npm, type NpmSettings } from "../../flows/npm.js";
+import type { NpmSettings } from "../../flows/npm-flow.js";
+import { npm, packagesOnly } from "../../flows/npm.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, onlySettings, type SettingsSection } from "../config.js";
+import { addSettingOptions, onlySettings, type SettingsSection, browserSection, circleciSection } from "../settings.js";
 import { UsageError } from "../errors.js";
-import { browserSection, circleciSection } from "../run-settings.js";
 import { Secret } from "../secret.js";
-import { packagesOnly } from "../trust-npm.js";
 import type { Existing, TrustRequest } from "../trust-runbook.js";
 
 export interface TrustFlags {

@@ -1,0 +1,69 @@
+// Each setting is declared once (flag, env name, config key, kind); the flags and their help
+// come from the declaration here, with no validation library loaded, so `rotate --help` stays
+// fast. Resolving and validating values is config.ts's job, when a command runs.
+import type { Command } from "commander";
+
+export type Kind = "string" | "url" | "number" | "list" | "boolean" | "targets";
+
+export interface SettingSpec {
+  /** The long flag, e.g. "--pypi-project". */
+  flag: string;
+  env?: string;
+  kind: Kind;
+  describe: string;
+  default?: string | number | boolean | string[];
+}
+
+/** A config-file section (e.g. "pypi") and its settings, keyed as in the file. */
+export interface SettingsSection {
+  section: string;
+  settings: Record<string, SettingSpec>;
+  /** The shape of the secrets this section's registry issues: never a value in the file. */
+  tokenPattern?: RegExp;
+}
+
+/** commander's attribute name for a flag: --pypi-project → pypiProject. */
+export function flagAttribute(flag: string): string {
+  return flag.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The section with only these settings: a command that reads part of a registry's settings offers only those flags. */
+export function onlySettings(section: SettingsSection, keys: string[]): SettingsSection {
+  return { ...section, settings: Object.fromEntries(Object.entries(section.settings).filter(([key]) => keys.includes(key))) };
+}
+
+export function addSettingOptions(command: Command, section: SettingsSection): Command {
+  for (const spec of Object.values(section.settings)) {
+    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";
+    const env = spec.env ? ` (env ${spec.env})` : "";
+    // A destination flag may be given several times; each one adds to the list.
+    if (spec.kind === "targets") command.option(`${spec.flag}${value}`, `${spec.describe}${env}`, (item: string, all: string[] = []) => [...all, item]);
+    else command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
+  }
+  return command;
+}
+
+// The settings every rotation shares: where the token lives in CircleCI, and how to run the browser.
+export const circleciSection: SettingsSection = {
+  section: "circleci",
+  settings: {
+    projectSlug: { flag: "--project-slug", env: "ROTATE_PROJECT_SLUG", kind: "string", describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)" },
+    context: { flag: "--context", env: "ROTATE_CONTEXT", kind: "string", describe: "CircleCI context that holds the variable (default: a project variable)" },
+    targets: {
+      flag: "--target",
+      env: "ROTATE_TARGETS",
+      kind: "targets",
+      describe: "a CircleCI destination of the token, gh/org/repo (project variable) or gh/org/repo@context; repeat for several (default: --project-slug and --context)",
+    },
+    url: { flag: "--circleci-url", env: "ROTATE_CIRCLECI_URL", kind: "url", describe: "CircleCI API v2 base URL", default: "https://circleci.com/api/v2" },
+  },
+};
+
+export const browserSection: SettingsSection = {
+  section: "browser",
+  settings: {
+    path: { flag: "--browser-path", env: "ROTATE_BROWSER", kind: "string", describe: "Chrome or Chromium executable (default: found automatically)" },
+    headless: { flag: "--headless", env: "ROTATE_HEADLESS", kind: "boolean", describe: "run the browser without a window (drills and tests)", default: false },
+    stepTimeout: { flag: "--step-timeout", env: "ROTATE_STEP_TIMEOUT", kind: "number", describe: "seconds to wait for each element on a page", default: 30 },
+  },
+};
