@@ -93,10 +93,11 @@ export async function preflightCircleci(client: CircleciApi, specs: TargetSpec[]
   const destinations: PreflightedDestination[] = [];
   const sameNamed: SameNamedVariable[] = [];
   for (const spec of specs) {
-    await client.project(spec.projectSlug);
     if (!spec.context) {
+      // Both reads at once: a missing project fails the pair, and says so.
       const target = projectTarget(client, spec);
-      destinations.push({ target, held: await target.read() });
+      const [, held] = await Promise.all([client.project(spec.projectSlug), target.read()]);
+      destinations.push({ target, held });
       continue;
     }
     const target = await contextTarget(client, { ...spec, context: spec.context });

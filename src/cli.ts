@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // The entry point: build the runtime, parse argv, run the command, and turn every outcome into
-// output and an exit code in exactly one place. Heavy modules (Playwright, prompts, replicas,
-// axios) load only when a command needs them, so `rotate --help` starts fast.
+// output and an exit code in exactly one place. What it imports here only defines the commands;
+// heavy modules (validation, Playwright, prompts, replicas, axios) load only when a command runs,
+// so `rotate --help` starts fast (tests/startup.spec.ts).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { demoCommand, runDemo } from "./commands/demo.js";
+import { initCommand, runInit } from "./commands/init.js";
+import { passwordCommand, runPassword } from "./commands/password.js";
+import { rotateCommand, runRotate } from "./commands/rotate.js";
+import { sandboxCommand, runSandbox } from "./commands/sandbox.js";
+import { statusCommand, runStatus } from "./commands/status.js";
+import { trustCommand, runTrust } from "./commands/trust.js";
 import { keepCoreDumpsOff } from "./core-dumps.js";
 import { debugSwitchOn, refusal } from "./debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
-import type { Registry } from "./registry.js";
+import { registries } from "./registries.js";
 import type { Runtime } from "./runtime.js";
 import { describeError } from "./secret.js";
 
@@ -52,7 +60,7 @@ function interruptOnSignals(io: IO): AbortSignal {
  * The real collaborators, built when a command runs (never for --help or --version); heavy ones
  * (Playwright, axios) load on first use. Core dumps go off here, before anything reads a secret.
  */
-async function processRuntime(io: IO, signal: AbortSignal, registries: Registry[]): Promise<Runtime> {
+async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
   const cautions = [keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
   if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
   const { inquirerPrompter } = await import("./ask.js");
@@ -100,20 +108,12 @@ async function main(argv: string[]): Promise<number> {
   const signal = interruptOnSignals(io);
   const guarded = async (work: (runtime: Runtime) => Promise<number>) => {
     try {
-      return await work(await processRuntime(io, signal, registries));
+      return await work(await processRuntime(io, signal));
     } catch (error) {
       return report(error, io);
     }
   };
 
-  const { registries } = await import("./registries.js");
-  const { rotateCommand, runRotate } = await import("./commands/rotate.js");
-  const { demoCommand, runDemo } = await import("./commands/demo.js");
-  const { sandboxCommand, runSandbox } = await import("./commands/sandbox.js");
-  const { statusCommand, runStatus } = await import("./commands/status.js");
-  const { initCommand, runInit } = await import("./commands/init.js");
-  const { passwordCommand, runPassword } = await import("./commands/password.js");
-  const { trustCommand, runTrust } = await import("./commands/trust.js");
 
   const program = new Command("rotate")
     .version(version)

@@ -8,9 +8,10 @@ export async function whichAppears<K extends string>(candidates: Record<K, Locat
   const any = entries.map(([, locator]) => locator).reduce((all, locator) => all.or(locator));
   // first(): several candidates may be visible at once (an error list and a heading); any will do.
   await any.first().waitFor({ state: "visible", ...(timeoutMs ? { timeout: timeoutMs } : {}) });
-  for (const [key, locator] of entries) {
-    if (await locator.first().isVisible()) return key;
-  }
+  // Asked all at once: one round trip to the page, not one per candidate.
+  const visible = await Promise.all(entries.map(([, locator]) => locator.first().isVisible()));
+  const shown = entries.find((_, i) => visible[i]);
+  if (shown) return shown[0];
   // The match disappeared between the wait and the check (a redirect); look again.
   return whichAppears(candidates, timeoutMs);
 }

@@ -252,6 +252,9 @@ async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefi
 }
 
 async function preflight(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps) {
+  // The registry's reachability is asked while CircleCI is checked: each is a read over the network.
+  const reaching = Promise.all(registry.flow.reachabilityUrls().map((url) => deps.reachable(url)));
+  reaching.catch(() => undefined); // awaited below; abandoned when CircleCI's preflight fails first
   const circle = await deps.progress.step(
     "Preflight CircleCI: token, projects, variables",
     () => interruptible(preflightCircleci(deps.circleci, request.targets), [deps.signal]),
@@ -265,7 +268,7 @@ async function preflight(registry: ConfiguredRegistry, request: RotationRequest,
   const destinations = await resolveSameNamed(circle.destinations, circle.sameNamed, deps.ask, deps.progress);
   const browser = await deps.progress.step("Preflight browser and registry", async () => {
     const found = deps.findBrowser();
-    for (const url of registry.flow.reachabilityUrls()) await deps.reachable(url);
+    await reaching;
     return found;
   }, (found) => found.executablePath);
   return { user: circle.user, destinations, browser };
