@@ -30,7 +30,7 @@ const MIN_POLL_MS = 1_000;
 const MAX_POLL_MS = 10_000;
 const OTP_TRIES = 3;
 
-export async function http() {
+export function http() {
   return createHttp({ timeout: 30_000, maxRedirects: 0, validateStatus: () => true, headers: { "Cache-Control": "no-cache" } });
 }
 
@@ -39,7 +39,7 @@ export async function http() {
  * the browser, 200 with `token` when done; anything else is an invalid answer.
  */
 async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen?: Promise<unknown>): Promise<Secret> {
-  const client = await http();
+  const client = http();
   const deadline = Date.now() + HUMAN_DEADLINE_MS;
   // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
   // the registry's next turn (a second each time).
@@ -79,7 +79,7 @@ function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
  * ended) shows no form at all: the token then simply arrives.
  */
 async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: Secret; secondFactor: SecondFactor }> {
-  const client = await http();
+  const client = http();
   const start = await client.post(new URL("/-/v1/login", ctx.settings.registryUrl).toString(), {}, {
     headers: { "npm-auth-type": "web", "npm-command": "login" },
     signal: ctx.signal,
@@ -135,7 +135,7 @@ export class NpmSession {
   }
 
   private async send(method: Method, url: string, command: string, options: { body?: unknown; otp?: Secret } = {}): Promise<Answer> {
-    const client = await http();
+    const client = http();
     const response = await client.request({
       method,
       url,
@@ -196,7 +196,7 @@ export class NpmSession {
   async signOut(): Promise<void> {
     if (this.signedOut) return;
     this.signedOut = true;
-    const client = await http();
+    const client = http();
     await client.delete(this.url(`/-/user/token/${this.token.derive((raw) => encodeURIComponent(raw))}`), {
       headers: { Authorization: this.token.derive((raw) => `Bearer ${raw}`) },
     });

@@ -143,7 +143,7 @@ export function describeHeld(held: HeldValue | undefined): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class CircleciClient {
-  private readonly http: Promise<AxiosInstance>;
+  private readonly http: AxiosInstance;
   private user: CircleciUser | undefined;
 
   constructor(private readonly options: CircleciClientOptions) {
@@ -328,7 +328,7 @@ export class CircleciClient {
     let response: AxiosResponse;
     try {
       response = await sendWithRetries(
-        await this.http,
+        this.http,
         { method: call.method, url: call.path, data: call.body, signal: this.options.signal },
         this.options.policy ?? defaultRetryPolicy,
         this.options.retry,

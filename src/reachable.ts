@@ -4,7 +4,7 @@ import { createHttp } from "./http.js";
 
 export async function reachable(url: string): Promise<void> {
   try {
-    const http = await createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
+    const http = createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
     await http.get(url);
   } catch (error) {
     const code = (error as { code?: string }).code ?? "no answer";

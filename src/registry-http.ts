@@ -13,7 +13,7 @@ export async function checkRequest(
   ctx: { steps: Steps; signal: AbortSignal },
 ): Promise<AxiosResponse | undefined> {
   try {
-    return await sendWithRetries(await http(), { ...request, signal: ctx.signal }, defaultRetryPolicy, {
+    return await sendWithRetries(http(), { ...request, signal: ctx.signal }, defaultRetryPolicy, {
       sleep: abortableSleep,
       onRetry: ({ waitMs, reason }) =>
         ctx.steps.note(`${request.method ?? "GET"} ${request.url} ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
