@@ -251,27 +251,61 @@ async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefi
   return value.reveal() === "" ? undefined : value;
 }
 
-async function preflight(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps) {
+type Site = { origins: string[]; assets: AssetOrigin[] };
+
+/**
+ * The isolated browser, started while CircleCI is checked: opening it changes nothing, and it
+ * takes its own time (Chromium starts in processes of its own). A browser that cannot be found
+ * or started is reported at its own step, after CircleCI's; a failed preflight closes it.
+ */
+function startBrowser(deps: RunbookDeps, site: Site) {
+  let found: FoundBrowser | undefined;
+  let notFound: unknown;
+  try {
+    found = deps.findBrowser();
+  } catch (error) {
+    notFound = error;
+  }
+  const session = found ? deps.launchBrowser(found, site) : Promise.reject(notFound);
+  session.catch(() => undefined); // awaited at its step, or closed by abandon()
+  return {
+    found(): FoundBrowser {
+      if (!found) throw notFound;
+      return found;
+    },
+    session,
+    abandon: () => void session.then((opened) => opened.close(), () => undefined),
+  };
+}
+
+async function preflight(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps, site: Site) {
   // The registry's reachability is asked while CircleCI is checked: each is a read over the network.
   const reaching = Promise.all(registry.flow.reachabilityUrls().map((url) => deps.reachable(url)));
   reaching.catch(() => undefined); // awaited below; abandoned when CircleCI's preflight fails first
-  const circle = await deps.progress.step(
-    "Preflight CircleCI: token, projects, variables",
-    () => interruptible(preflightCircleci(deps.circleci, request.targets), [deps.signal]),
-    (c) => `${c.user.login} · ${c.destinations.map((d) => `${d.target.where} ${describeHeld(d.held)}`).join(" · ")}`,
-  );
-  const missing = circle.destinations.filter((d) => !d.held);
-  if (missing.length > 0 && !request.createEnvVar) {
-    const where = missing.map((d) => `${d.target.envVar} in ${d.target.where}`).join(", ");
-    throw new NothingChangedError(`${where} ${missing.length === 1 ? "is" : "are"} not set: check the variable name and --target, or pass --create-env-var to give CircleCI its first ${registry.registry.title} token there`);
+  const browser = startBrowser(deps, site);
+  try {
+    const circle = await deps.progress.step(
+      "Preflight CircleCI: token, projects, variables",
+      () => interruptible(preflightCircleci(deps.circleci, request.targets), [deps.signal]),
+      (c) => `${c.user.login} · ${c.destinations.map((d) => `${d.target.where} ${describeHeld(d.held)}`).join(" · ")}`,
+    );
+    const missing = circle.destinations.filter((d) => !d.held);
+    if (missing.length > 0 && !request.createEnvVar) {
+      const where = missing.map((d) => `${d.target.envVar} in ${d.target.where}`).join(", ");
+      throw new NothingChangedError(`${where} ${missing.length === 1 ? "is" : "are"} not set: check the variable name and --target, or pass --create-env-var to give CircleCI its first ${registry.registry.title} token there`);
+    }
+    const destinations = await resolveSameNamed(circle.destinations, circle.sameNamed, deps.ask, deps.progress);
+    const first = destinations[0];
+    if (!first) throw new UsageError("no CircleCI destination given: pass --project-slug or --target");
+    const found = await deps.progress.step("Preflight browser and registry", async () => {
+      await reaching;
+      return browser.found();
+    }, (found) => found.executablePath);
+    return { user: circle.user, destinations, first, browser: found, session: browser.session };
+  } catch (error) {
+    browser.abandon();
+    throw error;
   }
-  const destinations = await resolveSameNamed(circle.destinations, circle.sameNamed, deps.ask, deps.progress);
-  const browser = await deps.progress.step("Preflight browser and registry", async () => {
-    const found = deps.findBrowser();
-    await reaching;
-    return found;
-  }, (found) => found.executablePath);
-  return { user: circle.user, destinations, browser };
 }
 
 export async function runRotation(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps): Promise<RotationResult | DryRunResult> {
@@ -282,7 +316,8 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
   if (!request.yes && !request.dryRun && !ask.canPrompt) {
     throw new UsageError("rotate deletes and creates tokens, so a run without a terminal needs --yes to confirm it");
   }
-  const checked = await preflight(registry, request, deps);
+  const site = { origins: registry.flow.origins(), assets: registry.registry.assetOrigins };
+  const checked = await preflight(registry, request, deps, site);
   const journal = new Journal(
     title,
     request.command,
@@ -293,12 +328,10 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
   journal.advance({ step: "preflight", detail: `CircleCI user ${checked.user.login}; ${journal.where}` });
   const rotation = new Rotation(registry, request, deps, journal, checked.destinations);
   const { step } = rotation;
-  const first = checked.destinations[0];
-  if (!first) throw new UsageError("no CircleCI destination given: pass --project-slug or --target");
+  const { first } = checked;
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
-  const site = { origins: registry.flow.origins(), assets: registry.registry.assetOrigins };
-  const session = await step("Open an isolated browser", () => deps.launchBrowser(checked.browser, site));
+  const session = await step("Open an isolated browser", () => checked.session);
   rotation.stopAlso(session.lost);
   let account: RegistryAccount | undefined;
   try {
