@@ -147,13 +147,19 @@ class TokensPage {
 
   /**
    * The whole table in one evaluation, read by what each cell says (its text content, whatever a
-   * stylesheet hides or the window's width wraps), columns found by their headers.
+   * stylesheet hides or the window's width wraps), columns found by their headers. Through
+   * page.evaluate(), not a locator's evaluate(): see page-secrets.ts on the cost of the latter.
    */
   async tokens(): Promise<TokenSummary[]> {
-    const table = await this.page.getByRole("table").evaluate((element) => ({
-      headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
-      rows: [...element.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => (td.textContent ?? "").replace(/\s+/g, " ").trim())),
-    }));
+    await this.page.getByRole("table").first().waitFor(); // a page that renders its list late
+    const tables = await this.page.evaluate(() =>
+      [...document.querySelectorAll("table")].map((element) => ({
+        headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
+        rows: [...element.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => (td.textContent ?? "").replace(/\s+/g, " ").trim())),
+      })),
+    );
+    const [table] = tables;
+    if (!table || tables.length > 1) throw new Error(`the access tokens page shows ${tables.length} tables, not the one list rotate reads`);
     return table.rows.flatMap((cells) => {
       const cell = (header: string) => cells[table.headers.indexOf(header)];
       const redacted = REDACTED.exec(cells.join(" "));

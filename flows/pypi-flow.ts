@@ -179,8 +179,9 @@ class AccountPage {
    */
   async tokens(ctx: Ctx): Promise<TokenSummary[]> {
     await ctx.steps.expect("the API tokens section on Account settings", () => this.page.locator("#api-tokens").waitFor());
-    const rows = await this.rows.evaluateAll((trs) =>
-      trs.map((tr) => {
+    // page.evaluate(), not the rows' evaluateAll(): see page-secrets.ts on the cost of the latter.
+    const rows = await this.page.evaluate(() =>
+      [...document.querySelectorAll("#api-tokens tbody tr")].map((tr) => {
         const cell = tr.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
         cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
         return {
@@ -210,9 +211,9 @@ class AccountPage {
           flash: page.locator(".notification-bar__message"),
         });
         if (outcome === "reauth") return CHALLENGED;
-        const message = await texts(page.locator(".notification-bar__message"));
-        if (!message.includes(`Deleted API token '${token.name}'.`)) {
-          throw new Error(`PyPI did not delete the token "${token.name}": it said "${message}"`);
+        const flash = page.locator(".notification-bar__message");
+        if ((await flash.filter({ hasText: `Deleted API token '${token.name}'.` }).count()) === 0) {
+          throw new Error(`PyPI did not delete the token "${token.name}": it said "${await texts(flash)}"`);
         }
         return undefined;
       },
@@ -246,11 +247,14 @@ class CreateTokenPage {
   }
 
   /** The scopes this account may give a token: "scope:project:<normalised name>" values. */
-  async projectScopes(ctx: Ctx): Promise<string[]> {
+  /** Whether the "Scope" list offers the project; when it does not, the projects it offers. */
+  async offersProject(ctx: Ctx, project: string): Promise<{ offered: true } | { offered: false; projects: string[] }> {
     const scope = this.page.getByLabel("Scope");
     await ctx.steps.expect('the "Scope" list of the token form', () => scope.waitFor());
+    const quoted = `scope:project:${project}`.replace(/["\\]/g, "\\$&");
+    if ((await scope.locator(`option[value="${quoted}"]`).count()) > 0) return { offered: true };
     const values = await scope.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
-    return values.filter((v) => v.startsWith("scope:project:")).map((v) => v.slice("scope:project:".length));
+    return { offered: false, projects: values.filter((v) => v.startsWith("scope:project:")).map((v) => v.slice("scope:project:".length)) };
   }
 
   async create(ctx: Ctx, name: string): Promise<CreatedToken> {
@@ -324,12 +328,12 @@ class PypiAccount implements RegistryAccount {
   async checkScope(): Promise<void> {
     const form = new CreateTokenPage(this.page);
     await form.open(this.ctx);
-    const projects = await form.projectScopes(this.ctx);
     const wanted = normalizeProject(this.ctx.settings.project);
-    if (!projects.includes(wanted)) {
+    const scope = await form.offersProject(this.ctx, wanted);
+    if (!scope.offered) {
       const username = await this.ctx.credentials.username();
       throw new RegistryError(
-        `PyPI account ${username} cannot scope a token to project "${wanted}" (it can: ${projects.join(", ") || "no projects"}): check --pypi-project, or add ${username} as an Owner or Maintainer of the project`,
+        `PyPI account ${username} cannot scope a token to project "${wanted}" (it can: ${scope.projects.join(", ") || "no projects"}): check --pypi-project, or add ${username} as an Owner or Maintainer of the project`,
       );
     }
   }

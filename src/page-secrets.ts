@@ -2,6 +2,9 @@
 // node or a field's value. One page.evaluate() finds and returns it, so the value never passes
 // through a locator, whose descriptions Playwright puts in its logs and error messages
 // ("locator resolved to <code>npm_…</code>"). Waiting for it returns only a count.
+//
+// Whole-page reads go through page.evaluate(): Playwright's own in-page helper, which locators'
+// evaluate() and waitForFunction() set up in every new page, costs some 50 ms each time.
 import type { Page } from "playwright";
 import { Secret } from "./secret.js";
 
@@ -46,9 +49,13 @@ export async function readSecretByFormat(page: Page, format: SecretFormat): Prom
   // Word boundaries made explicit, so a longer run of the same alphabet does not count.
   const bounded = `(?<![A-Za-z0-9_-])(?:${format.pattern.source})(?![A-Za-z0-9_-])`;
   const args: [string, string] = [bounded, format.pattern.flags];
-  // The same search in the page, answering only whether it found something.
-  await page.waitForFunction(`(${findByFormat.toString()})(${JSON.stringify(args)}).length > 0`, undefined, format.timeoutMs === undefined ? {} : { timeout: format.timeoutMs });
-  const values = await page.evaluate(findByFormat, args);
+  // Usually it is on the page already. If not (or the page was still changing), wait for the
+  // same search in the page, answering only whether it found something.
+  let values = await page.evaluate(findByFormat, args).catch(() => []);
+  if (values.length === 0) {
+    await page.waitForFunction(`(${findByFormat.toString()})(${JSON.stringify(args)}).length > 0`, undefined, format.timeoutMs === undefined ? {} : { timeout: format.timeoutMs });
+    values = await page.evaluate(findByFormat, args);
+  }
   if (values.length === 0) throw new Error(`the page does not show the ${format.label} where it should`);
   if (values.length > 1) throw new Error(`the page shows ${values.length} different values shaped like a ${format.label}; rotate takes none of them`);
   return new Secret(values[0] ?? "", format.label, { showLast4: true });
