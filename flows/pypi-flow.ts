@@ -109,10 +109,10 @@ class TwoFactorPage {
       await page.getByLabel(/Enter authentication code/).fill(code.reveal());
       await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
       const outcome = await whichAppears({
+        moved: page.locator("main h1").filter({ hasNotText: "Two-factor authentication" }),
         error: errors,
         lockedOut: page.getByText("too many unsuccessful login attempts"),
         expired: page.getByText("Invalid or expired two factor login."),
-        moved: page.locator("main h1").filter({ hasNotText: "Two-factor authentication" }),
       });
       if (outcome === "moved") return;
       if (outcome === "lockedOut") throw new RegistryError("PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun");
@@ -137,7 +137,7 @@ async function openManagePage(page: Page, ctx: Ctx, path: string, heading: strin
     async () => {
       await page.goto(url(ctx, path));
       const outcome = await ctx.steps.expect(`the "${heading}" page`, () =>
-        whichAppears({ reauth: reauth.heading, signedOut: loginForm, page: page.getByRole("heading", { name: heading }) }),
+        whichAppears({ page: page.getByRole("heading", { name: heading }), reauth: reauth.heading, signedOut: loginForm }),
       );
       return outcome === "page" ? undefined : CHALLENGED;
     },
@@ -207,8 +207,8 @@ class AccountPage {
         await modal.locator('input[name="confirm_password"]').fill((await ctx.credentials.password()).reveal());
         await submitForm(page, () => modal.getByRole("button", { name: "Remove API token" }).click(), `removing token "${token.name}"`);
         const outcome = await whichAppears({
-          reauth: this.reauth.heading,
           flash: page.locator(".notification-bar__message"),
+          reauth: this.reauth.heading,
         });
         if (outcome === "reauth") return CHALLENGED;
         const flash = page.locator(".notification-bar__message");
@@ -272,8 +272,8 @@ class CreateTokenPage {
           });
         await submitForm(page, create, "creating the token");
         const outcome = await whichAppears({
-          reauth: this.reauth.heading,
           created: provisioned,
+          reauth: this.reauth.heading,
           error: page.locator("#create-token ul.form-errors li, #description-errors li, #token_scope-errors li"),
         });
         if (outcome === "reauth") return CHALLENGED;

@@ -3,15 +3,19 @@
 import type { Locator, Page } from "playwright";
 import { inertLine } from "./inert.js";
 
+/**
+ * Waits for any of the candidates, then names the first one (in the order given) that shows.
+ * Put the likely one first: each look at a role or text locator walks the whole page, which on
+ * an account with hundreds of tokens costs tens of milliseconds.
+ */
 export async function whichAppears<K extends string>(candidates: Record<K, Locator>, timeoutMs?: number): Promise<K> {
   const entries = Object.entries(candidates) as Array<[K, Locator]>;
   const any = entries.map(([, locator]) => locator).reduce((all, locator) => all.or(locator));
   // first(): several candidates may be visible at once (an error list and a heading); any will do.
   await any.first().waitFor({ state: "visible", ...(timeoutMs ? { timeout: timeoutMs } : {}) });
-  // Asked all at once: one round trip to the page, not one per candidate.
-  const visible = await Promise.all(entries.map(([, locator]) => locator.first().isVisible()));
-  const shown = entries.find((_, i) => visible[i]);
-  if (shown) return shown[0];
+  for (const [key, locator] of entries) {
+    if (await locator.first().isVisible()) return key;
+  }
   // The match disappeared between the wait and the check (a redirect); look again.
   return whichAppears(candidates, timeoutMs);
 }
