@@ -55,9 +55,11 @@ test("the old token is the one whose last four match CircleCI's, among several o
   expect(result.stderr).toContain(`Leftover tokens from earlier runs that CircleCI does not hold: "${leftover?.name}"`);
 });
 
+// On the website path: through the API every delete takes a one-time code of its own, and a
+// fourth code in one run waits for the authenticator's next step (up to 30 s).
 test("--delete-orphans also removes the leftover tokens of earlier runs", async ({ world, rotation }) => {
   npmOf(world).issueToken(world.drill("npm").account.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...PACKAGES], expiresDays: 30 });
-  const result = await rotation.run("npm", ["--delete-orphans"]);
+  const result = await rotation.run("npm", [...WEBSITE, "--delete-orphans"]);
   expect(result.code, result.stderr).toBe(0);
   const names = npmOf(world).tokens(world.drill("npm").account.username).map((t) => t.name);
   expect(names).toEqual(expect.arrayContaining(["laptop (read-only)", expect.stringMatching(TOOL_NAME), CONTEXT_TOKEN]));

@@ -132,6 +132,34 @@ test("--create-env-var: a variable CircleCI does not have yet is created; withou
   expect(w.circleci.get(PROJECT, "FAKE_TOKEN")?.slice(-4)).toBe(created.newToken.last4);
 });
 
+test("the browser starts while CircleCI is checked: a failed preflight closes it, and a browser that cannot start is reported after CircleCI", async () => {
+  const w = world(true);
+  w.circleci.vars.clear(); // preflight fails: the variable is not set
+  const deps = runbookDeps(w.circleci, new ScriptedPrompter([]), fakeIO(false));
+  const sessions = { opened: 0, closed: 0 };
+  const counted: typeof deps = {
+    ...deps,
+    launchBrowser: async (...args) => {
+      const session = await deps.launchBrowser(...args);
+      sessions.opened++;
+      return { ...session, close: async () => void sessions.closed++ };
+    },
+  };
+  const refused = await runRotation(w.registry.configured(), request(), counted).catch((error: unknown) => error);
+  expect(String(refused)).toContain("FAKE_TOKEN in project gh/acme/widget is not set");
+  expect(sessions.opened).toBe(1);
+  await expect.poll(() => sessions.closed).toBe(1);
+
+  const noBrowser = { ...deps, findBrowser: () => { throw new UsageError("no Chrome or Chromium found"); } };
+  // CircleCI's finding comes first, as the steps are listed...
+  expect(String(await runRotation(w.registry.configured(), request(), noBrowser).catch((error: unknown) => error))).toContain("is not set");
+  // ...and the browser's at its own step once CircleCI is fine.
+  const fine = world(true);
+  const outcome = await runRotation(fine.registry.configured(), request(), { ...runbookDeps(fine.circleci, new ScriptedPrompter([]), fakeIO(false)), findBrowser: noBrowser.findBrowser }).catch((error: unknown) => error);
+  expect(outcome).toBeInstanceOf(UsageError);
+  expect(fine.registry.names()).toHaveLength(2);
+});
+
 test("no at the confirmation: cancelled with its own exit code, nothing changed", async () => {
   const w = world(true);
   const { outcome } = await rotate(w, request({ yes: false }), [
