@@ -12,7 +12,6 @@ import { rotateCommand, runRotate } from "./commands/rotate.js";
 import { sandboxCommand, runSandbox } from "./commands/sandbox.js";
 import { statusCommand, runStatus } from "./commands/status.js";
 import { trustCommand, runTrust } from "./commands/trust.js";
-import { keepCoreDumpsOff } from "./core-dumps.js";
 import { debugSwitchOn, refusal } from "./debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
@@ -61,7 +60,7 @@ function interruptOnSignals(io: IO): AbortSignal {
  * (Playwright, axios) load on first use. Core dumps go off here, before anything reads a secret.
  */
 async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
-  const cautions = [keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
+  const cautions = [(await import("./core-dumps.js")).keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
   if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
   const { inquirerPrompter } = await import("./ask.js");
   const { abortableSleep } = await import("./retry.js");
