@@ -7,7 +7,9 @@ import { pypi } from "../flows/pypi.js";
 import { registries } from "../src/registries.js";
 import { expect, heldToken, test } from "./support/world.js";
 
-const CIRCLECI_500: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json" }, body: '{\n  "message" : "Internal server error."\n}' };
+// Retry-After: 0 makes the retries immediate: what a run does after they run out is tested here,
+// the client's own backoff (seconds between tries) in circleci-client.spec.
+const CIRCLECI_500: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json", "Retry-After": "0" }, body: '{\n  "message" : "Internal server error."\n}' };
 const PUSH = { method: "POST", path: `/api/v2/project/${DEMO.projectSlug}/envvar` };
 const never = new Promise<void>(() => undefined);
 

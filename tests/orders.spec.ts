@@ -46,7 +46,8 @@ test("--grace with --leaked is a usage error", async ({ rotation }) => {
 });
 
 test("through a terminal: the responder answers every prompt, says the token leaked, and retries a failed push", async ({ world, dirs }) => {
-  const failing: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json" }, body: '{"message" : "Internal server error."}' };
+  // Retry-After: 0, so the client's retries are immediate (its backoff is timed in circleci-client.spec).
+  const failing: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json", "Retry-After": "0" }, body: '{"message" : "Internal server error."}' };
   // One full round of the client's own retries fails; the responder's retry then succeeds.
   world.circleci.faults.add({ method: "POST", path: `/api/v2/project/${DEMO.projectSlug}/envvar`, times: 5, fault: failing });
   const { args } = worldArgs(world, "pypi");
