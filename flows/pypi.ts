@@ -3,7 +3,6 @@
 // flow (pypi-flow.ts) loads only when a command runs.
 import type { SettingsSection } from "../src/settings.js";
 import { defineRegistry } from "../src/registry.js";
-import { detectPypiProject } from "./pypi-project.js";
 
 const section: SettingsSection = {
   section: "pypi",
@@ -38,7 +37,7 @@ export const pypi = defineRegistry({
     },
   ],
   initQuestions: [
-    { key: "project", message: "PyPI project the token may upload to:", detect: async (cwd) => detectPypiProject(cwd) },
+    { key: "project", message: "PyPI project the token may upload to:", detect: async (cwd) => (await import("./pypi-project.js")).detectPypiProject(cwd) },
     { key: "username", message: "PyPI account username:" },
   ],
   passwordReset: async () => (await import("./pypi-password.js")).pypiPasswordReset,

@@ -4,7 +4,7 @@
 // heavy modules (validation, Playwright, prompts, replicas, axios) load only when a command runs,
 // so `rotate --help` starts fast (tests/startup.spec.ts).
 import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError } from "./commander.js";
 import { demoCommand, runDemo } from "./commands/demo.js";
 import { initCommand, runInit } from "./commands/init.js";
 import { passwordCommand, runPassword } from "./commands/password.js";

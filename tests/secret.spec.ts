@@ -7,6 +7,7 @@ import express from "express";
 import { listen } from "rotate-replicas";
 import { readSecretByFormat } from "../src/page-secrets.js";
 import { Secret, describeError, redact } from "../src/secret.js";
+import { skeleton } from "../src/text-skeleton.js";
 
 const fakeToken = () => `npm_${"A1b2C3d4E5".repeat(3)}${Math.random().toString(36).slice(2, 8).padEnd(6, "x")}`;
 
@@ -144,6 +145,26 @@ test.describe("redaction survives what a page does to an echoed secret", () => {
     // npm's own list shows first eight and last four: not a token, and not cut.
     expect(redact("npm_aB3a...aB3a")).toBe("npm_aB3a...aB3a");
   });
+});
+
+test("the skeleton of plain ASCII (the fast path) is the one the general path makes", () => {
+  const samples = [
+    "Usage: rotate [options] [command]\n\n  npm_AbC123 pypi-xyz\tCCIPAT_x \x1b[2K\r done\x7f",
+    "",
+    "  \n\n",
+    `npm_${"A1b2C3d4E5".repeat(3)}abcdef  Token  ends …`.replace("…", "."),
+  ];
+  for (const text of samples) {
+    // A non-ASCII character at the end sends the same text through the general path.
+    for (const fold of [false, true]) {
+      const fast = skeleton(text, { fold });
+      const general = skeleton(`${text}é`, { fold });
+      expect(general.text.startsWith(fast.text)).toBe(true);
+      for (let from = 0; from <= fast.text.length; from++) {
+        for (let to = from + 1; to <= fast.text.length; to++) expect(fast.span(from, to)).toEqual(general.span(from, to));
+      }
+    }
+  }
 });
 
 test.describe("readSecretByFormat: the token by its format, wherever the page shows it", () => {

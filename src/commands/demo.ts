@@ -1,7 +1,7 @@
 // `rotate demo` (what `npm start` runs): a full rotation of every registry's token on the
 // built-in replicas, headless, with no real account anywhere; then what a real run would need.
 // What it does is in demo-run.ts, loaded only when it runs: `rotate --help` never pays for it.
-import { Command } from "commander";
+import { Command } from "../commander.js";
 
 export function demoCommand(run: () => Promise<number>): Command {
   return new Command("demo")

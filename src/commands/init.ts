@@ -3,7 +3,7 @@
 // remote, the package names from package.json or pyproject.toml) is proposed. Each answer is
 // checked as it is typed, and the file never holds a secret.
 // What it does is in init-run.ts, loaded only when it runs: `rotate --help` never pays for it.
-import { Command } from "commander";
+import { Command } from "../commander.js";
 
 export function initCommand(run: (flags: { force?: boolean }) => Promise<number>): Command {
   return new Command("init")

@@ -4,7 +4,7 @@
 // password, shows it once on the terminal, and prints the note that tells the team the reset
 // (and the emails it caused) was legitimate.
 // What it does is in password-run.ts, loaded only when it runs: `rotate --help` never pays for it.
-import { Argument, Command } from "commander";
+import { Argument, Command } from "../commander.js";
 import { addSettingOptions, browserSection } from "../settings.js";
 import { resetSection } from "../password-reset.js";
 import type { Registry } from "../registry.js";

@@ -2,7 +2,7 @@
 // function, tested on its own). The same code serves every registry; the registry brings its flow
 // and its flags. What it does is in rotate-run.ts, loaded only when it runs: `rotate --help`
 // never pays for it.
-import { Command, Option } from "commander";
+import { Command, Option } from "../commander.js";
 import type { TargetSpec } from "../circleci-target.js";
 import { addSettingOptions, browserSection, circleciSection } from "../settings.js";
 import { UsageError } from "../errors.js";

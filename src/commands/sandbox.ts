@@ -1,7 +1,7 @@
 // `rotate sandbox`: serve the replicas for a drill, so a team can rehearse the runbook in a real
 // browser with the drill account's credentials. Runs until Ctrl-C.
 // What it does is in sandbox-run.ts, loaded only when it runs: `rotate --help` never pays for it.
-import { Command } from "commander";
+import { Command } from "../commander.js";
 
 export function sandboxCommand(run: () => Promise<number>): Command {
   return new Command("sandbox")

@@ -4,7 +4,7 @@
 // `--trust` also signs in to npm (in the isolated browser: reading trust settings needs a session
 // and a one-time code) to show each package's trusted publisher and the kind of token CircleCI holds.
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
-import { Command } from "commander";
+import { Command } from "../commander.js";
 import { npm } from "../../flows/npm.js";
 import { addSettingOptions, onlySettings, type SettingsSection, browserSection, circleciSection } from "../settings.js";
 

@@ -2,7 +2,7 @@
 // own). What it does is in trust-run.ts, loaded only when it runs. Settings come from the
 // same places as `rotate npm`'s: the npm and CircleCI sections of the config, the environment,
 // the flags. PyPI does not accept CircleCI's trusted publishers yet, so only npm is offered.
-import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "../commander.js";
 import type { TrustAction } from "../../flows/npm-trust.js";
 import type { NpmSettings } from "../../flows/npm-flow.js";
 import { npm, packagesOnly } from "../../flows/npm.js";
