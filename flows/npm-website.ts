@@ -8,7 +8,7 @@ import type { Locator, Page } from "playwright";
 import { CHALLENGED, withChallenge } from "../src/challenge.js";
 import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
-import type { CreatedToken, FlowContext, RegistryAccount, TokenSummary } from "../src/registry.js";
+import { pageAccountForCleanUp, type CreatedToken, type FlowContext, type RegistryAccount, type TokenSummary } from "../src/registry.js";
 import { readSecretByFormat } from "../src/page-secrets.js";
 import type { Secret } from "../src/secret.js";
 import type { NpmSettings } from "./npm-flow.js";
@@ -394,12 +394,8 @@ export class NpmWebsiteAccount implements RegistryAccount {
     return new TokensPage(this.page).delete(this.ctx, token);
   }
 
-  /** A second tab of the same session; when the browser is gone, a fresh headless one signed in again. */
-  async forCleanUp(): Promise<RegistryAccount> {
-    const { browser } = this.ctx;
-    if (!browser.lost.aborted) return new NpmWebsiteAccount(await browser.newPage(), this.ctx);
-    const fresh = await this.ctx.relaunch();
-    return NpmWebsiteAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close());
+  forCleanUp(): Promise<RegistryAccount> {
+    return pageAccountForCleanUp(this.ctx, (page) => new NpmWebsiteAccount(page, this.ctx), (fresh) => NpmWebsiteAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()));
   }
 
   signOut(): Promise<void> {

@@ -9,7 +9,7 @@ import { CHALLENGED, withChallenge } from "../src/challenge.js";
 import { RegistryError } from "../src/errors.js";
 import { submitForm, texts, whichAppears } from "../src/page-outcome.js";
 import { checkRequest } from "../src/registry-http.js";
-import type { CreatedToken, FlowContext, RegistryAccount, RegistryImplementation, TokenState, TokenSummary } from "../src/registry.js";
+import { pageAccountForCleanUp, type CreatedToken, type FlowContext, type RegistryAccount, type RegistryImplementation, type TokenState, type TokenSummary } from "../src/registry.js";
 import { readSecretByFormat } from "../src/page-secrets.js";
 
 const PypiSettings = z.object({
@@ -358,12 +358,8 @@ class PypiAccount implements RegistryAccount {
     await this.keepListOnScreen();
   }
 
-  /** A second tab of the same session; when the browser is gone, a fresh headless one signed in again. */
-  async forCleanUp(): Promise<RegistryAccount> {
-    const { browser } = this.ctx;
-    if (!browser.lost.aborted) return new PypiAccount(await browser.newPage(), this.ctx);
-    const fresh = await this.ctx.relaunch();
-    return PypiAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close());
+  forCleanUp(): Promise<RegistryAccount> {
+    return pageAccountForCleanUp(this.ctx, (page) => new PypiAccount(page, this.ctx), (fresh) => PypiAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()));
   }
 
   signOut(): Promise<void> {

@@ -4,6 +4,7 @@
 // folder, and one line in registries.ts; the runbook, the commands, the demo, drills, tests and
 // the bench only ever see the `Registry` list.
 import type { Command } from "commander";
+import type { Page } from "playwright";
 import type { z } from "zod";
 import type { AssetOrigin } from "./browser-guard.js";
 import type { BrowserSession } from "./browser.js";
@@ -76,6 +77,19 @@ export interface RegistryAccount {
   forCleanUp(): Promise<RegistryAccount>;
   /** Ends the session (npm revokes its session token); safe to call more than once. */
   signOut(): Promise<void>;
+}
+
+/**
+ * The same account for clean-up on a page flow: a second tab of the same session; when the
+ * browser is gone, a fresh headless one signed in again.
+ */
+export async function pageAccountForCleanUp<A extends RegistryAccount>(
+  ctx: FlowContext,
+  sameSession: (page: Page) => A,
+  signedInAgain: (fresh: BrowserSession) => Promise<A>,
+): Promise<A> {
+  if (!ctx.browser.lost.aborted) return sameSession(await ctx.browser.newPage());
+  return signedInAgain(await ctx.relaunch());
 }
 
 /** A registry's flow, bound to this run's settings. */

@@ -142,7 +142,10 @@ test.describe("PyPI", () => {
     expect(await refusal(first)).toContain("Expired token: request a new password reset link");
 
     const second = await requestLink(request, pypi);
-    expect(await refusal(`${second.slice(0, -1)}${second.endsWith("A") ? "B" : "A"}`)).toContain("Invalid token: request a new password reset link");
+    // The signature's first character: its last one carries bits base64 decoding ignores.
+    const at = second.lastIndexOf(".") + 1;
+    const tampered = `${second.slice(0, at)}${second[at] === "A" ? "B" : "A"}${second.slice(at + 1)}`;
+    expect(await refusal(tampered)).toContain("Invalid token: request a new password reset link");
     expect(await refusal(`${pypi.url}/account/reset-password/`)).toContain("Invalid token: no token supplied");
     expect((await setPassword(request, second, STRONG)).status()).toBe(303);
     expect(await refusal(second)).toContain("Invalid token: password has already been changed since this token was requested");
