@@ -113,7 +113,6 @@ async function main(argv: string[]): Promise<number> {
     }
   };
 
-
   const program = new Command("rotate")
     .version(version)
     .description("Rotate the npm and PyPI publishing tokens that CircleCI holds, as a guided runbook.")
