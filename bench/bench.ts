@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { findBrowser } from "../src/browser-finder.js";
-import { flagAttribute, circleciSection } from "../src/settings.js";
+import { circleciSection, flagAttribute } from "../src/settings.js";
 import type { Registry } from "../src/registry.js";
 import { registries } from "../src/registries.js";
 import { MARKS, PATHS, type FloorJob, type FloorPath, type Mark } from "./floor-job.js";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseTarget, type TargetSpec } from "./circleci-target.js";
 import { MissingSettingsError, parseSettings, resolveSection, type Sources } from "./config.js";
 import { UsageError } from "./errors.js";
-import { circleciSection, browserSection } from "./settings.js";
+import { browserSection, circleciSection } from "./settings.js";
 
 const Target = z.union([z.string(), z.object({ projectSlug: z.string(), context: z.string().optional(), envVar: z.string().optional() })]);
 const CircleciSettings = z.object({ projectSlug: z.string().optional(), context: z.string().optional(), targets: z.array(Target).optional(), url: z.url() });

@@ -1,9 +1,9 @@
 // The work of `rotate password npm|pypi` (its flags and help are in password.ts): the reset email,
 // the link the responder pastes, a long random password set and shown once, the team's note.
+import { z } from "zod";
 import { Ask } from "../ask.js";
 import { AuditLog, whoRan, type AuditLine } from "../audit.js";
 import type { BrowserSession } from "../browser.js";
-import { z } from "zod";
 import { loadSources, overriddenUrls, parseSettings, resolveSection, type Sources } from "../config.js";
 import { credentialsFrom } from "../credentials.js";
 import { openDrill } from "../drill.js";

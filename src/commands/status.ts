@@ -6,7 +6,7 @@
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "../commander.js";
 import { npm } from "../../flows/npm.js";
-import { addSettingOptions, onlySettings, type SettingsSection, browserSection, circleciSection } from "../settings.js";
+import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings.js";
 
 export interface StatusFlags {
   json?: boolean;

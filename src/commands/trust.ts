@@ -7,7 +7,7 @@ import type { TrustAction } from "../../flows/npm-trust.js";
 import type { NpmSettings } from "../../flows/npm-flow.js";
 import { npm, packagesOnly } from "../../flows/npm.js";
 import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, onlySettings, type SettingsSection, browserSection, circleciSection } from "../settings.js";
+import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings.js";
 import { UsageError } from "../errors.js";
 import { Secret } from "../secret.js";
 import type { Existing, TrustRequest } from "../trust-runbook.js";
