@@ -1,9 +1,11 @@
 import { defineConfig } from "@playwright/test";
-import { findBrowser } from "./src/browser-finder.js";
+import { findBrowser } from "./src/browser/finder.js";
 
 // One runner for everything: unit specs (no browser) and end-to-end specs that run the real CLI.
 export default defineConfig({
-  testDir: "tests",
+  // The tool's specs (tests/unit, tests/e2e) and the replicas' own (replicas/tests).
+  testDir: ".",
+  testMatch: ["tests/**/*.spec.ts", "replicas/tests/**/*.spec.ts"],
   timeout: 90_000,
   workers: 2,
   fullyParallel: true,

@@ -2,8 +2,8 @@
 // credentials), what it reports back, and the helpers every path of it shares. The floor loads
 // no schema library: a plain script would not pay for one (the benchmark checks the floor's
 // report, and the end state, instead).
-import { TotpSource } from "../src/totp.js";
-import { Secret } from "../src/secret.js";
+import { TotpSource } from "../src/secrets/totp.js";
+import { Secret } from "../src/secrets/secret.js";
 
 export const PATHS = ["pypi", "npm-api", "npm-website"] as const;
 export type FloorPath = (typeof PATHS)[number];

@@ -6,7 +6,7 @@
 // clean-up. The benchmark then checks the same end state it checks after rotate. Run as a child
 // process, like rotate, so both pay for starting Node and Chromium:
 //   node dist/bench/floor.js < job.json        (prints {"marks": {…}}: when each phase ended)
-import { browserEnv, launchIsolated } from "../src/browser.js";
+import { browserEnv, launchIsolated } from "../src/browser/launch.js";
 import { heldLast4, Marks, type FloorJob } from "./floor-job.js";
 import { npmApi } from "./floor-npm-api.js";
 import { npmWebsite, pypiPages } from "./floor-pages.js";

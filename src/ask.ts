@@ -3,7 +3,7 @@
 // impossible, the error says how to provide it. Prompts write to stderr: stdout is for results.
 import type { IO } from "./io.js";
 import { InterruptedError, UsageError } from "./errors.js";
-import { Secret } from "./secret.js";
+import { Secret } from "./secrets/secret.js";
 
 export interface Choice<T extends string> {
   name: string;

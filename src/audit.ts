@@ -8,8 +8,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { inertLine } from "./inert.js";
-import { redact } from "./secret.js";
+import { inertLine } from "./secrets/inert.js";
+import { redact } from "./secrets/secret.js";
 
 export function auditPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rotate", "audit.jsonl");

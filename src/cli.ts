@@ -12,12 +12,12 @@ import { rotateCommand, runRotate } from "./commands/rotate.js";
 import { sandboxCommand, runSandbox } from "./commands/sandbox.js";
 import { statusCommand, runStatus } from "./commands/status.js";
 import { trustCommand, runTrust } from "./commands/trust.js";
-import { debugSwitchOn, refusal } from "./debug-switches.js";
+import { debugSwitchOn, refusal } from "./browser/debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
 import { registries } from "./registries.js";
 import type { Runtime } from "./runtime.js";
-import { describeError } from "./secret.js";
+import { describeError } from "./secrets/secret.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -60,12 +60,12 @@ function interruptOnSignals(io: IO): AbortSignal {
  * (Playwright, axios) load on first use. Core dumps go off here, before anything reads a secret.
  */
 async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
-  const cautions = [(await import("./core-dumps.js")).keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
-  if (!(await import("./browser-profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
+  const cautions = [(await import("./browser/core-dumps.js")).keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
+  if (!(await import("./browser/profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
   const { inquirerPrompter } = await import("./ask.js");
-  const { abortableSleep } = await import("./retry.js");
-  const { CircleciClient } = await import("./circleci.js");
-  const { findBrowser } = await import("./browser-finder.js");
+  const { abortableSleep } = await import("./http/retry.js");
+  const { CircleciClient } = await import("./circleci/client.js");
+  const { findBrowser } = await import("./browser/finder.js");
   return {
     io,
     prompter: inquirerPrompter(io),
@@ -77,12 +77,12 @@ async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
     circleci: ({ baseUrl, token, onRetry }) => new CircleciClient({ baseUrl, token, signal, retry: { sleep: abortableSleep, ...(onRetry ? { onRetry } : {}) } }),
     findBrowser,
     launchBrowser: async (options) => {
-      const { browserEnv, launchIsolated } = await import("./browser.js");
+      const { browserEnv, launchIsolated } = await import("./browser/launch.js");
       return launchIsolated({ ...options, env: browserEnv(options.env) });
     },
-    reachable: async (url) => (await import("./reachable.js")).reachable(url),
+    reachable: async (url) => (await import("./http/reachable.js")).reachable(url),
     sleep: abortableSleep,
-    replicas: async () => (await import("./replicas.js")).loadReplicas(),
+    replicas: async () => (await import("./drill/replicas.js")).loadReplicas(),
     cautions,
   };
 }

@@ -1,10 +1,10 @@
 // One object owns stdin, stdout and stderr and answers "may I prompt?". Everything the tool
 // writes goes through it, and through redact(), so no secret reaches a terminal or a pipe.
 import type { Readable, Writable } from "node:stream";
-import { inert, terminalSafe } from "./inert.js";
-import { redact, type Secret } from "./secret.js";
+import { inert, terminalSafe } from "./secrets/inert.js";
+import { redact, type Secret } from "./secrets/secret.js";
 import { UsageError } from "./errors.js";
-import { keyQuiet } from "./quiet-keys.js";
+import { keyQuiet } from "./secrets/quiet-keys.js";
 
 export interface IO {
   stdin: Readable & { isTTY?: boolean };

@@ -6,14 +6,14 @@
 import type { Command } from "commander";
 import type { Page } from "playwright";
 import type { z } from "zod";
-import type { AssetOrigin } from "./browser-guard.js";
-import type { BrowserSession } from "./browser.js";
-import type { Sources } from "./config.js";
-import type { InitQuestion } from "./init-questions.js";
-import type { PasswordResetFlow } from "./password-reset.js";
-import type { Secret } from "./secret.js";
-import { addSettingOptions, type SettingsSection } from "./settings.js";
-import type { Steps } from "./steps.js";
+import type { AssetOrigin } from "./browser/guard.js";
+import type { BrowserSession } from "./browser/launch.js";
+import type { Sources } from "./settings/config.js";
+import type { InitQuestion } from "./settings/init-questions.js";
+import type { PasswordResetFlow } from "./password/reset.js";
+import type { Secret } from "./secrets/secret.js";
+import { addSettingOptions, type SettingsSection } from "./settings/declarations.js";
+import type { Steps } from "./rotation/steps.js";
 
 export interface TokenSummary {
   /** How the registry addresses the token (PyPI macaroon id, npm token key). */
@@ -166,7 +166,7 @@ export interface TypedRegistry<Settings extends RegistrySettings> extends Regist
 export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): TypedRegistry<z.infer<Schema>> {
   const { load, statusNotes, ...registry } = spec;
   const bound = async (sources: Sources) => {
-    const [{ parseSettings, resolveSection }, implementation] = await Promise.all([import("./config.js"), load()]);
+    const [{ parseSettings, resolveSection }, implementation] = await Promise.all([import("./settings/config.js"), load()]);
     const resolved = resolveSection(spec.section, sources);
     await implementation.defaults?.(resolved);
     const parsed = parseSettings(implementation.schema, resolved, spec.section);

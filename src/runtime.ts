@@ -2,15 +2,15 @@
 // environment, the clock, the Ctrl-C signal, the registries, and factories for the CircleCI
 // client and the browser. cli.ts builds the real one; tests pass fakes.
 import type { Prompter } from "./ask.js";
-import type { FoundBrowser } from "./browser-finder.js";
-import type { BrowserSession, LaunchOptions } from "./browser.js";
-import type { CircleciApi } from "./circleci-target.js";
-import type { TrustCircleciApi } from "./trust-circleci.js";
+import type { FoundBrowser } from "./browser/finder.js";
+import type { BrowserSession, LaunchOptions } from "./browser/launch.js";
+import type { CircleciApi } from "./circleci/targets.js";
+import type { TrustCircleciApi } from "./trust/circleci.js";
 import type { IO } from "./io.js";
 import type { Registry } from "./registry.js";
-import type { Replicas } from "./replicas.js";
-import type { RetryNotice } from "./retry.js";
-import type { Secret } from "./secret.js";
+import type { Replicas } from "./drill/replicas.js";
+import type { RetryNotice } from "./http/retry.js";
+import type { Secret } from "./secrets/secret.js";
 
 export interface CircleciClientRequest {
   baseUrl: string;

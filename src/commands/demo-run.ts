@@ -1,6 +1,6 @@
 // The work of `rotate demo` (its help is in demo.ts): one drill world, every registry rotated in
 // it, then what a real run needs.
-import { startDrill } from "../drill.js";
+import { startDrill } from "../drill/open.js";
 import type { Runtime } from "../runtime.js";
 import { runRotate } from "./rotate-run.js";
 

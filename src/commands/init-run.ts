@@ -4,9 +4,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ask } from "../ask.js";
-import { looksLikeSecret, parseAnswer, validateConfig } from "../config.js";
+import { looksLikeSecret, parseAnswer, validateConfig } from "../settings/config.js";
 import { UsageError } from "../errors.js";
-import { browserSection, circleciSection, type SettingSpec, type SettingsSection } from "../settings.js";
+import { browserSection, circleciSection, type SettingSpec, type SettingsSection } from "../settings/declarations.js";
 import type { Runtime } from "../runtime.js";
 
 /** gh/org/repo from the origin remote (git@github.com:org/repo.git, https://bitbucket.org/org/repo). */

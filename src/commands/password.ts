@@ -5,8 +5,8 @@
 // (and the emails it caused) was legitimate.
 // What it does is in password-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Argument, Command } from "../commander.js";
-import { addSettingOptions, browserSection } from "../settings.js";
-import { resetSection } from "../password-reset.js";
+import { addSettingOptions, browserSection } from "../settings/declarations.js";
+import { resetSection } from "../password/reset.js";
 import type { Registry } from "../registry.js";
 
 export interface PasswordFlags {

@@ -3,22 +3,22 @@
 // in, then the report.
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { loadSources, overriddenUrls } from "../config.js";
-import { credentialsFrom } from "../credentials.js";
-import { openDrill, type Drill } from "../drill.js";
-import { requireDisplay } from "../display.js";
-import type { Journal, JournalEntry } from "../journal.js";
-import { Progress } from "../progress.js";
+import { loadSources, overriddenUrls } from "../settings/config.js";
+import { credentialsFrom } from "../settings/credentials.js";
+import { openDrill, type Drill } from "../drill/open.js";
+import { requireDisplay } from "../browser/display.js";
+import type { Journal, JournalEntry } from "../rotation/journal.js";
+import { Progress } from "../rotation/progress.js";
 import type { Registry } from "../registry.js";
-import { failureJson, renderSummary, summaryJson, teamNote } from "../report.js";
-import { runRotation } from "../runbook.js";
-import { browserSection, circleciSection } from "../settings.js";
-import { browserSettings, circleciSettings } from "../run-settings.js";
+import { failureJson, renderSummary, summaryJson, teamNote } from "../rotation/report.js";
+import { runRotation } from "../rotation/runbook.js";
+import { browserSection, circleciSection } from "../settings/declarations.js";
+import { browserSettings, circleciSettings } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
-import { Secret } from "../secret.js";
-import { circleciToken, passwordFromStdin, settingsOrAsk } from "../command-settings.js";
-import { createSteps } from "../steps.js";
-import { confirmUrls } from "../trusted-urls.js";
+import { Secret } from "../secrets/secret.js";
+import { circleciToken, passwordFromStdin, settingsOrAsk } from "./prepare.js";
+import { createSteps } from "../rotation/steps.js";
+import { confirmUrls } from "../settings/official-urls.js";
 import { rotationRequest, type RotateFlags } from "./rotate.js";
 
 /** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */

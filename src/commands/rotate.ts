@@ -3,12 +3,12 @@
 // and its flags. What it does is in rotate-run.ts, loaded only when it runs: `rotate --help`
 // never pays for it.
 import { Command, Option } from "../commander.js";
-import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, browserSection, circleciSection } from "../settings.js";
+import type { TargetSpec } from "../circleci/targets.js";
+import { addSettingOptions, browserSection, circleciSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import type { Registry } from "../registry.js";
-import type { Order, RotationRequest } from "../runbook.js";
-import { Secret } from "../secret.js";
+import type { Order, RotationRequest } from "../rotation/runbook.js";
+import { Secret } from "../secrets/secret.js";
 
 export interface RotateFlags {
   leaked?: boolean;

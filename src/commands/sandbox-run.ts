@@ -1,6 +1,6 @@
 // The work of `rotate sandbox` (its help is in sandbox.ts): start the drill world on the fixed
 // port and print how to rehearse on it.
-import { sandboxPort } from "../drill.js";
+import { sandboxPort } from "../drill/open.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 

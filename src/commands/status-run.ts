@@ -3,16 +3,16 @@
 // npm and show each package's trusted publisher and the kind of token CircleCI holds.
 import { Ask } from "../ask.js";
 import { AuditLog, auditPath, type AuditLine } from "../audit.js";
-import type { HeldValue } from "../circleci.js";
-import { preflightCircleci } from "../circleci-target.js";
-import { loadSources, overriddenUrls, resolveSection } from "../config.js";
-import { npm } from "../../flows/npm.js";
-import { browserSection, circleciSection } from "../settings.js";
-import { circleciSettings, destinationsFor } from "../run-settings.js";
+import type { HeldValue } from "../circleci/client.js";
+import { preflightCircleci } from "../circleci/targets.js";
+import { loadSources, overriddenUrls, resolveSection } from "../settings/config.js";
+import { npm } from "../../flows/npm/index.js";
+import { browserSection, circleciSection } from "../settings/declarations.js";
+import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
-import { circleciToken } from "../command-settings.js";
-import { confirmUrls } from "../trusted-urls.js";
-import { renderTrustStatus, trustStatus } from "../trust-status.js";
+import { circleciToken } from "./prepare.js";
+import { confirmUrls } from "../settings/official-urls.js";
+import { renderTrustStatus, trustStatus } from "../trust/status.js";
 import type { StatusFlags } from "./status.js";
 
 const WARN_DAYS = 14;

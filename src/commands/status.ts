@@ -5,8 +5,8 @@
 // and a one-time code) to show each package's trusted publisher and the kind of token CircleCI holds.
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "../commander.js";
-import { npm } from "../../flows/npm.js";
-import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings.js";
+import { npm } from "../../flows/npm/index.js";
+import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings/declarations.js";
 
 export interface StatusFlags {
   json?: boolean;

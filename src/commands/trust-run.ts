@@ -1,27 +1,27 @@
 // The work of `rotate trust npm` (its flags and help are in trust.ts): settings, credentials and
 // the CircleCI client, then the trust runbook with the collaborators the runtime hands in, then
 // the report.
-import { npm } from "../../flows/npm.js";
+import { npm } from "../../flows/npm/index.js";
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { loadSources, overriddenUrls } from "../config.js";
-import { credentialsFrom } from "../credentials.js";
-import { openDrill, type Drill } from "../drill.js";
-import type { JournalEntry } from "../journal.js";
-import { Progress } from "../progress.js";
-import { failureJson } from "../report.js";
-import { browserSection, circleciSection } from "../settings.js";
-import { browserSettings, circleciSettings } from "../run-settings.js";
+import { loadSources, overriddenUrls } from "../settings/config.js";
+import { credentialsFrom } from "../settings/credentials.js";
+import { openDrill, type Drill } from "../drill/open.js";
+import type { JournalEntry } from "../rotation/journal.js";
+import { Progress } from "../rotation/progress.js";
+import { failureJson } from "../rotation/report.js";
+import { browserSection, circleciSection } from "../settings/declarations.js";
+import { browserSettings, circleciSettings } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
-import { Secret } from "../secret.js";
-import { circleciToken, passwordFromStdin, settingsOrAsk } from "../command-settings.js";
-import { createSteps } from "../steps.js";
-import type { TrustJournal } from "../trust-journal.js";
-import { npmSide } from "../trust-npm.js";
-import { drillProver } from "../trust-proof.js";
-import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust-report.js";
-import { trustPublishing } from "../trust-runbook.js";
-import { confirmUrls } from "../trusted-urls.js";
+import { Secret } from "../secrets/secret.js";
+import { circleciToken, passwordFromStdin, settingsOrAsk } from "./prepare.js";
+import { createSteps } from "../rotation/steps.js";
+import type { TrustJournal } from "../trust/journal.js";
+import { npmSide } from "../trust/npm.js";
+import { drillProver } from "../trust/proof.js";
+import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust/report.js";
+import { trustPublishing } from "../trust/runbook.js";
+import { confirmUrls } from "../settings/official-urls.js";
 import { trustRequest, type TrustFlags } from "./trust.js";
 
 /**

@@ -3,14 +3,14 @@
 // same places as `rotate npm`'s: the npm and CircleCI sections of the config, the environment,
 // the flags. PyPI does not accept CircleCI's trusted publishers yet, so only npm is offered.
 import { Argument, Command, InvalidArgumentError, Option } from "../commander.js";
-import type { TrustAction } from "../../flows/npm-trust.js";
-import type { NpmSettings } from "../../flows/npm-flow.js";
-import { npm, packagesOnly } from "../../flows/npm.js";
-import type { TargetSpec } from "../circleci-target.js";
-import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings.js";
+import type { TrustAction } from "../../flows/npm/trust.js";
+import type { NpmSettings } from "../../flows/npm/flow.js";
+import { npm, packagesOnly } from "../../flows/npm/index.js";
+import type { TargetSpec } from "../circleci/targets.js";
+import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
-import { Secret } from "../secret.js";
-import type { Existing, TrustRequest } from "../trust-runbook.js";
+import { Secret } from "../secrets/secret.js";
+import type { Existing, TrustRequest } from "../trust/runbook.js";
 
 export interface TrustFlags {
   pipelineDefinition?: string;

@@ -6,17 +6,17 @@ import { PassThrough } from "node:stream";
 import type { Page } from "playwright";
 import type { Choice, InputOptions, Prompter } from "../../src/ask.js";
 import { Ask } from "../../src/ask.js";
-import type { BrowserSession } from "../../src/browser.js";
-import type { CircleciApi } from "../../src/circleci-target.js";
-import type { HeldValue } from "../../src/circleci.js";
-import { credentialsFrom } from "../../src/credentials.js";
+import type { BrowserSession } from "../../src/browser/launch.js";
+import type { CircleciApi } from "../../src/circleci/targets.js";
+import type { HeldValue } from "../../src/circleci/client.js";
+import { credentialsFrom } from "../../src/settings/credentials.js";
 import { CircleciError } from "../../src/errors.js";
 import type { IO } from "../../src/io.js";
-import { Progress } from "../../src/progress.js";
+import { Progress } from "../../src/rotation/progress.js";
 import type { ConfiguredRegistry, CreatedToken, RegistryAccount, TokenState, TokenSummary } from "../../src/registry.js";
-import type { RunbookDeps } from "../../src/runbook.js";
-import { Secret } from "../../src/secret.js";
-import { createSteps } from "../../src/steps.js";
+import type { RunbookDeps } from "../../src/rotation/runbook.js";
+import { Secret } from "../../src/secrets/secret.js";
+import { createSteps } from "../../src/rotation/steps.js";
 
 /** What the fake registry holds: tokens by id, with their values. */
 export class FakeRegistry {

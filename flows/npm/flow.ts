@@ -1,0 +1,82 @@
+// `rotate npm`'s work, loaded when a command runs (npm.ts says what the registry is): sign in on
+// npmjs.com in the isolated browser, then manage granular access tokens. npm documents its
+// registry's token API (what `npm token` uses), so by default the browser is only where the
+// person signs in (the registry's web login) and the API does the rest (npm-api.ts); `--via
+// website` drives the same rotation through npmjs.com's pages (npm-website.ts). Either way the
+// registry's /-/whoami says whether a token is live.
+import { execFile } from "node:child_process";
+import { homedir } from "node:os";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { UsageError } from "../../src/errors.js";
+import { checkRequest } from "../../src/http/checks.js";
+import type { RegistryImplementation, TokenState } from "../../src/registry.js";
+import { signInThroughApi } from "./api.js";
+import { advisories, permissionText } from "./index.js";
+import { NpmWebsiteAccount } from "./website.js";
+
+const NpmSettings = z.object({
+  envVar: z.string(),
+  packages: z.array(z.string()),
+  username: z.string().optional(),
+  permission: z.enum(["publish", "stage-only"], { error: "must be publish or stage-only" }),
+  expiresDays: z.number().int(),
+  ipRanges: z.array(z.string()).optional(),
+  via: z.enum(["api", "website"], { error: "must be api or website" }),
+  websiteUrl: z.url(),
+  registryUrl: z.url(),
+});
+export type NpmSettings = z.infer<typeof NpmSettings>;
+
+/** Write tokens may live 90 days at most (docs/sites/npm.md, "Policy timeline"). */
+const MAX_WRITE_DAYS = 90;
+
+/**
+ * The registry the user's npm uses; never written into this code (it may be a mirror). Asked from
+ * the home directory, so a project's .npmrc (which a pull request can change) has no say.
+ */
+async function npmConfigRegistry(): Promise<string | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], { cwd: homedir(), timeout: 15_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The settings' schema, npm's limits, and the flow bound to them. */
+export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
+  schema: NpmSettings,
+
+  async defaults(resolved) {
+    resolved.registryUrl ??= await npmConfigRegistry();
+  },
+
+  validate(settings) {
+    if (settings.expiresDays < 1 || settings.expiresDays > MAX_WRITE_DAYS) {
+      throw new UsageError(`npm refuses write tokens that live longer than ${MAX_WRITE_DAYS} days (--expires-days ${settings.expiresDays}): choose 1 to ${MAX_WRITE_DAYS}`);
+    }
+  },
+
+  flow: (settings) => ({
+    // The API path signs in on the website too: the login URL the registry hands out is there.
+    origins: () => [settings.websiteUrl],
+    reachabilityUrls: () => [settings.websiteUrl, new URL("/-/ping", settings.registryUrl).toString()],
+    describeScope: () =>
+      `${permissionText(settings)} on ${settings.packages.join(", ")}; bypasses 2FA; expires in ${settings.expiresDays} days${settings.ipRanges ? `; only from ${settings.ipRanges.join(", ")}` : ""}`,
+    advisories: () => advisories(settings),
+    signIn: (ctx) => (settings.via === "api" ? signInThroughApi({ ...ctx, settings }) : NpmWebsiteAccount.signIn(ctx.browser.page, { ...ctx, settings })),
+
+    /** whoami: 200 with the account's name = live; 401 = dead; 403/429/5xx = no verdict. */
+    async check(value, ctx): Promise<TokenState> {
+      const response = await checkRequest(
+        { method: "GET", url: new URL("/-/whoami", settings.registryUrl).toString(), headers: { Authorization: value.derive((raw) => `Bearer ${raw}`) } },
+        ctx,
+      );
+      if (response?.status === 401) return "dead";
+      const username = (response?.data as { username?: unknown } | undefined)?.username;
+      if (response?.status === 200 && username === (await ctx.credentials.username())) return "live";
+      return "unknown";
+    },
+  }),
+};

@@ -1,0 +1,218 @@
+// A signed-in session with npm's registry, as `npm login --auth-type=web` and npm's otplease make
+// one (docs/sites/npm.md, "Web login", "One-time codes on API calls"): the registry hands out a
+// login URL, the person signs in there in the isolated browser (rotate fills what it knows:
+// username, password, a one-time code; a security key or a captcha stays with the person), and
+// the done URL yields a session token. Every API call then carries it, answers a one-time-code
+// challenge (typed, computed, or through the browser for a security key), signs in again when the
+// session ends, and the session is revoked when the run is over. `rotate npm` and
+// `rotate trust npm` both work through it.
+import type { AxiosResponse } from "axios";
+import { z } from "zod";
+import { NothingChangedError, RegistryError } from "../../src/errors.js";
+import { createHttp } from "../../src/http/policy.js";
+import type { FlowContext } from "../../src/registry.js";
+import { abortableSleep } from "../../src/http/retry.js";
+import { Secret } from "../../src/secrets/secret.js";
+import type { NpmSettings } from "./flow.js";
+import { signInOnWebsite, type SecondFactor } from "./website.js";
+
+export interface NpmCtx extends FlowContext {
+  settings: NpmSettings;
+}
+
+const LoginStart = z.object({ loginUrl: z.url({ protocol: /^https?$/ }), doneUrl: z.url({ protocol: /^https?$/ }) });
+const DoneAnswer = z.object({ token: z.string().min(1) });
+const WebOtpChallenge = z.object({ authUrl: z.url({ protocol: /^https?$/ }), doneUrl: z.url({ protocol: /^https?$/ }) });
+/** How long a person may take to sign in or touch a key before rotate gives up waiting. */
+const HUMAN_DEADLINE_MS = 10 * 60_000;
+/** npm re-polls at once when Retry-After is missing; a floor keeps rotate from hammering. */
+const MIN_POLL_MS = 1_000;
+const MAX_POLL_MS = 10_000;
+const OTP_TRIES = 3;
+
+export function http() {
+  return createHttp({ timeout: 30_000, maxRedirects: 0, validateStatus: () => true, headers: { "Cache-Control": "no-cache" } });
+}
+
+/**
+ * Polls a done URL as npm's client does: 202 with Retry-After (seconds) while the person is at
+ * the browser, 200 with `token` when done; anything else is an invalid answer.
+ */
+async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen?: Promise<unknown>): Promise<Secret> {
+  const client = http();
+  const deadline = Date.now() + HUMAN_DEADLINE_MS;
+  // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
+  // the registry's next turn (a second each time).
+  const early = new AbortController();
+  askNowWhen?.then(() => early.abort(), () => undefined);
+  for (;;) {
+    const answer = await client.get(doneUrl, { signal });
+    if (answer.status === 200) {
+      const done = DoneAnswer.safeParse(answer.data);
+      if (!done.success) throw new RegistryError(`the npm registry's answer to ${what} carried no token: try again, or use --via website`);
+      return new Secret(done.data.token, what);
+    }
+    if (answer.status !== 202) throw new RegistryError(`the npm registry answered ${answer.status} while rotate waited for ${what}: try again, or use --via website`);
+    if (Date.now() > deadline) throw new NothingChangedError(`${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`);
+    const seconds = Number(answer.headers["retry-after"]);
+    const wait = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Number.isFinite(seconds) ? seconds * 1000 : 0));
+    await abortableSleep(wait, early.signal.aborted ? signal : AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+    });
+  }
+}
+
+/** A URL the registry told us to open must be on npm's website, as configured. */
+function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
+  const expected = new URL(ctx.settings.websiteUrl).origin;
+  const origin = new URL(target).origin;
+  if (origin !== expected) {
+    throw new RegistryError(
+      `the npm registry sent the ${what} to ${origin}, not to npm's website ${expected}, so rotate did not open it: check --npm-registry-url, or pass --npm-url if your registry's website really is there`,
+    );
+  }
+}
+
+/**
+ * Web login (docs/sites/npm.md, "Web login"): the browser signs in, the registry hands over a
+ * session token. A browser already signed in on the website (signing in again after the session
+ * ended) shows no form at all: the token then simply arrives.
+ */
+async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: Secret; secondFactor: SecondFactor }> {
+  const client = http();
+  const start = await client.post(new URL("/-/v1/login", ctx.settings.registryUrl).toString(), {}, {
+    headers: { "npm-auth-type": "web", "npm-command": "login" },
+    signal: ctx.signal,
+  });
+  const urls = LoginStart.safeParse(start.data);
+  if (start.status !== 200 || !urls.success) {
+    throw new RegistryError(`the npm registry offers no web login (it answered ${start.status}): use --via website to rotate through npm's pages`);
+  }
+  checkOnWebsite(urls.data.loginUrl, ctx, "login page");
+  let recognised = earlier;
+  const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
+  signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
+  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal, signingIn);
+  sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
+  const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
+  // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
+  // it (a key touched at once), so the codes for the calls come through the browser too.
+  if ("token" in first) return { token: first.token, secondFactor: recognised ?? "securityKey" };
+  const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
+    instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
+    until: () => sessionToken,
+  });
+  return { token, secondFactor: first.secondFactor };
+}
+
+type Method = "GET" | "POST" | "DELETE";
+type Answer = { kind: "ok"; response: AxiosResponse } | { kind: "code-needed"; response: AxiosResponse } | { kind: "signed-out"; response: AxiosResponse };
+
+export class NpmSession {
+  private signedOut = false;
+
+  private constructor(
+    readonly ctx: NpmCtx,
+    private token: Secret,
+    /** A security-key account gets its codes through the browser (web OTP); others type them. */
+    private readonly secondFactor: SecondFactor,
+  ) {}
+
+  static async open(ctx: NpmCtx): Promise<NpmSession> {
+    const { token, secondFactor } = await webLogin(ctx);
+    return new NpmSession(ctx, token, secondFactor);
+  }
+
+  /** The same session for clean-up after Ctrl-C: its calls are not cancelled by that signal. */
+  forCleanUp(): NpmSession {
+    const copy = new NpmSession({ ...this.ctx, signal: new AbortController().signal }, this.token, this.secondFactor);
+    copy.signedOut = this.signedOut;
+    return copy;
+  }
+
+  url(path: string): string {
+    return new URL(path, this.ctx.settings.registryUrl).toString();
+  }
+
+  private async send(method: Method, url: string, command: string, options: { body?: unknown; otp?: Secret } = {}): Promise<Answer> {
+    const client = http();
+    const response = await client.request({
+      method,
+      url,
+      data: options.body,
+      signal: this.ctx.signal,
+      headers: {
+        Authorization: this.token.derive((raw) => `Bearer ${raw}`),
+        // Both only for a security-key account: they ask for the web OTP answer (authUrl, doneUrl),
+        // which npm hands out instead of taking a typed code (docs/sites/npm.md, "One-time codes on API calls").
+        ...(this.secondFactor === "securityKey" ? { "npm-auth-type": "web", "npm-command": command } : {}),
+        ...(options.otp ? { "npm-otp": options.otp.reveal() } : {}),
+      },
+    });
+    const kind = isOtpChallenge(response) ? "code-needed" : response.status === 401 ? "signed-out" : "ok";
+    return { kind, response };
+  }
+
+  /**
+   * npm's otplease: run the call, recognise the one-time-code challenge, get a code (web OTP
+   * through the browser for a security key, else the responder's or the TOTP secret's), retry; a
+   * refused code asks for a fresh one, three tries in all. A session that ended is signed in again, once.
+   */
+  async request(method: Method, path: string, what: string, options: { body?: unknown; command?: string } = {}): Promise<AxiosResponse> {
+    const url = this.url(path);
+    const command = options.command ?? "token";
+    let answer = await this.send(method, url, command, options);
+    if (answer.kind === "signed-out") {
+      this.ctx.steps.note("The npm session ended; signing in again.");
+      ({ token: this.token } = await webLogin(this.ctx, this.secondFactor));
+      answer = await this.send(method, url, command, options);
+    }
+    for (let tries = 0; answer.kind === "code-needed"; tries++) {
+      if (tries > 0 && (tries >= OTP_TRIES || !this.ctx.credentials.otpRefused())) {
+        throw new RegistryError(`npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+      }
+      if (tries > 0) this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
+      const otp = await this.code(answer.response, what);
+      answer = await this.send(method, url, command, { ...options, otp });
+    }
+    if (answer.kind === "signed-out") throw new RegistryError(`the npm registry no longer accepts this run's session while ${what} (401): run rotate npm again`);
+    return answer.response;
+  }
+
+  private async code(challenge: AxiosResponse, what: string): Promise<Secret> {
+    const web = WebOtpChallenge.safeParse(challenge.data);
+    if (!web.success) return this.ctx.credentials.otp();
+    checkOnWebsite(web.data.authUrl, this.ctx, "security-key page");
+    const code = pollDone(web.data.doneUrl, "npm one-time code", this.ctx.signal);
+    code.catch(() => undefined);
+    await this.ctx.browser.page.goto(web.data.authUrl);
+    return this.ctx.steps.handOff(`npm wants the account's security key ${what}`, {
+      instruction: 'press "Use security key" and touch your key',
+      until: () => code,
+    });
+  }
+
+  /** npm logout: the registry ends the session, so the session token dies with the run. */
+  async signOut(): Promise<void> {
+    if (this.signedOut) return;
+    this.signedOut = true;
+    const client = http();
+    await client.delete(this.url(`/-/user/token/${this.token.derive((raw) => encodeURIComponent(raw))}`), {
+      headers: { Authorization: this.token.derive((raw) => `Bearer ${raw}`) },
+    });
+  }
+}
+
+/** A 401 that asks for a one-time code: `www-authenticate: OTP`, or npm's "one-time pass" text. */
+function isOtpChallenge(response: AxiosResponse): boolean {
+  if (response.status !== 401) return false;
+  const header = String(response.headers["www-authenticate"] ?? "").toLowerCase().split(",").map((s) => s.trim());
+  if (header.includes("otp")) return true;
+  const text = JSON.stringify(response.data ?? "").toLowerCase();
+  return text.includes("one-time pass") || text.includes("one time password");
+}
+
+/** npm's escaped name: a scoped package's slash is encoded. */
+export function encodePackage(name: string): string {
+  return name.startsWith("@") ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name);
+}

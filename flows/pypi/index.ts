@@ -1,0 +1,45 @@
+// PyPI as a registry plug-in: what it is, its settings, its token's shape, the origins its pages
+// load from and what `rotate init` asks. PyPI has no token API, so every step is a page: the
+// flow (pypi-flow.ts) loads only when a command runs.
+import type { SettingsSection } from "../../src/settings/declarations.js";
+import { defineRegistry } from "../../src/registry.js";
+
+const section: SettingsSection = {
+  section: "pypi",
+  settings: {
+    envVar: { flag: "--env-var", env: "ROTATE_PYPI_ENV_VAR", kind: "string", describe: "CircleCI variable that holds the PyPI token", default: "PYPI_TOKEN" },
+    project: { flag: "--pypi-project", env: "ROTATE_PYPI_PROJECT", kind: "string", describe: "PyPI project the new token is scoped to" },
+    username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
+    websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL", default: "https://pypi.org" },
+    uploadUrl: { flag: "--pypi-upload-url", env: "ROTATE_PYPI_UPLOAD_URL", kind: "url", describe: "PyPI upload endpoint used to check tokens", default: "https://upload.pypi.org/legacy/" },
+  },
+};
+
+export const pypi = defineRegistry({
+  id: "pypi",
+  title: "PyPI",
+  defaultEnvVar: "PYPI_TOKEN",
+  section,
+  // pypi- and a base64url macaroon of a hundred characters and more (docs/sites/pypi.md, "Token format").
+  tokenPattern: /pypi-[A-Za-z0-9_-]{50,}/,
+  // What the real pages load besides the site itself; the browser guard lets these serve
+  // subresources only (anything else, analytics or ads, is refused at the cost of some styling).
+  assetOrigins: [
+    {
+      origin: "https://fonts.googleapis.com",
+      why: "the stylesheet that declares Warehouse's web fonts",
+      source: "Warehouse's Content-Security-Policy, style-src (pypi/warehouse, warehouse/csp.py)",
+    },
+    {
+      origin: "https://fonts.gstatic.com",
+      why: "the web font files",
+      source: "Warehouse's Content-Security-Policy, font-src (pypi/warehouse, warehouse/csp.py)",
+    },
+  ],
+  initQuestions: [
+    { key: "project", message: "PyPI project the token may upload to:", detect: async (cwd) => (await import("./project.js")).detectPypiProject(cwd) },
+    { key: "username", message: "PyPI account username:" },
+  ],
+  passwordReset: async () => (await import("./password.js")).pypiPasswordReset,
+  load: async () => (await import("./flow.js")).pypiImplementation,
+});

@@ -1,0 +1,254 @@
+// Settings come from four places, in this order of precedence: flags > environment (including
+// a .env file, for non-secret values) > rotate.config.json > defaults. Each setting is declared
+// once (settings.ts); the config file's schema and the error messages are derived here from that
+// declaration, and loaded only when a command runs. Secrets never come from here.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import dotenv from "dotenv";
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import { flagAttribute, type Kind, type SettingSpec, type SettingsSection } from "./declarations.js";
+
+export interface Sources {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  file: Record<string, unknown>;
+  filePath: string | undefined;
+}
+
+const SECRET_KEY = /pass(word|wd)|secret|token$|otp|credential/i;
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+// CircleCI personal tokens start CCIPAT_, or are 40 hex characters in their older form; each
+// registry's token shape comes with its section.
+const CIRCLECI_TOKEN = /^(CCIPAT_|[0-9a-f]{40}$)/;
+
+/** A value that looks like a token: never written to or read from the config file. */
+export function looksLikeSecret(value: string, sections: SettingsSection[]): boolean {
+  const text = value.trim();
+  return CIRCLECI_TOKEN.test(text) || sections.some((s) => s.tokenPattern && new RegExp(`^${s.tokenPattern.source}`).test(text));
+}
+
+function fromText(text: string, kind: Kind): unknown {
+  switch (kind) {
+    case "number":
+      return Number(text);
+    case "list":
+    case "targets":
+      return text.split(",").map((item) => item.trim()).filter(Boolean);
+    case "boolean":
+      return /^(1|true|yes)$/i.test(text);
+    default:
+      return text;
+  }
+}
+
+const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
+  string: z.string().min(1),
+  // Plain http only to this machine (the drill replicas); anything else must be https.
+  url: z.url({ protocol: /^https?$/ }).refine((text) => !URL.canParse(text) || new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname), "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://"),
+  number: z.number().finite(),
+  list: z.array(z.string().min(1)).min(1),
+  boolean: z.boolean(),
+  // In the file, objects; on the command line and in the environment, `slug` or `slug@context`.
+  targets: z
+    .array(z.union([z.string().min(1), z.object({ projectSlug: z.string().min(1), context: z.string().min(1).optional(), envVar: z.string().min(1).optional() }).strict()]))
+    .min(1),
+};
+
+function where(spec: SettingSpec, key: string, section: string): string {
+  return [spec.flag, spec.env, `${section}.${key} in rotate.config.json`].filter(Boolean).join(", ");
+}
+
+/** A setting's value and where it came from: a flag, a variable, the file, or "default". */
+interface Resolved {
+  value: unknown;
+  origin: string;
+}
+
+function resolveOne(section: SettingsSection, key: string, spec: SettingSpec, sources: Sources): Resolved | undefined {
+  const fileSection = (sources.file[section.section] ?? {}) as Record<string, unknown>;
+  const flag = sources.flags[flagAttribute(spec.flag)];
+  const env = spec.env ? sources.env[spec.env] : undefined;
+  const [value, origin] =
+    flag !== undefined
+      ? [typeof flag === "string" ? fromText(flag, spec.kind) : flag, spec.flag]
+      : env !== undefined && env !== ""
+        ? [fromText(env, spec.kind), spec.env]
+        : fileSection[key] !== undefined
+          ? [fileSection[key], `${section.section}.${key} in ${sources.filePath}`]
+          : [spec.default, "default"];
+  if (value === undefined) return undefined;
+  const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(`${origin}: ${parsed.error.issues[0]?.message ?? "invalid value"} (${spec.describe})`);
+  }
+  return { value: parsed.data, origin: origin ?? "default" };
+}
+
+/** Resolves every setting of a section; a bad value's error names where it came from. */
+export function resolveSection(section: SettingsSection, sources: Sources): Record<string, unknown> {
+  const resolved: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(section.settings)) {
+    const one = resolveOne(section, key, spec, sources);
+    if (one) resolved[key] = one.value;
+  }
+  return resolved;
+}
+
+/** An address a credential will be sent to that is not rotate's built-in official one. */
+export interface OverriddenUrl {
+  describe: string;
+  url: string;
+  /** The flag, variable or file it came from. */
+  from: string;
+}
+
+/**
+ * The URL settings given by a flag, the environment (or .env) or the config file instead of
+ * their built-in official address. A config file or .env in a repository can come from a pull
+ * request, so each one is named and confirmed before a password or token goes there.
+ */
+export function overriddenUrls(sections: SettingsSection[], sources: Sources): OverriddenUrl[] {
+  return sections.flatMap((section) =>
+    Object.entries(section.settings)
+      .filter(([, spec]) => spec.kind === "url")
+      .flatMap(([key, spec]) => {
+        const one = resolveOne(section, key, spec, sources);
+        if (!one || one.origin === "default" || one.value === spec.default) return [];
+        return [{ describe: spec.describe, url: String(one.value), from: one.origin }];
+      }),
+  );
+}
+
+/** An answer typed at `rotate init`, checked as the setting's flag value would be. */
+export function parseAnswer(spec: SettingSpec, text: string): { ok: true; value: unknown } | { ok: false; why: string } {
+  const parsed = KIND_SCHEMAS[spec.kind].safeParse(fromText(text, spec.kind));
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, why: parsed.error.issues[0]?.message ?? "invalid value" };
+}
+
+/** Validates resolved settings; a missing or bad one names every place it can be given. */
+export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<string, unknown>, section: SettingsSection): z.infer<T> {
+  const result = schema.safeParse(resolved);
+  if (result.success) return result.data;
+  const keys = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? "")))];
+  const missing = keys.filter((key) => resolved[key] === undefined && section.settings[key]).map((key) => ({ section, key }));
+  if (missing.length === keys.length) throw new MissingSettingsError(missing);
+  const issue = result.error.issues.find((i) => resolved[String(i.path[0])] !== undefined) ?? result.error.issues[0];
+  const key = String(issue?.path[0] ?? "");
+  const spec = section.settings[key];
+  if (!spec) throw new UsageError(issue?.message ?? "invalid settings");
+  throw new UsageError(`${spec.describe} is invalid (${issue?.message}): give it with ${where(spec, key, section.section)}`);
+}
+
+export interface MissingSetting {
+  section: SettingsSection;
+  key: string;
+  /** Another way to give what is missing, added to the message. */
+  orElse?: string;
+}
+
+/** Settings a run needs that no flag, variable or file gave: all of them, named in one message. */
+export class MissingSettingsError extends UsageError {
+  override name = "MissingSettingsError";
+  constructor(readonly missing: MissingSetting[]) {
+    super(
+      missing.length === 1
+        ? `${describeMissing(missing[0] as MissingSetting)}`
+        : `${missing.length} settings are not set: ${missing.map(describeMissing).join("; ")}`,
+    );
+  }
+
+  /** The same error with more settings missing, so one message names them all. */
+  and(other: MissingSettingsError): MissingSettingsError {
+    return new MissingSettingsError([...this.missing, ...other.missing]);
+  }
+}
+
+function describeMissing(missing: MissingSetting): string {
+  const { section, key } = missing;
+  const spec = section.settings[key];
+  const orElse = missing.orElse ? `, or ${missing.orElse}` : "";
+  return spec ? `${spec.describe} is not set: give it with ${where(spec, key, section.section)}${orElse}` : `${section.section}.${key} is not set`;
+}
+
+function refuseSecrets(value: unknown, path: string, filePath: string, sections: SettingsSection[]): void {
+  if (typeof value === "string" && looksLikeSecret(value, sections)) {
+    throw new UsageError(`${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`);
+  }
+  if (typeof value !== "object" || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    const innerPath = path ? `${path}.${key}` : key;
+    if (SECRET_KEY.test(key)) {
+      throw new UsageError(`${filePath}: ${innerPath} looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`);
+    }
+    refuseSecrets(inner, innerPath, filePath, sections);
+  }
+}
+
+/** The schema of rotate.config.json, derived from the sections' declarations. */
+export function configFileSchema(sections: SettingsSection[]): z.ZodType {
+  const shape = Object.fromEntries(
+    sections.map((s) => [
+      s.section,
+      z.object(Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()]))).strict().optional(),
+    ]),
+  );
+  return z.object({ $schema: z.string().optional(), ...shape }).strict();
+}
+
+export function readConfigFile(filePath: string, sections: SettingsSection[]): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(filePath, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${filePath}: not valid JSON (${(error as Error).message})`);
+  }
+  return validateConfig(data, filePath, sections);
+}
+
+/** Checks config data: no secrets, known keys only, values of the right kind. */
+export function validateConfig(data: unknown, filePath: string, sections: SettingsSection[]): Record<string, unknown> {
+  refuseSecrets(data, "", filePath, sections);
+  const result = configFileSchema(sections).safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (issue?.code === "unrecognized_keys") {
+      const key = [...issue.path, issue.keys[0]].join(".");
+      throw new UsageError(`${filePath}: ${key}: unknown key; known here: ${knownKeys(issue.path, sections).join(", ")}`);
+    }
+    throw new UsageError(`${filePath}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`);
+  }
+  return result.data as Record<string, unknown>;
+}
+
+/** The keys a place in the file may hold, so a typo's error shows the right spelling. */
+function knownKeys(path: PropertyKey[], sections: SettingsSection[]): string[] {
+  if (path.length === 0) return sections.map((s) => s.section);
+  return Object.keys(sections.find((s) => s.section === path[0])?.settings ?? {});
+}
+
+export interface LoadOptions {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  sections: SettingsSection[];
+}
+
+/** The environment with .env underneath it (real environment wins), minus any secret in .env. */
+function envWithDotenv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  const path = join(cwd, ".env");
+  if (!existsSync(path)) return env;
+  const fromFile = dotenv.parse(readFileSync(path));
+  const safe = Object.fromEntries(Object.entries(fromFile).filter(([name]) => !SECRET_KEY.test(name)));
+  return { ...safe, ...env };
+}
+
+export function loadSources(options: LoadOptions): Sources {
+  const env = envWithDotenv(options.env, options.cwd);
+  const given = (options.flags.config as string | undefined) ?? env.ROTATE_CONFIG;
+  const explicit = given ? resolve(options.cwd, given) : undefined;
+  const filePath = explicit ?? join(options.cwd, "rotate.config.json");
+  if (explicit && !existsSync(explicit)) throw new UsageError(`config file ${explicit} does not exist: check --config or ROTATE_CONFIG, or run rotate init`);
+  const file = existsSync(filePath) ? readConfigFile(filePath, options.sections) : {};
+  return { flags: options.flags, env, file, filePath: existsSync(filePath) ? filePath : undefined };
+}

@@ -1,0 +1,148 @@
+// `rotate init` in a pseudo-terminal: the real prompts, answered like a person typing. The file
+// it writes holds the answers and nothing secret; a token typed by mistake stops it.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { npm } from "../../flows/npm/index.js";
+import { pypi } from "../../flows/pypi/index.js";
+import { validateConfig } from "../../src/settings/config.js";
+import { browserSection, circleciSection } from "../../src/settings/declarations.js";
+import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { converse, plain, startPty } from "../support/pty.js";
+
+const sections = [circleciSection, browserSection, pypi.section, npm.section];
+
+let dirs: Sandbox;
+test.beforeEach(() => {
+  dirs = freshDirs();
+});
+test.afterEach(() => dirs.cleanup());
+
+const configPath = () => join(dirs.cwd, "rotate.config.json");
+
+test("rotate init asks the questions and writes rotate.config.json with the answers and no secret", async () => {
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, "publishing"],
+    [/publish to npm\?/, "y"],
+    [/CircleCI variable for the npm token: \(NPM_TOKEN\)/, ""],
+    [/npm packages and scopes/, "@acme/widget, acme-cli"],
+    [/npm account username/, "acme-bot"],
+    [/publish to PyPI\?/, "y"],
+    [/CircleCI variable for the PyPI token: \(PYPI_TOKEN\)/, "PYPI_API_TOKEN"],
+    [/PyPI project the token may upload to/, "acme-widget"],
+    [/PyPI account username/, "acme-pypi"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(plain(run.screen())).toContain(`Wrote ${configPath()}.`);
+
+  const written = JSON.parse(readFileSync(configPath(), "utf8")) as unknown;
+  expect(written).toEqual({
+    circleci: { projectSlug: "gh/acme/widget", context: "publishing" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot" },
+    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi" },
+  });
+  // What every run reads it with: known keys only, nothing that looks like a secret.
+  expect(validateConfig(written, configPath(), sections)).toEqual(written);
+});
+
+test("rotate init leaves out a registry the project does not publish to, and unanswered questions", async () => {
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "n"],
+    [/publish to PyPI\?/, "y"],
+    [/CircleCI variable for the PyPI token/, ""],
+    [/PyPI project the token may upload to/, "acme-widget"],
+    [/PyPI account username/, ""],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
+    circleci: { projectSlug: "gh/acme/widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+  });
+});
+
+test("a token typed as an answer is refused at the prompt and asked again; nothing else is lost", async () => {
+  const token = `npm_${"Q7w8E9r0T1".repeat(3)}y2U3i4`;
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "y"],
+    [/CircleCI variable for the npm token/, ""],
+    [/npm packages and scopes/, token],
+    [/that looks like a token: rotate.config.json never holds secrets/, "\u0015@acme/widget"],
+    [/npm account username/, ""],
+    [/publish to PyPI\?/, "n"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  const written = readFileSync(configPath(), "utf8");
+  expect(written).not.toContain(token);
+  expect(JSON.parse(written)).toEqual({ circleci: { projectSlug: "gh/acme/widget" }, npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] } });
+});
+
+test("what the checkout says is proposed: the slug from the git remote, the npm package, the PyPI project", async () => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
+  execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
+  writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
+  writeFileSync(join(dirs.cwd, "pyproject.toml"), '[build-system]\nrequires = ["hatchling"]\n\n[project]\nname = "acme-widget"\nversion = "1.0"\n');
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug .*\(gh\/acme\/widget\)/, ""],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\? \(Y\/n\)/, ""],
+    [/CircleCI variable for the npm token/, ""],
+    [/npm packages and scopes .*\(@acme\/widget\)/, ""],
+    [/npm account username/, ""],
+    [/publish to PyPI\? \(Y\/n\)/, ""],
+    [/CircleCI variable for the PyPI token/, ""],
+    [/PyPI project the token may upload to: \(acme-widget\)/, ""],
+    [/PyPI account username/, ""],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
+    circleci: { projectSlug: "gh/acme/widget" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+  });
+});
+
+test("an existing rotate.config.json is not replaced without --force, and no question is asked", async () => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  const existing = `${JSON.stringify({ pypi: { project: "keep-me" } })}\n`;
+  writeFileSync(configPath(), existing);
+  const run = startPty(["init"], { dirs });
+  expect((await run.done).code).toBe(2);
+  const screen = plain(run.screen());
+  expect(screen).toContain(`rotate: ${configPath()} exists already: edit it, or pass --force to write it again`);
+  expect(screen).not.toContain("CircleCI project slug");
+  expect(readFileSync(configPath(), "utf8")).toBe(existing);
+});
+
+test("--force asks again and replaces the file", async () => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  writeFileSync(configPath(), `${JSON.stringify({ pypi: { project: "old" } })}\n`);
+  const run = startPty(["init", "--force"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "gh/acme/other"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "n"],
+    [/publish to PyPI\?/, "n"],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({ circleci: { projectSlug: "gh/acme/other" } });
+});
+
+test("without a terminal, rotate init says how else to write the file", async () => {
+  const result = await startCli(["init"], { dirs }).done;
+  expect(result.code).toBe(2);
+  expect(result.stderr.trim()).toBe(
+    'rotate: no terminal to ask "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)": run rotate init in a terminal, or write rotate.config.json by hand (see README)',
+  );
+  expect(existsSync(configPath())).toBe(false);
+});

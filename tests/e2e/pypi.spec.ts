@@ -1,0 +1,87 @@
+// `rotate pypi` end to end: the real CLI, real Chromium, the pypi.org and CircleCI replicas.
+import * as OTPAuth from "otpauth";
+import { DEMO } from "rotate-replicas";
+import { pypiOf } from "../support/replicas.js";
+import { badInputTests, expect, heldToken, test } from "../support/world.js";
+
+const TOOL_NAME = new RegExp(`^PYPI_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
+
+test("happy path: PyPI holds exactly the new token, CircleCI holds its value, the old one is dead", async ({ world, rotation }) => {
+  const oldToken = heldToken(world, "pypi");
+  const result = await rotation.run("pypi");
+  expect(result.code, result.stderr).toBe(0);
+
+  const tokens = pypiOf(world).tokens(world.drill("pypi").account.username).filter((t) => !t.description.includes("@"));
+  expect(tokens).toHaveLength(1);
+  expect(tokens[0]?.description).toMatch(TOOL_NAME);
+  expect(tokens[0]?.scope).toEqual({ kind: "project", project: "widget" });
+
+  const newToken = heldToken(world, "pypi");
+  expect(newToken).not.toBe(oldToken);
+  expect(pypiOf(world).isLive(newToken)).toBe(true);
+  expect(pypiOf(world).isLive(oldToken)).toBe(false);
+  expect(result.stdout).toContain(`Rotated PYPI_TOKEN in project ${DEMO.projectSlug}`);
+  expect(result.stdout).toContain(`…${newToken.slice(-4)}`);
+});
+
+for (const [step, isDelete] of [["create", false], ["delete", true]] as const) {
+  test(`"Confirm password to continue" forced on ${step}: the flow confirms and redoes the ${step}`, async ({ world, rotation }) => {
+    pypiOf(world).faults.add({
+      method: "POST",
+      path: "/manage/account/token/",
+      when: (req) => ("confirm_password" in (req.body as object)) === isDelete,
+      fault: { kind: "reauth" },
+    });
+    const oldToken = heldToken(world, "pypi");
+    const result = await rotation.run("pypi");
+    expect(result.code, result.stderr).toBe(0);
+    expect(pypiOf(world).faults.hits.filter((h) => h.kind === "reauth")).toHaveLength(1);
+    const tokens = pypiOf(world).tokens(world.drill("pypi").account.username);
+    expect(tokens.map((t) => t.description).filter((name) => TOOL_NAME.test(name))).toHaveLength(1);
+    expect(pypiOf(world).isLive(heldToken(world, "pypi"))).toBe(true);
+    expect(pypiOf(world).isLive(oldToken)).toBe(false);
+  });
+}
+
+badInputTests("pypi", [
+  { name: "wrong password", env: () => ({ ROTATE_PYPI_PASSWORD: "not-the-password" }), says: /PyPI refused the sign-in .*The password is invalid\. Try again\./ },
+  { name: "wrong TOTP code", env: () => ({ ROTATE_PYPI_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /PyPI rejected the one-time code \(Invalid TOTP code\.\)/ },
+  { name: "bad CircleCI token", env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }), says: /CircleCI rejected the API token \(401\)/ },
+  { name: "unknown project slug", args: ["--project-slug", "gh/demo-org/no-such-repo"], says: /CircleCI found no project .*\(404\): check --project-slug/ },
+  { name: "PyPI project not owned", args: ["--pypi-project", "someone-elses-project"], says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/ },
+  { name: "missing CircleCI variable", args: ["--env-var", "PYPI_UPLOAD_TOKEN"], says: /PYPI_UPLOAD_TOKEN in project gh\/demo-org\/widget is not set: check the variable name and --target, or pass --create-env-var/ },
+  { name: "CircleCI unreachable", args: ["--circleci-url", "http://127.0.0.1:9/api/v2"], says: /cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2 .*\(ECONNREFUSED\): check the network or --circleci-url/ },
+  { name: "PyPI unreachable", args: ["--pypi-url", "http://127.0.0.1:9"], says: /cannot reach http:\/\/127\.0\.0\.1:9\/? \(ECONNREFUSED\): check the network/ },
+  {
+    name: "CircleCI rate-limits every try",
+    arrange: (world) =>
+      world.circleci.faults.add({ method: "GET", path: "/api/v2/me", times: 100, fault: { kind: "status", status: 429, headers: { "Retry-After": "1" }, body: '{"message" : "Rate limit exceeded."}' } }),
+    says: /CircleCI kept rate-limiting checking the CircleCI token \(429\) after several tries: wait a few minutes and rerun/,
+  },
+]);
+
+test("--context: the token goes to the context's variable; the same-named project variable is named and left alone", async ({ world, rotation }) => {
+  const projectValue = heldToken(world, "pypi");
+  const contextValue = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
+  const result = await rotation.run("pypi", ["--context", DEMO.context], { ROTATE_PYPI_OLD_TOKEN: contextValue });
+  expect(result.code, result.stderr).toBe(0);
+  const inContext = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
+  expect(pypiOf(world).isLive(inContext)).toBe(true);
+  expect(world.circleci.calls.filter((c) => c.method === "PUT").map((c) => [c.path, c.body])).toEqual([
+    [expect.stringMatching(/^\/api\/v2\/context\/[0-9a-f-]+\/environment-variable\/PYPI_TOKEN$/), { value: inContext }],
+  ]);
+  expect(world.circleci.calls.some((c) => c.method === "POST")).toBe(false);
+  // The old token is the one the context held; the project's own token is untouched and alive.
+  expect(pypiOf(world).isLive(contextValue)).toBe(false);
+  expect(heldToken(world, "pypi")).toBe(projectValue);
+  expect(pypiOf(world).isLive(projectValue)).toBe(true);
+  expect(result.stderr).toContain(`PYPI_TOKEN is set both in context "${DEMO.context}"`);
+  expect(result.stdout).toContain(`Rotated PYPI_TOKEN in context "${DEMO.context}"`);
+});
+
+test("--context naming no context of the organization: one clear line, nothing changed", async ({ world, rotation }) => {
+  const result = await rotation.run("pypi", ["--context", "no-such-context"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('rotate: CircleCI has no context named "no-such-context" in gh/demo-org: check the context name');
+  expect(world.circleci.calls.some((c) => c.method !== "GET")).toBe(false);
+});

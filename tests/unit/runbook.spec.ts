@@ -1,0 +1,226 @@
+// The runbook's branches without a browser or a replica: every prompt a real first run meets and
+// every option that changes what happens, against an in-memory registry and CircleCI. Fast, so
+// each branch gets its own test.
+import { expect, test } from "@playwright/test";
+import { npm } from "../../flows/npm/index.js";
+import { rotationRequest } from "../../src/commands/rotate.js";
+import { loadSources } from "../../src/settings/config.js";
+import { CancelledError, ExitCode, RunFailed, UsageError } from "../../src/errors.js";
+import { runRotation, type RotationRequest, type RotationResult } from "../../src/rotation/runbook.js";
+import { circleciSection } from "../../src/settings/declarations.js";
+import { circleciSettings, destinationsFor } from "../../src/settings/run-settings.js";
+import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "../support/fakes.js";
+
+const SLUG = "gh/acme/widget";
+const PROJECT = `project/${SLUG}`;
+const PREFIX = `FAKE_TOKEN ${SLUG} `;
+
+function request(extra: Partial<RotationRequest> = {}): RotationRequest {
+  return { command: "rotate fake", targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }], graceSeconds: 0, yes: true, dryRun: false, deleteOrphans: false, createEnvVar: false, ...extra };
+}
+
+interface World {
+  registry: FakeRegistry;
+  circleci: FakeCircleci;
+  old: string;
+}
+
+function world(showsValues: boolean): World {
+  const registry = new FakeRegistry(showsValues);
+  const circleci = new FakeCircleci();
+  const old = registry.issue(`${PREFIX}2026-10-01T00:00Z`);
+  registry.issue("laptop");
+  circleci.set(PROJECT, "FAKE_TOKEN", old);
+  return { registry, circleci, old };
+}
+
+async function rotate(w: World, req: RotationRequest, script: Array<[RegExp, string | boolean]> = []) {
+  const prompter = new ScriptedPrompter(script);
+  const io = fakeIO(script.length > 0);
+  const outcome = await runRotation(w.registry.configured(), req, runbookDeps(w.circleci, prompter, io)).catch((error: unknown) => error);
+  expect(prompter.done, `questions left unasked; asked: ${prompter.asked.join(" | ")}`).toBe(true);
+  return { outcome, io };
+}
+
+function rotated(outcome: unknown): RotationResult {
+  if (!(outcome && typeof outcome === "object" && "kind" in outcome && outcome.kind === "rotated")) throw outcome;
+  return outcome as RotationResult;
+}
+
+test("a list that shows only names (PyPI): the newest token rotate made for the destination is the old one", async () => {
+  const w = world(false);
+  const result = rotated((await rotate(w, request())).outcome);
+  expect(result.oldToken?.name).toBe(`${PREFIX}2026-10-01T00:00Z`);
+  expect(w.registry.names().sort()).toEqual([`${PREFIX}2026-11-24T08:15Z`, "laptop"]);
+  expect(w.circleci.get(PROJECT, "FAKE_TOKEN")).not.toBe(w.old);
+});
+
+test("a list of names and no token of rotate's: the responder is asked which one CircleCI holds", async () => {
+  const w = world(false);
+  w.registry.tokens[0]!.name = "made by hand";
+  const { outcome } = await rotate(w, request({ yes: false }), [
+    [/Was the old token exposed/, false],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "made by hand"],
+    [/Go ahead\?/, true],
+  ]);
+  expect(rotated(outcome).oldToken?.name).toBe("made by hand");
+  expect(w.registry.deleted).toEqual(["made by hand"]);
+});
+
+test("the same question without a terminal: refused with how to answer it, nothing changed", async () => {
+  const w = world(false);
+  w.registry.tokens[0]!.name = "made by hand";
+  const before = w.registry.names();
+  const { outcome } = await rotate(w, request());
+  expect(outcome).toBeInstanceOf(RunFailed);
+  const failure = outcome as RunFailed;
+  expect(failure.reason).toBeInstanceOf(UsageError);
+  expect(failure.message).toContain("pass --old-token NAME (or --keep-old to delete none)");
+  expect(failure.exitCode).toBe(ExitCode.usage);
+  expect(w.registry.names()).toEqual(before);
+});
+
+test("--old-token names it; --keep-old deletes none", async () => {
+  const named = world(false);
+  expect(rotated((await rotate(named, request({ oldToken: { name: "laptop" } }))).outcome).oldToken?.name).toBe("laptop");
+  expect(named.registry.deleted).toEqual(["laptop"]);
+
+  const kept = world(false);
+  const result = rotated((await rotate(kept, request({ oldToken: "none" }))).outcome);
+  expect(result.oldToken).toBeUndefined();
+  expect(kept.registry.deleted).toEqual([]);
+});
+
+test("--old-token naming no token: one line, nothing changed", async () => {
+  const w = world(false);
+  const { outcome } = await rotate(w, request({ oldToken: { name: "no such token" } }));
+  expect((outcome as RunFailed).message).toBe('Fake has no token named "no such token": check --old-token against the token list');
+  expect(w.registry.deleted).toEqual([]);
+  expect(w.circleci.writes).toEqual([]);
+});
+
+test("a list that shows last fours (npm): two tokens ending alike are asked about, and refused without a terminal", async () => {
+  const w = world(true);
+  const twin = w.registry.issue("twin");
+  w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
+  expect(twin).not.toBe(w.old);
+  const { outcome } = await rotate(w, request());
+  expect((outcome as RunFailed).message).toMatch(/two tokens end in …0001 \(".*" and "twin"\): pass --old-token NAME/);
+
+  const asked = world(true);
+  asked.registry.issue("twin");
+  asked.registry.tokens.at(-1)!.last4 = asked.old.slice(-4);
+  const result = await rotate(asked, request({ yes: false }), [
+    [/Was the old token exposed/, false],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "twin"],
+    [/Go ahead\?/, true],
+    // The other one ending alike is rotate's own, for this destination: a leftover, kept when asked.
+    [/Also delete the 1 leftover token\(s\) at the end\?/, false],
+  ]);
+  expect(rotated(result.outcome).oldToken?.name).toBe("twin");
+});
+
+test("--create-env-var: a variable CircleCI does not have yet is created; without it, one line and nothing changed", async () => {
+  const w = world(true);
+  w.circleci.vars.clear();
+  const refused = await rotate(w, request());
+  expect(String(refused.outcome)).toContain("FAKE_TOKEN in project gh/acme/widget is not set");
+  expect(w.registry.names()).toHaveLength(2);
+
+  const created = rotated((await rotate(w, request({ createEnvVar: true }))).outcome);
+  expect(created.oldToken).toBeUndefined();
+  expect(w.circleci.get(PROJECT, "FAKE_TOKEN")?.slice(-4)).toBe(created.newToken.last4);
+});
+
+test("the browser starts while CircleCI is checked: a failed preflight closes it, and a browser that cannot start is reported after CircleCI", async () => {
+  const w = world(true);
+  w.circleci.vars.clear(); // preflight fails: the variable is not set
+  const deps = runbookDeps(w.circleci, new ScriptedPrompter([]), fakeIO(false));
+  const sessions = { opened: 0, closed: 0 };
+  const counted: typeof deps = {
+    ...deps,
+    launchBrowser: async (...args) => {
+      const session = await deps.launchBrowser(...args);
+      sessions.opened++;
+      return { ...session, close: async () => void sessions.closed++ };
+    },
+  };
+  const refused = await runRotation(w.registry.configured(), request(), counted).catch((error: unknown) => error);
+  expect(String(refused)).toContain("FAKE_TOKEN in project gh/acme/widget is not set");
+  expect(sessions.opened).toBe(1);
+  await expect.poll(() => sessions.closed).toBe(1);
+
+  const noBrowser = { ...deps, findBrowser: () => { throw new UsageError("no Chrome or Chromium found"); } };
+  // CircleCI's finding comes first, as the steps are listed...
+  expect(String(await runRotation(w.registry.configured(), request(), noBrowser).catch((error: unknown) => error))).toContain("is not set");
+  // ...and the browser's at its own step once CircleCI is fine.
+  const fine = world(true);
+  const outcome = await runRotation(fine.registry.configured(), request(), { ...runbookDeps(fine.circleci, new ScriptedPrompter([]), fakeIO(false)), findBrowser: noBrowser.findBrowser }).catch((error: unknown) => error);
+  expect(outcome).toBeInstanceOf(UsageError);
+  expect(fine.registry.names()).toHaveLength(2);
+});
+
+test("no at the confirmation: cancelled with its own exit code, nothing changed", async () => {
+  const w = world(true);
+  const { outcome } = await rotate(w, request({ yes: false }), [
+    [/Was the old token exposed/, false],
+    [/Go ahead\?/, false],
+  ]);
+  expect((outcome as RunFailed).reason).toBeInstanceOf(CancelledError);
+  expect((outcome as RunFailed).exitCode).toBe(ExitCode.cancelled);
+  expect(w.registry.names()).toHaveLength(2);
+  expect(w.circleci.writes).toEqual([]);
+});
+
+test("without a terminal and without --yes, nothing starts (--no-input behaves the same)", async () => {
+  const w = world(true);
+  const { outcome } = await rotate(w, request({ yes: false }));
+  expect(outcome).toBeInstanceOf(UsageError);
+  expect(String(outcome)).toContain("needs --yes");
+  expect(w.circleci.writes).toEqual([]);
+});
+
+test("--dry-run: preflight, inventory and the plan; no change, no confirmation needed", async () => {
+  const w = world(true);
+  const { outcome, io } = await rotate(w, request({ yes: false, dryRun: true, order: "routine" }));
+  expect(outcome).toMatchObject({ kind: "dry-run" });
+  expect(io.text()).toContain("Plan (routine order):");
+  expect(w.registry.names()).toHaveLength(2);
+  expect(w.circleci.writes).toEqual([]);
+});
+
+test("two destinations: both get the new token before the old one goes", async () => {
+  const w = world(true);
+  w.circleci.set("context/publishing", "FAKE_TOKEN", w.old);
+  const result = rotated((await rotate(w, request({ targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }, { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" }] }))).outcome);
+  expect(w.circleci.writes).toEqual([PROJECT, "context/publishing"]);
+  expect(w.circleci.get("context/publishing", "FAKE_TOKEN")).toBe(w.circleci.get(PROJECT, "FAKE_TOKEN"));
+  expect(result.oldToken?.provenDead).toBe(false);
+  expect(w.registry.deleted).toEqual([`${PREFIX}2026-10-01T00:00Z`]);
+});
+
+test("two destinations, the second refuses (routine): the first keeps the new token, the old one stays alive, exit 3", async () => {
+  const w = world(true);
+  w.circleci.set("context/publishing", "FAKE_TOKEN", w.old);
+  w.circleci.refuse.add("context/publishing");
+  const { outcome } = await rotate(w, request({ targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }, { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" }] }));
+  expect(outcome).toBeInstanceOf(RunFailed);
+  expect((outcome as RunFailed).exitCode).toBe(ExitCode.needsHuman);
+  expect(w.circleci.get(PROJECT, "FAKE_TOKEN")).not.toBe(w.old);
+  expect(w.circleci.get("context/publishing", "FAKE_TOKEN")).toBe(w.old);
+  expect(w.registry.deleted).toEqual([]);
+});
+
+test("flags → request: --leaked and --grace conflict; --old-token and --keep-old conflict; the old value comes from the environment", () => {
+  const targets = destinationsFor(
+    circleciSettings(loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", sections: [circleciSection] })),
+    "NPM_TOKEN",
+  );
+  expect(targets).toEqual([{ projectSlug: SLUG, context: "publishing", envVar: "NPM_TOKEN" }]);
+  expect(() => rotationRequest({ leaked: true, grace: "30" }, npm, targets, {})).toThrow("--grace applies to the routine order only");
+  expect(() => rotationRequest({ oldToken: "x", keepOld: true }, npm, targets, {})).toThrow("contradict each other");
+  expect(() => rotationRequest({ grace: "soon" }, npm, targets, {})).toThrow("--grace soon: give a number of seconds");
+  const req = rotationRequest({ leaked: true }, npm, targets, { ROTATE_NPM_OLD_TOKEN: "npm_old" });
+  expect(req).toMatchObject({ order: "incident", targets, graceSeconds: 0 });
+  expect(req.oldTokenValue?.reveal()).toBe("npm_old");
+});
