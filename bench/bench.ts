@@ -37,7 +37,7 @@ const PATH_SPECS: Record<FloorPath, { registry: string; args: string[]; codes: n
 
 /**
  * Rotate and the floor alike hand out one-time codes oldest first and skip one with under 5 s
- * left (src/totp.ts): a run that needs three and asks for the first in the last seconds of a
+ * left (src/secrets/totp.ts): a run that needs three and asks for the first in the last seconds of a
  * 30 s step waits up to 5 s for the next step, a wait the clock decides, not the work. Runs of
  * such a path start in the first two thirds of a step.
  */

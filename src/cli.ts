@@ -2,7 +2,7 @@
 // The entry point: build the runtime, parse argv, run the command, and turn every outcome into
 // output and an exit code in exactly one place. What it imports here only defines the commands;
 // heavy modules (validation, Playwright, prompts, replicas, axios) load only when a command runs,
-// so `rotate --help` starts fast (tests/startup.spec.ts).
+// so `rotate --help` starts fast (tests/e2e/startup.spec.ts).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "./commander.js";
 import { demoCommand, runDemo } from "./commands/demo.js";

@@ -1,6 +1,6 @@
 // commander, loaded through require(): its ES module entry makes Node scan each of its CommonJS
 // files for export names before running them, a cost every `rotate --help` paid (npm run bench
-// measures the start; tests/startup.spec.ts what it loads).
+// measures the start; tests/e2e/startup.spec.ts what it loads).
 import { createRequire } from "node:module";
 import type * as Commander from "commander";
 

@@ -1,6 +1,6 @@
 // npm's tokens through the registry's API, as `npm token` does it (docs/sites/npm.md, "Tokens
 // API"): list (every page), create exactly what the settings say, delete by key or by value. The
-// sign-in, one-time codes and the session's end are npm-session.ts's.
+// sign-in, one-time codes and the session's end are session.ts's.
 import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { RegistryError } from "../../src/errors.js";

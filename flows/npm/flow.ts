@@ -1,8 +1,8 @@
-// `rotate npm`'s work, loaded when a command runs (npm.ts says what the registry is): sign in on
+// `rotate npm`'s work, loaded when a command runs (index.ts says what the registry is): sign in on
 // npmjs.com in the isolated browser, then manage granular access tokens. npm documents its
 // registry's token API (what `npm token` uses), so by default the browser is only where the
-// person signs in (the registry's web login) and the API does the rest (npm-api.ts); `--via
-// website` drives the same rotation through npmjs.com's pages (npm-website.ts). Either way the
+// person signs in (the registry's web login) and the API does the rest (api.ts); `--via
+// website` drives the same rotation through npmjs.com's pages (website.ts). Either way the
 // registry's /-/whoami says whether a token is live.
 import { execFile } from "node:child_process";
 import { homedir } from "node:os";

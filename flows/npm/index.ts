@@ -1,6 +1,6 @@
 // npm as a registry plug-in: what it is, its settings, its token's shape, the origins its pages
 // load from, what `rotate init` asks, and what npm's policy means for a token. The work itself
-// (npm-flow.ts and the modules it binds) loads only when a command runs.
+// (flow.ts and the modules it binds) loads only when a command runs.
 import { UsageError } from "../../src/errors.js";
 import { defineRegistry } from "../../src/registry.js";
 import type { SettingsSection } from "../../src/settings/declarations.js";

@@ -3,7 +3,7 @@
 // CircleCI"): read a package's trusted-publisher configurations, add the CircleCI one with
 // exactly the documented fields, remove one, require 2FA and disallow tokens on a package; the
 // token list with each token's kind, and deleting the token CircleCI held. The sign-in, one-time
-// codes and the session's end are npm-session.ts's. Also the job's half of the OIDC exchange,
+// codes and the session's end are session.ts's. Also the job's half of the OIDC exchange,
 // done exactly as npm's CLI does it, for drills that prove a configuration.
 import type { AxiosResponse } from "axios";
 import { z } from "zod";

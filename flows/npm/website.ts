@@ -2,7 +2,7 @@
 // with password and a one-time code (or a security key, by hand), read the access tokens list,
 // generate a granular token with the configured permission on just the configured packages, copy
 // it from the page, and delete a token with its × and the browser's confirm dialog. The default
-// path is the registry's token API (npm-api.ts); this one is `--via website`, for when the API
+// path is the registry's token API (api.ts); this one is `--via website`, for when the API
 // path is refused.
 import type { Locator, Page } from "playwright";
 import { CHALLENGED, withChallenge } from "../../src/browser/challenge.js";

@@ -1,4 +1,4 @@
-// `rotate pypi`'s work on pypi.org, loaded when a command runs (pypi.ts says what the registry
+// `rotate pypi`'s work on pypi.org, loaded when a command runs (index.ts says what the registry
 // is). As a person does it (docs/sites/pypi.md): sign in with password and TOTP, read the API
 // tokens on Account settings, create a project-scoped token and copy it from the page, remove a
 // token through its modal, and ask the upload endpoint whether a token is live. Labels are

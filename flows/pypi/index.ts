@@ -1,6 +1,6 @@
 // PyPI as a registry plug-in: what it is, its settings, its token's shape, the origins its pages
 // load from and what `rotate init` asks. PyPI has no token API, so every step is a page: the
-// flow (pypi-flow.ts) loads only when a command runs.
+// flow (flow.ts) loads only when a command runs.
 import type { SettingsSection } from "../../src/settings/declarations.js";
 import { defineRegistry } from "../../src/registry.js";
 

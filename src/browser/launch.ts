@@ -1,7 +1,7 @@
 // The isolated browser: a fresh off-the-record context in a throw-away directory (browser-
 // profile.ts), nothing recorded (no trace, video, screenshot, HAR or storage state), Chromium's
 // sandbox on unless running as root, one guard over every request of the context
-// (browser-guard.ts), and under it a proxy that refuses whatever Chromium would send past the
+// (guard.ts), and under it a proxy that refuses whatever Chromium would send past the
 // guard (refusing-proxy.ts). Playwright is loaded here, lazily, so `rotate --help` is fast.
 import type { Browser, Page } from "playwright";
 import { playwright, type FoundBrowser } from "./finder.js";

@@ -1,4 +1,4 @@
-// The work of `rotate password npm|pypi` (its flags and help are in password.ts): the reset email,
+// The work of `rotate password npm|pypi` (its flags and help are in password.ts, beside it): the reset email,
 // the link the responder pastes, a long random password set and shown once, the team's note.
 import { z } from "zod";
 import { Ask } from "../ask.js";

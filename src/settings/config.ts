@@ -1,6 +1,6 @@
 // Settings come from four places, in this order of precedence: flags > environment (including
 // a .env file, for non-secret values) > rotate.config.json > defaults. Each setting is declared
-// once (settings.ts); the config file's schema and the error messages are derived here from that
+// once (declarations.ts); the config file's schema and the error messages are derived here from that
 // declaration, and loaded only when a command runs. Secrets never come from here.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -1,4 +1,4 @@
-// The settings every rotation shares (declared in settings.ts), validated: where the token lives
+// The settings every rotation shares (declared in declarations.ts), validated: where the token lives
 // in CircleCI, and how to run the browser. Registry-specific settings live next to each flow.
 import { z } from "zod";
 import { parseTarget, type TargetSpec } from "../circleci/targets.js";

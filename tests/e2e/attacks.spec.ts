@@ -292,7 +292,7 @@ test.describe("server and page text is inert", () => {
     });
   }
 
-  // The login reaches the checklist through circleci.ts, which applies no inertLine() yet; the
+  // The login reaches the checklist through circleci/client.ts, which applies no inertLine() yet; the
   // output wrapper keeps line breaks, so only that boundary can flatten this one.
   test("a CircleCI login with a line break in it does not print a line of its own", async ({ world, rotation }) => {
     world.circleci.faults.add(hostileLogin(`drill-responder${FAKE_LINE}`));

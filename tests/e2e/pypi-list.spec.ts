@@ -1,4 +1,4 @@
-// PyPI's token list as flows/pypi.ts reads it, in real Chromium against the pypi.org replica: a
+// PyPI's token list as flows/pypi/ reads it, in real Chromium against the pypi.org replica: a
 // busy account's 200 tokens come back exactly as the site holds them, whatever the window's width
 // or the page's stylesheet does to the mobile-only "Name" label inside each name cell.
 import { expect, test, type Page } from "@playwright/test";
