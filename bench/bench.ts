@@ -83,7 +83,15 @@ async function inFreshDirs<T>(work: (dirs: Dirs) => Promise<T>): Promise<T> {
 }
 
 function childEnv(dirs: Dirs, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: dirs.home, TMPDIR: dirs.tmp, XDG_STATE_HOME: join(dirs.home, ".local", "state"), CI: "true", NO_COLOR: "1", ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp,
+    XDG_STATE_HOME: join(dirs.home, ".local", "state"),
+    CI: "true",
+    NO_COLOR: "1",
+    ...extra,
+  };
 }
 
 const registryOf = (id: string): Registry => {
@@ -175,7 +183,10 @@ interface Sample {
 }
 
 function phasesOf(run: Measured, marks: Partial<Record<Mark, number>>): number[] {
-  const edges = [run.startedAt, ...PHASES.map((phase) => (phase.until === "exit" ? run.startedAt + run.wallMs : (marks[phase.until] ?? NaN)))];
+  const edges = [
+    run.startedAt,
+    ...PHASES.map((phase) => (phase.until === "exit" ? run.startedAt + run.wallMs : (marks[phase.until] ?? NaN))),
+  ];
   return PHASES.map((_, i) => (edges[i + 1] ?? NaN) - (edges[i] ?? NaN));
 }
 
@@ -198,7 +209,17 @@ async function rotateOnce(path: FloorPath, extraTokens: number, order: "routine"
     inFreshDirs(async (dirs) => {
       const registry = registryOf(PATH_SPECS[path].registry);
       const check = endStateCheck(world, registry.id);
-      const args = [CLI, registry.id, ...worldFlags(world, registry), ...PATH_SPECS[path].args, "--headless", "--yes", "--trust-urls", "--json", `--${order === "incident" ? "leaked" : "routine"}`];
+      const args = [
+        CLI,
+        registry.id,
+        ...worldFlags(world, registry),
+        ...PATH_SPECS[path].args,
+        "--headless",
+        "--yes",
+        "--trust-urls",
+        "--json",
+        `--${order === "incident" ? "leaked" : "routine"}`,
+      ];
       await clearOfTotpStepEnd(path);
       const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
       if (run.code !== 0) throw failed(`rotate ${path}`, run);
@@ -207,7 +228,11 @@ async function rotateOnce(path: FloorPath, extraTokens: number, order: "routine"
       // The last of a kind: one verify-circleci per destination, and the last one ends the push.
       const at = (step: string) => Date.parse(steps.filter((s) => s.step === step).pop()?.at ?? "");
       const marks = Object.fromEntries(MARKS.map((mark) => [mark, at(mark)]));
-      return { run, phases: phasesOf(run, marks), ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}) };
+      return {
+        run,
+        phases: phasesOf(run, marks),
+        ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}),
+      };
     }),
   );
 }
@@ -242,9 +267,13 @@ interface Cell {
 }
 
 function parseList<T extends string>(text: string, what: string, allowed?: readonly T[]): T[] {
-  const items = text.split(",").map((item) => item.trim()).filter(Boolean) as T[];
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean) as T[];
   const bad = allowed ? items.filter((item) => !allowed.includes(item)) : [];
-  if (items.length === 0 || bad.length > 0) throw new Error(`--${what} ${text}: give a comma list${allowed ? ` of ${allowed.join(", ")}` : ""}`);
+  if (items.length === 0 || bad.length > 0)
+    throw new Error(`--${what} ${text}: give a comma list${allowed ? ` of ${allowed.join(", ")}` : ""}`);
   return items;
 }
 
@@ -277,7 +306,13 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
     "Whole run, spawn to exit (routine order): rotate and the floor, median (min–max)",
     renderTable(
       ["path", "tokens", "rotate", "floor", "rotate / floor"],
-      cells.map((c) => [c.path, String(c.tokens), spread(wall(c.rotate), seconds), spread(wall(c.floor), seconds), times(median(wall(c.rotate)) / median(wall(c.floor)))]),
+      cells.map((c) => [
+        c.path,
+        String(c.tokens),
+        spread(wall(c.rotate), seconds),
+        spread(wall(c.floor), seconds),
+        times(median(wall(c.rotate)) / median(wall(c.floor))),
+      ]),
     ),
   );
   for (const path of [...new Set(cells.map((c) => c.path))]) {
@@ -286,7 +321,13 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
       `Phases of ${path}, medians (rotate's from its --json journal, the floor's from its own marks)`,
       renderTable(
         ["phase", ...mine.flatMap((c) => [`rotate @${c.tokens}`, `floor @${c.tokens}`])],
-        PHASES.map((phase, i) => [phase.name, ...mine.flatMap((c) => [millis(median(c.rotate.map((s) => s.phases[i] ?? NaN))), millis(median(c.floor.map((s) => s.phases[i] ?? NaN)))])]),
+        PHASES.map((phase, i) => [
+          phase.name,
+          ...mine.flatMap((c) => [
+            millis(median(c.rotate.map((s) => s.phases[i] ?? NaN))),
+            millis(median(c.floor.map((s) => s.phases[i] ?? NaN))),
+          ]),
+        ]),
       ),
     );
   }
@@ -294,7 +335,14 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
     "Incident order (--leaked), smallest account: whole run, and the exposure window from the old token's deletion to CircleCI confirmed holding the new one",
     renderTable(
       ["path", "whole run", "exposure window"],
-      [...incident].map(([path, samples]) => [path, spread(wall(samples), seconds), spread(samples.map((s) => s.exposureMs ?? NaN), seconds)]),
+      [...incident].map(([path, samples]) => [
+        path,
+        spread(wall(samples), seconds),
+        spread(
+          samples.map((s) => s.exposureMs ?? NaN),
+          seconds,
+        ),
+      ]),
     ),
     "Memory, medians of the peaks: VmHWM of rotate's own process; Σ PSS over the process tree (Node and Chromium)",
     renderTable(

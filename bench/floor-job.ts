@@ -61,7 +61,9 @@ export function expectStatus(response: Response, wanted: number, what: string): 
 /** CircleCI's project variable: the last four characters it shows of the value it holds. */
 export async function heldLast4(job: FloorJob): Promise<string> {
   const { url, token, projectSlug, envVar } = job.circleci;
-  const response = await fetch(`${url}/project/${encodeURIComponent(projectSlug)}/envvar/${encodeURIComponent(envVar)}`, { headers: { "Circle-Token": token } });
+  const response = await fetch(`${url}/project/${encodeURIComponent(projectSlug)}/envvar/${encodeURIComponent(envVar)}`, {
+    headers: { "Circle-Token": token },
+  });
   expectStatus(response, 200, "reading the CircleCI variable");
   return field(await response.json(), "value").slice(-4);
 }

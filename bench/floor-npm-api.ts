@@ -13,7 +13,11 @@ interface TokenPage {
 
 /** Signs in at the login URL the registry hands out, then collects the session token. */
 async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>): Promise<string> {
-  const started = await fetch(new URL("/-/v1/login", job.apiUrl), { method: "POST", headers: { "npm-auth-type": "web", "npm-command": "login", "Content-Type": "application/json" }, body: "{}" });
+  const started = await fetch(new URL("/-/v1/login", job.apiUrl), {
+    method: "POST",
+    headers: { "npm-auth-type": "web", "npm-command": "login", "Content-Type": "application/json" },
+    body: "{}",
+  });
   expectStatus(started, 200, "starting the web login");
   const urls = (await started.json()) as unknown;
   await npmSignIn(page, job, code, field(urls, "loginUrl"));
@@ -32,7 +36,11 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   const call = (method: string, path: string, options: { otp?: string; body?: unknown } = {}) =>
     fetch(new URL(path, job.apiUrl), {
       method,
-      headers: { Authorization: `Bearer ${session}`, "Content-Type": "application/json", ...(options.otp ? { "npm-otp": options.otp } : {}) },
+      headers: {
+        Authorization: `Bearer ${session}`,
+        "Content-Type": "application/json",
+        ...(options.otp ? { "npm-otp": options.otp } : {}),
+      },
       ...(options.body ? { body: JSON.stringify(options.body) } : {}),
     });
   marks.mark("sign-in");
@@ -40,7 +48,7 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   // The old token: the one whose shown first eight and last four fit the value CircleCI holds.
   const shown = shownAs(job.oldToken, heldLast4);
   const keys: string[] = [];
-  for (let next: string | null | undefined = "/-/npm/v1/tokens?perPage=100"; next; ) {
+  for (let next: string | null | undefined = "/-/npm/v1/tokens?perPage=100"; next;) {
     const listed = await call("GET", next);
     expectStatus(listed, 200, "listing tokens");
     const page = (await listed.json()) as TokenPage;
@@ -72,7 +80,11 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   await pushToCircleci(job, value);
   marks.mark("verify-circleci");
 
-  expectStatus(await call("DELETE", `/-/npm/v1/tokens/token/${encodeURIComponent(job.oldToken)}`, { otp: await code() }), 204, "deleting the old token");
+  expectStatus(
+    await call("DELETE", `/-/npm/v1/tokens/token/${encodeURIComponent(job.oldToken)}`, { otp: await code() }),
+    204,
+    "deleting the old token",
+  );
   marks.mark("delete-old");
   if ((await whoami(job, job.oldToken)) !== 401) throw new Error("npm still accepts the old token");
   marks.mark("verify-old");

@@ -10,7 +10,10 @@ const at = (job: FloorJob, path: string) => new URL(path, job.websiteUrl).toStri
 async function uploadProbe(job: FloorJob, token: string): Promise<number> {
   const response = await fetch(job.apiUrl, {
     method: "POST",
-    headers: { Authorization: `Basic ${Buffer.from(`__token__:${token}`).toString("base64")}`, "Content-Type": "application/x-www-form-urlencoded" },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`__token__:${token}`).toString("base64")}`,
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
     body: new URLSearchParams({ ":action": "file_upload", protocol_version: "1" }).toString(),
   });
   return response.status;
@@ -20,7 +23,10 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
   const code = codes(job);
   await page.goto(at(job, "/manage/account/"));
   await page.getByLabel(/^Username/).fill(job.username);
-  await page.locator("#login-form").getByLabel(/^Password/).fill(job.password);
+  await page
+    .locator("#login-form")
+    .getByLabel(/^Password/)
+    .fill(job.password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByLabel(/Enter authentication code/).fill(await code());
   await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
@@ -43,7 +49,12 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
   await page.getByLabel("Token name").fill(tokenName(job));
   await page.getByLabel("Scope").selectOption(`scope:project:${job.scope[0]}`);
   await page.getByRole("button", { name: "Create token" }).click();
-  const value = (await page.locator("#provisioned-key code").filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ }).innerText()).trim();
+  const value = (
+    await page
+      .locator("#provisioned-key code")
+      .filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ })
+      .innerText()
+  ).trim();
   marks.mark("create");
 
   if ((await uploadProbe(job, value)) !== 400) throw new Error("PyPI does not accept the new token");
@@ -62,7 +73,8 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
   marks.mark("delete-old");
 
   // The delete's redirect shows the list: the row is gone there, and the upload endpoint refuses the value.
-  if ((await page.locator(`#api-tokens input[name="macaroon_id"][value="${old.id}"]`).count()) !== 0) throw new Error("PyPI still lists the old token");
+  if ((await page.locator(`#api-tokens input[name="macaroon_id"][value="${old.id}"]`).count()) !== 0)
+    throw new Error("PyPI still lists the old token");
   if ((await uploadProbe(job, job.oldToken)) !== 403) throw new Error("PyPI still accepts the old token");
   marks.mark("verify-old");
 }
@@ -70,7 +82,8 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
 /** The registry's whoami for a token: 200 and the name = live, 401 = gone. */
 export async function whoami(job: FloorJob, token: string): Promise<number> {
   const response = await fetch(new URL("/-/whoami", job.apiUrl), { headers: { Authorization: `Bearer ${token}` } });
-  if (response.status === 200 && (await response.json() as { username?: string }).username !== job.username) throw new Error("whoami names someone else");
+  if (response.status === 200 && ((await response.json()) as { username?: string }).username !== job.username)
+    throw new Error("whoami names someone else");
   return response.status;
 }
 
@@ -115,7 +128,12 @@ export async function npmWebsite(page: Page, job: FloorJob, marks: Marks, heldLa
   await expiration.getByRole("button").click();
   await expiration.getByRole("option", { name: "90 days", exact: true }).click();
   await page.getByRole("button", { name: /^generate token$/i }).click();
-  const value = (await page.locator("code").filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ }).innerText()).trim();
+  const value = (
+    await page
+      .locator("code")
+      .filter({ hasText: /^\s*npm_[A-Za-z0-9]{36}\s*$/ })
+      .innerText()
+  ).trim();
   marks.mark("create");
 
   if ((await whoami(job, value)) !== 200) throw new Error("npm does not accept the new token");

@@ -93,8 +93,14 @@ export function measure(spec: RunSpec): Promise<Measured> {
     if (child.pid === undefined || child.exitCode !== null) return;
     const tree = processTree(child.pid);
     peak.self = Math.max(peak.self, procField(child.pid, "status", "VmHWM"));
-    peak.pss = Math.max(peak.pss, tree.reduce((sum, pid) => sum + procField(pid, "smaps_rollup", "Pss"), 0));
-    peak.rss = Math.max(peak.rss, tree.reduce((sum, pid) => sum + procField(pid, "status", "VmRSS"), 0));
+    peak.pss = Math.max(
+      peak.pss,
+      tree.reduce((sum, pid) => sum + procField(pid, "smaps_rollup", "Pss"), 0),
+    );
+    peak.rss = Math.max(
+      peak.rss,
+      tree.reduce((sum, pid) => sum + procField(pid, "status", "VmRSS"), 0),
+    );
   };
   const sampler = setInterval(sample, SAMPLE_EVERY_MS);
 
@@ -105,7 +111,17 @@ export function measure(spec: RunSpec): Promise<Measured> {
       const exited = performance.now();
       clearInterval(sampler);
       child.on("close", (code) =>
-        resolve({ code, stdout, stderr, startedAt, wallMs: exited - started, afterOutputMs: Math.max(0, exited - lastOutput), peakSelfKb: peak.self, peakTreePssKb: peak.pss, peakTreeRssKb: peak.rss }),
+        resolve({
+          code,
+          stdout,
+          stderr,
+          startedAt,
+          wallMs: exited - started,
+          afterOutputMs: Math.max(0, exited - lastOutput),
+          peakSelfKb: peak.self,
+          peakTreePssKb: peak.pss,
+          peakTreeRssKb: peak.rss,
+        }),
       );
     });
   });

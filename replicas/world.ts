@@ -50,7 +50,8 @@ const DEMO_PIPELINES = [
 function demoPipelines(knobs: Record<string, unknown> | undefined): Array<{ name: string; description?: string; configFilePath?: string }> {
   const names = knobs?.pipelineDefinitions;
   if (names === undefined) return DEMO_PIPELINES;
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string")) throw new Error("knobs.circleci.pipelineDefinitions: give the names of one or more pipeline definitions");
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string"))
+    throw new Error("knobs.circleci.pipelineDefinitions: give the names of one or more pipeline definitions");
   return names.map((name: string) => DEMO_PIPELINES.find((d) => d.name === name) ?? { name, configFilePath: ".circleci/config.yml" });
 }
 
@@ -67,7 +68,15 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
   try {
     for (const id of options.registries) {
       const start = await loadDrill(id);
-      drills.push(await start({ now, host, projectSlug: DEMO.projectSlug, context: DEMO.context, ...(options.knobs?.[id] ? { knobs: options.knobs[id] } : {}) }));
+      drills.push(
+        await start({
+          now,
+          host,
+          projectSlug: DEMO.projectSlug,
+          context: DEMO.context,
+          ...(options.knobs?.[id] ? { knobs: options.knobs[id] } : {}),
+        }),
+      );
     }
   } catch (error) {
     await closeAll();
@@ -79,11 +88,27 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     now,
     tokens: [{ value: circleciToken, user: { ...DEMO.circleciUser } }],
     projects: [
-      { slug: DEMO.projectSlug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])), pipelineDefinitions: demoPipelines(options.knobs?.circleci) },
-      { slug: DEMO.otherProjectSlug, organization: { ...DEMO.organization }, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])), pipelineDefinitions: [{ name: "build-and-publish" }] },
+      {
+        slug: DEMO.projectSlug,
+        organization: { ...DEMO.organization },
+        envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])),
+        pipelineDefinitions: demoPipelines(options.knobs?.circleci),
+      },
+      {
+        slug: DEMO.otherProjectSlug,
+        organization: { ...DEMO.organization },
+        envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.heldToken])),
+        pipelineDefinitions: [{ name: "build-and-publish" }],
+      },
     ],
     // For drills of a context destination (--target slug@context): the organization's context.
-    contexts: [{ name: DEMO.context, organizationId: DEMO.organization.id, envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.contextToken])) }],
+    contexts: [
+      {
+        name: DEMO.context,
+        organizationId: DEMO.organization.id,
+        envVars: Object.fromEntries(drills.map((d) => [d.envVar, d.contextToken])),
+      },
+    ],
   }).catch(async (error: unknown) => {
     await closeAll();
     throw error;
@@ -97,7 +122,10 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     return found;
   };
   const flags = (id: string) => ({ ...drill(id).flags, circleciUrl: circleci.apiUrl, projectSlug: DEMO.projectSlug });
-  const control = await serveControl({ circleci, circleciToken, drills, flags }, { host, ...(options.controlPort ? { port: options.controlPort } : {}) }).catch(async (error: unknown) => {
+  const control = await serveControl(
+    { circleci, circleciToken, drills, flags },
+    { host, ...(options.controlPort ? { port: options.controlPort } : {}) },
+  ).catch(async (error: unknown) => {
     await Promise.all([circleci.close(), closeAll()]);
     throw error;
   });

@@ -46,7 +46,14 @@ export function inquirerPrompter(io: IO): Prompter {
       const { input } = await prompts();
       const validate = options.validate;
       const answer = await interruptible(
-        input({ message, ...(options.default ? { default: options.default } : {}), ...(validate ? { validate: (text: string) => validate(text.trim()) } : {}) }, context),
+        input(
+          {
+            message,
+            ...(options.default ? { default: options.default } : {}),
+            ...(validate ? { validate: (text: string) => validate(text.trim()) } : {}),
+          },
+          context,
+        ),
       );
       return answer.trim();
     },

@@ -44,7 +44,9 @@ function interruptOnSignals(io: IO): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      io.err(`\nrotate: stopped by a second ${signal} during clean-up; check the registry (its tokens, its settings) and CircleCI for what this run changed\n`);
+      io.err(
+        `\nrotate: stopped by a second ${signal} during clean-up; check the registry (its tokens, its settings) and CircleCI for what this run changed\n`,
+      );
       process.exit(ExitCode.needsHuman);
     }
     io.err(`\nrotate: ${signal} received, stopping and cleaning up (press Ctrl-C again to stop at once)\n`);
@@ -61,7 +63,8 @@ function interruptOnSignals(io: IO): AbortSignal {
  */
 async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
   const cautions = [(await import("./browser/core-dumps.js")).keepCoreDumpsOff().note].filter((note): note is string => note !== undefined);
-  if (!(await import("./browser/profile.js")).useSandbox()) cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
+  if (!(await import("./browser/profile.js")).useSandbox())
+    cautions.push("Chromium runs without its sandbox, because rotate runs as root: run rotate as an ordinary user where you can");
   const { inquirerPrompter } = await import("./ask.js");
   const { abortableSleep } = await import("./http/retry.js");
   const { CircleciClient } = await import("./circleci/client.js");
@@ -74,7 +77,8 @@ async function processRuntime(io: IO, signal: AbortSignal): Promise<Runtime> {
     clock: () => new Date(),
     signal,
     registries,
-    circleci: ({ baseUrl, token, onRetry }) => new CircleciClient({ baseUrl, token, signal, retry: { sleep: abortableSleep, ...(onRetry ? { onRetry } : {}) } }),
+    circleci: ({ baseUrl, token, onRetry }) =>
+      new CircleciClient({ baseUrl, token, signal, retry: { sleep: abortableSleep, ...(onRetry ? { onRetry } : {}) } }),
     findBrowser,
     launchBrowser: async (options) => {
       const { browserEnv, launchIsolated } = await import("./browser/launch.js");

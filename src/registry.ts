@@ -151,7 +151,10 @@ export interface RegistryImplementation<Schema extends z.ZodType<RegistrySetting
   flow(settings: z.infer<Schema>): RegistryFlow;
 }
 
-export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<Registry, "addOptions" | "configure" | "statusNotes"> {
+export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<
+  Registry,
+  "addOptions" | "configure" | "statusNotes"
+> {
   statusNotes?(settings: Record<string, unknown>): string[];
   /** `rotate --help` and `--version` never load it. */
   load(): Promise<RegistryImplementation<Schema>>;

@@ -44,7 +44,10 @@ export interface ListedToken extends TokenSummary {
 function kindOf(item: z.infer<typeof ListedTokenAnswer>): { kind: string; bypassPublisher: boolean } {
   const writes = !item.readonly && (item.permissions ?? []).some((p) => p.action === "write");
   const stageOnly = item.publish_policy === "stage_only";
-  const parts = [writes ? (stageOnly ? "read and write (stage only)" : "read and write") : "read-only", ...(item.bypass_2fa ? ["bypasses 2FA"] : [])];
+  const parts = [
+    writes ? (stageOnly ? "read and write (stage only)" : "read and write") : "read-only",
+    ...(item.bypass_2fa ? ["bypasses 2FA"] : []),
+  ];
   return { kind: parts.join(", "), bypassPublisher: writes && !stageOnly && Boolean(item.bypass_2fa) };
 }
 
@@ -57,11 +60,13 @@ export class NpmTokensApi {
     const seen = new Set<string>();
     let next: string | undefined = "/-/npm/v1/tokens?perPage=100";
     while (next) {
-      if (seen.has(next) || seen.size >= MAX_LIST_PAGES) throw new RegistryError("the npm registry's token list does not end (a page repeats): try again later, or use --via website");
+      if (seen.has(next) || seen.size >= MAX_LIST_PAGES)
+        throw new RegistryError("the npm registry's token list does not end (a page repeats): try again later, or use --via website");
       seen.add(next);
       const response = await this.session.request("GET", next, "listing tokens");
       const page = TokenPage.safeParse(response.data);
-      if (response.status !== 200 || !page.success) throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
+      if (response.status !== 200 || !page.success)
+        throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
       for (const item of page.data.objects) {
         const shown = REDACTED.exec(item.token);
         const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
@@ -84,7 +89,8 @@ export class NpmTokensApi {
   async delete(token: TokenSummary, value?: Secret): Promise<void> {
     const id = value ? value.derive((raw) => encodeURIComponent(raw)) : encodeURIComponent(token.id);
     const response = await this.session.request("DELETE", `/-/npm/v1/tokens/token/${id}`, `deleting token "${token.name}"`);
-    if (response.status !== 204 && response.status !== 200) throw new RegistryError(`npm refused to delete token "${token.name}" (${response.status}${errorText(response)})`);
+    if (response.status !== 204 && response.status !== 200)
+      throw new RegistryError(`npm refused to delete token "${token.name}" (${response.status}${errorText(response)})`);
   }
 }
 
@@ -112,7 +118,9 @@ class NpmApiAccount implements RegistryAccount {
       if (answer.status === 404) throw new RegistryError(`npm has no package ${item}: check --npm-packages`);
       const maintainers = z.object({ maintainers: z.array(z.object({ name: z.string() })) }).safeParse(answer.data);
       if (answer.status === 200 && maintainers.success && !maintainers.data.maintainers.some((m) => m.name === username)) {
-        throw new RegistryError(`npm account ${username} cannot grant ${item} (it is not a maintainer): check --npm-packages, or have an owner add the account as a maintainer`);
+        throw new RegistryError(
+          `npm account ${username} cannot grant ${item} (it is not a maintainer): check --npm-packages, or have an owner add the account as a maintainer`,
+        );
       }
     }
   }
@@ -138,12 +146,18 @@ class NpmApiAccount implements RegistryAccount {
     };
     const response = await this.session.request("POST", "/-/npm/v1/tokens", "creating the token", { body });
     const created = CreatedAnswer.safeParse(response.data);
-    if (response.status !== 201 || !created.success) throw new RegistryError(`npm refused to create the token (${response.status}${errorText(response)}): nothing was created`);
+    if (response.status !== 201 || !created.success)
+      throw new RegistryError(`npm refused to create the token (${response.status}${errorText(response)}): nothing was created`);
     const value = new Secret(created.data.token, "npm token", { showLast4: true });
     const expires = dateOf(created.data.expiry);
     const shown = REDACTED.exec(`${value.reveal().slice(0, 8)}...${value.last4}`);
     return {
-      summary: { id: created.data.key, name, ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}), ...(expires ? { expires } : {}) },
+      summary: {
+        id: created.data.key,
+        name,
+        ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}),
+        ...(expires ? { expires } : {}),
+      },
       value,
       ...(expires ? { expires } : {}),
     };
@@ -165,7 +179,10 @@ class NpmApiAccount implements RegistryAccount {
 }
 
 function errorText(response: AxiosResponse): string {
-  const parsed = z.object({ error: z.string() }).or(z.object({ message: z.string() })).safeParse(response.data);
+  const parsed = z
+    .object({ error: z.string() })
+    .or(z.object({ message: z.string() }))
+    .safeParse(response.data);
   if (!parsed.success) return "";
   return `: ${inert("error" in parsed.data ? parsed.data.error : parsed.data.message)}`;
 }

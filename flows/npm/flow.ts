@@ -37,7 +37,11 @@ const MAX_WRITE_DAYS = 90;
  */
 async function npmConfigRegistry(): Promise<string | undefined> {
   try {
-    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], { cwd: homedir(), timeout: 15_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], {
+      cwd: homedir(),
+      timeout: 15_000,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     return stdout.trim() || undefined;
   } catch {
     return undefined;
@@ -54,7 +58,9 @@ export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
 
   validate(settings) {
     if (settings.expiresDays < 1 || settings.expiresDays > MAX_WRITE_DAYS) {
-      throw new UsageError(`npm refuses write tokens that live longer than ${MAX_WRITE_DAYS} days (--expires-days ${settings.expiresDays}): choose 1 to ${MAX_WRITE_DAYS}`);
+      throw new UsageError(
+        `npm refuses write tokens that live longer than ${MAX_WRITE_DAYS} days (--expires-days ${settings.expiresDays}): choose 1 to ${MAX_WRITE_DAYS}`,
+      );
     }
   },
 
@@ -65,12 +71,17 @@ export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
     describeScope: () =>
       `${permissionText(settings)} on ${settings.packages.join(", ")}; bypasses 2FA; expires in ${settings.expiresDays} days${settings.ipRanges ? `; only from ${settings.ipRanges.join(", ")}` : ""}`,
     advisories: () => advisories(settings),
-    signIn: (ctx) => (settings.via === "api" ? signInThroughApi({ ...ctx, settings }) : NpmWebsiteAccount.signIn(ctx.browser.page, { ...ctx, settings })),
+    signIn: (ctx) =>
+      settings.via === "api" ? signInThroughApi({ ...ctx, settings }) : NpmWebsiteAccount.signIn(ctx.browser.page, { ...ctx, settings }),
 
     /** whoami: 200 with the account's name = live; 401 = dead; 403/429/5xx = no verdict. */
     async check(value, ctx): Promise<TokenState> {
       const response = await checkRequest(
-        { method: "GET", url: new URL("/-/whoami", settings.registryUrl).toString(), headers: { Authorization: value.derive((raw) => `Bearer ${raw}`) } },
+        {
+          method: "GET",
+          url: new URL("/-/whoami", settings.registryUrl).toString(),
+          headers: { Authorization: value.derive((raw) => `Bearer ${raw}`) },
+        },
         ctx,
       );
       if (response?.status === 401) return "dead";

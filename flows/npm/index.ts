@@ -9,15 +9,54 @@ import type { NpmSettings } from "./flow.js";
 const section: SettingsSection = {
   section: "npm",
   settings: {
-    envVar: { flag: "--env-var", env: "ROTATE_NPM_ENV_VAR", kind: "string", describe: "CircleCI variable that holds the npm token", default: "NPM_TOKEN" },
-    packages: { flag: "--npm-packages", env: "ROTATE_NPM_PACKAGES", kind: "list", describe: "packages and scopes the new token may publish (comma list, e.g. @mozilla/nimbus-shared,@mozilla)" },
+    envVar: {
+      flag: "--env-var",
+      env: "ROTATE_NPM_ENV_VAR",
+      kind: "string",
+      describe: "CircleCI variable that holds the npm token",
+      default: "NPM_TOKEN",
+    },
+    packages: {
+      flag: "--npm-packages",
+      env: "ROTATE_NPM_PACKAGES",
+      kind: "list",
+      describe: "packages and scopes the new token may publish (comma list, e.g. @mozilla/nimbus-shared,@mozilla)",
+    },
     username: { flag: "--npm-user", env: "ROTATE_NPM_USERNAME", kind: "string", describe: "npm account username" },
-    permission: { flag: "--permission", env: "ROTATE_NPM_PERMISSION", kind: "string", describe: "what the token may do: publish, or stage-only (npm stage publish, a maintainer approves each version)", default: "publish" },
-    expiresDays: { flag: "--expires-days", env: "ROTATE_NPM_EXPIRES_DAYS", kind: "number", describe: "days until the new token expires (npm allows at most 90 for write tokens)", default: 90 },
-    ipRanges: { flag: "--ip-ranges", env: "ROTATE_NPM_IP_RANGES", kind: "list", describe: "IPv4 ranges (CIDR) the token may be used from (comma list; default: anywhere)" },
-    via: { flag: "--via", env: "ROTATE_NPM_VIA", kind: "string", describe: "how tokens are managed: api (the registry's token API) or website (npmjs.com's pages)", default: "api" },
+    permission: {
+      flag: "--permission",
+      env: "ROTATE_NPM_PERMISSION",
+      kind: "string",
+      describe: "what the token may do: publish, or stage-only (npm stage publish, a maintainer approves each version)",
+      default: "publish",
+    },
+    expiresDays: {
+      flag: "--expires-days",
+      env: "ROTATE_NPM_EXPIRES_DAYS",
+      kind: "number",
+      describe: "days until the new token expires (npm allows at most 90 for write tokens)",
+      default: 90,
+    },
+    ipRanges: {
+      flag: "--ip-ranges",
+      env: "ROTATE_NPM_IP_RANGES",
+      kind: "list",
+      describe: "IPv4 ranges (CIDR) the token may be used from (comma list; default: anywhere)",
+    },
+    via: {
+      flag: "--via",
+      env: "ROTATE_NPM_VIA",
+      kind: "string",
+      describe: "how tokens are managed: api (the registry's token API) or website (npmjs.com's pages)",
+      default: "api",
+    },
     websiteUrl: { flag: "--npm-url", env: "ROTATE_NPM_URL", kind: "url", describe: "npm website URL", default: "https://www.npmjs.com" },
-    registryUrl: { flag: "--npm-registry-url", env: "ROTATE_NPM_REGISTRY_URL", kind: "url", describe: "npm registry URL (default: npm config get registry)" },
+    registryUrl: {
+      flag: "--npm-registry-url",
+      env: "ROTATE_NPM_REGISTRY_URL",
+      kind: "url",
+      describe: "npm registry URL (default: npm config get registry)",
+    },
   },
 };
 
@@ -32,7 +71,9 @@ export function permissionText(settings: NpmSettings): string {
  */
 export function advisories(settings: Pick<NpmSettings, "permission">): string[] {
   if (settings.permission === "stage-only") {
-    return ["Stage-only token: CircleCI must run `npm stage publish`, and a maintainer approves each version with 2FA on npmjs.com before it is published."];
+    return [
+      "Stage-only token: CircleCI must run `npm stage publish`, and a maintainer approves each version with 2FA on npmjs.com before it is published.",
+    ];
   }
   return [
     "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then. Move to trusted publishing (`rotate trust npm`), or to a stage-only token (--permission stage-only).",
@@ -52,16 +93,22 @@ export const npm = defineRegistry({
     {
       origin: "https://static-production.npmjs.com",
       why: "the website's stylesheets, scripts and images",
-      source: "www.npmjs.com page markup (<link rel=stylesheet href=\"https://static-production.npmjs.com/styles.<hash>.css\">, its <script> and <img> tags)",
+      source:
+        'www.npmjs.com page markup (<link rel=stylesheet href="https://static-production.npmjs.com/styles.<hash>.css">, its <script> and <img> tags)',
     },
     {
       origin: "https://challenges.cloudflare.com",
       why: "the bot check a responder may have to pass in the visible browser (www.npmjs.com sits behind Cloudflare bot management)",
-      source: "Cloudflare Turnstile docs, \"Content Security Policy\": script-src and frame-src https://challenges.cloudflare.com (developers.cloudflare.com/turnstile/reference/content-security-policy)",
+      source:
+        'Cloudflare Turnstile docs, "Content Security Policy": script-src and frame-src https://challenges.cloudflare.com (developers.cloudflare.com/turnstile/reference/content-security-policy)',
     },
   ],
   initQuestions: [
-    { key: "packages", message: "npm packages and scopes the token may publish (comma list):", detect: async (cwd) => (await import("./project.js")).detectNpmPackages(cwd) },
+    {
+      key: "packages",
+      message: "npm packages and scopes the token may publish (comma list):",
+      detect: async (cwd) => (await import("./project.js")).detectNpmPackages(cwd),
+    },
     { key: "username", message: "npm account username:" },
   ],
   passwordReset: async () => (await import("./password.js")).npmPasswordReset,
@@ -73,7 +120,9 @@ export const npm = defineRegistry({
 export function packagesOnly(items: string[]): string[] {
   const scopes = items.filter((item) => item.startsWith("@") && !item.includes("/"));
   if (scopes.length > 0) {
-    throw new UsageError(`trusted publishing is set per package, and ${scopes.join(", ")} ${scopes.length === 1 ? "is a scope" : "are scopes"}: list the packages themselves with --npm-packages`);
+    throw new UsageError(
+      `trusted publishing is set per package, and ${scopes.join(", ")} ${scopes.length === 1 ? "is a scope" : "are scopes"}: list the packages themselves with --npm-packages`,
+    );
   }
   return items;
 }

@@ -27,7 +27,10 @@ export const npmPasswordReset: PasswordResetFlow = {
     await ctx.steps.expect("the username field of npm's forgot-password page", () => field.fill(ctx.username));
     await submitForm(page, () => submitOf(page, field).click(), "requesting a password reset");
     const outcome = await whichAppears({ sent: page.getByRole("status"), error: page.getByRole("alert") });
-    if (outcome === "error") throw new RegistryError(`npm refused the reset request for ${ctx.username} (${await texts(page.getByRole("alert"))}): check --npm-user, then rerun`);
+    if (outcome === "error")
+      throw new RegistryError(
+        `npm refused the reset request for ${ctx.username} (${await texts(page.getByRole("alert"))}): check --npm-user, then rerun`,
+      );
   },
 
   async openLink(page, link: Secret) {
@@ -42,6 +45,9 @@ export const npmPasswordReset: PasswordResetFlow = {
     await page.getByLabel(/^confirm/i).fill(password.reveal());
     await submitForm(page, () => submitOf(page, field).click(), "setting the new password");
     const outcome = await whichAppears({ changed: page.getByRole("status"), error: page.getByRole("alert") });
-    if (outcome === "error") throw new RegistryError(`npm refused the new password (${await texts(page.getByRole("alert"))}): rerun rotate password npm (the password is unchanged)`);
+    if (outcome === "error")
+      throw new RegistryError(
+        `npm refused the new password (${await texts(page.getByRole("alert"))}): rerun rotate password npm (the password is unchanged)`,
+      );
   },
 };

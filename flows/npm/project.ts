@@ -21,7 +21,10 @@ export function detectNpmPackages(cwd: string): string | undefined {
   if (!root) return undefined;
   if (!root.private && root.name) return root.name;
   // Plain folder workspaces only ("packages/widget"); globs are left to the responder.
-  const names = (root.workspaces ?? []).filter((w) => !w.includes("*")).map((w) => read(join(cwd, w, "package.json")))
-    .filter((p) => p?.name && !p.private).map((p) => p?.name);
+  const names = (root.workspaces ?? [])
+    .filter((w) => !w.includes("*"))
+    .map((w) => read(join(cwd, w, "package.json")))
+    .filter((p) => p?.name && !p.private)
+    .map((p) => p?.name);
   return names.length > 0 ? names.join(",") : undefined;
 }

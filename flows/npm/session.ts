@@ -44,7 +44,10 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askN
   // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
   // the registry's next turn (a second each time).
   const early = new AbortController();
-  askNowWhen?.then(() => early.abort(), () => undefined);
+  askNowWhen?.then(
+    () => early.abort(),
+    () => undefined,
+  );
   for (;;) {
     const answer = await client.get(doneUrl, { signal });
     if (answer.status === 200) {
@@ -52,8 +55,14 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askN
       if (!done.success) throw new RegistryError(`the npm registry's answer to ${what} carried no token: try again, or use --via website`);
       return new Secret(done.data.token, what);
     }
-    if (answer.status !== 202) throw new RegistryError(`the npm registry answered ${answer.status} while rotate waited for ${what}: try again, or use --via website`);
-    if (Date.now() > deadline) throw new NothingChangedError(`${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`);
+    if (answer.status !== 202)
+      throw new RegistryError(
+        `the npm registry answered ${answer.status} while rotate waited for ${what}: try again, or use --via website`,
+      );
+    if (Date.now() > deadline)
+      throw new NothingChangedError(
+        `${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`,
+      );
     const seconds = Number(answer.headers["retry-after"]);
     const wait = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Number.isFinite(seconds) ? seconds * 1000 : 0));
     await abortableSleep(wait, early.signal.aborted ? signal : AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
@@ -80,13 +89,19 @@ function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
  */
 async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: Secret; secondFactor: SecondFactor }> {
   const client = http();
-  const start = await client.post(new URL("/-/v1/login", ctx.settings.registryUrl).toString(), {}, {
-    headers: { "npm-auth-type": "web", "npm-command": "login" },
-    signal: ctx.signal,
-  });
+  const start = await client.post(
+    new URL("/-/v1/login", ctx.settings.registryUrl).toString(),
+    {},
+    {
+      headers: { "npm-auth-type": "web", "npm-command": "login" },
+      signal: ctx.signal,
+    },
+  );
   const urls = LoginStart.safeParse(start.data);
   if (start.status !== 200 || !urls.success) {
-    throw new RegistryError(`the npm registry offers no web login (it answered ${start.status}): use --via website to rotate through npm's pages`);
+    throw new RegistryError(
+      `the npm registry offers no web login (it answered ${start.status}): use --via website to rotate through npm's pages`,
+    );
   }
   checkOnWebsite(urls.data.loginUrl, ctx, "login page");
   let recognised = earlier;
@@ -106,7 +121,10 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
 }
 
 type Method = "GET" | "POST" | "DELETE";
-type Answer = { kind: "ok"; response: AxiosResponse } | { kind: "code-needed"; response: AxiosResponse } | { kind: "signed-out"; response: AxiosResponse };
+type Answer =
+  | { kind: "ok"; response: AxiosResponse }
+  | { kind: "code-needed"; response: AxiosResponse }
+  | { kind: "signed-out"; response: AxiosResponse };
 
 export class NpmSession {
   private signedOut = false;
@@ -169,13 +187,16 @@ export class NpmSession {
     }
     for (let tries = 0; answer.kind === "code-needed"; tries++) {
       if (tries > 0 && (tries >= OTP_TRIES || !this.ctx.credentials.otpRefused())) {
-        throw new RegistryError(`npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+        throw new RegistryError(
+          `npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
+        );
       }
       if (tries > 0) this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
       const otp = await this.code(answer.response, what);
       answer = await this.send(method, url, command, { ...options, otp });
     }
-    if (answer.kind === "signed-out") throw new RegistryError(`the npm registry no longer accepts this run's session while ${what} (401): run rotate npm again`);
+    if (answer.kind === "signed-out")
+      throw new RegistryError(`the npm registry no longer accepts this run's session while ${what} (401): run rotate npm again`);
     return answer.response;
   }
 
@@ -206,7 +227,10 @@ export class NpmSession {
 /** A 401 that asks for a one-time code: `www-authenticate: OTP`, or npm's "one-time pass" text. */
 function isOtpChallenge(response: AxiosResponse): boolean {
   if (response.status !== 401) return false;
-  const header = String(response.headers["www-authenticate"] ?? "").toLowerCase().split(",").map((s) => s.trim());
+  const header = String(response.headers["www-authenticate"] ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((s) => s.trim());
   if (header.includes("otp")) return true;
   const text = JSON.stringify(response.data ?? "").toLowerCase();
   return text.includes("one-time pass") || text.includes("one time password");

@@ -46,7 +46,11 @@ export const StoredTrust = z.object({
 export type StoredTrust = z.infer<typeof StoredTrust>;
 
 /** The POST body's one element: exactly the documented keys; the context key only when there are contexts, as npm's CLI sends it. */
-export function circleciConfig(publisher: CircleciPublisher): { type: "circleci"; claims: Record<string, unknown>; permissions: TrustAction[] } {
+export function circleciConfig(publisher: CircleciPublisher): {
+  type: "circleci";
+  claims: Record<string, unknown>;
+  permissions: TrustAction[];
+} {
   return {
     type: "circleci",
     claims: {
@@ -61,7 +65,10 @@ export function circleciConfig(publisher: CircleciPublisher): { type: "circleci"
 }
 
 const sameSet = (a: unknown, b: unknown) =>
-  Array.isArray(a) && Array.isArray(b) && a.length === b.length && JSON.stringify([...a].map(String).sort()) === JSON.stringify([...b].map(String).sort());
+  Array.isArray(a) &&
+  Array.isArray(b) &&
+  a.length === b.length &&
+  JSON.stringify([...a].map(String).sort()) === JSON.stringify([...b].map(String).sort());
 const shown = (value: unknown) => (value === undefined ? "nothing" : inert(JSON.stringify(value)));
 
 /**
@@ -76,7 +83,8 @@ export function differences(stored: StoredTrust, sent: ReturnType<typeof circlec
     const same = Array.isArray(mine) ? sameSet(mine, theirs) : mine === theirs;
     if (!same) found.push(`${inert(key)}: sent ${shown(mine)}, npm holds ${shown(theirs)}`);
   }
-  if (!sameSet(sent.permissions, stored.permissions)) found.push(`permissions: sent ${shown(sent.permissions)}, npm holds ${shown(stored.permissions)}`);
+  if (!sameSet(sent.permissions, stored.permissions))
+    found.push(`permissions: sent ${shown(sent.permissions)}, npm holds ${shown(stored.permissions)}`);
   return found;
 }
 
@@ -135,14 +143,22 @@ export class NpmTrustApi {
 
   /** POST …/trust with a one-element array, as npm's CLI sends it; npm answers 200 with what it stored. */
   async add(pkg: string, publisher: CircleciPublisher): Promise<StoredTrust[]> {
-    const response = await this.session.request("POST", trustPath(pkg), `adding the trusted publisher of ${pkg}`, { body: [circleciConfig(publisher)], command: "trust" });
+    const response = await this.session.request("POST", trustPath(pkg), `adding the trusted publisher of ${pkg}`, {
+      body: [circleciConfig(publisher)],
+      command: "trust",
+    });
     const stored = z.array(StoredTrust).safeParse(response.data);
     if (response.status !== 200 || !stored.success) throw refused(response, `adding the trusted publisher of ${pkg}`);
     return stored.data;
   }
 
   async remove(pkg: string, id: string): Promise<void> {
-    const response = await this.session.request("DELETE", `${trustPath(pkg)}/${encodeURIComponent(id)}`, `deleting the earlier trusted publisher of ${pkg}`, { command: "trust" });
+    const response = await this.session.request(
+      "DELETE",
+      `${trustPath(pkg)}/${encodeURIComponent(id)}`,
+      `deleting the earlier trusted publisher of ${pkg}`,
+      { command: "trust" },
+    );
     if (response.status !== 204 && response.status !== 200) throw refused(response, `deleting the earlier trusted publisher of ${pkg}`);
   }
 
@@ -152,7 +168,12 @@ export class NpmTrustApi {
    */
   async disallowTokens(pkg: string): Promise<void> {
     const body = { publish_requires_tfa: true, automation_token_overrides_tfa: false };
-    const response = await this.session.request("POST", `/-/package/${encodePackage(pkg)}/access`, `requiring 2FA and disallowing tokens on ${pkg}`, { body, command: "access" });
+    const response = await this.session.request(
+      "POST",
+      `/-/package/${encodePackage(pkg)}/access`,
+      `requiring 2FA and disallowing tokens on ${pkg}`,
+      { body, command: "access" },
+    );
     if (response.status !== 200 && response.status !== 204) throw refused(response, `requiring 2FA and disallowing tokens on ${pkg}`);
   }
 
@@ -172,7 +193,10 @@ function trustPath(pkg: string): string {
 
 /** npm's own words where it gave some: the trust API says `message`, the tokens API `error`. */
 function refused(response: AxiosResponse, what: string): RegistryError {
-  const parsed = z.object({ message: z.string() }).or(z.object({ error: z.string() })).safeParse(response.data);
+  const parsed = z
+    .object({ message: z.string() })
+    .or(z.object({ error: z.string() }))
+    .safeParse(response.data);
   const said = parsed.success ? `: ${inert("message" in parsed.data ? parsed.data.message : parsed.data.error)}` : "";
   const hint = response.status === 403 ? " (the account must maintain the package and have 2FA on)" : "";
   return new RegistryError(`npm refused ${what} (${response.status}${said})${hint}`);
@@ -184,7 +208,8 @@ export async function packageMaintainers(registryUrl: string, pkg: string, signa
   const answer = await client.get(new URL(`/${encodePackage(pkg)}`, registryUrl).toString(), { signal });
   if (answer.status === 404) return undefined;
   const document = z.object({ maintainers: z.array(z.object({ name: z.string() })).default([]) }).safeParse(answer.data);
-  if (answer.status !== 200 || !document.success) throw new NothingChangedError(`the npm registry answered ${answer.status} for package ${pkg}: check --npm-registry-url, then rerun`);
+  if (answer.status !== 200 || !document.success)
+    throw new NothingChangedError(`the npm registry answered ${answer.status} for package ${pkg}: check --npm-registry-url, then rerun`);
   return document.data.maintainers.map((m) => inert(m.name));
 }
 
@@ -197,12 +222,17 @@ export type Exchange = { accepted: true; token: Secret } | { accepted: false; st
  */
 export async function exchangeIdToken(registryUrl: string, pkg: string, idToken: Secret, signal: AbortSignal): Promise<Exchange> {
   const client = http();
-  const answer = await client.post(new URL(`/-/npm/v1/oidc/token/exchange/package/${encodePackage(pkg)}`, registryUrl).toString(), undefined, {
-    headers: { Authorization: idToken.derive((raw) => `Bearer ${raw}`) },
-    signal,
-  });
+  const answer = await client.post(
+    new URL(`/-/npm/v1/oidc/token/exchange/package/${encodePackage(pkg)}`, registryUrl).toString(),
+    undefined,
+    {
+      headers: { Authorization: idToken.derive((raw) => `Bearer ${raw}`) },
+      signal,
+    },
+  );
   const issued = z.object({ token: z.string().min(1) }).safeParse(answer.data);
-  if (answer.status === 201 && issued.success) return { accepted: true, token: new Secret(issued.data.token, `npm publish token for ${pkg}`) };
+  if (answer.status === 201 && issued.success)
+    return { accepted: true, token: new Secret(issued.data.token, `npm publish token for ${pkg}`) };
   const message = z.object({ message: z.string() }).safeParse(answer.data);
   return { accepted: false, status: answer.status, message: message.success ? inert(message.data.message) : "" };
 }

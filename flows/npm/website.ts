@@ -29,17 +29,24 @@ async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
     const code = await ctx.credentials.otp();
     await ctx.steps.expect("the one-time password field", () => page.getByLabel(/one-time password/i).fill(code.reveal()));
     // "Don't ask again for 5 minutes": whatever the box says, found by what it means.
-    const cooldown = page.getByRole("checkbox", { name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|5 minutes/i });
+    const cooldown = page.getByRole("checkbox", {
+      name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|5 minutes/i,
+    });
     if (await cooldown.isVisible()) await cooldown.check();
     await page.getByRole("button", { name: /^(verify|continue|submit)$/i }).click();
     const outcome = await Promise.race([
       page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
-      page.getByRole("alert").waitFor().then(() => "refused" as const),
+      page
+        .getByRole("alert")
+        .waitFor()
+        .then(() => "refused" as const),
     ]);
     if (outcome === "moved") return;
     const said = await texts(page.getByRole("alert"));
     if (!ctx.credentials.otpRefused()) {
-      throw new RegistryError(`npm rejected the one-time password ${why} (${said}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`);
+      throw new RegistryError(
+        `npm rejected the one-time password ${why} (${said}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
+      );
     }
     ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
   }
@@ -60,7 +67,11 @@ class LoginPage {
    * Returns the second factor the account used: a one-time code, or a security key. `recognised`
    * hears it the moment the page shows which (a waiting caller may finish before this returns).
    */
-  async signIn(ctx: Ctx, startUrl = url(ctx, "/login"), recognised: (factor: SecondFactor) => void = () => undefined): Promise<SecondFactor> {
+  async signIn(
+    ctx: Ctx,
+    startUrl = url(ctx, "/login"),
+    recognised: (factor: SecondFactor) => void = () => undefined,
+  ): Promise<SecondFactor> {
     const { page } = this;
     await page.goto(startUrl);
     const username = await ctx.credentials.username();
@@ -78,7 +89,9 @@ class LoginPage {
       if (outcome !== "error") break;
       const said = await texts(page.getByRole("alert"));
       if (!ctx.credentials.passwordRefused()) {
-        throw new RegistryError(`npm refused the sign-in for ${username} (${said}): check the username and ROTATE_NPM_PASSWORD or what you typed, then rerun`);
+        throw new RegistryError(
+          `npm refused the sign-in for ${username} (${said}): check the username and ROTATE_NPM_PASSWORD or what you typed, then rerun`,
+        );
       }
       ctx.steps.note(`npm refused the sign-in (${said}); try the password again`);
     }
@@ -100,7 +113,12 @@ class LoginPage {
 export type SecondFactor = "code" | "securityKey";
 
 /** Signs in on npm's login page at `startUrl` (the registry's web login hands one out). */
-export function signInOnWebsite(page: Page, ctx: Ctx, startUrl: string, recognised?: (factor: SecondFactor) => void): Promise<SecondFactor> {
+export function signInOnWebsite(
+  page: Page,
+  ctx: Ctx,
+  startUrl: string,
+  recognised?: (factor: SecondFactor) => void,
+): Promise<SecondFactor> {
   return new LoginPage(page).signIn(ctx, startUrl, recognised);
 }
 
@@ -155,7 +173,9 @@ class TokensPage {
     const tables = await this.page.evaluate(() =>
       [...document.querySelectorAll("table")].map((element) => ({
         headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
-        rows: [...element.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => (td.textContent ?? "").replace(/\s+/g, " ").trim())),
+        rows: [...element.querySelectorAll("tbody tr")].map((tr) =>
+          [...tr.querySelectorAll("td")].map((td) => (td.textContent ?? "").replace(/\s+/g, " ").trim()),
+        ),
       })),
     );
     const [table] = tables;
@@ -165,13 +185,15 @@ class TokensPage {
       const redacted = REDACTED.exec(cells.join(" "));
       if (!redacted) return [];
       const expires = new Date(`${cell("expires")?.replace(/\s*\(expired\)$/, "")} UTC`);
-      return [{
-        id: redacted[0],
-        name: cell("name") || redacted[0],
-        shownPrefix: redacted[1] ?? "",
-        last4: redacted[2] ?? "",
-        ...(Number.isNaN(expires.getTime()) ? {} : { expires }),
-      }];
+      return [
+        {
+          id: redacted[0],
+          name: cell("name") || redacted[0],
+          shownPrefix: redacted[1] ?? "",
+          last4: redacted[2] ?? "",
+          ...(Number.isNaN(expires.getTime()) ? {} : { expires }),
+        },
+      ];
     });
   }
 
@@ -195,7 +217,8 @@ class TokensPage {
         page.once("dialog", (dialog) => void dialog.accept());
         await submitForm(
           page,
-          () => ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete|remove|revoke/i }).click()),
+          () =>
+            ctx.steps.expect(`the × of token "${token.name}"`, () => row.getByRole("button", { name: /delete|remove|revoke/i }).click()),
           `deleting token "${token.name}"`,
         );
         if (isEscalation(page)) return CHALLENGED;
@@ -242,7 +265,13 @@ class GranularTokenForm {
   constructor(private readonly page: Page) {}
 
   open(ctx: Ctx): Promise<void> {
-    return openSettingsPage(this.page, ctx, "/settings/~/tokens/granular-access-tokens/new", "the granular token form", this.page.getByLabel("Token name"));
+    return openSettingsPage(
+      this.page,
+      ctx,
+      "/settings/~/tokens/granular-access-tokens/new",
+      "the granular token form",
+      this.page.getByLabel("Token name"),
+    );
   }
 
   private get packagesSection(): Locator {
@@ -278,7 +307,8 @@ class GranularTokenForm {
 
     const packages = this.packagesSection;
     // "Read and write" became "(publish and stage)" / "(stage only)" in Sept 2026.
-    const permission = settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
+    const permission =
+      settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
     await choose(packages, permission, `"${permissionText(settings)}" permission`);
     await packages.getByRole("radio", { name: /only select/i }).check();
     for (const item of settings.packages) {
@@ -302,7 +332,8 @@ class GranularTokenForm {
     const preset = names.find((n) => new RegExp(`^${days} days?$`, "i").test(n));
     const custom = names.find((n) => /^custom/i.test(n));
     if (preset) return pick(preset);
-    if (!custom) throw new RegistryError(`npm's form offers neither ${days} days nor a custom date for the expiry (it offers: ${names.join(", ")})`);
+    if (!custom)
+      throw new RegistryError(`npm's form offers neither ${days} days nor a custom date for the expiry (it offers: ${names.join(", ")})`);
     await pick(custom);
     const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
     await expiration.getByLabel(/date/i).fill(date);
@@ -332,7 +363,9 @@ export class NpmWebsiteAccount implements RegistryAccount {
     await form.open(this.ctx);
     const missing = await form.unavailable(this.ctx);
     if (missing.length > 0) {
-      throw new RegistryError(`npm account ${await this.ctx.credentials.username()} cannot grant ${missing.join(", ")}: check --npm-packages, or have an owner add the account as a maintainer`);
+      throw new RegistryError(
+        `npm account ${await this.ctx.credentials.username()} cannot grant ${missing.join(", ")}: check --npm-packages, or have an owner add the account as a maintainer`,
+      );
     }
   }
 
@@ -395,7 +428,11 @@ export class NpmWebsiteAccount implements RegistryAccount {
   }
 
   forCleanUp(): Promise<RegistryAccount> {
-    return pageAccountForCleanUp(this.ctx, (page) => new NpmWebsiteAccount(page, this.ctx), (fresh) => NpmWebsiteAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()));
+    return pageAccountForCleanUp(
+      this.ctx,
+      (page) => new NpmWebsiteAccount(page, this.ctx),
+      (fresh) => NpmWebsiteAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()),
+    );
   }
 
   signOut(): Promise<void> {

@@ -9,7 +9,15 @@ import { CHALLENGED, withChallenge } from "../../src/browser/challenge.js";
 import { RegistryError } from "../../src/errors.js";
 import { submitForm, texts, whichAppears } from "../../src/browser/page-outcome.js";
 import { checkRequest } from "../../src/http/checks.js";
-import { pageAccountForCleanUp, type CreatedToken, type FlowContext, type RegistryAccount, type RegistryImplementation, type TokenState, type TokenSummary } from "../../src/registry.js";
+import {
+  pageAccountForCleanUp,
+  type CreatedToken,
+  type FlowContext,
+  type RegistryAccount,
+  type RegistryImplementation,
+  type TokenState,
+  type TokenSummary,
+} from "../../src/registry.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
 
 const PypiSettings = z.object({
@@ -41,11 +49,18 @@ class ReauthPage {
 
   async confirm(ctx: Ctx): Promise<void> {
     const password = await ctx.credentials.password();
-    await this.page.locator('form[action="/account/reauthenticate/"]').getByLabel(/^Password/).fill(password.reveal());
+    await this.page
+      .locator('form[action="/account/reauthenticate/"]')
+      .getByLabel(/^Password/)
+      .fill(password.reveal());
     await this.page.getByRole("button", { name: "Confirm password" }).click();
     // A wrong password shows no error, only the same page again (docs/sites/pypi.md, "Re-authentication").
-    const next = await whichAppears({ again: this.heading, moved: this.page.locator("main h1").filter({ hasNotText: "Confirm password to continue" }) });
-    if (next === "again") throw new RegistryError("PyPI did not accept the password on its \"Confirm password\" page: check the password and rerun");
+    const next = await whichAppears({
+      again: this.heading,
+      moved: this.page.locator("main h1").filter({ hasNotText: "Confirm password to continue" }),
+    });
+    if (next === "again")
+      throw new RegistryError('PyPI did not accept the password on its "Confirm password" page: check the password and rerun');
   }
 }
 
@@ -60,7 +75,10 @@ class LoginPage {
     // A refused password is asked again in the same browser, three tries in all.
     for (;;) {
       await ctx.steps.expect("the PyPI login form", () => page.getByLabel(/^Username/).fill(username));
-      await page.locator("#login-form").getByLabel(/^Password/).fill((await ctx.credentials.password()).reveal());
+      await page
+        .locator("#login-form")
+        .getByLabel(/^Password/)
+        .fill((await ctx.credentials.password()).reveal());
       await page.getByRole("button", { name: "Log in" }).click();
       outcome = await whichAppears({
         twoFactor: page.locator("#totp-auth-form"),
@@ -71,7 +89,9 @@ class LoginPage {
       if (outcome !== "error") break;
       const said = await texts(errors);
       if (!ctx.credentials.passwordRefused()) {
-        throw new RegistryError(`PyPI refused the sign-in for ${username} (${said}): check the username and ROTATE_PYPI_PASSWORD or what you typed, then rerun`);
+        throw new RegistryError(
+          `PyPI refused the sign-in for ${username} (${said}): check the username and ROTATE_PYPI_PASSWORD or what you typed, then rerun`,
+        );
       }
       ctx.steps.note(`PyPI refused the sign-in (${said}); try the password again`);
     }
@@ -115,11 +135,17 @@ class TwoFactorPage {
         expired: page.getByText("Invalid or expired two factor login."),
       });
       if (outcome === "moved") return;
-      if (outcome === "lockedOut") throw new RegistryError("PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun");
-      if (outcome === "expired") throw new RegistryError("PyPI's two-factor step expired (it allows 300 s): rerun and enter the code sooner");
+      if (outcome === "lockedOut")
+        throw new RegistryError(
+          "PyPI locked the account's sign-in after too many failed codes (429): wait for the time PyPI gives, then rerun",
+        );
+      if (outcome === "expired")
+        throw new RegistryError("PyPI's two-factor step expired (it allows 300 s): rerun and enter the code sooner");
       const said = await texts(errors);
       if (!ctx.credentials.otpRefused()) {
-        throw new RegistryError(`PyPI rejected the one-time code (${said}): check the authenticator entry or ROTATE_PYPI_TOTP_SECRET, then rerun`);
+        throw new RegistryError(
+          `PyPI rejected the one-time code (${said}): check the authenticator entry or ROTATE_PYPI_TOTP_SECRET, then rerun`,
+        );
       }
       ctx.steps.note(`PyPI rejected that one-time code (${said}); try again`);
     }
@@ -192,7 +218,9 @@ class AccountPage {
         };
       }),
     );
-    return rows.filter((row) => row.id !== "").map(({ id, name, created }) => ({ id, name, ...(created ? { created: new Date(created) } : {}) }));
+    return rows
+      .filter((row) => row.id !== "")
+      .map(({ id, name, created }) => ({ id, name, ...(created ? { created: new Date(created) } : {}) }));
   }
 
   async remove(ctx: Ctx, token: TokenSummary): Promise<void> {
@@ -278,7 +306,9 @@ class CreateTokenPage {
         });
         if (outcome === "reauth") return CHALLENGED;
         if (outcome === "error") {
-          throw new Error(`PyPI refused to create the token: ${await texts(page.locator("#create-token ul.form-errors li, #description-errors li, #token_scope-errors li"))}`);
+          throw new Error(
+            `PyPI refused to create the token: ${await texts(page.locator("#create-token ul.form-errors li, #description-errors li, #token_scope-errors li"))}`,
+          );
         }
         return this.readToken(name);
       },
@@ -359,7 +389,11 @@ class PypiAccount implements RegistryAccount {
   }
 
   forCleanUp(): Promise<RegistryAccount> {
-    return pageAccountForCleanUp(this.ctx, (page) => new PypiAccount(page, this.ctx), (fresh) => PypiAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()));
+    return pageAccountForCleanUp(
+      this.ctx,
+      (page) => new PypiAccount(page, this.ctx),
+      (fresh) => PypiAccount.signIn(fresh.page, { ...this.ctx, browser: fresh }, () => fresh.close()),
+    );
   }
 
   signOut(): Promise<void> {

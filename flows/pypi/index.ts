@@ -7,11 +7,23 @@ import { defineRegistry } from "../../src/registry.js";
 const section: SettingsSection = {
   section: "pypi",
   settings: {
-    envVar: { flag: "--env-var", env: "ROTATE_PYPI_ENV_VAR", kind: "string", describe: "CircleCI variable that holds the PyPI token", default: "PYPI_TOKEN" },
+    envVar: {
+      flag: "--env-var",
+      env: "ROTATE_PYPI_ENV_VAR",
+      kind: "string",
+      describe: "CircleCI variable that holds the PyPI token",
+      default: "PYPI_TOKEN",
+    },
     project: { flag: "--pypi-project", env: "ROTATE_PYPI_PROJECT", kind: "string", describe: "PyPI project the new token is scoped to" },
     username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
     websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL", default: "https://pypi.org" },
-    uploadUrl: { flag: "--pypi-upload-url", env: "ROTATE_PYPI_UPLOAD_URL", kind: "url", describe: "PyPI upload endpoint used to check tokens", default: "https://upload.pypi.org/legacy/" },
+    uploadUrl: {
+      flag: "--pypi-upload-url",
+      env: "ROTATE_PYPI_UPLOAD_URL",
+      kind: "url",
+      describe: "PyPI upload endpoint used to check tokens",
+      default: "https://upload.pypi.org/legacy/",
+    },
   },
 };
 
@@ -37,7 +49,11 @@ export const pypi = defineRegistry({
     },
   ],
   initQuestions: [
-    { key: "project", message: "PyPI project the token may upload to:", detect: async (cwd) => (await import("./project.js")).detectPypiProject(cwd) },
+    {
+      key: "project",
+      message: "PyPI project the token may upload to:",
+      detect: async (cwd) => (await import("./project.js")).detectPypiProject(cwd),
+    },
     { key: "username", message: "PyPI account username:" },
   ],
   passwordReset: async () => (await import("./password.js")).pypiPasswordReset,

@@ -21,11 +21,18 @@ class RequestResetPage {
   async request(ctx: ResetContext): Promise<void> {
     const { page } = this;
     await page.goto(url(ctx, "/account/request-password-reset/"));
-    await ctx.steps.expect('the "Username or email" field of PyPI\'s password reset page', () => page.getByLabel(/^Username or email/).fill(ctx.username));
+    await ctx.steps.expect('the "Username or email" field of PyPI\'s password reset page', () =>
+      page.getByLabel(/^Username or email/).fill(ctx.username),
+    );
     await submitForm(page, () => page.getByRole("button", { name: "Request password reset" }).click(), "requesting a password reset");
     const errors = page.locator("form ul.form-errors li");
-    const outcome = await whichAppears({ sent: page.getByRole("heading", { name: "Reset email sent" }), error: errors, flash: flash(page) });
-    if (outcome === "error") throw new RegistryError(`PyPI refused the reset request for ${ctx.username} (${await texts(errors)}): check --pypi-user, then rerun`);
+    const outcome = await whichAppears({
+      sent: page.getByRole("heading", { name: "Reset email sent" }),
+      error: errors,
+      flash: flash(page),
+    });
+    if (outcome === "error")
+      throw new RegistryError(`PyPI refused the reset request for ${ctx.username} (${await texts(errors)}): check --pypi-user, then rerun`);
     // "Automated password reset prohibited for your user": only PyPI's admins can help then.
     if (outcome === "flash") throw new RegistryError(`PyPI sent no reset link for ${ctx.username}: it said "${await texts(flash(page))}"`);
   }
@@ -57,7 +64,10 @@ class ResetPasswordPage {
     // The button stays disabled until both fields match (Warehouse's password-match controller).
     await submitForm(page, () => page.getByRole("button", { name: "Reset password" }).click(), "setting the new password");
     const outcome = await whichAppears({ flash: flash(page), error: this.fieldErrors });
-    if (outcome === "error") throw new RegistryError(`PyPI refused the new password (${await texts(this.fieldErrors)}): rerun rotate password pypi (the password is unchanged)`);
+    if (outcome === "error")
+      throw new RegistryError(
+        `PyPI refused the new password (${await texts(this.fieldErrors)}): rerun rotate password pypi (the password is unchanged)`,
+      );
     const said = await texts(flash(page));
     if (!said.includes("You have reset your password")) throw new RegistryError(`PyPI did not reset the password: it said "${said}"`);
   }

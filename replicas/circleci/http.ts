@@ -73,7 +73,14 @@ export function recordCalls(calls: RecordedCall[]): RequestHandler {
   return (req, res, next) => {
     const credentials = readCredentials(req);
     const rawPath = ((req as Request & { [RAW_URL]?: string })[RAW_URL] ?? req.originalUrl).split("?")[0] ?? "";
-    const call: RecordedCall = { method: req.method, path: req.path, rawPath, query: queryOf(req), body: undefined, auth: credentials.kind };
+    const call: RecordedCall = {
+      method: req.method,
+      path: req.path,
+      rawPath,
+      query: queryOf(req),
+      body: undefined,
+      auth: credentials.kind,
+    };
     calls.push(call);
     res.locals[STATE] = { call, credentials } satisfies RequestState;
     next();

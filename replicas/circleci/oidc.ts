@@ -51,7 +51,8 @@ export class OidcIssuer {
     }
     const contextIds = request.contextIds ?? [];
     for (const id of contextIds) {
-      if (this.store.context(id)?.organization !== project.organization) throw new Error(`circleci replica: ${id} is not a context of ${project.organization.slug}`);
+      if (this.store.context(id)?.organization !== project.organization)
+        throw new Error(`circleci replica: ${id} is not a context of ${project.organization.slug}`);
     }
     const orgId = project.organization.id;
     const userId = request.userId ?? this.options.defaultUserId;
@@ -120,4 +121,15 @@ export class OidcIssuer {
   }
 }
 
-const CLAIMS = ["org-id", "project-id", "pipeline-definition-id", "pipeline-id", "workflow-id", "job-id", "context-ids", "ssh-rerun", "vcs-origin", "vcs-ref"];
+const CLAIMS = [
+  "org-id",
+  "project-id",
+  "pipeline-definition-id",
+  "pipeline-id",
+  "workflow-id",
+  "job-id",
+  "context-ids",
+  "ssh-rerun",
+  "vcs-origin",
+  "vcs-ref",
+];

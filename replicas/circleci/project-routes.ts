@@ -17,7 +17,14 @@ export function projectRoutes(router: Router, { store, access, page }: RouteDeps
 
   router.get(`${PROJECT}/envvar`, (req, res) => {
     const { project } = access.projectOf(req, res);
-    send(res, 200, page(req, [...project.vars].map(([name, stored]) => projectVarJson(name, stored))));
+    send(
+      res,
+      200,
+      page(
+        req,
+        [...project.vars].map(([name, stored]) => projectVarJson(name, stored)),
+      ),
+    );
   });
 
   // POST of an existing name overwrites it; 201 either way, masked value in the answer.

@@ -13,10 +13,25 @@ export interface Vcs {
 }
 
 const VCS: Record<string, Vcs> = {
-  gh: { provider: "GitHub", vcsType: "github", definitionProvider: "github_app", repoUrl: (org, repo) => `https://github.com/${org}/${repo}` },
-  bb: { provider: "Bitbucket", vcsType: "bitbucket", definitionProvider: "bitbucket_cloud", repoUrl: (org, repo) => `https://bitbucket.org/${org}/${repo}` },
+  gh: {
+    provider: "GitHub",
+    vcsType: "github",
+    definitionProvider: "github_app",
+    repoUrl: (org, repo) => `https://github.com/${org}/${repo}`,
+  },
+  bb: {
+    provider: "Bitbucket",
+    vcsType: "bitbucket",
+    definitionProvider: "bitbucket_cloud",
+    repoUrl: (org, repo) => `https://bitbucket.org/${org}/${repo}`,
+  },
   // Inferred: GitHub App and GitLab slugs carry ids, not names; seed `vcsUrl` for a real repository URL.
-  circleci: { provider: "CircleCI", vcsType: "circleci", definitionProvider: "github_app", repoUrl: (org, project) => `https://github.com/${org}/${project}` },
+  circleci: {
+    provider: "CircleCI",
+    vcsType: "circleci",
+    definitionProvider: "github_app",
+    repoUrl: (org, project) => `https://github.com/${org}/${project}`,
+  },
 };
 const VCS_ALIASES: Record<string, string> = { github: "gh", bitbucket: "bb" };
 

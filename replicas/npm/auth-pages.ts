@@ -93,7 +93,10 @@ function otpField(label: string): Html {
  * WebAuthn. With `humanKeyMs`, a stand-in human presses it that long after the page loads.
  */
 function securityKeyCard(humanKeyMs?: number): Html {
-  const human = humanKeyMs === undefined ? "" : html`<script>setTimeout(() => document.getElementById("security_key_heading").closest("form").requestSubmit(), ${String(humanKeyMs)});</script>`;
+  const human =
+    humanKeyMs === undefined
+      ? ""
+      : html`<script>setTimeout(() => document.getElementById("security_key_heading").closest("form").requestSubmit(), ${String(humanKeyMs)});</script>`;
   return html`<section aria-labelledby="security_key_heading">
   <h2 id="security_key_heading">Security key</h2>
   <p>When you are ready to authenticate, press the button below.</p>
@@ -108,7 +111,8 @@ function securityKeyCard(humanKeyMs?: number): Html {
  * is the variant shape's wording.
  */
 function cooldownBox(minutes: number, shape: PageShape): Html {
-  const label = shape === "documented" ? `Don't ask again for ${minutes} minutes` : `Skip two-factor authentication for the next ${minutes} minutes`;
+  const label =
+    shape === "documented" ? `Don't ask again for ${minutes} minutes` : `Skip two-factor authentication for the next ${minutes} minutes`;
   return html`<div class="field"><input id="escalate_cooldown" name="didOptForCooldown" type="checkbox" value="true">
   <label for="escalate_cooldown">${label}</label></div>`;
 }

@@ -32,7 +32,8 @@ export const NO_ACCESS = "no-access";
 export const isWrite = (permission: string) => permission === "read-write" || permission === "read-write-stage-only";
 
 /** A grant that can write: to packages and scopes, or to organizations. */
-export const writesAnything = (grant: { packagesPermission: string; orgsPermission: string }) => isWrite(grant.packagesPermission) || grant.orgsPermission === "read-write";
+export const writesAnything = (grant: { packagesPermission: string; orgsPermission: string }) =>
+  isWrite(grant.packagesPermission) || grant.orgsPermission === "read-write";
 
 export interface NpmTokenRecord {
   /** uuid */
@@ -122,7 +123,12 @@ export class NpmDirectory {
   }
 
   verifyOtp(account: Account, code: string): boolean {
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(account.totpSecret), algorithm: "SHA1", digits: 6, period: OTP_PERIOD_SECONDS });
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(account.totpSecret),
+      algorithm: "SHA1",
+      digits: 6,
+      period: OTP_PERIOD_SECONDS,
+    });
     const timestamp = this.now().getTime();
     const delta = totp.validate({ token: code.replace(/\s+/g, ""), timestamp, window: 1 });
     if (delta === null) return false;
@@ -145,7 +151,9 @@ export class NpmDirectory {
 
   /** An unexpired e-mailed code of this account's, good once. */
   verifyEmailedOtp(account: Account, code: string): boolean {
-    const index = this.outbox.findIndex((m) => m.username === account.username && m.code === code.trim() && m.expires > this.now().getTime());
+    const index = this.outbox.findIndex(
+      (m) => m.username === account.username && m.code === code.trim() && m.expires > this.now().getTime(),
+    );
     if (index < 0) return false;
     this.outbox.splice(index, 1);
     return true;

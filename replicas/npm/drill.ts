@@ -8,25 +8,64 @@ import * as OTPAuth from "otpauth";
 import { daysAgo, stamp, type StartDrill } from "../shared/drill.js";
 import { startNpmReplica } from "./replica.js";
 
-const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid", packages: ["@demo-org/widget", "demo-widget"], scopes: ["@demo-org"], orgs: ["demo-org"] };
+const ACCOUNT = {
+  username: "widget-publisher",
+  email: "publishing@demo.invalid",
+  packages: ["@demo-org/widget", "demo-widget"],
+  scopes: ["@demo-org"],
+  orgs: ["demo-org"],
+};
 
 export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
-  const account = { username: ACCOUNT.username, password: randomBytes(18).toString("base64url"), totpSecret: new OTPAuth.Secret({ size: 20 }).base32 };
+  const account = {
+    username: ACCOUNT.username,
+    password: randomBytes(18).toString("base64url"),
+    totpSecret: new OTPAuth.Secret({ size: 20 }).base32,
+  };
   const twoFactor = knobs?.twoFactor === "webauthn" || knobs?.twoFactor === "none" ? knobs.twoFactor : "totp";
   const replica = await startNpmReplica({
     host,
     now,
-    users: [{ ...account, email: ACCOUNT.email, twoFactor, packages: [...ACCOUNT.packages], scopes: [...ACCOUNT.scopes], orgs: [...ACCOUNT.orgs] }],
+    users: [
+      {
+        ...account,
+        email: ACCOUNT.email,
+        twoFactor,
+        packages: [...ACCOUNT.packages],
+        scopes: [...ACCOUNT.scopes],
+        orgs: [...ACCOUNT.orgs],
+      },
+    ],
   });
   const earlier = daysAgo(now(), 60);
   const issue = (destination: string) =>
-    replica.issueToken(account.username, { name: `NPM_TOKEN ${destination} ${stamp(earlier)}`, permission: "read-write", packages: [...ACCOUNT.packages], bypass2fa: true, expiresDays: 90, created: earlier });
+    replica.issueToken(account.username, {
+      name: `NPM_TOKEN ${destination} ${stamp(earlier)}`,
+      permission: "read-write",
+      packages: [...ACCOUNT.packages],
+      bypass2fa: true,
+      expiresDays: 90,
+      created: earlier,
+    });
   const heldToken = issue(projectSlug);
   const contextToken = issue(`${projectSlug}@${context}`);
-  replica.issueToken(account.username, { name: "laptop (read-only)", permission: "read-only", packages: [...ACCOUNT.packages], expiresDays: 365, created: daysAgo(now(), 10) });
+  replica.issueToken(account.username, {
+    name: "laptop (read-only)",
+    permission: "read-only",
+    packages: [...ACCOUNT.packages],
+    expiresDays: 365,
+    created: daysAgo(now(), 10),
+  });
   for (let i = 1; i <= Number(knobs?.extraTokens ?? 0); i++) {
     // Other projects' tokens, made by earlier rotations of theirs: never this destination's.
-    replica.issueToken(account.username, { name: `NPM_TOKEN gh/demo-org/project-${i} ${stamp(daysAgo(now(), i % 90))}`, permission: "read-write", packages: [...ACCOUNT.packages], bypass2fa: true, expiresDays: 90, created: daysAgo(now(), i % 90) });
+    replica.issueToken(account.username, {
+      name: `NPM_TOKEN gh/demo-org/project-${i} ${stamp(daysAgo(now(), i % 90))}`,
+      permission: "read-write",
+      packages: [...ACCOUNT.packages],
+      bypass2fa: true,
+      expiresDays: 90,
+      created: daysAgo(now(), i % 90),
+    });
   }
   return {
     id: "npm",
@@ -43,7 +82,11 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
       deadAnswer: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' },
       create: { method: "POST", path: "/-/npm/v1/tokens" },
       // The inventory's list goes through; the one that proves the old token gone finds the session ended.
-      sessionEnd: { point: { method: "GET", path: "/-/npm/v1/tokens" }, fault: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' }, skip: 1 },
+      sessionEnd: {
+        point: { method: "GET", path: "/-/npm/v1/tokens" },
+        fault: { kind: "status", status: 401, headers: { "Content-Type": "application/json" }, body: '{"error":"Unauthorized"}' },
+        skip: 1,
+      },
       remove: { method: "DELETE", path: /^\/-\/npm\/v1\/tokens\/token\// },
     },
     issuedSecrets: () => replica.issuedSecrets(),

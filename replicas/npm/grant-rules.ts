@@ -3,7 +3,15 @@
 // "Tokens API"), the account limits ("up to 1000 GATs", "50 packages, 50 scopes, or a combined 50",
 // "50 organizations"), the 90-day limit for write tokens, and expiry at least one day ahead.
 import { isIP } from "node:net";
-import { MAX_TOKENS_PER_ACCOUNT, NO_ACCESS, writesAnything, type Account, type NpmPermission, type OrgPermission, type TokenGrant } from "./directory.js";
+import {
+  MAX_TOKENS_PER_ACCOUNT,
+  NO_ACCESS,
+  writesAnything,
+  type Account,
+  type NpmPermission,
+  type OrgPermission,
+  type TokenGrant,
+} from "./directory.js";
 
 const DAY_MS = 86_400_000;
 /** Write tokens: "a maximum expiration of 90 days" (changelog 2025-09-29). */
@@ -39,7 +47,12 @@ export interface GrantRequest {
 }
 
 /** Every refusal, in a fixed order (the website shows them all; the API answers the first). */
-export function checkGrant(request: GrantRequest, account: Account, now: Date, roomForToken: boolean): { grant: TokenGrant } | { errors: string[] } {
+export function checkGrant(
+  request: GrantRequest,
+  account: Account,
+  now: Date,
+  roomForToken: boolean,
+): { grant: TokenGrant } | { errors: string[] } {
   const errors: string[] = [];
   if (!request.name) errors.push(TEXTS.nameRequired);
   if (!roomForToken) errors.push(TEXTS.tooMany);
@@ -69,7 +82,8 @@ export function checkGrant(request: GrantRequest, account: Account, now: Date, r
   const { expires } = request;
   if (typeof expires === "string") errors.push(expires);
   else if (expires.getTime() - now.getTime() < DAY_MS) errors.push(TEXTS.tooSoon);
-  if (typeof expires !== "string" && writesAnything(request) && expires.getTime() - now.getTime() > MAX_WRITE_DAYS * DAY_MS) errors.push(TEXTS.writeTooLong);
+  if (typeof expires !== "string" && writesAnything(request) && expires.getTime() - now.getTime() > MAX_WRITE_DAYS * DAY_MS)
+    errors.push(TEXTS.writeTooLong);
 
   if (errors.length > 0 || typeof expires === "string") return { errors };
   return {

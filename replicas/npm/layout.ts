@@ -78,7 +78,9 @@ export const notFound: RequestHandler = (_req, res) => {
 /** The wording of npm's CSRF failure page is not documented [I]. */
 export const invalidCsrf: RequestHandler = (req, res) => {
   csrfToken(req, res);
-  res.status(403).send(messagePage("Invalid CSRF token", "Your form expired or was sent from elsewhere. Go back, reload the page and try again."));
+  res
+    .status(403)
+    .send(messagePage("Invalid CSRF token", "Your form expired or was sent from elsewhere. Go back, reload the page and try again."));
 };
 
 /** Express would print the stack of an unhandled error; a replica must stay silent. */

@@ -55,7 +55,13 @@ export class ExchangeTokens {
   }
 }
 
-export function oidcExchangeRoutes(deps: { packages: NpmPackages; issuers: OidcIssuers; exchanges: ExchangeTokens; origins: Origins; now: () => Date }): Router {
+export function oidcExchangeRoutes(deps: {
+  packages: NpmPackages;
+  issuers: OidcIssuers;
+  exchanges: ExchangeTokens;
+  origins: Origins;
+  now: () => Date;
+}): Router {
   const router = Router();
   const error = (what: string) => ({ message: `OIDC token exchange error - ${what}` });
 
@@ -82,7 +88,9 @@ export function oidcExchangeRoutes(deps: { packages: NpmPackages; issuers: OidcI
     const config = deps.packages.trustOf(pkg) as TrustConfig;
     const issued = deps.exchanges.issue(pkg, config.permissions);
     outcome(true);
-    res.status(201).json({ token_type: "oidc", token: issued.token, created: issued.created.toISOString(), expires: issued.expires.toISOString() });
+    res
+      .status(201)
+      .json({ token_type: "oidc", token: issued.token, created: issued.created.toISOString(), expires: issued.expires.toISOString() });
   });
 
   return router;

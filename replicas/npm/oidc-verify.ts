@@ -16,7 +16,17 @@ const Payload = z.looseObject({
   nbf: z.number().optional(),
 });
 const Discovery = z.looseObject({ issuer: z.string(), jwks_uri: z.url() });
-const Jwks = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional(), n: z.string().optional(), e: z.string().optional(), alg: z.string().optional() })) });
+const Jwks = z.object({
+  keys: z.array(
+    z.looseObject({
+      kty: z.string(),
+      kid: z.string().optional(),
+      n: z.string().optional(),
+      e: z.string().optional(),
+      alg: z.string().optional(),
+    }),
+  ),
+});
 
 export type VerifiedToken = { claims: Record<string, unknown> } | { refused: string };
 
@@ -45,7 +55,8 @@ export async function verifyIdToken(jwt: string, expect: { issuers: OidcIssuers;
   const key = await issuerKey(claims.iss, header.data.kid);
   if (typeof key === "string") return { refused: key };
   const signed = Buffer.from(`${headerPart}.${payloadPart}`);
-  if (!verify("RSA-SHA256", signed, createPublicKey({ key, format: "jwk" }), Buffer.from(signaturePart, "base64url"))) return { refused: "bad signature" };
+  if (!verify("RSA-SHA256", signed, createPublicKey({ key, format: "jwk" }), Buffer.from(signaturePart, "base64url")))
+    return { refused: "bad signature" };
 
   const audiences = [claims.aud].flat();
   if (!audiences.includes(expect.audience)) return { refused: `audience ${audiences.join(",")} is not ${expect.audience}` };

@@ -51,7 +51,13 @@ const MISSING = "You must provide a one-time pass. Upgrade your client to npm@la
 const BY_EMAIL = "A One Time Password (OTP) by email is required.";
 const WRONG = "invalid OTP";
 
-export function otpGate(deps: { directory: NpmDirectory; settings: NpmSettings; webRequests: WebRequests; webOtps: WebOtpCodes; origins: Origins }): OtpGate {
+export function otpGate(deps: {
+  directory: NpmDirectory;
+  settings: NpmSettings;
+  webRequests: WebRequests;
+  webOtps: WebOtpCodes;
+  origins: Origins;
+}): OtpGate {
   const good = (account: Account, code: string): boolean => {
     if (account.twoFactor === "none") return deps.directory.verifyEmailedOtp(account, code);
     if (deps.webOtps.consume(account.username, code)) return true;
@@ -78,7 +84,10 @@ export function otpGate(deps: { directory: NpmDirectory; settings: NpmSettings; 
       }
       const id = deps.webRequests.open("otp", account.username);
       if (req.get("npm-auth-type") === "web" && req.get("npm-command") === answer.command) {
-        return challenge({ authUrl: `${deps.origins.site()}/auth/cli/${id}`, doneUrl: `${deps.origins.registry()}/-/v1/done?authId=${id}` });
+        return challenge({
+          authUrl: `${deps.origins.site()}/auth/cli/${id}`,
+          doneUrl: `${deps.origins.registry()}/-/v1/done?authId=${id}`,
+        });
       }
       res.setHeader("npm-notice", `Open ${deps.origins.site()}/login/${id} to use your security key for authentication`);
       return challenge({ [answer.key]: MISSING });

@@ -45,7 +45,9 @@ export function packageApiRoutes(deps: { directory: NpmDirectory; sessions: Sess
   router.get("/:pkg", (req, res) => {
     const name = String(req.params.pkg);
     if (!deps.packages.exists(name)) return res.status(404).json({ error: "Not found" });
-    const maintainers = deps.packages.maintainersOf(name).map((username) => ({ name: username, email: deps.directory.account(username)?.email }));
+    const maintainers = deps.packages
+      .maintainersOf(name)
+      .map((username) => ({ name: username, email: deps.directory.account(username)?.email }));
     res.json({ _id: name, name, "dist-tags": { latest: "1.0.0" }, versions: { "1.0.0": { name, version: "1.0.0" } }, maintainers });
   });
 

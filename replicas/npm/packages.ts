@@ -26,7 +26,8 @@ export class NpmPackages {
   private readonly access = new Map<string, PackageAccess>();
 
   constructor(users: NpmUser[]) {
-    for (const user of users) for (const name of user.packages) this.maintainers.set(name, [...(this.maintainers.get(name) ?? []), user.username]);
+    for (const user of users)
+      for (const name of user.packages) this.maintainers.set(name, [...(this.maintainers.get(name) ?? []), user.username]);
   }
 
   exists(name: string): boolean {

@@ -60,7 +60,15 @@ export interface NpmReplica {
    */
   issueToken(
     username: string,
-    init: { name: string; permission?: NpmPermission; packages?: string[]; bypass2fa?: boolean; expiresDays?: number; created?: Date; value?: string },
+    init: {
+      name: string;
+      permission?: NpmPermission;
+      packages?: string[];
+      bypass2fa?: boolean;
+      expiresDays?: number;
+      created?: Date;
+      value?: string;
+    },
   ): string;
   /** Newest first. */
   tokens(username: string): NpmTokenRecord[];
@@ -115,7 +123,10 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const otp = otpGate({ directory, settings, webRequests, webOtps, origins: originsOf });
 
   const site = await listen(
-    siteApp(context, faults, reset, [webLoginSiteRoutes(context, { webRequests, sessions }), webOtpSiteRoutes(context, { webRequests, webOtps })]),
+    siteApp(context, faults, reset, [
+      webLoginSiteRoutes(context, { webRequests, sessions }),
+      webOtpSiteRoutes(context, { webRequests, webOtps }),
+    ]),
     { host: options.host, port: options.port },
   );
   origins.siteUrl = site.url;
@@ -127,10 +138,12 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     oidcExchangeRoutes({ packages, issuers, exchanges, origins: originsOf, now }),
     packageApiRoutes({ directory, sessions, packages, otp }),
   ];
-  const registry = await listen(registryApp(faults, apis), { host: options.host, port: options.registryPort }).catch(async (err: unknown) => {
-    await site.close();
-    throw err;
-  });
+  const registry = await listen(registryApp(faults, apis), { host: options.host, port: options.registryPort }).catch(
+    async (err: unknown) => {
+      await site.close();
+      throw err;
+    },
+  );
   origins.registryUrl = registry.url;
 
   const accountNamed = (username: string) => {
@@ -151,17 +164,17 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
       const token = directory.addToken(
         accountNamed(username),
         {
-        name: init.name,
-        description: "",
-        packagesPermission: permission,
-        packagesAll: init.packages === undefined,
-        packages: init.packages ?? [],
-        orgsPermission: NO_ACCESS,
-        orgs: [],
-        bypass2fa: init.bypass2fa ?? false,
-        cidr: [],
-        created,
-        expires: new Date(created.getTime() + days * DAY_MS),
+          name: init.name,
+          description: "",
+          packagesPermission: permission,
+          packagesAll: init.packages === undefined,
+          packages: init.packages ?? [],
+          orgsPermission: NO_ACCESS,
+          orgs: [],
+          bypass2fa: init.bypass2fa ?? false,
+          cidr: [],
+          created,
+          expires: new Date(created.getTime() + days * DAY_MS),
         },
         init.value,
       );

@@ -123,7 +123,10 @@ function sameText(a: string, b: string): boolean {
 /** Every field of a posted form, repeated names kept. */
 export function formFields(req: Request): Array<[string, string]> {
   return Object.entries((req.body as Record<string, unknown> | undefined) ?? {}).flatMap(([name, value]) =>
-    [value].flat().filter((v): v is string => typeof v === "string").map((v): [string, string] => [name, v]),
+    [value]
+      .flat()
+      .filter((v): v is string => typeof v === "string")
+      .map((v): [string, string] => [name, v]),
   );
 }
 

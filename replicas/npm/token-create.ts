@@ -15,7 +15,14 @@ const DAY_MS = 86_400_000;
 const list = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => [...new Set([value ?? []].flat().map((s) => s.trim()).filter(Boolean))]);
+  .transform((value) => [
+    ...new Set(
+      [value ?? []]
+        .flat()
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ]);
 
 /** The field names are the replica's own; the real form's DOM is unconfirmed (docs/sites/npm.md, "Granular token form" "Not confirmed"). */
 const GatForm = z
@@ -33,22 +40,20 @@ const GatForm = z
     expires: z.enum(Object.keys(EXPIRATION_LABELS) as [ExpirationChoice, ...ExpirationChoice[]]).default("30"),
     expiration_date: z.string().default(""),
   })
-  .transform(
-    (form): GatFormState => ({
-      name: form.name.trim(),
-      description: form.token_description,
-      bypass2fa: form.bypass_2fa !== undefined,
-      cidr: form.cidr,
-      packagesPermission: form.packages_and_scopes_permission,
-      packagesAll: form.packages_all === undefined ? undefined : form.packages_all === "true",
-      packages: form.packages,
-      scopes: form.scopes,
-      orgsPermission: form.orgs_permission,
-      orgs: form.orgs,
-      expires: form.expires,
-      expirationDate: form.expiration_date.trim(),
-    }),
-  );
+  .transform((form): GatFormState => ({
+    name: form.name.trim(),
+    description: form.token_description,
+    bypass2fa: form.bypass_2fa !== undefined,
+    cidr: form.cidr,
+    packagesPermission: form.packages_and_scopes_permission,
+    packagesAll: form.packages_all === undefined ? undefined : form.packages_all === "true",
+    packages: form.packages,
+    scopes: form.scopes,
+    orgsPermission: form.orgs_permission,
+    orgs: form.orgs,
+    expires: form.expires,
+    expirationDate: form.expiration_date.trim(),
+  }));
 
 /** A fresh form: nothing granted, neither radio chosen, "30 days" (the default a script saw, docs/sites/npm.md, "Granular token form"). */
 function blankForm(): GatFormState {

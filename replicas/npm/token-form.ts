@@ -188,7 +188,10 @@ function combobox(items: PickerItem[], chosen: (name: string) => boolean): Html 
 
 function packagesSection(view: FormView, shape: Shape): Html {
   const { state, account } = view;
-  const items: PickerItem[] = [...account.packages.map((name) => ({ name, kind: "package" as const })), ...account.scopes.map((name) => ({ name, kind: "scope" as const }))];
+  const items: PickerItem[] = [
+    ...account.packages.map((name) => ({ name, kind: "package" as const })),
+    ...account.scopes.map((name) => ({ name, kind: "scope" as const })),
+  ];
   const chosen = (name: string) => state.packages.includes(name) || state.scopes.includes(name);
   return html`<fieldset id="packages_and_scopes"><legend>Packages and scopes</legend>
   <div class="field"><span class="label" id="packages_permission_label">Permissions</span>
@@ -216,7 +219,8 @@ function packagesSection(view: FormView, shape: Shape): Html {
 function organizationsSection(view: FormView, shape: Shape): Html {
   const { state, account } = view;
   const boxes = account.orgs.map(
-    (org, i) => html`<div><input id="org_${String(i)}" name="orgs" type="checkbox" value="${org}" ${when(state.orgs.includes(org), "checked")}><label for="org_${String(i)}">${org}</label></div>`,
+    (org, i) =>
+      html`<div><input id="org_${String(i)}" name="orgs" type="checkbox" value="${org}" ${when(state.orgs.includes(org), "checked")}><label for="org_${String(i)}">${org}</label></div>`,
   );
   return html`<fieldset id="organizations"><legend>Organizations</legend>
   <div class="field"><span class="label" id="orgs_permission_label">Permissions</span>

@@ -129,7 +129,8 @@ function permissionSummary(token: StoredToken): Html {
   if (token.packagesPermission !== NO_ACCESS) {
     lines.push(`${PACKAGE_PERMISSION_LABELS[token.packagesPermission]}: ${token.packagesAll ? "all packages" : token.packages.join(", ")}`);
   }
-  if (token.orgsPermission !== NO_ACCESS) lines.push(`Organizations, ${ORG_PERMISSION_LABELS[token.orgsPermission]}: ${token.orgs.join(", ")}`);
+  if (token.orgsPermission !== NO_ACCESS)
+    lines.push(`Organizations, ${ORG_PERMISSION_LABELS[token.orgsPermission]}: ${token.orgs.join(", ")}`);
   if (token.bypass2fa) lines.push("Bypasses 2FA");
   if (token.cidr.length > 0) lines.push(`IP ranges: ${token.cidr.join(", ")}`);
   return html`${lines.map((line, i) => html`${i > 0 ? html`<br>` : ""}${line}`)}`;

@@ -120,7 +120,10 @@ export function tokensApiRoutes(deps: { directory: NpmDirectory; sessions: Sessi
     if (!deps.otp.passes(req, res, account, { command: "token", key: "error" })) return;
     const found = deps.directory.findToken(account, by);
     // A value that matches nothing: "could not delete token" (documented); an unknown key: 404 [I].
-    if (!found) return "value" in by ? res.status(400).json({ message: "could not delete token" }) : res.status(404).json({ message: "Token not found" });
+    if (!found)
+      return "value" in by
+        ? res.status(400).json({ message: "could not delete token" })
+        : res.status(404).json({ message: "Token not found" });
     deps.directory.deleteTokens(account, [found.key]);
     res.status(204).end();
   });
@@ -141,14 +144,16 @@ function firstProblem(error: z.ZodError): string {
 function grantRequest(body: CreateBody, now: Date): GrantRequest | string {
   const description = oneOf(body, "description", "token_description");
   const cidr = oneOf(body, "cidr_whitelist", "cidr");
-  if (description === CONFLICT || cidr === CONFLICT) return "description/token_description or cidr/cidr_whitelist given twice with different values";
+  if (description === CONFLICT || cidr === CONFLICT)
+    return "description/token_description or cidr/cidr_whitelist given twice with different values";
   const named = body.packages ?? [];
   const packagesAll = body.packages_all === true || named.includes("*");
   const packages = named.filter((p) => p !== "*");
   const scopes = body.scopes ?? [];
   const orgs = body.orgs ?? [];
   // "default read-only when packages/scopes non-empty, else no-access"; the same for orgs.
-  const packagesPermission = body.packages_and_scopes_permission ?? (packagesAll || packages.length + scopes.length > 0 ? "read-only" : NO_ACCESS);
+  const packagesPermission =
+    body.packages_and_scopes_permission ?? (packagesAll || packages.length + scopes.length > 0 ? "read-only" : NO_ACCESS);
   const orgsPermission = body.orgs_permission ?? (orgs.length > 0 ? "read-only" : NO_ACCESS);
   return {
     name: body.name.trim(),
@@ -168,7 +173,11 @@ function grantRequest(body: CreateBody, now: Date): GrantRequest | string {
 
 const CONFLICT = Symbol("conflict");
 
-function oneOf<K extends "description" | "token_description" | "cidr" | "cidr_whitelist">(body: CreateBody, a: K, b: K): NonNullable<CreateBody[K]> | undefined | typeof CONFLICT {
+function oneOf<K extends "description" | "token_description" | "cidr" | "cidr_whitelist">(
+  body: CreateBody,
+  a: K,
+  b: K,
+): NonNullable<CreateBody[K]> | undefined | typeof CONFLICT {
   const [first, second] = [body[a] ?? undefined, body[b] ?? undefined];
   if (first !== undefined && second !== undefined && JSON.stringify(first) !== JSON.stringify(second)) return CONFLICT;
   return (first ?? second) as NonNullable<CreateBody[K]> | undefined;
@@ -194,7 +203,9 @@ function tokenObject(t: StoredToken, token: string) {
     ...(t.orgsPermission === NO_ACCESS ? [] : [{ name: "org", action: t.orgsPermission === "read-write" ? "write" : "read" }]),
   ];
   const scopes = [
-    ...(t.packagesAll ? [{ type: "package", name: "*" }] : t.packages.map((name) => ({ type: /^@[^/]+$/.test(name) ? "scope" : "package", name }))),
+    ...(t.packagesAll
+      ? [{ type: "package", name: "*" }]
+      : t.packages.map((name) => ({ type: /^@[^/]+$/.test(name) ? "scope" : "package", name }))),
     ...t.orgs.map((name) => ({ type: "org", name })),
   ];
   return {

@@ -52,7 +52,8 @@ export function trustApiRoutes(deps: { directory: NpmDirectory; sessions: Sessio
     res.status(403).json({ message: TEXTS.no2fa });
     return undefined;
   };
-  const passesOtp = (req: Request, res: Response, account: Account) => deps.otp.passes(req, res, account, { command: "trust", key: "message" });
+  const passesOtp = (req: Request, res: Response, account: Account) =>
+    deps.otp.passes(req, res, account, { command: "trust", key: "message" });
 
   router.get("/-/package/:pkg/trust", (req, res) => {
     const account = maintainer(req, res, TEXTS.forbiddenList);

@@ -30,7 +30,12 @@ export function webLoginRegistryRoutes(deps: { webRequests: WebRequests; setting
 
   router.get("/-/v1/done", (req, res) => {
     const { sessionId, authId } = req.query;
-    const asked = typeof sessionId === "string" ? deps.webRequests.collect("login", sessionId) : typeof authId === "string" ? deps.webRequests.collect("otp", authId) : undefined;
+    const asked =
+      typeof sessionId === "string"
+        ? deps.webRequests.collect("login", sessionId)
+        : typeof authId === "string"
+          ? deps.webRequests.collect("otp", authId)
+          : undefined;
     if (!asked) return res.status(404).json({ error: "Not found" });
     if ("result" in asked) return res.json({ token: asked.result });
     // npm's client needs a JSON body on the 202 too ("invalid json response body" otherwise);

@@ -24,7 +24,10 @@ const OTHER_ACCOUNT = "This request is for another npm account. Sign in as that 
 export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebRequests; webOtps: WebOtpCodes }): Router {
   const router = Router();
 
-  for (const [path, showsCode] of [["/auth/cli/:id", false], ["/login/:id", true]] as const) {
+  for (const [path, showsCode] of [
+    ["/auth/cli/:id", false],
+    ["/login/:id", true],
+  ] as const) {
     /** The account this challenge is for, signed in here; or the answer already sent. */
     const locate = (req: Request, res: Response, next: () => void): Account | undefined => {
       const id = String(req.params.id);
@@ -37,7 +40,8 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
       if (!account) return void res.redirect(302, loginUrl(req.path));
       const waiting = deps.webRequests.waiting("otp", id);
       if (!waiting) return void res.status(404).send(expiredPage());
-      if (waiting.username !== account.username) return void res.status(403).send(cliPage("Wrong account", html`<p>${OTHER_ACCOUNT}</p>`, header(req, res, account)));
+      if (waiting.username !== account.username)
+        return void res.status(403).send(cliPage("Wrong account", html`<p>${OTHER_ACCOUNT}</p>`, header(req, res, account)));
       return account;
     };
     const show = (req: Request, res: Response, account: Account, error?: string) =>
@@ -67,7 +71,10 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
       const code = deps.webOtps.issue(account.username);
       deps.webRequests.finish(String(req.params.id), code);
       const signedIn = header(req, res, account);
-      if (!showsCode) return res.send(cliPage("Authentication successful", html`<p>You can close this window and go back to your terminal.</p>`, signedIn));
+      if (!showsCode)
+        return res.send(
+          cliPage("Authentication successful", html`<p>You can close this window and go back to your terminal.</p>`, signedIn),
+        );
       res.send(
         cliPage(
           "One-time password",

@@ -7,15 +7,7 @@ import { currentAccount, ROUTES, type SiteContext } from "./guards.js";
 import { confirmLoginPage, loginPage, logoutPage, twoFactorPage } from "./account-pages.js";
 import { formField, queryField } from "./params.js";
 import { humanizeSeconds } from "./ratelimit.js";
-import {
-  csrfToken,
-  endSession,
-  flash,
-  isSafeUrl,
-  requireCsrf,
-  sessionOf,
-  startLoggedInSession,
-} from "./session.js";
+import { csrfToken, endSession, flash, isSafeUrl, requireCsrf, sessionOf, startLoggedInSession } from "./session.js";
 import { EXPLANATIONS, webobError } from "./webob.js";
 import { INVALID_PASSWORD, REQUIRED } from "./texts.js";
 
@@ -160,7 +152,14 @@ function tooManyFailedLogins(res: Response, seconds: number): void {
   });
 }
 
-async function finishTotpLogin(ctx: SiteContext, req: Request, res: Response, account: Account, code: string, redirectTo?: string): Promise<void> {
+async function finishTotpLogin(
+  ctx: SiteContext,
+  req: Request,
+  res: Response,
+  account: Account,
+  code: string,
+  redirectTo?: string,
+): Promise<void> {
   const ip = req.ip ?? "";
   // The `unrecognizedDevice` knob stands for "this IP has no CONFIRMED UserUniqueLogin" (docs/sites/pypi.md, "New-device confirmation");
   // opening the emailed link confirms it for later logins, as on pypi.org.

@@ -126,7 +126,10 @@ export class PypiDirectory {
   /** Every token value this replica ever issued, for the tests' secrecy scans. */
   readonly issued: string[] = [];
 
-  createToken(account: Account, init: { description: string; scope: TokenScope; created?: Date }): { record: PypiTokenRecord; token: string } {
+  createToken(
+    account: Account,
+    init: { description: string; scope: TokenScope; created?: Date },
+  ): { record: PypiTokenRecord; token: string } {
     const caveats = caveatsFor(account, init.scope);
     const record: StoredToken = {
       id: randomUUID(),

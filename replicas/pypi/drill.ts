@@ -10,14 +10,31 @@ import { startPypiReplica } from "./replica.js";
 const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid", project: "widget", otherProjects: ["widget-docs"] };
 
 export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
-  const account = { username: ACCOUNT.username, password: randomBytes(18).toString("base64url"), totpSecret: new OTPAuth.Secret({ size: 20 }).base32 };
-  const replica = await startPypiReplica({ host, now, users: [{ ...account, email: ACCOUNT.email, projects: [ACCOUNT.project, ...ACCOUNT.otherProjects] }] });
+  const account = {
+    username: ACCOUNT.username,
+    password: randomBytes(18).toString("base64url"),
+    totpSecret: new OTPAuth.Secret({ size: 20 }).base32,
+  };
+  const replica = await startPypiReplica({
+    host,
+    now,
+    users: [{ ...account, email: ACCOUNT.email, projects: [ACCOUNT.project, ...ACCOUNT.otherProjects] }],
+  });
   const earlier = daysAgo(now(), 60);
-  const issue = (destination: string) => replica.issueToken(account.username, { description: `PYPI_TOKEN ${destination} ${stamp(earlier)}`, project: ACCOUNT.project, created: earlier });
+  const issue = (destination: string) =>
+    replica.issueToken(account.username, {
+      description: `PYPI_TOKEN ${destination} ${stamp(earlier)}`,
+      project: ACCOUNT.project,
+      created: earlier,
+    });
   for (let i = 1; i <= Number(knobs?.extraTokens ?? 0); i++) {
     // Other projects' tokens, made by earlier rotations of theirs: never this destination's.
     const created = daysAgo(now(), i % 90);
-    replica.issueToken(account.username, { description: `PYPI_TOKEN gh/demo-org/project-${i} ${stamp(created)}`, project: ACCOUNT.otherProjects[0], created });
+    replica.issueToken(account.username, {
+      description: `PYPI_TOKEN gh/demo-org/project-${i} ${stamp(created)}`,
+      project: ACCOUNT.otherProjects[0],
+      created,
+    });
   }
   return {
     id: "pypi",
@@ -30,7 +47,11 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
     faults: replica.faults,
     points: {
       check: { method: "POST", path: "/legacy/" },
-      deadAnswer: { kind: "status", status: 403, body: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information." },
+      deadAnswer: {
+        kind: "status",
+        status: 403,
+        body: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.",
+      },
       create: { method: "POST", path: "/manage/account/token/", when: (req) => !("confirm_password" in (req.body as object)) },
       // The account page is asked for before sign-in and shown after it; the third time is the
       // delete's, after the new token went to CircleCI: the session ends there.

@@ -59,7 +59,8 @@ export function renderFlashes(flashes: Flash[]): string {
   return order
     .flatMap((queue) => flashes.filter((f) => f.queue === queue))
     .map(
-      (f) => html`<div class="notification-bar notification-bar--${BAR_CLASS[f.queue]}" role="${f.queue === "success" ? "status" : "alert"}">
+      (f) =>
+        html`<div class="notification-bar notification-bar--${BAR_CLASS[f.queue]}" role="${f.queue === "success" ? "status" : "alert"}">
   <span class="notification-bar__message">${f.message}</span>
 </div>`.markup,
     )

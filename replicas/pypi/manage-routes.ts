@@ -28,7 +28,12 @@ export function manageRoutes(ctx: SiteContext): Router {
   const tokenGate = reauthGate(ctx, "manage.account.token");
   router.get("/manage/projects/", login, (_req, res) => {
     const account = signedIn(res);
-    res.send(projectsPage(account.username, account.projects.map((p) => p.name)));
+    res.send(
+      projectsPage(
+        account.username,
+        account.projects.map((p) => p.name),
+      ),
+    );
   });
   router.get("/manage/account/", login, reauthGate(ctx, "manage.account"), (req, res) => {
     const account = signedIn(res);
@@ -40,7 +45,15 @@ export function manageRoutes(ctx: SiteContext): Router {
       const account = signedIn(res);
       const selected = req.query["selected_project"];
       const selectedScope = typeof selected === "string" ? `scope:project:${selected}` : undefined;
-      res.send(createTokenPage({ username: account.username, csrf: csrfToken(req), projects: projectNames(account), selectedScope, drill: ctx.settings }));
+      res.send(
+        createTokenPage({
+          username: account.username,
+          csrf: csrfToken(req),
+          projects: projectNames(account),
+          selectedScope,
+          drill: ctx.settings,
+        }),
+      );
     })
     // `request_param=DeleteMacaroonForm.__params__`: both fields present picks the delete view.
     .post(requireCsrf, login, tokenGate, (req, res, next) =>
@@ -77,7 +90,9 @@ function createToken(ctx: SiteContext): RequestHandler {
       );
     }
     const { record, token } = ctx.directory.createToken(account, { description, scope: scope.scope });
-    res.send(provisionedTokenPage({ username: account.username, csrf: csrfToken(req), action: req.originalUrl, token: record, value: token }));
+    res.send(
+      provisionedTokenPage({ username: account.username, csrf: csrfToken(req), action: req.originalUrl, token: record, value: token }),
+    );
   };
 }
 

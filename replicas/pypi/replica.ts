@@ -90,7 +90,12 @@ export interface PypiReplica {
 export async function startPypiReplica(options: PypiReplicaOptions): Promise<PypiReplica> {
   const now = options.now ?? (() => new Date());
   const faults = new FaultPlan();
-  const settings: PypiReplica["settings"] = { reauthSeconds: 1800, unrecognizedDevice: false, createButtonLabel: "Create token", simulatedHumanClickMs: undefined };
+  const settings: PypiReplica["settings"] = {
+    reauthSeconds: 1800,
+    unrecognizedDevice: false,
+    createButtonLabel: "Create token",
+    simulatedHumanClickMs: undefined,
+  };
   // The site's address is known only once it listens; tokens and email links read it later.
   let siteUrl = "";
   const origin = () => siteUrl;
@@ -100,10 +105,12 @@ export async function startPypiReplica(options: PypiReplicaOptions): Promise<Pyp
   const reset = passwordReset(context);
   const site = await listen(siteApp(context, faults, reset), { host: options.host, port: options.port });
   siteUrl = site.url;
-  const upload = await listen(uploadApp(directory, faults), { host: options.host, port: options.uploadPort }).catch(async (err: unknown) => {
-    await site.close();
-    throw err;
-  });
+  const upload = await listen(uploadApp(directory, faults), { host: options.host, port: options.uploadPort }).catch(
+    async (err: unknown) => {
+      await site.close();
+      throw err;
+    },
+  );
 
   const accountNamed = (username: string) => {
     const account = directory.account(username);
@@ -120,7 +127,8 @@ export async function startPypiReplica(options: PypiReplicaOptions): Promise<Pyp
       if (directory.tokensOf(account).some((t) => t.description === init.description)) {
         throw new Error(`${username} already has a token named ${init.description}`);
       }
-      const scope = init.project === undefined ? { kind: "user" as const } : { kind: "project" as const, project: normalizeProjectName(init.project) };
+      const scope =
+        init.project === undefined ? { kind: "user" as const } : { kind: "project" as const, project: normalizeProjectName(init.project) };
       return directory.createToken(account, { description: init.description, scope, created: init.created }).token;
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)),
@@ -154,7 +162,10 @@ function siteApp(context: SiteContext, faults: FaultPlan, reset: PasswordReset):
   app.use(reset.routes);
   app.get("/", (req, res) => res.send(homePage(currentAccount(context, req)?.username)));
   app.get(FLASH_INCLUDE_PATH, (req, res) => {
-    res.set("Cache-Control", "no-cache").type("html").send(renderFlashes(popFlashes(req)));
+    res
+      .set("Cache-Control", "no-cache")
+      .type("html")
+      .send(renderFlashes(popFlashes(req)));
   });
   app.use(accountRoutes(context));
   app.use(manageRoutes(context));

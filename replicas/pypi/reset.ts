@@ -31,7 +31,7 @@ const MESSAGES = {
   tooLong: "Password too long.",
   tooEasy: "Password is too easily guessed.",
   breached:
-    "This password appears in a security breach or has been compromised and cannot be used. See <a href=\"/help/#compromised-password\">this FAQ entry</a> for more information.",
+    'This password appears in a security breach or has been compromised and cannot be used. See <a href="/help/#compromised-password">this FAQ entry</a> for more information.',
   mismatch: "Your passwords don't match. Try again.",
   done: "You have reset your password",
   sessionEnded: "Session invalidated by password change",

@@ -121,13 +121,17 @@ export interface CreateTokenForm {
 
 export function createTokenPage(form: CreateTokenForm): string {
   const failed = !!(form.errors?.description?.length || form.errors?.token_scope?.length);
-  const option = (value: string, label: string) => html`<option value="${value}"${form.selectedScope === value ? " selected" : ""}>${label}</option>`;
+  const option = (value: string, label: string) =>
+    html`<option value="${value}"${form.selectedScope === value ? " selected" : ""}>${label}</option>`;
   const scopeChosen = form.selectedScope !== undefined && form.selectedScope !== "scope:unspecified";
   return renderPage({
     title: "Create API token",
     formError: failed,
     signedInAs: form.username,
-    scripts: [SCOPE_WARNING_SCRIPT, ...(form.drill.simulatedHumanClickMs === undefined ? [] : [simulatedHumanScript(form.drill.simulatedHumanClickMs)])],
+    scripts: [
+      SCOPE_WARNING_SCRIPT,
+      ...(form.drill.simulatedHumanClickMs === undefined ? [] : [simulatedHumanScript(form.drill.simulatedHumanClickMs)]),
+    ],
     main: html`<h1 class="page-title">Create API token</h1>
 ${failed ? html`<div id="errors"></div>` : ""}
 <section id="create-token">
@@ -167,7 +171,13 @@ function simulatedHumanScript(afterMs: number): string {
 }
 
 /** The one response that ever shows the token: 200, no redirect (docs/sites/pypi.md, "The token shown once" "Success"). */
-export function provisionedTokenPage(view: { username: string; csrf: string; action: string; token: PypiTokenRecord; value: string }): string {
+export function provisionedTokenPage(view: {
+  username: string;
+  csrf: string;
+  action: string;
+  token: PypiTokenRecord;
+  value: string;
+}): string {
   const { token, value } = view;
   const scope = token.scope.kind === "user" ? "Entire account (all projects)" : `Project "${token.scope.project}"`;
   return renderPage({
@@ -190,10 +200,14 @@ export function provisionedTokenPage(view: { username: string; csrf: string; act
     <li>Set your username to <code>__token__</code></li>
     <li>Set your password to the token value, including the <code>pypi-</code> prefix</li>
   </ul>
-  ${token.scope.kind === "user" ? html`<p>For example, if you are using Twine to upload your projects to PyPI, set up your <code>$HOME/.pypirc</code> file like this:</p>
+  ${
+    token.scope.kind === "user"
+      ? html`<p>For example, if you are using Twine to upload your projects to PyPI, set up your <code>$HOME/.pypirc</code> file like this:</p>
   <pre class="code-block">[pypi]
   username = __token__
-  password = ${value}</pre>` : ""}
+  password = ${value}</pre>`
+      : ""
+  }
   <a href="." class="button">Create another token</a>
 </section>`,
   });

@@ -15,7 +15,8 @@ const MESSAGES = {
   passwordAuth:
     "Username/Password authentication is no longer supported. Migrate to API Tokens or Trusted Publishers instead. See https://pypi.org/help/#apitoken and https://pypi.org/help/#trusted-publishers",
   protocol: "Unknown protocol version.",
-  noName: "'' is an invalid value for Name. Error: This field is required. See https://packaging.python.org/specifications/core-metadata for more information.",
+  noName:
+    "'' is an invalid value for Name. Error: This field is required. See https://packaging.python.org/specifications/core-metadata for more information.",
   // Replica limit: real uploads (past the probe's checks) are out of scope.
   beyondProbe: "This replica only answers the upload probe; it does not accept distributions.",
 };

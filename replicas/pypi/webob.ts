@@ -27,10 +27,12 @@ export function webobError(res: Response, error: WebobError): void {
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
   // (inferred) WebOb picks text/html for any Accept that allows it (browsers, curl, axios all do);
   // it substitutes the status line unescaped and html-escapes the detail (quotes too).
-  res.type("html").send(
-    `<html>\n <head>\n  <title>${statusLine}</title>\n </head>\n <body>\n  <h1>${statusLine}</h1>\n  ` +
-      `${error.explanation}<br /><br />\n${escapeHtml(error.detail ?? "")}\n\n\n </body>\n</html>`,
-  );
+  res
+    .type("html")
+    .send(
+      `<html>\n <head>\n  <title>${statusLine}</title>\n </head>\n <body>\n  <h1>${statusLine}</h1>\n  ` +
+        `${error.explanation}<br /><br />\n${escapeHtml(error.detail ?? "")}\n\n\n </body>\n</html>`,
+    );
 }
 
 /** Last handler of each app: answers any stray error with a WebOb page and prints nothing. */

@@ -44,9 +44,7 @@ export async function serveControl(world: ControlWorld, options: { host: string;
   app.get("/drill", (_req, res) => {
     const directory: DrillDirectory = {
       circleciToken: world.circleciToken,
-      registries: Object.fromEntries(
-        world.drills.map((d) => [d.id, { flags: world.flags(d.id), ...d.account, heldToken: d.heldToken }]),
-      ),
+      registries: Object.fromEntries(world.drills.map((d) => [d.id, { flags: world.flags(d.id), ...d.account, heldToken: d.heldToken }])),
     };
     res.json(directory);
   });
@@ -58,26 +56,41 @@ export async function serveControl(world: ControlWorld, options: { host: string;
   app.get("/outbox", (_req, res) => {
     const mail = world.drills.flatMap((d) => {
       const link = d.resetLink(d.account.username);
-      return link ? [`<li><strong>${escapeHtml(d.id)}</strong>: password reset for ${escapeHtml(d.account.username)}: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></li>`] : [];
+      return link
+        ? [
+            `<li><strong>${escapeHtml(d.id)}</strong>: password reset for ${escapeHtml(d.account.username)}: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></li>`,
+          ]
+        : [];
     });
-    res.type("html").send(`<!doctype html><title>Drill outbox</title><h1>Drill outbox</h1><ul>${mail.join("") || "<li>No email yet.</li>"}</ul>`);
+    res
+      .type("html")
+      .send(`<!doctype html><title>Drill outbox</title><h1>Drill outbox</h1><ul>${mail.join("") || "<li>No email yet.</li>"}</ul>`);
   });
   // The projects jobs can run in, each with the pipeline definitions a job can run under.
   app.get("/circleci/projects", (_req, res) => {
-    res.json(world.circleci.projectSlugs().flatMap((slug) => {
-      const project = world.circleci.project(slug);
-      return project ? [{ slug: project.slug, pipelineDefinitions: project.pipelineDefinitions }] : [];
-    }));
+    res.json(
+      world.circleci.projectSlugs().flatMap((slug) => {
+        const project = world.circleci.project(slug);
+        return project ? [{ slug: project.slug, pipelineDefinitions: project.pipelineDefinitions }] : [];
+      }),
+    );
   });
   // `circleci run oidc get` in a job of that project, pipeline definition and contexts: the JWT, printed as is.
   app.post("/circleci/oidc-token", express.json(), (req, res) => {
     const job = JobToken.safeParse(req.body);
-    if (!job.success) return res.status(400).type("text").send("give projectSlug, pipelineDefinitionId, audience, and optionally contextIds and sshRerun\n");
+    if (!job.success)
+      return res
+        .status(400)
+        .type("text")
+        .send("give projectSlug, pipelineDefinitionId, audience, and optionally contextIds and sshRerun\n");
     try {
       res.type("text").send(world.circleci.mintIdToken(job.data));
     } catch (error) {
       // No job runs under an unknown project, another project's definition or a foreign context.
-      res.status(400).type("text").send(`${error instanceof Error ? error.message : String(error)}\n`);
+      res
+        .status(400)
+        .type("text")
+        .send(`${error instanceof Error ? error.message : String(error)}\n`);
     }
   });
   return listen(app, options);

@@ -115,7 +115,9 @@ function applyFault(fault: Fault, req: Request, res: Response, next: NextFunctio
     case "script": {
       const send = res.send.bind(res);
       res.send = ((body?: unknown) =>
-        send(typeof body === "string" && body.includes("</body>") ? body.replace("</body>", `<script>${fault.source}</script></body>`) : body)) as Response["send"];
+        send(
+          typeof body === "string" && body.includes("</body>") ? body.replace("</body>", `<script>${fault.source}</script></body>`) : body,
+        )) as Response["send"];
       next();
       return;
     }

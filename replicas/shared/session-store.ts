@@ -20,4 +20,3 @@ export class SilentMemoryStore extends session.Store {
     this.memory.destroy(sid, callback);
   }
 }
-

@@ -40,13 +40,24 @@ async function relay(target: () => string, seen: (exchange: Exchange) => void = 
   return listen((req, res) => {
     const url = new URL(target());
     const forward = request(
-      { host: url.hostname, port: url.port, method: req.method, path: url.pathname.replace(/\/$/, "") + (req.url ?? "/"), headers: { ...req.headers, host: url.host } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: url.pathname.replace(/\/$/, "") + (req.url ?? "/"),
+        headers: { ...req.headers, host: url.host },
+      },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on("data", (chunk: Buffer) => chunks.push(chunk));
         answer.on("end", () => {
           const body = Buffer.concat(chunks);
-          seen({ method: req.method ?? "", path: req.url ?? "", status: answer.statusCode ?? 0, violations: violationsOf(answer.headers, body) });
+          seen({
+            method: req.method ?? "",
+            path: req.url ?? "",
+            status: answer.statusCode ?? 0,
+            violations: violationsOf(answer.headers, body),
+          });
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           res.end(body);
         });
@@ -62,7 +73,7 @@ function violationsOf(headers: Record<string, string | string[] | undefined>, bo
   const header = headers["sl-violations"];
   if (typeof header === "string") return JSON.parse(header) as Violation[];
   if (String(headers["content-type"]).startsWith("application/problem+json")) {
-    return ((JSON.parse(body.toString("utf8")) as { validation?: Violation[] }).validation ?? []);
+    return (JSON.parse(body.toString("utf8")) as { validation?: Violation[] }).validation ?? [];
   }
   return [];
 }
@@ -94,7 +105,10 @@ async function startPrism(argv: string[]): Promise<Prism> {
     child.once("exit", (code) => fail(new Error(`prism ${argv[0]} exited (${code}) before listening:\n${output}`)));
   });
   const exchanges: Exchange[] = [];
-  const witness = await relay(() => prismUrl, (exchange) => exchanges.push(exchange));
+  const witness = await relay(
+    () => prismUrl,
+    (exchange) => exchanges.push(exchange),
+  );
   return {
     url: witness.url,
     exchanges,
@@ -140,7 +154,12 @@ const test = base.extend<
         { value: VIEWER, user: { id: "22222222-2222-4222-8222-222222222222", login: "victor", name: "Victor" }, role: "viewer" },
       ],
       projects: [
-        { slug: SLUG, id: PROJECT_ID, organization: ORG, envVars: { NPM_TOKEN: `npm_${"p".repeat(32)}PRJ1`, PYPI_TOKEN: `pypi-${"o".repeat(60)}OLD1`, OTHER: "abc123" } },
+        {
+          slug: SLUG,
+          id: PROJECT_ID,
+          organization: ORG,
+          envVars: { NPM_TOKEN: `npm_${"p".repeat(32)}PRJ1`, PYPI_TOKEN: `pypi-${"o".repeat(60)}OLD1`, OTHER: "abc123" },
+        },
       ],
       contexts: [
         { id: CONTEXT_ID, name: "publishing", organizationId: ORG.id, envVars: { NPM_TOKEN: `npm_${"x".repeat(32)}CTX1` } },
@@ -171,7 +190,9 @@ test.describe.configure({ mode: "default" });
 
 /** Violations no test took, each with the request it came from. */
 function unexplained(prism: Prism): string[] {
-  return prism.exchanges.flatMap((e) => e.violations.map((v) => `${e.method} ${e.path} → ${e.status}: ${v.location.join(".")} ${v.message}`));
+  return prism.exchanges.flatMap((e) =>
+    e.violations.map((v) => `${e.method} ${e.path} → ${e.status}: ${v.location.join(".")} ${v.message}`),
+  );
 }
 
 function clientOf(prism: Prism, token = TOKEN): CircleciClient {
@@ -179,7 +200,11 @@ function clientOf(prism: Prism, token = TOKEN): CircleciClient {
   return new CircleciClient({ baseUrl: prism.url, token: new Secret(token, "CircleCI token"), retry: { sleep: async () => undefined } });
 }
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
 
 // Each reading of the clock is a second later, so a write's updated_at is always after the seed's.
 const tickingClock = (start = Date.parse("2026-11-24T08:00:00Z")) => {
@@ -189,11 +214,23 @@ const tickingClock = (start = Date.parse("2026-11-24T08:00:00Z")) => {
 const statuses = (prism: Prism) => prism.exchanges.map((exchange) => `${exchange.method} ${exchange.status}`);
 
 test.describe("prism proxy --errors: the client's requests and the replica's answers", () => {
-  test("the token check, the project and its ids for trusted publishing; the slug goes out escaped", async ({ proxied: proxy, replica }) => {
+  test("the token check, the project and its ids for trusted publishing; the slug goes out escaped", async ({
+    proxied: proxy,
+    replica,
+  }) => {
     const client = clientOf(proxy);
     expect((await client.me()).login).toBe("alice");
-    expect(await client.projectIdentity(SLUG)).toEqual({ slug: SLUG, projectId: PROJECT_ID, organizationId: ORG.id, organizationSlug: "gh/acme", vcsOrigin: "github.com/acme/widget" });
-    expect(replica.calls.map((call) => `${call.method} ${call.rawPath}`)).toEqual(["GET /api/v2/me", "GET /api/v2/project/gh%2Facme%2Fwidget"]);
+    expect(await client.projectIdentity(SLUG)).toEqual({
+      slug: SLUG,
+      projectId: PROJECT_ID,
+      organizationId: ORG.id,
+      organizationSlug: "gh/acme",
+      vcsOrigin: "github.com/acme/widget",
+    });
+    expect(replica.calls.map((call) => `${call.method} ${call.rawPath}`)).toEqual([
+      "GET /api/v2/me",
+      "GET /api/v2/project/gh%2Facme%2Fwidget",
+    ]);
   });
 
   test("project variables: every page of the list, one read, a missing one, a write, a delete", async ({ proxied: proxy, replica }) => {
@@ -213,9 +250,13 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
     test.describe(truncatedValue ? "with truncated_value" : "in the spec's shape", () => {
       test.use({ knobs: { truncatedValue, now: tickingClock() } });
 
-      test("a context target: preflight, the write, its read-back, the contexts with their ids, a delete", async ({ proxied: proxy, replica }) => {
+      test("a context target: preflight, the write, its read-back, the contexts with their ids, a delete", async ({
+        proxied: proxy,
+        replica,
+      }) => {
         const client = clientOf(proxy);
-        const [destination] = (await preflightCircleci(client, [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }])).destinations;
+        const [destination] = (await preflightCircleci(client, [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }]))
+          .destinations;
         if (!destination) throw new Error("preflight found no destination");
         const { target, held } = destination;
         expect(held?.last4).toBe(truncatedValue ? "CTX1" : undefined);
@@ -223,7 +264,10 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
         await target.write(value);
         expect(await confirmHolds(target, value, held)).toEqual({ holds: true });
         expect(replica.contextEnvVar("publishing", "NPM_TOKEN")?.value).toBe(value.reveal());
-        expect(await client.contexts(ORG.id)).toEqual([{ id: CONTEXT_ID, name: "publishing" }, { id: expect.any(String), name: "deploy" }]);
+        expect(await client.contexts(ORG.id)).toEqual([
+          { id: CONTEXT_ID, name: "publishing" },
+          { id: expect.any(String), name: "deploy" },
+        ]);
         expect(await client.deleteContextEnvVar(CONTEXT_ID, "NPM_TOKEN")).toBe(true);
         expect(replica.calls.filter((call) => call.method !== "GET").map((call) => call.method)).toEqual(["PUT", "DELETE"]);
       });
@@ -232,7 +276,9 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
 
   test("refusals: a bad token, an unknown project, a viewer's write; each answer within the spec", async ({ proxied: proxy }) => {
     expect((await failure(clientOf(proxy, "CCIPAT_wrong").me()))?.message).toMatch(/^CircleCI rejected the API token \(401\)/);
-    expect((await failure(clientOf(proxy).project("gh/acme/nope")))?.message).toMatch(/^CircleCI found no project while looking up project gh\/acme\/nope \(404\)/);
+    expect((await failure(clientOf(proxy).project("gh/acme/nope")))?.message).toMatch(
+      /^CircleCI found no project while looking up project gh\/acme\/nope \(404\)/,
+    );
     const write = clientOf(proxy, VIEWER).setProjectEnvVar(SLUG, "PYPI_TOKEN", new Secret("pypi-x", "PyPI token"));
     expect((await failure(write))?.message).toMatch(/^CircleCI refused setting PYPI_TOKEN in gh\/acme\/widget \(403, permission denied\)/);
     expect(statuses(proxy)).toEqual(["GET 401", "GET 404", "POST 403"]);
@@ -243,7 +289,12 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
       method: "GET",
       path: `/api/v2/project/${SLUG}/envvar`,
       times: 10,
-      fault: { kind: "status", status: 200, headers: { "Content-Type": "application/json" }, body: '{"items" : "none", "next_page_token" : null}' },
+      fault: {
+        kind: "status",
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+        body: '{"items" : "none", "next_page_token" : null}',
+      },
     });
     const error = await failure(clientOf(proxy).projectEnvVars(SLUG));
     expect(error).toBeInstanceOf(CircleciError);
@@ -253,7 +304,10 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
     expect(violations.every((v) => v.location.join(".") === "response.body.items" && v.severity === "Error")).toBe(true);
   });
 
-  test("pipeline definitions are not in the Feb-2025 spec: Prism has no such route, and the client says where to find the id", async ({ proxied: proxy, replica }) => {
+  test("pipeline definitions are not in the Feb-2025 spec: Prism has no such route, and the client says where to find the id", async ({
+    proxied: proxy,
+    replica,
+  }) => {
     const error = await failure(clientOf(proxy).pipelineDefinitions(PROJECT_ID));
     expect(error?.message).toBe(
       "CircleCI answered 404 while listing the project's pipeline definitions: this CircleCI may not offer pipeline definitions on API v2; copy the id from Project Settings → Project Setup and pass it with --pipeline-definition",
@@ -264,7 +318,12 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
 
 test.describe("prism mock (static examples): the client on answers made from the spec alone", () => {
   // The spec's example organization_id is "CircleCI-Public", which its own format: uuid refuses.
-  const exampleOrgIdViolation = { location: ["response", "body", "organization_id"], severity: "Error", code: "format", message: 'Response body property organization_id must match format "uuid"' };
+  const exampleOrgIdViolation = {
+    location: ["response", "body", "organization_id"],
+    severity: "Error",
+    code: "format",
+    message: 'Response body property organization_id must match format "uuid"',
+  };
 
   test("the token check and the project read the examples", async ({ mocked: mock }) => {
     const client = clientOf(mock);
@@ -273,9 +332,13 @@ test.describe("prism mock (static examples): the client on answers made from the
     expect(mock.take()).toEqual([exampleOrgIdViolation]);
   });
 
-  test("projectIdentity refuses the example's organization_id before anything is configured: npm needs a UUID", async ({ mocked: mock }) => {
+  test("projectIdentity refuses the example's organization_id before anything is configured: npm needs a UUID", async ({
+    mocked: mock,
+  }) => {
     const error = await failure(clientOf(mock).projectIdentity(SLUG));
-    expect(error?.message).toBe(`CircleCI's answer for project ${SLUG} has no usable organization_id (a UUID is expected, it sent "CircleCI-Public"): is --circleci-url CircleCI's API v2?`);
+    expect(error?.message).toBe(
+      `CircleCI's answer for project ${SLUG} has no usable organization_id (a UUID is expected, it sent "CircleCI-Public"): is --circleci-url CircleCI's API v2?`,
+    );
     expect(mock.take()).toEqual([exampleOrgIdViolation]);
   });
 
@@ -288,7 +351,9 @@ test.describe("prism mock (static examples): the client on answers made from the
     expect(statuses(mock)).toEqual(["GET 200", "GET 200", "GET 200", "GET 200", "GET 200", "GET 200"]);
   });
 
-  test("the example organization_id makes the context lookup a 422 that names CircleCI's ids, not the project slug", async ({ mocked: mock }) => {
+  test("the example organization_id makes the context lookup a 422 that names CircleCI's ids, not the project slug", async ({
+    mocked: mock,
+  }) => {
     const client = clientOf(mock);
     const project = await client.project(SLUG);
     expect(mock.take()).toEqual([exampleOrgIdViolation]);
@@ -297,7 +362,14 @@ test.describe("prism mock (static examples): the client on answers made from the
       "CircleCI did not accept the request while listing the organization's contexts (422: string): the organization and context ids in it came from CircleCI itself, so check that --circleci-url is CircleCI's API v2 and rerun",
     );
     // The request carried the spec's own example id back; Prism's complaint is about that id.
-    expect(mock.take()).toEqual([{ location: ["request", "query", "owner-id"], severity: "Error", code: "format", message: 'Request query parameter owner-id must match format "uuid"' }]);
+    expect(mock.take()).toEqual([
+      {
+        location: ["request", "query", "owner-id"],
+        severity: "Error",
+        code: "format",
+        message: 'Request query parameter owner-id must match format "uuid"',
+      },
+    ]);
   });
 
   test("one variable's write, read and delete, in a project and in a context, are requests the spec accepts", async ({ mocked: mock }) => {

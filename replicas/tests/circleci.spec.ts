@@ -22,7 +22,10 @@ interface Answer {
   json: any;
   headers: Headers;
 }
-type Call = (path: string, init?: { method?: string; token?: string | null; headers?: Record<string, string>; body?: unknown }) => Promise<Answer>;
+type Call = (
+  path: string,
+  init?: { method?: string; token?: string | null; headers?: Record<string, string>; body?: unknown },
+) => Promise<Answer>;
 
 const test = base.extend<{ knobs: Partial<CircleciReplicaOptions>; clock: { ms: number }; replica: CircleciReplica; call: Call }>({
   knobs: [{}, { option: true }],
@@ -246,7 +249,11 @@ test.describe("project environment variables", () => {
 
   test("a viewer can read but writes are 403 'Permission denied.'", async ({ replica, call }) => {
     expect((await call("/project/gh/Acme/Widget/envvar", { token: VIEWER })).status).toBe(200);
-    const post = await call("/project/gh/Acme/Widget/envvar", { method: "POST", token: VIEWER, body: { name: "NPM_TOKEN", value: NEW_NPM } });
+    const post = await call("/project/gh/Acme/Widget/envvar", {
+      method: "POST",
+      token: VIEWER,
+      body: { name: "NPM_TOKEN", value: NEW_NPM },
+    });
     expect(post.status).toBe(403);
     expect(post.json).toEqual({ message: "Permission denied." });
     const del = await call("/project/gh/Acme/Widget/envvar/NPM_TOKEN", { method: "DELETE", token: VIEWER });
@@ -270,7 +277,12 @@ test.describe("contexts", () => {
       ],
       next_page_token: null,
     };
-    for (const query of [`owner-id=${ACME.id}`, "owner-slug=gh%2FAcme", "owner-slug=gh/acme", "owner-slug=github%2FAcme&owner-type=organization"]) {
+    for (const query of [
+      `owner-id=${ACME.id}`,
+      "owner-slug=gh%2FAcme",
+      "owner-slug=gh/acme",
+      "owner-slug=github%2FAcme&owner-type=organization",
+    ]) {
       const answer = await call(`/context?${query}`);
       expect(answer.status, query).toBe(200);
       expect(answer.json).toEqual(expected);
@@ -322,7 +334,11 @@ test.describe("contexts", () => {
     }
   });
 
-  test("env var list has the spec's four fields; PUT upserts with 200, no value, updated_at advancing", async ({ replica, call, clock }) => {
+  test("env var list has the spec's four fields; PUT upserts with 200, no value, updated_at advancing", async ({
+    replica,
+    call,
+    clock,
+  }) => {
     const list = await call(`/context/${CONTEXT_ID}/environment-variable`);
     expect(list.json).toEqual({
       items: [
@@ -337,7 +353,10 @@ test.describe("contexts", () => {
     });
 
     clock.ms += 5 * 60_000;
-    const put = await call(`/context/${CONTEXT_ID}/environment-variable/PYPI_TOKEN`, { method: "PUT", body: { value: "pypi-newvalue4321" } });
+    const put = await call(`/context/${CONTEXT_ID}/environment-variable/PYPI_TOKEN`, {
+      method: "PUT",
+      body: { value: "pypi-newvalue4321" },
+    });
     expect(put.status).toBe(200);
     expect(put.json).toEqual({
       variable: "PYPI_TOKEN",
@@ -375,7 +394,10 @@ test.describe("contexts", () => {
         truncated_value: "9876",
       });
       expect((await call(`/context/${CONTEXT_ID}`)).json.environment_variables[0].truncated_value).toBe("9876");
-      const put = await call(`/context/${CONTEXT_ID}/environment-variable/PYPI_TOKEN`, { method: "PUT", body: { value: "pypi-newvalue4321" } });
+      const put = await call(`/context/${CONTEXT_ID}/environment-variable/PYPI_TOKEN`, {
+        method: "PUT",
+        body: { value: "pypi-newvalue4321" },
+      });
       expect(put.json).not.toHaveProperty("truncated_value");
       expect((await call(`/context/${CONTEXT_ID}/environment-variable`)).json.items[0].truncated_value).toBe("4321");
     });
@@ -446,15 +468,24 @@ test.describe("without paging, faults, recording", () => {
 
   test("seeds that contradict themselves are refused at start", async () => {
     const tokens = [{ value: ADMIN, user: { id: "u", login: "alice", name: "Alice" } }];
-    await expect(startCircleciReplica({ tokens, projects: [{ slug: "gh/Other/Widget", organization: ACME }] })).rejects.toThrow(/not in organization/);
-    await expect(startCircleciReplica({ tokens, projects: [], contexts: [{ name: "c", organizationId: ACME.id }] })).rejects.toThrow(/organization/);
+    await expect(startCircleciReplica({ tokens, projects: [{ slug: "gh/Other/Widget", organization: ACME }] })).rejects.toThrow(
+      /not in organization/,
+    );
+    await expect(startCircleciReplica({ tokens, projects: [], contexts: [{ name: "c", organizationId: ACME.id }] })).rejects.toThrow(
+      /organization/,
+    );
   });
 
   test("an injected 429 with Retry-After answers once, on the decoded path, then the real handler runs", async ({ replica, call }) => {
     replica.faults.add({
       method: "POST",
       path: "/api/v2/project/gh/Acme/Widget/envvar",
-      fault: { kind: "status", status: 429, headers: { "Retry-After": "1", "Content-Type": "application/json" }, body: '{"message" : "Rate limit exceeded."}' },
+      fault: {
+        kind: "status",
+        status: 429,
+        headers: { "Retry-After": "1", "Content-Type": "application/json" },
+        body: '{"message" : "Rate limit exceeded."}',
+      },
     });
     const body = { name: "NPM_TOKEN", value: NEW_NPM };
     const limited = await call("/project/gh%2FAcme%2FWidget/envvar", { method: "POST", body });
@@ -476,7 +507,9 @@ test.describe("without paging, faults, recording", () => {
     const answer = await call("/nowhere?x=1");
     expect(answer.status).toBe(404);
     expect(typeof answer.json.message).toBe("string");
-    expect(replica.calls).toEqual([{ method: "GET", path: "/api/v2/nowhere", rawPath: "/api/v2/nowhere", query: { x: "1" }, body: undefined, auth: "circle-token" }]);
+    expect(replica.calls).toEqual([
+      { method: "GET", path: "/api/v2/nowhere", rawPath: "/api/v2/nowhere", query: { x: "1" }, body: undefined, auth: "circle-token" },
+    ]);
   });
 });
 
@@ -510,7 +543,9 @@ test.describe("pipeline definitions (route inferred from CircleCI's CLI)", () =>
     expect((await call(`/projects/${other.id}/pipeline-definitions`, { token: OUTSIDER })).json.items).toHaveLength(1);
   });
 
-  test("an unknown project id, a project outside the user's organizations and a bad token are all 404 'Project not found'", async ({ call }) => {
+  test("an unknown project id, a project outside the user's organizations and a bad token are all 404 'Project not found'", async ({
+    call,
+  }) => {
     for (const [id, token] of [
       ["00000000-0000-4000-8000-000000000000", ADMIN],
       [WIDGET_ID, OUTSIDER],
@@ -558,7 +593,12 @@ test.describe("OIDC id tokens", () => {
   };
 
   test("a minted token verifies with the key OIDC discovery names, and carries the documented claims", async ({ replica, clock }) => {
-    const token = replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, audience: "npm:registry.test", contextIds: [CONTEXT_ID] });
+    const token = replica.mintIdToken({
+      projectSlug: "gh/Acme/Widget",
+      pipelineDefinitionId: PUBLISH_PIPELINE,
+      audience: "npm:registry.test",
+      contextIds: [CONTEXT_ID],
+    });
     const { header, claims, input, signature } = decode(token);
     const issuer = `${replica.oidcIssuerBase}/org/${ACME.id}`;
     expect(replica.oidcIssuerBase).toBe(`${replica.url}/oidc`);
@@ -593,29 +633,63 @@ test.describe("OIDC id tokens", () => {
 
   test("defaults are a plain job's: audience the organization id, no contexts; an SSH rerun and a tag ref say so", async ({ replica }) => {
     const plain = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: NIGHTLY_PIPELINE })).claims;
-    expect(plain).toMatchObject({ aud: ACME.id, "oidc.circleci.com/context-ids": [], "oidc.circleci.com/ssh-rerun": false, "oidc.circleci.com/pipeline-definition-id": NIGHTLY_PIPELINE });
-    const rerun = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, sshRerun: true, vcsRef: "refs/tags/v1.2.3" })).claims;
+    expect(plain).toMatchObject({
+      aud: ACME.id,
+      "oidc.circleci.com/context-ids": [],
+      "oidc.circleci.com/ssh-rerun": false,
+      "oidc.circleci.com/pipeline-definition-id": NIGHTLY_PIPELINE,
+    });
+    const rerun = decode(
+      replica.mintIdToken({
+        projectSlug: "gh/Acme/Widget",
+        pipelineDefinitionId: PUBLISH_PIPELINE,
+        sshRerun: true,
+        vcsRef: "refs/tags/v1.2.3",
+      }),
+    ).claims;
     expect(rerun).toMatchObject({ "oidc.circleci.com/ssh-rerun": true, "oidc.circleci.com/vcs-ref": "refs/tags/v1.2.3" });
     expect(rerun.sub).toMatch(/\/vcs-ref\/refs\/tags\/v1\.2\.3$/);
-    const other = decode(replica.mintIdToken({ projectSlug: "gh/Other/thing", pipelineDefinitionId: replica.project("gh/Other/thing")!.pipelineDefinitions[0]!.id })).claims;
+    const other = decode(
+      replica.mintIdToken({
+        projectSlug: "gh/Other/thing",
+        pipelineDefinitionId: replica.project("gh/Other/thing")!.pipelineDefinitions[0]!.id,
+      }),
+    ).claims;
     expect(other.iss).toBe(`${replica.oidcIssuerBase}/org/${OTHER.id}`);
   });
 
-  test("a job cannot get what it does not have: an unknown project, another project's definition, a foreign context", async ({ replica }) => {
-    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Nothing", pipelineDefinitionId: PUBLISH_PIPELINE })).toThrow(/no project gh\/Acme\/Nothing/);
+  test("a job cannot get what it does not have: an unknown project, another project's definition, a foreign context", async ({
+    replica,
+  }) => {
+    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Nothing", pipelineDefinitionId: PUBLISH_PIPELINE })).toThrow(
+      /no project gh\/Acme\/Nothing/,
+    );
     const othersDefinition = replica.project("gh/Other/thing")!.pipelineDefinitions[0]!.id;
-    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: othersDefinition })).toThrow(/is not a pipeline definition of gh\/Acme\/Widget/);
+    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: othersDefinition })).toThrow(
+      /is not a pipeline definition of gh\/Acme\/Widget/,
+    );
     const elsewhere = "b1b1b1b1-0000-4000-8000-000000000001";
-    expect(() => replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, contextIds: [elsewhere] })).toThrow(/is not a context of gh\/Acme/);
+    expect(() =>
+      replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE, contextIds: [elsewhere] }),
+    ).toThrow(/is not a context of gh\/Acme/);
   });
 
-  test("discovery of an organization the replica does not know is 404; another replica's key does not verify this one's tokens", async ({ replica }) => {
+  test("discovery of an organization the replica does not know is 404; another replica's key does not verify this one's tokens", async ({
+    replica,
+  }) => {
     const unknown = await fetch(`${replica.oidcIssuerBase}/org/00000000-0000-4000-8000-000000000000/.well-known/openid-configuration`);
     expect(unknown.status).toBe(404);
     const token = decode(replica.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE }));
     const twin = await startCircleciReplica({
       tokens: [],
-      projects: [{ slug: "gh/Acme/Widget", id: WIDGET_ID, organization: ACME, pipelineDefinitions: [{ id: PUBLISH_PIPELINE, name: "build-and-publish" }] }],
+      projects: [
+        {
+          slug: "gh/Acme/Widget",
+          id: WIDGET_ID,
+          organization: ACME,
+          pipelineDefinitions: [{ id: PUBLISH_PIPELINE, name: "build-and-publish" }],
+        },
+      ],
     });
     try {
       const twinToken = decode(twin.mintIdToken({ projectSlug: "gh/Acme/Widget", pipelineDefinitionId: PUBLISH_PIPELINE }));

@@ -21,10 +21,14 @@ interface Registry {
 }
 
 function registryOf(request: APIRequestContext, npm: NpmReplica): Registry {
-  const headers = (token: string | undefined, extra: Record<string, string> = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra });
+  const headers = (token: string | undefined, extra: Record<string, string> = {}) => ({
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...extra,
+  });
   return {
     get: (path, token, extra) => request.get(npm.registryUrl + path, { headers: headers(token, extra), maxRedirects: 0 }),
-    post: (path, body, token, extra) => request.post(npm.registryUrl + path, { data: body as object, headers: headers(token, extra), maxRedirects: 0 }),
+    post: (path, body, token, extra) =>
+      request.post(npm.registryUrl + path, { data: body as object, headers: headers(token, extra), maxRedirects: 0 }),
     delete: (path, token, extra) => request.delete(npm.registryUrl + path, { headers: headers(token, extra), maxRedirects: 0 }),
   };
 }
@@ -51,7 +55,12 @@ const createBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 test.describe("web login", () => {
-  test("login and done URLs; 202 with Retry-After and a JSON body while waiting; the session token once the person signed in", async ({ request, npm, registry, clock }) => {
+  test("login and done URLs; 202 with Retry-After and a JSON body while waiting; the session token once the person signed in", async ({
+    request,
+    npm,
+    registry,
+    clock,
+  }) => {
     const started = await registry.post("/-/v1/login", {});
     expect(started.status()).toBe(200);
     const { loginUrl, doneUrl } = (await started.json()) as { loginUrl: string; doneUrl: string };
@@ -67,7 +76,9 @@ test.describe("web login", () => {
     expect((await request.get(doneUrl)).headers()["retry-after"]).toBe("7");
 
     // The person follows the login URL: sign-in, then the page that completes the CLI login.
-    expect((await request.get(`${npm.url}/login/cli/${id}`, { maxRedirects: 0 })).headers()["location"]).toBe(`/login?next=%2Flogin%2Fcli%2F${id}`);
+    expect((await request.get(`${npm.url}/login/cli/${id}`, { maxRedirects: 0 })).headers()["location"]).toBe(
+      `/login?next=%2Flogin%2Fcli%2F${id}`,
+    );
     await signInHttp(request, npm, clock, ALICE, `/login/cli/${id}`);
     const page = await request.get(`${npm.url}/login/cli/${id}`);
     expect(page.status()).toBe(200);
@@ -85,7 +96,13 @@ test.describe("web login", () => {
     expect((await request.get(`${npm.url}/login/cli/${id}`)).status()).toBe(404);
   });
 
-  test("with the confirmation knob, the CLI login completes only when the person presses Login", async ({ page, request, npm, registry, clock }) => {
+  test("with the confirmation knob, the CLI login completes only when the person presses Login", async ({
+    page,
+    request,
+    npm,
+    registry,
+    clock,
+  }) => {
     npm.settings.webLogin.confirm = true;
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
     await page.goto(loginUrl);
@@ -104,7 +121,12 @@ test.describe("web login", () => {
     expect(npm.isSessionLive(((await done.json()) as { token: string }).token)).toBe(true);
   });
 
-  test("a security-key account signs in with its key, and the done URL of an unknown login is a 404", async ({ request, npm, registry, clock }) => {
+  test("a security-key account signs in with its key, and the done URL of an unknown login is a 404", async ({
+    request,
+    npm,
+    registry,
+    clock,
+  }) => {
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
     const next = new URL(loginUrl).searchParams.get("next") ?? "?";
     await signInHttp(request, npm, clock, KEYHOLDER, next);
@@ -159,8 +181,14 @@ test.describe("the tokens API", () => {
     expect((await registry.get("/-/whoami", granular)).status()).toBe(200);
   });
 
-  test("list: pages of perPage newest first, redacted values, urls always there and next relative until the last page", async ({ registry, npm, clock }) => {
-    const values = Array.from({ length: 12 }, (_, i) => npm.issueToken("alice", { name: `t${i}`, created: new Date(clock.now().getTime() - (12 - i) * 1000) }));
+  test("list: pages of perPage newest first, redacted values, urls always there and next relative until the last page", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
+    const values = Array.from({ length: 12 }, (_, i) =>
+      npm.issueToken("alice", { name: `t${i}`, created: new Date(clock.now().getTime() - (12 - i) * 1000) }),
+    );
     const session = npm.startSession("alice");
 
     const first = await registry.get(`${TOKENS}?perPage=5`, session);
@@ -184,18 +212,44 @@ test.describe("the tokens API", () => {
     expect((await registry.get(`${TOKENS}?page=-1`, session)).status()).toBe(400);
   });
 
-  test("create: 201 with the full value once; the docs' and the CLI's spellings both work; stage-only; days or a date", async ({ registry, npm, clock }) => {
+  test("create: 201 with the full value once; the docs' and the CLI's spellings both work; stage-only; days or a date", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const documented = await registry.post(
       TOKENS,
-      createBody({ token_description: "for CircleCI", cidr: ["192.0.2.0/24"], packages: ["*"], packages_and_scopes_permission: "read-write-stage-only", bypass_2fa: true, expires: "2027-01-01T00:00:00Z" }),
+      createBody({
+        token_description: "for CircleCI",
+        cidr: ["192.0.2.0/24"],
+        packages: ["*"],
+        packages_and_scopes_permission: "read-write-stage-only",
+        bypass_2fa: true,
+        expires: "2027-01-01T00:00:00Z",
+      }),
       session,
       { "npm-otp": clock.code() },
     );
     expect(documented.status()).toBe(201);
     const created = (await documented.json()) as Record<string, unknown>;
     expect(Object.keys(created).sort()).toEqual(
-      ["accessed", "bypass_2fa", "cidr", "created", "description", "expiry", "key", "name", "permissions", "publish_policy", "revoked", "scopes", "token", "updated"].sort(),
+      [
+        "accessed",
+        "bypass_2fa",
+        "cidr",
+        "created",
+        "description",
+        "expiry",
+        "key",
+        "name",
+        "permissions",
+        "publish_policy",
+        "revoked",
+        "scopes",
+        "token",
+        "updated",
+      ].sort(),
     );
     expect(created).toMatchObject({
       name: "NPM_TOKEN gh/mozilla/nimbus-shared",
@@ -218,21 +272,48 @@ test.describe("the tokens API", () => {
     clock.advance(30);
     const cli = await registry.post(
       TOKENS,
-      createBody({ description: "for CircleCI", cidr_whitelist: ["192.0.2.0/24"], packages: undefined, packages_all: true, packages_and_scopes_permission: "read-write-stage-only", bypass_2fa: true, expires: 30 }),
+      createBody({
+        description: "for CircleCI",
+        cidr_whitelist: ["192.0.2.0/24"],
+        packages: undefined,
+        packages_all: true,
+        packages_and_scopes_permission: "read-write-stage-only",
+        bypass_2fa: true,
+        expires: 30,
+      }),
       session,
       { "npm-otp": clock.code() },
     );
     expect(cli.status()).toBe(201);
     const [viaCli, viaDocs] = npm.tokens("alice");
-    expect(viaCli).toMatchObject({ description: "for CircleCI", cidr: ["192.0.2.0/24"], packagesAll: true, permission: "read-write-stage-only", bypass2fa: true, expires: new Date(clock.now().getTime() + 30 * 86_400_000) });
-    expect(viaDocs).toMatchObject({ description: "for CircleCI", cidr: ["192.0.2.0/24"], packagesAll: true, permission: "read-write-stage-only", bypass2fa: true });
+    expect(viaCli).toMatchObject({
+      description: "for CircleCI",
+      cidr: ["192.0.2.0/24"],
+      packagesAll: true,
+      permission: "read-write-stage-only",
+      bypass2fa: true,
+      expires: new Date(clock.now().getTime() + 30 * 86_400_000),
+    });
+    expect(viaDocs).toMatchObject({
+      description: "for CircleCI",
+      cidr: ["192.0.2.0/24"],
+      packagesAll: true,
+      permission: "read-write-stage-only",
+      bypass2fa: true,
+    });
 
     // Defaults: a write token lives 7 days; naming packages without a permission grants read-only for 30.
     clock.advance(30);
     await registry.post(TOKENS, createBody({ expires: undefined, scopes: ["@mozilla"] }), session, { "npm-otp": clock.code() });
-    expect(npm.tokens("alice")[0]).toMatchObject({ permission: "read-write", packages: ["nimbus-shared", "@mozilla"], expires: new Date(clock.now().getTime() + 7 * 86_400_000) });
+    expect(npm.tokens("alice")[0]).toMatchObject({
+      permission: "read-write",
+      packages: ["nimbus-shared", "@mozilla"],
+      expires: new Date(clock.now().getTime() + 7 * 86_400_000),
+    });
     clock.advance(30);
-    await registry.post(TOKENS, createBody({ expires: undefined, packages_and_scopes_permission: undefined }), session, { "npm-otp": clock.code() });
+    await registry.post(TOKENS, createBody({ expires: undefined, packages_and_scopes_permission: undefined }), session, {
+      "npm-otp": clock.code(),
+    });
     expect(npm.tokens("alice")[0]).toMatchObject({ permission: "read-only", expires: new Date(clock.now().getTime() + 30 * 86_400_000) });
     const listed = (await (await registry.get(TOKENS, session)).json()) as { objects: Array<Record<string, unknown>> };
     expect(listed.objects.map((o) => o.readonly)).toEqual([true, false, false, false]);
@@ -242,7 +323,11 @@ test.describe("the tokens API", () => {
     ]);
   });
 
-  test("create: each refusal answers 400 with npm's text and makes nothing; a wrong password answers 401", async ({ registry, npm, clock }) => {
+  test("create: each refusal answers 400 with npm's text and makes nothing; a wrong password answers 401", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const cases: Array<[string, Record<string, unknown>]> = [
       ["Token name is required", { name: " " }],
@@ -250,14 +335,26 @@ test.describe("the tokens API", () => {
       ["Packages must be an array", { packages: "nimbus-shared" }],
       ["Scopes must be an array", { scopes: "@mozilla" }],
       ["Organizations must be an array", { orgs: "mozilla" }],
-      ["Invalid packages_and_scopes_permission. Must be one of: no-access, read-only, read-write, read-write-stage-only", { packages_and_scopes_permission: "publish" }],
-      ["Invalid orgs_permission. Must be one of: no-access, read-only, read-write", { orgs: ["mozilla"], orgs_permission: "read-write-stage-only" }],
-      ["You must have at least one package / scope or organization added to this token.", { packages: undefined, packages_and_scopes_permission: undefined }],
+      [
+        "Invalid packages_and_scopes_permission. Must be one of: no-access, read-only, read-write, read-write-stage-only",
+        { packages_and_scopes_permission: "publish" },
+      ],
+      [
+        "Invalid orgs_permission. Must be one of: no-access, read-only, read-write",
+        { orgs: ["mozilla"], orgs_permission: "read-write-stage-only" },
+      ],
+      [
+        "You must have at least one package / scope or organization added to this token.",
+        { packages: undefined, packages_and_scopes_permission: undefined },
+      ],
       ["You must select at least one package or scope if granting package/scopes permissions to this token.", { packages: [] }],
       ["You must select at least one organization if granting organization permissions to this token.", { orgs_permission: "read-only" }],
       ["Please select at least one: package, scope or organization.", { packages_and_scopes_permission: "no-access" }],
       ["Read-write tokens cannot have expiration longer than 90 days", { expires: 91 }],
-      ["Read-write tokens cannot have expiration longer than 90 days", { packages_and_scopes_permission: "read-write-stage-only", expires: "2027-02-23T08:00:01Z" }],
+      [
+        "Read-write tokens cannot have expiration longer than 90 days",
+        { packages_and_scopes_permission: "read-write-stage-only", expires: "2027-02-23T08:00:01Z" },
+      ],
       ["The expiration date must be at least 1 day in the future.", { expires: 0 }],
       ["expires must be a number of days or an ISO 8601 date", { expires: "30" }],
       ["You do not have access to left-pad", { packages: ["left-pad"] }],
@@ -265,7 +362,10 @@ test.describe("the tokens API", () => {
       ["Password is required", { password: undefined }],
       ['Unknown field "token_name"', { token_name: "x" }],
       ['Unknown field "cidr_allowlist"', { cidr_allowlist: ["192.0.2.0/24"] }],
-      ["description/token_description or cidr/cidr_whitelist given twice with different values", { description: "a", token_description: "b" }],
+      [
+        "description/token_description or cidr/cidr_whitelist given twice with different values",
+        { description: "a", token_description: "b" },
+      ],
     ];
     for (const [error, overrides] of cases) {
       const answer = await registry.post(TOKENS, createBody(overrides), session, { "npm-otp": clock.code() });
@@ -274,9 +374,17 @@ test.describe("the tokens API", () => {
     }
     // Read-only tokens have no maximum; 90 days is the write limit's edge.
     clock.advance(30);
-    expect((await registry.post(TOKENS, createBody({ packages_and_scopes_permission: "read-only", expires: 365 }), session, { "npm-otp": clock.code() })).status()).toBe(201);
+    expect(
+      (
+        await registry.post(TOKENS, createBody({ packages_and_scopes_permission: "read-only", expires: 365 }), session, {
+          "npm-otp": clock.code(),
+        })
+      ).status(),
+    ).toBe(201);
     clock.advance(30);
-    expect((await registry.post(TOKENS, createBody({ expires: "2027-02-22T08:01:00Z" }), session, { "npm-otp": clock.code() })).status()).toBe(201);
+    expect(
+      (await registry.post(TOKENS, createBody({ expires: "2027-02-22T08:01:00Z" }), session, { "npm-otp": clock.code() })).status(),
+    ).toBe(201);
 
     clock.advance(30);
     const code = clock.code();
@@ -289,13 +397,19 @@ test.describe("the tokens API", () => {
     expect(npm.tokens("alice")).toHaveLength(3);
   });
 
-  test("one-time codes: the documented 401s, each with www-authenticate: OTP; a code works once; the refusal knob", async ({ registry, npm, clock }) => {
+  test("one-time codes: the documented 401s, each with www-authenticate: OTP; a code works once; the refusal knob", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const legacy = await registry.post(TOKENS, createBody(), session);
     expect(legacy.status()).toBe(401);
     expect(legacy.headers()["www-authenticate"]).toBe("OTP");
     expect(await legacy.json()).toEqual({ error: MISSING_OTP });
-    expect(legacy.headers()["npm-notice"]).toMatch(new RegExp(`^Open ${npm.url}/login/${UUID} to use your security key for authentication$`));
+    expect(legacy.headers()["npm-notice"]).toMatch(
+      new RegExp(`^Open ${npm.url}/login/${UUID} to use your security key for authentication$`),
+    );
 
     const web = await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "token" });
     expect(web.status()).toBe(401);
@@ -304,7 +418,9 @@ test.describe("the tokens API", () => {
     expect(authUrl).toMatch(new RegExp(`^${npm.url}/auth/cli/${UUID}$`));
     expect(doneUrl).toBe(`${npm.registryUrl}/-/v1/done?authId=${authUrl.slice(-36)}`);
     // The web answer is for the token command only; another npm-command gets the plain one.
-    expect(await (await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "trust" })).json()).toEqual({ error: MISSING_OTP });
+    expect(await (await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "trust" })).json()).toEqual({
+      error: MISSING_OTP,
+    });
 
     const wrongCode = clock.code() === "000000" ? "111111" : "000000";
     const wrong = await registry.post(TOKENS, createBody(), session, { "npm-otp": wrongCode });
@@ -314,7 +430,8 @@ test.describe("the tokens API", () => {
 
     npm.settings.refuseOtps = 2;
     const code = clock.code();
-    for (let i = 0; i < 2; i++) expect(await (await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).json()).toEqual({ error: "invalid OTP" });
+    for (let i = 0; i < 2; i++)
+      expect(await (await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).json()).toEqual({ error: "invalid OTP" });
     expect(npm.tokens("alice")).toHaveLength(0);
     expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(201);
     expect(npm.settings.refuseOtps).toBe(0);
@@ -323,7 +440,13 @@ test.describe("the tokens API", () => {
     expect(npm.tokens("alice")).toHaveLength(1);
   });
 
-  test("web OTP for a security-key account: the auth URL wants the key, then the done URL gives a 16-digit code good once", async ({ page, request, registry, npm, clock }) => {
+  test("web OTP for a security-key account: the auth URL wants the key, then the done URL gives a 16-digit code good once", async ({
+    page,
+    request,
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("keyholder");
     const body = createBody({ packages: ["nimbus-shared"] });
     // A security-key account has no authenticator codes.
@@ -364,7 +487,12 @@ test.describe("the tokens API", () => {
     expect((await registry.post(TOKENS, body, session, { "npm-otp": pasted })).status()).toBe(201);
   });
 
-  test("an account without 2FA: the e-mail answer, then the e-mailed code works once; the web headers change nothing", async ({ request, registry, npm, clock }) => {
+  test("an account without 2FA: the e-mail answer, then the e-mailed code works once; the web headers change nothing", async ({
+    request,
+    registry,
+    npm,
+    clock,
+  }) => {
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
     const next = new URL(loginUrl).searchParams.get("next") ?? "?";
     await signInHttp(request, npm, clock, CAROL, next);
@@ -387,7 +515,9 @@ test.describe("the tokens API", () => {
 
   test("the auth URL belongs to its account: another signed-in account is refused", async ({ request, registry, npm, clock }) => {
     const session = npm.startSession("keyholder");
-    const { authUrl, doneUrl } = (await (await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "token" })).json()) as { authUrl: string; doneUrl: string };
+    const { authUrl, doneUrl } = (await (
+      await registry.post(TOKENS, createBody(), session, { "npm-auth-type": "web", "npm-command": "token" })
+    ).json()) as { authUrl: string; doneUrl: string };
     const csrftoken = await signInHttp(request, npm, clock, ALICE);
     expect((await request.get(authUrl)).status()).toBe(403);
     expect((await postForm(request, authUrl, [["csrftoken", csrftoken]])).status()).toBe(403);
@@ -478,18 +608,30 @@ test.describe("trusted publishing", () => {
     expect(Object.keys((await web.json()) as object).sort()).toEqual(["authUrl", "doneUrl"]);
     expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([]);
 
-    const added = await registry.post(TRUST, [circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"])], session, otp());
+    const added = await registry.post(
+      TRUST,
+      [circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"])],
+      session,
+      otp(),
+    );
     expect(added.status()).toBe(200);
     const [config] = (await added.json()) as Array<{ id: string }>;
-    expect(config).toEqual({ id: expect.stringMatching(new RegExp(`^${UUID}$`)), ...circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"]) });
+    expect(config).toEqual({
+      id: expect.stringMatching(new RegExp(`^${UUID}$`)),
+      ...circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"]),
+    });
     expect(npm.trustConfig(SCOPED)).toEqual(config);
     expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([config]);
 
     const again = await registry.post(TRUST, [circleci()], session, otp());
     expect(again.status()).toBe(409);
-    expect(await again.json()).toEqual({ message: "trusted publisher config already exists for the package. Please delete and re-create." });
+    expect(await again.json()).toEqual({
+      message: "trusted publisher config already exists for the package. Please delete and re-create.",
+    });
 
-    expect(await (await registry.delete(`${TRUST}/not-a-uuid`, session, otp())).json()).toEqual({ message: "Invalid trusted publisher config id format" });
+    expect(await (await registry.delete(`${TRUST}/not-a-uuid`, session, otp())).json()).toEqual({
+      message: "Invalid trusted publisher config id format",
+    });
     const missing = await registry.delete(`${TRUST}/${randomUUID()}`, session, otp());
     expect(missing.status()).toBe(404);
     expect(await missing.json()).toEqual({ message: "Trusted publisher configuration not found for the package" });
@@ -522,7 +664,11 @@ test.describe("trusted publishing", () => {
     expect((await registry.post(TRUST, [circleci()], session, { "npm-otp": code })).status()).toBe(200);
   });
 
-  test("who may: 401 without a token, 404 for an unknown package, 403 for a non-maintainer, an account without 2FA or a bypass-2FA token", async ({ registry, npm, clock }) => {
+  test("who may: 401 without a token, 404 for an unknown package, 403 for a non-maintainer, an account without 2FA or a bypass-2FA token", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const otp = { "npm-otp": clock.code() };
     expect(await (await registry.get(TRUST)).json()).toEqual({ message: "Unauthorized" });
     const alice = npm.startSession("alice");
@@ -551,7 +697,11 @@ test.describe("trusted publishing", () => {
     expect((await registry.post(TRUST, [circleci()], writer, otp)).status()).toBe(200);
   });
 
-  test("package access: 2FA required and tokens disallowed, with a code; turning 2FA off is refused; a package exists when its document does", async ({ registry, npm, clock }) => {
+  test("package access: 2FA required and tokens disallowed, with a code; turning 2FA off is refused; a package exists when its document does", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const access = `/-/package/${encodeURIComponent(SCOPED)}/access`;
     const body = { publish_requires_tfa: true, automation_token_overrides_tfa: false };
@@ -566,7 +716,11 @@ test.describe("trusted publishing", () => {
 
     const packument = await registry.get(`/${encodeURIComponent(SCOPED)}`);
     expect(packument.status()).toBe(200);
-    expect(await packument.json()).toMatchObject({ _id: SCOPED, name: SCOPED, maintainers: [{ name: "alice" }, { name: "keyholder" }, { name: "carol" }] });
+    expect(await packument.json()).toMatchObject({
+      _id: SCOPED,
+      name: SCOPED,
+      maintainers: [{ name: "alice" }, { name: "keyholder" }, { name: "carol" }],
+    });
     const missing = await registry.get(`/${encodeURIComponent("@mozilla/nope")}`);
     expect(missing.status()).toBe(404);
     expect(await missing.json()).toEqual({ error: "Not found" });
@@ -591,7 +745,8 @@ async function startIssuer(now: () => Date, audience: string): Promise<Issuer> {
     const discovery = /^\/org\/([^/]+)\/\.well-known\/openid-configuration$/.exec(req.url ?? "");
     res.setHeader("content-type", "application/json");
     if (discovery) return res.end(JSON.stringify({ issuer: `${base}/org/${discovery[1]}`, jwks_uri: `${base}/jwks` }));
-    if (req.url === "/jwks") return res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" }] }));
+    if (req.url === "/jwks")
+      return res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" }] }));
     res.statusCode = 404;
     res.end("{}");
   });
@@ -629,7 +784,11 @@ async function startIssuer(now: () => Date, audience: string): Promise<Issuer> {
 test.describe("the OIDC token exchange", () => {
   const EXCHANGE = `/-/npm/v1/oidc/token/exchange/package/${encodeURIComponent(SCOPED)}`;
 
-  test("a token minted for the configured project and pipeline gets a package-scoped publish token; the others are refused", async ({ registry, npm, clock }) => {
+  test("a token minted for the configured project and pipeline gets a package-scoped publish token; the others are refused", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const issuer = await startIssuer(clock.now, `npm:${new URL(npm.registryUrl).hostname}`);
     try {
       npm.addTrustConfig(SCOPED, circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createStagedPackage"]));
@@ -642,7 +801,12 @@ test.describe("the OIDC token exchange", () => {
       const accepted = await exchange(issuer.mint());
       expect(accepted.status()).toBe(201);
       const body = (await accepted.json()) as { token_type: string; token: string; created: string; expires: string };
-      expect(body).toEqual({ token_type: "oidc", token: expect.stringMatching(FULL_TOKEN), created: clock.now().toISOString(), expires: new Date(clock.now().getTime() + 3600_000).toISOString() });
+      expect(body).toEqual({
+        token_type: "oidc",
+        token: expect.stringMatching(FULL_TOKEN),
+        created: clock.now().toISOString(),
+        expires: new Date(clock.now().getTime() + 3600_000).toISOString(),
+      });
       expect(npm.exchangeGrant(body.token)).toEqual({ package: SCOPED, actions: ["createStagedPackage"], expires: new Date(body.expires) });
       expect(npm.issuedSecrets()).toContain(body.token);
       // whoami "does not reflect OIDC publishing".

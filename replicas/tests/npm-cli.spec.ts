@@ -51,7 +51,11 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica; runNpm: RunNpm; us
     await use(
       (args, onStdout) =>
         new Promise((done, fail) => {
-          const child = spawn(process.execPath, [NPM_CLI, ...args, ...isolation], { cwd: dir, env: { ...env, HOME: dir }, stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn(process.execPath, [NPM_CLI, ...args, ...isolation], {
+            cwd: dir,
+            env: { ...env, HOME: dir },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           let stdout = "";
           let stderr = "";
           child.stdout.on("data", (chunk: Buffer) => {
@@ -87,9 +91,16 @@ function savedToken(userconfig: string, npm: NpmReplica): string | undefined {
     ?.slice(key.length);
 }
 
-test("npm's own CLI: web login, whoami, token list/create/revoke, trust circleci/list/revoke, logout — every command succeeds", async ({ page, npm, runNpm, userconfig, clock }) => {
+test("npm's own CLI: web login, whoami, token list/create/revoke, trust circleci/list/revoke, logout — every command succeeds", async ({
+  page,
+  npm,
+  runNpm,
+  userconfig,
+  clock,
+}) => {
   // Twelve tokens: more than npm's page of ten, so `npm token list` must follow urls.next.
-  for (let i = 0; i < 12; i++) npm.issueToken("alice", { name: `older ${i}`, created: new Date(clock.now().getTime() - (12 - i) * 60_000) });
+  for (let i = 0; i < 12; i++)
+    npm.issueToken("alice", { name: `older ${i}`, created: new Date(clock.now().getTime() - (12 - i) * 60_000) });
   /** A fresh code per command: the replica takes each 30-second code once. */
   const otp = () => {
     clock.advance(30);
@@ -156,7 +167,10 @@ test("npm's own CLI: web login, whoami, token list/create/revoke, trust circleci
   await test.step("npm token list (two pages)", async () => {
     const output = await succeeds(["token", "list"]);
     const rows = [...output.matchAll(/^Token (npm_\w{4}\.\.\.\w{4})… with id (\w{6,}) name (.+) created 2026-11-24$/gm)];
-    expect(rows.map((row) => row[3])).toEqual(["NPM_TOKEN gh/mozilla/nimbus-shared", ...Array.from({ length: 12 }, (_, i) => `older ${11 - i}`)]);
+    expect(rows.map((row) => row[3])).toEqual([
+      "NPM_TOKEN gh/mozilla/nimbus-shared",
+      ...Array.from({ length: 12 }, (_, i) => `older ${11 - i}`),
+    ]);
     expect(rows[0]?.[1]).toBe(`${created.slice(0, 8)}...${created.slice(-4)}`);
     id = rows[0]?.[2] ?? "?";
   });
@@ -167,7 +181,11 @@ test("npm's own CLI: web login, whoami, token list/create/revoke, trust circleci
     expect(npm.tokens("alice")).toHaveLength(12);
   });
 
-  const ids = { org: "7b1c1c5e-1f7d-4d44-9c5a-0d5d6b0b8a11", project: "a3b0e0f4-8f0c-4f77-8a6c-5d7e2f9b1c22", pipeline: "c9d8e7f6-a5b4-4c3d-8e2f-1a0b9c8d7e33" };
+  const ids = {
+    org: "7b1c1c5e-1f7d-4d44-9c5a-0d5d6b0b8a11",
+    project: "a3b0e0f4-8f0c-4f77-8a6c-5d7e2f9b1c22",
+    pipeline: "c9d8e7f6-a5b4-4c3d-8e2f-1a0b9c8d7e33",
+  };
   let trustId = "";
   await test.step("npm trust circleci", async () => {
     const output = await succeeds([
@@ -206,7 +224,9 @@ test("npm's own CLI: web login, whoami, token list/create/revoke, trust circleci
 
   await test.step("npm trust revoke", async () => {
     // npm masks the id in what it prints.
-    expect(await succeeds(["trust", "revoke", SCOPED, `--id=${trustId}`, otp()])).toContain(`Revoked trusted configuration for package ${SCOPED} with id `);
+    expect(await succeeds(["trust", "revoke", SCOPED, `--id=${trustId}`, otp()])).toContain(
+      `Revoked trusted configuration for package ${SCOPED} with id `,
+    );
     expect(npm.trustConfig(SCOPED)).toBeUndefined();
   });
 

@@ -92,17 +92,34 @@ test.describe("signing in", () => {
 
   test("a wrong or replayed one-time password is refused with 401", async ({ request, npm, clock }) => {
     const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
-    await postForm(request, `${npm.url}/login`, [["csrftoken", csrftoken], ["username", ALICE.username], ["password", ALICE.password]]);
+    await postForm(request, `${npm.url}/login`, [
+      ["csrftoken", csrftoken],
+      ["username", ALICE.username],
+      ["password", ALICE.password],
+    ]);
     const wrong = clock.code() === "000000" ? "111111" : "000000";
-    const refused = await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", wrong]]);
+    const refused = await postForm(request, `${npm.url}/login/otp?next=%2F`, [
+      ["csrftoken", csrftoken],
+      ["otp", wrong],
+    ]);
     expect(refused.status()).toBe(401);
     expect(await refused.text()).toContain("Invalid one-time password.");
     expect((await request.get(`${npm.url}/settings/~/tokens`, { maxRedirects: 0 })).status()).toBe(302);
 
     const code = clock.code();
-    expect((await postForm(request, `${npm.url}/login/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", code]])).status()).toBe(302);
+    expect(
+      (
+        await postForm(request, `${npm.url}/login/otp?next=%2F`, [
+          ["csrftoken", csrftoken],
+          ["otp", code],
+        ])
+      ).status(),
+    ).toBe(302);
     npm.settings.escalate.delete = true;
-    const again = await postForm(request, `${npm.url}/escalate/otp?next=%2F`, [["csrftoken", csrftoken], ["otp", code]]);
+    const again = await postForm(request, `${npm.url}/escalate/otp?next=%2F`, [
+      ["csrftoken", csrftoken],
+      ["otp", code],
+    ]);
     expect(again.status()).toBe(401);
   });
 
@@ -148,7 +165,11 @@ test.describe("signing in", () => {
     const forged = await postForm(request, npm.url + FORM_PATH, gatFields("forged"));
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain("Invalid CSRF token");
-    const missing = await postForm(request, npm.url + FORM_PATH, gatFields(csrftoken).filter(([name]) => name !== "csrftoken"));
+    const missing = await postForm(
+      request,
+      npm.url + FORM_PATH,
+      gatFields(csrftoken).filter(([name]) => name !== "csrftoken"),
+    );
     expect(missing.status()).toBe(403);
     expect(npm.tokens("alice")).toHaveLength(0);
 
@@ -196,7 +217,12 @@ test.describe("the granular access token form", () => {
     await expect(trigger).toHaveJSProperty("tagName", "SUMMARY");
     await expect(packages.getByRole("option")).toHaveCount(0);
     await trigger.click();
-    await expect(packages.getByRole("option")).toHaveText(["No access", "Read-only", "Read and write (publish and stage)", "Read and write (stage only)"]);
+    await expect(packages.getByRole("option")).toHaveText([
+      "No access",
+      "Read-only",
+      "Read and write (publish and stage)",
+      "Read and write (stage only)",
+    ]);
     await packages.getByRole("option", { name: "Read-only" }).click();
     await expect(packages.getByRole("option")).toHaveCount(0);
     await expect(packages.locator("summary")).toHaveText("Read-only");
@@ -293,13 +319,31 @@ test.describe("the granular access token form", () => {
     const csrftoken = await signInHttp(request, npm, clock);
     const cases: Array<[string, Array<[string, string]>]> = [
       ["Token name is required", [["name", "  "]]],
-      ["Read-write tokens cannot have expiration longer than 90 days", [["expires", "custom"], ["expiration_date", "2027-03-01"]]],
-      ["You must select at least one package or scope if granting package/scopes permissions to this token.", [["packages_all", ""], ["packages", ""]]],
+      [
+        "Read-write tokens cannot have expiration longer than 90 days",
+        [
+          ["expires", "custom"],
+          ["expiration_date", "2027-03-01"],
+        ],
+      ],
+      [
+        "You must select at least one package or scope if granting package/scopes permissions to this token.",
+        [
+          ["packages_all", ""],
+          ["packages", ""],
+        ],
+      ],
       ["Please select at least one: package, scope or organization.", [["packages_and_scopes_permission", "no-access"]]],
       ["You must select at least one organization if granting organization permissions to this token.", [["orgs_permission", "read-only"]]],
       ["You do not have access to left-pad", [["packages", "left-pad"]]],
       ["You do not have access to @other", [["scopes", "@other"]]],
-      ["The expiration date must be at least 1 day in the future.", [["expires", "custom"], ["expiration_date", "2026-11-24"]]],
+      [
+        "The expiration date must be at least 1 day in the future.",
+        [
+          ["expires", "custom"],
+          ["expiration_date", "2026-11-24"],
+        ],
+      ],
       ["10.0.0.0/33 is not a valid IP range. Must be valid CIDR notation.", [["cidr", "10.0.0.0/33"]]],
     ];
     for (const [message, overrides] of cases) {
@@ -315,11 +359,24 @@ test.describe("the granular access token form", () => {
     const readOnly = await postForm(
       request,
       npm.url + FORM_PATH,
-      gatFields(csrftoken, [["packages_and_scopes_permission", "read-only"], ["packages_all", "true"], ["packages", ""], ["expires", "custom"], ["expiration_date", "2027-06-01"], ["cidr", "192.0.2.0/24"]]),
+      gatFields(csrftoken, [
+        ["packages_and_scopes_permission", "read-only"],
+        ["packages_all", "true"],
+        ["packages", ""],
+        ["expires", "custom"],
+        ["expiration_date", "2027-06-01"],
+        ["cidr", "192.0.2.0/24"],
+      ]),
     );
     expect(readOnly.status()).toBe(303);
     expect(readOnly.headers()["location"]).toBe("/settings/alice/tokens");
-    expect(npm.tokens("alice")[0]).toMatchObject({ permission: "read-only", packagesAll: true, packages: [], cidr: ["192.0.2.0/24"], expires: new Date(Date.parse("2027-06-01T08:00:00Z")) });
+    expect(npm.tokens("alice")[0]).toMatchObject({
+      permission: "read-only",
+      packagesAll: true,
+      packages: [],
+      cidr: ["192.0.2.0/24"],
+      expires: new Date(Date.parse("2027-06-01T08:00:00Z")),
+    });
   });
 });
 
@@ -378,8 +435,15 @@ test.describe("escalation", () => {
     const create = () => postForm(request, npm.url + FORM_PATH, gatFields(csrftoken));
     const escalateWith = async (cooldown: boolean) => {
       clock.advance(30);
-      const fields: Array<[string, string]> = [["csrftoken", csrftoken], ["otp", clock.code()]];
-      const response = await postForm(request, `${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens`, cooldown ? [...fields, ["didOptForCooldown", "true"]] : fields);
+      const fields: Array<[string, string]> = [
+        ["csrftoken", csrftoken],
+        ["otp", clock.code()],
+      ];
+      const response = await postForm(
+        request,
+        `${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens`,
+        cooldown ? [...fields, ["didOptForCooldown", "true"]] : fields,
+      );
       expect(response.status()).toBe(302);
       expect(response.headers()["location"]).toBe("/settings/alice/tokens");
     };
@@ -406,18 +470,28 @@ test.describe("escalation", () => {
     const value = npm.issueToken("alice", { name: "old" });
     const key = npm.tokens("alice")[0]?.key ?? "";
     npm.faults.add({ method: "POST", path: "/settings/alice/tokens", fault: { kind: "reauth" } });
-    const response = await postForm(request, `${npm.url}/settings/alice/tokens`, [["csrftoken", csrftoken], ["token", key]]);
+    const response = await postForm(request, `${npm.url}/settings/alice/tokens`, [
+      ["csrftoken", csrftoken],
+      ["token", key],
+    ]);
     expect(response.status()).toBe(302);
     expect(response.headers()["location"]).toBe("/escalate/otp?next=%2Fsettings%2Falice%2Ftokens");
     expect(npm.isLive(value)).toBe(true);
-    const retried = await postForm(request, `${npm.url}/settings/alice/tokens`, [["csrftoken", csrftoken], ["token", key]]);
+    const retried = await postForm(request, `${npm.url}/settings/alice/tokens`, [
+      ["csrftoken", csrftoken],
+      ["token", key],
+    ]);
     expect(retried.status()).toBe(303);
     expect(npm.isLive(value)).toBe(false);
   });
 
   test("a security-key user escalates on the security-key page", async ({ request, npm }) => {
     const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
-    await postForm(request, `${npm.url}/login`, [["csrftoken", csrftoken], ["username", KEYHOLDER.username], ["password", KEYHOLDER.password]]);
+    await postForm(request, `${npm.url}/login`, [
+      ["csrftoken", csrftoken],
+      ["username", KEYHOLDER.username],
+      ["password", KEYHOLDER.password],
+    ]);
     expect((await postForm(request, `${npm.url}/login/webauthn?next=%2F`, [["csrftoken", csrftoken]])).headers()["location"]).toBe("/");
     npm.settings.escalate.create = true;
     const create = await postForm(request, `${npm.url}/settings/keyholder/tokens/granular-access-tokens/new`, gatFields(csrftoken));
@@ -428,7 +502,11 @@ test.describe("escalation", () => {
 });
 
 test.describe("the variant page shape", () => {
-  test("another order, button listboxes, a combobox whose options exist once opened or typed into, the token in a read-only box", async ({ page, npm, clock }) => {
+  test("another order, button listboxes, a combobox whose options exist once opened or typed into, the token in a read-only box", async ({
+    page,
+    npm,
+    clock,
+  }) => {
     npm.settings.pageShape = "variant";
     await signInPage(page, npm, clock, "/settings/~/tokens/granular-access-tokens/new");
     const labels = await page.locator("#gat").locator("label, legend, .label").allTextContents();
@@ -480,7 +558,10 @@ test.describe("the variant page shape", () => {
 
     await page.getByRole("group", { name: "Expiration" }).getByRole("button").click();
     await page.getByRole("option", { name: "7 days", exact: true }).click();
-    await expect(page.locator("#summary_list li")).toHaveText(["Provide read and write (stage only) access to 1 package", "Expires on Tuesday, December 1, 2026"]);
+    await expect(page.locator("#summary_list li")).toHaveText([
+      "Provide read and write (stage only) access to 1 package",
+      "Expires on Tuesday, December 1, 2026",
+    ]);
     await page.getByRole("button", { name: "Generate token" }).click();
 
     await expect(page).toHaveURL(`${npm.url}/settings/alice/tokens`);
@@ -489,10 +570,21 @@ test.describe("the variant page shape", () => {
     const value = await shown.inputValue();
     expect(value).toMatch(TOKEN);
     await expect(page.locator("code").filter({ hasText: /npm_[A-Za-z0-9]{36}/ })).toHaveCount(0);
-    expect(npm.tokens("alice")).toMatchObject([{ name: "variant token", permission: "read-write-stage-only", packages: ["nimbus-shared"], redacted: `${value.slice(0, 8)}...${value.slice(-4)}` }]);
+    expect(npm.tokens("alice")).toMatchObject([
+      {
+        name: "variant token",
+        permission: "read-write-stage-only",
+        packages: ["nimbus-shared"],
+        redacted: `${value.slice(0, 8)}...${value.slice(-4)}`,
+      },
+    ]);
   });
 
-  test("an escalation completes the interrupted create after the code: exactly one new token, no second submit", async ({ page, npm, clock }) => {
+  test("an escalation completes the interrupted create after the code: exactly one new token, no second submit", async ({
+    page,
+    npm,
+    clock,
+  }) => {
     npm.settings.pageShape = "variant";
     npm.settings.escalate.create = true;
     await signInPage(page, npm, clock, "/settings/~/tokens/granular-access-tokens/new");
@@ -522,10 +614,16 @@ test.describe("the variant page shape", () => {
     const deleteAfterEscalation = async (name: string) => {
       npm.issueToken("alice", { name });
       const key = npm.tokens("alice").find((t) => t.name === name)?.key ?? "?";
-      const asked = await postForm(request, `${npm.url}/settings/alice/tokens`, [["csrftoken", csrftoken], ["token", key]]);
+      const asked = await postForm(request, `${npm.url}/settings/alice/tokens`, [
+        ["csrftoken", csrftoken],
+        ["token", key],
+      ]);
       expect(asked.headers()["location"]).toBe("/escalate/otp?next=%2Fsettings%2Falice%2Ftokens");
       clock.advance(30);
-      return postForm(request, `${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens`, [["csrftoken", csrftoken], ["otp", clock.code()]]);
+      return postForm(request, `${npm.url}/escalate/otp?next=%2Fsettings%2Falice%2Ftokens`, [
+        ["csrftoken", csrftoken],
+        ["otp", clock.code()],
+      ]);
     };
 
     npm.settings.pageShape = "variant";
@@ -533,7 +631,10 @@ test.describe("the variant page shape", () => {
     expect(resumed.status()).toBe(200);
     const markup = await resumed.text();
     expect(markup).toContain('<form id="resume" method="post" action="/settings/alice/tokens">');
-    const fields = [...markup.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]+)">/g)].map((m): [string, string] => [m[1] ?? "", m[2] ?? ""]);
+    const fields = [...markup.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]+)">/g)].map((m): [string, string] => [
+      m[1] ?? "",
+      m[2] ?? "",
+    ]);
     // The browser posts it straight away; here the test does, and the escalation lets it through.
     expect((await postForm(request, `${npm.url}/settings/alice/tokens`, fields)).status()).toBe(303);
     expect(npm.tokens("alice")).toEqual([]);
@@ -547,7 +648,13 @@ test.describe("the variant page shape", () => {
 
 test.describe("deleting", () => {
   test("the × asks with window.confirm: dismiss keeps the token, accept deletes it", async ({ page, request, npm, clock }) => {
-    const old = npm.issueToken("alice", { name: "old token", permission: "read-write", packages: ["nimbus-shared"], created: new Date(Date.parse("2026-10-01T00:00:00Z")), expiresDays: 90 });
+    const old = npm.issueToken("alice", {
+      name: "old token",
+      permission: "read-write",
+      packages: ["nimbus-shared"],
+      created: new Date(Date.parse("2026-10-01T00:00:00Z")),
+      expiresDays: 90,
+    });
     const other = npm.issueToken("alice", { name: "laptop", permission: "read-only" });
     await signInPage(page, npm, clock);
     const row = page.getByRole("row").filter({ hasText: `${old.slice(0, 8)}...${old.slice(-4)}` });

@@ -60,7 +60,8 @@ async function submit(request: APIRequestContext, url: string, csrfName: string,
 
 test.describe("PyPI", () => {
   const requestPage = (pypi: PypiReplica) => `${pypi.url}/account/request-password-reset/`;
-  const flashes = async (request: APIRequestContext, pypi: PypiReplica) => (await request.get(`${pypi.url}/_includes/unauthed/flash-messages/`)).text();
+  const flashes = async (request: APIRequestContext, pypi: PypiReplica) =>
+    (await request.get(`${pypi.url}/_includes/unauthed/flash-messages/`)).text();
   const requestLink = async (request: APIRequestContext, pypi: PypiReplica, who = BOT.username): Promise<string> => {
     const answer = await submit(request, requestPage(pypi), "csrf_token", { username_or_email: who });
     expect(await answer.text()).toContain("Reset email sent");
@@ -80,7 +81,10 @@ test.describe("PyPI", () => {
     expect((await submit(request, twoFactor, "csrf_token", { totp_value: clock.code(BOT.totpSecret) })).status()).toBe(303);
   };
 
-  test("the request page answers an unknown user like a real one, and mails a 6-hour link only to the real one", async ({ request, pypi }) => {
+  test("the request page answers an unknown user like a real one, and mails a 6-hour link only to the real one", async ({
+    request,
+    pypi,
+  }) => {
     const form = await (await request.get(requestPage(pypi))).text();
     expect(form).toContain("<title>Password reset · PyPI</title>");
     expect(form).toContain("To reset your password, enter your username or email.");
@@ -109,7 +113,10 @@ test.describe("PyPI", () => {
     expect(pypi.resetLink(BOT.username)).toBeUndefined();
   });
 
-  test("the link's form refuses weak, breached and mismatched passwords, then resets and sends to the login page", async ({ request, pypi }) => {
+  test("the link's form refuses weak, breached and mismatched passwords, then resets and sends to the login page", async ({
+    request,
+    pypi,
+  }) => {
     const link = await requestLink(request, pypi);
     const weak = await (await setPassword(request, link, "abc")).text();
     expect(weak).toContain("<title>Error processing form – Reset your password · PyPI</title>");
@@ -158,7 +165,12 @@ test.describe("PyPI", () => {
     expect(await flashes(request, pypi)).toContain("Invalid token: user has logged in since this token was requested");
   });
 
-  test("a reset ends the account's other sessions with \"Session invalidated by password change\"", async ({ request, other, pypi, clock }) => {
+  test('a reset ends the account\'s other sessions with "Session invalidated by password change"', async ({
+    request,
+    other,
+    pypi,
+    clock,
+  }) => {
     await signIn(other, pypi, clock);
     expect((await other.get(`${pypi.url}/manage/account/`, { maxRedirects: 0 })).status()).toBe(200);
     expect((await setPassword(request, await requestLink(request, pypi), STRONG)).status()).toBe(303);
@@ -175,7 +187,11 @@ test.describe("PyPI", () => {
     expect(await sixth.text()).toContain("Too many password resets have been requested for this account without completing them.");
   });
 
-  test("in the browser the submit button waits until both fields match, as Warehouse's password-match controller does", async ({ page, request, pypi }) => {
+  test("in the browser the submit button waits until both fields match, as Warehouse's password-match controller does", async ({
+    page,
+    request,
+    pypi,
+  }) => {
     await page.goto(await requestLink(request, pypi));
     const submitButton = page.getByRole("button", { name: "Reset password" });
     await expect(submitButton).toBeDisabled();
@@ -203,7 +219,11 @@ test.describe("npm", () => {
   const acceptsPassword = async (request: APIRequestContext, npm: NpmReplica, password: string) =>
     (await submit(request, `${npm.url}/login`, "csrftoken", { username: ALICE.username, password })).status() === 302;
 
-  test("the sign-in page's \"Forgot password?\" leads to a form that answers an unknown user like a real one", async ({ page, request, npm }) => {
+  test('the sign-in page\'s "Forgot password?" leads to a form that answers an unknown user like a real one', async ({
+    page,
+    request,
+    npm,
+  }) => {
     await page.goto(`${npm.url}/login`);
     await page.getByRole("link", { name: "Forgot password?" }).click();
     await page.getByLabel("Username or email address").fill("nobody-here");

@@ -14,7 +14,9 @@ export interface CoreDumps {
 /** The soft and hard "Max core file size" of this process, from /proc. */
 function coreLimits(): [string, string] | undefined {
   try {
-    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max core file size"));
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max core file size"));
     const [soft, hard] = line?.slice("Max core file size".length).trim().split(/\s+/) ?? [];
     return soft && hard ? [soft, hard] : undefined;
   } catch {
@@ -33,7 +35,10 @@ function decide(): CoreDumps {
   if (platform() !== "linux") {
     // macOS writes cores only when `ulimit -c` was raised; Windows keeps dumps only where
     // Windows Error Reporting is configured to. Neither can be changed from here.
-    return { off: false, note: "rotate cannot switch core dumps off on this system: if `ulimit -c` is not 0 in this shell, a crash could leave a dump holding secrets" };
+    return {
+      off: false,
+      note: "rotate cannot switch core dumps off on this system: if `ulimit -c` is not 0 in this shell, a crash could leave a dump holding secrets",
+    };
   }
   if (coreLimits()?.every((limit) => limit === "0")) return { off: true };
   const result = spawnSync("prlimit", [`--pid=${process.pid}`, "--core=0:0"], { stdio: "ignore", timeout: 5_000 });

@@ -22,14 +22,18 @@ const NODE_FLAGS: Array<{ flag: RegExp; what: string }> = [
   { flag: /^--(inspect|debug)(-brk|-wait|-port|-publish-uid)?(=|$)/, what: "the Node inspector (a debugger can read every value)" },
   { flag: /^--trace(?!-warnings$|-deprecation$)[-\w]*(=|$)/, what: "Node tracing" },
   { flag: /^--(cpu-prof|heap-prof|prof)([-\w]*)(=|$)/, what: "profiling that writes the process's state to disk" },
-  { flag: /^--heapsnapshot-(signal|near-heap-limit)(=|$)/, what: "heap snapshots (every string in memory, secrets included, written to disk)" },
+  {
+    flag: /^--heapsnapshot-(signal|near-heap-limit)(=|$)/,
+    what: "heap snapshots (every string in memory, secrets included, written to disk)",
+  },
   { flag: /^--report-(on-signal|on-fatalerror|uncaught-exception)(=|$)/, what: "diagnostic reports (they include the environment)" },
   { flag: /^--tls-keylog(=|$)/, what: "a TLS key log (it decrypts recorded traffic)" },
 ];
 
 /** Playwright's debug-logger namespaces are "pw:…"; debug's own patterns (comma or space separated, * wildcards, - excludes). */
 function debugEnables(patterns: string, namespace: string): boolean {
-  const matches = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*?")}$`).test(namespace);
+  const matches = (pattern: string) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*?")}$`).test(namespace);
   const items = patterns.split(/[\s,]+/).filter(Boolean);
   const excluded = items.filter((p) => p.startsWith("-")).some((p) => matches(p.slice(1)));
   return !excluded && items.filter((p) => !p.startsWith("-")).some(matches);
@@ -40,7 +44,17 @@ function debugEnables(patterns: string, namespace: string): boolean {
  * elements, pw:protocol and pw:channel carry form bodies and evaluated values) and axios's
  * redirect and proxy layers (their "options" lines hold request headers).
  */
-const LOGGING_NAMESPACES = ["pw:api", "pw:protocol", "pw:channel", "pw:browser", "pw:server", "pw:server:channel", "follow-redirects", "https-proxy-agent", "agent-base"];
+const LOGGING_NAMESPACES = [
+  "pw:api",
+  "pw:protocol",
+  "pw:channel",
+  "pw:browser",
+  "pw:server",
+  "pw:server:channel",
+  "follow-redirects",
+  "https-proxy-agent",
+  "agent-base",
+];
 
 /** Playwright reads its switches from npm's config variables too (its getFromENV()). */
 function playwrightSetting(env: NodeJS.ProcessEnv, name: string): { variable: string; value: string } | undefined {
@@ -51,12 +65,17 @@ function playwrightSetting(env: NodeJS.ProcessEnv, name: string): { variable: st
   return undefined;
 }
 
-export function debugSwitchOn(env: NodeJS.ProcessEnv, execArgv: string[], inspectorActive: boolean = inspectorUrl() !== undefined): DebugSwitch | undefined {
+export function debugSwitchOn(
+  env: NodeJS.ProcessEnv,
+  execArgv: string[],
+  inspectorActive: boolean = inspectorUrl() !== undefined,
+): DebugSwitch | undefined {
   if (env.DEBUG && LOGGING_NAMESPACES.some((namespace) => debugEnables(env.DEBUG ?? "", namespace))) {
     return { name: "DEBUG", what: "debug logging that prints page elements, form bodies or request headers" };
   }
   const pwdebug = playwrightSetting(env, "PWDEBUG");
-  if (pwdebug && !["", "0", "false"].includes(pwdebug.value)) return { name: pwdebug.variable, what: "Playwright's inspector and its logs" };
+  if (pwdebug && !["", "0", "false"].includes(pwdebug.value))
+    return { name: pwdebug.variable, what: "Playwright's inspector and its logs" };
   // Node warns itself that NODE_DEBUG=http "can expose sensitive data"; every selector is refused,
   // as net, tls, http2, fetch and undici print what they carry too.
   if (env.NODE_DEBUG) return { name: "NODE_DEBUG", what: "Node's internal debug logs (request headers among them)" };

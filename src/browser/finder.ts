@@ -51,7 +51,9 @@ function playwrightChromium(): string | undefined {
 export function findBrowser(explicitPath = process.env.ROTATE_BROWSER, options: { headless?: boolean } = {}): FoundBrowser {
   if (explicitPath) {
     if (existsSync(explicitPath)) return { executablePath: explicitPath, source: "explicit" };
-    throw new UsageError(`no browser at ${explicitPath} (from --browser-path or ROTATE_BROWSER); point it at a Chrome or Chromium executable`);
+    throw new UsageError(
+      `no browser at ${explicitPath} (from --browser-path or ROTATE_BROWSER); point it at a Chrome or Chromium executable`,
+    );
   }
   const candidates: Array<[string | undefined, FoundBrowser["source"]]> = [
     [playwrightChromium(), "playwright"],
@@ -62,7 +64,10 @@ export function findBrowser(explicitPath = process.env.ROTATE_BROWSER, options: 
   for (const [path, source] of candidates) {
     if (path && existsSync(path)) return { executablePath: path, source };
   }
-  const tried = candidates.map(([p]) => p).filter(Boolean).join(", ");
+  const tried = candidates
+    .map(([p]) => p)
+    .filter(Boolean)
+    .join(", ");
   throw new UsageError(
     `no Chrome or Chromium found (tried ${tried}); install one with "npx playwright install chromium" or "apt-get install -y chromium", or pass --browser-path`,
   );

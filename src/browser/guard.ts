@@ -119,7 +119,8 @@ async function guard(context: BrowserContext, options: GuardOptions): Promise<Om
   /** It stops the run when a secret was on its way out, or one of rotate's pages was being sent elsewhere. */
   const refuse = (refusal: Omit<Refusal, "stops">, topLevel: boolean, page: Page | undefined) => {
     const ours = page !== undefined && own.has(page);
-    const stops = refusal.carriedSecret || (topLevel && ours) || (ours && refusal.redirectOf !== undefined && refusal.redirectOf.method !== "GET");
+    const stops =
+      refusal.carriedSecret || (topLevel && ours) || (ours && refusal.redirectOf !== undefined && refusal.redirectOf.method !== "GET");
     options.onRefused({ ...refusal, stops });
   };
 
@@ -144,7 +145,12 @@ async function guard(context: BrowserContext, options: GuardOptions): Promise<Om
         await route.abort("blockedbyclient");
         const from = new URL(request.url());
         refuse(
-          { to: originOf(next) ?? next.split(":")[0] ?? "?", channel, carriedSecret: nextSecret, redirectOf: { method: request.method(), origin: from.origin, path: from.pathname } },
+          {
+            to: originOf(next) ?? next.split(":")[0] ?? "?",
+            channel,
+            carriedSecret: nextSecret,
+            redirectOf: { method: request.method(), origin: from.origin, path: from.pathname },
+          },
           topLevel,
           pageOf(request),
         );

@@ -97,9 +97,12 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     lost.abort();
   };
   const proxy = await startRefusingProxy((request) => {
-    if (containsSecret(request)) stop({ to: proxiedTarget(request), channel: "a request the browser sent on its own", carriedSecret: true, stops: true });
+    if (containsSecret(request))
+      stop({ to: proxiedTarget(request), channel: "a request the browser sent on its own", carriedSecret: true, stops: true });
   });
-  const allowed = [...options.allowedOrigins, ...(options.assetOrigins ?? []).map((asset) => asset.origin)].map(originOf).filter((o) => o !== undefined);
+  const allowed = [...options.allowedOrigins, ...(options.assetOrigins ?? []).map((asset) => asset.origin)]
+    .map(originOf)
+    .filter((o) => o !== undefined);
   const profile = createProfile(options.env);
   let browser: Browser;
   try {
@@ -172,7 +175,12 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
     newPage,
     explain(error) {
       if (blocked) return new NavigationBlockedError(refusalMessage(blocked));
-      if (disconnected || page.isClosed() || (error instanceof Error && /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))) {
+      if (
+        disconnected ||
+        page.isClosed() ||
+        (error instanceof Error &&
+          /Target page, context or browser has been closed|Browser closed|browser has disconnected/i.test(error.message))
+      ) {
         return new BrowserClosedError("the browser window was closed before the step finished");
       }
       return error;

@@ -22,7 +22,10 @@ export async function whichAppears<K extends string>(candidates: Record<K, Locat
 
 /** Visible texts of an error list, for a one-line message: inert, since the page wrote them. */
 export async function texts(locator: Locator): Promise<string> {
-  return (await locator.allInnerTexts()).map((t) => inertLine(t).trim()).filter(Boolean).join(" ");
+  return (await locator.allInnerTexts())
+    .map((t) => inertLine(t).trim())
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** How long a site may take to answer a submitted form before rotate gives up on it. */
@@ -40,7 +43,10 @@ export async function submitForm(page: Page, submit: () => Promise<unknown>, wha
   await submit();
   let timer: NodeJS.Timeout | undefined;
   const tooLate = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the site did not answer within ${ANSWER_TIMEOUT_MS / 1000}s while ${what}`)), ANSWER_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`the site did not answer within ${ANSWER_TIMEOUT_MS / 1000}s while ${what}`)),
+      ANSWER_TIMEOUT_MS,
+    );
   });
   const status = (await Promise.race([answered, tooLate]).finally(() => clearTimeout(timer))).status();
   if (status === 429) throw new Error(`the site is rate-limiting ${what} (429): wait a few minutes, then rerun`);

@@ -53,10 +53,15 @@ export async function readSecretByFormat(page: Page, format: SecretFormat): Prom
   // same search in the page, answering only whether it found something.
   let values = await page.evaluate(findByFormat, args).catch(() => []);
   if (values.length === 0) {
-    await page.waitForFunction(`(${findByFormat.toString()})(${JSON.stringify(args)}).length > 0`, undefined, format.timeoutMs === undefined ? {} : { timeout: format.timeoutMs });
+    await page.waitForFunction(
+      `(${findByFormat.toString()})(${JSON.stringify(args)}).length > 0`,
+      undefined,
+      format.timeoutMs === undefined ? {} : { timeout: format.timeoutMs },
+    );
     values = await page.evaluate(findByFormat, args);
   }
   if (values.length === 0) throw new Error(`the page does not show the ${format.label} where it should`);
-  if (values.length > 1) throw new Error(`the page shows ${values.length} different values shaped like a ${format.label}; rotate takes none of them`);
+  if (values.length > 1)
+    throw new Error(`the page shows ${values.length} different values shaped like a ${format.label}; rotate takes none of them`);
   return new Secret(values[0] ?? "", format.label, { showLast4: true });
 }

@@ -55,7 +55,9 @@ function browsersUsing(root: string): number[] {
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").some((arg) => arg.startsWith("--user-data-dir=") && arg.includes(root));
+        return readFileSync(`/proc/${pid}/cmdline`, "latin1")
+          .split("\0")
+          .some((arg) => arg.startsWith("--user-data-dir=") && arg.includes(root));
       } catch {
         return false;
       }
@@ -103,7 +105,14 @@ export function createProfile(env: NodeJS.ProcessEnv): BrowserProfile {
     mkdirSync(path, { mode: 0o700 });
     return path;
   };
-  const [home, config, cache, data, state, tmp] = ["home", "config", "cache", "data", "state", "tmp"].map(dir) as [string, string, string, string, string, string];
+  const [home, config, cache, data, state, tmp] = ["home", "config", "cache", "data", "state", "tmp"].map(dir) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   // A visible browser finds the X server's cookie through $HOME unless XAUTHORITY says where.
   const xauthority = env.XAUTHORITY ?? join(env.HOME ?? homedir(), ".Xauthority");
   return {

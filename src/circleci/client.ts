@@ -167,7 +167,12 @@ export class CircleciClient {
   }
 
   async project(slug: string): Promise<CircleciProject> {
-    const response = await this.send({ method: "GET", path: `/project/${encodeSlug(slug)}`, what: `looking up project ${slug}`, subject: "project" });
+    const response = await this.send({
+      method: "GET",
+      path: `/project/${encodeSlug(slug)}`,
+      what: `looking up project ${slug}`,
+      subject: "project",
+    });
     return this.parse(Project, response, "project");
   }
 
@@ -178,7 +183,9 @@ export class CircleciClient {
     const organizationId = this.uuidOf(slug, "organization_id", project.organization_id);
     const vcsUrl = project.vcs_info?.vcs_url;
     if (!vcsUrl || vcsOrigin(vcsUrl).split("/").length < 3) {
-      throw new CircleciError(`CircleCI's answer for project ${slug} names no repository (vcs_info.vcs_url is ${vcsUrl ? `"${vcsUrl}"` : "missing"}): trusted publishing needs it`);
+      throw new CircleciError(
+        `CircleCI's answer for project ${slug} names no repository (vcs_info.vcs_url is ${vcsUrl ? `"${vcsUrl}"` : "missing"}): trusted publishing needs it`,
+      );
     }
     return {
       slug: project.slug,
@@ -192,13 +199,19 @@ export class CircleciClient {
   // npm refuses a trusted-publisher record whose ids are not UUIDs; say so before anything changes.
   private uuidOf(slug: string, field: string, value: string | undefined): string {
     if (value && UUID.test(value)) return value;
-    throw new CircleciError(`CircleCI's answer for project ${slug} has no usable ${field} (a UUID is expected, it sent ${value ? `"${value}"` : "none"}): is --circleci-url CircleCI's API v2?`);
+    throw new CircleciError(
+      `CircleCI's answer for project ${slug} has no usable ${field} (a UUID is expected, it sent ${value ? `"${value}"` : "none"}): is --circleci-url CircleCI's API v2?`,
+    );
   }
 
   /** GET /projects/{id}/pipeline-definitions: inferred from CircleCI's CLI, absent from the Feb-2025 spec. */
   async pipelineDefinitions(projectId: string): Promise<CircleciPipelineDefinition[]> {
     const items = await this.allPages(
-      { path: `/projects/${encodeURIComponent(projectId)}/pipeline-definitions`, what: "listing the project's pipeline definitions", subject: "pipeline-definitions" },
+      {
+        path: `/projects/${encodeURIComponent(projectId)}/pipeline-definitions`,
+        what: "listing the project's pipeline definitions",
+        subject: "pipeline-definitions",
+      },
       PipelineDefinition,
     );
     return items.map((item) => ({
@@ -249,7 +262,11 @@ export class CircleciClient {
   /** The organization's contexts with their ids; the spec has no name filter, so this pages through all. */
   async contexts(organizationId: string): Promise<CircleciContext[]> {
     const items = await this.allPages(
-      { path: `/context?owner-id=${encodeURIComponent(organizationId)}`, what: "listing the organization's contexts", subject: "context-lookup" },
+      {
+        path: `/context?owner-id=${encodeURIComponent(organizationId)}`,
+        what: "listing the organization's contexts",
+        subject: "context-lookup",
+      },
       Context,
     );
     return items.map(({ id, name }) => ({ id, name }));
@@ -262,7 +279,11 @@ export class CircleciClient {
   /** Names (never values) of a context's variables, with what CircleCI shows of each. */
   async contextEnvVars(contextId: string): Promise<Array<{ name: string } & HeldValue>> {
     const items = await this.allPages(
-      { path: `/context/${encodeURIComponent(contextId)}/environment-variable`, what: "listing the context's variables", subject: "context-lookup" },
+      {
+        path: `/context/${encodeURIComponent(contextId)}/environment-variable`,
+        what: "listing the context's variables",
+        subject: "context-lookup",
+      },
       ContextEnvVar,
     );
     return items.map((item) => ({
@@ -280,13 +301,25 @@ export class CircleciClient {
   /** PUT upserts and answers 200. */
   async setContextEnvVar(contextId: string, name: string, value: Secret): Promise<void> {
     const path = `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`;
-    await this.send({ method: "PUT", path, what: `setting ${name} in the context`, subject: "context-write", body: { value: value.reveal() } });
+    await this.send({
+      method: "PUT",
+      path,
+      what: `setting ${name} in the context`,
+      subject: "context-write",
+      body: { value: value.reveal() },
+    });
   }
 
   /** True when CircleCI deleted it, false when it was not there. */
   async deleteContextEnvVar(contextId: string, name: string): Promise<boolean> {
     const path = `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`;
-    const response = await this.send({ method: "DELETE", path, what: `deleting ${name} from the context`, subject: "context-write", allow404: true });
+    const response = await this.send({
+      method: "DELETE",
+      path,
+      what: `deleting ${name} from the context`,
+      subject: "context-write",
+      allow404: true,
+    });
     if (response.status === 404) return false;
     this.parse(Message, response, "the deletion");
     return true;
@@ -367,14 +400,16 @@ export class CircleciClient {
           return `CircleCI answered 404 while ${what}: check the context name and that ${who} belongs to the organization`;
       }
     }
-    if (status === 403) return `CircleCI refused ${what} (403, permission denied): ${who} needs permission to manage this project's or context's variables`;
+    if (status === 403)
+      return `CircleCI refused ${what} (403, permission denied): ${who} needs permission to manage this project's or context's variables`;
     if (status === 429) return `CircleCI kept rate-limiting ${what} (429) after several tries: wait a few minutes and rerun`;
     if (status >= 500) return `CircleCI failed while ${what} (${status}) after several tries: check CircleCI's status page and rerun`;
     if ((status === 400 || status === 422) && subject === "context-lookup") {
       // The ids in a lookup were CircleCI's own (organization_id, a context id), never typed by the responder.
       return `CircleCI did not accept the request while ${what} (${status}${this.said(response)}): the organization and context ids in it came from CircleCI itself, so check that --circleci-url is CircleCI's API v2 and rerun`;
     }
-    if (subject === "context-write") return `CircleCI answered ${status} while ${what}: check the variable name (letters, digits and underscores), then rerun`;
+    if (subject === "context-write")
+      return `CircleCI answered ${status} while ${what}: check the variable name (letters, digits and underscores), then rerun`;
     return `CircleCI answered ${status} while ${what}: check the project slug and variable name, then rerun`;
   }
 
@@ -388,7 +423,8 @@ export class CircleciClient {
 
   private parse<T extends z.ZodTypeAny>(schema: T, response: AxiosResponse, what: string): z.infer<T> {
     const result = schema.safeParse(response.data);
-    if (!result.success) throw new CircleciError(`CircleCI sent an answer rotate does not understand for ${what}: is --circleci-url the API v2 base URL?`);
+    if (!result.success)
+      throw new CircleciError(`CircleCI sent an answer rotate does not understand for ${what}: is --circleci-url the API v2 base URL?`);
     return result.data;
   }
 }

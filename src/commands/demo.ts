@@ -19,5 +19,4 @@ To drive a drill yourself, in a visible browser: rotate sandbox.`,
     });
 }
 
-
 export const runDemo: typeof import("./demo-run.js").runDemo = async (...args) => (await import("./demo-run.js")).runDemo(...args);

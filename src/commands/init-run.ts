@@ -19,7 +19,9 @@ export function slugFromRemote(remote: string): string | undefined {
 
 function detectSlug(cwd: string): string | undefined {
   try {
-    return slugFromRemote(execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    return slugFromRemote(
+      execFileSync("git", ["remote", "get-url", "origin"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+    );
   } catch {
     return undefined;
   }
@@ -33,12 +35,17 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
   const how = "run rotate init in a terminal, or write rotate.config.json by hand (see README)";
 
   /** Asks until the answer is valid for the setting (or empty, when it may stay unset). */
-  const question = async (spec: SettingSpec, message: string, options: { proposal?: string; optional?: boolean } = {}): Promise<unknown> => {
+  const question = async (
+    spec: SettingSpec,
+    message: string,
+    options: { proposal?: string; optional?: boolean } = {},
+  ): Promise<unknown> => {
     const proposal = options.proposal ?? (typeof spec.default === "string" ? spec.default : undefined);
     const answer = await ask.text(message, how, {
       ...(proposal ? { default: proposal } : {}),
       validate: (text) => {
-        if (looksLikeSecret(text, sections)) return "that looks like a token: rotate.config.json never holds secrets (give tokens only to rotate's prompts or the environment)";
+        if (looksLikeSecret(text, sections))
+          return "that looks like a token: rotate.config.json never holds secrets (give tokens only to rotate's prompts or the environment)";
         if (text === "") return options.optional ? true : "an answer is needed here";
         const parsed = parseAnswer(spec, text);
         return parsed.ok ? true : parsed.why;
@@ -52,12 +59,16 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
   const slugSpec = circle.projectSlug as SettingSpec;
   const contextSpec = circle.context as SettingSpec;
 
-  const projectSlug = await question(slugSpec, "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared):", { ...optionalProposal(detectSlug(runtime.cwd)) });
+  const projectSlug = await question(slugSpec, "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared):", {
+    ...optionalProposal(detectSlug(runtime.cwd)),
+  });
   const context = await question(contextSpec, "CircleCI context holding the tokens (empty: project variables):", { optional: true });
   const config: Record<string, Record<string, unknown>> = { circleci: { projectSlug, ...(context ? { context } : {}) } };
 
   for (const registry of runtime.registries) {
-    const detected = Object.fromEntries(await Promise.all(registry.initQuestions.map(async (q) => [q.key, await q.detect?.(runtime.cwd)] as const)));
+    const detected = Object.fromEntries(
+      await Promise.all(registry.initQuestions.map(async (q) => [q.key, await q.detect?.(runtime.cwd)] as const)),
+    );
     const found = Object.values(detected).some(Boolean);
     if (!(await ask.confirm(`Does the project publish to ${registry.title}?`, found, how))) continue;
     const answers: Record<string, unknown> = {};

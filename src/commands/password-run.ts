@@ -36,7 +36,9 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
   const flow = await registry.passwordReset();
   // A person pastes the link and copies the password: without a terminal nothing starts.
   if (!io.canPrompt) {
-    throw new UsageError(`a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`);
+    throw new UsageError(
+      `a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password ${registry.id} in a terminal`,
+    );
   }
   // The replicas load only for drills: a real run never pays for them.
   const world = flags.sandbox ? await openDrill(runtime) : undefined;
@@ -50,16 +52,38 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
     const settings = resetSettings(registry.section, sources);
     const browser = browserSettings(sources);
     const ask = new Ask(io, runtime.prompter);
-    if (!world) await confirmUrls(overriddenUrls([resetSection(registry.section)], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => io.err(`${text}\n`) });
-    const username = await credentialsFrom({ id: registry.id, title: registry.title, ...(settings.username ? { username: settings.username } : {}), env: sources.env, ask }).username();
+    if (!world)
+      await confirmUrls(overriddenUrls([resetSection(registry.section)], sources), {
+        trustUrls: Boolean(flags.trustUrls),
+        ask,
+        note: (text) => io.err(`${text}\n`),
+      });
+    const username = await credentialsFrom({
+      id: registry.id,
+      title: registry.title,
+      ...(settings.username ? { username: settings.username } : {}),
+      env: sources.env,
+      ask,
+    }).username();
     const progress = new Progress(io);
-    const ctx: ResetContext = { websiteUrl: settings.websiteUrl, username, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }) };
+    const ctx: ResetContext = {
+      websiteUrl: settings.websiteUrl,
+      username,
+      steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
+    };
     const record = auditTrail(runtime, registry, ctx);
 
     if (!browser.headless) requireDisplay(runtime.env);
     const found = runtime.findBrowser(browser.path, { headless: browser.headless });
     const session = await progress.step("Open an isolated browser", () =>
-      runtime.launchBrowser({ browser: found, headless: browser.headless, allowedOrigins: [settings.websiteUrl], assetOrigins: registry.assetOrigins, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+      runtime.launchBrowser({
+        browser: found,
+        headless: browser.headless,
+        allowedOrigins: [settings.websiteUrl],
+        assetOrigins: registry.assetOrigins,
+        env: runtime.env,
+        timeoutMs: browser.stepTimeout * 1000,
+      }),
     );
     // Ctrl-C closes the browser, which ends whatever step is waiting on it.
     const stop = () => void session.close();
@@ -69,7 +93,11 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       record("reset-requested", "ok");
       // A drill rehearses this too: the "email" is in the drill's outbox.
       if (world) progress.note(`DRILL: the reset email is in the drill's outbox, ${world.controlUrl}/outbox`);
-      const link = await ask.secret(`Paste the reset link from ${registry.title}'s email:`, "reset link", "run rotate password in a terminal");
+      const link = await ask.secret(
+        `Paste the reset link from ${registry.title}'s email:`,
+        "reset link",
+        "run rotate password in a terminal",
+      );
       checkResetLink(link, flow, registry.title, settings.websiteUrl);
       await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
       record("link-opened", "ok");
@@ -98,7 +126,15 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
  * then the responder must still get it, or nobody can sign in. Only a refusal the site stated
  * means nothing changed.
  */
-async function setNewPassword(registry: Registry, flow: PasswordResetFlow, session: BrowserSession, ctx: ResetContext, password: Secret, progress: Progress, runtime: Runtime): Promise<void> {
+async function setNewPassword(
+  registry: Registry,
+  flow: PasswordResetFlow,
+  session: BrowserSession,
+  ctx: ResetContext,
+  password: Secret,
+  progress: Progress,
+  runtime: Runtime,
+): Promise<void> {
   try {
     await progress.step("Set a new random password", () => flow.setPassword(session.page, ctx, password));
   } catch (error) {
@@ -111,7 +147,11 @@ async function setNewPassword(registry: Registry, flow: PasswordResetFlow, sessi
 }
 
 /** Appends one audit line per step: who reset which account, and how far it got; never a secret. */
-function auditTrail(runtime: Runtime, registry: Registry, ctx: ResetContext): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
+function auditTrail(
+  runtime: Runtime,
+  registry: Registry,
+  ctx: ResetContext,
+): (step: string, outcome: AuditLine["outcome"], detail?: string) => void {
   const append = AuditLog.startRun(runtime.env);
   return (step, outcome, detail) =>
     append({

@@ -26,7 +26,10 @@ export function passwordCommand(registries: Registry[], run: (registry: string, 
   for (const registry of registries) addSettingOptions(command, resetSection(registry.section));
   addSettingOptions(command, browserSection);
   return command
-    .option("--sandbox", "drill on the built-in local replicas (the running rotate sandbox, if any); the reset email lands in the drill's outbox")
+    .option(
+      "--sandbox",
+      "drill on the built-in local replicas (the running rotate sandbox, if any); the reset email lands in the drill's outbox",
+    )
     .option("--config <path>", "config file (default ./rotate.config.json)")
     .option("--trust-urls", "accept a website address other than the official one without asking")
     .addHelpText(
@@ -43,4 +46,5 @@ It needs a terminal: you paste the reset link, and the new password is shown the
     });
 }
 
-export const runPassword: typeof import("./password-run.js").runPassword = async (...args) => (await import("./password-run.js")).runPassword(...args);
+export const runPassword: typeof import("./password-run.js").runPassword = async (...args) =>
+  (await import("./password-run.js")).runPassword(...args);

@@ -30,14 +30,23 @@ export async function settingsOrAsk<T>(
   for (;;) {
     const settings = await settingsOf(sources).catch(missingOnly);
     const envVar = settings instanceof MissingSettingsError ? defaultEnvVar : envVarOf(settings);
-    const targets = await Promise.resolve().then(() => destinationsFor(circleciSettings(sources), envVar)).catch(missingOnly);
+    const targets = await Promise.resolve()
+      .then(() => destinationsFor(circleciSettings(sources), envVar))
+      .catch(missingOnly);
     if (!(settings instanceof MissingSettingsError) && !(targets instanceof MissingSettingsError)) return { settings, targets };
-    const missing = [settings, targets].filter((x): x is MissingSettingsError => x instanceof MissingSettingsError).reduce((all, next) => all.and(next));
+    const missing = [settings, targets]
+      .filter((x): x is MissingSettingsError => x instanceof MissingSettingsError)
+      .reduce((all, next) => all.and(next));
     if (!ask.canPrompt) throw missing;
     for (const { section, key } of missing.missing) {
       const spec = section.settings[key];
       if (!spec) throw missing;
-      const answer = await ask.text(`${spec.describe}:`, "", { validate: (text) => { const parsed = parseAnswer(spec, text); return parsed.ok || parsed.why; } });
+      const answer = await ask.text(`${spec.describe}:`, "", {
+        validate: (text) => {
+          const parsed = parseAnswer(spec, text);
+          return parsed.ok || parsed.why;
+        },
+      });
       const parsed = parseAnswer(spec, answer);
       if (parsed.ok) sources.flags[flagAttribute(spec.flag)] = parsed.value;
     }
@@ -51,10 +60,13 @@ export async function circleciToken(env: NodeJS.ProcessEnv, ask: Ask): Promise<S
 
 /** The password from stdin, trailing newline trimmed (as `docker login --password-stdin`). */
 export async function passwordFromStdin(io: IO, title: string): Promise<Secret> {
-  if (io.stdin.isTTY) throw new UsageError("--password-stdin reads a pipe, not a terminal: pipe the password in, or leave the flag out to be asked");
+  if (io.stdin.isTTY)
+    throw new UsageError("--password-stdin reads a pipe, not a terminal: pipe the password in, or leave the flag out to be asked");
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  const text = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (!text) throw new UsageError("--password-stdin: stdin was empty");
   return new Secret(text, `${title} password`);
 }

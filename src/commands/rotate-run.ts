@@ -56,7 +56,13 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { settings: configured, targets } = await settingsOrAsk((from) => registry.configure(from), (c) => c.settings.envVar, registry.defaultEnvVar, sources, ask);
+    const { settings: configured, targets } = await settingsOrAsk(
+      (from) => registry.configure(from),
+      (c) => c.settings.envVar,
+      registry.defaultEnvVar,
+      sources,
+      ask,
+    );
     const browser = browserSettings(sources);
     const request = rotationRequest(flags, registry, targets, sources.env);
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
@@ -90,7 +96,14 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
         return runtime.findBrowser(browser.path, { headless: browser.headless });
       },
       launchBrowser: (found, site, headless = browser.headless) =>
-        runtime.launchBrowser({ browser: found, headless, allowedOrigins: site.origins, assetOrigins: site.assets, env: runtime.env, timeoutMs: browser.stepTimeout * 1000 }),
+        runtime.launchBrowser({
+          browser: found,
+          headless,
+          allowedOrigins: site.origins,
+          assetOrigins: site.assets,
+          env: runtime.env,
+          timeoutMs: browser.stepTimeout * 1000,
+        }),
       cautions: runtime.cautions,
       reachable: runtime.reachable,
       sleep: runtime.sleep,

@@ -33,7 +33,9 @@ export interface RotateFlags {
 export function rotateCommand(registry: Registry, run: (flags: RotateFlags) => Promise<number>): Command {
   const command = new Command(registry.id)
     .summary(`replace the ${registry.title} token CircleCI holds (${registry.defaultEnvVar}) with a new one`)
-    .description(`Signs in to ${registry.title} in an isolated browser, creates a new token, puts it in CircleCI, verifies it, and deletes the old one.`);
+    .description(
+      `Signs in to ${registry.title} in an isolated browser, creates a new token, puts it in CircleCI, verifies it, and deletes the old one.`,
+    );
   registry.addOptions(command);
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, browserSection);
@@ -96,4 +98,5 @@ export function rotationRequest(flags: RotateFlags, registry: Registry, targets:
   };
 }
 
-export const runRotate: typeof import("./rotate-run.js").runRotate = async (...args) => (await import("./rotate-run.js")).runRotate(...args);
+export const runRotate: typeof import("./rotate-run.js").runRotate = async (...args) =>
+  (await import("./rotate-run.js")).runRotate(...args);

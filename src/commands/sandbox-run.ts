@@ -9,22 +9,34 @@ const kebab = (attribute: string) => `--${attribute.replace(/[A-Z]/g, (c) => `-$
 export async function runSandbox(runtime: Runtime): Promise<number> {
   const { startSandboxWorld, DEMO } = await runtime.replicas();
   const port = sandboxPort(runtime.env);
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock, controlPort: port }).catch((error: unknown) => {
-    if ((error as { code?: string }).code === "EADDRINUSE") throw new UsageError(`port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`);
-    throw error;
-  });
+  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock, controlPort: port }).catch(
+    (error: unknown) => {
+      if ((error as { code?: string }).code === "EADDRINUSE")
+        throw new UsageError(
+          `port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`,
+        );
+      throw error;
+    },
+  );
   // Drill credentials, made up at this start and valid only on these replicas: safe to show.
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
     `  front desk     ${world.controlUrl}   (one-time codes: /code/<registry>, reset emails: /outbox)`,
     `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   project ${DEMO.projectSlug}`,
-    ...world.drills.map((d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`),
+    ...world.drills.map(
+      (d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`,
+    ),
     "",
     "Rehearse in another terminal: these find this sandbox on their own and ask what a real run asks:",
     ...world.drills.map((d) => `  rotate ${d.id} --sandbox            rotate password ${d.id} --sandbox`),
     "  rotate trust npm --sandbox      (trusted publishing, proven by a job's token the front desk mints)",
     "or point a run at it by hand, as a real run is pointed at the real sites:",
-    ...world.drills.map((d) => `  rotate ${d.id} --trust-urls ${Object.entries(world.flags(d.id)).map(([key, value]) => `${kebab(key)} ${String(value)}`).join(" ")}`),
+    ...world.drills.map(
+      (d) =>
+        `  rotate ${d.id} --trust-urls ${Object.entries(world.flags(d.id))
+          .map(([key, value]) => `${kebab(key)} ${String(value)}`)
+          .join(" ")}`,
+    ),
     "",
   ];
   runtime.io.out(lines.join("\n"));

@@ -18,4 +18,5 @@ Example:
     });
 }
 
-export const runSandbox: typeof import("./sandbox-run.js").runSandbox = async (...args) => (await import("./sandbox-run.js")).runSandbox(...args);
+export const runSandbox: typeof import("./sandbox-run.js").runSandbox = async (...args) =>
+  (await import("./sandbox-run.js")).runSandbox(...args);

@@ -39,7 +39,11 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
   // With --trust the npm password goes to npm's addresses too: those are confirmed as well.
-  await confirmUrls(overriddenUrls(flags.trust ? [circleciSection, npm.section] : [circleciSection], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => runtime.io.err(`${text}\n`) });
+  await confirmUrls(overriddenUrls(flags.trust ? [circleciSection, npm.section] : [circleciSection], sources), {
+    trustUrls: Boolean(flags.trustUrls),
+    ask,
+    note: (text) => runtime.io.err(`${text}\n`),
+  });
   const client = runtime.circleci({ baseUrl: circle.url, token: await circleciToken(runtime.env, ask) });
   const audit = new AuditLog(auditPath(runtime.env));
   const now = runtime.clock().getTime();
@@ -71,9 +75,12 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
     }
   }
 
-  const npmVariables = statuses.filter((s) => s.registry === npm.title).map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
+  const npmVariables = statuses
+    .filter((s) => s.registry === npm.title)
+    .map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
   const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, npmVariables) : undefined;
-  if (flags.json) runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
+  if (flags.json)
+    runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
   else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust)] : [])].join("\n")}\n`);
   return 0;
 }
@@ -104,7 +111,9 @@ function renderStatus(status: VariableStatus): string {
   if (status.lastRotation) {
     const expiry = status.lastRotation.expires ? `, expires ${status.lastRotation.expires.slice(0, 10)}` : "";
     const left = status.daysLeft !== null ? ` (${status.daysLeft} day(s) left)` : "";
-    lines.push(`      last rotated ${status.lastRotation.at.slice(0, 10)} by ${status.lastRotation.by}: "${status.lastRotation.tokenName}"${expiry}${left}`);
+    lines.push(
+      `      last rotated ${status.lastRotation.at.slice(0, 10)} by ${status.lastRotation.by}: "${status.lastRotation.tokenName}"${expiry}${left}`,
+    );
   } else {
     lines.push("      no rotation by rotate recorded on this machine");
   }

@@ -22,7 +22,9 @@ function trustStatusSection(): SettingsSection {
 }
 
 export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
-  const command = new Command("status").summary("show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)");
+  const command = new Command("status").summary(
+    "show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)",
+  );
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, trustStatusSection());
   addSettingOptions(command, browserSection);
@@ -47,4 +49,5 @@ The expiry comes from the audit record of the last rotation on this machine
     });
 }
 
-export const runStatus: typeof import("./status-run.js").runStatus = async (...args) => (await import("./status-run.js")).runStatus(...args);
+export const runStatus: typeof import("./status-run.js").runStatus = async (...args) =>
+  (await import("./status-run.js")).runStatus(...args);

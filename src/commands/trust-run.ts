@@ -37,7 +37,15 @@ function drillFlags(drill: Drill, flags: TrustFlags): Record<string, unknown> {
 /** Every journal entry, appended to the audit record as it happens. */
 function auditListener(append: AuditRun): (entry: JournalEntry, journal: TrustJournal) => void {
   return (entry, journal) =>
-    append({ at: entry.at.toISOString(), registry: "npm", envVar: journal.envVar, where: journal.where, step: `trust ${entry.step}`, outcome: entry.outcome, ...(entry.detail ? { detail: entry.detail } : {}) });
+    append({
+      at: entry.at.toISOString(),
+      registry: "npm",
+      envVar: journal.envVar,
+      where: journal.where,
+      step: `trust ${entry.step}`,
+      outcome: entry.outcome,
+      ...(entry.detail ? { detail: entry.detail } : {}),
+    });
 }
 
 export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<number> {
@@ -55,9 +63,20 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { settings, targets } = await settingsOrAsk((from) => npm.settings(from), (s) => s.envVar, npm.defaultEnvVar, sources, ask);
+    const { settings, targets } = await settingsOrAsk(
+      (from) => npm.settings(from),
+      (s) => s.envVar,
+      npm.defaultEnvVar,
+      sources,
+      ask,
+    );
     const request = trustRequest(flags, settings, targets, sources.env);
-    if (!ownDrill) await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
+    if (!ownDrill)
+      await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), {
+        trustUrls: Boolean(flags.trustUrls),
+        ask,
+        note: (text) => progress.note(text),
+      });
     const browser = browserSettings(sources);
     const steps = createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 });
     const password = flags.passwordStdin ? await passwordFromStdin(io, npm.title) : undefined;
@@ -70,7 +89,11 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
       ...(flags.otp ? { firstOtp: new Secret(flags.otp, "npm one-time code") } : {}),
     });
     const token = await circleciToken(sources.env, ask);
-    const circleci = runtime.circleci({ baseUrl: circleciSettings(sources).url, token, onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`) });
+    const circleci = runtime.circleci({
+      baseUrl: circleciSettings(sources).url,
+      token,
+      onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
+    });
     const started = Date.now();
     const result = await trustPublishing(request, {
       ask,

@@ -39,11 +39,16 @@ export function trustSection(): SettingsSection {
   return onlySettings(npm.section, NPM_TRUST_SETTINGS);
 }
 
-const ALLOW: Record<string, TrustAction[]> = { publish: ["createPackage"], stage: ["createStagedPackage"], both: ["createPackage", "createStagedPackage"] };
+const ALLOW: Record<string, TrustAction[]> = {
+  publish: ["createPackage"],
+  stage: ["createStagedPackage"],
+  both: ["createPackage", "createStagedPackage"],
+};
 
 function registryArgument(value: string): string {
   if (value === "npm") return value;
-  if (value === "pypi") throw new InvalidArgumentError("PyPI does not accept CircleCI's trusted publishers yet: keep rotating PYPI_TOKEN with rotate pypi.");
+  if (value === "pypi")
+    throw new InvalidArgumentError("PyPI does not accept CircleCI's trusted publishers yet: keep rotating PYPI_TOKEN with rotate pypi.");
   throw new InvalidArgumentError("trusted publishing from CircleCI is for npm.");
 }
 
@@ -59,11 +64,26 @@ export function trustCommand(run: (flags: TrustFlags) => Promise<number>): Comma
   addSettingOptions(command, browserSection);
   command
     .option("--pipeline-definition <name-or-id>", "the pipeline definition that runs the publish job (asked when the project has several)")
-    .option("--context-id <id>", "require jobs to use this context (its id or name); repeat for several", (id: string, all: string[] = []) => [...all, id])
-    .addOption(new Option("--allow <what>", "what CircleCI may do: publish (npm publish), stage (npm stage publish) or both").choices(Object.keys(ALLOW)).default("publish"))
-    .addOption(new Option("--existing <choice>", "a package that already trusts another publisher: keep it, or replace it (asked in a terminal)").choices(["keep", "replace"]))
+    .option(
+      "--context-id <id>",
+      "require jobs to use this context (its id or name); repeat for several",
+      (id: string, all: string[] = []) => [...all, id],
+    )
+    .addOption(
+      new Option("--allow <what>", "what CircleCI may do: publish (npm publish), stage (npm stage publish) or both")
+        .choices(Object.keys(ALLOW))
+        .default("publish"),
+    )
+    .addOption(
+      new Option(
+        "--existing <choice>",
+        "a package that already trusts another publisher: keep it, or replace it (asked in a terminal)",
+      ).choices(["keep", "replace"]),
+    )
     .option("--remove-token", "retire the token at the end without asking: only once a publish through trusted publishing has worked")
-    .addOption(new Option("--old-token <name>", "retiring: the name of the npm token CircleCI holds, if rotate cannot tell").conflicts("keepOld"))
+    .addOption(
+      new Option("--old-token <name>", "retiring: the name of the npm token CircleCI holds, if rotate cannot tell").conflicts("keepOld"),
+    )
     .option("--keep-old", "retiring: delete no npm token (only the CircleCI variable)")
     .option("--dry-run", "preflight, sign in, read each package and show the plan and the ids; change nothing")
     .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
@@ -93,10 +113,16 @@ Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 
 }
 
 /** Flags → what the responder asked for. Pure: no prompts, no network. */
-export function trustRequest(flags: TrustFlags, settings: Pick<NpmSettings, "packages" | "registryUrl">, targets: TargetSpec[], env: NodeJS.ProcessEnv): TrustRequest {
+export function trustRequest(
+  flags: TrustFlags,
+  settings: Pick<NpmSettings, "packages" | "registryUrl">,
+  targets: TargetSpec[],
+  env: NodeJS.ProcessEnv,
+): TrustRequest {
   const actions = ALLOW[flags.allow ?? "publish"];
   if (!actions) throw new UsageError(`--allow ${flags.allow}: give publish, stage or both`);
-  if (flags.existing !== undefined && flags.existing !== "keep" && flags.existing !== "replace") throw new UsageError(`--existing ${flags.existing}: give keep or replace`);
+  if (flags.existing !== undefined && flags.existing !== "keep" && flags.existing !== "replace")
+    throw new UsageError(`--existing ${flags.existing}: give keep or replace`);
   const oldValue = env.ROTATE_NPM_OLD_TOKEN;
   return {
     command: "rotate trust npm",

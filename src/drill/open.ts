@@ -14,7 +14,16 @@ export function sandboxPort(env: NodeJS.ProcessEnv): number {
 
 const Directory = z.object({
   circleciToken: z.string(),
-  registries: z.record(z.string(), z.object({ flags: z.record(z.string(), z.unknown()), username: z.string(), password: z.string(), totpSecret: z.string(), heldToken: z.string() })),
+  registries: z.record(
+    z.string(),
+    z.object({
+      flags: z.record(z.string(), z.unknown()),
+      username: z.string(),
+      password: z.string(),
+      totpSecret: z.string(),
+      heldToken: z.string(),
+    }),
+  ),
 });
 type Directory = z.infer<typeof Directory>;
 
@@ -58,7 +67,12 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, clos
       const account = entry(id);
       if (interactive) return { CIRCLECI_TOKEN: directory.circleciToken };
       // The old token's value is known in a drill, so the run can prove it dead afterwards.
-      return { CIRCLECI_TOKEN: directory.circleciToken, [`${prefix}PASSWORD`]: account.password, [`${prefix}TOTP_SECRET`]: account.totpSecret, [`${prefix}OLD_TOKEN`]: account.heldToken };
+      return {
+        CIRCLECI_TOKEN: directory.circleciToken,
+        [`${prefix}PASSWORD`]: account.password,
+        [`${prefix}TOTP_SECRET`]: account.totpSecret,
+        [`${prefix}OLD_TOKEN`]: account.heldToken,
+      };
     },
     instructions(id) {
       const account = entry(id);

@@ -10,6 +10,8 @@ export async function loadReplicas(): Promise<Replicas> {
     return await import("rotate-replicas");
   } catch (error) {
     if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
-    throw new UsageError("the drill replicas are not installed (they ship with the source, not the package): clone rotate and run npm ci, then npm start or rotate sandbox from the clone");
+    throw new UsageError(
+      "the drill replicas are not installed (they ship with the source, not the package): clone rotate and run npm ci, then npm start or rotate sandbox from the clone",
+    );
   }
 }

@@ -35,7 +35,9 @@ const MEANINGFUL = 3;
 export const PASSWORD_BITS = GROUPS * GROUP_SIZE * Math.log2(ALPHABET.length);
 
 function draw(groups: number): string {
-  return Array.from({ length: groups }, () => Array.from({ length: GROUP_SIZE }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")).join(SEPARATOR);
+  return Array.from({ length: groups }, () => Array.from({ length: GROUP_SIZE }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")).join(
+    SEPARATOR,
+  );
 }
 
 /** Why a candidate breaks the rules, or undefined when it keeps them all. */
@@ -43,7 +45,8 @@ function breaks(password: string, rules: PasswordRules): string | undefined {
   if (password.length < Math.max(rules.minLength, MIN_LENGTH)) return `shorter than ${Math.max(rules.minLength, MIN_LENGTH)} characters`;
   if (password.length > rules.maxLength) return `longer than ${rules.maxLength} characters`;
   // Sites that ask for every kind of character get them: the dashes are the symbol.
-  if (![LOWER, UPPER, DIGITS].every((chars) => [...password].some((c) => chars.includes(c)))) return "missing a lower-case letter, capital or digit";
+  if (![LOWER, UPPER, DIGITS].every((chars) => [...password].some((c) => chars.includes(c))))
+    return "missing a lower-case letter, capital or digit";
   const lower = password.toLowerCase();
   const contained = rules.mustNotContain.find((detail) => detail.length >= MEANINGFUL && lower.includes(detail.toLowerCase()));
   return contained === undefined ? undefined : "contains an account detail";
@@ -57,7 +60,8 @@ export function generatePassword(rules: PasswordRules, label: string): Secret {
   // More groups when a site's minimum asks for more; never fewer than GROUPS.
   const groups = Math.max(GROUPS, Math.ceil((rules.minLength + 1) / (GROUP_SIZE + 1)));
   const length = groups * (GROUP_SIZE + 1) - 1;
-  if (length > rules.maxLength) throw new Error(`the site allows at most ${rules.maxLength} characters, fewer than the ${length} rotate uses`);
+  if (length > rules.maxLength)
+    throw new Error(`the site allows at most ${rules.maxLength} characters, fewer than the ${length} rotate uses`);
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const candidate = draw(groups);
     if (breaks(candidate, rules) === undefined) return new Secret(candidate, label);

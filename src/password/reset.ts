@@ -43,7 +43,9 @@ export function checkResetLink(link: Secret, flow: PasswordResetFlow, title: str
   try {
     url = new URL(link.reveal());
   } catch {
-    throw new NothingChangedError(`what was pasted is not a link: rerun and paste the whole reset link from ${title}'s email (${unchanged})`);
+    throw new NothingChangedError(
+      `what was pasted is not a link: rerun and paste the whole reset link from ${title}'s email (${unchanged})`,
+    );
   }
   const expected = new URL(websiteUrl).origin;
   if (url.origin !== expected) {
@@ -52,6 +54,8 @@ export function checkResetLink(link: Secret, flow: PasswordResetFlow, title: str
     );
   }
   if (!flow.isResetLink(url)) {
-    throw new NothingChangedError(`the pasted link (${url.pathname}) is not a ${title} password reset link: rerun and paste the link from the password reset email (${unchanged})`);
+    throw new NothingChangedError(
+      `the pasted link (${url.pathname}) is not a ${title} password reset link: rerun and paste the link from the password reset email (${unchanged})`,
+    );
   }
 }

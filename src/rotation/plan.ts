@@ -55,7 +55,10 @@ export async function identifyOldToken(q: OldTokenQuestion): Promise<TokenSummar
   const names = candidates.map((t) => `"${t.name}"`).join(" and ");
   const choice = await q.ask.select(
     `Which ${q.registry} token does CircleCI hold now (it ends in …${ending})?`,
-    [...(candidates.length > 1 ? candidates : q.tokens).map((t) => ({ name: t.name, value: t.id })), { name: "none of these: keep all existing tokens", value: "" }],
+    [
+      ...(candidates.length > 1 ? candidates : q.tokens).map((t) => ({ name: t.name, value: t.id })),
+      { name: "none of these: keep all existing tokens", value: "" },
+    ],
     candidates.length > 1
       ? `two tokens end in …${ending} (${names}): pass --old-token NAME to say which one CircleCI holds`
       : "pass --old-token NAME (or --keep-old to delete none)",
@@ -82,14 +85,20 @@ export async function resolveSameNamed(
     const { context, project } = both;
     const question = `${context.target.envVar} is set both in ${context.target.where} (…${context.held?.last4 ?? "????"}) and on ${project.target.where} (…${project.held?.last4 ?? "????"}). Which should get the new token?`;
     if (!ask.canPrompt) {
-      progress.note(`${question} Only the ${context.target.where} one, as configured; add --target ${project.target.spec.projectSlug} to update both.`);
+      progress.note(
+        `${question} Only the ${context.target.where} one, as configured; add --target ${project.target.spec.projectSlug} to update both.`,
+      );
       continue;
     }
-    const answer = await ask.select(question, [
-      { name: `only ${context.target.where} (as configured)`, value: "context" },
-      { name: `only ${project.target.where}`, value: "project" },
-      { name: "both", value: "both" },
-    ] as const, "");
+    const answer = await ask.select(
+      question,
+      [
+        { name: `only ${context.target.where} (as configured)`, value: "context" },
+        { name: `only ${project.target.where}`, value: "project" },
+        { name: "both", value: "both" },
+      ] as const,
+      "",
+    );
     if (answer === "project") chosen = chosen.map((d) => (d === context ? project : d));
     if (answer === "both") chosen = [...chosen, project];
   }
@@ -111,7 +120,9 @@ export function planLines(plan: Plan): string[] {
   return [
     `Plan (${plan.order} order):`,
     ...steps.map((s, i) => `  ${i + 1}. ${s}`),
-    ...(plan.orphans.length > 0 ? [`Leftover tokens from earlier runs that CircleCI does not hold: ${plan.orphans.map((o) => `"${o.name}"`).join(", ")}`] : []),
+    ...(plan.orphans.length > 0
+      ? [`Leftover tokens from earlier runs that CircleCI does not hold: ${plan.orphans.map((o) => `"${o.name}"`).join(", ")}`]
+      : []),
     ...plan.advisories,
   ];
 }

@@ -91,7 +91,9 @@ export class Progress {
     this.spinner?.stop();
     this.spinner = undefined;
     const timing = `${(ms / 1000).toFixed(1)}s`;
-    const line = this.io.color ? fitLine(`${MARKS[outcome]} ${this.current.label}`, ` (${timing})${detail ? `: ${detail}` : ""}`, this.width) : `${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}`;
+    const line = this.io.color
+      ? fitLine(`${MARKS[outcome]} ${this.current.label}`, ` (${timing})${detail ? `: ${detail}` : ""}`, this.width)
+      : `${MARKS[outcome]} ${this.current.label} (${timing})${detail ? `: ${detail}` : ""}`;
     this.io.err(`${line}\n`);
     this.current = undefined;
   }

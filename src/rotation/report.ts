@@ -41,14 +41,25 @@ export function summaryJson(result: RotationResult, durationMs: number, drill: b
     durationMs,
     circleci: {
       user: result.circleciUser,
-      destinations: journal.destinations.map((d) => ({ envVar: d.envVar, where: d.where, target: d.target, before: d.before ?? null, now: d.state === "verified" ? newToken.last4 : null })),
+      destinations: journal.destinations.map((d) => ({
+        envVar: d.envVar,
+        where: d.where,
+        target: d.target,
+        before: d.before ?? null,
+        now: d.state === "verified" ? newToken.last4 : null,
+      })),
     },
     newToken: { name: newToken.name, last4: newToken.last4, expires: newToken.expires?.toISOString() ?? null },
     oldToken: result.oldToken ? { name: result.oldToken.name, deleted: true, provenDead: result.oldToken.provenDead } : null,
     orphansDeleted: result.orphansDeleted,
     warnings: result.warnings,
     advisories: result.advisories,
-    steps: journal.entries.map((e) => ({ at: e.at.toISOString(), step: e.step, outcome: e.outcome, ...(e.detail ? { detail: e.detail } : {}) })),
+    steps: journal.entries.map((e) => ({
+      at: e.at.toISOString(),
+      step: e.step,
+      outcome: e.outcome,
+      ...(e.detail ? { detail: e.detail } : {}),
+    })),
   };
 }
 
@@ -58,7 +69,15 @@ export function failureJson(error: unknown): Record<string, unknown> {
     ok: false,
     error: describeError(error),
     exitCode: exitCodeOf(error),
-    ...(error instanceof RunFailed ? { whereThingsStand: error.journal.whereThingsStand().split("\n").slice(1).map((line) => line.trim()) } : {}),
+    ...(error instanceof RunFailed
+      ? {
+          whereThingsStand: error.journal
+            .whereThingsStand()
+            .split("\n")
+            .slice(1)
+            .map((line) => line.trim()),
+        }
+      : {}),
   };
 }
 

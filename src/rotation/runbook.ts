@@ -8,7 +8,14 @@ import type { FoundBrowser } from "../browser/finder.js";
 import type { AssetOrigin } from "../browser/guard.js";
 import type { BrowserSession } from "../browser/launch.js";
 import { describeHeld } from "../circleci/client.js";
-import { confirmHolds, preflightCircleci, targetFlag, type CircleciApi, type PreflightedDestination, type TargetSpec } from "../circleci/targets.js";
+import {
+  confirmHolds,
+  preflightCircleci,
+  targetFlag,
+  type CircleciApi,
+  type PreflightedDestination,
+  type TargetSpec,
+} from "../circleci/targets.js";
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
@@ -111,8 +118,17 @@ class Rotation {
   /** create → check live → push to every destination → verify each. */
   async addNew(account: RegistryAccount, name: string, order: Order): Promise<CreatedToken> {
     this.journal.advance({ step: "create-requested", name });
-    const created = await this.step(`Create ${this.title} token "${name}"`, () => account.createToken(name), (t) => `…${t.value.last4}`);
-    this.journal.advance({ step: "create", token: created.summary, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) });
+    const created = await this.step(
+      `Create ${this.title} token "${name}"`,
+      () => account.createToken(name),
+      (t) => `…${t.value.last4}`,
+    );
+    this.journal.advance({
+      step: "create",
+      token: created.summary,
+      last4: created.value.last4,
+      ...(created.expires ? { expires: created.expires } : {}),
+    });
 
     // Checked before CircleCI gets it: CircleCI never returns a value, so a broken token pushed
     // over the old one could not be taken back.
@@ -124,13 +140,19 @@ class Rotation {
 
     await this.pushToAll(created.value, order);
     for (const [index, destination] of this.destinations.entries()) {
-      await this.step(`Confirm CircleCI holds it in ${this.journal.label(index)}`, async () => {
-        const confirmation = await confirmHolds(destination.target, created.value, destination.held);
-        if (!confirmation.holds) {
-          this.journal.advance({ step: "verify-circleci-failed", destination: index, shown: confirmation.shown });
-          throw new NothingChangedError(`CircleCI does not hold the new token: ${this.journal.label(index)} shows ${confirmation.shown}, the new token ends …${created.value.last4}`);
-        }
-      }, () => `shows …${created.value.last4}`);
+      await this.step(
+        `Confirm CircleCI holds it in ${this.journal.label(index)}`,
+        async () => {
+          const confirmation = await confirmHolds(destination.target, created.value, destination.held);
+          if (!confirmation.holds) {
+            this.journal.advance({ step: "verify-circleci-failed", destination: index, shown: confirmation.shown });
+            throw new NothingChangedError(
+              `CircleCI does not hold the new token: ${this.journal.label(index)} shows ${confirmation.shown}, the new token ends …${created.value.last4}`,
+            );
+          }
+        },
+        () => `shows …${created.value.last4}`,
+      );
       this.journal.advance({ step: "verify-circleci", destination: index });
     }
     return created;
@@ -167,7 +189,10 @@ class Rotation {
           true,
           "",
         ));
-      if (!retry) throw new CircleciError(`CircleCI did not take the new token in ${labels}: ${this.journal.destinations[failed[0] ?? 0]?.failure ?? ""}`);
+      if (!retry)
+        throw new CircleciError(
+          `CircleCI did not take the new token in ${labels}: ${this.journal.destinations[failed[0] ?? 0]?.failure ?? ""}`,
+        );
       pending = failed;
     }
   }
@@ -182,16 +207,21 @@ class Rotation {
     await this.step(`Delete old token "${old.name}"`, () => account.deleteToken(old, value));
     this.journal.advance({ step: "delete-old" });
 
-    const detail = await this.step("Check the old token is gone", async () => {
-      const remaining = await account.listTokens();
-      if (remaining.some((t) => t.id === old.id)) throw new NothingChangedError(`${this.title} still lists the old token "${old.name}" after deleting it`);
-      if (!value) return { dead: false, text: "gone from the list (its value was not given, so it was not probed)" };
-      const state = await this.registry.flow.check(value, this.deps);
-      if (state === "dead") return { dead: true, text: `${this.title} rejects it` };
-      const warning = `${this.title} still answers "${state}" for the old token after deleting it; check again later`;
-      this.warnings.push(warning);
-      return { dead: false, text: warning };
-    }, (outcome) => outcome.text);
+    const detail = await this.step(
+      "Check the old token is gone",
+      async () => {
+        const remaining = await account.listTokens();
+        if (remaining.some((t) => t.id === old.id))
+          throw new NothingChangedError(`${this.title} still lists the old token "${old.name}" after deleting it`);
+        if (!value) return { dead: false, text: "gone from the list (its value was not given, so it was not probed)" };
+        const state = await this.registry.flow.check(value, this.deps);
+        if (state === "dead") return { dead: true, text: `${this.title} rejects it` };
+        const warning = `${this.title} still answers "${state}" for the old token after deleting it; check again later`;
+        this.warnings.push(warning);
+        return { dead: false, text: warning };
+      },
+      (outcome) => outcome.text,
+    );
     this.journal.advance({ step: "verify-old", dead: detail.dead });
   }
 
@@ -221,17 +251,22 @@ class Rotation {
     const requested = this.journal.new.token;
     if (!account || !requested || !this.journal.newTokenUnpushed) return;
     try {
-      const existed = await this.deps.progress.step(`Clean up: delete the new token "${requested.name}"`, async () => {
-        const fresh = await account.forCleanUp();
-        try {
-          // A create whose result was not seen: the list says whether it happened.
-          const token = this.journal.new.state === "requested" ? (await fresh.listTokens()).find((t) => t.name === requested.name) : requested;
-          if (token) await fresh.deleteToken(token);
-          return token !== undefined;
-        } finally {
-          await fresh.signOut();
-        }
-      }, (found) => (found ? undefined : "it was never created"));
+      const existed = await this.deps.progress.step(
+        `Clean up: delete the new token "${requested.name}"`,
+        async () => {
+          const fresh = await account.forCleanUp();
+          try {
+            // A create whose result was not seen: the list says whether it happened.
+            const token =
+              this.journal.new.state === "requested" ? (await fresh.listTokens()).find((t) => t.name === requested.name) : requested;
+            if (token) await fresh.deleteToken(token);
+            return token !== undefined;
+          } finally {
+            await fresh.signOut();
+          }
+        },
+        (found) => (found ? undefined : "it was never created"),
+      );
       this.journal.advance({ step: "clean-up", removed: existed });
     } catch (error) {
       const why = describeError(error);
@@ -247,7 +282,11 @@ class Rotation {
  */
 async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
   if (!ask.canPrompt) return undefined;
-  const value = await ask.secret(`Paste the exposed ${title} token so rotate can prove it dead afterwards (Enter to skip):`, `old ${title} token`, "");
+  const value = await ask.secret(
+    `Paste the exposed ${title} token so rotate can prove it dead afterwards (Enter to skip):`,
+    `old ${title} token`,
+    "",
+  );
   return value.reveal() === "" ? undefined : value;
 }
 
@@ -274,7 +313,11 @@ function startBrowser(deps: RunbookDeps, site: Site) {
       return found;
     },
     session,
-    abandon: () => void session.then((opened) => opened.close(), () => undefined),
+    abandon: () =>
+      void session.then(
+        (opened) => opened.close(),
+        () => undefined,
+      ),
   };
 }
 
@@ -292,15 +335,21 @@ async function preflight(registry: ConfiguredRegistry, request: RotationRequest,
     const missing = circle.destinations.filter((d) => !d.held);
     if (missing.length > 0 && !request.createEnvVar) {
       const where = missing.map((d) => `${d.target.envVar} in ${d.target.where}`).join(", ");
-      throw new NothingChangedError(`${where} ${missing.length === 1 ? "is" : "are"} not set: check the variable name and --target, or pass --create-env-var to give CircleCI its first ${registry.registry.title} token there`);
+      throw new NothingChangedError(
+        `${where} ${missing.length === 1 ? "is" : "are"} not set: check the variable name and --target, or pass --create-env-var to give CircleCI its first ${registry.registry.title} token there`,
+      );
     }
     const destinations = await resolveSameNamed(circle.destinations, circle.sameNamed, deps.ask, deps.progress);
     const first = destinations[0];
     if (!first) throw new UsageError("no CircleCI destination given: pass --project-slug or --target");
-    const found = await deps.progress.step("Preflight browser and registry", async () => {
-      await reaching;
-      return browser.found();
-    }, (found) => found.executablePath);
+    const found = await deps.progress.step(
+      "Preflight browser and registry",
+      async () => {
+        await reaching;
+        return browser.found();
+      },
+      (found) => found.executablePath,
+    );
     return { user: circle.user, destinations, first, browser: found, session: browser.session };
   } catch (error) {
     browser.abandon();
@@ -308,7 +357,11 @@ async function preflight(registry: ConfiguredRegistry, request: RotationRequest,
   }
 }
 
-export async function runRotation(registry: ConfiguredRegistry, request: RotationRequest, deps: RunbookDeps): Promise<RotationResult | DryRunResult> {
+export async function runRotation(
+  registry: ConfiguredRegistry,
+  request: RotationRequest,
+  deps: RunbookDeps,
+): Promise<RotationResult | DryRunResult> {
   const { progress, ask } = deps;
   const title = registry.registry.title;
 
@@ -321,7 +374,13 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
   const journal = new Journal(
     title,
     request.command,
-    checked.destinations.map((d) => ({ envVar: d.target.envVar, where: d.target.where, target: targetFlag(d.target.spec), state: "unchanged", ...(d.held?.last4 ? { before: d.held.last4 } : {}) })),
+    checked.destinations.map((d) => ({
+      envVar: d.target.envVar,
+      where: d.target.where,
+      target: targetFlag(d.target.spec),
+      state: "unchanged",
+      ...(d.held?.last4 ? { before: d.held.last4 } : {}),
+    })),
     deps.clock,
     deps.onEntry,
   );
@@ -350,11 +409,23 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
     // 3. Inventory: can the account make the token, which token CircleCI holds now, and what
     //    this tool left behind before.
     await step(`Check the account may make the token (${registry.flow.describeScope()})`, () => signedIn.checkScope());
-    const tokens = await step(`List ${title} tokens`, () => signedIn.listTokens(), (t) => `${t.length} token(s)`);
+    const tokens = await step(
+      `List ${title} tokens`,
+      () => signedIn.listTokens(),
+      (t) => `${t.length} token(s)`,
+    );
     const order = await chooseOrder(request.order, ask);
     rotation.oldValue ??= order === "incident" ? await askExposedValue(ask, title) : undefined;
     const prefix = namePrefix(first.target.spec);
-    const old = await identifyOldToken({ tokens, held: first.held, namePrefix: prefix, ...(request.oldToken ? { named: request.oldToken } : {}), ...(rotation.oldValue ? { value: rotation.oldValue } : {}), registry: title, ask });
+    const old = await identifyOldToken({
+      tokens,
+      held: first.held,
+      namePrefix: prefix,
+      ...(request.oldToken ? { named: request.oldToken } : {}),
+      ...(rotation.oldValue ? { value: rotation.oldValue } : {}),
+      registry: title,
+      ask,
+    });
     const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
@@ -378,7 +449,9 @@ export async function runRotation(registry: ConfiguredRegistry, request: Rotatio
     } else {
       created = await rotation.addNew(signedIn, newName, order);
       if (request.graceSeconds > 0 && old) {
-        await step(`Wait ${request.graceSeconds}s so publishes already running can finish`, () => deps.sleep(request.graceSeconds * 1000, deps.signal));
+        await step(`Wait ${request.graceSeconds}s so publishes already running can finish`, () =>
+          deps.sleep(request.graceSeconds * 1000, deps.signal),
+        );
       }
       await rotation.removeOld(signedIn);
     }

@@ -35,7 +35,9 @@ export function isTimeout(error: unknown): boolean {
 export function createSteps(progress: Progress, options: { headed: boolean; stepTimeoutMs: number }): Steps {
   const handOff = async <T>(why: string, step: ManualStep<T>): Promise<T> => {
     if (!options.headed) {
-      throw new VisibleBrowserNeededError(`${why}: a human has to ${step.instruction}; run again without --headless to do it in the browser window`);
+      throw new VisibleBrowserNeededError(
+        `${why}: a human has to ${step.instruction}; run again without --headless to do it in the browser window`,
+      );
     }
     progress.note(`${why}. In the browser window, please ${step.instruction}. rotate continues when that is done.`);
     return step.until();
@@ -62,7 +64,10 @@ export function createSteps(progress: Progress, options: { headed: boolean; step
       });
       const first = await Promise.race([result, timeout]).finally(() => clearTimeout(timer));
       if (first !== late) return first;
-      if (!options.headed) throw new SiteChangedError(`${what} did not come within ${options.stepTimeoutMs / 1000}s (the site may be waiting for something rotate does not know); run without --headless to finish by hand`);
+      if (!options.headed)
+        throw new SiteChangedError(
+          `${what} did not come within ${options.stepTimeoutMs / 1000}s (the site may be waiting for something rotate does not know); run without --headless to finish by hand`,
+        );
       return handOff(`${what} has not come yet`, manual);
     },
   };

@@ -6,7 +6,8 @@
 // ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), then the C0 controls other
 // than newline, DEL and the C1 controls.
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+const CONTROLS =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
 export function inert(text: string): string {
   return text.replace(CONTROLS, "");

@@ -195,7 +195,9 @@ export function redact(text: string): string {
   }
   // What was already cut out stays as it is: its label may spell a word a secret contains.
   const markers = [...out.matchAll(MARKER)].map((m) => [m.index, m.index + m[0].length] as const);
-  const cuts = [...transformedCuts(out), ...tokenShapedCuts(out)].filter((cut) => !markers.some(([start, end]) => cut.start < end && start < cut.end));
+  const cuts = [...transformedCuts(out), ...tokenShapedCuts(out)].filter(
+    (cut) => !markers.some(([start, end]) => cut.start < end && start < cut.end),
+  );
   return applyCuts(out, cuts);
 }
 

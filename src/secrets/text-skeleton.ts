@@ -23,7 +23,17 @@ interface Unit {
 // Numeric references, and the named ones a page uses when it escapes text (decoded only when
 // known; the optional ";" follows HTML's legacy parsing of these names).
 const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos|nbsp|shy|ZeroWidthSpace|NoBreak));?/g;
-const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", shy: "\u00ad", ZeroWidthSpace: "\u200b", NoBreak: "\u2060" };
+const NAMED: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00a0",
+  shy: "\u00ad",
+  ZeroWidthSpace: "\u200b",
+  NoBreak: "\u2060",
+};
 /** Escaping is undone this many times at most: a page that escapes five times is not echoing. */
 const MAX_DECODE_PASSES = 4;
 

@@ -34,7 +34,10 @@ function fromText(text: string, kind: Kind): unknown {
       return Number(text);
     case "list":
     case "targets":
-      return text.split(",").map((item) => item.trim()).filter(Boolean);
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean);
     case "boolean":
       return /^(1|true|yes)$/i.test(text);
     default:
@@ -45,13 +48,23 @@ function fromText(text: string, kind: Kind): unknown {
 const KIND_SCHEMAS: Record<Kind, z.ZodType> = {
   string: z.string().min(1),
   // Plain http only to this machine (the drill replicas); anything else must be https.
-  url: z.url({ protocol: /^https?$/ }).refine((text) => !URL.canParse(text) || new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname), "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://"),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (text) => !URL.canParse(text) || new URL(text).protocol === "https:" || LOOPBACK.has(new URL(text).hostname),
+      "plain http:// is allowed only for this machine (127.0.0.1, localhost); use https://",
+    ),
   number: z.number().finite(),
   list: z.array(z.string().min(1)).min(1),
   boolean: z.boolean(),
   // In the file, objects; on the command line and in the environment, `slug` or `slug@context`.
   targets: z
-    .array(z.union([z.string().min(1), z.object({ projectSlug: z.string().min(1), context: z.string().min(1).optional(), envVar: z.string().min(1).optional() }).strict()]))
+    .array(
+      z.union([
+        z.string().min(1),
+        z.object({ projectSlug: z.string().min(1), context: z.string().min(1).optional(), envVar: z.string().min(1).optional() }).strict(),
+      ]),
+    )
     .min(1),
 };
 
@@ -168,18 +181,24 @@ function describeMissing(missing: MissingSetting): string {
   const { section, key } = missing;
   const spec = section.settings[key];
   const orElse = missing.orElse ? `, or ${missing.orElse}` : "";
-  return spec ? `${spec.describe} is not set: give it with ${where(spec, key, section.section)}${orElse}` : `${section.section}.${key} is not set`;
+  return spec
+    ? `${spec.describe} is not set: give it with ${where(spec, key, section.section)}${orElse}`
+    : `${section.section}.${key} is not set`;
 }
 
 function refuseSecrets(value: unknown, path: string, filePath: string, sections: SettingsSection[]): void {
   if (typeof value === "string" && looksLikeSecret(value, sections)) {
-    throw new UsageError(`${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`);
+    throw new UsageError(
+      `${filePath}: ${path} holds what looks like a token; the config file must never hold secrets (give them in the environment or at the prompt)`,
+    );
   }
   if (typeof value !== "object" || value === null) return;
   for (const [key, inner] of Object.entries(value)) {
     const innerPath = path ? `${path}.${key}` : key;
     if (SECRET_KEY.test(key)) {
-      throw new UsageError(`${filePath}: ${innerPath} looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`);
+      throw new UsageError(
+        `${filePath}: ${innerPath} looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`,
+      );
     }
     refuseSecrets(inner, innerPath, filePath, sections);
   }
@@ -190,7 +209,10 @@ export function configFileSchema(sections: SettingsSection[]): z.ZodType {
   const shape = Object.fromEntries(
     sections.map((s) => [
       s.section,
-      z.object(Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()]))).strict().optional(),
+      z
+        .object(Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()])))
+        .strict()
+        .optional(),
     ]),
   );
   return z.object({ $schema: z.string().optional(), ...shape }).strict();
@@ -248,7 +270,8 @@ export function loadSources(options: LoadOptions): Sources {
   const given = (options.flags.config as string | undefined) ?? env.ROTATE_CONFIG;
   const explicit = given ? resolve(options.cwd, given) : undefined;
   const filePath = explicit ?? join(options.cwd, "rotate.config.json");
-  if (explicit && !existsSync(explicit)) throw new UsageError(`config file ${explicit} does not exist: check --config or ROTATE_CONFIG, or run rotate init`);
+  if (explicit && !existsSync(explicit))
+    throw new UsageError(`config file ${explicit} does not exist: check --config or ROTATE_CONFIG, or run rotate init`);
   const file = existsSync(filePath) ? readConfigFile(filePath, options.sections) : {};
   return { flags: options.flags, env, file, filePath: existsSync(filePath) ? filePath : undefined };
 }

@@ -40,7 +40,11 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       return username;
     },
     async password() {
-      password ??= await source.ask.secret(`${source.title} password:`, `${source.title} password`, `set ${prefix}PASSWORD in the environment`);
+      password ??= await source.ask.secret(
+        `${source.title} password:`,
+        `${source.title} password`,
+        `set ${prefix}PASSWORD in the environment`,
+      );
       return password;
     },
     async otp() {
@@ -50,7 +54,11 @@ export function credentialsFrom(source: CredentialSource): Credentials {
         return code;
       }
       if (totp) return totp.next();
-      return source.ask.code(`${source.title} one-time code from your authenticator app:`, `${source.title} one-time code`, `set ${prefix}TOTP_SECRET so rotate can compute codes`);
+      return source.ask.code(
+        `${source.title} one-time code from your authenticator app:`,
+        `${source.title} one-time code`,
+        `set ${prefix}TOTP_SECRET so rotate can compute codes`,
+      );
     },
     passwordRefused() {
       if (password === envPassword || !source.ask.canPrompt || passwordTries >= TRIES) return false;

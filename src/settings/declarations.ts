@@ -34,10 +34,12 @@ export function onlySettings(section: SettingsSection, keys: string[]): Settings
 
 export function addSettingOptions(command: Command, section: SettingsSection): Command {
   for (const spec of Object.values(section.settings)) {
-    const value = spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";
+    const value =
+      spec.kind === "boolean" ? "" : spec.kind === "list" ? " <items>" : spec.kind === "targets" ? " <destination>" : " <value>";
     const env = spec.env ? ` (env ${spec.env})` : "";
     // A destination flag may be given several times; each one adds to the list.
-    if (spec.kind === "targets") command.option(`${spec.flag}${value}`, `${spec.describe}${env}`, (item: string, all: string[] = []) => [...all, item]);
+    if (spec.kind === "targets")
+      command.option(`${spec.flag}${value}`, `${spec.describe}${env}`, (item: string, all: string[] = []) => [...all, item]);
     else command.option(`${spec.flag}${value}`, `${spec.describe}${env}`);
   }
   return command;
@@ -47,23 +49,57 @@ export function addSettingOptions(command: Command, section: SettingsSection): C
 export const circleciSection: SettingsSection = {
   section: "circleci",
   settings: {
-    projectSlug: { flag: "--project-slug", env: "ROTATE_PROJECT_SLUG", kind: "string", describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)" },
-    context: { flag: "--context", env: "ROTATE_CONTEXT", kind: "string", describe: "CircleCI context that holds the variable (default: a project variable)" },
+    projectSlug: {
+      flag: "--project-slug",
+      env: "ROTATE_PROJECT_SLUG",
+      kind: "string",
+      describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)",
+    },
+    context: {
+      flag: "--context",
+      env: "ROTATE_CONTEXT",
+      kind: "string",
+      describe: "CircleCI context that holds the variable (default: a project variable)",
+    },
     targets: {
       flag: "--target",
       env: "ROTATE_TARGETS",
       kind: "targets",
-      describe: "a CircleCI destination of the token, gh/org/repo (project variable) or gh/org/repo@context; repeat for several (default: --project-slug and --context)",
+      describe:
+        "a CircleCI destination of the token, gh/org/repo (project variable) or gh/org/repo@context; repeat for several (default: --project-slug and --context)",
     },
-    url: { flag: "--circleci-url", env: "ROTATE_CIRCLECI_URL", kind: "url", describe: "CircleCI API v2 base URL", default: "https://circleci.com/api/v2" },
+    url: {
+      flag: "--circleci-url",
+      env: "ROTATE_CIRCLECI_URL",
+      kind: "url",
+      describe: "CircleCI API v2 base URL",
+      default: "https://circleci.com/api/v2",
+    },
   },
 };
 
 export const browserSection: SettingsSection = {
   section: "browser",
   settings: {
-    path: { flag: "--browser-path", env: "ROTATE_BROWSER", kind: "string", describe: "Chrome or Chromium executable (default: found automatically)" },
-    headless: { flag: "--headless", env: "ROTATE_HEADLESS", kind: "boolean", describe: "run the browser without a window (drills and tests)", default: false },
-    stepTimeout: { flag: "--step-timeout", env: "ROTATE_STEP_TIMEOUT", kind: "number", describe: "seconds to wait for each element on a page", default: 30 },
+    path: {
+      flag: "--browser-path",
+      env: "ROTATE_BROWSER",
+      kind: "string",
+      describe: "Chrome or Chromium executable (default: found automatically)",
+    },
+    headless: {
+      flag: "--headless",
+      env: "ROTATE_HEADLESS",
+      kind: "boolean",
+      describe: "run the browser without a window (drills and tests)",
+      default: false,
+    },
+    stepTimeout: {
+      flag: "--step-timeout",
+      env: "ROTATE_STEP_TIMEOUT",
+      kind: "number",
+      describe: "seconds to wait for each element on a page",
+      default: 30,
+    },
   },
 };

@@ -5,11 +5,16 @@ import type { Ask } from "../ask.js";
 import type { OverriddenUrl } from "./config.js";
 import { CancelledError, UsageError } from "../errors.js";
 
-export async function confirmUrls(urls: OverriddenUrl[], options: { trustUrls: boolean; ask: Ask; note(text: string): void }): Promise<void> {
+export async function confirmUrls(
+  urls: OverriddenUrl[],
+  options: { trustUrls: boolean; ask: Ask; note(text: string): void },
+): Promise<void> {
   if (urls.length === 0 || options.trustUrls) return;
   const named = urls.map((u) => `${u.describe}: ${u.url} (from ${u.from})`);
   if (!options.ask.canPrompt) {
-    throw new UsageError(`not the official address, and credentials would be sent there: ${named.join("; ")}; pass --trust-urls if that is intended`);
+    throw new UsageError(
+      `not the official address, and credentials would be sent there: ${named.join("; ")}; pass --trust-urls if that is intended`,
+    );
   }
   options.note("These addresses are not the official ones, and rotate would send credentials there:");
   for (const line of named) options.note(`  ${line}`);

@@ -7,7 +7,12 @@ import { UsageError } from "../errors.js";
 import { browserSection, circleciSection } from "./declarations.js";
 
 const Target = z.union([z.string(), z.object({ projectSlug: z.string(), context: z.string().optional(), envVar: z.string().optional() })]);
-const CircleciSettings = z.object({ projectSlug: z.string().optional(), context: z.string().optional(), targets: z.array(Target).optional(), url: z.url() });
+const CircleciSettings = z.object({
+  projectSlug: z.string().optional(),
+  context: z.string().optional(),
+  targets: z.array(Target).optional(),
+  url: z.url(),
+});
 const BrowserSettings = z.object({ path: z.string().optional(), headless: z.boolean(), stepTimeout: z.number().positive() });
 
 export type CircleciSettings = z.infer<typeof CircleciSettings>;
@@ -27,11 +32,15 @@ export function browserSettings(sources: Sources): BrowserSettings {
  */
 export function destinationsFor(circle: CircleciSettings, envVar: string): TargetSpec[] {
   if (circle.targets) {
-    const specs = circle.targets.map((target) => (typeof target === "string" ? parseTarget(target, envVar) : { ...target, envVar: target.envVar ?? envVar }));
+    const specs = circle.targets.map((target) =>
+      typeof target === "string" ? parseTarget(target, envVar) : { ...target, envVar: target.envVar ?? envVar },
+    );
     const mine = specs.filter((spec) => spec.envVar === envVar);
-    if (mine.length === 0) throw new UsageError(`none of the CircleCI targets holds ${envVar}: add one for it to circleci.targets, or pass --target`);
+    if (mine.length === 0)
+      throw new UsageError(`none of the CircleCI targets holds ${envVar}: add one for it to circleci.targets, or pass --target`);
     return mine;
   }
-  if (!circle.projectSlug) throw new MissingSettingsError([{ section: circleciSection, key: "projectSlug", orElse: "name destinations with --target" }]);
+  if (!circle.projectSlug)
+    throw new MissingSettingsError([{ section: circleciSection, key: "projectSlug", orElse: "name destinations with --target" }]);
   return [{ projectSlug: circle.projectSlug, envVar, ...(circle.context ? { context: circle.context } : {}) }];
 }

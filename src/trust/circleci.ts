@@ -4,14 +4,29 @@
 // the configuration is to require any; and where the token variable is set now, so it can be
 // retired later.
 import type { Ask } from "../ask.js";
-import type { CircleciClient, CircleciContext, CircleciPipelineDefinition, CircleciUser, HeldValue, ProjectIdentity } from "../circleci/client.js";
+import type {
+  CircleciClient,
+  CircleciContext,
+  CircleciPipelineDefinition,
+  CircleciUser,
+  HeldValue,
+  ProjectIdentity,
+} from "../circleci/client.js";
 import { targetFlag, type TargetSpec } from "../circleci/targets.js";
 import { CircleciError, UsageError } from "../errors.js";
 
 /** The client calls trusted publishing makes; tests pass an in-memory fake. */
 export type TrustCircleciApi = Pick<
   CircleciClient,
-  "me" | "project" | "projectIdentity" | "pipelineDefinitions" | "contexts" | "projectEnvVar" | "contextEnvVar" | "deleteProjectEnvVar" | "deleteContextEnvVar"
+  | "me"
+  | "project"
+  | "projectIdentity"
+  | "pipelineDefinitions"
+  | "contexts"
+  | "projectEnvVar"
+  | "contextEnvVar"
+  | "deleteProjectEnvVar"
+  | "deleteContextEnvVar"
 >;
 
 /** A CircleCI variable that may hold the npm token: where it is, and what CircleCI shows of it. */
@@ -49,18 +64,29 @@ export interface CircleciQuestion {
 }
 
 /** One pipeline definition: the one named, the only one, or the responder's pick. */
-export async function choosePipelineDefinition(definitions: CircleciPipelineDefinition[], wanted: string | undefined, slug: string, ask: Ask): Promise<CircleciPipelineDefinition> {
+export async function choosePipelineDefinition(
+  definitions: CircleciPipelineDefinition[],
+  wanted: string | undefined,
+  slug: string,
+  ask: Ask,
+): Promise<CircleciPipelineDefinition> {
   const listed = definitions.map((d) => `"${d.name}" (${d.id}${d.configFile ? `, ${d.configFile}` : ""})`).join(", ");
   if (wanted !== undefined) {
     const byId = definitions.find((d) => d.id.toLowerCase() === wanted.toLowerCase());
     const byName = definitions.filter((d) => d.name === wanted);
     if (byId) return byId;
     if (byName.length === 1 && byName[0]) return byName[0];
-    if (byName.length > 1) throw new UsageError(`--pipeline-definition ${wanted}: ${byName.length} pipeline definitions of ${slug} have that name; give the id: ${listed}`);
+    if (byName.length > 1)
+      throw new UsageError(
+        `--pipeline-definition ${wanted}: ${byName.length} pipeline definitions of ${slug} have that name; give the id: ${listed}`,
+      );
     throw new UsageError(`--pipeline-definition ${wanted}: ${slug} has no pipeline definition of that name or id; it has ${listed}`);
   }
   const [only, ...others] = definitions;
-  if (!only) throw new CircleciError(`CircleCI lists no pipeline definition for ${slug}: set one up in Project Settings → Project Setup, then rerun`);
+  if (!only)
+    throw new CircleciError(
+      `CircleCI lists no pipeline definition for ${slug}: set one up in Project Settings → Project Setup, then rerun`,
+    );
   if (others.length === 0) return only;
   const id = await ask.select(
     `${slug} has ${definitions.length} pipeline definitions; npm trusts exactly one. Which one runs the publish job?`,
@@ -98,24 +124,47 @@ export async function findOnCircleci(api: TrustCircleciApi, question: CircleciQu
   for (const spec of question.targets) {
     if (spec.projectSlug !== first.projectSlug) await api.project(spec.projectSlug);
     const base = { envVar: spec.envVar, target: targetFlag(spec), projectSlug: spec.projectSlug };
-    const projectVariable = async (): Promise<TokenVariable> => ({ ...base, target: spec.projectSlug, where: `project ${spec.projectSlug}`, held: await api.projectEnvVar(spec.projectSlug, spec.envVar) });
+    const projectVariable = async (): Promise<TokenVariable> => ({
+      ...base,
+      target: spec.projectSlug,
+      where: `project ${spec.projectSlug}`,
+      held: await api.projectEnvVar(spec.projectSlug, spec.envVar),
+    });
     if (!spec.context) {
       variables.push(await projectVariable());
       continue;
     }
     const context = contexts.find((c) => c.name === spec.context);
-    if (!context) throw new CircleciError(`CircleCI has no context named "${spec.context}" in ${organization}: check the context name (names are case-sensitive)`);
-    variables.push({ ...base, where: `context "${context.name}"`, contextId: context.id, held: await api.contextEnvVar(context.id, spec.envVar) });
+    if (!context)
+      throw new CircleciError(
+        `CircleCI has no context named "${spec.context}" in ${organization}: check the context name (names are case-sensitive)`,
+      );
+    variables.push({
+      ...base,
+      where: `context "${context.name}"`,
+      contextId: context.id,
+      held: await api.contextEnvVar(context.id, spec.envVar),
+    });
     // A context variable wins over a same-named project variable only in jobs that use the context
     // (docs/sites/circleci.md, "Context and project precedence"): the project one is a token too.
     const listedToo = question.targets.some((t) => !t.context && t.projectSlug === spec.projectSlug && t.envVar === spec.envVar);
     const project = listedToo ? undefined : await projectVariable();
     if (project?.held) shadowed.push(project);
   }
-  return { user, identity, definition, definitions, contexts: requiredContexts(contexts, question.contextIds, organization), variables, shadowed };
+  return {
+    user,
+    identity,
+    definition,
+    definitions,
+    contexts: requiredContexts(contexts, question.contextIds, organization),
+    variables,
+    shadowed,
+  };
 }
 
 /** Deletes one variable; false when it was already gone. */
 export function deleteVariable(api: TrustCircleciApi, variable: TokenVariable): Promise<boolean> {
-  return variable.contextId ? api.deleteContextEnvVar(variable.contextId, variable.envVar) : api.deleteProjectEnvVar(variable.projectSlug, variable.envVar);
+  return variable.contextId
+    ? api.deleteContextEnvVar(variable.contextId, variable.envVar)
+    : api.deleteProjectEnvVar(variable.projectSlug, variable.envVar);
 }

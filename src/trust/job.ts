@@ -50,7 +50,11 @@ export function jobChange(options: JobChangeOptions): string[] {
     `                npm install --global npm@^${npmVersion}    # npm ${npmVersion} or newer; cimg/node:22.14 ships npm 10`,
     `                export NPM_ID_TOKEN="$(circleci run oidc get --claims '${claims}')"`,
     `                ${command}${publish && stage ? "    # or: npm stage publish" : ""}`,
-    ...(contextNames.length > 0 ? [`  The workflow must run it with the context${contextNames.length > 1 ? "s" : ""} npm requires:  context: [${contextNames.join(", ")}]`] : []),
+    ...(contextNames.length > 0
+      ? [
+          `  The workflow must run it with the context${contextNames.length > 1 ? "s" : ""} npm requires:  context: [${contextNames.join(", ")}]`,
+        ]
+      : []),
     "  Fetch the id token in the same `run` step as the publish, right before it: npm takes it only in its first minutes.",
     `  Remove ${options.envVar} from the job: no \`//${host}/:_authToken=\${${options.envVar}}\` line in .npmrc, no ${options.envVar} anywhere.`,
   ];
@@ -79,7 +83,14 @@ export function mayBeCheckoutOf(cwd: string, vcsOrigin: string): boolean {
     .flatMap((line) => /^\s*url\s*=\s*(\S+)/.exec(line)?.[1] ?? []);
   const repository = vcsOrigin.split("/").slice(1).join("/").toLowerCase();
   // `org/repo` right after the host's `/` or scp-style `:`, so `notacme/widget` is not `acme/widget`.
-  const names = (url: string) => [":", "/"].some((sep) => url.toLowerCase().replace(/\.git$/, "").replace(/\/+$/, "").endsWith(`${sep}${repository}`));
+  const names = (url: string) =>
+    [":", "/"].some((sep) =>
+      url
+        .toLowerCase()
+        .replace(/\.git$/, "")
+        .replace(/\/+$/, "")
+        .endsWith(`${sep}${repository}`),
+    );
   return urls.length === 0 || urls.some(names);
 }
 
@@ -101,5 +112,8 @@ export function tokenUses(cwd: string, configFile: string, envVar: string): Toke
 
 export function tokenUseLines(uses: TokenUse[], envVar: string): string[] {
   if (uses.length === 0) return [];
-  return [`  In this checkout, these lines use ${envVar} (change them with the job):`, ...uses.map((u) => `    ${u.file}:${u.line}: ${u.text}`)];
+  return [
+    `  In this checkout, these lines use ${envVar} (change them with the job):`,
+    ...uses.map((u) => `    ${u.file}:${u.line}: ${u.text}`),
+  ];
 }

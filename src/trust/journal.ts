@@ -169,7 +169,11 @@ export class TrustJournal implements Standing {
 
   /** The retirement began: a package's tokens were disallowed, or a token or variable deleted. */
   private get changedRetirement(): boolean {
-    return this.packages.some((p) => p.tokensDisallowed) || this.npmTokens.some((t) => t.state === "deleted") || this.variables.some((v) => v.state === "deleted");
+    return (
+      this.packages.some((p) => p.tokensDisallowed) ||
+      this.npmTokens.some((t) => t.state === "deleted") ||
+      this.variables.some((v) => v.state === "deleted")
+    );
   }
 
   whereThingsStand(): string {

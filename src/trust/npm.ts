@@ -28,16 +28,28 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
   const { settings, runtime, signal } = options;
   let found: FoundBrowser | undefined;
   const launch = (browser: FoundBrowser, headless: boolean) =>
-    runtime.launchBrowser({ browser, headless, allowedOrigins: [settings.websiteUrl], assetOrigins: npm.assetOrigins, env: runtime.env, timeoutMs: options.browser.stepTimeout * 1000 });
+    runtime.launchBrowser({
+      browser,
+      headless,
+      allowedOrigins: [settings.websiteUrl],
+      assetOrigins: npm.assetOrigins,
+      env: runtime.env,
+      timeoutMs: options.browser.stepTimeout * 1000,
+    });
 
   return {
     async preflight(packages) {
       const username = await options.credentials.username();
       for (const pkg of packages) {
         const maintainers = await packageMaintainers(settings.registryUrl, pkg, signal);
-        if (!maintainers) throw new RegistryError(`npm has no package ${pkg}: trusted publishing needs a published package (publish it once with a token first), or check --npm-packages`);
+        if (!maintainers)
+          throw new RegistryError(
+            `npm has no package ${pkg}: trusted publishing needs a published package (publish it once with a token first), or check --npm-packages`,
+          );
         if (!maintainers.includes(username)) {
-          throw new RegistryError(`npm account ${username} does not maintain ${pkg}, so it cannot manage its trusted publishers: check --npm-user and --npm-packages, or have an owner add the account`);
+          throw new RegistryError(
+            `npm account ${username} does not maintain ${pkg}, so it cannot manage its trusted publishers: check --npm-user and --npm-packages, or have an owner add the account`,
+          );
         }
       }
       if (!options.browser.headless) requireDisplay(runtime.env);
@@ -50,7 +62,14 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
       const browser = found ?? runtime.findBrowser(options.browser.path, { headless: options.browser.headless });
       const session = await launch(browser, options.browser.headless);
       try {
-        const ctx: NpmCtx = { settings, credentials: options.credentials, steps: options.steps, signal, browser: session, relaunch: () => launch(browser, true) };
+        const ctx: NpmCtx = {
+          settings,
+          credentials: options.credentials,
+          steps: options.steps,
+          signal,
+          browser: session,
+          relaunch: () => launch(browser, true),
+        };
         const npm = await NpmSession.open(ctx);
         let closed = false;
         return {

@@ -51,18 +51,34 @@ export function drillProver(controlUrl: string): Prover {
     const otherProject = projects.find((p) => p !== ours && p.pipelineDefinitions.length > 0);
     const otherDefinition = ours?.pipelineDefinitions.find((d) => d.id !== subject.pipelineDefinitionId);
     const mint = async (job: Job): Promise<Secret> => {
-      const answer = await http.post(`${controlUrl}/circleci/oidc-token`, { ...job, audience: audienceFor(subject.registryUrl) }, { signal, responseType: "text" });
+      const answer = await http.post(
+        `${controlUrl}/circleci/oidc-token`,
+        { ...job, audience: audienceFor(subject.registryUrl) },
+        { signal, responseType: "text" },
+      );
       if (answer.status !== 200) throw new Error(`the drill's CircleCI would not mint an id token: ${String(answer.data).trim()}`);
       return new Secret(String(answer.data).trim(), "CircleCI id token");
     };
-    const thisJob = { projectSlug: subject.projectSlug, pipelineDefinitionId: subject.pipelineDefinitionId, contextIds: subject.contextIds };
+    const thisJob = {
+      projectSlug: subject.projectSlug,
+      pipelineDefinitionId: subject.pipelineDefinitionId,
+      contextIds: subject.contextIds,
+    };
     const jobs: Array<{ job: string; expected: ProofCase["expected"]; spec?: Job; why?: string }> = [
       { job: "this project and pipeline", expected: "accepted", spec: thisJob },
       otherProject?.pipelineDefinitions[0]
-        ? { job: `another project (${otherProject.slug})`, expected: "refused", spec: { projectSlug: otherProject.slug, pipelineDefinitionId: otherProject.pipelineDefinitions[0].id } }
+        ? {
+            job: `another project (${otherProject.slug})`,
+            expected: "refused",
+            spec: { projectSlug: otherProject.slug, pipelineDefinitionId: otherProject.pipelineDefinitions[0].id },
+          }
         : { job: "another project", expected: "refused", why: "the drill has no other project" },
       otherDefinition
-        ? { job: `another pipeline definition ("${otherDefinition.name}")`, expected: "refused", spec: { ...thisJob, pipelineDefinitionId: otherDefinition.id } }
+        ? {
+            job: `another pipeline definition ("${otherDefinition.name}")`,
+            expected: "refused",
+            spec: { ...thisJob, pipelineDefinitionId: otherDefinition.id },
+          }
         : { job: "another pipeline definition", expected: "refused", why: `${subject.projectSlug} has no other pipeline definition` },
       { job: "an SSH re-run of this pipeline", expected: "refused", spec: { ...thisJob, sshRerun: true } },
     ];
@@ -77,7 +93,13 @@ export function drillProver(controlUrl: string): Prover {
         cases.push(
           exchange.accepted
             ? { package: pkg, job, expected, outcome: "accepted" }
-            : { package: pkg, job, expected, outcome: "refused", detail: `${exchange.status}${exchange.message ? ` ${exchange.message}` : ""}` },
+            : {
+                package: pkg,
+                job,
+                expected,
+                outcome: "refused",
+                detail: `${exchange.status}${exchange.message ? ` ${exchange.message}` : ""}`,
+              },
         );
       }
     }
@@ -91,7 +113,8 @@ export function proofLines(outcome: ProofOutcome): string[] {
   return packages.map((pkg) => {
     const mine = outcome.cases.filter((c) => c.package === pkg);
     const wrong = mine.filter((c) => c.outcome !== c.expected && c.outcome !== "not tried");
-    if (wrong.length > 0) return `${pkg}: ${wrong.map((c) => `${c.job} was ${c.outcome}${c.detail ? ` (${c.detail})` : ""}, expected ${c.expected}`).join("; ")}`;
+    if (wrong.length > 0)
+      return `${pkg}: ${wrong.map((c) => `${c.job} was ${c.outcome}${c.detail ? ` (${c.detail})` : ""}, expected ${c.expected}`).join("; ")}`;
     const refused = mine.filter((c) => c.expected === "refused" && c.outcome === "refused").map((c) => c.job);
     const skipped = mine.filter((c) => c.outcome === "not tried").map((c) => `${c.job} (${c.detail})`);
     return `${pkg}: a job of this project and pipeline gets a publish token; refused: ${refused.join(", ") || "none tried"}${skipped.length > 0 ? `; not tried: ${skipped.join(", ")}` : ""}`;

@@ -28,7 +28,10 @@ function retirementText(result: TrustResult): string {
   }
   const tokens = journal.npmTokens.filter((t) => t.state === "deleted").map((t) => `npm token "${t.name}"`);
   const variables = journal.variables.filter((v) => v.state === "deleted").map((v) => v.where);
-  return `deleted from ${variables.join(", ") || "nowhere (it was gone)"}; ${tokens.join(", ") || "no npm token identified"} deleted; 2FA required and tokens disallowed on ${journal.packages.filter((p) => p.tokensDisallowed).map((p) => p.name).join(", ")}`;
+  return `deleted from ${variables.join(", ") || "nowhere (it was gone)"}; ${tokens.join(", ") || "no npm token identified"} deleted; 2FA required and tokens disallowed on ${journal.packages
+    .filter((p) => p.tokensDisallowed)
+    .map((p) => p.name)
+    .join(", ")}`;
 }
 
 export function renderTrustSummary(result: TrustResult, durationMs: number, drill: boolean): string {
@@ -51,13 +54,29 @@ export function trustSummaryJson(result: TrustResult, durationMs: number, drill:
     drill,
     durationMs,
     circleci: { user: result.circleciUser, ...result.ids },
-    packages: journal.packages.map((p) => ({ name: p.name, state: p.state, previous: p.previous ?? null, tokensDisallowed: p.tokensDisallowed })),
+    packages: journal.packages.map((p) => ({
+      name: p.name,
+      state: p.state,
+      previous: p.previous ?? null,
+      tokensDisallowed: p.tokensDisallowed,
+    })),
     proof: result.proof ?? null,
     retired: result.retired,
-    variables: journal.variables.map((v) => ({ envVar: v.envVar, where: v.where, target: v.target, before: v.before ?? null, state: v.state })),
+    variables: journal.variables.map((v) => ({
+      envVar: v.envVar,
+      where: v.where,
+      target: v.target,
+      before: v.before ?? null,
+      state: v.state,
+    })),
     npmTokens: journal.npmTokens,
     warnings: result.warnings,
-    steps: journal.entries.map((e) => ({ at: e.at.toISOString(), step: e.step, outcome: e.outcome, ...(e.detail ? { detail: e.detail } : {}) })),
+    steps: journal.entries.map((e) => ({
+      at: e.at.toISOString(),
+      step: e.step,
+      outcome: e.outcome,
+      ...(e.detail ? { detail: e.detail } : {}),
+    })),
   };
 }
 

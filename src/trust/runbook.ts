@@ -119,7 +119,11 @@ function idsOf(found: CircleciFindings, actions: TrustAction[]): TrustIds {
     projectId: identity.projectId,
     organizationId: identity.organizationId,
     vcsOrigin: identity.vcsOrigin,
-    pipelineDefinition: { id: definition.id, name: definition.name, ...(definition.configFile ? { configFile: definition.configFile } : {}) },
+    pipelineDefinition: {
+      id: definition.id,
+      name: definition.name,
+      ...(definition.configFile ? { configFile: definition.configFile } : {}),
+    },
     contexts: found.contexts.map(({ id, name }) => ({ id, name })),
     actions,
   };
@@ -140,12 +144,21 @@ export function idLines(ids: TrustIds): string[] {
 
 /** In words, for the journal and the note: `CircleCI project gh/acme/widget, pipeline "release"`. */
 function publisherText(ids: TrustIds): string {
-  const contexts = ids.contexts.length > 0 ? ` with context${ids.contexts.length > 1 ? "s" : ""} ${ids.contexts.map((c) => `"${c.name}"`).join(", ")}` : "";
+  const contexts =
+    ids.contexts.length > 0
+      ? ` with context${ids.contexts.length > 1 ? "s" : ""} ${ids.contexts.map((c) => `"${c.name}"`).join(", ")}`
+      : "";
   return `CircleCI project ${ids.projectSlug}, pipeline "${ids.pipelineDefinition.name}"${contexts}`;
 }
 
 /** A package that trusts someone else: keep that, or replace it (npm holds one per package: delete, then add). */
-async function decideExisting(pkg: string, configs: StoredTrust[], preset: Existing | undefined, publisher: string, deps: TrustDeps): Promise<Existing> {
+async function decideExisting(
+  pkg: string,
+  configs: StoredTrust[],
+  preset: Existing | undefined,
+  publisher: string,
+  deps: TrustDeps,
+): Promise<Existing> {
   deps.progress.note(`${pkg} already trusts ${configs.map(describeStored).join("; ")}. npm allows one trusted publisher per package.`);
   if (preset) return preset;
   return deps.ask.select(
@@ -176,7 +189,12 @@ function planLines(decisions: Map<string, Decision>, ids: TrustIds, retire: stri
 }
 
 /** The npm token each CircleCI variable holds, matched as `rotate npm` matches it. */
-async function identifyHeldTokens(variables: TokenVariable[], tokens: ListedToken[], request: TrustRequest, ask: Ask): Promise<ListedToken[]> {
+async function identifyHeldTokens(
+  variables: TokenVariable[],
+  tokens: ListedToken[],
+  request: TrustRequest,
+  ask: Ask,
+): Promise<ListedToken[]> {
   const found = new Map<string, ListedToken>();
   for (const variable of variables.filter((v) => v.held)) {
     const held = variable.held;
@@ -242,14 +260,24 @@ class TrustRun {
   async readAll(account: TrustAccount): Promise<void> {
     const ours = circleciConfig(this.publisher);
     for (const pkg of this.request.packages) {
-      const configs = await this.step(`Read the trusted publishers of ${pkg}`, () => account.list(pkg), (c) => (c.length === 0 ? "none" : c.map(describeStored).join("; ")));
+      const configs = await this.step(
+        `Read the trusted publishers of ${pkg}`,
+        () => account.list(pkg),
+        (c) => (c.length === 0 ? "none" : c.map(describeStored).join("; ")),
+      );
       const already = configs.length === 1 && configs[0] !== undefined && differences(configs[0], ours).length === 0;
       this.existing.set(pkg, configs);
-      this.journal.advance({ step: "read", pkg, trusts: configs.length > 0 ? configs.map(describeStored).join("; ") : undefined, ours: already });
+      this.journal.advance({
+        step: "read",
+        pkg,
+        trusts: configs.length > 0 ? configs.map(describeStored).join("; ") : undefined,
+        ours: already,
+      });
       if (configs.length === 0 || already) this.decisions.set(pkg, already ? "already" : "add");
     }
     for (const [pkg, configs] of this.existing) {
-      if (!this.decisions.has(pkg)) this.decisions.set(pkg, await decideExisting(pkg, configs, this.request.existing, publisherText(this.ids), this.deps));
+      if (!this.decisions.has(pkg))
+        this.decisions.set(pkg, await decideExisting(pkg, configs, this.request.existing, publisherText(this.ids), this.deps));
     }
   }
 
@@ -271,13 +299,20 @@ class TrustRun {
       throw error;
     });
     journal.advance({ step: "added", pkg });
-    await step(`Read back the trusted publisher of ${pkg}`, async () => {
-      const now = await account.list(pkg);
-      const mismatch = now.length === 1 && now[0] ? differences(now[0], circleciConfig(publisher)) : [`npm holds ${now.length} configurations: ${now.map(describeStored).join("; ") || "none"}`];
-      if (mismatch.length === 0) return;
-      journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
-      throw new RegistryError(`npm holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
-    }, () => "every field as sent");
+    await step(
+      `Read back the trusted publisher of ${pkg}`,
+      async () => {
+        const now = await account.list(pkg);
+        const mismatch =
+          now.length === 1 && now[0]
+            ? differences(now[0], circleciConfig(publisher))
+            : [`npm holds ${now.length} configurations: ${now.map(describeStored).join("; ") || "none"}`];
+        if (mismatch.length === 0) return;
+        journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
+        throw new RegistryError(`npm holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
+      },
+      () => "every field as sent",
+    );
     journal.advance({ step: "verified", pkg });
   }
 
@@ -286,10 +321,18 @@ class TrustRun {
     const { ids, journal, deps } = this;
     const configFile = ids.pipelineDefinition.configFile ?? ".circleci/config.yml";
     return [
-      ...jobChange({ registryUrl: this.request.registryUrl, actions: this.request.actions, contexts: this.found.contexts, configFile, envVar: journal.envVar }),
+      ...jobChange({
+        registryUrl: this.request.registryUrl,
+        actions: this.request.actions,
+        contexts: this.found.contexts,
+        configFile,
+        envVar: journal.envVar,
+      }),
       ...(mayBeCheckoutOf(deps.cwd, ids.vcsOrigin)
         ? tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
-        : [`  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`]),
+        : [
+            `  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`,
+          ]),
     ];
   }
 
@@ -299,7 +342,17 @@ class TrustRun {
     const packages = this.request.packages.filter((p) => !this.kept.includes(p));
     const proof = await this.step(
       "Prove it: exchange id tokens minted as CircleCI jobs would get them",
-      () => prove({ registryUrl: this.request.registryUrl, packages, projectSlug: ids.projectSlug, pipelineDefinitionId: ids.pipelineDefinition.id, contextIds: this.publisher.contextIds }, this.deps.signal),
+      () =>
+        prove(
+          {
+            registryUrl: this.request.registryUrl,
+            packages,
+            projectSlug: ids.projectSlug,
+            pipelineDefinitionId: ids.pipelineDefinition.id,
+            contextIds: this.publisher.contextIds,
+          },
+          this.deps.signal,
+        ),
       (p) => (p.ok ? "as configured" : "NOT as configured"),
     );
     for (const line of proofLines(proof)) this.deps.progress.note(line);
@@ -310,7 +363,11 @@ class TrustRun {
 
   /** The npm tokens the variables hold, from the account's list. */
   async heldTokens(account: TrustAccount): Promise<ListedToken[]> {
-    const tokens = await this.step("List npm tokens", () => account.tokens(), (t) => `${t.length} token(s)`);
+    const tokens = await this.step(
+      "List npm tokens",
+      () => account.tokens(),
+      (t) => `${t.length} token(s)`,
+    );
     return identifyHeldTokens(this.found.variables, tokens, this.request, this.deps.ask);
   }
 
@@ -329,7 +386,11 @@ class TrustRun {
     }
     for (const [index, variable] of this.found.variables.entries()) {
       if (!variable.held) continue;
-      const existed = await step(`Delete ${variable.envVar} from ${variable.where}`, () => deleteVariable(this.deps.circleci, variable), (gone) => (gone ? undefined : "it was already gone"));
+      const existed = await step(
+        `Delete ${variable.envVar} from ${variable.where}`,
+        () => deleteVariable(this.deps.circleci, variable),
+        (gone) => (gone ? undefined : "it was already gone"),
+      );
       journal.advance({ step: "variable-deleted", index, existed });
     }
   }
@@ -340,7 +401,8 @@ class TrustRun {
       const kept = this.kept;
       return `retire nothing: ${kept.length > 0 ? `${kept.join(", ")} keep${kept.length === 1 ? "s" : ""} another publisher, so CircleCI may still need ${journal.envVar}` : `${journal.envVar} is not set in ${journal.where}`}`;
     }
-    if (!this.request.removeToken) return `then ask whether to retire ${journal.envVar} (say yes only once a publish through trusted publishing has worked)`;
+    if (!this.request.removeToken)
+      return `then ask whether to retire ${journal.envVar} (say yes only once a publish through trusted publishing has worked)`;
     const tokens = doomed.length > 0 ? doomed.map((t) => `npm token "${t.name}" (${t.kind})`).join(", ") : "no npm token (none identified)";
     return `retire ${journal.envVar}: require 2FA and disallow tokens on ${this.request.packages.join(", ")}; delete ${tokens}; delete ${this.held.map((v) => `${v.envVar} in ${v.where}`).join(", ")}`;
   }
@@ -357,20 +419,42 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
   // 1. Preflight: nothing changes before all of this has passed.
   const found = await step(
     "Preflight CircleCI: token, project ids, pipeline definition, variables",
-    () => findOnCircleci(deps.circleci, { targets: request.targets, contextIds: request.contextIds, ...(request.pipelineDefinition ? { pipelineDefinition: request.pipelineDefinition } : {}) }, ask),
+    () =>
+      findOnCircleci(
+        deps.circleci,
+        {
+          targets: request.targets,
+          contextIds: request.contextIds,
+          ...(request.pipelineDefinition ? { pipelineDefinition: request.pipelineDefinition } : {}),
+        },
+        ask,
+      ),
     (f) => `${f.user.login} · ${f.identity.slug} · pipeline "${f.definition.name}"`,
   );
-  await step("Preflight npm: packages, maintainers, browser", () => deps.npm.preflight(request.packages), (detail) => detail);
+  await step(
+    "Preflight npm: packages, maintainers, browser",
+    () => deps.npm.preflight(request.packages),
+    (detail) => detail,
+  );
   const ids = idsOf(found, request.actions);
   const journal = new TrustJournal(
     publisherText(ids),
     request.packages.map((name) => ({ name, state: "unchanged", tokensDisallowed: false })),
-    found.variables.map((v) => ({ envVar: v.envVar, target: v.target, where: v.where, state: v.held ? "set" : "not-set", ...(v.held?.last4 ? { before: v.held.last4 } : {}) })),
+    found.variables.map((v) => ({
+      envVar: v.envVar,
+      target: v.target,
+      where: v.where,
+      state: v.held ? "set" : "not-set",
+      ...(v.held?.last4 ? { before: v.held.last4 } : {}),
+    })),
     request.command,
     deps.clock,
     deps.onEntry,
   );
-  journal.advance({ step: "preflight", detail: `CircleCI user ${found.user.login}; ${publisherText(ids)}; project ${ids.projectId}, pipeline definition ${ids.pipelineDefinition.id}` });
+  journal.advance({
+    step: "preflight",
+    detail: `CircleCI user ${found.user.login}; ${publisherText(ids)}; project ${ids.projectId}, pipeline definition ${ids.pipelineDefinition.id}`,
+  });
   for (const line of idLines(ids)) progress.note(line);
   const run = new TrustRun(request, deps, found, ids, journal, step);
 
@@ -402,13 +486,23 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
 
     // 7. Retire the token, only once a trusted publish worked (the responder says so).
     const warnings = found.shadowed.map(
-      (shadow) => `${shadow.envVar} is also set in ${shadow.where} (…${shadow.held?.last4 ?? "????"}), which jobs without the context still use: retire it too with --target ${shadow.projectSlug}`,
+      (shadow) =>
+        `${shadow.envVar} is also set in ${shadow.where} (…${shadow.held?.last4 ?? "????"}), which jobs without the context still use: retire it too with --target ${shadow.projectSlug}`,
     );
     const retire = await retireNow(request, run.canRetire, run.kept, journal, ask);
     if (retire) await run.retire(account, request.removeToken ? doomed : await run.heldTokens(account));
 
     journal.advance({ step: "done", detail: `${publisherText(ids)}; ${journal.envVar} ${retire ? "retired" : "kept"}` });
-    return { kind: "trusted", journal, circleciUser: found.user.login, ids, jobChange: change, ...(proof ? { proof } : {}), retired: retire, warnings };
+    return {
+      kind: "trusted",
+      journal,
+      circleciUser: found.user.login,
+      ids,
+      jobChange: change,
+      ...(proof ? { proof } : {}),
+      retired: retire,
+      warnings,
+    };
   } catch (error) {
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });
@@ -421,7 +515,10 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
 /** --remove-token, or "yes" to a question that says a trusted publish must have worked first. */
 async function retireNow(request: TrustRequest, canRetire: boolean, kept: string[], journal: TrustJournal, ask: Ask): Promise<boolean> {
   if (!canRetire) {
-    const why = kept.length > 0 ? `${kept.join(", ")} still trust${kept.length === 1 ? "s" : ""} another publisher` : `${journal.envVar} is not set in ${journal.where}`;
+    const why =
+      kept.length > 0
+        ? `${kept.join(", ")} still trust${kept.length === 1 ? "s" : ""} another publisher`
+        : `${journal.envVar} is not set in ${journal.where}`;
     journal.advance({ step: "retire-skipped", why });
     return false;
   }

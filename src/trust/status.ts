@@ -55,7 +55,12 @@ export interface NpmVariable {
   set: boolean;
 }
 
-function packageTrust(name: string, configs: StoredTrust[], identity: ProjectIdentity, definitions: CircleciPipelineDefinition[]): PackageTrust {
+function packageTrust(
+  name: string,
+  configs: StoredTrust[],
+  identity: ProjectIdentity,
+  definitions: CircleciPipelineDefinition[],
+): PackageTrust {
   const [config] = configs;
   if (!config) return { name, trusted: false, publisher: null, project: null, pipeline: null, allows: null };
   const publisher = publisherOf(config);
@@ -74,7 +79,9 @@ function packageTrust(name: string, configs: StoredTrust[], identity: ProjectIde
 function heldKind(variable: NpmVariable, tokens: ListedToken[], allTrusted: boolean): HeldTokenKind {
   const matches = variable.last4 === null ? [] : tokens.filter((t) => t.last4 === variable.last4);
   const token = matches.length === 1 ? matches[0] : undefined;
-  const next = allTrusted ? "every package trusts CircleCI: retire it with `rotate trust npm --remove-token` once a trusted publish worked" : "move to trusted publishing with `rotate trust npm`";
+  const next = allTrusted
+    ? "every package trusts CircleCI: retire it with `rotate trust npm --remove-token` once a trusted publish worked"
+    : "move to trusted publishing with `rotate trust npm`";
   return {
     envVar: variable.envVar,
     where: variable.where,
@@ -85,7 +92,13 @@ function heldKind(variable: NpmVariable, tokens: ListedToken[], allTrusted: bool
 }
 
 /** Signs in, reads each package's trusted publisher and the token list, signs out. */
-export async function trustStatus(runtime: Runtime, sources: Sources, circleci: CircleciApi & TrustCircleciApi, projectSlug: string | undefined, variables: NpmVariable[]): Promise<TrustStatusReport> {
+export async function trustStatus(
+  runtime: Runtime,
+  sources: Sources,
+  circleci: CircleciApi & TrustCircleciApi,
+  projectSlug: string | undefined,
+  variables: NpmVariable[],
+): Promise<TrustStatusReport> {
   if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
   const settings = await npm.settings(sources);
   const packages = packagesOnly(settings.packages);
@@ -94,17 +107,41 @@ export async function trustStatus(runtime: Runtime, sources: Sources, circleci: 
   const progress = new Progress(runtime.io);
   const ask = new Ask(runtime.io, runtime.prompter);
   const browser = browserSettings(sources);
-  const credentials = credentialsFrom({ id: "npm", title: "npm", ...(settings.username ? { username: settings.username } : {}), env: sources.env, ask });
-  const side = npmSide({ settings, browser, credentials, steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }), signal: runtime.signal, runtime });
+  const credentials = credentialsFrom({
+    id: "npm",
+    title: "npm",
+    ...(settings.username ? { username: settings.username } : {}),
+    env: sources.env,
+    ask,
+  });
+  const side = npmSide({
+    settings,
+    browser,
+    credentials,
+    steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
+    signal: runtime.signal,
+    runtime,
+  });
   await progress.step("Preflight npm: packages, maintainers, browser", () => side.preflight(packages));
   const user = await credentials.username();
   const session = await progress.step("Sign in to npm", () => side.signIn());
   try {
     const trust: PackageTrust[] = [];
-    for (const name of packages) trust.push(packageTrust(name, await progress.step(`Read the trusted publishers of ${name}`, () => session.account.list(name)), identity, definitions));
+    for (const name of packages)
+      trust.push(
+        packageTrust(
+          name,
+          await progress.step(`Read the trusted publishers of ${name}`, () => session.account.list(name)),
+          identity,
+          definitions,
+        ),
+      );
     const tokens = await progress.step("List npm tokens", () => session.account.tokens());
     const allTrusted = trust.every((p) => p.project === identity.slug);
-    return { npm: { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted)) }, pypi: PYPI_TRUST };
+    return {
+      npm: { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted)) },
+      pypi: PYPI_TRUST,
+    };
   } finally {
     await session.close();
   }
@@ -116,7 +153,9 @@ export function renderTrustStatus(report: TrustStatusReport): string {
     `Trusted publishing (npm, signed in as ${report.npm.user}):`,
     ...report.npm.packages.map((p) => {
       if (!p.trusted) return `  ${p.name.padEnd(width)}no trusted publisher`;
-      const where = p.project ? `CircleCI project ${p.project}, pipeline ${p.pipeline ? `"${p.pipeline}"` : "(not one of this project's)"}, for ${p.allows}` : p.publisher;
+      const where = p.project
+        ? `CircleCI project ${p.project}, pipeline ${p.pipeline ? `"${p.pipeline}"` : "(not one of this project's)"}, for ${p.allows}`
+        : p.publisher;
       return `  ${p.name.padEnd(width)}trusts ${where}`;
     }),
     ...report.npm.variables.flatMap((v) => [

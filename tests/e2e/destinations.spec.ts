@@ -27,7 +27,10 @@ function spreadOldToken(world: SandboxWorld): string {
 }
 
 for (const order of ["routine", "incident"] as const) {
-  test(`two projects and a context in one run (${order}): all three hold the new token, the old one is dead`, async ({ world, rotation }) => {
+  test(`two projects and a context in one run (${order}): all three hold the new token, the old one is dead`, async ({
+    world,
+    rotation,
+  }) => {
     const old = spreadOldToken(world);
     const result = await rotation.run("npm", [...TARGETS, order === "incident" ? "--leaked" : "--routine"]);
     expect(result.code, result.stderr).toBe(0);
@@ -46,7 +49,10 @@ for (const order of ["routine", "incident"] as const) {
   });
 }
 
-test("the second destination refuses (routine): it is named, the others keep the new token, the old one stays alive, exit 3", async ({ world, rotation }) => {
+test("the second destination refuses (routine): it is named, the others keep the new token, the old one stays alive, exit 3", async ({
+  world,
+  rotation,
+}) => {
   const old = spreadOldToken(world);
   world.circleci.faults.add({
     method: "POST",
@@ -63,9 +69,13 @@ test("the second destination refuses (routine): it is named, the others keep the
   expect(world.drill("npm").isLive(first ?? "")).toBe(true);
   expect(world.drill("npm").isLive(old)).toBe(true);
   const standing = result.stderr.slice(result.stderr.indexOf("Where things stand:"));
-  expect(standing).toContain(`NPM_TOKEN in project ${DEMO.otherProjectSlug}: unchanged, holds …${old.slice(-4)} (the old token); the push failed`);
+  expect(standing).toContain(
+    `NPM_TOKEN in project ${DEMO.otherProjectSlug}: unchanged, holds …${old.slice(-4)} (the old token); the push failed`,
+  );
   expect(standing).toMatch(/old token ".*": still exists and works/);
-  expect(standing).toContain(`Next step: NPM_TOKEN in project ${DEMO.otherProjectSlug} did not get the new token and still hold the old one, which stays alive: once the cause above is fixed, run \`rotate npm --target '${DEMO.otherProjectSlug}'\``);
+  expect(standing).toContain(
+    `Next step: NPM_TOKEN in project ${DEMO.otherProjectSlug} did not get the new token and still hold the old one, which stays alive: once the cause above is fixed, run \`rotate npm --target '${DEMO.otherProjectSlug}'\``,
+  );
 });
 
 test("a context and a project variable of the same name: the plan shows both and asks; 'both' updates both", async ({ world, dirs }) => {
@@ -73,7 +83,11 @@ test("a context and a project variable of the same name: the plan shows both and
   const { args, env } = worldArgs(world, "npm");
   const run = startPty([...args.filter((arg) => arg !== "--yes"), "--context", DEMO.context, "--routine"], { dirs, env });
   // CircleCI's spec shows no last four for a context variable (…????); the project's it does.
-  await run.expect(new RegExp(`NPM_TOKEN is set both in context "${DEMO.context}" \\(…\\?{4}\\) and on project ${DEMO.projectSlug.replaceAll("/", "\\/")} \\(…${old.slice(-4)}\\)\\. Which should get the new token\\?`));
+  await run.expect(
+    new RegExp(
+      `NPM_TOKEN is set both in context "${DEMO.context}" \\(…\\?{4}\\) and on project ${DEMO.projectSlug.replaceAll("/", "\\/")} \\(…${old.slice(-4)}\\)\\. Which should get the new token\\?`,
+    ),
+  );
   const { code } = await run.answerUntilDone([
     [/\? NPM_TOKEN is set both/, () => "\x1b[B\x1b[B"], // the third choice: both
     [/\? Go ahead\?/, () => "y"],
@@ -88,7 +102,10 @@ test("a context and a project variable of the same name: the plan shows both and
 });
 
 test("rotate status lists every destination", async ({ world, dirs }) => {
-  const result = await startCli(["status", "--trust-urls", "--circleci-url", world.circleci.apiUrl, ...TARGETS], { dirs, env: { CIRCLECI_TOKEN: world.circleciToken } }).done;
+  const result = await startCli(["status", "--trust-urls", "--circleci-url", world.circleci.apiUrl, ...TARGETS], {
+    dirs,
+    env: { CIRCLECI_TOKEN: world.circleciToken },
+  }).done;
   expect(result.code, result.stderr).toBe(0);
   for (const where of [`project ${DEMO.projectSlug}`, `project ${DEMO.otherProjectSlug}`, `context "${DEMO.context}"`]) {
     expect(result.stdout).toContain(`npm   NPM_TOKEN in ${where}: `);

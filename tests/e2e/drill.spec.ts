@@ -32,7 +32,10 @@ function drillAccount(run: PtyRun): { password: string; codeUrl: string } {
 }
 
 test("--sandbox in a terminal asks for the password and code like a real run, and the summary and note say DRILL", async () => {
-  const run = startPty(["pypi", "--sandbox", "--headless", "--step-timeout", "10"], { dirs, env: { ROTATE_SANDBOX_PORT: String(await freePort()) } });
+  const run = startPty(["pypi", "--sandbox", "--headless", "--step-timeout", "10"], {
+    dirs,
+    env: { ROTATE_SANDBOX_PORT: String(await freePort()) },
+  });
   await run.expect(/PyPI password:/);
   const { password, codeUrl } = drillAccount(run);
   run.answer(password);
@@ -57,10 +60,19 @@ test("--sandbox uses the rotate sandbox already running; a reset is rehearsed to
   const sandbox = startCli(["sandbox"], { dirs, env, timeoutMs: 120_000 });
   try {
     await sandbox.waitFor(/front desk +http:\/\/127\.0\.0\.1:(\d+)/);
-    const drill = (await (await fetch(`http://127.0.0.1:${port}/drill`)).json()) as { circleciToken: string; registries: Record<string, { flags: { circleciUrl: string } }> };
+    const drill = (await (await fetch(`http://127.0.0.1:${port}/drill`)).json()) as {
+      circleciToken: string;
+      registries: Record<string, { flags: { circleciUrl: string } }>;
+    };
     const circleciUrl = drill.registries.pypi?.flags.circleciUrl ?? "";
     const held = async () =>
-      ((await (await fetch(`${circleciUrl}/project/gh%2Fdemo-org%2Fwidget/envvar/PYPI_TOKEN`, { headers: { "Circle-Token": drill.circleciToken } })).json()) as { value: string }).value;
+      (
+        (await (
+          await fetch(`${circleciUrl}/project/gh%2Fdemo-org%2Fwidget/envvar/PYPI_TOKEN`, {
+            headers: { "Circle-Token": drill.circleciToken },
+          })
+        ).json()) as { value: string }
+      ).value;
     const before = await held();
 
     const result = await startCli(["pypi", "--sandbox", "--yes", "--headless", "--step-timeout", "10"], { dirs, env }).done;

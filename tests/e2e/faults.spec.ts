@@ -9,7 +9,12 @@ import { expect, heldToken, test } from "../support/world.js";
 
 // Retry-After: 0 makes the retries immediate: what a run does after they run out is tested here,
 // the client's own backoff (seconds between tries) in circleci-client.spec.
-const CIRCLECI_500: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json", "Retry-After": "0" }, body: '{\n  "message" : "Internal server error."\n}' };
+const CIRCLECI_500: Fault = {
+  kind: "status",
+  status: 500,
+  headers: { "Content-Type": "application/json", "Retry-After": "0" },
+  body: '{\n  "message" : "Internal server error."\n}',
+};
 const PUSH = { method: "POST", path: `/api/v2/project/${DEMO.projectSlug}/envvar` };
 const never = new Promise<void>(() => undefined);
 
@@ -20,7 +25,11 @@ function holdFirstCheck(world: SandboxWorld, id: string): Promise<void> {
 }
 
 /** The names of the tokens rotate made (or an earlier rotation made) for this variable. */
-const rotateMade = (world: SandboxWorld, id: string) => world.drill(id).tokenNames().filter((name) => name.startsWith(`${world.drill(id).envVar} ${DEMO.projectSlug} `));
+const rotateMade = (world: SandboxWorld, id: string) =>
+  world
+    .drill(id)
+    .tokenNames()
+    .filter((name) => name.startsWith(`${world.drill(id).envVar} ${DEMO.projectSlug} `));
 
 function standing(stderr: string): string {
   return stderr.slice(stderr.indexOf("Where things stand:"));
@@ -28,17 +37,24 @@ function standing(stderr: string): string {
 
 for (const registry of registries) {
   test.describe(`${registry.title}`, () => {
-    test("CircleCI 500 on push persists (routine): new token deleted, old still in CircleCI and alive, exit 1", async ({ world, rotation }) => {
+    test("CircleCI 500 on push persists (routine): new token deleted, old still in CircleCI and alive, exit 1", async ({
+      world,
+      rotation,
+    }) => {
       world.circleci.faults.add({ ...PUSH, times: 100, fault: CIRCLECI_500 });
       const oldToken = heldToken(world, registry.id);
       const before = world.drill(registry.id).tokenNames();
       const result = await rotation.run(registry.id);
       expect(result.code, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(/rotate: CircleCI did not take the new token in .*: CircleCI failed while setting .* \(500\) after several tries/);
+      expect(result.stderr).toMatch(
+        /rotate: CircleCI did not take the new token in .*: CircleCI failed while setting .* \(500\) after several tries/,
+      );
       const text = standing(result.stderr);
       expect(text).toMatch(/old token ".*": still exists and works/);
       expect(text).toMatch(/new token ".*": deleted again during clean-up/);
-      expect(text).toContain(`${registry.defaultEnvVar} in project ${DEMO.projectSlug}: unchanged, holds …${oldToken.slice(-4)} (the old token)`);
+      expect(text).toContain(
+        `${registry.defaultEnvVar} in project ${DEMO.projectSlug}: unchanged, holds …${oldToken.slice(-4)} (the old token)`,
+      );
       expect(text).toContain("Next step: Nothing changed.");
       expect(world.drill(registry.id).tokenNames()).toEqual(before);
       expect(heldToken(world, registry.id)).toBe(oldToken);
@@ -59,7 +75,13 @@ for (const registry of registries) {
     });
 
     test("deleting the old token fails: new token live in CircleCI, old still alive, exit 3 naming it", async ({ world, rotation }) => {
-      world.drill(registry.id).faults.add({ ...world.drill(registry.id).points.remove, times: 10, fault: { kind: "status", status: 500, body: "Internal Server Error" } });
+      world
+        .drill(registry.id)
+        .faults.add({
+          ...world.drill(registry.id).points.remove,
+          times: 10,
+          fault: { kind: "status", status: 500, body: "Internal Server Error" },
+        });
       const oldToken = heldToken(world, registry.id);
       const [oldName] = rotateMade(world, registry.id);
       const result = await rotation.run(registry.id);
@@ -67,7 +89,9 @@ for (const registry of registries) {
       const text = standing(result.stderr);
       expect(text).toContain(`old token "${oldName}": still exists and works`);
       expect(text).toMatch(/new token ".*": exists and works, and CircleCI holds it/);
-      expect(text).toContain(`Next step: CircleCI already uses the new token. Delete the old token "${oldName}" on ${registry.title} by hand`);
+      expect(text).toContain(
+        `Next step: CircleCI already uses the new token. Delete the old token "${oldName}" on ${registry.title} by hand`,
+      );
       const newToken = heldToken(world, registry.id);
       expect(newToken).not.toBe(oldToken);
       expect(world.drill(registry.id).isLive(newToken)).toBe(true);
@@ -75,14 +99,23 @@ for (const registry of registries) {
     });
 
     test("429 with Retry-After from CircleCI and from the token check: waits as told, completes", async ({ world, rotation }) => {
-      const limited: Fault = { kind: "status", status: 429, headers: { "Retry-After": "1", "Content-Type": "application/json" }, body: '{"message" : "Rate limit exceeded."}' };
+      const limited: Fault = {
+        kind: "status",
+        status: 429,
+        headers: { "Retry-After": "1", "Content-Type": "application/json" },
+        body: '{"message" : "Rate limit exceeded."}',
+      };
       world.circleci.faults.add({ method: "GET", path: "/api/v2/me", fault: limited });
       world.circleci.faults.add({ ...PUSH, fault: limited });
       world.drill(registry.id).faults.add({ ...world.drill(registry.id).points.check, fault: limited });
       const result = await rotation.run(registry.id);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toMatch(/CircleCI answered 429; trying again in 1\.0s/);
-      expect(result.stderr).toMatch(new RegExp(`${world.drill(registry.id).points.check.method} \\S+${world.drill(registry.id).points.check.path as string} answered 429; trying again in 1\\.0s`));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `${world.drill(registry.id).points.check.method} \\S+${world.drill(registry.id).points.check.path as string} answered 429; trying again in 1\\.0s`,
+        ),
+      );
       expect(world.circleci.faults.hits).toHaveLength(2);
       expect(world.drill(registry.id).isLive(heldToken(world, registry.id))).toBe(true);
     });
@@ -115,7 +148,11 @@ for (const registry of registries) {
       expect(world.drill(registry.id).isLive(oldToken)).toBe(true);
     });
 
-    test("the browser dies mid-flow: clean-up still deletes the new token (a fresh browser, or the API), exit 1", async ({ world, rotation, dirs }) => {
+    test("the browser dies mid-flow: clean-up still deletes the new token (a fresh browser, or the API), exit 1", async ({
+      world,
+      rotation,
+      dirs,
+    }) => {
       const held = holdFirstCheck(world, registry.id);
       const oldToken = heldToken(world, registry.id);
       const before = world.drill(registry.id).tokenNames();
@@ -169,14 +206,23 @@ test.describe("CircleCI's side", () => {
       method: "GET",
       path: `/api/v2/project/${DEMO.projectSlug}/envvar/${registry.defaultEnvVar}`,
       skip: 1, // the preflight's read
-      fault: { kind: "status", status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: registry.defaultEnvVar, value: "xxxxWXYZ", "created-at": new Date().toISOString() }) },
+      fault: {
+        kind: "status",
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name: registry.defaultEnvVar, value: "xxxxWXYZ", "created-at": new Date().toISOString() }),
+      },
     });
     const oldToken = heldToken(world, registry.id);
     const result = await rotation.run(registry.id);
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).toMatch(/rotate: CircleCI does not hold the new token: .* shows a value ending in …WXYZ/);
     const text = standing(result.stderr);
-    expect(text).toMatch(new RegExp(`${registry.defaultEnvVar} in project ${DEMO.projectSlug}: does not hold the new token \\(it shows a value ending in …WXYZ`));
+    expect(text).toMatch(
+      new RegExp(
+        `${registry.defaultEnvVar} in project ${DEMO.projectSlug}: does not hold the new token \\(it shows a value ending in …WXYZ`,
+      ),
+    );
     expect(text).toMatch(/old token ".*": still exists and works/);
     expect(world.drill(registry.id).isLive(oldToken)).toBe(true);
   });

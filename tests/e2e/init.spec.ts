@@ -82,7 +82,10 @@ test("a token typed as an answer is refused at the prompt and asked again; nothi
   expect((await run.done).code, plain(run.screen())).toBe(0);
   const written = readFileSync(configPath(), "utf8");
   expect(written).not.toContain(token);
-  expect(JSON.parse(written)).toEqual({ circleci: { projectSlug: "gh/acme/widget" }, npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] } });
+  expect(JSON.parse(written)).toEqual({
+    circleci: { projectSlug: "gh/acme/widget" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] },
+  });
 });
 
 test("what the checkout says is proposed: the slug from the git remote, the npm package, the PyPI project", async () => {
@@ -90,7 +93,10 @@ test("what the checkout says is proposed: the slug from the git remote, the npm 
   execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
   execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
   writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
-  writeFileSync(join(dirs.cwd, "pyproject.toml"), '[build-system]\nrequires = ["hatchling"]\n\n[project]\nname = "acme-widget"\nversion = "1.0"\n');
+  writeFileSync(
+    join(dirs.cwd, "pyproject.toml"),
+    '[build-system]\nrequires = ["hatchling"]\n\n[project]\nname = "acme-widget"\nversion = "1.0"\n',
+  );
   const run = startPty(["init"], { dirs });
   await converse(run, [
     [/CircleCI project slug .*\(gh\/acme\/widget\)/, ""],

@@ -21,7 +21,9 @@ test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90
   expect(result.code, result.stderr).toBe(0);
 
   const tokens = npmOf(world).tokens(world.drill("npm").account.username);
-  expect(tokens.map((t) => t.name)).toEqual(expect.arrayContaining(["laptop (read-only)", expect.stringMatching(TOOL_NAME), CONTEXT_TOKEN]));
+  expect(tokens.map((t) => t.name)).toEqual(
+    expect.arrayContaining(["laptop (read-only)", expect.stringMatching(TOOL_NAME), CONTEXT_TOKEN]),
+  );
   expect(tokens).toHaveLength(3);
   const created = tokens.find((t) => TOOL_NAME.test(t.name));
   expect(created).toMatchObject({ permission: "read-write", packagesAll: false, bypass2fa: true });
@@ -42,13 +44,23 @@ test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90
 test("the old token is the one whose last four match CircleCI's, among several of ours", async ({ world, rotation }) => {
   const held = heldToken(world, "npm");
   // An older token of ours that CircleCI does not hold: newest-by-name would pick wrongly.
-  npmOf(world).issueToken(world.drill("npm").account.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...PACKAGES], expiresDays: 30 });
-  const leftover = npmOf(world).tokens(world.drill("npm").account.username).find((t) => t.name.endsWith("2026-11-01T00:00Z"));
-  const heldRecord = npmOf(world).tokens(world.drill("npm").account.username).find((t) => t.redacted.endsWith(held.slice(-4)));
+  npmOf(world).issueToken(world.drill("npm").account.username, {
+    name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`,
+    packages: [...PACKAGES],
+    expiresDays: 30,
+  });
+  const leftover = npmOf(world)
+    .tokens(world.drill("npm").account.username)
+    .find((t) => t.name.endsWith("2026-11-01T00:00Z"));
+  const heldRecord = npmOf(world)
+    .tokens(world.drill("npm").account.username)
+    .find((t) => t.redacted.endsWith(held.slice(-4)));
 
   const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(0);
-  const names = npmOf(world).tokens(world.drill("npm").account.username).map((t) => t.name);
+  const names = npmOf(world)
+    .tokens(world.drill("npm").account.username)
+    .map((t) => t.name);
   expect(names).not.toContain(heldRecord?.name);
   expect(names).toContain(leftover?.name);
   expect(names).toContain("laptop (read-only)");
@@ -58,10 +70,16 @@ test("the old token is the one whose last four match CircleCI's, among several o
 // On the website path: through the API every delete takes a one-time code of its own, and a
 // fourth code in one run waits for the authenticator's next step (up to 30 s).
 test("--delete-orphans also removes the leftover tokens of earlier runs", async ({ world, rotation }) => {
-  npmOf(world).issueToken(world.drill("npm").account.username, { name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`, packages: [...PACKAGES], expiresDays: 30 });
+  npmOf(world).issueToken(world.drill("npm").account.username, {
+    name: `NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z`,
+    packages: [...PACKAGES],
+    expiresDays: 30,
+  });
   const result = await rotation.run("npm", [...WEBSITE, "--delete-orphans"]);
   expect(result.code, result.stderr).toBe(0);
-  const names = npmOf(world).tokens(world.drill("npm").account.username).map((t) => t.name);
+  const names = npmOf(world)
+    .tokens(world.drill("npm").account.username)
+    .map((t) => t.name);
   expect(names).toEqual(expect.arrayContaining(["laptop (read-only)", expect.stringMatching(TOOL_NAME), CONTEXT_TOKEN]));
   expect(names).toHaveLength(3);
   expect(result.stdout).toContain(`leftovers  deleted "NPM_TOKEN ${DEMO.projectSlug} 2026-11-01T00:00Z"`);
@@ -71,16 +89,32 @@ test("an expiry over 90 days is refused before anything starts", async ({ world,
   const before = snapshot(world);
   const result = await rotation.run("npm", [...WEBSITE, "--expires-days", "120"]);
   expect(result.code).toBe(2);
-  expect(errorLines(result)).toEqual(["rotate: npm refuses write tokens that live longer than 90 days (--expires-days 120): choose 1 to 90"]);
+  expect(errorLines(result)).toEqual([
+    "rotate: npm refuses write tokens that live longer than 90 days (--expires-days 120): choose 1 to 90",
+  ]);
   expect(result.stderr).not.toContain("Sign in");
   expect(world.circleci.calls).toHaveLength(0);
   expect(snapshot(world)).toEqual(before);
 });
 
 badInputTests("npm", [
-  { name: "wrong password", args: WEBSITE, env: () => ({ ROTATE_NPM_PASSWORD: "not-the-password" }), says: /npm refused the sign-in for widget-publisher \(.+\)/ },
-  { name: "wrong one-time password", args: WEBSITE, env: () => ({ ROTATE_NPM_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /npm rejected the one-time password at sign-in \(.+\)/ },
-  { name: "package not owned", args: [...WEBSITE, "--npm-packages", "@demo-org/widget,left-pad"], says: /npm account widget-publisher cannot grant left-pad/ },
+  {
+    name: "wrong password",
+    args: WEBSITE,
+    env: () => ({ ROTATE_NPM_PASSWORD: "not-the-password" }),
+    says: /npm refused the sign-in for widget-publisher \(.+\)/,
+  },
+  {
+    name: "wrong one-time password",
+    args: WEBSITE,
+    env: () => ({ ROTATE_NPM_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }),
+    says: /npm rejected the one-time password at sign-in \(.+\)/,
+  },
+  {
+    name: "package not owned",
+    args: [...WEBSITE, "--npm-packages", "@demo-org/widget,left-pad"],
+    says: /npm account widget-publisher cannot grant left-pad/,
+  },
 ]);
 
 test("a security-key account in a headless run: stops at the key, says a human must use it, nothing changed", async ({ dirs }) => {
@@ -103,16 +137,28 @@ test("a security-key account in a headless run: stops at the key, says a human m
 
 /** Every session token the replica handed out during the run; each must be revoked by the end. */
 function sessionsLeftOpen(world: SandboxWorld): string[] {
-  return npmOf(world).sessionTokens().filter((token) => npmOf(world).isSessionLive(token));
+  return npmOf(world)
+    .sessionTokens()
+    .filter((token) => npmOf(world).isSessionLive(token));
 }
 
 for (const permission of ["publish", "stage-only"] as const) {
-  test(`API path, ${permission}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({ world, rotation }) => {
+  test(`API path, ${permission}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
+    world,
+    rotation,
+  }) => {
     const oldToken = heldToken(world, "npm");
     const result = await rotation.run("npm", ["--permission", permission]);
     expect(result.code, result.stderr).toBe(0);
-    const created = npmOf(world).tokens(world.drill("npm").account.username).find((t) => TOOL_NAME.test(t.name));
-    expect(created).toMatchObject({ permission: permission === "publish" ? "read-write" : "read-write-stage-only", packagesAll: false, bypass2fa: true, description: "CircleCI publishing token, made by rotate" });
+    const created = npmOf(world)
+      .tokens(world.drill("npm").account.username)
+      .find((t) => TOOL_NAME.test(t.name));
+    expect(created).toMatchObject({
+      permission: permission === "publish" ? "read-write" : "read-write-stage-only",
+      packagesAll: false,
+      bypass2fa: true,
+      description: "CircleCI publishing token, made by rotate",
+    });
     expect(created?.packages.sort()).toEqual([...PACKAGES].sort());
     expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(90);
     expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
@@ -130,8 +176,14 @@ for (const permission of ["publish", "stage-only"] as const) {
 
 // Both page shapes, each escalated on create and on delete, with a custom expiry picked on the
 // form; the variant shape also makes the stage-only token (both permissions on the website path).
-for (const [shape, permission] of [["documented", "publish"], ["variant", "stage-only"]] as const) {
-  test(`website path on the ${shape} page shape, ${permission}, escalated on create and delete, 45 days: exactly one new token, the old one gone`, async ({ world, rotation }) => {
+for (const [shape, permission] of [
+  ["documented", "publish"],
+  ["variant", "stage-only"],
+] as const) {
+  test(`website path on the ${shape} page shape, ${permission}, escalated on create and delete, 45 days: exactly one new token, the old one gone`, async ({
+    world,
+    rotation,
+  }) => {
     npmOf(world).settings.pageShape = shape;
     npmOf(world).settings.escalate = { create: true, delete: true };
     // A fault forces the delete's escalation even inside the cooldown the create's code opened.
@@ -141,7 +193,9 @@ for (const [shape, permission] of [["documented", "publish"], ["variant", "stage
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("npm asks for a one-time password again to generate a token");
     expect(result.stderr).toContain("npm asks for a one-time password again to delete a token");
-    const mine = npmOf(world).tokens(world.drill("npm").account.username).filter((t) => TOOL_NAME.test(t.name));
+    const mine = npmOf(world)
+      .tokens(world.drill("npm").account.username)
+      .filter((t) => TOOL_NAME.test(t.name));
     expect(mine).toHaveLength(1);
     expect(mine[0]?.permission).toBe(permission === "publish" ? "read-write" : "read-write-stage-only");
     expect(mine[0]?.redacted.endsWith(heldToken(world, "npm").slice(-4))).toBe(true);
@@ -159,7 +213,10 @@ function twinOfHeld(world: SandboxWorld): string {
   return value;
 }
 
-test("two tokens end in the same four characters: without a terminal the run refuses, naming both; nothing changed", async ({ world, rotation }) => {
+test("two tokens end in the same four characters: without a terminal the run refuses, naming both; nothing changed", async ({
+  world,
+  rotation,
+}) => {
   twinOfHeld(world);
   const before = snapshot(world);
   // Without the old value the list's last four cannot tell them apart.
@@ -181,19 +238,35 @@ test("two tokens end alike, but the responder gave the old value: the exact one 
   expect(npmOf(world).isLive(twin)).toBe(true);
 });
 
-test("the registry refuses the create (400): one line naming npm's reason, nothing changed, the session ended", async ({ world, rotation }) => {
-  npmOf(world).faults.add({ method: "POST", path: "/-/npm/v1/tokens", fault: { kind: "status", status: 400, headers: { "Content-Type": "application/json" }, body: '{"error":"You must select at least one package or scope if granting package/scopes permissions to this token."}' } });
+test("the registry refuses the create (400): one line naming npm's reason, nothing changed, the session ended", async ({
+  world,
+  rotation,
+}) => {
+  npmOf(world).faults.add({
+    method: "POST",
+    path: "/-/npm/v1/tokens",
+    fault: {
+      kind: "status",
+      status: 400,
+      headers: { "Content-Type": "application/json" },
+      body: '{"error":"You must select at least one package or scope if granting package/scopes permissions to this token."}',
+    },
+  });
   const before = snapshot(world);
   const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(1);
-  expect(errorLines(result)).toEqual(["rotate: npm refused to create the token (400: You must select at least one package or scope if granting package/scopes permissions to this token.): nothing was created"]);
+  expect(errorLines(result)).toEqual([
+    "rotate: npm refused to create the token (400: You must select at least one package or scope if granting package/scopes permissions to this token.): nothing was created",
+  ]);
   expect(snapshot(world)).toEqual(before);
   expect(sessionsLeftOpen(world)).toEqual([]);
 });
 
 test("Ctrl-C mid-run: the session token is revoked all the same", async ({ world, rotation }) => {
   const drill = world.drill("npm");
-  const held = new Promise<void>((resolve) => drill.faults.add({ ...drill.points.check, fault: { kind: "hold", release: new Promise(() => undefined), onHeld: resolve } }));
+  const held = new Promise<void>((resolve) =>
+    drill.faults.add({ ...drill.points.check, fault: { kind: "hold", release: new Promise(() => undefined), onHeld: resolve } }),
+  );
   const run = rotation.start("npm");
   await held;
   run.child.kill("SIGINT");
@@ -243,7 +316,10 @@ test("a security-key account: web login and web one-time codes, a stand-in human
     npmOf(world).settings.simulatedHumanKeyMs = 500;
     const oldToken = heldToken(world, "npm");
     const { args, env } = worldArgs(world, "npm");
-    const result = await startCli(args.filter((arg) => arg !== "--headless"), { env: { ...env, DISPLAY: display.name }, dirs }).done;
+    const result = await startCli(
+      args.filter((arg) => arg !== "--headless"),
+      { env: { ...env, DISPLAY: display.name }, dirs },
+    ).done;
     expect(result.code, result.stderr).toBe(0);
     // The key was asked for at the sign-in and again for the create and the delete.
     expect(result.stderr.match(/please press "Use security key" and touch your key/g)?.length).toBeGreaterThanOrEqual(2);

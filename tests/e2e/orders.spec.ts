@@ -16,7 +16,13 @@ for (const registry of registries) {
     const oldToken = heldToken(world, registry.id);
     const result = await rotation.run(registry.id, ["--leaked"]);
     expect(result.code, result.stderr).toBe(0);
-    const [deleted, proven, created, pushed] = stepOrder(result.stderr, "✔ Delete old token", "✔ Check the old token is gone", "✔ Create", "✔ Put it in");
+    const [deleted, proven, created, pushed] = stepOrder(
+      result.stderr,
+      "✔ Delete old token",
+      "✔ Check the old token is gone",
+      "✔ Create",
+      "✔ Put it in",
+    );
     expect(deleted).toBeGreaterThan(0);
     expect(proven).toBeGreaterThan(deleted ?? 0);
     expect(created).toBeGreaterThan(proven ?? 0);
@@ -32,7 +38,12 @@ test("routine order with --grace waits between the push and the delete, then the
   const oldToken = heldToken(world, "pypi");
   const result = await rotation.run("pypi", ["--grace", "1"]);
   expect(result.code, result.stderr).toBe(0);
-  const [verified, waited, deleted] = stepOrder(result.stderr, "✔ Confirm CircleCI holds it", "✔ Wait 1s so publishes already running can finish", "✔ Delete old token");
+  const [verified, waited, deleted] = stepOrder(
+    result.stderr,
+    "✔ Confirm CircleCI holds it",
+    "✔ Wait 1s so publishes already running can finish",
+    "✔ Delete old token",
+  );
   expect(verified).toBeGreaterThan(0);
   expect(waited).toBeGreaterThan(verified ?? 0);
   expect(deleted).toBeGreaterThan(waited ?? 0);
@@ -45,9 +56,17 @@ test("--grace with --leaked is a usage error", async ({ rotation }) => {
   expect(result.stderr).toContain("rotate: --grace applies to the routine order only");
 });
 
-test("through a terminal: the responder answers every prompt, says the token leaked, and retries a failed push", async ({ world, dirs }) => {
+test("through a terminal: the responder answers every prompt, says the token leaked, and retries a failed push", async ({
+  world,
+  dirs,
+}) => {
   // Retry-After: 0, so the client's retries are immediate (its backoff is timed in circleci-client.spec).
-  const failing: Fault = { kind: "status", status: 500, headers: { "Content-Type": "application/json", "Retry-After": "0" }, body: '{"message" : "Internal server error."}' };
+  const failing: Fault = {
+    kind: "status",
+    status: 500,
+    headers: { "Content-Type": "application/json", "Retry-After": "0" },
+    body: '{"message" : "Internal server error."}',
+  };
   // One full round of the client's own retries fails; the responder's retry then succeeds.
   world.circleci.faults.add({ method: "POST", path: `/api/v2/project/${DEMO.projectSlug}/envvar`, times: 5, fault: failing });
   const { args } = worldArgs(world, "pypi");

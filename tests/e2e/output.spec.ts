@@ -29,11 +29,16 @@ const Summary = z
     circleci: z
       .object({
         user: z.string(),
-        destinations: z.array(z.object({ envVar: z.string(), where: z.string(), target: z.string(), before: last4.nullable(), now: last4.nullable() }).strict()),
+        destinations: z.array(
+          z.object({ envVar: z.string(), where: z.string(), target: z.string(), before: last4.nullable(), now: last4.nullable() }).strict(),
+        ),
       })
       .strict(),
     newToken: z.object({ name: z.string(), last4, expires: z.iso.datetime().nullable() }).strict(),
-    oldToken: z.object({ name: z.string(), deleted: z.literal(true), provenDead: z.boolean() }).strict().nullable(),
+    oldToken: z
+      .object({ name: z.string(), deleted: z.literal(true), provenDead: z.boolean() })
+      .strict()
+      .nullable(),
     orphansDeleted: z.array(z.string()),
     warnings: z.array(z.string()),
     advisories: z.array(z.string()),
@@ -105,7 +110,15 @@ test("rotate pypi --json: one JSON object on stdout, in its exact shape, and not
     order: "routine",
     circleci: {
       user: DEMO.circleciUser.login,
-      destinations: [{ envVar: "PYPI_TOKEN", where: `project ${DEMO.projectSlug}`, target: DEMO.projectSlug, before: before.slice(-4), now: held.slice(-4) }],
+      destinations: [
+        {
+          envVar: "PYPI_TOKEN",
+          where: `project ${DEMO.projectSlug}`,
+          target: DEMO.projectSlug,
+          before: before.slice(-4),
+          now: held.slice(-4),
+        },
+      ],
     },
     newToken: { last4: held.slice(-4), expires: null },
     oldToken: { deleted: true, provenDead: true },
@@ -114,9 +127,16 @@ test("rotate pypi --json: one JSON object on stdout, in its exact shape, and not
     advisories: [],
   });
   expect(summary.newToken.name).toMatch(TOOL_NAME("PYPI_TOKEN"));
-  expect(world.drill("pypi").tokenNames().filter((name) => TOOL_NAME("PYPI_TOKEN").test(name))).toEqual([summary.newToken.name]);
+  expect(
+    world
+      .drill("pypi")
+      .tokenNames()
+      .filter((name) => TOOL_NAME("PYPI_TOKEN").test(name)),
+  ).toEqual([summary.newToken.name]);
   // Routine order: the new token is in CircleCI before the old one goes; done comes last.
-  expect(inOrder(stepNames(summary.steps), ["preflight", "sign-in", "create", "push", "verify-circleci", "delete-old", "verify-old"])).toBe(true);
+  expect(inOrder(stepNames(summary.steps), ["preflight", "sign-in", "create", "push", "verify-circleci", "delete-old", "verify-old"])).toBe(
+    true,
+  );
   expect(summary.steps.at(-1)).toMatchObject({ step: "done", outcome: "ok" });
   const times = summary.steps.map((s) => Date.parse(s.at));
   expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -125,7 +145,10 @@ test("rotate pypi --json: one JSON object on stdout, in its exact shape, and not
   expect(result.stderr).not.toContain("Note for the team");
 });
 
-test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summary, the team note and the January 2027 note", async ({ world, rotation }) => {
+test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summary, the team note and the January 2027 note", async ({
+  world,
+  rotation,
+}) => {
   const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout + result.stderr).not.toMatch(ANSI);
@@ -151,14 +174,22 @@ test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summa
   const noteLines = note.trim().split("\n");
   expect(noteLines).toHaveLength(5);
   expect(noteLines[1]).toMatch(
-    new RegExp(`^  \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC — ${userInfo().username} \\(CircleCI user ${DEMO.circleciUser.login}\\) rotated the npm publishing token as routine maintenance\\.$`),
+    new RegExp(
+      `^  \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC — ${userInfo().username} \\(CircleCI user ${DEMO.circleciUser.login}\\) rotated the npm publishing token as routine maintenance\\.$`,
+    ),
   );
-  expect(noteLines[2]).toBe(`  CircleCI NPM_TOKEN in project ${DEMO.projectSlug} now holds "${created?.name}" (ending …${held.slice(-4)}), which expires on ${expiry}.`);
+  expect(noteLines[2]).toBe(
+    `  CircleCI NPM_TOKEN in project ${DEMO.projectSlug} now holds "${created?.name}" (ending …${held.slice(-4)}), which expires on ${expiry}.`,
+  );
   expect(noteLines[3]).toMatch(/^  Old token: "NPM_TOKEN .*" deleted; npm rejects it \(proven dead\)\.$/);
   expect(noteLines[4]).toBe(`  ${january2027}`);
 });
 
-test("the audit record after a pypi and an npm run: one parsable line per step, names and last four only, no secret", async ({ world, dirs, rotation }) => {
+test("the audit record after a pypi and an npm run: one parsable line per step, names and last four only, no secret", async ({
+  world,
+  dirs,
+  rotation,
+}) => {
   const secrets = worldSecrets(world);
   const results: CliResult[] = [await rotation.run("pypi", ["--json"]), await rotation.run("npm", ["--leaked"])];
   for (const result of results) expect(result.code, result.stderr).toBe(0);
@@ -169,9 +200,13 @@ test("the audit record after a pypi and an npm run: one parsable line per step, 
 
   const text = readFileSync(auditFile(dirs), "utf8");
   expectNoSecret(text, { ...secrets, ...newTokens }, "the audit file");
-  for (const [index, result] of results.entries()) expectNoSecret(result.stdout + result.stderr, { ...secrets, ...newTokens }, `the output of run ${index + 1}`);
+  for (const [index, result] of results.entries())
+    expectNoSecret(result.stdout + result.stderr, { ...secrets, ...newTokens }, `the output of run ${index + 1}`);
 
-  const lines = text.trim().split("\n").map((line) => AuditLineShape.parse(JSON.parse(line)));
+  const lines = text
+    .trim()
+    .split("\n")
+    .map((line) => AuditLineShape.parse(JSON.parse(line)));
   const runs = [...new Set(lines.map((line) => line.run))];
   expect(runs).toHaveLength(2);
   for (const [run, id, registry, envVar, order] of [
@@ -179,7 +214,9 @@ test("the audit record after a pypi and an npm run: one parsable line per step, 
     [runs[1], "npm", "npm", "NPM_TOKEN", ["delete-old", "verify-old", "create", "push", "verify-circleci"]],
   ] as const) {
     const ofRun = lines.filter((line) => line.run === run);
-    expect(ofRun.every((line) => line.registry === registry && line.envVar === envVar && line.where === `project ${DEMO.projectSlug}`)).toBe(true);
+    expect(
+      ofRun.every((line) => line.registry === registry && line.envVar === envVar && line.where === `project ${DEMO.projectSlug}`),
+    ).toBe(true);
     expect(ofRun.every((line) => line.by === userInfo().username && line.outcome === "ok")).toBe(true);
     expect(inOrder(stepNames(ofRun), [...order])).toBe(true);
     const done = ofRun.at(-1);
@@ -192,7 +229,10 @@ test("the audit record after a pypi and an npm run: one parsable line per step, 
   expect(lines.filter((line) => line.step === "done").map((line) => line.newToken?.expires === null)).toEqual([true, false]);
 });
 
-test("in a terminal, NO_COLOR gives plain lines and no spinner; without it the spinner draws and a prompt mid-step still works", async ({ world, dirs }) => {
+test("in a terminal, NO_COLOR gives plain lines and no spinner; without it the spinner draws and a prompt mid-step still works", async ({
+  world,
+  dirs,
+}) => {
   const { args, env } = worldArgs(world, "pypi");
   const plainRun = startPty([...args, "--routine"], { dirs, env: { ...env, NO_COLOR: "1" } });
   expect((await plainRun.done).code, plain(plainRun.screen())).toBe(0);
@@ -225,9 +265,19 @@ test("in a terminal, NO_COLOR gives plain lines and no spinner; without it the s
 
 test("while a prompt holds the terminal, spinner ticks draw nothing over it", () => {
   const written: string[] = [];
-  const io = { color: true, prompting: false, quietKeys: () => undefined, stderr: {}, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = {
+    color: true,
+    prompting: false,
+    quietKeys: () => undefined,
+    stderr: {},
+    err: (text: string) => void written.push(text),
+  } as unknown as IO;
   let tick = () => {};
-  const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => undefined }));
+  const progress = new Progress(
+    io,
+    () => 0,
+    (next) => ((tick = next), { stop: () => undefined }),
+  );
   void progress.step("Sign in to npm", () => new Promise<void>(() => undefined));
   io.prompting = true; // the password prompt is open
   const before = written.length;
@@ -240,10 +290,20 @@ test("while a prompt holds the terminal, spinner ticks draw nothing over it", ()
 
 test("on a terminal the spinner goes on under a note (a retry, an instruction) until its step ends", async () => {
   const written: string[] = [];
-  const io = { color: true, prompting: false, quietKeys: () => undefined, stderr: {}, err: (text: string) => void written.push(text) } as unknown as IO;
+  const io = {
+    color: true,
+    prompting: false,
+    quietKeys: () => undefined,
+    stderr: {},
+    err: (text: string) => void written.push(text),
+  } as unknown as IO;
   let tick = () => {};
   let stopped = false;
-  const progress = new Progress(io, () => 0, (next) => ((tick = next), { stop: () => void (stopped = true) }));
+  const progress = new Progress(
+    io,
+    () => 0,
+    (next) => ((tick = next), { stop: () => void (stopped = true) }),
+  );
   let finish = () => {};
   const step = progress.step("Put it in NPM_TOKEN", () => new Promise<void>((resolve) => (finish = resolve)));
   progress.note("CircleCI answered 429; trying again in 1.0s");

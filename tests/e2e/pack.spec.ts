@@ -28,7 +28,14 @@ test("the README's PATH line installs the packed tool alone, and it runs", async
     // The suite's build is already there: the prepack build is skipped so it does not rewrite it under running specs.
     execFileSync("bash", ["-c", line], {
       cwd: ROOT,
-      env: { ...process.env, npm_config_prefix: prefix, npm_config_prefer_offline: "true", npm_config_ignore_scripts: "true", npm_config_audit: "false", npm_config_fund: "false" },
+      env: {
+        ...process.env,
+        npm_config_prefix: prefix,
+        npm_config_prefer_offline: "true",
+        npm_config_ignore_scripts: "true",
+        npm_config_audit: "false",
+        npm_config_fund: "false",
+      },
       stdio: "pipe",
     });
     const rotate = join(prefix, "bin", "rotate");

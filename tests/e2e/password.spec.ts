@@ -58,9 +58,14 @@ test.describe("the password generator", () => {
 
   test("never contains an account detail, in any case", () => {
     // Five hundred three-letter "details": a plain random draw would contain one every ~20 draws.
-    const details = Array.from({ length: 500 }, (_, i) => `${String.fromCharCode(97 + (i % 26))}${i % 10}${String.fromCharCode(65 + ((i * 7) % 26))}`);
+    const details = Array.from(
+      { length: 500 },
+      (_, i) => `${String.fromCharCode(97 + (i % 26))}${i % 10}${String.fromCharCode(65 + ((i * 7) % 26))}`,
+    );
     for (let i = 0; i < 200; i += 1) {
-      const password = generatePassword({ ...rules, mustNotContain: details }, "test password").reveal().toLowerCase();
+      const password = generatePassword({ ...rules, mustNotContain: details }, "test password")
+        .reveal()
+        .toLowerCase();
       expect(details.filter((detail) => password.includes(detail.toLowerCase()))).toEqual([]);
     }
   });
@@ -97,7 +102,10 @@ const SITES: Site[] = [
     async acceptsPassword(api, world, password) {
       const login = `${pypiOf(world).url}/account/login/`;
       const csrf_token = hidden(await (await api.get(login)).text(), "csrf_token");
-      const answer = await api.post(login, { form: { csrf_token, username: world.drill("pypi").account.username, password }, maxRedirects: 0 });
+      const answer = await api.post(login, {
+        form: { csrf_token, username: world.drill("pypi").account.username, password },
+        maxRedirects: 0,
+      });
       return answer.status() === 303 && (answer.headers()["location"] ?? "").startsWith("/account/two-factor/");
     },
   },
@@ -109,7 +117,10 @@ const SITES: Site[] = [
     async acceptsPassword(api, world, password) {
       const login = `${npmOf(world).url}/login`;
       const csrftoken = hidden(await (await api.get(login)).text(), "csrftoken");
-      const answer = await api.post(login, { form: { csrftoken, username: world.drill("npm").account.username, password }, maxRedirects: 0 });
+      const answer = await api.post(login, {
+        form: { csrftoken, username: world.drill("npm").account.username, password },
+        maxRedirects: 0,
+      });
       return answer.status() === 302 && (answer.headers()["location"] ?? "").startsWith("/login/otp");
     },
   },
@@ -117,7 +128,18 @@ const SITES: Site[] = [
 
 function passwordArgs(site: Site, world: SandboxWorld): string[] {
   const { url } = site.replica(world);
-  return ["password", site.id, `--${site.id}-url`, url, `--${site.id}-user`, world.drill(site.id).account.username, "--headless", "--trust-urls", "--step-timeout", "10"];
+  return [
+    "password",
+    site.id,
+    `--${site.id}-url`,
+    url,
+    `--${site.id}-user`,
+    world.drill(site.id).account.username,
+    "--headless",
+    "--trust-urls",
+    "--step-timeout",
+    "10",
+  ];
 }
 
 /** Runs `rotate password` in a terminal up to the link prompt, and returns the link the email carried. */
@@ -141,7 +163,9 @@ function errorLines(screen: string): string[] {
 
 /** Every file under the run's HOME, TMPDIR and working directory that holds the value in any common encoding. */
 function filesHolding(dirs: Sandbox, value: string): string[] {
-  const forms = [value, encodeURIComponent(value), Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url")].map((f) => Buffer.from(f));
+  const forms = [value, encodeURIComponent(value), Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url")].map(
+    (f) => Buffer.from(f),
+  );
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
@@ -155,7 +179,11 @@ function filesHolding(dirs: Sandbox, value: string): string[] {
 
 for (const site of SITES) {
   test.describe(`rotate password ${site.id}`, () => {
-    test("happy path in a terminal: the link is pasted, the new password shows once, works, and is nowhere on disk", async ({ world, dirs, playwright }) => {
+    test("happy path in a terminal: the link is pasted, the new password shows once, works, and is nowhere on disk", async ({
+      world,
+      dirs,
+      playwright,
+    }) => {
       const { pty, link } = await untilLinkPrompt(site, world, dirs);
       pty.answer(link);
       const { code } = await pty.done;
@@ -170,12 +198,17 @@ for (const site of SITES) {
       const token = new URL(link).searchParams.get("token") ?? new URL(link).pathname.split("/").pop() ?? link;
       expect(occurrences(pty.screen(), token)).toBe(0);
       expect(screen).toContain("Store it in your password manager now, and share it with nobody");
-      expect(screen).toContain(`reset the password of the ${site.title} account ${world.drill(site.id).account.username} with rotate password ${site.id}`);
+      expect(screen).toContain(
+        `reset the password of the ${site.title} account ${world.drill(site.id).account.username} with rotate password ${site.id}`,
+      );
       expect(screen).toContain("The reset was legitimate");
 
       expect(filesHolding(dirs, password)).toEqual([]);
       const audit = readFileSync(join(dirs.home, ".local", "state", "rotate", "audit.jsonl"), "utf8");
-      const steps = audit.trim().split("\n").map((line) => JSON.parse(line) as { registry: string; step: string; outcome: string });
+      const steps = audit
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { registry: string; step: string; outcome: string });
       expect(steps.map((s) => [s.registry, s.step, s.outcome])).toEqual([
         [site.title, "reset-requested", "ok"],
         [site.title, "link-opened", "ok"],
@@ -198,12 +231,16 @@ for (const site of SITES) {
           clock.advance(site.linkSeconds + 1);
           return link;
         },
-        says: new RegExp(`^rotate: ${site.title} refused the reset link \\("[^"]*[Ee]xpired[^"]*"\\): rerun rotate password ${site.id} for a new link \\(the password is unchanged\\)$`),
+        says: new RegExp(
+          `^rotate: ${site.title} refused the reset link \\("[^"]*[Ee]xpired[^"]*"\\): rerun rotate password ${site.id} for a new link \\(the password is unchanged\\)$`,
+        ),
       },
       {
         name: "a link to another origin",
         paste: (link) => `https://phish.example${new URL(link).pathname}${new URL(link).search}`,
-        says: new RegExp(`^rotate: the pasted link goes to https://phish\\.example, not to ${site.title} at http://127\\.0\\.0\\.1:\\d+, so rotate did not open it: .*\\(the password is unchanged\\)$`),
+        says: new RegExp(
+          `^rotate: the pasted link goes to https://phish\\.example, not to ${site.title} at http://127\\.0\\.0\\.1:\\d+, so rotate did not open it: .*\\(the password is unchanged\\)$`,
+        ),
       },
       {
         name: "a link to another page of the site",
@@ -213,7 +250,12 @@ for (const site of SITES) {
     ];
 
     for (const refusal of refusals) {
-      test(`${refusal.name} is refused with one clear line, exit 1, and the old password still works`, async ({ world, dirs, clock, playwright }) => {
+      test(`${refusal.name} is refused with one clear line, exit 1, and the old password still works`, async ({
+        world,
+        dirs,
+        clock,
+        playwright,
+      }) => {
         const { pty, link } = await untilLinkPrompt(site, world, dirs);
         pty.answer(refusal.paste(link, world, clock));
         const { code } = await pty.done;
@@ -234,7 +276,11 @@ for (const site of SITES) {
   });
 }
 
-test("when the site's answer to the new password is lost, the password is still shown once and the run needs a human (exit 3)", async ({ world, dirs, playwright }) => {
+test("when the site's answer to the new password is lost, the password is still shown once and the run needs a human (exit 3)", async ({
+  world,
+  dirs,
+  playwright,
+}) => {
   const site = SITES[0] as Site;
   pypiOf(world).faults.add({ method: "POST", path: "/account/reset-password/", fault: { kind: "status", status: 502 } });
   const { pty, link } = await untilLinkPrompt(site, world, dirs);
@@ -262,6 +308,8 @@ test("without a terminal nothing starts: a usage error (exit 2) and no reset ema
   const site = SITES[0] as Site;
   const result = await startCli(passwordArgs(site, world), { dirs }).done;
   expect(result.code, result.stderr).toBe(2);
-  expect(result.stderr.trim()).toBe("rotate: a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password pypi in a terminal");
+  expect(result.stderr.trim()).toBe(
+    "rotate: a password reset needs a terminal: rotate asks for the reset link from the email and shows the new password there once; run rotate password pypi in a terminal",
+  );
   expect(pypiOf(world).resetLink(world.drill("pypi").account.username)).toBeUndefined();
 });

@@ -25,7 +25,8 @@ const TOKENS = 200;
 function seed(replica: PypiReplica): void {
   const start = Date.parse("2026-01-01T00:00:00Z");
   for (let i = 0; i < TOKENS; i++) {
-    const description = i === 7 ? "Name <b>bold</b> & co" : i === 8 ? "two  spaces  inside" : `PYPI_TOKEN gh/demo-org/project-${i} 2026-01-01T00:00Z`;
+    const description =
+      i === 7 ? "Name <b>bold</b> & co" : i === 8 ? "two  spaces  inside" : `PYPI_TOKEN gh/demo-org/project-${i} 2026-01-01T00:00Z`;
     replica.issueToken(USER.username, { description, project: USER.projects[i % 2], created: new Date(start + i * 86_400_000) });
   }
 }
@@ -48,7 +49,13 @@ async function signedIn(page: Page, replica: PypiReplica): Promise<RegistryAccou
     close: async () => undefined,
   };
   const ctx: FlowContext = {
-    credentials: credentialsFrom({ id: "pypi", title: "PyPI", username: USER.username, env: { ROTATE_PYPI_PASSWORD: USER.password, ROTATE_PYPI_TOTP_SECRET: USER.totpSecret }, ask }),
+    credentials: credentialsFrom({
+      id: "pypi",
+      title: "PyPI",
+      username: USER.username,
+      env: { ROTATE_PYPI_PASSWORD: USER.password, ROTATE_PYPI_TOTP_SECRET: USER.totpSecret },
+      ask,
+    }),
     steps: createSteps(new Progress(io), { headed: false, stepTimeoutMs: 10_000 }),
     signal: new AbortController().signal,
     browser,
@@ -67,16 +74,22 @@ const layouts: Array<{ name: string; viewport: { width: number; height: number }
     name: "a phone-width window, where pypi.org's stylesheet shows the label",
     viewport: { width: 360, height: 740 },
     // The replica hides the label at every width; pypi.org shows it on narrow screens.
-    css: (page) => page.addInitScript(() => document.addEventListener("DOMContentLoaded", () => {
-      const style = document.createElement("style");
-      style.textContent = "@media (max-width: 600px) { .table__mobile-label { display: block } }";
-      document.head.append(style);
-    })),
+    css: (page) =>
+      page.addInitScript(() =>
+        document.addEventListener("DOMContentLoaded", () => {
+          const style = document.createElement("style");
+          style.textContent = "@media (max-width: 600px) { .table__mobile-label { display: block } }";
+          document.head.append(style);
+        }),
+      ),
   },
   {
     name: "the page without its stylesheet",
     viewport: { width: 1280, height: 800 },
-    css: (page) => page.addInitScript(() => document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("style").forEach((style) => style.remove()))),
+    css: (page) =>
+      page.addInitScript(() =>
+        document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("style").forEach((style) => style.remove())),
+      ),
   },
 ];
 

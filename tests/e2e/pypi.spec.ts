@@ -11,7 +11,9 @@ test("happy path: PyPI holds exactly the new token, CircleCI holds its value, th
   const result = await rotation.run("pypi");
   expect(result.code, result.stderr).toBe(0);
 
-  const tokens = pypiOf(world).tokens(world.drill("pypi").account.username).filter((t) => !t.description.includes("@"));
+  const tokens = pypiOf(world)
+    .tokens(world.drill("pypi").account.username)
+    .filter((t) => !t.description.includes("@"));
   expect(tokens).toHaveLength(1);
   expect(tokens[0]?.description).toMatch(TOOL_NAME);
   expect(tokens[0]?.scope).toEqual({ kind: "project", project: "widget" });
@@ -24,12 +26,15 @@ test("happy path: PyPI holds exactly the new token, CircleCI holds its value, th
   expect(result.stdout).toContain(`…${newToken.slice(-4)}`);
 });
 
-for (const [step, isDelete] of [["create", false], ["delete", true]] as const) {
+for (const [step, isDelete] of [
+  ["create", false],
+  ["delete", true],
+] as const) {
   test(`"Confirm password to continue" forced on ${step}: the flow confirms and redoes the ${step}`, async ({ world, rotation }) => {
     pypiOf(world).faults.add({
       method: "POST",
       path: "/manage/account/token/",
-      when: (req) => ("confirm_password" in (req.body as object)) === isDelete,
+      when: (req) => "confirm_password" in (req.body as object) === isDelete,
       fault: { kind: "reauth" },
     });
     const oldToken = heldToken(world, "pypi");
@@ -44,23 +49,63 @@ for (const [step, isDelete] of [["create", false], ["delete", true]] as const) {
 }
 
 badInputTests("pypi", [
-  { name: "wrong password", env: () => ({ ROTATE_PYPI_PASSWORD: "not-the-password" }), says: /PyPI refused the sign-in .*The password is invalid\. Try again\./ },
-  { name: "wrong TOTP code", env: () => ({ ROTATE_PYPI_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }), says: /PyPI rejected the one-time code \(Invalid TOTP code\.\)/ },
-  { name: "bad CircleCI token", env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }), says: /CircleCI rejected the API token \(401\)/ },
-  { name: "unknown project slug", args: ["--project-slug", "gh/demo-org/no-such-repo"], says: /CircleCI found no project .*\(404\): check --project-slug/ },
-  { name: "PyPI project not owned", args: ["--pypi-project", "someone-elses-project"], says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/ },
-  { name: "missing CircleCI variable", args: ["--env-var", "PYPI_UPLOAD_TOKEN"], says: /PYPI_UPLOAD_TOKEN in project gh\/demo-org\/widget is not set: check the variable name and --target, or pass --create-env-var/ },
-  { name: "CircleCI unreachable", args: ["--circleci-url", "http://127.0.0.1:9/api/v2"], says: /cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2 .*\(ECONNREFUSED\): check the network or --circleci-url/ },
-  { name: "PyPI unreachable", args: ["--pypi-url", "http://127.0.0.1:9"], says: /cannot reach http:\/\/127\.0\.0\.1:9\/? \(ECONNREFUSED\): check the network/ },
+  {
+    name: "wrong password",
+    env: () => ({ ROTATE_PYPI_PASSWORD: "not-the-password" }),
+    says: /PyPI refused the sign-in .*The password is invalid\. Try again\./,
+  },
+  {
+    name: "wrong TOTP code",
+    env: () => ({ ROTATE_PYPI_TOTP_SECRET: new OTPAuth.Secret({ size: 20 }).base32 }),
+    says: /PyPI rejected the one-time code \(Invalid TOTP code\.\)/,
+  },
+  {
+    name: "bad CircleCI token",
+    env: () => ({ CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" }),
+    says: /CircleCI rejected the API token \(401\)/,
+  },
+  {
+    name: "unknown project slug",
+    args: ["--project-slug", "gh/demo-org/no-such-repo"],
+    says: /CircleCI found no project .*\(404\): check --project-slug/,
+  },
+  {
+    name: "PyPI project not owned",
+    args: ["--pypi-project", "someone-elses-project"],
+    says: /cannot scope a token to project "someone-elses-project" \(it can: widget, widget-docs\)/,
+  },
+  {
+    name: "missing CircleCI variable",
+    args: ["--env-var", "PYPI_UPLOAD_TOKEN"],
+    says: /PYPI_UPLOAD_TOKEN in project gh\/demo-org\/widget is not set: check the variable name and --target, or pass --create-env-var/,
+  },
+  {
+    name: "CircleCI unreachable",
+    args: ["--circleci-url", "http://127.0.0.1:9/api/v2"],
+    says: /cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2 .*\(ECONNREFUSED\): check the network or --circleci-url/,
+  },
+  {
+    name: "PyPI unreachable",
+    args: ["--pypi-url", "http://127.0.0.1:9"],
+    says: /cannot reach http:\/\/127\.0\.0\.1:9\/? \(ECONNREFUSED\): check the network/,
+  },
   {
     name: "CircleCI rate-limits every try",
     arrange: (world) =>
-      world.circleci.faults.add({ method: "GET", path: "/api/v2/me", times: 100, fault: { kind: "status", status: 429, headers: { "Retry-After": "1" }, body: '{"message" : "Rate limit exceeded."}' } }),
+      world.circleci.faults.add({
+        method: "GET",
+        path: "/api/v2/me",
+        times: 100,
+        fault: { kind: "status", status: 429, headers: { "Retry-After": "1" }, body: '{"message" : "Rate limit exceeded."}' },
+      }),
     says: /CircleCI kept rate-limiting checking the CircleCI token \(429\) after several tries: wait a few minutes and rerun/,
   },
 ]);
 
-test("--context: the token goes to the context's variable; the same-named project variable is named and left alone", async ({ world, rotation }) => {
+test("--context: the token goes to the context's variable; the same-named project variable is named and left alone", async ({
+  world,
+  rotation,
+}) => {
   const projectValue = heldToken(world, "pypi");
   const contextValue = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
   const result = await rotation.run("pypi", ["--context", DEMO.context], { ROTATE_PYPI_OLD_TOKEN: contextValue });

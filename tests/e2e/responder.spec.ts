@@ -62,7 +62,10 @@ test("Ctrl-C at a question: rotate's own message, exit 130, nothing changed", as
   expect(snapshot(world)).toEqual(before);
 });
 
-test("--leaked in a terminal asks for the exposed value, probes it after the delete, and says it is proven dead", async ({ world, dirs }) => {
+test("--leaked in a terminal asks for the exposed value, probes it after the delete, and says it is proven dead", async ({
+  world,
+  dirs,
+}) => {
   const { args, env } = worldArgs(world, "pypi");
   const { ROTATE_PYPI_OLD_TOKEN: exposed, ...rest } = env;
   if (!exposed) throw new Error("the drill world gave no old PyPI token");
@@ -82,7 +85,8 @@ test("--leaked in a terminal asks for the exposed value, probes it after the del
 
 test("without a terminal, every missing setting is named in one message before any browser opens", async ({ world, dirs }) => {
   const { env } = worldArgs(world, "pypi");
-  const result = await startCli(["pypi", "--yes", "--headless", "--trust-urls", "--circleci-url", world.circleci.apiUrl], { dirs, env }).done;
+  const result = await startCli(["pypi", "--yes", "--headless", "--trust-urls", "--circleci-url", world.circleci.apiUrl], { dirs, env })
+    .done;
   expect(result.code, result.stderr).toBe(2);
   expect(errorLines(result)).toEqual([
     "rotate: 2 settings are not set: PyPI project the new token is scoped to is not set: give it with --pypi-project, ROTATE_PYPI_PROJECT, pypi.project in rotate.config.json; CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared) is not set: give it with --project-slug, ROTATE_PROJECT_SLUG, circleci.projectSlug in rotate.config.json, or name destinations with --target",
@@ -93,7 +97,10 @@ test("without a terminal, every missing setting is named in one message before a
 
 test("no display and no --headless: one line that says how to fix it, before any browser starts", async ({ world, dirs }) => {
   const { args, env } = worldArgs(world, "pypi");
-  const result = await startCli(args.filter((arg) => arg !== "--headless"), { dirs, env }).done;
+  const result = await startCli(
+    args.filter((arg) => arg !== "--headless"),
+    { dirs, env },
+  ).done;
   expect(result.code, result.stderr).toBe(2);
   expect(errorLines(result)).toEqual(["rotate: no display: run from a desktop session, under `xvfb-run`, or with --headless"]);
 });
@@ -118,7 +125,10 @@ test("rotate --help into a pipe that closes early exits quietly", async ({ dirs 
   expect(result.stderr).toBe("");
 });
 
-test("at 80 columns: lines fit without cutting a last four, each question on its own line, keys typed early are not shown", async ({ world, dirs }) => {
+test("at 80 columns: lines fit without cutting a last four, each question on its own line, keys typed early are not shown", async ({
+  world,
+  dirs,
+}) => {
   const { args, env } = worldArgs(world, "pypi");
   const { ROTATE_PYPI_PASSWORD: password, ...rest } = env;
   if (!password) throw new Error("the drill world gave no PyPI password");
@@ -133,7 +143,9 @@ test("at 80 columns: lines fit without cutting a last four, each question on its
   expect(code, plain(screen)).toBe(0);
   expect(plain(screen)).not.toContain("typed-too-early");
   // What each line shows once the terminal has drawn it: the text after its last carriage return.
-  const shown = plain(screen).split(/\r?\n/).map((line) => line.slice(line.lastIndexOf("\r") + 1));
+  const shown = plain(screen)
+    .split(/\r?\n/)
+    .map((line) => line.slice(line.lastIndexOf("\r") + 1));
   const checklist = shown.filter((line) => /^[✔✖–] /.test(line));
   expect(checklist.length).toBeGreaterThan(8);
   for (const line of checklist) expect(line.length, line).toBeLessThanOrEqual(80);

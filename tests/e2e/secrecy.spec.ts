@@ -45,12 +45,22 @@ function procStat(pid: number): number | undefined {
 const profiles = (tmp: string) => (existsSync(tmp) ? readdirSync(tmp).filter((name) => name.startsWith("rotate-browser-")) : []);
 
 const CHECKS = {
-  pypi: { path: "/legacy/", tokenFrom: (auth: string) => Buffer.from(auth.replace(/^Basic /i, ""), "base64").toString().replace(/^__token__:/, "") },
+  pypi: {
+    path: "/legacy/",
+    tokenFrom: (auth: string) =>
+      Buffer.from(auth.replace(/^Basic /i, ""), "base64")
+        .toString()
+        .replace(/^__token__:/, ""),
+  },
   npm: { path: "/-/whoami", tokenFrom: (auth: string) => auth.replace(/^Bearer /i, "") },
 } as const;
 
 for (const id of ["pypi", "npm"] as const) {
-  test(`${id}: while the browser is open and after exit, no secret is on disk anywhere the run could write`, async ({ world, rotation, dirs }) => {
+  test(`${id}: while the browser is open and after exit, no secret is on disk anywhere the run could write`, async ({
+    world,
+    rotation,
+    dirs,
+  }) => {
     let release = () => undefined as void;
     let newToken = "";
     const held = new Promise<void>((resolve) => {
@@ -103,7 +113,10 @@ test.describe("navigation guard", () => {
     npm: { method: "GET", path: "/login" },
   };
   for (const id of ["pypi", "npm"] as const) {
-    test(`${id}: a redirect to another origin is refused and stops the flow before anything is typed there`, async ({ world, rotation }) => {
+    test(`${id}: a redirect to another origin is refused and stops the flow before anything is typed there`, async ({
+      world,
+      rotation,
+    }) => {
       const visits: string[] = [];
       const elsewhere = express();
       elsewhere.use((req, res) => {
@@ -112,7 +125,9 @@ test.describe("navigation guard", () => {
       });
       const phishing = await listen(elsewhere);
       try {
-        world.drill(id).faults.add({ ...FORM[id], fault: { kind: "status", status: 302, headers: { Location: `${phishing.url}/account/login/` } } });
+        world
+          .drill(id)
+          .faults.add({ ...FORM[id], fault: { kind: "status", status: 302, headers: { Location: `${phishing.url}/account/login/` } } });
         const before = snapshot(world);
         const result = await rotation.run(id);
         expect(result.code, result.stderr).toBe(1);
@@ -153,13 +168,23 @@ test.describe("site drift: the create button was renamed", () => {
       pypiOf(world).settings.simulatedHumanClickMs = 6_000;
       const { args, env } = worldArgs(world, "pypi");
       const oldToken = heldToken(world, "pypi");
-      const run = startPty([...args.filter((arg) => arg !== "--headless"), "--routine", "--step-timeout", "3"], { dirs, env: { ...env, DISPLAY: display.name } });
-      await run.expect(/the page no longer shows the "Create token" button[\s\S]*In the browser window, please click the button that creates the token/, { timeoutMs: 60_000 });
+      const run = startPty([...args.filter((arg) => arg !== "--headless"), "--routine", "--step-timeout", "3"], {
+        dirs,
+        env: { ...env, DISPLAY: display.name },
+      });
+      await run.expect(
+        /the page no longer shows the "Create token" button[\s\S]*In the browser window, please click the button that creates the token/,
+        { timeoutMs: 60_000 },
+      );
       const { code } = await run.done;
       expect(code, run.screen()).toBe(0);
       expect(pypiOf(world).isLive(oldToken)).toBe(false);
       expect(pypiOf(world).isLive(heldToken(world, "pypi"))).toBe(true);
-      expect(pypiOf(world).tokens(world.drill("pypi").account.username).filter((t) => !t.description.includes("@"))).toHaveLength(1);
+      expect(
+        pypiOf(world)
+          .tokens(world.drill("pypi").account.username)
+          .filter((t) => !t.description.includes("@")),
+      ).toHaveLength(1);
     } finally {
       display.stop();
     }

@@ -22,7 +22,10 @@ const VariableStatus = z
     set: z.boolean(),
     last4: z.string().length(4).nullable(),
     setAt: z.iso.datetime().nullable(),
-    lastRotation: z.object({ at: z.iso.datetime(), by: z.string(), tokenName: z.string(), expires: z.iso.datetime().nullable() }).strict().nullable(),
+    lastRotation: z
+      .object({ at: z.iso.datetime(), by: z.string(), tokenName: z.string(), expires: z.iso.datetime().nullable() })
+      .strict()
+      .nullable(),
     daysLeft: z.number().int().nullable(),
     warning: z.string().nullable(),
     notes: z.array(z.string()),
@@ -143,7 +146,9 @@ test("an audit line for a value CircleCI no longer holds: no days left, and a wa
   const pypiStatus = variable(await statusJson(world, dirs), "PYPI_TOKEN");
   expect(pypiStatus.last4).toBe(held);
   expect(pypiStatus.daysLeft).toBeNull();
-  expect(pypiStatus.warning).toBe(`CircleCI holds a value rotate did not record (the last rotation put …${other} there), so its expiry is unknown: check who changed it`);
+  expect(pypiStatus.warning).toBe(
+    `CircleCI holds a value rotate did not record (the last rotation put …${other} there), so its expiry is unknown: check who changed it`,
+  );
 });
 
 test("a damaged audit line is skipped, not fatal", async ({ world, dirs }) => {
@@ -157,7 +162,10 @@ test("a damaged audit line is skipped, not fatal", async ({ world, dirs }) => {
 
 test("with a config file that names only PyPI, status reports only PyPI", async ({ world, dirs }) => {
   mkdirSync(dirs.cwd, { recursive: true });
-  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug, url: world.circleci.apiUrl }, pypi: { project: "widget" } }));
+  writeFileSync(
+    join(dirs.cwd, "rotate.config.json"),
+    JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug, url: world.circleci.apiUrl }, pypi: { project: "widget" } }),
+  );
   const result = await startCli(["status", "--json", "--trust-urls"], { dirs, env: { CIRCLECI_TOKEN: world.circleciToken } }).done;
   expect(result.code, result.stderr).toBe(0);
   const report = StatusJson.parse(JSON.parse(result.stdout));
@@ -180,7 +188,9 @@ test("a variable CircleCI does not hold is reported as not set", async ({ world,
     warning: null,
     notes: [],
   });
-  expect((await status(world, dirs, [], { ROTATE_PYPI_ENV_VAR: "PYPI_UPLOAD_TOKEN" })).stdout).toContain(`PyPI  PYPI_UPLOAD_TOKEN in project ${DEMO.projectSlug}: not set\n`);
+  expect((await status(world, dirs, [], { ROTATE_PYPI_ENV_VAR: "PYPI_UPLOAD_TOKEN" })).stdout).toContain(
+    `PyPI  PYPI_UPLOAD_TOKEN in project ${DEMO.projectSlug}: not set\n`,
+  );
 });
 
 test("status changes nothing and writes no audit line", async ({ world, dirs }) => {

@@ -43,7 +43,13 @@ interface Trust {
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
 
-const test = base.extend<{ knobs: Record<string, Record<string, unknown>>; clock: DrillClock; world: SandboxWorld; dirs: Sandbox; trust: Trust }>({
+const test = base.extend<{
+  knobs: Record<string, Record<string, unknown>>;
+  clock: DrillClock;
+  world: SandboxWorld;
+  dirs: Sandbox;
+  trust: Trust;
+}>({
   knobs: [{}, { option: true }],
   // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new DrillClock()),
@@ -153,7 +159,10 @@ function state(world: SandboxWorld) {
 /** No session token the npm replica ever issued is still live. */
 function liveSessions(world: SandboxWorld): number {
   const npm = npmOf(world);
-  return world.drill("npm").issuedSecrets().filter((value) => npm.isSessionLive(value)).length;
+  return world
+    .drill("npm")
+    .issuedSecrets()
+    .filter((value) => npm.isSessionLive(value)).length;
 }
 
 type Keys = string | { keys: string };
@@ -163,7 +172,12 @@ type Keys = string | { keys: string };
  * half-minute's), the other questions in the order given; any other question fails the test.
  * Returns the exit code and what the terminal showed, with every question asked.
  */
-async function converse(run: PtyRun, world: SandboxWorld, clock: DrillClock, script: Array<[RegExp, Keys]>): Promise<{ code: number; screen: string; codes: number }> {
+async function converse(
+  run: PtyRun,
+  world: SandboxWorld,
+  clock: DrillClock,
+  script: Array<[RegExp, Keys]>,
+): Promise<{ code: number; screen: string; codes: number }> {
   const queue = [...script];
   const { totpSecret } = world.drill("npm").account;
   let from = 0;
@@ -181,7 +195,11 @@ async function converse(run: PtyRun, world: SandboxWorld, clock: DrillClock, scr
   const pending = () => plain(run.screen().slice(from)).replace(/\s+/g, " ");
   for (;;) {
     const next = queue[0];
-    const asked = /\? npm one-time code/.test(pending()) ? "code" : next && new RegExp(`\\? ${next[0].source}`).test(pending()) ? "scripted" : undefined;
+    const asked = /\? npm one-time code/.test(pending())
+      ? "code"
+      : next && new RegExp(`\\? ${next[0].source}`).test(pending())
+        ? "scripted"
+        : undefined;
     if (!asked) {
       if (exit !== undefined) break;
       await changed();
@@ -201,18 +219,34 @@ async function converse(run: PtyRun, world: SandboxWorld, clock: DrillClock, scr
     while (!run.screen().slice(mark).includes("✔") && exit === undefined) await changed();
     from = run.screen().indexOf("✔", mark) + 1;
   }
-  expect(queue.map(([pattern]) => String(pattern)), `questions never asked:\n${plain(run.screen())}`).toEqual([]);
+  expect(
+    queue.map(([pattern]) => String(pattern)),
+    `questions never asked:\n${plain(run.screen())}`,
+  ).toEqual([]);
   return { code: exit ?? -1, screen: plain(run.screen()), codes };
 }
 
 const ENTER = { keys: "\r" };
 const DOWN_ENTER = { keys: "\x1b[B\r" };
 
-test("a drill moves two packages to trusted publishing: ids found, pipeline asked, configured and read back, job change, proof, NPM_TOKEN retired, session revoked", async ({ world, clock, dirs, trust }) => {
+test("a drill moves two packages to trusted publishing: ids found, pipeline asked, configured and read back, job change, proof, NPM_TOKEN retired, session revoked", async ({
+  world,
+  clock,
+  dirs,
+  trust,
+}) => {
   mkdirSync(join(dirs.cwd, ".circleci"), { recursive: true });
   writeFileSync(
     join(dirs.cwd, ".circleci", "config.yml"),
-    ["version: 2.1", "jobs:", "  publish:", "    steps:", "      - checkout", '      - run: echo "//registry/:_authToken=${NPM_TOKEN}" > ~/.npmrc', "      - run: npm publish"].join("\n"),
+    [
+      "version: 2.1",
+      "jobs:",
+      "  publish:",
+      "    steps:",
+      "      - checkout",
+      '      - run: echo "//registry/:_authToken=${NPM_TOKEN}" > ~/.npmrc',
+      "      - run: npm publish",
+    ].join("\n"),
   );
   writeFileSync(join(dirs.cwd, ".npmrc"), "//registry/:_authToken=${NPM_TOKEN}\n");
   const npm = npmOf(world);
@@ -234,7 +268,8 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
       `organization         ${DEMO.organization.id}`,
       "VCS origin           github.com/demo-org/widget",
       `pipeline definition  "build-and-publish"  ${project.definition("build-and-publish")}  (.circleci/config.yml)`,
-    ]) expect(screen).toContain(line);
+    ])
+      expect(screen).toContain(line);
   });
 
   await test.step("each package trusts exactly the documented fields, read back", () => {
@@ -259,7 +294,9 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
         { package: pkg, accepted: false, reason: "oidc.circleci.com/pipeline-definition-id differs" },
         { package: pkg, accepted: false, reason: "an SSH re-run" },
       ]);
-      expect(screen).toContain(`${pkg}: a job of this project and pipeline gets a publish token; refused: another project (${DEMO.otherProjectSlug}), another pipeline definition ("nightly"), an SSH re-run of this pipeline`);
+      expect(screen).toContain(
+        `${pkg}: a job of this project and pipeline gets a publish token; refused: another project (${DEMO.otherProjectSlug}), another pipeline definition ("nightly"), an SSH re-run of this pipeline`,
+      );
     }
   });
 
@@ -275,7 +312,9 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
   await test.step("the summary and the note say DRILL; the session is revoked", () => {
     expect(screen).toMatch(/DRILL: Trusted publishing from CircleCI project gh\/demo-org\/widget, pipeline "build-and-publish"/);
     expect(screen).toContain("DRILL — a rehearsal on local replicas; no real package or token changed.");
-    expect(screen).toMatch(/NPM_TOKEN\s+deleted from project gh\/demo-org\/widget; npm token "NPM_TOKEN gh\/demo-org\/widget [^"]+" deleted/);
+    expect(screen).toMatch(
+      /NPM_TOKEN\s+deleted from project gh\/demo-org\/widget; npm token "NPM_TOKEN gh\/demo-org\/widget [^"]+" deleted/,
+    );
     expect(liveSessions(world)).toBe(0);
   });
 });
@@ -299,7 +338,13 @@ test("--dry-run reads everything and changes nothing: the ids and the plan, the 
   const project = demoProject(world);
   const result = await trust.run(["--dry-run", "--json", "--pipeline-definition", "nightly", "--remove-token"]);
   expect(result.code, result.stderr).toBe(0);
-  const report = JSON.parse(result.stdout) as { ok: boolean; drill: boolean; dryRun: boolean; circleci: Record<string, unknown>; plan: string[] };
+  const report = JSON.parse(result.stdout) as {
+    ok: boolean;
+    drill: boolean;
+    dryRun: boolean;
+    circleci: Record<string, unknown>;
+    plan: string[];
+  };
   expect(report).toMatchObject({ ok: true, drill: true, dryRun: true });
   expect(report.circleci).toEqual({
     projectSlug: DEMO.projectSlug,
@@ -311,15 +356,25 @@ test("--dry-run reads everything and changes nothing: the ids and the plan, the 
     actions: ["createPackage"],
   });
   expect(report.plan[0]).toBe("Plan:");
-  expect(report.plan.join("\n")).toMatch(/delete npm token "NPM_TOKEN gh\/demo-org\/widget [^"]+" \(read and write, bypasses 2FA\); delete NPM_TOKEN in project gh\/demo-org\/widget/);
+  expect(report.plan.join("\n")).toMatch(
+    /delete npm token "NPM_TOKEN gh\/demo-org\/widget [^"]+" \(read and write, bypasses 2FA\); delete NPM_TOKEN in project gh\/demo-org\/widget/,
+  );
   expect(result.stderr).toContain(`pipeline definition  "nightly"  ${project.definition("nightly")}  (.circleci/nightly.yml)`);
   expect(state(world)).toEqual(before);
   expect(liveSessions(world)).toBe(sessionsBefore);
 });
 
-test("packages that trust something else: one kept, the other replaced (deleted, then added); nothing retired while one keeps another publisher", async ({ world, clock, trust }) => {
+test("packages that trust something else: one kept, the other replaced (deleted, then added); nothing retired while one keeps another publisher", async ({
+  world,
+  clock,
+  trust,
+}) => {
   const npm = npmOf(world);
-  const github = npm.addTrustConfig("@demo-org/widget", { type: "github", claims: { repository: "demo-org/widget", workflow_ref: { file: "release.yml" } }, permissions: ["createPackage"] });
+  const github = npm.addTrustConfig("@demo-org/widget", {
+    type: "github",
+    claims: { repository: "demo-org/widget", workflow_ref: { file: "release.yml" } },
+    permissions: ["createPackage"],
+  });
   const nightly = npm.addTrustConfig("demo-widget", ourConfig(world, "nightly"));
   const run = trust.pty(["--pipeline-definition", "build-and-publish"]);
   const { code, screen } = await converse(run, world, clock, [
@@ -329,7 +384,9 @@ test("packages that trust something else: one kept, the other replaced (deleted,
     [/Go ahead\?/, "y"],
   ]);
   expect(code, screen).toBe(0);
-  expect(screen).toContain('@demo-org/widget already trusts github (repository "demo-org/widget", workflow_ref {"file":"release.yml"}), for npm publish. npm allows one trusted publisher per package.');
+  expect(screen).toContain(
+    '@demo-org/widget already trusts github (repository "demo-org/widget", workflow_ref {"file":"release.yml"}), for npm publish. npm allows one trusted publisher per package.',
+  );
   expect(npm.trustConfig("@demo-org/widget")).toEqual(github);
   expect(npm.trustConfig("demo-widget")).toEqual({ id: expect.any(String), ...ourConfig(world) });
   expect(npm.trustConfig("demo-widget")?.id).not.toBe(nightly.id);
@@ -343,7 +400,11 @@ test("packages that trust something else: one kept, the other replaced (deleted,
 test.describe("a project with one pipeline definition", () => {
   test.use({ knobs: { circleci: { pipelineDefinitions: ["build-and-publish"] } } });
 
-  test("that one is used without asking; a refused one-time code is asked again, and the next one goes through", async ({ world, clock, trust }) => {
+  test("that one is used without asking; a refused one-time code is asked again, and the next one goes through", async ({
+    world,
+    clock,
+    trust,
+  }) => {
     npmOf(world).settings.refuseOtps = 1;
     const run = trust.pty(["--dry-run", "--npm-packages", "demo-widget"]);
     const { code, screen, codes } = await converse(run, world, clock, [[/npm password:/, world.drill("npm").account.password]]);
@@ -352,7 +413,9 @@ test.describe("a project with one pipeline definition", () => {
     expect(codes).toBe(3);
     expect(npmOf(world).settings.refuseOtps).toBe(0);
     expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
-    expect(screen).toMatch(/Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/);
+    expect(screen).toMatch(
+      /Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/,
+    );
     expect(screen).toContain("DRILL: Dry run: nothing changed.");
   });
 });
@@ -382,11 +445,18 @@ test("retirement waits for a yes that a trusted publish worked: no keeps everyth
   expect(liveSessions(world)).toBe(0);
 });
 
-test("the token in a context: the context's variable and its npm token go; the project's same-named one is named, not touched", async ({ world, clock, trust }) => {
+test("the token in a context: the context's variable and its npm token go; the project's same-named one is named, not touched", async ({
+  world,
+  clock,
+  trust,
+}) => {
   const npm = npmOf(world);
   npm.addTrustConfig("demo-widget", ourConfig(world));
   const { heldToken, contextToken } = world.drill("npm");
-  const run = trust.pty(["--context", DEMO.context, "--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish", "--remove-token"], { ROTATE_NPM_OLD_TOKEN: contextToken });
+  const run = trust.pty(
+    ["--context", DEMO.context, "--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish", "--remove-token"],
+    { ROTATE_NPM_OLD_TOKEN: contextToken },
+  );
   const { code, screen } = await converse(run, world, clock, [
     [/npm password:/, world.drill("npm").account.password],
     [/Go ahead\?/, "y"],
@@ -398,13 +468,24 @@ test("the token in a context: the context's variable and its npm token go; the p
   expect(npm.isLive(heldToken)).toBe(true);
   expect(npm.packageAccess("demo-widget")).toEqual({ publishRequiresTfa: true, automationTokenOverridesTfa: false });
   expect(npm.packageAccess("@demo-org/widget")).toEqual({});
-  expect(screen).toMatch(/warning\s+NPM_TOKEN is also set in project gh\/demo-org\/widget \(…\w{4}\), which jobs without the context still use: retire it too with --target gh\/demo-org\/widget/);
+  expect(screen).toMatch(
+    /warning\s+NPM_TOKEN is also set in project gh\/demo-org\/widget \(…\w{4}\), which jobs without the context still use: retire it too with --target gh\/demo-org\/widget/,
+  );
 });
 
 test("a proof that fails stops the drill with where things stand, in --json too, and the session still ends", async ({ world, trust }) => {
   const npm = npmOf(world);
   npm.addTrustConfig("demo-widget", ourConfig(world));
-  npm.faults.add({ method: "POST", path: EXCHANGE, fault: { kind: "status", status: 500, headers: { "Content-Type": "application/json" }, body: '{"message":"OIDC token exchange error - internal server error"}' } });
+  npm.faults.add({
+    method: "POST",
+    path: EXCHANGE,
+    fault: {
+      kind: "status",
+      status: 500,
+      headers: { "Content-Type": "application/json" },
+      body: '{"message":"OIDC token exchange error - internal server error"}',
+    },
+  });
   const result = await trust.run(["--yes", "--json", "--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish"]);
   expect(result.code, result.stderr).toBe(1);
   const failure = JSON.parse(result.stdout) as { ok: boolean; error: string; exitCode: number; whereThingsStand: string[] };
@@ -420,14 +501,37 @@ test("a proof that fails stops the drill with where things stand, in --json too,
   expect(liveSessions(world)).toBe(0);
 });
 
-test("a real run (not a drill): no proof, --json summary, the token kept without a terminal, an audit line per step", async ({ world, dirs, trust }) => {
+test("a real run (not a drill): no proof, --json summary, the token kept without a terminal, an audit line per step", async ({
+  world,
+  dirs,
+  trust,
+}) => {
   npmOf(world).addTrustConfig("demo-widget", ourConfig(world));
   const flags = world.flags("npm");
   const result = await trust.cli(
     [
-      "trust", "npm", "--npm-url", String(flags.npmUrl), "--npm-registry-url", String(flags.npmRegistryUrl), "--npm-user", String(flags.npmUser), "--npm-packages", "demo-widget",
-      "--circleci-url", world.circleci.apiUrl, "--project-slug", DEMO.projectSlug, "--pipeline-definition", "build-and-publish",
-      "--headless", "--step-timeout", "10", "--trust-urls", "--yes", "--json",
+      "trust",
+      "npm",
+      "--npm-url",
+      String(flags.npmUrl),
+      "--npm-registry-url",
+      String(flags.npmRegistryUrl),
+      "--npm-user",
+      String(flags.npmUser),
+      "--npm-packages",
+      "demo-widget",
+      "--circleci-url",
+      world.circleci.apiUrl,
+      "--project-slug",
+      DEMO.projectSlug,
+      "--pipeline-definition",
+      "build-and-publish",
+      "--headless",
+      "--step-timeout",
+      "10",
+      "--trust-urls",
+      "--yes",
+      "--json",
     ],
     world.env("npm"),
   );
@@ -444,31 +548,70 @@ test("a real run (not a drill): no proof, --json summary, the token kept without
   expect(npmOf(world).exchangeOutcomes()).toEqual([]);
   const audit = join(dirs.home, ".local", "state", "rotate", "audit.jsonl");
   expect(existsSync(audit)).toBe(true);
-  const lines = readFileSync(audit, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { step: string; registry: string; envVar: string; where: string; outcome: string });
-  expect(lines.map((l) => l.step)).toEqual(["trust preflight", "trust sign-in", "trust read", "trust plan", "trust retire-skipped", "trust done"]);
+  const lines = readFileSync(audit, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { step: string; registry: string; envVar: string; where: string; outcome: string });
+  expect(lines.map((l) => l.step)).toEqual([
+    "trust preflight",
+    "trust sign-in",
+    "trust read",
+    "trust plan",
+    "trust retire-skipped",
+    "trust done",
+  ]);
   expect(new Set(lines.map((l) => `${l.registry} ${l.envVar} ${l.where}`))).toEqual(new Set([`npm NPM_TOKEN project ${DEMO.projectSlug}`]));
   expect(liveSessions(world)).toBe(0);
 });
 
-test("rotate status --trust: each package's trusted publisher by project and pipeline, the kind of token CircleCI holds, January 2027, PyPI", async ({ world, trust }) => {
+test("rotate status --trust: each package's trusted publisher by project and pipeline, the kind of token CircleCI holds, January 2027, PyPI", async ({
+  world,
+  trust,
+}) => {
   npmOf(world).addTrustConfig("demo-widget", ourConfig(world));
   const flags = world.flags("npm");
   const result = await trust.cli(
     [
-      "status", "--trust", "--json", "--trust-urls", "--headless", "--step-timeout", "10", "--circleci-url", world.circleci.apiUrl, "--project-slug", DEMO.projectSlug,
-      "--npm-url", String(flags.npmUrl), "--npm-registry-url", String(flags.npmRegistryUrl), "--npm-user", String(flags.npmUser), "--npm-packages", PACKAGES.join(","),
+      "status",
+      "--trust",
+      "--json",
+      "--trust-urls",
+      "--headless",
+      "--step-timeout",
+      "10",
+      "--circleci-url",
+      world.circleci.apiUrl,
+      "--project-slug",
+      DEMO.projectSlug,
+      "--npm-url",
+      String(flags.npmUrl),
+      "--npm-registry-url",
+      String(flags.npmRegistryUrl),
+      "--npm-user",
+      String(flags.npmUser),
+      "--npm-packages",
+      PACKAGES.join(","),
     ],
     world.env("npm"),
   );
   expect(result.code, result.stderr).toBe(0);
   const report = JSON.parse(result.stdout) as { trust: unknown };
-  const heldName = npmOf(world).tokens(world.drill("npm").account.username).find((t) => t.redacted.endsWith(world.drill("npm").heldToken.slice(-4)))?.name;
+  const heldName = npmOf(world)
+    .tokens(world.drill("npm").account.username)
+    .find((t) => t.redacted.endsWith(world.drill("npm").heldToken.slice(-4)))?.name;
   expect(report.trust).toEqual({
     npm: {
       user: world.drill("npm").account.username,
       packages: [
         { name: "@demo-org/widget", trusted: false, publisher: null, project: null, pipeline: null, allows: null },
-        { name: "demo-widget", trusted: true, publisher: expect.stringContaining(demoProject(world).id), project: DEMO.projectSlug, pipeline: "build-and-publish", allows: "npm publish" },
+        {
+          name: "demo-widget",
+          trusted: true,
+          publisher: expect.stringContaining(demoProject(world).id),
+          project: DEMO.projectSlug,
+          pipeline: "build-and-publish",
+          allows: "npm publish",
+        },
       ],
       variables: [
         {
@@ -476,7 +619,8 @@ test("rotate status --trust: each package's trusted publisher by project and pip
           where: `project ${DEMO.projectSlug}`,
           last4: world.drill("npm").heldToken.slice(-4),
           token: { name: heldName, kind: "read and write, bypasses 2FA" },
-          warning: "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then; move to trusted publishing with `rotate trust npm`",
+          warning:
+            "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then; move to trusted publishing with `rotate trust npm`",
         },
       ],
     },

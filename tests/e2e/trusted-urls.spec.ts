@@ -16,11 +16,14 @@ test("a .env pointing PyPI's website elsewhere: named, refused without a termina
   writeFileSync(join(dirs.cwd, ".env"), `ROTATE_PYPI_URL=${pypiUrl}\n`);
   const before = snapshot(world);
   const calls = world.circleci.calls.length;
-  const result = await startCli(withoutTrust(args.filter((arg, i) => arg !== "--pypi-url" && args[i - 1] !== "--pypi-url")), { dirs, env }).done;
+  const result = await startCli(withoutTrust(args.filter((arg, i) => arg !== "--pypi-url" && args[i - 1] !== "--pypi-url")), { dirs, env })
+    .done;
   expect(result.code, result.stderr).toBe(2);
   const [line, ...more] = errorLines(result);
   expect(more).toEqual([]);
-  expect(line).toMatch(/^rotate: not the official address, and credentials would be sent there: .*; pass --trust-urls if that is intended$/);
+  expect(line).toMatch(
+    /^rotate: not the official address, and credentials would be sent there: .*; pass --trust-urls if that is intended$/,
+  );
   // Every override is named, each with where it came from; the .env one among them.
   expect(line).toContain(`PyPI website URL: ${pypiUrl} (from ROTATE_PYPI_URL)`);
   expect(line).toContain("(from --circleci-url)");
@@ -36,7 +39,9 @@ test("a config file sending the CircleCI token elsewhere: named with the file, r
   const flagless = withoutTrust(args).filter((arg, i, all) => arg !== "--circleci-url" && all[i - 1] !== "--circleci-url");
   const result = await startCli(flagless, { dirs, env }).done;
   expect(result.code, result.stderr).toBe(2);
-  expect(errorLines(result)[0]).toContain(`CircleCI API v2 base URL: ${world.circleci.apiUrl} (from circleci.url in ${join(dirs.cwd, "rotate.config.json")})`);
+  expect(errorLines(result)[0]).toContain(
+    `CircleCI API v2 base URL: ${world.circleci.apiUrl} (from circleci.url in ${join(dirs.cwd, "rotate.config.json")})`,
+  );
   expect(world.circleci.calls.length).toBe(calls);
 });
 
@@ -44,14 +49,21 @@ test("plain http:// to another machine is refused whatever the trust", async ({ 
   const { args, env } = worldArgs(world, "npm");
   const result = await startCli([...args, "--npm-url", "http://npm.example.test"], { dirs, env }).done;
   expect(result.code, result.stderr).toBe(2);
-  expect(errorLines(result)).toEqual(["rotate: --npm-url: plain http:// is allowed only for this machine (127.0.0.1, localhost); use https:// (npm website URL)"]);
+  expect(errorLines(result)).toEqual([
+    "rotate: --npm-url: plain http:// is allowed only for this machine (127.0.0.1, localhost); use https:// (npm website URL)",
+  ]);
 });
 
 test("in a terminal the addresses are listed and a no stops the run: cancelled, exit 4, nothing changed", async ({ world, dirs }) => {
   const { args, env } = worldArgs(world, "pypi");
   const before = snapshot(world);
-  const run = startPty(withoutTrust(args).filter((arg) => arg !== "--yes"), { dirs, env });
-  await run.expect(/These addresses are not the official ones[\s\S]*PyPI website URL: http:\/\/127\.0\.0\.1:\d+ \(from --pypi-url\)[\s\S]*Use them\?/);
+  const run = startPty(
+    withoutTrust(args).filter((arg) => arg !== "--yes"),
+    { dirs, env },
+  );
+  await run.expect(
+    /These addresses are not the official ones[\s\S]*PyPI website URL: http:\/\/127\.0\.0\.1:\d+ \(from --pypi-url\)[\s\S]*Use them\?/,
+  );
   run.answer("n");
   const { code } = await run.done;
   expect(code, plain(run.screen())).toBe(4);

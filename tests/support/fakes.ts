@@ -31,7 +31,12 @@ export class FakeRegistry {
 
   issue(name: string): string {
     const value = `tok_${String(this.next).padStart(4, "0")}${"x".repeat(20)}${String(this.next++).padStart(4, "0")}`;
-    this.tokens.push({ id: `id-${value.slice(-4)}`, name, value, ...(this.showsValues ? { last4: value.slice(-4), shownPrefix: value.slice(0, 8) } : {}) });
+    this.tokens.push({
+      id: `id-${value.slice(-4)}`,
+      name,
+      value,
+      ...(this.showsValues ? { last4: value.slice(-4), shownPrefix: value.slice(0, 8) } : {}),
+    });
     return value;
   }
 
@@ -108,7 +113,11 @@ export class FakeCircleci implements CircleciApi {
 
   me = async () => ({ id: "u", login: "fake-user", name: "Fake User" });
   project = async (slug: string) => ({ slug, name: slug, organization_id: "org", organization_slug: "gh/org" });
-  projectEnvVars = async (slug: string) => [...(this.vars.get(`project/${slug}`) ?? new Map<string, string>()).keys()].map((name) => ({ name, ...this.held(`project/${slug}`, name) }));
+  projectEnvVars = async (slug: string) =>
+    [...(this.vars.get(`project/${slug}`) ?? new Map<string, string>()).keys()].map((name) => ({
+      name,
+      ...this.held(`project/${slug}`, name),
+    }));
   projectEnvVar = async (slug: string, name: string) => this.held(`project/${slug}`, name);
   setProjectEnvVar = async (slug: string, name: string, value: Secret) => this.write(`project/${slug}`, name, value);
   findContext = async (_org: string, name: string) => (this.vars.has(`context/${name}`) ? { id: name, name } : undefined);
@@ -181,7 +190,13 @@ export function runbookDeps(circleci: FakeCircleci, prompter: Prompter, io: IO &
     ask,
     progress,
     steps: createSteps(progress, { headed: false, stepTimeoutMs: 1000 }),
-    credentials: credentialsFrom({ id: "fake", title: "Fake", username: "fake-publisher", env: { ROTATE_FAKE_PASSWORD: "fake-password" }, ask }),
+    credentials: credentialsFrom({
+      id: "fake",
+      title: "Fake",
+      username: "fake-publisher",
+      env: { ROTATE_FAKE_PASSWORD: "fake-password" },
+      ask,
+    }),
     circleci,
     findBrowser: () => ({ executablePath: "/nowhere", source: "explicit" }),
     launchBrowser: async () => fakeBrowser(),

@@ -14,7 +14,8 @@ export async function startXvfb(): Promise<{ name: string; stop(): void }> {
   const xvfb: ChildProcess = spawn("Xvfb", [name, "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: "ignore" });
   const socket = join("/tmp/.X11-unix", `X${number}`);
   for (let waited = 0; !existsSync(socket); waited += 50) {
-    if (waited > 10_000 || xvfb.exitCode !== null) throw new Error("Xvfb did not start (is the xvfb package installed? .ci/run installs it)");
+    if (waited > 10_000 || xvfb.exitCode !== null)
+      throw new Error("Xvfb did not start (is the xvfb package installed? .ci/run installs it)");
     await new Promise((r) => setTimeout(r, 50));
   }
   return { name, stop: () => void xvfb.kill() };

@@ -98,7 +98,9 @@ test("a project variable is set by one POST of name and value, then read back by
   await target.write(value);
   expect(await confirmHolds(target, value, held)).toEqual({ holds: true });
   const writes = circleci.calls.filter((c) => c.method !== "GET");
-  expect(writes.map((c) => [c.method, c.path, c.body])).toEqual([["POST", `/api/v2/project/${SLUG}/envvar`, { name: "PYPI_TOKEN", value: value.reveal() }]]);
+  expect(writes.map((c) => [c.method, c.path, c.body])).toEqual([
+    ["POST", `/api/v2/project/${SLUG}/envvar`, { name: "PYPI_TOKEN", value: value.reveal() }],
+  ]);
   expect(circleci.envVar(SLUG, "PYPI_TOKEN")?.value).toBe(value.reveal());
 });
 
@@ -106,7 +108,10 @@ for (const shape of ["the spec's shape", "truncated_value"] as const) {
   test.describe(`context variables in ${shape}`, () => {
     test.use({ knobs: { truncatedValue: shape === "truncated_value" } });
 
-    test("a context is found by name through the project's organization, and written with one PUT of the value", async ({ circleci, client }) => {
+    test("a context is found by name through the project's organization, and written with one PUT of the value", async ({
+      circleci,
+      client,
+    }) => {
       const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
       expect(held).toEqual({ last4: shape === "truncated_value" ? "CTX1" : undefined, setAt: expect.any(Date) });
       const value = new Secret(`npm_${"y".repeat(32)}NEW3`, "npm token", { showLast4: true });
@@ -147,8 +152,19 @@ test("429 and 5xx are retried, honouring Retry-After; other statuses are not", a
   expect(calls(circleci)).toEqual(["GET /api/v2/me", "GET /api/v2/me", "GET /api/v2/me"]);
 });
 
-const refusals: Array<{ name: string; token?: string; arrange?: (c: CircleciReplica) => void; act: (client: CircleciClient) => Promise<unknown>; says: string }> = [
-  { name: "a bad token (401 on /me)", token: "CCIPAT_wrong", act: (c) => c.me(), says: "CircleCI rejected the API token (401): create a personal API token" },
+const refusals: Array<{
+  name: string;
+  token?: string;
+  arrange?: (c: CircleciReplica) => void;
+  act: (client: CircleciClient) => Promise<unknown>;
+  says: string;
+}> = [
+  {
+    name: "a bad token (401 on /me)",
+    token: "CCIPAT_wrong",
+    act: (c) => c.me(),
+    says: "CircleCI rejected the API token (401): create a personal API token",
+  },
   {
     name: "an unknown project (404, after /me vouched for the token)",
     act: async (c) => (await c.me(), c.project("gh/acme/nope")),
@@ -172,7 +188,10 @@ const refusals: Array<{ name: string; token?: string; arrange?: (c: CircleciRepl
 for (const refusal of refusals) {
   test(`one sentence for ${refusal.name}, with no token in it`, async ({ circleci, client }) => {
     refusal.arrange?.(circleci);
-    const error = await refusal.act(client(refusal.token)).then(() => undefined, (e: unknown) => e);
+    const error = await refusal.act(client(refusal.token)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(refusal.says);
     expect((error as Error).message).not.toContain(refusal.token ?? TOKEN);
@@ -181,21 +200,45 @@ for (const refusal of refusals) {
 }
 
 test("an unreachable CircleCI is named with the address and what to check", async () => {
-  const unreachable = new CircleciClient({ baseUrl: "http://127.0.0.1:9/api/v2", token: new Secret(TOKEN, "CircleCI token"), retry: { sleep: async () => undefined } });
-  const error = await unreachable.me().then(() => undefined, (e: unknown) => e);
-  expect((error as Error).message).toBe("cannot reach CircleCI at http://127.0.0.1:9/api/v2 while checking the CircleCI token (ECONNREFUSED): check the network or --circleci-url, then rerun");
+  const unreachable = new CircleciClient({
+    baseUrl: "http://127.0.0.1:9/api/v2",
+    token: new Secret(TOKEN, "CircleCI token"),
+    retry: { sleep: async () => undefined },
+  });
+  const error = await unreachable.me().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect((error as Error).message).toBe(
+    "cannot reach CircleCI at http://127.0.0.1:9/api/v2 while checking the CircleCI token (ECONNREFUSED): check the network or --circleci-url, then rerun",
+  );
 });
 
 // What a mock generated from CircleCI's published spec answers, and what the real API may: shapes
 // our replica does not produce on its own, injected as whole answers.
 test.describe("answers shaped like the spec", () => {
   const ENVVARS = `/api/v2/project/${SLUG}/envvar`;
-  const answer = (body: unknown): Fault => ({ kind: "status", status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const answer = (body: unknown): Fault => ({
+    kind: "status",
+    status: 200,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
   test("a next_page_token that repeats ends the listing after the second request, and the error says why", async ({ circleci, client }) => {
     test.setTimeout(10_000); // without the guard this loops until the timeout
-    circleci.faults.add({ method: "GET", path: ENVVARS, times: Infinity, fault: answer({ items: [{ name: "foo", value: "xxxx1234" }], next_page_token: "string" }) });
-    const error = await client().projectEnvVars(SLUG).then(() => undefined, (e: unknown) => e);
+    circleci.faults.add({
+      method: "GET",
+      path: ENVVARS,
+      times: Infinity,
+      fault: answer({ items: [{ name: "foo", value: "xxxx1234" }], next_page_token: "string" }),
+    });
+    const error = await client()
+      .projectEnvVars(SLUG)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(CircleciError);
     expect((error as Error).message).toBe(
       `CircleCI sent the same next_page_token twice while listing environment variables of ${SLUG}: rotate stopped rather than ask for the same page again; rerun, and report it to CircleCI support if it persists`,
@@ -205,7 +248,12 @@ test.describe("answers shaped like the spec", () => {
 
   test("a listing longer than the page limit stops at the limit, and the error names it", async ({ circleci, client }) => {
     for (const name of ["A_VAR", "B_VAR", "C_VAR"]) circleci.setEnvVar(SLUG, name, "value-1234");
-    const error = await client(TOKEN, { maxPages: 3 }).projectEnvVars(SLUG).then(() => undefined, (e: unknown) => e);
+    const error = await client(TOKEN, { maxPages: 3 })
+      .projectEnvVars(SLUG)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((error as Error).message).toBe(
       `CircleCI had more than 3 pages while listing environment variables of ${SLUG}: rotate stopped at its page limit rather than page on; rerun, and report it to CircleCI support if it persists`,
     );
@@ -254,7 +302,11 @@ test.describe("answers shaped like the spec", () => {
       now: () => new Date("2026-11-24T08:00:00Z"),
     });
     try {
-      const client = new CircleciClient({ baseUrl: replica.apiUrl, token: new Secret(TOKEN, "CircleCI token"), retry: { sleep: async () => undefined } });
+      const client = new CircleciClient({
+        baseUrl: replica.apiUrl,
+        token: new Secret(TOKEN, "CircleCI token"),
+        retry: { sleep: async () => undefined },
+      });
       const [{ held }] = await destinations(client, { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
       expect(held).toEqual({ last4: undefined, setAt: new Date("2026-11-24T08:00:00Z") });
       expect(describeHeld(held)).toBe("set (CircleCI shows no last four characters), updated 2026-11-24 08:00 UTC");
@@ -268,8 +320,15 @@ test.describe("answers shaped like the spec", () => {
 
 test.describe("messages that fit the failure", () => {
   test("a 404 on the token check says the URL looks wrong (here: the origin without /api/v2)", async ({ circleci }) => {
-    const client = new CircleciClient({ baseUrl: circleci.url, token: new Secret(TOKEN, "CircleCI token"), retry: { sleep: async () => undefined } });
-    const error = await client.me().then(() => undefined, (e: unknown) => e);
+    const client = new CircleciClient({
+      baseUrl: circleci.url,
+      token: new Secret(TOKEN, "CircleCI token"),
+      retry: { sleep: async () => undefined },
+    });
+    const error = await client.me().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as Error).message).toBe(
       `CircleCI answered 404 to the token check (GET /me) at ${circleci.url}: the URL looks wrong; --circleci-url must be CircleCI's API v2 base URL, e.g. https://circleci.com/api/v2`,
     );
@@ -280,13 +339,24 @@ test.describe("messages that fit the failure", () => {
     [422, "/api/v2/context"],
     [422, /^\/api\/v2\/context\/[^/]+\/environment-variable$/],
   ] as const) {
-    test(`a ${status} on the context lookup ${typeof path === "string" ? "(contexts)" : "(its variables)"} does not blame the project slug`, async ({ circleci, client }) => {
+    test(`a ${status} on the context lookup ${typeof path === "string" ? "(contexts)" : "(its variables)"} does not blame the project slug`, async ({
+      circleci,
+      client,
+    }) => {
       circleci.faults.add({
         method: "GET",
         path,
-        fault: { kind: "status", status, headers: { "Content-Type": "application/json" }, body: '{"message" : "Request query parameter owner-id must match format \\"uuid\\""}' },
+        fault: {
+          kind: "status",
+          status,
+          headers: { "Content-Type": "application/json" },
+          body: '{"message" : "Request query parameter owner-id must match format \\"uuid\\""}',
+        },
       });
-      const error = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }]).then(() => undefined, (e: unknown) => e);
+      const error = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(CircleciError);
       const what = typeof path === "string" ? "listing the organization's contexts" : "listing the context's variables";
       expect((error as Error).message).toBe(
@@ -297,13 +367,26 @@ test.describe("messages that fit the failure", () => {
 
   test("text from CircleCI cannot drive the terminal: the login is made inert before any message uses it", async () => {
     const replica = await startCircleciReplica({
-      tokens: [{ value: VIEWER, user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07tor", name: "Victor\x1b]0;pwned\x07" }, role: "viewer" }],
+      tokens: [
+        {
+          value: VIEWER,
+          user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07tor", name: "Victor\x1b]0;pwned\x07" },
+          role: "viewer",
+        },
+      ],
       projects: [{ slug: SLUG, organization: ORG }],
     });
     try {
-      const client = new CircleciClient({ baseUrl: replica.apiUrl, token: new Secret(VIEWER, "CircleCI token"), retry: { sleep: async () => undefined } });
+      const client = new CircleciClient({
+        baseUrl: replica.apiUrl,
+        token: new Secret(VIEWER, "CircleCI token"),
+        retry: { sleep: async () => undefined },
+      });
       expect(await client.me()).toEqual({ id: "u-2", login: "victor", name: "Victor" });
-      const error = await client.setProjectEnvVar(SLUG, "PYPI_TOKEN", new Secret("pypi-x", "PyPI token")).then(() => undefined, (e: unknown) => e);
+      const error = await client.setProjectEnvVar(SLUG, "PYPI_TOKEN", new Secret("pypi-x", "PyPI token")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((error as Error).message).toContain("victor needs permission");
       expect((error as Error).message).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     } finally {
@@ -314,7 +397,10 @@ test.describe("messages that fit the failure", () => {
 
 // `rotate trust npm` finds the ids npm's trusted publishing matches, and retires the token variable.
 test.describe("calls for trusted publishing", () => {
-  test("projectIdentity: one GET of the project, slug sent escaped; ids and the VCS origin without scheme or trailing slash", async ({ circleci, client }) => {
+  test("projectIdentity: one GET of the project, slug sent escaped; ids and the VCS origin without scheme or trailing slash", async ({
+    circleci,
+    client,
+  }) => {
     expect(await client().projectIdentity(SLUG)).toEqual({
       slug: SLUG,
       projectId: PROJECT_ID,
@@ -330,11 +416,18 @@ test.describe("calls for trusted publishing", () => {
       { id: DEFINITIONS[0]!.id, name: "build-and-publish", configFile: ".circleci/config.yml", repo: "acme/widget" },
       { id: DEFINITIONS[1]!.id, name: "nightly", description: "Nightly checks", configFile: ".circleci/nightly.yml", repo: "acme/widget" },
     ]);
-    expect(circleci.calls.map((c) => [c.method, c.path, c.body])).toEqual([["GET", `/api/v2/projects/${PROJECT_ID}/pipeline-definitions`, undefined]]);
+    expect(circleci.calls.map((c) => [c.method, c.path, c.body])).toEqual([
+      ["GET", `/api/v2/projects/${PROJECT_ID}/pipeline-definitions`, undefined],
+    ]);
   });
 
   test("pipelineDefinitions of a project CircleCI does not show: one sentence pointing at Project Settings", async ({ client }) => {
-    const error = await client().pipelineDefinitions("00000000-0000-4000-8000-000000000000").then(() => undefined, (e: unknown) => e);
+    const error = await client()
+      .pipelineDefinitions("00000000-0000-4000-8000-000000000000")
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((error as Error).message).toBe(
       "CircleCI answered 404 while listing the project's pipeline definitions: this CircleCI may not offer pipeline definitions on API v2; copy the id from Project Settings → Project Setup and pass it with --pipeline-definition",
     );
@@ -374,8 +467,15 @@ test.describe("calls for trusted publishing", () => {
   });
 
   test("a viewer deleting is refused in one sentence and nothing is deleted", async ({ circleci, client }) => {
-    const error = await client(VIEWER).deleteProjectEnvVar(SLUG, "NPM_TOKEN").then(() => undefined, (e: unknown) => e);
-    expect((error as Error).message).toBe("CircleCI refused deleting NPM_TOKEN from gh/acme/widget (403, permission denied): the token's user needs permission to manage this project's or context's variables");
+    const error = await client(VIEWER)
+      .deleteProjectEnvVar(SLUG, "NPM_TOKEN")
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((error as Error).message).toBe(
+      "CircleCI refused deleting NPM_TOKEN from gh/acme/widget (403, permission denied): the token's user needs permission to manage this project's or context's variables",
+    );
     expect(circleci.envVar(SLUG, "NPM_TOKEN")).toBeDefined();
   });
 });

@@ -130,12 +130,32 @@ test("a bad flag or environment value names where it came from", () => {
 const FILE = "/repo/rotate.config.json";
 
 const invalid: Array<{ name: string; data: unknown; says: string | RegExp }> = [
-  { name: "a value of the wrong kind", data: { browser: { stepTimeout: "slow" } }, says: /^\/repo\/rotate\.config\.json: browser\.stepTimeout: .*expected number/ },
-  { name: "a URL that is not one", data: { pypi: { websiteUrl: "pypi dot org" } }, says: /^\/repo\/rotate\.config\.json: pypi\.websiteUrl: .*URL/i },
+  {
+    name: "a value of the wrong kind",
+    data: { browser: { stepTimeout: "slow" } },
+    says: /^\/repo\/rotate\.config\.json: browser\.stepTimeout: .*expected number/,
+  },
+  {
+    name: "a URL that is not one",
+    data: { pypi: { websiteUrl: "pypi dot org" } },
+    says: /^\/repo\/rotate\.config\.json: pypi\.websiteUrl: .*URL/i,
+  },
   { name: "an empty package list", data: { npm: { packages: [] } }, says: /^\/repo\/rotate\.config\.json: npm\.packages: / },
-  { name: "a section that is not an object", data: { circleci: "gh/acme/widget" }, says: /^\/repo\/rotate\.config\.json: circleci: .*expected object/ },
-  { name: "an unknown section", data: { pypy: { project: "widget" } }, says: `${FILE}: pypy: unknown key; known here: circleci, browser, pypi, npm` },
-  { name: "an unknown key in a section", data: { pypi: { projct: "widget" } }, says: `${FILE}: pypi.projct: unknown key; known here: envVar, project, username, websiteUrl, uploadUrl` },
+  {
+    name: "a section that is not an object",
+    data: { circleci: "gh/acme/widget" },
+    says: /^\/repo\/rotate\.config\.json: circleci: .*expected object/,
+  },
+  {
+    name: "an unknown section",
+    data: { pypy: { project: "widget" } },
+    says: `${FILE}: pypy: unknown key; known here: circleci, browser, pypi, npm`,
+  },
+  {
+    name: "an unknown key in a section",
+    data: { pypi: { projct: "widget" } },
+    says: `${FILE}: pypi.projct: unknown key; known here: envVar, project, username, websiteUrl, uploadUrl`,
+  },
 ];
 
 for (const { name, data, says } of invalid) {
@@ -150,20 +170,34 @@ test("a config file that is not JSON names the file", () => {
   const cwd = workdir({});
   dirs.push(cwd);
   writeFileSync(join(cwd, "rotate.config.json"), "{ pypi: { project: 'widget' } }");
-  expect(usageError(() => loadSources({ flags: {}, env: {}, cwd, sections }))).toMatch(`${join(cwd, "rotate.config.json")}: not valid JSON (`);
+  expect(usageError(() => loadSources({ flags: {}, env: {}, cwd, sections }))).toMatch(
+    `${join(cwd, "rotate.config.json")}: not valid JSON (`,
+  );
 });
 
 const npmToken = `npm_${"a1B2c3D4e5".repeat(3)}Zz9Yy8`;
 const pypiToken = `pypi-AgEIcHlwaS5vcmcCJGUxYzQ5ZjBiLTk0NjEtNDVmYS1iNDJhLTc3ZjA2YjY4MWI1YQACKlszLCJk${"x".repeat(40)}`;
 
 const secrets: Array<{ name: string; data: unknown; says: RegExp }> = [
-  { name: "a password key", data: { pypi: { password: "hunter2" } }, says: /: pypi\.password looks like a secret; the config file must never hold secrets/ },
+  {
+    name: "a password key",
+    data: { pypi: { password: "hunter2" } },
+    says: /: pypi\.password looks like a secret; the config file must never hold secrets/,
+  },
   { name: "a passwd key", data: { npm: { passwd: "hunter2" } }, says: /: npm\.passwd looks like a secret/ },
   { name: "a TOTP secret key", data: { npm: { totpSecret: "JBSWY3DPEHPK3PXP" } }, says: /: npm\.totpSecret looks like a secret/ },
   { name: "a token key", data: { circleci: { token: "abc" } }, says: /: circleci\.token looks like a secret/ },
-  { name: "an npm token as a value", data: { npm: { packages: ["@acme/widget", npmToken] } }, says: /: npm\.packages\.1 holds what looks like a token/ },
+  {
+    name: "an npm token as a value",
+    data: { npm: { packages: ["@acme/widget", npmToken] } },
+    says: /: npm\.packages\.1 holds what looks like a token/,
+  },
   { name: "a PyPI token as a value", data: { pypi: { project: pypiToken } }, says: /: pypi\.project holds what looks like a token/ },
-  { name: "a CircleCI token as a value", data: { circleci: { context: `CCIPAT_${"a".repeat(22)}_${"0".repeat(40)}` } }, says: /: circleci\.context holds what looks like a token/ },
+  {
+    name: "a CircleCI token as a value",
+    data: { circleci: { context: `CCIPAT_${"a".repeat(22)}_${"0".repeat(40)}` } },
+    says: /: circleci\.context holds what looks like a token/,
+  },
 ];
 
 for (const { name, data, says } of secrets) {
@@ -204,7 +238,9 @@ test("the CLI turns a bad config file into exit code 2 and one line, before aski
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe("");
     const lines = result.stderr.trim().split("\n");
-    expect(lines).toEqual([`rotate: ${join(sandbox.cwd, "rotate.config.json")}: pypi.password looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`]);
+    expect(lines).toEqual([
+      `rotate: ${join(sandbox.cwd, "rotate.config.json")}: pypi.password looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`,
+    ]);
     expect(result.stderr).not.toContain("hunter2");
   } finally {
     sandbox.cleanup();

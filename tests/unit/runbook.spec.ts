@@ -16,7 +16,16 @@ const PROJECT = `project/${SLUG}`;
 const PREFIX = `FAKE_TOKEN ${SLUG} `;
 
 function request(extra: Partial<RotationRequest> = {}): RotationRequest {
-  return { command: "rotate fake", targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }], graceSeconds: 0, yes: true, dryRun: false, deleteOrphans: false, createEnvVar: false, ...extra };
+  return {
+    command: "rotate fake",
+    targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }],
+    graceSeconds: 0,
+    yes: true,
+    dryRun: false,
+    deleteOrphans: false,
+    createEnvVar: false,
+    ...extra,
+  };
 }
 
 interface World {
@@ -150,12 +159,20 @@ test("the browser starts while CircleCI is checked: a failed preflight closes it
   expect(sessions.opened).toBe(1);
   await expect.poll(() => sessions.closed).toBe(1);
 
-  const noBrowser = { ...deps, findBrowser: () => { throw new UsageError("no Chrome or Chromium found"); } };
+  const noBrowser = {
+    ...deps,
+    findBrowser: () => {
+      throw new UsageError("no Chrome or Chromium found");
+    },
+  };
   // CircleCI's finding comes first, as the steps are listed...
   expect(String(await runRotation(w.registry.configured(), request(), noBrowser).catch((error: unknown) => error))).toContain("is not set");
   // ...and the browser's at its own step once CircleCI is fine.
   const fine = world(true);
-  const outcome = await runRotation(fine.registry.configured(), request(), { ...runbookDeps(fine.circleci, new ScriptedPrompter([]), fakeIO(false)), findBrowser: noBrowser.findBrowser }).catch((error: unknown) => error);
+  const outcome = await runRotation(fine.registry.configured(), request(), {
+    ...runbookDeps(fine.circleci, new ScriptedPrompter([]), fakeIO(false)),
+    findBrowser: noBrowser.findBrowser,
+  }).catch((error: unknown) => error);
   expect(outcome).toBeInstanceOf(UsageError);
   expect(fine.registry.names()).toHaveLength(2);
 });
@@ -192,7 +209,19 @@ test("--dry-run: preflight, inventory and the plan; no change, no confirmation n
 test("two destinations: both get the new token before the old one goes", async () => {
   const w = world(true);
   w.circleci.set("context/publishing", "FAKE_TOKEN", w.old);
-  const result = rotated((await rotate(w, request({ targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }, { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" }] }))).outcome);
+  const result = rotated(
+    (
+      await rotate(
+        w,
+        request({
+          targets: [
+            { projectSlug: SLUG, envVar: "FAKE_TOKEN" },
+            { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" },
+          ],
+        }),
+      )
+    ).outcome,
+  );
   expect(w.circleci.writes).toEqual([PROJECT, "context/publishing"]);
   expect(w.circleci.get("context/publishing", "FAKE_TOKEN")).toBe(w.circleci.get(PROJECT, "FAKE_TOKEN"));
   expect(result.oldToken?.provenDead).toBe(false);
@@ -203,7 +232,15 @@ test("two destinations, the second refuses (routine): the first keeps the new to
   const w = world(true);
   w.circleci.set("context/publishing", "FAKE_TOKEN", w.old);
   w.circleci.refuse.add("context/publishing");
-  const { outcome } = await rotate(w, request({ targets: [{ projectSlug: SLUG, envVar: "FAKE_TOKEN" }, { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" }] }));
+  const { outcome } = await rotate(
+    w,
+    request({
+      targets: [
+        { projectSlug: SLUG, envVar: "FAKE_TOKEN" },
+        { projectSlug: SLUG, context: "publishing", envVar: "FAKE_TOKEN" },
+      ],
+    }),
+  );
   expect(outcome).toBeInstanceOf(RunFailed);
   expect((outcome as RunFailed).exitCode).toBe(ExitCode.needsHuman);
   expect(w.circleci.get(PROJECT, "FAKE_TOKEN")).not.toBe(w.old);
@@ -213,7 +250,9 @@ test("two destinations, the second refuses (routine): the first keeps the new to
 
 test("flags → request: --leaked and --grace conflict; --old-token and --keep-old conflict; the old value comes from the environment", () => {
   const targets = destinationsFor(
-    circleciSettings(loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", sections: [circleciSection] })),
+    circleciSettings(
+      loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", sections: [circleciSection] }),
+    ),
     "NPM_TOKEN",
   );
   expect(targets).toEqual([{ projectSlug: SLUG, context: "publishing", envVar: "NPM_TOKEN" }]);

@@ -29,12 +29,7 @@ test("a password's redacted form does not even show its last four", () => {
 test("redact() removes a secret in its raw, URL-encoded, base64 and derived forms", () => {
   const secret = new Secret(`pypi-AgEI${"x/y+z=".repeat(4)}`, "PyPI token", { showLast4: true });
   const basic = secret.derive((raw) => `Basic ${Buffer.from(`__token__:${raw}`).toString("base64")}`);
-  const text = [
-    secret.reveal(),
-    encodeURIComponent(secret.reveal()),
-    Buffer.from(secret.reveal()).toString("base64"),
-    basic,
-  ].join(" | ");
+  const text = [secret.reveal(), encodeURIComponent(secret.reveal()), Buffer.from(secret.reveal()).toString("base64"), basic].join(" | ");
   const cleaned = redact(text);
   expect(cleaned).not.toContain(secret.reveal());
   expect(cleaned).not.toContain(encodeURIComponent(secret.reveal()));
@@ -53,7 +48,10 @@ test("an axios error carrying the token in its headers and body describes itself
   try {
     const error = await axios
       .post(`${server.url}/envvar`, { name: "NPM_TOKEN", value: value.reveal() }, { headers: { "Circle-Token": circleToken.reveal() } })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(AxiosError);
     // The raw error really does carry both secrets, so this test can fail.
     expect(inspect(error, { depth: 5 })).toContain(circleToken.reveal());
@@ -78,7 +76,10 @@ test("a Playwright error that quotes a secret in its first line describes itself
   const error = await page
     .getByText(password.reveal())
     .click({ timeout: 500 })
-    .then(() => undefined, (e: unknown) => e);
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect((error as Error).message.split("\n")[0]).toContain(password.reveal());
   expect(describeError(error)).not.toContain(password.reveal());
   expect(describeError(new Error("wrapped", { cause: error }))).not.toContain(password.reveal());
@@ -90,7 +91,10 @@ test("a Playwright timeout whose call log quotes a secret describes itself witho
   const error = await page
     .getByLabel(password.reveal())
     .click({ timeout: 200 })
-    .then(() => undefined, (e: unknown) => e);
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect((error as Error).message).toContain(password.reveal());
   expect(describeError(error)).not.toContain(password.reveal());
   expect(redact((error as Error).message)).not.toContain(password.reveal());
@@ -106,7 +110,9 @@ test.describe("redaction survives what a page does to an echoed secret", () => {
     "upper-cased": raw.toUpperCase(),
     "zero-width spaces between the characters": [...raw].join("\u200b"),
     "a non-breaking space and a soft hyphen inside": `${raw.slice(0, 5)}\u00a0${raw.slice(5, 9)}\u00ad${raw.slice(9)}`,
-    "full-width letters (NFKC)": [...raw].map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) ?? 0) + 0xfee0) : c)).join(""),
+    "full-width letters (NFKC)": [...raw]
+      .map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint((c.codePointAt(0) ?? 0) + 0xfee0) : c))
+      .join(""),
     "split across lines": `${raw.slice(0, 7)}\n  ${raw.slice(7)}`,
     "truncated to its first 10 characters": `${raw.slice(0, 10)}…`,
   };
@@ -124,9 +130,13 @@ test.describe("redaction survives what a page does to an echoed secret", () => {
 
   test("a start everyone can see is not a secret: a link's origin, npm's eight-character display of a token", () => {
     const link = new Secret(`https://phish.example/account/reset-password/?token=${"k".repeat(40)}`, "reset link");
-    expect(redact(`the pasted link goes to https://phish.example, not to PyPI: ${link.reveal()}`)).toBe("the pasted link goes to https://phish.example, not to PyPI: ‹redacted reset link›");
+    expect(redact(`the pasted link goes to https://phish.example, not to PyPI: ${link.reveal()}`)).toBe(
+      "the pasted link goes to https://phish.example, not to PyPI: ‹redacted reset link›",
+    );
     const token = new Secret(`npm_${"Qw3".repeat(12)}`, "npm token", { showLast4: true });
-    expect(redact(`old token ${token.reveal().slice(0, 8)}...${token.last4}`)).toBe(`old token ${token.reveal().slice(0, 8)}...${token.last4}`);
+    expect(redact(`old token ${token.reveal().slice(0, 8)}...${token.last4}`)).toBe(
+      `old token ${token.reveal().slice(0, 8)}...${token.last4}`,
+    );
     expect(redact(`echoed ${token.reveal().slice(0, 12)}…`)).toBe(`echoed ${token.redacted()}…`);
   });
 
@@ -181,20 +191,28 @@ test.describe("readSecretByFormat: the token by its format, wherever the page sh
 
   test("in a read-only field's value, shown after the page loaded", async ({ page }) => {
     const value = token();
-    await page.setContent(`<label>New token <input readonly id="t"></label><script>setTimeout(() => document.querySelector("#t").value = ${JSON.stringify(value)}, 100)</script>`);
+    await page.setContent(
+      `<label>New token <input readonly id="t"></label><script>setTimeout(() => document.querySelector("#t").value = ${JSON.stringify(value)}, 100)</script>`,
+    );
     expect((await readSecretByFormat(page, NPM)).reveal()).toBe(value);
   });
 
   test("two different tokens are a finding, and the error quotes neither", async ({ page }) => {
     const [one, two] = [token(), token()];
     await page.setContent(`<code>${one}</code><input value="${two}">`);
-    const error = await readSecretByFormat(page, NPM).then(() => undefined, (e: unknown) => e as Error);
+    const error = await readSecretByFormat(page, NPM).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toBe("the page shows 2 different values shaped like a npm token; rotate takes none of them");
   });
 
   test("none shown: a timeout that quotes no value", async ({ page }) => {
     await page.setContent("<p>npm_tooshort</p>");
-    const error = await readSecretByFormat(page, { ...NPM, timeoutMs: 300 }).then(() => undefined, (e: unknown) => e as Error);
+    const error = await readSecretByFormat(page, { ...NPM, timeoutMs: 300 }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toMatch(/Timeout 300ms exceeded/);
   });
 });

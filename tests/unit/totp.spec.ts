@@ -16,10 +16,15 @@ const stepOf = (code: string, at: number) => {
 
 function source(start: number) {
   const clock = { now: start, slept: [] as number[] };
-  const codes = new TotpSource(new Secret(SECRET, "code"), "code", () => clock.now, async (ms) => {
-    clock.slept.push(ms);
-    clock.now += ms;
-  });
+  const codes = new TotpSource(
+    new Secret(SECRET, "code"),
+    "code",
+    () => clock.now,
+    async (ms) => {
+      clock.slept.push(ms);
+      clock.now += ms;
+    },
+  );
   return { codes, clock };
 }
 

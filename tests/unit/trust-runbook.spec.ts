@@ -23,10 +23,25 @@ import { fakeIO, ScriptedPrompter } from "../support/fakes.js";
 const SLUG = "gh/acme/widget";
 const ORG = "7b1c1c5e-1f7d-4d44-9c5a-0d5d6b0b8a11";
 const PROJECT = "a3b0e0f4-8f0c-4f77-8a6c-5d7e2f9b1c22";
-const RELEASE: CircleciPipelineDefinition = { id: "c9d8e7f6-a5b4-4c3d-8e2f-1a0b9c8d7e33", name: "release", configFile: ".circleci/config.yml" };
-const NIGHTLY: CircleciPipelineDefinition = { id: "d0e9f8a7-b6c5-4d4e-9f3a-2b1c0d9e8f44", name: "nightly", configFile: ".circleci/nightly.yml" };
+const RELEASE: CircleciPipelineDefinition = {
+  id: "c9d8e7f6-a5b4-4c3d-8e2f-1a0b9c8d7e33",
+  name: "release",
+  configFile: ".circleci/config.yml",
+};
+const NIGHTLY: CircleciPipelineDefinition = {
+  id: "d0e9f8a7-b6c5-4d4e-9f3a-2b1c0d9e8f44",
+  name: "nightly",
+  configFile: ".circleci/nightly.yml",
+};
 const CONTEXT = { id: "0e1d2c3b-4a59-4687-9a5b-c4d3e2f1a044", name: "publishing" };
-const OURS: CircleciPublisher = { orgId: ORG, projectId: PROJECT, pipelineDefinitionId: RELEASE.id, vcsOrigin: "github.com/acme/widget", contextIds: [], actions: ["createPackage"] };
+const OURS: CircleciPublisher = {
+  orgId: ORG,
+  projectId: PROJECT,
+  pipelineDefinitionId: RELEASE.id,
+  vcsOrigin: "github.com/acme/widget",
+  contextIds: [],
+  actions: ["createPackage"],
+};
 
 /** CircleCI as a few maps, recording every deletion. */
 class FakeCircleci implements TrustCircleciApi {
@@ -38,8 +53,21 @@ class FakeCircleci implements TrustCircleciApi {
   refuseDeletes = false;
 
   me = async () => ({ id: "u", login: "responder", name: "Responder" });
-  project = async (slug: string) => ({ slug, name: "widget", id: PROJECT, organization_id: ORG, organization_slug: "gh/acme", vcs_info: { vcs_url: "https://github.com/acme/widget" } });
-  projectIdentity = async (slug: string) => ({ slug, projectId: PROJECT, organizationId: ORG, organizationSlug: "gh/acme", vcsOrigin: "github.com/acme/widget" });
+  project = async (slug: string) => ({
+    slug,
+    name: "widget",
+    id: PROJECT,
+    organization_id: ORG,
+    organization_slug: "gh/acme",
+    vcs_info: { vcs_url: "https://github.com/acme/widget" },
+  });
+  projectIdentity = async (slug: string) => ({
+    slug,
+    projectId: PROJECT,
+    organizationId: ORG,
+    organizationSlug: "gh/acme",
+    vcsOrigin: "github.com/acme/widget",
+  });
   pipelineDefinitions = async () => this.definitions;
   contexts = async () => [CONTEXT];
   projectEnvVar = async (_slug: string, name: string): Promise<HeldValue | undefined> => held(this.projectVars.get(name));
@@ -57,7 +85,10 @@ const held = (value: string | undefined): HeldValue | undefined => (value === un
 
 /** npm's trusted publishers, package access and tokens in memory; every call recorded in order. */
 class FakeNpm {
-  readonly configs = new Map<string, StoredTrust[]>([["widget", []], ["@acme/widget", []]]);
+  readonly configs = new Map<string, StoredTrust[]>([
+    ["widget", []],
+    ["@acme/widget", []],
+  ]);
   readonly access = new Map<string, string>();
   readonly tokens: ListedToken[] = [listed("NPM_TOKEN gh/acme/widget 2026-09-01T00:00Z", "aaaa"), listed("laptop", "bbbb")];
   readonly calls: string[] = [];
@@ -75,7 +106,12 @@ class FakeNpm {
       },
       signIn: async () => {
         this.sessionOpen = true;
-        return { account: this.account(), lost: new AbortController().signal, explain: (error) => error, close: async () => void (this.sessionOpen = false) };
+        return {
+          account: this.account(),
+          lost: new AbortController().signal,
+          explain: (error) => error,
+          close: async () => void (this.sessionOpen = false),
+        };
       },
     };
   }
@@ -95,7 +131,10 @@ class FakeNpm {
       },
       remove: async (pkg: string, id: string) => {
         this.calls.push(`remove ${pkg}`);
-        this.configs.set(pkg, (this.configs.get(pkg) ?? []).filter((c) => c.id !== id));
+        this.configs.set(
+          pkg,
+          (this.configs.get(pkg) ?? []).filter((c) => c.id !== id),
+        );
       },
       disallowTokens: async (pkg: string) => {
         this.calls.push(`disallow ${pkg}`);
@@ -138,7 +177,10 @@ interface Run {
   npm: FakeNpm;
 }
 
-async function run(req: TrustRequest, options: { script?: Array<[RegExp, string | boolean]>; circleci?: FakeCircleci; npm?: FakeNpm; prove?: ProofOutcome; cwd?: string } = {}): Promise<Run> {
+async function run(
+  req: TrustRequest,
+  options: { script?: Array<[RegExp, string | boolean]>; circleci?: FakeCircleci; npm?: FakeNpm; prove?: ProofOutcome; cwd?: string } = {},
+): Promise<Run> {
   const circleci = options.circleci ?? new FakeCircleci();
   const npm = options.npm ?? new FakeNpm();
   const prompter = new ScriptedPrompter(options.script ?? []);
@@ -176,18 +218,37 @@ test.describe("the pipeline definition", () => {
 
   test("one: used without asking; several: the responder picks; a name or an id given: that one", async () => {
     expect(await choosePipelineDefinition([RELEASE], undefined, SLUG, ask(false))).toBe(RELEASE);
-    expect(await choosePipelineDefinition([RELEASE, NIGHTLY], undefined, SLUG, ask(true, [[/has 2 pipeline definitions; npm trusts exactly one/, "nightly (.circleci/nightly.yml, d0e9f8a7-b6c5-4d4e-9f3a-2b1c0d9e8f44)"]]))).toBe(NIGHTLY);
+    expect(
+      await choosePipelineDefinition(
+        [RELEASE, NIGHTLY],
+        undefined,
+        SLUG,
+        ask(true, [
+          [/has 2 pipeline definitions; npm trusts exactly one/, "nightly (.circleci/nightly.yml, d0e9f8a7-b6c5-4d4e-9f3a-2b1c0d9e8f44)"],
+        ]),
+      ),
+    ).toBe(NIGHTLY);
     expect(await choosePipelineDefinition([RELEASE, NIGHTLY], "nightly", SLUG, ask(false))).toBe(NIGHTLY);
     expect(await choosePipelineDefinition([RELEASE, NIGHTLY], RELEASE.id.toUpperCase(), SLUG, ask(false))).toBe(RELEASE);
   });
 
   test("several and no terminal, an unknown name, a name two share, none at all: refused, each saying what there is", async () => {
-    const refusal = (definitions: CircleciPipelineDefinition[], wanted?: string) => choosePipelineDefinition(definitions, wanted, SLUG, ask(false)).then(() => undefined, (error: unknown) => error);
+    const refusal = (definitions: CircleciPipelineDefinition[], wanted?: string) =>
+      choosePipelineDefinition(definitions, wanted, SLUG, ask(false)).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     const several = await refusal([RELEASE, NIGHTLY]);
     expect(several).toBeInstanceOf(UsageError);
-    expect((several as Error).message).toContain(`"release" (${RELEASE.id}, .circleci/config.yml), "nightly" (${NIGHTLY.id}, .circleci/nightly.yml); pass --pipeline-definition NAME|ID`);
-    expect(((await refusal([RELEASE, NIGHTLY], "deploy")) as Error).message).toBe(`--pipeline-definition deploy: ${SLUG} has no pipeline definition of that name or id; it has "release" (${RELEASE.id}, .circleci/config.yml), "nightly" (${NIGHTLY.id}, .circleci/nightly.yml)`);
-    expect(((await refusal([RELEASE, { ...NIGHTLY, name: "release" }], "release")) as Error).message).toMatch(/2 pipeline definitions of gh\/acme\/widget have that name; give the id/);
+    expect((several as Error).message).toContain(
+      `"release" (${RELEASE.id}, .circleci/config.yml), "nightly" (${NIGHTLY.id}, .circleci/nightly.yml); pass --pipeline-definition NAME|ID`,
+    );
+    expect(((await refusal([RELEASE, NIGHTLY], "deploy")) as Error).message).toBe(
+      `--pipeline-definition deploy: ${SLUG} has no pipeline definition of that name or id; it has "release" (${RELEASE.id}, .circleci/config.yml), "nightly" (${NIGHTLY.id}, .circleci/nightly.yml)`,
+    );
+    expect(((await refusal([RELEASE, { ...NIGHTLY, name: "release" }], "release")) as Error).message).toMatch(
+      /2 pipeline definitions of gh\/acme\/widget have that name; give the id/,
+    );
     expect(await refusal([])).toBeInstanceOf(CircleciError);
   });
 });
@@ -200,7 +261,10 @@ test("a run without a terminal needs --yes; nothing is asked or read", async () 
 
 test("every package is read before any change; --dry-run stops at the plan with the token it would delete", async () => {
   const { outcome, npm, circleci } = await run(request({ dryRun: true, removeToken: true }));
-  expect(outcome).toMatchObject({ kind: "dry-run", ids: { projectId: PROJECT, organizationId: ORG, vcsOrigin: "github.com/acme/widget", pipelineDefinition: { id: RELEASE.id } } });
+  expect(outcome).toMatchObject({
+    kind: "dry-run",
+    ids: { projectId: PROJECT, organizationId: ORG, vcsOrigin: "github.com/acme/widget", pipelineDefinition: { id: RELEASE.id } },
+  });
   expect((outcome as { plan: string[] }).plan).toEqual([
     "Plan:",
     '  1. widget: add the trusted publisher CircleCI project gh/acme/widget, pipeline "release", then read it back',
@@ -217,7 +281,9 @@ test("a package that trusts another publisher, without a terminal or --existing:
   npm.configs.set("@acme/widget", [GITHUB]);
   const failure = failed((await run(request(), { npm })).outcome);
   expect(failure.reason).toBeInstanceOf(UsageError);
-  expect(failure.message).toBe('no terminal to ask "What should @acme/widget trust": @acme/widget already trusts another publisher: pass --existing keep or --existing replace');
+  expect(failure.message).toBe(
+    'no terminal to ask "What should @acme/widget trust": @acme/widget already trusts another publisher: pass --existing keep or --existing replace',
+  );
   expect(failure.exitCode).toBe(ExitCode.usage);
   expect(npm.calls.filter((c) => !c.startsWith("list") && !c.startsWith("preflight"))).toEqual([]);
 });
@@ -240,7 +306,9 @@ test("replace: the one it trusts is deleted, then ours added and read back; keep
   expect(result.journal.packages.map((p) => p.state)).toEqual(["kept", "verified"]);
   expect(result.retired).toBe(false);
   expect(circleci.deleted).toEqual([]);
-  expect(text).toContain("widget already trusts github (repository \"acme/widget\"), for npm publish. npm allows one trusted publisher per package.");
+  expect(text).toContain(
+    'widget already trusts github (repository "acme/widget"), for npm publish. npm allows one trusted publisher per package.',
+  );
   expect(text).toContain("retire nothing: widget keeps another publisher, so CircleCI may still need NPM_TOKEN");
 });
 
@@ -249,9 +317,15 @@ test("a configuration npm stores differently from what was sent: exit 3, the fie
   npm.mangle = (config) => ({ ...config, claims: { ...config.claims, "oidc.circleci.com/vcs-origin": "github.com/Acme/Widget" } });
   const failure = failed((await run(request({ packages: ["widget"] }), { npm })).outcome);
   expect(failure.exitCode).toBe(ExitCode.needsHuman);
-  expect(failure.message).toBe('npm holds a different trusted publisher for widget than rotate sent: oidc.circleci.com/vcs-origin: sent "github.com/acme/widget", npm holds "github.com/Acme/Widget"');
-  expect(failure.journal.whereThingsStand()).toContain('widget: npm holds a configuration that differs from what was sent (oidc.circleci.com/vcs-origin: sent "github.com/acme/widget", npm holds "github.com/Acme/Widget")');
-  expect(failure.journal.nextStep()).toBe("Check the trusted publisher of widget on npmjs.com (the package's Settings): it must be CircleCI project gh/acme/widget, pipeline \"release\". Then run `rotate trust npm` again; it reads what is there and adds only what is missing.");
+  expect(failure.message).toBe(
+    'npm holds a different trusted publisher for widget than rotate sent: oidc.circleci.com/vcs-origin: sent "github.com/acme/widget", npm holds "github.com/Acme/Widget"',
+  );
+  expect(failure.journal.whereThingsStand()).toContain(
+    'widget: npm holds a configuration that differs from what was sent (oidc.circleci.com/vcs-origin: sent "github.com/acme/widget", npm holds "github.com/Acme/Widget")',
+  );
+  expect(failure.journal.nextStep()).toBe(
+    'Check the trusted publisher of widget on npmjs.com (the package\'s Settings): it must be CircleCI project gh/acme/widget, pipeline "release". Then run `rotate trust npm` again; it reads what is there and adds only what is missing.',
+  );
 });
 
 test("the add fails after the earlier configuration was deleted: exit 3, the package trusts nothing now, and says what it had", async () => {
@@ -260,8 +334,12 @@ test("the add fails after the earlier configuration was deleted: exit 3, the pac
   npm.failAdd = true;
   const failure = failed((await run(request({ packages: ["widget"], existing: "replace" }), { npm })).outcome);
   expect(failure.exitCode).toBe(ExitCode.needsHuman);
-  expect(failure.journal.whereThingsStand().split("\n")[1]).toBe('  npm       widget: its earlier trusted publisher (github (repository "acme/widget"), for npm publish) was deleted; the new one was not added: it trusts no publisher now');
-  expect(failure.journal.nextStep()).toMatch(/^widget trusts no publisher now \(the earlier configuration was deleted\): run `rotate trust npm` again/);
+  expect(failure.journal.whereThingsStand().split("\n")[1]).toBe(
+    '  npm       widget: its earlier trusted publisher (github (repository "acme/widget"), for npm publish) was deleted; the new one was not added: it trusts no publisher now',
+  );
+  expect(failure.journal.nextStep()).toMatch(
+    /^widget trusts no publisher now \(the earlier configuration was deleted\): run `rotate trust npm` again/,
+  );
 });
 
 test("without a terminal and without --remove-token the token stays, and the summary says how to retire it", async () => {
@@ -271,14 +349,19 @@ test("without a terminal and without --remove-token the token stays, and the sum
   expect(circleci.deleted).toEqual([]);
   expect(npm.calls.filter((c) => c.startsWith("disallow") || c.startsWith("delete"))).toEqual([]);
   expect(result.journal.entries.find((e) => e.step === "retire-skipped")?.detail).toBe("a trusted publish has not been confirmed");
-  expect(result.journal.nextStep()).toBe("Trusted publishing is set up. Publish once through it from CircleCI, then run `rotate trust npm --remove-token` to retire NPM_TOKEN.");
+  expect(result.journal.nextStep()).toBe(
+    "Trusted publishing is set up. Publish once through it from CircleCI, then run `rotate trust npm --remove-token` to retire NPM_TOKEN.",
+  );
 });
 
 test("in a terminal, retiring is a question that says a trusted publish must have worked; no keeps the token", async () => {
   const { outcome, circleci } = await run(request({ yes: false }), {
     script: [
       [/Go ahead\?/, true],
-      [/^Retire NPM_TOKEN now \(delete it from project gh\/acme\/widget, delete its npm token, require 2FA and disallow tokens on widget, @acme\/widget\)\? Say yes only if a publish through trusted publishing has already worked from CircleCI\.$/, false],
+      [
+        /^Retire NPM_TOKEN now \(delete it from project gh\/acme\/widget, delete its npm token, require 2FA and disallow tokens on widget, @acme\/widget\)\? Say yes only if a publish through trusted publishing has already worked from CircleCI\.$/,
+        false,
+      ],
     ],
   });
   expect(trusted(outcome).retired).toBe(false);
@@ -288,7 +371,11 @@ test("in a terminal, retiring is a question that says a trusted publish must hav
 test("retiring: tokens disallowed on every package, then the npm token CircleCI holds (by its last four), then the variable", async () => {
   const { outcome, npm, circleci } = await run(request({ removeToken: true }));
   expect(trusted(outcome).retired).toBe(true);
-  expect(npm.calls.filter((c) => /^(disallow|delete)/.test(c))).toEqual(["disallow widget", "disallow @acme/widget", "delete token NPM_TOKEN gh/acme/widget 2026-09-01T00:00Z"]);
+  expect(npm.calls.filter((c) => /^(disallow|delete)/.test(c))).toEqual([
+    "disallow widget",
+    "disallow @acme/widget",
+    "delete token NPM_TOKEN gh/acme/widget 2026-09-01T00:00Z",
+  ]);
   expect(circleci.deleted).toEqual(["NPM_TOKEN in project gh/acme/widget"]);
 });
 
@@ -307,14 +394,29 @@ test("CircleCI refuses to delete the variable after the npm token went: exit 3, 
   const journal = failure.journal as TrustJournal;
   expect(journal.whereThingsStand()).toContain('npm token "NPM_TOKEN gh/acme/widget 2026-09-01T00:00Z": deleted');
   expect(journal.whereThingsStand()).toContain("CircleCI  NPM_TOKEN in project gh/acme/widget: still set (…aaaa)");
-  expect(journal.nextStep()).toBe("The npm token is deleted; delete NPM_TOKEN in project gh/acme/widget in CircleCI too (Project Settings, or Organization Settings → Contexts), or run `rotate trust npm --remove-token` again.");
+  expect(journal.nextStep()).toBe(
+    "The npm token is deleted; delete NPM_TOKEN in project gh/acme/widget in CircleCI too (Project Settings, or Organization Settings → Contexts), or run `rotate trust npm --remove-token` again.",
+  );
 });
 
 test("a drill whose proof fails after a change: exit 3, and the next step says to compare the configuration", async () => {
-  const prove: ProofOutcome = { ok: false, cases: [{ package: "widget", job: "this project and pipeline", expected: "accepted", outcome: "refused", detail: "401 OIDC token exchange error - unauthorized" }] };
+  const prove: ProofOutcome = {
+    ok: false,
+    cases: [
+      {
+        package: "widget",
+        job: "this project and pipeline",
+        expected: "accepted",
+        outcome: "refused",
+        detail: "401 OIDC token exchange error - unauthorized",
+      },
+    ],
+  };
   const failure = failed((await run(request({ packages: ["widget"] }), { prove })).outcome);
   expect(failure.exitCode).toBe(ExitCode.needsHuman);
-  expect(failure.message).toBe("the proof failed: widget: this project and pipeline was refused (401 OIDC token exchange error - unauthorized), expected accepted");
+  expect(failure.message).toBe(
+    "the proof failed: widget: this project and pipeline was refused (401 OIDC token exchange error - unauthorized), expected accepted",
+  );
   expect(failure.journal.nextStep()).toMatch(/^The drill's proof found the configuration does not work as set/);
 });
 
@@ -340,16 +442,33 @@ test("flags: --allow, scopes refused, the old token's value from the environment
   expect(trustRequest({ allow: "both" }, settings, [], {}).actions).toEqual(["createPackage", "createStagedPackage"]);
   expect(trustRequest({ allow: "stage" }, settings, [], {}).actions).toEqual(["createStagedPackage"]);
   expect(() => trustRequest({ allow: "everything" }, settings, [], {})).toThrow(UsageError);
-  expect(() => trustRequest({}, { ...settings, packages: ["@acme", "widget"] }, [], {})).toThrow("trusted publishing is set per package, and @acme is a scope: list the packages themselves with --npm-packages");
-  expect(trustRequest({ keepOld: true }, settings, [], { ROTATE_NPM_OLD_TOKEN: "npm_x" })).toMatchObject({ oldToken: "none", oldTokenValue: expect.any(Secret) });
+  expect(() => trustRequest({}, { ...settings, packages: ["@acme", "widget"] }, [], {})).toThrow(
+    "trusted publishing is set per package, and @acme is a scope: list the packages themselves with --npm-packages",
+  );
+  expect(trustRequest({ keepOld: true }, settings, [], { ROTATE_NPM_OLD_TOKEN: "npm_x" })).toMatchObject({
+    oldToken: "none",
+    oldTokenValue: expect.any(Secret),
+  });
 });
 
 test("the job change: npm's audience from the configured registry's host, the versions, stage publishing", () => {
-  const publish = jobChange({ registryUrl: "https://registry.test/", actions: ["createPackage"], contexts: [], configFile: ".circleci/config.yml", envVar: "NPM_TOKEN" });
+  const publish = jobChange({
+    registryUrl: "https://registry.test/",
+    actions: ["createPackage"],
+    contexts: [],
+    configFile: ".circleci/config.yml",
+    envVar: "NPM_TOKEN",
+  });
   expect(publish).toContain(`                export NPM_ID_TOKEN="$(circleci run oidc get --claims '{"aud": "npm:registry.test"}')"`);
   expect(publish).toContain("                npm install --global npm@^11.11.0    # npm 11.11.0 or newer; cimg/node:22.14 ships npm 10");
   expect(publish).toContain("                npm publish");
-  const stage = jobChange({ registryUrl: "https://registry.test/", actions: ["createStagedPackage"], contexts: [], configFile: ".circleci/release.yml", envVar: "NPM_TOKEN" });
+  const stage = jobChange({
+    registryUrl: "https://registry.test/",
+    actions: ["createStagedPackage"],
+    contexts: [],
+    configFile: ".circleci/release.yml",
+    envVar: "NPM_TOKEN",
+  });
   expect(stage[0]).toBe("The publish job's change, ready to paste into .circleci/release.yml:");
   expect(stage).toContain("                npm stage publish");
   expect(stage.join("\n")).toContain("npm@^11.15.0");
@@ -359,7 +478,10 @@ test("the checkout's lines that use the variable: the pipeline's config file and
   const cwd = mkdtempSync(join(tmpdir(), "trust-checkout-"));
   try {
     mkdirSync(join(cwd, ".circleci"));
-    writeFileSync(join(cwd, ".circleci", "release.yml"), "jobs:\n  publish:\n    environment:\n      NPM_TOKEN_X: no\n      TOKEN: $NPM_TOKEN\n");
+    writeFileSync(
+      join(cwd, ".circleci", "release.yml"),
+      "jobs:\n  publish:\n    environment:\n      NPM_TOKEN_X: no\n      TOKEN: $NPM_TOKEN\n",
+    );
     writeFileSync(join(cwd, ".npmrc"), `//registry.test/:_authToken=npm_${"A".repeat(36)} # was NPM_TOKEN\n`);
     expect(tokenUses(cwd, ".circleci/release.yml", "NPM_TOKEN")).toEqual([
       { file: ".circleci/release.yml", line: 5, text: "TOKEN: $NPM_TOKEN" },
@@ -375,9 +497,15 @@ test("a checkout of another repository is not searched; one whose remote names t
   try {
     expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(true);
     mkdirSync(join(cwd, ".git"));
-    writeFileSync(join(cwd, ".git", "config"), '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "fork"]\n\turl = https://github.com/notacme/widget\n');
+    writeFileSync(
+      join(cwd, ".git", "config"),
+      '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "fork"]\n\turl = https://github.com/notacme/widget\n',
+    );
     expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(false);
-    writeFileSync(join(cwd, ".git", "config"), '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "upstream"]\n\turl = https://github.com/Acme/Widget.git\n');
+    writeFileSync(
+      join(cwd, ".git", "config"),
+      '[remote "origin"]\n\turl = git@github.com:acme/gadget.git\n[remote "upstream"]\n\turl = https://github.com/Acme/Widget.git\n',
+    );
     expect(mayBeCheckoutOf(cwd, "github.com/acme/widget")).toBe(true);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
@@ -386,9 +514,18 @@ test("a checkout of another repository is not searched; one whose remote names t
 
 test("field by field: a context list compares as a set; a missing, extra or different claim is named", () => {
   const sent = circleciConfig({ ...OURS, contextIds: [CONTEXT.id, "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55"] });
-  const stored = (claims: Record<string, unknown>, permissions = ["createPackage"]): StoredTrust => ({ id: "x", type: "circleci", claims, permissions });
-  expect(differences(stored({ ...sent.claims, "oidc.circleci.com/context-ids": ["1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55", CONTEXT.id] }), sent)).toEqual([]);
-  expect(differences(stored({ ...sent.claims, "oidc.circleci.com/project-id": undefined, extra: 1 }, ["createStagedPackage"]), sent)).toEqual([
+  const stored = (claims: Record<string, unknown>, permissions = ["createPackage"]): StoredTrust => ({
+    id: "x",
+    type: "circleci",
+    claims,
+    permissions,
+  });
+  expect(
+    differences(stored({ ...sent.claims, "oidc.circleci.com/context-ids": ["1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55", CONTEXT.id] }), sent),
+  ).toEqual([]);
+  expect(
+    differences(stored({ ...sent.claims, "oidc.circleci.com/project-id": undefined, extra: 1 }, ["createStagedPackage"]), sent),
+  ).toEqual([
     `oidc.circleci.com/project-id: sent "${PROJECT}", npm holds nothing`,
     "extra: sent nothing, npm holds 1",
     'permissions: sent ["createPackage"], npm holds ["createStagedPackage"]',

@@ -42,13 +42,21 @@ export function postForm(request: APIRequestContext, url: string, fields: Array<
 export async function signInHttp(request: APIRequestContext, npm: NpmReplica, clock: TestClock, user = ALICE, next = "/"): Promise<string> {
   const query = `?next=${encodeURIComponent(next)}`;
   const csrftoken = csrfIn(await (await request.get(`${npm.url}/login${query}`)).text());
-  const password = await postForm(request, `${npm.url}/login${query}`, [["csrftoken", csrftoken], ["username", user.username], ["password", user.password]]);
+  const password = await postForm(request, `${npm.url}/login${query}`, [
+    ["csrftoken", csrftoken],
+    ["username", user.username],
+    ["password", user.password],
+  ]);
   expect(password.status()).toBe(302);
   const step = { totp: "otp", webauthn: "webauthn", none: "email-otp" }[user.twoFactor];
   expect(password.headers()["location"]).toBe(`/login/${step}${query}`);
   expect((await request.get(`${npm.url}/login/${step}${query}`)).status()).toBe(200);
   const code: Array<[string, string]> =
-    user.twoFactor === "totp" ? [["otp", clock.code(user.totpSecret)]] : user.twoFactor === "none" ? [["otp", npm.lastEmailedOtp(user.username) ?? "?"]] : [];
+    user.twoFactor === "totp"
+      ? [["otp", clock.code(user.totpSecret)]]
+      : user.twoFactor === "none"
+        ? [["otp", npm.lastEmailedOtp(user.username) ?? "?"]]
+        : [];
   const second = await postForm(request, `${npm.url}/login/${step}${query}`, [["csrftoken", csrftoken], ...code]);
   expect(second.status()).toBe(302);
   expect(second.headers()["location"]).toBe(next);
