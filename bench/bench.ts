@@ -108,8 +108,13 @@ function worldFlags(world: SandboxWorld, registry: Registry): string[] {
   if (unknown.length > 0) throw new Error(`the drill world sets ${unknown.join(", ")}, which no setting declares`);
   return specs.flatMap((spec) => {
     const value = given[flagAttribute(spec.flag)];
-    return value === undefined ? [] : [spec.flag, String(value)];
+    return value === undefined ? [] : [spec.flag, flagText(value)];
   });
+}
+
+/** A flag value from the drill world (a string, number or boolean) as the command line gives it. */
+function flagText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /** Everything the floor needs, from what the world hands rotate (flags and environment). */
@@ -119,7 +124,7 @@ function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
   const flag = (name: string) => {
     const value = given[name];
     if (value === undefined) throw new Error(`the drill world gives no ${name} for ${id}`);
-    return String(value);
+    return flagText(value);
   };
   const env = world.env(id);
   const secret = (name: string) => env[`ROTATE_${id.toUpperCase()}_${name}`] ?? "";
@@ -393,7 +398,7 @@ async function main(): Promise<void> {
   const base = new Map<FloorPath, number>();
   for (const path of paths) {
     say(`warming up: ${path} …`);
-    base.set(path, await inWorld(path, 0, async (world) => world.drill(PATH_SPECS[path].registry).tokenNames().length));
+    base.set(path, await inWorld(path, 0, (world) => Promise.resolve(world.drill(PATH_SPECS[path].registry).tokenNames().length)));
     await rotateOnce(path, 0, "routine");
     await floorOnce(path, 0);
   }

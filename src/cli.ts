@@ -22,7 +22,7 @@ import { describeError } from "./secrets/secret.js";
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Prints the failure and returns its exit code. */
-async function report(error: unknown, io: IO): Promise<number> {
+function report(error: unknown, io: IO): number {
   const reason = error instanceof RunFailed ? error.reason : error;
   if (reason instanceof CancelledError) {
     io.err(`rotate: ${reason.message}\n`);

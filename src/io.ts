@@ -75,9 +75,9 @@ export function redactProcessOutput(): void {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     originalWrites.set(stream, write);
     const safe = stream.isTTY ? terminalSafe : inert;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : chunk;
       return write(typeof text === "string" ? redact(safe(text)) : text, ...rest);
-    }) as typeof stream.write;
+    };
   }
 }

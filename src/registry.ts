@@ -155,9 +155,9 @@ export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extend
   Registry,
   "addOptions" | "configure" | "statusNotes"
 > {
-  statusNotes?(settings: Record<string, unknown>): string[];
+  statusNotes?: (settings: Record<string, unknown>) => string[];
   /** `rotate --help` and `--version` never load it. */
-  load(): Promise<RegistryImplementation<Schema>>;
+  load: () => Promise<RegistryImplementation<Schema>>;
 }
 
 /** A registry as its own file knows it: its settings with their full type (for its own commands). */

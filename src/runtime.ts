@@ -32,8 +32,8 @@ export interface Runtime {
   findBrowser(explicitPath?: string, options?: { headless?: boolean }): FoundBrowser;
   launchBrowser(options: LaunchOptions): Promise<BrowserSession>;
   /** Rejects with a one-line reason when a URL cannot be reached. */
-  reachable(url: string): Promise<void>;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  reachable: (url: string) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** What could not be made safe on this machine (core dumps on, no Chromium sandbox): every plan says so. */
   cautions: string[];
   /** The drill replicas, a development dependency: absent where rotate was installed for real use. */

@@ -168,9 +168,9 @@ class NpmApiAccount implements RegistryAccount {
   }
 
   /** HTTP calls need no browser: clean-up works even when the window is gone, and after Ctrl-C. */
-  async forCleanUp(): Promise<RegistryAccount> {
+  forCleanUp(): Promise<RegistryAccount> {
     const session = this.session.forCleanUp();
-    return new NpmApiAccount(session.ctx, session);
+    return Promise.resolve(new NpmApiAccount(session.ctx, session));
   }
 
   signOut(): Promise<void> {

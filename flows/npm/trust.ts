@@ -68,7 +68,7 @@ const sameSet = (a: unknown, b: unknown) =>
   Array.isArray(a) &&
   Array.isArray(b) &&
   a.length === b.length &&
-  JSON.stringify([...a].map(String).sort()) === JSON.stringify([...b].map(String).sort());
+  JSON.stringify((a as unknown[]).map(String).sort()) === JSON.stringify((b as unknown[]).map(String).sort());
 const shown = (value: unknown) => (value === undefined ? "nothing" : inert(JSON.stringify(value)));
 
 /**

@@ -235,7 +235,7 @@ class TokensPage {
  * The options of a dropdown, however it is built, opened first when they are not on the page:
  * some dropdowns render their options only while open. A native <select> is read as it is.
  */
-async function openOptions(group: Locator): Promise<{ names: string[]; pick(name: string): Promise<void> }> {
+async function openOptions(group: Locator): Promise<{ names: string[]; pick: (name: string) => Promise<void> }> {
   const select = group.locator("select");
   if ((await select.count()) === 1) {
     const names = await select.locator("option").evaluateAll((options) => options.map((o) => (o.textContent ?? "").trim()));
@@ -350,7 +350,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
     private readonly page: Page,
     private readonly ctx: Ctx,
     /** Closes what was opened for this handle alone (a clean-up browser). */
-    private readonly release: () => Promise<void> = async () => undefined,
+    private readonly release: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {

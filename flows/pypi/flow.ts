@@ -337,7 +337,7 @@ class PypiAccount implements RegistryAccount {
     private readonly page: Page,
     private readonly ctx: Ctx,
     /** Closes what was opened for this handle alone (a clean-up browser). */
-    private readonly release: () => Promise<void> = async () => undefined,
+    private readonly release: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Asking for the account page sends us to the login form with next= set (docs/sites/pypi.md, "Guards on management pages"), and back to it. */

@@ -15,7 +15,7 @@ export interface RouteDeps {
   store: Store;
   access: Access;
   /** The request's page of a list, as `page-token` and the pageSize knob say. */
-  page<T>(req: Request, items: T[]): Paged<T>;
+  page: <T>(req: Request, items: T[]) => Paged<T>;
   /** Serve `truncated_value` on context variables (the newer shape). */
   truncatedValue: boolean;
 }

@@ -35,14 +35,14 @@ table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.4rem 
 
 export function renderPage(page: Page): string {
   const scripts = (page.scripts ?? []).map((s) => html`<script>${raw(s)}</script>`);
-  return `<!DOCTYPE html>\n${html`<html lang="en">
+  return `<!DOCTYPE html>\n${String(html`<html lang="en">
 <head><meta charset="utf-8"><title>${page.title} | npm</title><style>${raw(STYLE)}</style></head>
 <body>
 <header><nav aria-label="Account">${navigation(page.signedIn)}</nav></header>
 <main>${page.main}</main>
 ${scripts}
 </body>
-</html>`}`;
+</html>`)}`;
 }
 
 function navigation(signedIn: Page["signedIn"]): Html {

@@ -10,8 +10,8 @@ import type { NpmSettings } from "./settings.js";
 import type { WebRequests } from "./web-requests.js";
 
 export interface Origins {
-  site(): string;
-  registry(): string;
+  site: () => string;
+  registry: () => string;
 }
 
 /** The 16-digit codes a security-key user gets from the web flow; each works once. */

@@ -49,7 +49,7 @@ export function sessionMiddleware(): RequestHandler {
 }
 
 export function sessionOf(req: Request): Session & NpmSessionData {
-  return req.session as Session & NpmSessionData;
+  return req.session;
 }
 
 /** The value the `cs` cookie holds, set on first sight, for the page's hidden `csrftoken`. */
@@ -77,7 +77,7 @@ export function requireCsrf(onFailure: RequestHandler): RequestHandler {
 }
 
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
 /** After the password: a fresh session that only knows whose second factor is due. */

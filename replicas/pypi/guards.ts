@@ -61,15 +61,13 @@ export function reauthGate(ctx: SiteContext, routeName: string): RequestHandler 
     const stampedAt = sessionOf(req).reauthAt ?? 0;
     const due = ctx.now().getTime() - stampedAt >= ctx.settings.reauthSeconds * 1000;
     if (!due && !res.locals[FORCE_REAUTH]) return next();
-    res
-      .status(200)
-      .send(
-        reauthPage({
-          csrf: csrfToken(req),
-          username: signedIn(res).username,
-          nextRoute: routeName,
-          nextRouteQuery: JSON.stringify(req.query),
-        }),
-      );
+    res.status(200).send(
+      reauthPage({
+        csrf: csrfToken(req),
+        username: signedIn(res).username,
+        nextRoute: routeName,
+        nextRouteQuery: JSON.stringify(req.query),
+      }),
+    );
   };
 }

@@ -35,7 +35,7 @@ const INCLUDE_SCRIPT = `for (const el of document.querySelectorAll("[data-html-i
 export function renderPage(page: Page): string {
   const title = `${page.formError ? "Error processing form – " : ""}${page.title} · PyPI`;
   const scripts = [INCLUDE_SCRIPT, ...(page.scripts ?? [])].map((s) => html`<script>${raw(s)}</script>`);
-  return `<!DOCTYPE html>\n${html`<html lang="en">
+  return `<!DOCTYPE html>\n${String(html`<html lang="en">
 <head><meta charset="utf-8"><title>${title}</title><style>${raw(STYLE)}</style></head>
 <body>
 <header><nav aria-label="Main navigation"><a href="/">PyPI</a>${navLinks(page.signedInAs)}</nav></header>
@@ -43,7 +43,7 @@ export function renderPage(page: Page): string {
 <main id="content">${page.main}</main>
 ${scripts}
 </body>
-</html>`}`;
+</html>`)}`;
 }
 
 function navLinks(username: string | undefined): Html {

@@ -16,6 +16,6 @@ export function requestParam(req: Request, name: string): string | undefined {
 }
 
 function firstString(value: unknown): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
   return typeof first === "string" ? first : undefined;
 }

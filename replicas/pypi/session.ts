@@ -27,7 +27,7 @@ interface PypiSessionData {
 const USER_ID_INSECURE_COOKIE = "user_id__insecure";
 
 export function sessionOf(req: Request): Session & PypiSessionData {
-  return req.session as Session & PypiSessionData;
+  return req.session;
 }
 
 export function csrfToken(req: Request): string {

@@ -32,10 +32,10 @@ export function uploadApp(directory: PypiDirectory, faults: FaultPlan): Express 
   app.all(["/", "/legacy/"], (_req, res) => {
     // (inferred) the route only matches with `:action`; anything else gets an informational page.
     res.send(
-      `<!DOCTYPE html>\n${html`<html lang="en"><head><meta charset="utf-8"><title>Upload · PyPI</title></head><body>
+      `<!DOCTYPE html>\n${String(html`<html lang="en"><head><meta charset="utf-8"><title>Upload · PyPI</title></head><body>
 <h1>PyPI upload endpoint</h1>
 <p>This URL is an API endpoint for uploading files to PyPI. For more information on uploading projects to PyPI, visit the <a href="https://packaging.python.org/tutorials/packaging-projects/">Python Packaging User Guide</a>.</p>
-</body></html>`}`,
+</body></html>`)}`,
     );
   });
   app.use(webobErrorHandler);

@@ -34,7 +34,6 @@ function registryOf(request: APIRequestContext, npm: NpmReplica): Registry {
 }
 
 const test = base.extend<{ clock: TestClock; npm: NpmReplica; registry: Registry }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
     const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB, CAROL], now: clock.now });

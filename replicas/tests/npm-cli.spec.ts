@@ -23,14 +23,13 @@ interface NpmResult {
 type RunNpm = (args: string[], onStdout?: (soFar: string) => void) => Promise<NpmResult>;
 
 const test = base.extend<{ clock: TestClock; npm: NpmReplica; runNpm: RunNpm; userconfig: string }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
     const replica = await startNpmReplica({ users: [ALICE, BOB], now: clock.now });
     await use(replica);
     await replica.close();
   },
-  // eslint-disable-next-line no-empty-pattern
+
   userconfig: async ({}, use) => {
     const dir = mkdtempSync(join(tmpdir(), "npm-cli-"));
     await use(join(dir, "npmrc"));

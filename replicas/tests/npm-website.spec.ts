@@ -11,7 +11,6 @@ const TOKEN = /^npm_[A-Za-z0-9]{36}$/;
 const FORM_PATH = "/settings/alice/tokens/granular-access-tokens/new";
 
 const test = base.extend<{ clock: TestClock; npm: NpmReplica }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   npm: async ({ clock }, use) => {
     const replica = await startNpmReplica({ users: [ALICE, KEYHOLDER, BOB, CAROL], now: clock.now });

@@ -26,7 +26,6 @@ const ALICE: NpmUser = {
 const STRONG = "plum-Orbit-47-quietly-Lantern";
 
 const test = base.extend<{ clock: TestClock; pypi: PypiReplica; npm: NpmReplica; other: APIRequestContext }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(ALICE.totpSecret)),
   pypi: async ({ clock }, use) => {
     const replica = await startPypiReplica({ users: [BOT], now: clock.now });

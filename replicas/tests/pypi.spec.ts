@@ -15,7 +15,6 @@ const BOT: PypiUser = {
 const OTHER: PypiUser = { ...BOT, username: "someone-else", email: "else@example.org", projects: ["numpy"] };
 
 const test = base.extend<{ clock: TestClock; pypi: PypiReplica }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new TestClock(BOT.totpSecret)),
   pypi: async ({ clock }, use) => {
     const replica = await startPypiReplica({ users: [BOT, OTHER], now: clock.now });

@@ -10,7 +10,7 @@ import type { TargetSpec } from "../circleci/targets.js";
 import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import { Secret } from "../secrets/secret.js";
-import type { Existing, TrustRequest } from "../trust/runbook.js";
+import type { TrustRequest } from "../trust/runbook.js";
 
 export interface TrustFlags {
   pipelineDefinition?: string;
@@ -132,7 +132,7 @@ export function trustRequest(
     ...(flags.pipelineDefinition ? { pipelineDefinition: flags.pipelineDefinition } : {}),
     contextIds: flags.contextId ?? [],
     actions,
-    ...(flags.existing ? { existing: flags.existing as Existing } : {}),
+    ...(flags.existing ? { existing: flags.existing } : {}),
     removeToken: Boolean(flags.removeToken),
     ...(flags.keepOld ? { oldToken: "none" as const } : flags.oldToken ? { oldToken: { name: flags.oldToken } } : {}),
     ...(oldValue ? { oldTokenValue: new Secret(oldValue, "old npm token", { showLast4: true }) } : {}),

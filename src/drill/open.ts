@@ -105,5 +105,5 @@ export async function startDrill(runtime: Runtime): Promise<Drill> {
 export async function openDrill(runtime: Runtime): Promise<Drill> {
   const port = sandboxPort(runtime.env);
   const running = await runningSandbox(port);
-  return running ? drillOf(running, `http://127.0.0.1:${port}`, true, async () => undefined) : startDrill(runtime);
+  return running ? drillOf(running, `http://127.0.0.1:${port}`, true, () => Promise.resolve()) : startDrill(runtime);
 }

@@ -60,7 +60,7 @@ export interface RunbookDeps {
   /** Rejects with a one-line reason when a registry URL cannot be reached. */
   reachable(url: string): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
-  clock(): Date;
+  clock: () => Date;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
   /** Hears each journal entry as it is recorded (the audit record). */

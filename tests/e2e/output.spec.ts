@@ -14,7 +14,7 @@ import { plain, startPty } from "../support/pty.js";
 import { npmOf } from "../support/replicas.js";
 import { expect, heldToken, test } from "../support/world.js";
 
-const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
+const ANSI = /\x1b\[/;
 const SPINNER_FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 const TOOL_NAME = (envVar: string) => new RegExp(`^${envVar} ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
 const last4 = z.string().regex(/^[\w-]{4}$/);
@@ -160,7 +160,7 @@ test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summa
   for (const line of finished) expect(line).toMatch(/^✔ \S.* \(\d+\.\ds\)(: .+)?$/);
   // Each step is announced on its own line before it finishes: the order a log reader sees.
   expect(progress.indexOf("• Sign in to npm …")).toBeLessThan(progress.findIndex((line) => line.startsWith("✔ Sign in to npm (")));
-  expect(progress.every((line) => /^(• |✔ |– |  )/.test(line))).toBe(true);
+  expect(progress.every((line) => /^(• |✔ |– | {2})/.test(line))).toBe(true);
 
   const held = heldToken(world, "npm");
   const [created] = npmOf(world).tokens(world.drill("npm").account.username);
@@ -181,7 +181,7 @@ test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summa
   expect(noteLines[2]).toBe(
     `  CircleCI NPM_TOKEN in project ${DEMO.projectSlug} now holds "${created?.name}" (ending …${held.slice(-4)}), which expires on ${expiry}.`,
   );
-  expect(noteLines[3]).toMatch(/^  Old token: "NPM_TOKEN .*" deleted; npm rejects it \(proven dead\)\.$/);
+  expect(noteLines[3]).toMatch(/^ {2}Old token: "NPM_TOKEN .*" deleted; npm rejects it \(proven dead\)\.$/);
   expect(noteLines[4]).toBe(`  ${january2027}`);
 });
 

@@ -21,7 +21,6 @@ class ReplicaClock {
 }
 
 const test = base.extend<{ clock: ReplicaClock }>({
-  // eslint-disable-next-line no-empty-pattern
   clock: async ({}, use) => use(new ReplicaClock()),
   world: async ({ clock }, use) => {
     const world = await startSandboxWorld({ registries: REGISTRY_IDS, now: clock.now });

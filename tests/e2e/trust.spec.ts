@@ -51,14 +51,14 @@ const test = base.extend<{
   trust: Trust;
 }>({
   knobs: [{}, { option: true }],
-  // eslint-disable-next-line no-empty-pattern
+
   clock: async ({}, use) => use(new DrillClock()),
   world: async ({ clock, knobs }, use) => {
     const world = await startSandboxWorld({ registries: REGISTRY_IDS, now: clock.now, knobs });
     await use(world);
     await world.close();
   },
-  // eslint-disable-next-line no-empty-pattern
+
   dirs: async ({}, use) => {
     const dirs = freshDirs();
     mkdirSync(dirs.cwd, { recursive: true });
@@ -83,7 +83,7 @@ const test = base.extend<{
       cli,
       pty: (args, env = {}) => {
         const started = startPty(drillArgs(args), { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
-        runs.push({ output: started.screen, rehearsal: true });
+        runs.push({ output: () => started.screen(), rehearsal: true });
         pending.push(started.done);
         return started;
       },

@@ -18,7 +18,7 @@ export interface CliResult {
 export interface CliRun {
   child: ChildProcess;
   /** Output so far (for waiting on a line while it runs). */
-  output(): string;
+  output: () => string;
   /** Resolves when some stderr/stdout text matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   done: Promise<CliResult>;

@@ -24,7 +24,6 @@ export interface PtyRun {
 
 /** Strips ANSI escape sequences, for assertions on what a person reads. */
 export function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[()][A-Z0-9]/g, "");
 }
 

@@ -171,7 +171,7 @@ function request(extra: Partial<TrustRequest> = {}): TrustRequest {
 }
 
 interface Run {
-  outcome: TrustResult | { kind: "dry-run"; plan: string[] } | unknown;
+  outcome: unknown;
   text: string;
   circleci: FakeCircleci;
   npm: FakeNpm;
