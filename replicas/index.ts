@@ -30,13 +30,7 @@ export {
   type PackageAccess,
   type TrustConfig,
 } from "./npm/replica.js";
-export {
-  startPypiReplica,
-  macaroonId,
-  type PypiReplica,
-  type PypiReplicaOptions,
-  type PypiTokenRecord,
-  type PypiUser,
-} from "./pypi/replica.js";
+export { startPypiReplica, macaroonId } from "./pypi/replica.js";
+export type { PypiReplica, PypiReplicaOptions, PypiTokenRecord, PypiUser } from "./pypi/options.js";
 export { FaultPlan, FORCE_REAUTH, type Fault, type FaultRule, type FaultHit } from "./shared/faults.js";
 export { listen, type Listening, type ListenOptions } from "./shared/server.js";

@@ -5,13 +5,13 @@
 // so `rotate --help` starts fast (tests/e2e/startup.spec.ts).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "./commander.js";
-import { demoCommand, runDemo } from "./commands/demo.js";
-import { initCommand, runInit } from "./commands/init.js";
-import { passwordCommand, runPassword } from "./commands/password.js";
-import { rotateCommand, runRotate } from "./commands/rotate.js";
-import { sandboxCommand, runSandbox } from "./commands/sandbox.js";
-import { statusCommand, runStatus } from "./commands/status.js";
-import { trustCommand, runTrust } from "./commands/trust.js";
+import { demoCommand } from "./commands/demo.js";
+import { initCommand } from "./commands/init.js";
+import { passwordCommand } from "./commands/password.js";
+import { rotateCommand } from "./commands/rotate.js";
+import { sandboxCommand } from "./commands/sandbox.js";
+import { statusCommand } from "./commands/status.js";
+import { trustCommand } from "./commands/trust.js";
 import { debugSwitchOn, refusal } from "./browser/debug-switches.js";
 import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
@@ -136,14 +136,23 @@ Run rotate <command> --help for each command's options.`,
     )
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
+  // Each command's work (its -run.ts) loads when it runs: `rotate --help` never pays for it.
   const commands = [
-    ...registries.map((registry) => rotateCommand(registry, (flags) => guarded((runtime) => runRotate(registry, flags, runtime)))),
-    demoCommand(() => guarded((runtime) => runDemo(runtime))),
-    initCommand((flags) => guarded((runtime) => runInit(flags, runtime))),
-    statusCommand((flags) => guarded((runtime) => runStatus(flags, runtime))),
-    passwordCommand(registries, (registry, flags) => guarded((runtime) => runPassword(registry, flags, runtime))),
-    trustCommand((flags) => guarded((runtime) => runTrust(flags, runtime))),
-    sandboxCommand(() => guarded((runtime) => runSandbox(runtime))),
+    ...registries.map((registry) =>
+      rotateCommand(registry, (flags) =>
+        guarded(async (runtime) => (await import("./commands/rotate-run.js")).runRotate(registry, flags, runtime)),
+      ),
+    ),
+    demoCommand(() => guarded(async (runtime) => (await import("./commands/demo-run.js")).runDemo(runtime))),
+    initCommand((flags) => guarded(async (runtime) => (await import("./commands/init-run.js")).runInit(flags, runtime))),
+    statusCommand(registries, (flags) => guarded(async (runtime) => (await import("./commands/status-run.js")).runStatus(flags, runtime))),
+    passwordCommand(registries, (registry, flags) =>
+      guarded(async (runtime) => (await import("./commands/password-run.js")).runPassword(registry, flags, runtime)),
+    ),
+    trustCommand(registries, (registry, flags) =>
+      guarded(async (runtime) => (await import("./commands/trust-run.js")).runTrust(registry, flags, runtime)),
+    ),
+    sandboxCommand(() => guarded(async (runtime) => (await import("./commands/sandbox-run.js")).runSandbox(runtime))),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.
   for (const command of commands) program.addCommand(command.copyInheritedSettings(program));

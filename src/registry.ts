@@ -4,107 +4,14 @@
 // folder, and one line in registries.ts; the runbook, the commands, the demo, drills, tests and
 // the bench only ever see the `Registry` list.
 import type { Command } from "commander";
-import type { Page } from "playwright";
 import type { z } from "zod";
 import type { AssetOrigin } from "./browser/guard.js";
-import type { BrowserSession } from "./browser/launch.js";
 import type { Sources } from "./settings/config.js";
 import type { InitQuestion } from "./settings/init-questions.js";
 import type { PasswordResetFlow } from "./password/reset.js";
-import type { Secret } from "./secrets/secret.js";
 import { addSettingOptions, type SettingsSection } from "./settings/declarations.js";
-import type { Steps } from "./rotation/steps.js";
-
-export interface TokenSummary {
-  /** How the registry addresses the token (PyPI macaroon id, npm token key). */
-  id: string;
-  name: string;
-  /** What the list shows of the value, when it shows any: npm's first eight and last four. */
-  shownPrefix?: string;
-  last4?: string;
-  created?: Date;
-  expires?: Date;
-}
-
-export interface CreatedToken {
-  summary: TokenSummary;
-  value: Secret;
-  expires?: Date;
-}
-
-/** live: the registry accepts it. dead: the registry says it does not exist. unknown: no verdict. */
-export type TokenState = "live" | "dead" | "unknown";
-
-/** What a flow may ask the responder, each answer coming from env, a prompt or stdin. */
-export interface Credentials {
-  username(): Promise<string>;
-  /** Asked once per run and kept in memory: sign-in, re-auth and delete confirmations reuse it. */
-  password(): Promise<Secret>;
-  /** A fresh one-time code for every challenge. */
-  otp(): Promise<Secret>;
-  /** The site refused the password: true when it can be asked again (a prompt, under three tries). */
-  passwordRefused(): boolean;
-  /** The site refused a code: true when another may be asked for (a prompt, under three tries). */
-  otpRefused(): boolean;
-}
-
-export interface FlowContext {
-  credentials: Credentials;
-  steps: Steps;
-  signal: AbortSignal;
-  /** The isolated browser of this run, opened by the runbook. */
-  browser: BrowserSession;
-  /** A fresh headless browser, for clean-up when the first one is gone (its display died). */
-  relaunch(): Promise<BrowserSession>;
-}
-
-/** The token checks need no browser: an HTTP request to the registry. */
-export interface CheckContext {
-  steps: Steps;
-  signal: AbortSignal;
-  credentials: Credentials;
-}
-
-/** A signed-in account: everything the runbook does to tokens goes through it. */
-export interface RegistryAccount {
-  /** Before any change: may this account make the token the settings ask for? */
-  checkScope(): Promise<void>;
-  listTokens(): Promise<TokenSummary[]>;
-  createToken(name: string): Promise<CreatedToken>;
-  /** `value`: the token's full value when the responder gave it, so it is deleted exactly. */
-  deleteToken(token: TokenSummary, value?: Secret): Promise<void>;
-  /** The same account for clean-up after a failure, independent of a step that may hang. */
-  forCleanUp(): Promise<RegistryAccount>;
-  /** Ends the session (npm revokes its session token); safe to call more than once. */
-  signOut(): Promise<void>;
-}
-
-/**
- * The same account for clean-up on a page flow: a second tab of the same session; when the
- * browser is gone, a fresh headless one signed in again.
- */
-export async function pageAccountForCleanUp<A extends RegistryAccount>(
-  ctx: FlowContext,
-  sameSession: (page: Page) => A,
-  signedInAgain: (fresh: BrowserSession) => Promise<A>,
-): Promise<A> {
-  if (!ctx.browser.lost.aborted) return sameSession(await ctx.browser.newPage());
-  return signedInAgain(await ctx.relaunch());
-}
-
-/** A registry's flow, bound to this run's settings. */
-export interface RegistryFlow {
-  /** The origins the browser may reach; anything else is treated as phishing. */
-  origins(): string[];
-  /** Where the preflight checks the registry is reachable. */
-  reachabilityUrls(): string[];
-  /** What the new token must cover, for the plan and the team note. */
-  describeScope(): string;
-  /** Lines the plan, summary, team note and status add (a deadline the token kind runs into). */
-  advisories(): string[];
-  signIn(ctx: FlowContext): Promise<RegistryAccount>;
-  check(value: Secret, ctx: CheckContext): Promise<TokenState>;
-}
+import type { RegistryFlow } from "./rotation/capability.js";
+import type { TrustCapability, TrustSpec } from "./trust/capability.js";
 
 /** What every registry's settings have; the rest is the registry's own. */
 export interface RegistrySettings {
@@ -139,6 +46,8 @@ export interface Registry {
   addOptions(command: Command): Command;
   /** Validated settings from flags > env > config > defaults, with the flow bound to them. */
   configure(sources: Sources): Promise<ConfiguredRegistry>;
+  /** Offered when the registry accepts CircleCI's OIDC id tokens as trusted publishers (`rotate trust`). */
+  trust?: TrustCapability;
 }
 
 /** What a registry loads only when a command runs: validation and the flow's page and API code. */
@@ -153,9 +62,10 @@ export interface RegistryImplementation<Schema extends z.ZodType<RegistrySetting
 
 export interface RegistrySpec<Schema extends z.ZodType<RegistrySettings>> extends Omit<
   Registry,
-  "addOptions" | "configure" | "statusNotes"
+  "addOptions" | "configure" | "statusNotes" | "trust"
 > {
   statusNotes?: (settings: Record<string, unknown>) => string[];
+  trust?: TrustSpec<z.infer<Schema>>;
   /** `rotate --help` and `--version` never load it. */
   load: () => Promise<RegistryImplementation<Schema>>;
 }
@@ -167,7 +77,7 @@ export interface TypedRegistry<Settings extends RegistrySettings> extends Regist
 
 /** Binds a registry's typed settings to its flow, so the list of registries needs no casts. */
 export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec: RegistrySpec<Schema>): TypedRegistry<z.infer<Schema>> {
-  const { load, statusNotes, ...registry } = spec;
+  const { load, statusNotes, trust, ...registry } = spec;
   const bound = async (sources: Sources) => {
     const [{ parseSettings, resolveSection }, implementation] = await Promise.all([import("./settings/config.js"), load()]);
     const resolved = resolveSection(spec.section, sources);
@@ -187,6 +97,19 @@ export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec:
       const { parsed, implementation } = await bound(sources);
       return { registry: self, settings: parsed, flow: implementation.flow(parsed) };
     },
+    ...(trust ? { trust: bindTrust(trust, async (sources) => (await bound(sources)).parsed) } : {}),
   };
   return self;
+}
+
+/** The trust capability bound to the registry's validated settings, the same way its flow is. */
+function bindTrust<Settings>(spec: TrustSpec<Settings>, settingsOf: (sources: Sources) => Promise<Settings>): TrustCapability {
+  const { load, ...choices } = spec;
+  return {
+    ...choices,
+    async configure(sources) {
+      const [parsed, { settings, side, ...terms }] = await Promise.all([settingsOf(sources), load()]);
+      return { ...terms, settings: settings(parsed), side: (options) => side(parsed, options) };
+    },
+  };
 }

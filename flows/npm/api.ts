@@ -5,7 +5,7 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { RegistryError } from "../../src/errors.js";
 import { inert } from "../../src/secrets/inert.js";
-import type { CreatedToken, RegistryAccount, TokenSummary } from "../../src/registry.js";
+import type { CreatedToken, RegistryAccount, TokenSummary } from "../../src/rotation/capability.js";
 import { Secret } from "../../src/secrets/secret.js";
 import { encodePackage, http, NpmSession, type NpmCtx } from "./session.js";
 

@@ -7,26 +7,14 @@
 import { execFile } from "node:child_process";
 import { homedir } from "node:os";
 import { promisify } from "node:util";
-import { z } from "zod";
 import { UsageError } from "../../src/errors.js";
 import { checkRequest } from "../../src/http/checks.js";
-import type { RegistryImplementation, TokenState } from "../../src/registry.js";
+import type { RegistryImplementation } from "../../src/registry.js";
+import type { TokenState } from "../../src/rotation/capability.js";
 import { signInThroughApi } from "./api.js";
-import { advisories, permissionText } from "./index.js";
+import { advisories, permissionText } from "./policy.js";
+import { NpmSettings } from "./settings.js";
 import { NpmWebsiteAccount } from "./website.js";
-
-const NpmSettings = z.object({
-  envVar: z.string(),
-  packages: z.array(z.string()),
-  username: z.string().optional(),
-  permission: z.enum(["publish", "stage-only"], { error: "must be publish or stage-only" }),
-  expiresDays: z.number().int(),
-  ipRanges: z.array(z.string()).optional(),
-  via: z.enum(["api", "website"], { error: "must be api or website" }),
-  websiteUrl: z.url(),
-  registryUrl: z.url(),
-});
-export type NpmSettings = z.infer<typeof NpmSettings>;
 
 /** Write tokens may live 90 days at most (docs/sites/npm.md, "Policy timeline"). */
 const MAX_WRITE_DAYS = 90;

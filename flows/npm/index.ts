@@ -1,10 +1,9 @@
 // npm as a registry plug-in: what it is, its settings, its token's shape, the origins its pages
 // load from, what `rotate init` asks, and what npm's policy means for a token. The work itself
 // (flow.ts and the modules it binds) loads only when a command runs.
-import { UsageError } from "../../src/errors.js";
 import { defineRegistry } from "../../src/registry.js";
 import type { SettingsSection } from "../../src/settings/declarations.js";
-import type { NpmSettings } from "./flow.js";
+import { advisories, packagesOnly } from "./policy.js";
 
 const section: SettingsSection = {
   section: "npm",
@@ -60,26 +59,6 @@ const section: SettingsSection = {
   },
 };
 
-/** What the token may do, in the words of npm's form and the plan. */
-export function permissionText(settings: NpmSettings): string {
-  return settings.permission === "publish" ? "read and write (publish and stage)" : "read and write (stage only)";
-}
-
-/**
- * npm ends direct publishing with bypass-2FA tokens in January 2027 (docs/sites/npm.md, "Policy
- * timeline"): a publish token made today has weeks to live as a publishing credential.
- */
-export function advisories(settings: Pick<NpmSettings, "permission">): string[] {
-  if (settings.permission === "stage-only") {
-    return [
-      "Stage-only token: CircleCI must run `npm stage publish`, and a maintainer approves each version with 2FA on npmjs.com before it is published.",
-    ];
-  }
-  return [
-    "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then. Move to trusted publishing (`rotate trust npm`), or to a stage-only token (--permission stage-only).",
-  ];
-}
-
 export const npm = defineRegistry({
   id: "npm",
   title: "npm",
@@ -114,15 +93,15 @@ export const npm = defineRegistry({
   passwordReset: async () => (await import("./password.js")).npmPasswordReset,
   statusNotes: (settings) => advisories({ permission: settings.permission === "stage-only" ? "stage-only" : "publish" }),
   load: async () => (await import("./flow.js")).npmImplementation,
+  // npm accepts CircleCI's OIDC id tokens as trusted publishers (docs/sites/npm.md, "Trusted publishing from CircleCI").
+  trust: {
+    settingKeys: ["envVar", "packages", "username", "websiteUrl", "registryUrl"],
+    allow: {
+      publish: { actions: ["createPackage"], says: "npm publish" },
+      stage: { actions: ["createStagedPackage"], says: "npm stage publish" },
+      both: { actions: ["createPackage", "createStagedPackage"], says: "both" },
+    },
+    packagesOnly,
+    load: async () => (await import("./trust-capability.js")).npmTrust,
+  },
 });
-
-/** Trusted publishing is configured per package: a scope names no package. */
-export function packagesOnly(items: string[]): string[] {
-  const scopes = items.filter((item) => item.startsWith("@") && !item.includes("/"));
-  if (scopes.length > 0) {
-    throw new UsageError(
-      `trusted publishing is set per package, and ${scopes.join(", ")} ${scopes.length === 1 ? "is a scope" : "are scopes"}: list the packages themselves with --npm-packages`,
-    );
-  }
-  return items;
-}

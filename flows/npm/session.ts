@@ -10,10 +10,10 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { NothingChangedError, RegistryError } from "../../src/errors.js";
 import { createHttp } from "../../src/http/policy.js";
-import type { FlowContext } from "../../src/registry.js";
+import type { FlowContext } from "../../src/rotation/capability.js";
 import { abortableSleep } from "../../src/http/retry.js";
 import { Secret } from "../../src/secrets/secret.js";
-import type { NpmSettings } from "./flow.js";
+import type { NpmSettings } from "./settings.js";
 import { signInOnWebsite, type SecondFactor } from "./website.js";
 
 export interface NpmCtx extends FlowContext {

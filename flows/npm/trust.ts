@@ -9,9 +9,11 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { NothingChangedError, RegistryError } from "../../src/errors.js";
 import { inert } from "../../src/secrets/inert.js";
-import type { TokenSummary } from "../../src/registry.js";
+import type { TokenSummary } from "../../src/rotation/capability.js";
 import { Secret } from "../../src/secrets/secret.js";
-import { NpmTokensApi, type ListedToken } from "./api.js";
+import type { CircleciPublisher, Exchange, KindedToken, StoredTrust, TrustAccount } from "../../src/trust/capability.js";
+import { NpmTokensApi } from "./api.js";
+import { JANUARY_2027 } from "./policy.js";
 import { encodePackage, http, type NpmSession } from "./session.js";
 
 export const CLAIM = {
@@ -22,34 +24,19 @@ export const CLAIM = {
   contextIds: "oidc.circleci.com/context-ids",
 } as const;
 
-/** `createPackage` is `npm publish`, `createStagedPackage` is `npm stage publish`. */
-export type TrustAction = "createPackage" | "createStagedPackage";
-
-/** What one CircleCI trusted publisher is: the four ids npm matches, optional contexts, the actions allowed. */
-export interface CircleciPublisher {
-  orgId: string;
-  projectId: string;
-  pipelineDefinitionId: string;
-  vcsOrigin: string;
-  /** Empty: any context, or none. */
-  contextIds: string[];
-  actions: TrustAction[];
-}
-
 /** A configuration as npm stores it: any provider's, read leniently; text made inert as it is read. */
-export const StoredTrust = z.object({
+const storedTrust = z.object({
   id: z.string().transform(inert),
   type: z.string().transform(inert),
   claims: z.record(z.string(), z.unknown()).default({}),
   permissions: z.array(z.string().transform(inert)).default([]),
 });
-export type StoredTrust = z.infer<typeof StoredTrust>;
 
 /** The POST body's one element: exactly the documented keys; the context key only when there are contexts, as npm's CLI sends it. */
 export function circleciConfig(publisher: CircleciPublisher): {
   type: "circleci";
   claims: Record<string, unknown>;
-  permissions: TrustAction[];
+  permissions: string[];
 } {
   return {
     type: "circleci",
@@ -75,7 +62,8 @@ const shown = (value: unknown) => (value === undefined ? "nothing" : inert(JSON.
  * Field by field, what npm holds that differs from what was sent: the type, every claim (npm
  * compares them case-sensitively at publish time), the allowed actions. Lists compare as sets.
  */
-export function differences(stored: StoredTrust, sent: ReturnType<typeof circleciConfig>): string[] {
+export function differences(stored: StoredTrust, publisher: CircleciPublisher): string[] {
+  const sent = circleciConfig(publisher);
   const found: string[] = [];
   if (stored.type !== sent.type) found.push(`type: sent ${shown(sent.type)}, npm holds ${shown(stored.type)}`);
   for (const key of new Set([...Object.keys(sent.claims), ...Object.keys(stored.claims)])) {
@@ -99,7 +87,8 @@ export function publisherOf(stored: StoredTrust): CircleciPublisher | undefined 
     pipelineDefinitionId: text(CLAIM.pipelineDefinitionId),
     vcsOrigin: text(CLAIM.vcsOrigin),
     contextIds: Array.isArray(contexts) ? contexts.map((id) => inert(String(id))) : [],
-    actions: stored.permissions.filter((p): p is TrustAction => p === "createPackage" || p === "createStagedPackage"),
+    // `createPackage` is `npm publish`, `createStagedPackage` is `npm stage publish`.
+    actions: stored.permissions.filter((p) => p === "createPackage" || p === "createStagedPackage"),
   };
 }
 
@@ -124,9 +113,8 @@ export function audienceFor(registryUrl: string): string {
   return `npm:${new URL(registryUrl).hostname}`;
 }
 
-/** A token of the account as the list shows it, with what it may do. */
 /** The trust, access and token calls of one signed-in session. */
-export class NpmTrustApi {
+export class NpmTrustApi implements TrustAccount {
   private readonly tokensApi: NpmTokensApi;
 
   constructor(private readonly session: NpmSession) {
@@ -136,7 +124,7 @@ export class NpmTrustApi {
   /** GET …/trust: `[]` when the package trusts nobody. */
   async list(pkg: string): Promise<StoredTrust[]> {
     const response = await this.session.request("GET", trustPath(pkg), `reading the trusted publishers of ${pkg}`, { command: "trust" });
-    const configs = z.array(StoredTrust).safeParse(response.data);
+    const configs = z.array(storedTrust).safeParse(response.data);
     if (response.status !== 200 || !configs.success) throw refused(response, `reading the trusted publishers of ${pkg}`);
     return configs.data;
   }
@@ -147,7 +135,7 @@ export class NpmTrustApi {
       body: [circleciConfig(publisher)],
       command: "trust",
     });
-    const stored = z.array(StoredTrust).safeParse(response.data);
+    const stored = z.array(storedTrust).safeParse(response.data);
     if (response.status !== 200 || !stored.success) throw refused(response, `adding the trusted publisher of ${pkg}`);
     return stored.data;
   }
@@ -177,9 +165,9 @@ export class NpmTrustApi {
     if (response.status !== 200 && response.status !== 204) throw refused(response, `requiring 2FA and disallowing tokens on ${pkg}`);
   }
 
-  /** The account's tokens, each with its kind (what `rotate status --trust` reports). */
-  tokens(): Promise<ListedToken[]> {
-    return this.tokensApi.list();
+  /** The account's tokens, each with its kind and, for a bypass-2FA publish token, what January 2027 means (what `rotate status --trust` reports). */
+  async tokens(): Promise<KindedToken[]> {
+    return (await this.tokensApi.list()).map((token) => (token.bypassPublisher ? { ...token, warning: JANUARY_2027 } : token));
   }
 
   deleteToken(token: TokenSummary, value?: Secret): Promise<void> {
@@ -212,8 +200,6 @@ export async function packageMaintainers(registryUrl: string, pkg: string, signa
     throw new NothingChangedError(`the npm registry answered ${answer.status} for package ${pkg}: check --npm-registry-url, then rerun`);
   return document.data.maintainers.map((m) => inert(m.name));
 }
-
-export type Exchange = { accepted: true; token: Secret } | { accepted: false; status: number; message: string };
 
 /**
  * What npm's CLI does in a CircleCI job before it publishes (docs/sites/npm.md, "Trusted

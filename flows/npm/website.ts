@@ -8,11 +8,17 @@ import type { Locator, Page } from "playwright";
 import { CHALLENGED, withChallenge } from "../../src/browser/challenge.js";
 import { RegistryError } from "../../src/errors.js";
 import { submitForm, texts, whichAppears } from "../../src/browser/page-outcome.js";
-import { pageAccountForCleanUp, type CreatedToken, type FlowContext, type RegistryAccount, type TokenSummary } from "../../src/registry.js";
+import {
+  pageAccountForCleanUp,
+  type CreatedToken,
+  type FlowContext,
+  type RegistryAccount,
+  type TokenSummary,
+} from "../../src/rotation/capability.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
 import type { Secret } from "../../src/secrets/secret.js";
-import type { NpmSettings } from "./flow.js";
-import { permissionText } from "./index.js";
+import type { NpmSettings } from "./settings.js";
+import { permissionText } from "./policy.js";
 
 interface Ctx extends FlowContext {
   settings: NpmSettings;

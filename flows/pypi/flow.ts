@@ -9,15 +9,15 @@ import { CHALLENGED, withChallenge } from "../../src/browser/challenge.js";
 import { RegistryError } from "../../src/errors.js";
 import { submitForm, texts, whichAppears } from "../../src/browser/page-outcome.js";
 import { checkRequest } from "../../src/http/checks.js";
+import { type RegistryImplementation } from "../../src/registry.js";
 import {
   pageAccountForCleanUp,
   type CreatedToken,
   type FlowContext,
   type RegistryAccount,
-  type RegistryImplementation,
   type TokenState,
   type TokenSummary,
-} from "../../src/registry.js";
+} from "../../src/rotation/capability.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
 
 const PypiSettings = z.object({

@@ -1,24 +1,16 @@
 // The API v2 router: the query-auth refusal every route shares, then the routes by spec tag.
-import express, { type Request } from "express";
+import express from "express";
 import { Access } from "./access.js";
+import type { RouteDeps } from "./route-deps.js";
 import { contextRoutes } from "./context-routes.js";
 import { fail, queryOf, credentialsOf } from "./http.js";
 import { MESSAGES } from "./messages.js";
 import type { CircleciReplicaOptions } from "./options.js";
-import { pageOf, type Paged } from "./paging.js";
+import { pageOf } from "./paging.js";
 import { pipelineDefinitionRoutes } from "./pipeline-definition-routes.js";
 import { projectRoutes } from "./project-routes.js";
 import type { Store } from "./store.js";
 import { userRoutes } from "./user-routes.js";
-
-export interface RouteDeps {
-  store: Store;
-  access: Access;
-  /** The request's page of a list, as `page-token` and the pageSize knob say. */
-  page: <T>(req: Request, items: T[]) => Paged<T>;
-  /** Serve `truncated_value` on context variables (the newer shape). */
-  truncatedValue: boolean;
-}
 
 export function apiRoutes(store: Store, options: CircleciReplicaOptions): express.Router {
   const deps: RouteDeps = {

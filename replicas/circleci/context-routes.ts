@@ -1,7 +1,7 @@
 // Spec tag "Context": an organization's contexts and their variables (docs/sites/circleci.md, "Contexts").
 import type { Router } from "express";
 import { z } from "zod";
-import type { RouteDeps } from "./api.js";
+import type { RouteDeps } from "./route-deps.js";
 import { fail, parse, queryOf, send } from "./http.js";
 import { MESSAGES } from "./messages.js";
 import { envVarName, envVarValue } from "./names.js";

@@ -2,7 +2,7 @@
 // Inferred: absent from the Feb-2025 spec; route and shape are what CircleCI's CLI used on v2,
 // and no pagination field was seen, so the answer is one `items` list.
 import type { Router } from "express";
-import type { RouteDeps } from "./api.js";
+import type { RouteDeps } from "./route-deps.js";
 import { send } from "./http.js";
 import { pipelineDefinitionJson } from "./views.js";
 

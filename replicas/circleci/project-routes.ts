@@ -2,7 +2,7 @@
 // (docs/sites/circleci.md, "Project environment variables").
 import type { Router } from "express";
 import { z } from "zod";
-import type { RouteDeps } from "./api.js";
+import type { RouteDeps } from "./route-deps.js";
 import { fail, parse, send } from "./http.js";
 import { MESSAGES } from "./messages.js";
 import { envVarName, envVarValue } from "./names.js";

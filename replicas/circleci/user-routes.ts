@@ -1,6 +1,6 @@
 // Spec tag "User": the token check (GET /me) and the user's organizations.
 import type { Router } from "express";
-import type { RouteDeps } from "./api.js";
+import type { RouteDeps } from "./route-deps.js";
 import { send } from "./http.js";
 import { vcsOf } from "./vcs.js";
 

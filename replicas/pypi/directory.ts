@@ -2,7 +2,7 @@
 // limiters and the pending "unrecognized login" confirmations. No HTTP here.
 import { randomUUID } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
-import type { PypiTokenRecord, PypiUser } from "./replica.js";
+import type { PypiTokenRecord, PypiUser } from "./options.js";
 import { parseToken, serializeToken } from "./macaroon.js";
 import { PASSWORD_LIMITS, RateLimiter, TWO_FACTOR_LIMITS } from "./ratelimit.js";
 

@@ -2,7 +2,7 @@
 // login check (303 to the login page) and the re-auth interstitial (200 at the same URL, docs/sites/pypi.md, "Guards on management pages").
 import type { Request, RequestHandler, Response } from "express";
 import { FORCE_REAUTH } from "../shared/faults.js";
-import type { PypiReplica } from "./replica.js";
+import type { PypiReplica } from "./options.js";
 import { reauthPage } from "./account-pages.js";
 import type { Account, PypiDirectory } from "./directory.js";
 import type { TimedSigner } from "./signer.js";

@@ -1,7 +1,7 @@
 // Templates for API tokens on the PyPI replica: the list on /manage/account/ with its per-row
 // remove modal (docs/sites/pypi.md, "Token list (Account settings)"), and /manage/account/token/ before and after creating one (docs/sites/pypi.md, "Token list (Account settings)").
 import { html, type Html } from "../shared/html.js";
-import type { PypiTokenRecord } from "./replica.js";
+import type { PypiTokenRecord } from "./options.js";
 import { errorList, hiddenCsrf, renderPage, requiredLabel } from "./layout.js";
 
 // Stimulus confirm_password_controller.js: the submit stays disabled until a password is typed;

@@ -8,7 +8,6 @@ import express from "express";
 import * as OTPAuth from "otpauth";
 import escapeHtml from "escape-html";
 import { z } from "zod";
-import type { CircleciReplica } from "../circleci/options.js";
 import type { RegistryDrill } from "./drill.js";
 import { listen, type Listening } from "./server.js";
 
@@ -21,8 +20,16 @@ const JobToken = z.strictObject({
   audience: z.string(),
 });
 
+/** What the front desk needs of the CircleCI replica: its projects, and id tokens as a job of one would get them. */
+export interface JobsCircleci {
+  apiUrl: string;
+  projectSlugs(): string[];
+  project(slug: string): { slug: string; pipelineDefinitions: Array<{ id: string; name: string }> } | undefined;
+  mintIdToken(job: z.infer<typeof JobToken>): string;
+}
+
 export interface ControlWorld {
-  circleci: Pick<CircleciReplica, "apiUrl" | "project" | "projectSlugs" | "mintIdToken">;
+  circleci: JobsCircleci;
   circleciToken: string;
   drills: RegistryDrill[];
   flags(id: string): Record<string, unknown>;

@@ -18,5 +18,3 @@ To drive a drill yourself, in a visible browser: rotate sandbox.`,
       process.exitCode = await run();
     });
 }
-
-export const runDemo: typeof import("./demo-run.js").runDemo = async (...args) => (await import("./demo-run.js")).runDemo(...args);

@@ -22,5 +22,3 @@ or reads CIRCLECI_TOKEN, ROTATE_PYPI_PASSWORD, ROTATE_NPM_PASSWORD, … from the
       process.exitCode = await run(flags);
     });
 }
-
-export const runInit: typeof import("./init-run.js").runInit = async (...args) => (await import("./init-run.js")).runInit(...args);

@@ -45,6 +45,3 @@ It needs a terminal: you paste the reset link, and the new password is shown the
       process.exitCode = await run(registry, flags);
     });
 }
-
-export const runPassword: typeof import("./password-run.js").runPassword = async (...args) =>
-  (await import("./password-run.js")).runPassword(...args);

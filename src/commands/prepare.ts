@@ -1,14 +1,172 @@
-// What `rotate <registry>` and `rotate trust npm` both need before they start: the registry's
-// settings and the CircleCI destinations (whatever is missing named all at once, or asked for in a
-// terminal), the CircleCI token, and a password piped in on stdin.
-import type { Ask } from "../ask.js";
-import type { TargetSpec } from "../circleci/targets.js";
-import { MissingSettingsError, parseAnswer, type Sources } from "../settings/config.js";
-import { flagAttribute } from "../settings/declarations.js";
+// What `rotate <registry>` and `rotate trust` both set up before their runbook starts: a drill when
+// asked for, the settings and the CircleCI destinations (whatever is missing named all at once, or
+// asked for in a terminal), the addresses confirmed, the credentials (a password piped in on stdin
+// too), the CircleCI client, the browser and the audit record; and, on failure, the one JSON
+// object `--json` promises.
+import { Ask } from "../ask.js";
+import { AuditLog, type AuditRun } from "../audit.js";
+import type { FoundBrowser } from "../browser/finder.js";
+import type { AssetOrigin } from "../browser/guard.js";
+import type { BrowserSession } from "../browser/launch.js";
+import { requireDisplay } from "../browser/display.js";
+import type { CircleciApi, TargetSpec } from "../circleci/targets.js";
+import { openDrill, type Drill } from "../drill/open.js";
+import { MissingSettingsError, loadSources, overriddenUrls, parseAnswer, type Sources } from "../settings/config.js";
+import { browserSection, circleciSection, flagAttribute, type SettingsSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import type { IO } from "../io.js";
-import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
+import type { Registry } from "../registry.js";
+import type { Credentials } from "../rotation/capability.js";
+import { Progress } from "../rotation/progress.js";
+import { failureJson } from "../rotation/report.js";
+import { createSteps, type Steps } from "../rotation/steps.js";
+import type { Runtime } from "../runtime.js";
+import { credentialsFrom } from "../settings/credentials.js";
+import { confirmUrls } from "../settings/official-urls.js";
+import { browserSettings, circleciSettings, destinationsFor, type BrowserSettings } from "../settings/run-settings.js";
 import { Secret } from "../secrets/secret.js";
+import type { TrustCircleciApi } from "../trust/circleci.js";
+
+/** The flags every command that signs in to a registry shares. */
+export interface RunFlags {
+  sandbox?: boolean;
+  input?: boolean;
+  json?: boolean;
+  trustUrls?: boolean;
+  passwordStdin?: boolean;
+  otp?: string;
+  [setting: string]: unknown;
+}
+
+/** A registry's settings as a command has them validated, with what it binds to them. */
+export interface Configured {
+  settings: { envVar: string; username?: string };
+}
+
+export interface RunPreparation<Settings extends Configured, Request> {
+  registry: Registry;
+  /** The registry's section as this command reads it (all of it, or the part trusted publishing uses). */
+  section: SettingsSection;
+  flags: RunFlags;
+  /** A drill the caller already opened (the demo's); otherwise `--sandbox` opens one. */
+  drill?: Drill;
+  configure: (sources: Sources) => Promise<Settings>;
+  /** Flags → what the responder asked for; checked before anything is asked or sent. */
+  request: (settings: Settings, targets: TargetSpec[], sources: Sources) => Request;
+}
+
+/** What a run needs, ready: its collaborators built from the runtime. */
+export interface PreparedRun<Settings extends Configured, Request> {
+  drill: Drill | undefined;
+  settings: Settings;
+  request: Request;
+  ask: Ask;
+  progress: Progress;
+  steps: Steps;
+  credentials: Credentials;
+  circleci: CircleciApi & TrustCircleciApi;
+  browser: BrowserSettings;
+  /** The browser this run uses; a display is checked first when it is to be visible. */
+  findBrowser: () => FoundBrowser;
+  /** The isolated browser for a site; `headless` overrides the run's setting (a clean-up browser). */
+  launchBrowser: (browser: FoundBrowser, site: { origins: string[]; assets: AssetOrigin[] }, headless?: boolean) => Promise<BrowserSession>;
+  /** Appends to the audit record; drills stay out of it. */
+  audit: AuditRun | undefined;
+}
+
+/**
+ * A drill's addresses always win, so nothing a drill sends leaves this machine; what to rotate or
+ * trust (packages, projects, destinations) a flag may narrow, as on a real run.
+ */
+function drillFlags(drill: Drill, id: string, flags: RunFlags): Record<string, unknown> {
+  const world = drill.flags(id);
+  const addresses = Object.fromEntries(Object.entries(world).filter(([key]) => key.endsWith("Url")));
+  return { ...world, ...flags, ...addresses };
+}
+
+/** Sets up the run, hands it to `work`, and closes a drill it opened; `--json` gets one object on failure too. */
+export async function withPreparedRun<Settings extends Configured, Request>(
+  runtime: Runtime,
+  preparation: RunPreparation<Settings, Request>,
+  work: (run: PreparedRun<Settings, Request>) => Promise<number>,
+): Promise<number> {
+  const { io } = runtime;
+  const { registry, flags } = preparation;
+  // The replicas load only for drills: a real run never pays for them.
+  const ownDrill = flags.sandbox && !preparation.drill ? await openDrill(runtime) : undefined;
+  const drill = preparation.drill ?? ownDrill;
+  try {
+    // A drill in a terminal rehearses the real thing: password and codes are asked for.
+    const rehearsal = Boolean(drill && io.canPrompt && flags.input !== false);
+    if (drill && rehearsal) for (const line of drill.instructions(registry.id)) io.err(`${line}\n`);
+    const sources = loadSources({
+      flags: drill ? drillFlags(drill, registry.id, flags) : flags,
+      env: { ...runtime.env, ...drill?.env(registry.id, rehearsal) },
+      cwd: runtime.cwd,
+      sections: [circleciSection, browserSection, preparation.section],
+    });
+    const ask = new Ask(io, runtime.prompter);
+    const progress = new Progress(io);
+    const { settings, targets } = await settingsOrAsk(preparation.configure, registry.defaultEnvVar, sources, ask);
+    const browser = browserSettings(sources);
+    const request = preparation.request(settings, targets, sources);
+    // The drill world's addresses are rotate's own replicas; any other override is confirmed.
+    if (!drill) {
+      await confirmUrls(overriddenUrls([circleciSection, preparation.section], sources), {
+        trustUrls: Boolean(flags.trustUrls),
+        ask,
+        note: (text) => progress.note(text),
+      });
+    }
+    const password = flags.passwordStdin ? await passwordFromStdin(io, registry.title) : undefined;
+    const { username } = settings.settings;
+    const credentials = credentialsFrom({
+      id: registry.id,
+      title: registry.title,
+      ...(username ? { username } : {}),
+      env: sources.env,
+      ask,
+      ...(password ? { password } : {}),
+      ...(flags.otp ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
+    });
+    const circleci = runtime.circleci({
+      baseUrl: circleciSettings(sources).url,
+      token: await circleciToken(sources.env, ask),
+      onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
+    });
+    return await work({
+      drill,
+      settings,
+      request,
+      ask,
+      progress,
+      steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
+      credentials,
+      circleci,
+      browser,
+      findBrowser: () => {
+        if (!browser.headless) requireDisplay(runtime.env);
+        return runtime.findBrowser(browser.path, { headless: browser.headless });
+      },
+      launchBrowser: (found, site, headless = browser.headless) =>
+        runtime.launchBrowser({
+          browser: found,
+          headless,
+          allowedOrigins: site.origins,
+          assetOrigins: site.assets,
+          env: runtime.env,
+          timeoutMs: browser.stepTimeout * 1000,
+        }),
+      // Drills on the replicas stay out of the audit record of real changes.
+      audit: drill ? undefined : AuditLog.startRun(runtime.env),
+    });
+  } catch (error) {
+    if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
+    throw error;
+  } finally {
+    await ownDrill?.close();
+  }
+}
 
 function missingOnly(error: unknown): MissingSettingsError {
   if (error instanceof MissingSettingsError) return error;
@@ -20,16 +178,15 @@ function missingOnly(error: unknown): MissingSettingsError {
  * Whatever is missing is named all at once before anything starts; in a terminal each missing
  * setting is asked for (and checked) instead.
  */
-export async function settingsOrAsk<T>(
+export async function settingsOrAsk<T extends Configured>(
   settingsOf: (sources: Sources) => Promise<T>,
-  envVarOf: (settings: T) => string,
   defaultEnvVar: string,
   sources: Sources,
   ask: Ask,
 ): Promise<{ settings: T; targets: TargetSpec[] }> {
   for (;;) {
     const settings = await settingsOf(sources).catch(missingOnly);
-    const envVar = settings instanceof MissingSettingsError ? defaultEnvVar : envVarOf(settings);
+    const envVar = settings instanceof MissingSettingsError ? defaultEnvVar : settings.settings.envVar;
     const targets = await Promise.resolve()
       .then(() => destinationsFor(circleciSettings(sources), envVar))
       .catch(missingOnly);

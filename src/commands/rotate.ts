@@ -97,6 +97,3 @@ export function rotationRequest(flags: RotateFlags, registry: Registry, targets:
     createEnvVar: Boolean(flags.createEnvVar),
   };
 }
-
-export const runRotate: typeof import("./rotate-run.js").runRotate = async (...args) =>
-  (await import("./rotate-run.js")).runRotate(...args);

@@ -17,6 +17,3 @@ Example:
       process.exitCode = await run();
     });
 }
-
-export const runSandbox: typeof import("./sandbox-run.js").runSandbox = async (...args) =>
-  (await import("./sandbox-run.js")).runSandbox(...args);

@@ -6,9 +6,9 @@ import { AuditLog, auditPath, type AuditLine } from "../audit.js";
 import type { HeldValue } from "../circleci/client.js";
 import { preflightCircleci } from "../circleci/targets.js";
 import { loadSources, overriddenUrls, resolveSection } from "../settings/config.js";
-import { npm } from "../../flows/npm/index.js";
 import { browserSection, circleciSection } from "../settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
+import type { Registry } from "../registry.js";
 import type { Runtime } from "../runtime.js";
 import { circleciToken } from "./prepare.js";
 import { confirmUrls } from "../settings/official-urls.js";
@@ -38,8 +38,9 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
-  // With --trust the npm password goes to npm's addresses too: those are confirmed as well.
-  await confirmUrls(overriddenUrls(flags.trust ? [circleciSection, npm.section] : [circleciSection], sources), {
+  // With --trust the password goes to the trusting registries' addresses too: those are confirmed as well.
+  const signedInTo = flags.trust ? registries.filter((r) => r.trust).map((r) => r.section) : [];
+  await confirmUrls(overriddenUrls([circleciSection, ...signedInTo], sources), {
     trustUrls: Boolean(flags.trustUrls),
     ask,
     note: (text) => runtime.io.err(`${text}\n`),
@@ -75,13 +76,12 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
     }
   }
 
-  const npmVariables = statuses
-    .filter((s) => s.registry === npm.title)
-    .map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
-  const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, npmVariables) : undefined;
+  const variablesOf = (registry: Registry) =>
+    statuses.filter((s) => s.registry === registry.title).map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
+  const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, variablesOf) : undefined;
   if (flags.json)
     runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
-  else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust)] : [])].join("\n")}\n`);
+  else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust, registries)] : [])].join("\n")}\n`);
   return 0;
 }
 

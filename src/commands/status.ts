@@ -5,7 +5,7 @@
 // and a one-time code) to show each package's trusted publisher and the kind of token CircleCI holds.
 // What it does is in status-run.ts, loaded only when it runs: `rotate --help` never pays for it.
 import { Command } from "../commander.js";
-import { npm } from "../../flows/npm/index.js";
+import type { Registry } from "../registry.js";
 import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings/declarations.js";
 
 export interface StatusFlags {
@@ -16,17 +16,24 @@ export interface StatusFlags {
   [setting: string]: unknown;
 }
 
-/** The npm settings status --trust reads, as flags (the variable's name comes from each registry's own setting). */
-function trustStatusSection(): SettingsSection {
-  return onlySettings(npm.section, ["packages", "username", "websiteUrl", "registryUrl"]);
+/** What status --trust reads of a trusting registry's settings, as flags (the variable's name comes from each registry's own setting). */
+function trustStatusSection(registry: Registry): SettingsSection[] {
+  return registry.trust
+    ? [
+        onlySettings(
+          registry.section,
+          registry.trust.settingKeys.filter((key) => key !== "envVar"),
+        ),
+      ]
+    : [];
 }
 
-export function statusCommand(run: (flags: StatusFlags) => Promise<number>): Command {
+export function statusCommand(registries: Registry[], run: (flags: StatusFlags) => Promise<number>): Command {
   const command = new Command("status").summary(
     "show which tokens CircleCI holds and when they expire (no changes; a browser only with --trust)",
   );
   addSettingOptions(command, circleciSection);
-  addSettingOptions(command, trustStatusSection());
+  for (const section of registries.flatMap(trustStatusSection)) addSettingOptions(command, section);
   addSettingOptions(command, browserSection);
   return command
     .option("--trust", "also sign in to npm in an isolated browser: each package's trusted publisher, and the kind of token CircleCI holds")
@@ -48,6 +55,3 @@ The expiry comes from the audit record of the last rotation on this machine
       process.exitCode = await run(flags);
     });
 }
-
-export const runStatus: typeof import("./status-run.js").runStatus = async (...args) =>
-  (await import("./status-run.js")).runStatus(...args);

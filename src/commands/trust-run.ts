@@ -1,45 +1,23 @@
-// The work of `rotate trust npm` (its flags and help are in trust.ts): settings, credentials and
-// the CircleCI client, then the trust runbook with the collaborators the runtime hands in, then
-// the report.
-import { npm } from "../../flows/npm/index.js";
-import { Ask } from "../ask.js";
-import { AuditLog, type AuditRun } from "../audit.js";
-import { loadSources, overriddenUrls } from "../settings/config.js";
-import { credentialsFrom } from "../settings/credentials.js";
-import { openDrill, type Drill } from "../drill/open.js";
+// The work of `rotate trust <registry>` (its flags and help are in trust.ts): the run set up
+// (prepare.ts), then the trust runbook with the registry's end of it, then the report.
+import type { AuditRun } from "../audit.js";
 import type { JournalEntry } from "../rotation/journal.js";
-import { Progress } from "../rotation/progress.js";
-import { failureJson } from "../rotation/report.js";
-import { browserSection, circleciSection } from "../settings/declarations.js";
-import { browserSettings, circleciSettings } from "../settings/run-settings.js";
+import type { Registry } from "../registry.js";
 import type { Runtime } from "../runtime.js";
-import { Secret } from "../secrets/secret.js";
-import { circleciToken, passwordFromStdin, settingsOrAsk } from "./prepare.js";
-import { createSteps } from "../rotation/steps.js";
+import type { TrustCapability } from "../trust/capability.js";
 import type { TrustJournal } from "../trust/journal.js";
-import { npmSide } from "../trust/npm.js";
 import { drillProver } from "../trust/proof.js";
 import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust/report.js";
 import { trustPublishing } from "../trust/runbook.js";
-import { confirmUrls } from "../settings/official-urls.js";
-import { trustRequest, type TrustFlags } from "./trust.js";
-
-/**
- * A drill's addresses always win, so nothing a drill sends leaves this machine; what to trust
- * (the packages, the project) a flag may narrow, as on a real run.
- */
-function drillFlags(drill: Drill, flags: TrustFlags): Record<string, unknown> {
-  const world = drill.flags("npm");
-  const addresses = Object.fromEntries(Object.entries(world).filter(([key]) => key.endsWith("Url")));
-  return { ...world, ...flags, ...addresses };
-}
+import { withPreparedRun } from "./prepare.js";
+import { trustRequest, trustSection, type TrustFlags } from "./trust.js";
 
 /** Every journal entry, appended to the audit record as it happens. */
-function auditListener(append: AuditRun): (entry: JournalEntry, journal: TrustJournal) => void {
+function auditListener(append: AuditRun, registry: string): (entry: JournalEntry, journal: TrustJournal) => void {
   return (entry, journal) =>
     append({
       at: entry.at.toISOString(),
-      registry: "npm",
+      registry,
       envVar: journal.envVar,
       where: journal.where,
       step: `trust ${entry.step}`,
@@ -48,79 +26,53 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: TrustJo
     });
 }
 
-export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<number> {
+export async function runTrust(registry: Registry & { trust: TrustCapability }, flags: TrustFlags, runtime: Runtime): Promise<number> {
   const { io } = runtime;
-  const ownDrill: Drill | undefined = flags.sandbox ? await openDrill(runtime) : undefined;
-  try {
-    // A drill in a terminal rehearses the real thing: password and codes are asked for.
-    const rehearsal = Boolean(ownDrill && io.canPrompt && flags.input !== false);
-    if (ownDrill && rehearsal) for (const line of ownDrill.instructions("npm")) io.err(`${line}\n`);
-    const sources = loadSources({
-      flags: ownDrill ? drillFlags(ownDrill, flags) : flags,
-      env: { ...runtime.env, ...ownDrill?.env("npm", rehearsal) },
-      cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, npm.section],
-    });
-    const ask = new Ask(io, runtime.prompter);
-    const progress = new Progress(io);
-    const { settings, targets } = await settingsOrAsk(
-      (from) => npm.settings(from),
-      (s) => s.envVar,
-      npm.defaultEnvVar,
-      sources,
-      ask,
-    );
-    const request = trustRequest(flags, settings, targets, sources.env);
-    if (!ownDrill)
-      await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), {
-        trustUrls: Boolean(flags.trustUrls),
-        ask,
-        note: (text) => progress.note(text),
+  const { trust } = registry;
+  return withPreparedRun(
+    runtime,
+    {
+      registry,
+      section: trustSection(registry),
+      flags,
+      configure: (sources) => trust.configure(sources),
+      request: (configured, targets, sources) => trustRequest(flags, registry, configured.settings, targets, sources.env),
+    },
+    async (run) => {
+      const started = Date.now();
+      const terms = run.settings;
+      const result = await trustPublishing(run.request, {
+        ask: run.ask,
+        progress: run.progress,
+        circleci: run.circleci,
+        registry: {
+          title: registry.title,
+          terms,
+          side: run.settings.side({
+            credentials: run.credentials,
+            steps: run.steps,
+            signal: runtime.signal,
+            findBrowser: run.findBrowser,
+            launchBrowser: (browser, origins, headless) => run.launchBrowser(browser, { origins, assets: registry.assetOrigins }, headless),
+            reachable: runtime.reachable,
+          }),
+        },
+        cwd: runtime.cwd,
+        ...(run.drill ? { prove: drillProver(run.drill.controlUrl, terms) } : {}),
+        clock: runtime.clock,
+        signal: runtime.signal,
+        ...(run.audit ? { onEntry: auditListener(run.audit, registry.title) } : {}),
       });
-    const browser = browserSettings(sources);
-    const steps = createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 });
-    const password = flags.passwordStdin ? await passwordFromStdin(io, npm.title) : undefined;
-    const credentials = credentialsFrom({
-      id: "npm",
-      title: "npm",
-      ...(settings.username ? { username: settings.username } : {}),
-      env: password ? { ...sources.env, ROTATE_NPM_PASSWORD: password.reveal() } : sources.env,
-      ask,
-      ...(flags.otp ? { firstOtp: new Secret(flags.otp, "npm one-time code") } : {}),
-    });
-    const token = await circleciToken(sources.env, ask);
-    const circleci = runtime.circleci({
-      baseUrl: circleciSettings(sources).url,
-      token,
-      onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
-    });
-    const started = Date.now();
-    const result = await trustPublishing(request, {
-      ask,
-      progress,
-      circleci,
-      npm: npmSide({ settings, browser, credentials, steps, signal: runtime.signal, runtime }),
-      cwd: runtime.cwd,
-      ...(ownDrill ? { prove: drillProver(ownDrill.controlUrl) } : {}),
-      clock: runtime.clock,
-      signal: runtime.signal,
-      // Drills on the replicas stay out of the audit record of real changes.
-      ...(ownDrill ? {} : { onEntry: auditListener(AuditLog.startRun(runtime.env)) }),
-    });
-    const drill = Boolean(ownDrill);
-    if (result.kind === "dry-run") {
-      if (flags.json) io.out(`${JSON.stringify({ ok: true, drill, dryRun: true, circleci: result.ids, plan: result.plan })}\n`);
-      else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
+      const drill = Boolean(run.drill);
+      if (result.kind === "dry-run") {
+        if (flags.json) io.out(`${JSON.stringify({ ok: true, drill, dryRun: true, circleci: result.ids, plan: result.plan })}\n`);
+        else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
+        return 0;
+      }
+      const durationMs = Date.now() - started;
+      if (flags.json) io.out(`${JSON.stringify(trustSummaryJson(result, durationMs, drill))}\n`);
+      else io.out(`${renderTrustSummary(result, durationMs, drill)}\n\n${trustTeamNote(result, runtime.clock(), { drill })}\n`);
       return 0;
-    }
-    const durationMs = Date.now() - started;
-    if (flags.json) io.out(`${JSON.stringify(trustSummaryJson(result, durationMs, drill))}\n`);
-    else io.out(`${renderTrustSummary(result, durationMs, drill)}\n\n${trustTeamNote(result, runtime.clock(), { drill })}\n`);
-    return 0;
-  } catch (error) {
-    if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
-    throw error;
-  } finally {
-    await ownDrill?.close();
-  }
+    },
+  );
 }

@@ -1,12 +1,12 @@
-// `rotate trust npm`: the flags and help, and flags → a request (a pure function, tested on its
-// own). What it does is in trust-run.ts, loaded only when it runs. Settings come from the
-// same places as `rotate npm`'s: the npm and CircleCI sections of the config, the environment,
-// the flags. PyPI does not accept CircleCI's trusted publishers yet, so only npm is offered.
+// `rotate trust <registry>`: the flags and help, and flags → a request (a pure function, tested on
+// its own). What it does is in trust-run.ts, loaded only when it runs. Settings come from the same
+// places as `rotate <registry>`'s: the registry's and CircleCI's sections of the config, the
+// environment, the flags. Only registries that accept CircleCI's trusted publishers are offered
+// (npm; PyPI does not yet).
 import { Argument, Command, InvalidArgumentError, Option } from "../commander.js";
-import type { TrustAction } from "../../flows/npm/trust.js";
-import type { NpmSettings } from "../../flows/npm/flow.js";
-import { npm, packagesOnly } from "../../flows/npm/index.js";
 import type { TargetSpec } from "../circleci/targets.js";
+import type { Registry } from "../registry.js";
+import type { TrustCapability, TrustSettings } from "../trust/capability.js";
 import { addSettingOptions, browserSection, circleciSection, onlySettings, type SettingsSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import { Secret } from "../secrets/secret.js";
@@ -32,34 +32,50 @@ export interface TrustFlags {
   [setting: string]: unknown;
 }
 
-/** The npm settings trusted publishing reads; the token-making ones (permission, expiry, …) do not apply. */
-export const NPM_TRUST_SETTINGS = ["envVar", "packages", "username", "websiteUrl", "registryUrl"];
+/** A registry that accepts CircleCI's trusted publishers. */
+export type TrustingRegistry = Registry & { trust: TrustCapability };
 
-export function trustSection(): SettingsSection {
-  return onlySettings(npm.section, NPM_TRUST_SETTINGS);
+const trusts = (registry: Registry): registry is TrustingRegistry => registry.trust !== undefined;
+
+/** The registry's settings trusted publishing reads; the token-making ones (permission, expiry, …) do not apply. */
+export function trustSection(registry: TrustingRegistry): SettingsSection {
+  return onlySettings(registry.section, registry.trust.settingKeys);
 }
 
-const ALLOW: Record<string, TrustAction[]> = {
-  publish: ["createPackage"],
-  stage: ["createStagedPackage"],
-  both: ["createPackage", "createStagedPackage"],
-};
-
-function registryArgument(value: string): string {
-  if (value === "npm") return value;
-  if (value === "pypi")
-    throw new InvalidArgumentError("PyPI does not accept CircleCI's trusted publishers yet: keep rotating PYPI_TOKEN with rotate pypi.");
-  throw new InvalidArgumentError("trusted publishing from CircleCI is for npm.");
+function registryArgument(registries: Registry[]): (value: string) => TrustingRegistry {
+  return (value) => {
+    const registry = registries.find((r) => r.id === value);
+    if (registry && trusts(registry)) return registry;
+    if (registry)
+      throw new InvalidArgumentError(
+        `${registry.title} does not accept CircleCI's trusted publishers yet: keep rotating ${registry.defaultEnvVar} with rotate ${registry.id}.`,
+      );
+    throw new InvalidArgumentError(
+      `trusted publishing from CircleCI is for ${registries
+        .filter(trusts)
+        .map((r) => r.id)
+        .join(", ")}.`,
+    );
+  };
 }
 
-export function trustCommand(run: (flags: TrustFlags) => Promise<number>): Command {
+export function trustCommand(registries: Registry[], run: (registry: TrustingRegistry, flags: TrustFlags) => Promise<number>): Command {
+  const trusting = registries.filter(trusts);
+  const others = registries.filter((r) => !trusts(r));
+  const titles = trusting.map((r) => r.title).join(" or ");
+  const variables = trusting.map((r) => r.defaultEnvVar).join(" or ");
   const command = new Command("trust")
-    .summary("move CircleCI's npm publishing to trusted publishing (OIDC) and retire NPM_TOKEN")
+    .summary(`move CircleCI's ${titles} publishing to trusted publishing (OIDC) and retire ${variables}`)
     .description(
-      "Finds the CircleCI ids npm matches (organization, project, pipeline definition, VCS origin), signs in to npm in an isolated browser, adds the CircleCI trusted publisher to each package and reads it back, prints the change the publish job needs, and, once a trusted publish has worked, deletes NPM_TOKEN from CircleCI and its npm token and disallows tokens on the packages.",
+      `Finds the CircleCI ids ${titles} matches (organization, project, pipeline definition, VCS origin), signs in to ${titles} in an isolated browser, adds the CircleCI trusted publisher to each package and reads it back, prints the change the publish job needs, and, once a trusted publish has worked, deletes ${variables} from CircleCI and its token and disallows tokens on the packages.`,
     )
-    .addArgument(new Argument("<registry>", "npm (PyPI does not accept CircleCI's trusted publishers yet)").argParser(registryArgument));
-  addSettingOptions(command, trustSection());
+    .addArgument(
+      new Argument(
+        "<registry>",
+        `${trusting.map((r) => r.id).join(" or ")}${others.length > 0 ? ` (${others.map((r) => r.title).join(", ")} ${others.length === 1 ? "does" : "do"} not accept CircleCI's trusted publishers yet)` : ""}`,
+      ).argParser(registryArgument(registries)),
+    );
+  for (const registry of trusting) addSettingOptions(command, trustSection(registry));
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, browserSection);
   command
@@ -70,8 +86,13 @@ export function trustCommand(run: (flags: TrustFlags) => Promise<number>): Comma
       (id: string, all: string[] = []) => [...all, id],
     )
     .addOption(
-      new Option("--allow <what>", "what CircleCI may do: publish (npm publish), stage (npm stage publish) or both")
-        .choices(Object.keys(ALLOW))
+      new Option(
+        "--allow <what>",
+        `what CircleCI may do: ${trusting
+          .flatMap((r) => Object.entries(r.trust.allow).map(([choice, { says }]) => (choice === says ? choice : `${choice} (${says})`)))
+          .join(", ")}`,
+      )
+        .choices([...new Set(trusting.flatMap((r) => Object.keys(r.trust.allow)))])
         .default("publish"),
     )
     .addOption(
@@ -106,8 +127,8 @@ Examples:
 Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act
             4 cancelled at the confirmation · 130 interrupted before anything changed`,
     )
-    .action(async (_registry: string, flags: TrustFlags) => {
-      process.exitCode = await run(flags);
+    .action(async (registry: TrustingRegistry, flags: TrustFlags) => {
+      process.exitCode = await run(registry, flags);
     });
   return command;
 }
@@ -115,19 +136,21 @@ Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 
 /** Flags → what the responder asked for. Pure: no prompts, no network. */
 export function trustRequest(
   flags: TrustFlags,
-  settings: Pick<NpmSettings, "packages" | "registryUrl">,
+  registry: TrustingRegistry,
+  settings: Pick<TrustSettings, "packages" | "registryUrl">,
   targets: TargetSpec[],
   env: NodeJS.ProcessEnv,
 ): TrustRequest {
-  const actions = ALLOW[flags.allow ?? "publish"];
-  if (!actions) throw new UsageError(`--allow ${flags.allow}: give publish, stage or both`);
+  const allowed = registry.trust.allow;
+  const actions = allowed[flags.allow ?? "publish"]?.actions;
+  if (!actions) throw new UsageError(`--allow ${flags.allow}: give ${Object.keys(allowed).join(", ")}`);
   if (flags.existing !== undefined && flags.existing !== "keep" && flags.existing !== "replace")
     throw new UsageError(`--existing ${flags.existing}: give keep or replace`);
-  const oldValue = env.ROTATE_NPM_OLD_TOKEN;
+  const oldValue = env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
   return {
-    command: "rotate trust npm",
+    command: `rotate trust ${registry.id}`,
     targets,
-    packages: packagesOnly(settings.packages),
+    packages: registry.trust.packagesOnly(settings.packages),
     registryUrl: settings.registryUrl,
     ...(flags.pipelineDefinition ? { pipelineDefinition: flags.pipelineDefinition } : {}),
     contextIds: flags.contextId ?? [],
@@ -135,10 +158,8 @@ export function trustRequest(
     ...(flags.existing ? { existing: flags.existing } : {}),
     removeToken: Boolean(flags.removeToken),
     ...(flags.keepOld ? { oldToken: "none" as const } : flags.oldToken ? { oldToken: { name: flags.oldToken } } : {}),
-    ...(oldValue ? { oldTokenValue: new Secret(oldValue, "old npm token", { showLast4: true }) } : {}),
+    ...(oldValue ? { oldTokenValue: new Secret(oldValue, `old ${registry.title} token`, { showLast4: true }) } : {}),
     yes: Boolean(flags.yes),
     dryRun: Boolean(flags.dryRun),
   };
 }
-
-export const runTrust: typeof import("./trust-run.js").runTrust = async (...args) => (await import("./trust-run.js")).runTrust(...args);

@@ -3,42 +3,9 @@
 // On any failure or Ctrl-C it is what "where things stand" is printed from, and what decides the
 // exit code and the next step. It holds names and last-four characters only, never a secret.
 import type { Standing } from "../errors.js";
-import type { TokenSummary } from "../registry.js";
+import type { TokenSummary } from "./capability.js";
 import { nextStep, whereThingsStand } from "./standing.js";
-
-export type OldTokenState =
-  | "none" // no old token to remove (first rotation, or the responder chose to keep it)
-  | "alive"
-  | "deleted" // gone from the registry's list; its value was not available to probe
-  | "dead"; // the registry rejects it
-
-export type NewTokenState =
-  | "none"
-  | "requested" // the create was submitted but its result not seen: it may exist
-  | "created" // exists on the registry, CircleCI does not have it
-  | "live" // the registry accepts it, CircleCI does not have it yet
-  | "removed"; // deleted again during clean-up
-
-export type DestinationState =
-  | "unchanged"
-  | "pushed" // sent to CircleCI, not yet read back
-  | "verified" // CircleCI shows the new token's last four characters
-  | "failed"; // the push was refused; the variable holds what it held before
-
-export interface Destination {
-  envVar: string;
-  /** How --target names it: `gh/acme/widget` or `gh/acme/widget@publishing`. */
-  target: string;
-  /** `project gh/acme/widget` or `context "publishing"`. */
-  where: string;
-  /** Last four characters CircleCI showed before the run (undefined: not set, or not shown). */
-  before?: string;
-  state: DestinationState;
-  /** What it showed instead of the new token, when reading it back did not match. */
-  mismatch?: string;
-  /** Why the push failed. */
-  failure?: string;
-}
+import type { Destination, NewTokenState, OldTokenState, RotationState } from "./state.js";
 
 export type JournalEvent =
   | { step: "preflight"; detail: string }
@@ -69,7 +36,7 @@ export interface JournalEntry {
   detail?: string;
 }
 
-export class Journal implements Standing {
+export class Journal implements Standing, RotationState {
   old: { token?: TokenSummary; state: OldTokenState } = { state: "none" };
   new: { token?: TokenSummary; state: NewTokenState; last4?: string; expires?: Date } = { state: "none" };
   readonly entries: JournalEntry[] = [];

@@ -5,7 +5,7 @@ import type { HeldValue } from "../circleci/client.js";
 import type { PreflightedDestination, SameNamedVariable } from "../circleci/targets.js";
 import { CancelledError, NothingChangedError } from "../errors.js";
 import type { Progress } from "./progress.js";
-import type { TokenSummary } from "../registry.js";
+import type { TokenSummary } from "./capability.js";
 import type { Secret } from "../secrets/secret.js";
 import { toolMadeTokens } from "./token-names.js";
 

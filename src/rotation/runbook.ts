@@ -20,7 +20,8 @@ import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageE
 import { Journal, type JournalEntry } from "./journal.js";
 import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
-import type { ConfiguredRegistry, CreatedToken, Credentials, RegistryAccount, TokenSummary } from "../registry.js";
+import type { ConfiguredRegistry } from "../registry.js";
+import type { CreatedToken, Credentials, RegistryAccount, TokenSummary } from "./capability.js";
 import { describeError, type Secret } from "../secrets/secret.js";
 import type { Steps } from "./steps.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";

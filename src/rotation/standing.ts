@@ -1,12 +1,12 @@
 // "Where things stand": the journal read out per system, and the one next step that follows
 // from it. Printed on every failure and on Ctrl-C.
-import type { Destination, Journal } from "./journal.js";
+import type { Destination, RotationState } from "./state.js";
 
 function quoted(name: string | undefined): string {
   return name ? `"${name}"` : "(unnamed)";
 }
 
-function oldTokenLine(journal: Journal): string {
+function oldTokenLine(journal: RotationState): string {
   const { token, state } = journal.old;
   switch (state) {
     case "none":
@@ -22,7 +22,7 @@ function oldTokenLine(journal: Journal): string {
   }
 }
 
-function newTokenLine(journal: Journal): string {
+function newTokenLine(journal: RotationState): string {
   const { token, state } = journal.new;
   const held = journal.destinations.filter((d) => d.state === "verified").length;
   switch (state) {
@@ -42,7 +42,7 @@ function newTokenLine(journal: Journal): string {
   }
 }
 
-function destinationLine(journal: Journal, destination: Destination): string {
+function destinationLine(journal: RotationState, destination: Destination): string {
   const label = `${destination.envVar} in ${destination.where}`;
   const newLast4 = journal.new.last4 ?? "????";
   switch (destination.state) {
@@ -59,7 +59,7 @@ function destinationLine(journal: Journal, destination: Destination): string {
   }
 }
 
-export function whereThingsStand(journal: Journal): string {
+export function whereThingsStand(journal: RotationState): string {
   const width = Math.max(journal.registry.length, "CircleCI".length) + 2;
   const pad = (label: string) => label.padEnd(width);
   return [
@@ -75,7 +75,7 @@ function targetFlags(destinations: Destination[]): string {
   return destinations.map((d) => `--target '${d.target}'`).join(" ");
 }
 
-export function nextStep(journal: Journal, command: string): string {
+export function nextStep(journal: RotationState, command: string): string {
   const registry = journal.registry;
   if (!journal.changedAnything) return `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
   if (journal.newTokenUnpushed) {

@@ -5,7 +5,7 @@
 // tokens this tool made for the same destination and left behind.
 import type { TargetSpec } from "../circleci/targets.js";
 import { targetFlag } from "../circleci/targets.js";
-import type { TokenSummary } from "../registry.js";
+import type { TokenSummary } from "./capability.js";
 
 /** What every name of a token for this destination starts with. */
 export function namePrefix(target: TargetSpec): string {

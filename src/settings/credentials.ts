@@ -2,7 +2,7 @@
 // runs, drills), else asked with a masked prompt. Never from flags or the config file. A refused
 // password or code is asked again (three tries in all) when it came from a prompt.
 import type { Ask } from "../ask.js";
-import type { Credentials } from "../registry.js";
+import type { Credentials } from "../rotation/capability.js";
 import { Secret } from "../secrets/secret.js";
 import { TotpSource } from "../secrets/totp.js";
 
@@ -15,6 +15,8 @@ export interface CredentialSource {
   ask: Ask;
   /** A code given once on the command line (--otp): used for the first challenge only. */
   firstOtp?: Secret;
+  /** The password piped in on stdin (--password-stdin), ahead of the environment. */
+  password?: Secret;
 }
 
 const TRIES = 3;
@@ -27,8 +29,8 @@ export function credentialsFrom(source: CredentialSource): Credentials {
   };
   const totpSecret = fromEnv("TOTP_SECRET", `${source.title} TOTP secret`);
   const totp = totpSecret ? new TotpSource(totpSecret, `${source.title} one-time code`) : undefined;
-  const envPassword = fromEnv("PASSWORD", `${source.title} password`);
-  let password = envPassword;
+  const givenPassword = source.password ?? fromEnv("PASSWORD", `${source.title} password`);
+  let password = givenPassword;
   let username = source.username ?? source.env[`${prefix}USERNAME`];
   let firstOtp = source.firstOtp;
   let passwordTries = 1;
@@ -61,7 +63,7 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       );
     },
     passwordRefused() {
-      if (password === envPassword || !source.ask.canPrompt || passwordTries >= TRIES) return false;
+      if (password === givenPassword || !source.ask.canPrompt || passwordTries >= TRIES) return false;
       passwordTries++;
       password = undefined;
       return true;

@@ -4,9 +4,9 @@
 // as npm's CLI does before a publish. A token of this project and pipeline must get a publish
 // token; one of another project, of another pipeline definition, or of an SSH re-run must not.
 import { z } from "zod";
-import { audienceFor, exchangeIdToken } from "../../flows/npm/trust.js";
 import { createHttp } from "../http/policy.js";
 import { Secret } from "../secrets/secret.js";
+import type { TrustTerms } from "./capability.js";
 
 export interface ProofSubject {
   registryUrl: string;
@@ -42,8 +42,8 @@ interface Job {
   sshRerun?: boolean;
 }
 
-/** The prover of a drill whose front desk is at `controlUrl`. */
-export function drillProver(controlUrl: string): Prover {
+/** The prover of a drill whose front desk is at `controlUrl`, exchanging as the registry's own client does. */
+export function drillProver(controlUrl: string, registry: Pick<TrustTerms, "audience" | "exchange">): Prover {
   return async (subject, signal) => {
     const http = createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
     const projects = JobProjects.parse((await http.get(`${controlUrl}/circleci/projects`, { signal })).data);
@@ -53,7 +53,7 @@ export function drillProver(controlUrl: string): Prover {
     const mint = async (job: Job): Promise<Secret> => {
       const answer = await http.post(
         `${controlUrl}/circleci/oidc-token`,
-        { ...job, audience: audienceFor(subject.registryUrl) },
+        { ...job, audience: registry.audience(subject.registryUrl) },
         { signal, responseType: "text" },
       );
       if (answer.status !== 200) throw new Error(`the drill's CircleCI would not mint an id token: ${String(answer.data).trim()}`);
@@ -89,7 +89,7 @@ export function drillProver(controlUrl: string): Prover {
           cases.push({ package: pkg, job, expected, outcome: "not tried", detail: why ?? "" });
           continue;
         }
-        const exchange = await exchangeIdToken(subject.registryUrl, pkg, await mint(spec), signal);
+        const exchange = await registry.exchange(subject.registryUrl, pkg, await mint(spec), signal);
         cases.push(
           exchange.accepted
             ? { package: pkg, job, expected, outcome: "accepted" }

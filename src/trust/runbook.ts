@@ -4,9 +4,6 @@
 // packages, delete the npm token CircleCI held and the CircleCI variable. Nothing changes before
 // every package has been read and the plan confirmed; every change enters the journal the moment
 // it happens; the npm session ends whatever happens.
-import type { ListedToken } from "../../flows/npm/api.js";
-import type { CircleciPublisher, StoredTrust, TrustAction } from "../../flows/npm/trust.js";
-import { actionsText, describeStored, differences, circleciConfig } from "../../flows/npm/trust.js";
 import type { Ask } from "../ask.js";
 import { interruptible } from "../interruptible.js";
 import type { TargetSpec } from "../circleci/targets.js";
@@ -14,12 +11,12 @@ import { CancelledError, NothingChangedError, RegistryError, RunFailed, UsageErr
 import type { JournalEntry } from "../rotation/journal.js";
 import { identifyOldToken } from "../rotation/plan.js";
 import type { Progress } from "../rotation/progress.js";
-import type { TokenSummary } from "../registry.js";
 import { describeError, type Secret } from "../secrets/secret.js";
 import { deleteVariable, findOnCircleci, type CircleciFindings, type TokenVariable, type TrustCircleciApi } from "./circleci.js";
-import { jobChange, mayBeCheckoutOf, tokenUseLines, tokenUses } from "./job.js";
 import { TrustJournal } from "./journal.js";
 import { proofLines, type ProofOutcome, type Prover } from "./proof.js";
+import type { CircleciPublisher, KindedToken, StoredTrust, TrustAccount, TrustSide, TrustTerms } from "./capability.js";
+import { mayBeCheckoutOf, tokenUseLines } from "./checkout.js";
 
 export type Existing = "keep" | "replace";
 
@@ -32,7 +29,7 @@ export interface TrustRequest {
   registryUrl: string;
   pipelineDefinition?: string;
   contextIds: string[];
-  actions: TrustAction[];
+  actions: string[];
   /** A package that already trusts another publisher; undefined: ask. */
   existing?: Existing;
   /** Retire the token at the end without asking whether a trusted publish worked. */
@@ -43,36 +40,12 @@ export interface TrustRequest {
   dryRun: boolean;
 }
 
-/** The calls the runbook makes on npm with the signed-in session. */
-export interface TrustAccount {
-  list(pkg: string): Promise<StoredTrust[]>;
-  add(pkg: string, publisher: CircleciPublisher): Promise<StoredTrust[]>;
-  remove(pkg: string, id: string): Promise<void>;
-  disallowTokens(pkg: string): Promise<void>;
-  tokens(): Promise<ListedToken[]>;
-  deleteToken(token: TokenSummary, value?: Secret): Promise<void>;
-}
-
-/** A signed-in npm session in its isolated browser. */
-export interface NpmTrustSession {
-  account: TrustAccount;
-  /** Aborted when the browser window is closed or dies. */
-  lost: AbortSignal;
-  /** What a failure really was, when the browser knows better. */
-  explain(error: unknown): unknown;
-  /** Revokes the session token and closes the browser; safe to call more than once. */
-  close(): Promise<void>;
-}
-
 export interface TrustDeps {
   ask: Ask;
   progress: Progress;
   circleci: TrustCircleciApi;
-  npm: {
-    /** Before anything changes: every package exists and the account maintains it; the registry and a browser are there. */
-    preflight(packages: string[]): Promise<string>;
-    signIn(): Promise<NpmTrustSession>;
-  };
+  /** The registry's end: its name, its words for trusted publishers, its preflight and sign-in. */
+  registry: { title: string; terms: TrustTerms; side: TrustSide };
   /** The working directory: inside the project's checkout, rotate points at the lines to change. */
   cwd: string;
   /** Drills only: proves the configuration with tokens minted as a job would get them. */
@@ -90,7 +63,7 @@ export interface TrustIds {
   vcsOrigin: string;
   pipelineDefinition: { id: string; name: string; configFile?: string };
   contexts: Array<{ id: string; name: string }>;
-  actions: TrustAction[];
+  actions: string[];
 }
 
 export interface TrustResult {
@@ -112,7 +85,7 @@ export interface TrustDryRun {
 
 type Decision = "add" | "already" | "keep" | "replace";
 
-function idsOf(found: CircleciFindings, actions: TrustAction[]): TrustIds {
+function idsOf(found: CircleciFindings, actions: string[]): TrustIds {
   const { identity, definition } = found;
   return {
     projectSlug: identity.slug,
@@ -129,16 +102,16 @@ function idsOf(found: CircleciFindings, actions: TrustAction[]): TrustIds {
   };
 }
 
-export function idLines(ids: TrustIds): string[] {
+export function idLines(ids: TrustIds, registry: { title: string; terms: TrustTerms }): string[] {
   const contexts = ids.contexts.length > 0 ? ids.contexts.map((c) => `"${c.name}" ${c.id}`).join(", ") : "none required";
   return [
-    "CircleCI ids npm will match (from CircleCI's API):",
+    `CircleCI ids ${registry.title} will match (from CircleCI's API):`,
     `  project              ${ids.projectSlug}  ${ids.projectId}`,
     `  organization         ${ids.organizationId}`,
     `  VCS origin           ${ids.vcsOrigin}`,
     `  pipeline definition  "${ids.pipelineDefinition.name}"  ${ids.pipelineDefinition.id}${ids.pipelineDefinition.configFile ? `  (${ids.pipelineDefinition.configFile})` : ""}`,
     `  contexts             ${contexts}`,
-    `  allows               ${actionsText(ids.actions)}`,
+    `  allows               ${registry.terms.actionsText(ids.actions)}`,
   ];
 }
 
@@ -159,7 +132,8 @@ async function decideExisting(
   publisher: string,
   deps: TrustDeps,
 ): Promise<Existing> {
-  deps.progress.note(`${pkg} already trusts ${configs.map(describeStored).join("; ")}. npm allows one trusted publisher per package.`);
+  const { title, terms } = deps.registry;
+  deps.progress.note(`${pkg} already trusts ${configs.map(terms.describe).join("; ")}. ${title} allows one trusted publisher per package.`);
   if (preset) return preset;
   return deps.ask.select(
     `What should ${pkg} trust?`,
@@ -191,11 +165,11 @@ function planLines(decisions: Map<string, Decision>, ids: TrustIds, retire: stri
 /** The npm token each CircleCI variable holds, matched as `rotate npm` matches it. */
 async function identifyHeldTokens(
   variables: TokenVariable[],
-  tokens: ListedToken[],
+  tokens: KindedToken[],
   request: TrustRequest,
   ask: Ask,
-): Promise<ListedToken[]> {
-  const found = new Map<string, ListedToken>();
+): Promise<KindedToken[]> {
+  const found = new Map<string, KindedToken>();
   for (const variable of variables.filter((v) => v.held)) {
     const held = variable.held;
     const value = request.oldTokenValue;
@@ -258,19 +232,19 @@ class TrustRun {
 
   /** Every package read before any change; one that trusts someone else is a question. */
   async readAll(account: TrustAccount): Promise<void> {
-    const ours = circleciConfig(this.publisher);
+    const { describe, differences } = this.deps.registry.terms;
     for (const pkg of this.request.packages) {
       const configs = await this.step(
         `Read the trusted publishers of ${pkg}`,
         () => account.list(pkg),
-        (c) => (c.length === 0 ? "none" : c.map(describeStored).join("; ")),
+        (c) => (c.length === 0 ? "none" : c.map(describe).join("; ")),
       );
-      const already = configs.length === 1 && configs[0] !== undefined && differences(configs[0], ours).length === 0;
+      const already = configs.length === 1 && configs[0] !== undefined && differences(configs[0], this.publisher).length === 0;
       this.existing.set(pkg, configs);
       this.journal.advance({
         step: "read",
         pkg,
-        trusts: configs.length > 0 ? configs.map(describeStored).join("; ") : undefined,
+        trusts: configs.length > 0 ? configs.map(describe).join("; ") : undefined,
         ours: already,
       });
       if (configs.length === 0 || already) this.decisions.set(pkg, already ? "already" : "add");
@@ -302,14 +276,15 @@ class TrustRun {
     await step(
       `Read back the trusted publisher of ${pkg}`,
       async () => {
+        const { title, terms } = this.deps.registry;
         const now = await account.list(pkg);
         const mismatch =
           now.length === 1 && now[0]
-            ? differences(now[0], circleciConfig(publisher))
-            : [`npm holds ${now.length} configurations: ${now.map(describeStored).join("; ") || "none"}`];
+            ? terms.differences(now[0], publisher)
+            : [`${title} holds ${now.length} configurations: ${now.map(terms.describe).join("; ") || "none"}`];
         if (mismatch.length === 0) return;
         journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
-        throw new RegistryError(`npm holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
+        throw new RegistryError(`${title} holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
       },
       () => "every field as sent",
     );
@@ -319,9 +294,10 @@ class TrustRun {
   /** The publish job's change; inside the project's checkout, the lines that still use the token. */
   jobChange(): string[] {
     const { ids, journal, deps } = this;
+    const { terms } = deps.registry;
     const configFile = ids.pipelineDefinition.configFile ?? ".circleci/config.yml";
     return [
-      ...jobChange({
+      ...terms.jobChange({
         registryUrl: this.request.registryUrl,
         actions: this.request.actions,
         contexts: this.found.contexts,
@@ -329,7 +305,7 @@ class TrustRun {
         envVar: journal.envVar,
       }),
       ...(mayBeCheckoutOf(deps.cwd, ids.vcsOrigin)
-        ? tokenUseLines(tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
+        ? tokenUseLines(terms.tokenUses(deps.cwd, configFile, journal.envVar), journal.envVar)
         : [
             `  This directory is a checkout of another repository: run rotate there from a checkout of ${ids.vcsOrigin} to see the lines that use ${journal.envVar}.`,
           ]),
@@ -362,7 +338,7 @@ class TrustRun {
   }
 
   /** The npm tokens the variables hold, from the account's list. */
-  async heldTokens(account: TrustAccount): Promise<ListedToken[]> {
+  async heldTokens(account: TrustAccount): Promise<KindedToken[]> {
     const tokens = await this.step(
       "List npm tokens",
       () => account.tokens(),
@@ -372,7 +348,7 @@ class TrustRun {
   }
 
   /** npm's migration order: disallow tokens on the packages, revoke the token, then CircleCI's variable. */
-  async retire(account: TrustAccount, tokens: ListedToken[]): Promise<void> {
+  async retire(account: TrustAccount, tokens: KindedToken[]): Promise<void> {
     const { journal, step, request } = this;
     for (const pkg of request.packages) {
       await step(`Require 2FA and disallow tokens on ${pkg}`, () => account.disallowTokens(pkg));
@@ -395,7 +371,7 @@ class TrustRun {
     }
   }
 
-  retireLine(doomed: ListedToken[]): string {
+  retireLine(doomed: KindedToken[]): string {
     const { journal } = this;
     if (!this.canRetire) {
       const kept = this.kept;
@@ -431,9 +407,10 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
       ),
     (f) => `${f.user.login} · ${f.identity.slug} · pipeline "${f.definition.name}"`,
   );
+  const { title, side } = deps.registry;
   await step(
-    "Preflight npm: packages, maintainers, browser",
-    () => deps.npm.preflight(request.packages),
+    `Preflight ${title}: packages, maintainers, browser`,
+    () => side.preflight(request.packages),
     (detail) => detail,
   );
   const ids = idsOf(found, request.actions);
@@ -455,11 +432,11 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
     step: "preflight",
     detail: `CircleCI user ${found.user.login}; ${publisherText(ids)}; project ${ids.projectId}, pipeline definition ${ids.pipelineDefinition.id}`,
   });
-  for (const line of idLines(ids)) progress.note(line);
+  for (const line of idLines(ids, deps.registry)) progress.note(line);
   const run = new TrustRun(request, deps, found, ids, journal, step);
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
-  const session = await step("Sign in to npm", () => deps.npm.signIn());
+  const session = await step(`Sign in to ${title}`, () => side.signIn());
   stop.push(session.lost);
   try {
     journal.advance({ step: "sign-in" });

@@ -1,27 +1,22 @@
-// `rotate status --trust`: what trusted publishing looks like now. It signs in to npm (the trust
-// API wants a session and a one-time code even to read), so status does it only when asked.
-// Per package: the trusted publisher, if any, named by project slug and pipeline when it is this
-// project's; per npm variable in CircleCI: the kind of token it holds, and npm's January 2027
-// change where it applies. PyPI does not accept CircleCI's trusted publishers yet.
-import type { ListedToken } from "../../flows/npm/api.js";
-import type { StoredTrust } from "../../flows/npm/trust.js";
-import { actionsText, publisherOf, describeStored } from "../../flows/npm/trust.js";
+// `rotate status --trust`: what trusted publishing looks like now. It signs in to each registry
+// that accepts CircleCI's trusted publishers (the trust API wants a session and a one-time code
+// even to read), so status does it only when asked. Per package: the trusted publisher, if any,
+// named by project slug and pipeline when it is this project's; per variable in CircleCI: the kind
+// of token it holds, and why that kind stops working soon where it does (npm's January 2027).
 import { Ask } from "../ask.js";
 import type { CircleciApi } from "../circleci/targets.js";
 import type { CircleciPipelineDefinition, ProjectIdentity } from "../circleci/client.js";
+import { requireDisplay } from "../browser/display.js";
 import type { Sources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
 import { UsageError } from "../errors.js";
+import type { Registry } from "../registry.js";
 import { Progress } from "../rotation/progress.js";
 import { browserSettings } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
 import type { TrustCircleciApi } from "./circleci.js";
-import { npm, packagesOnly } from "../../flows/npm/index.js";
+import type { KindedToken, StoredTrust, TrustCapability, TrustTerms } from "./capability.js";
 import { createSteps } from "../rotation/steps.js";
-import { npmSide } from "./npm.js";
-
-export const PYPI_TRUST = "PyPI does not accept CircleCI trusted publishers yet: keep rotating PYPI_TOKEN (rotate pypi)";
-const JANUARY_2027 = "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then";
 
 export interface PackageTrust {
   name: string;
@@ -38,17 +33,22 @@ export interface HeldTokenKind {
   envVar: string;
   where: string;
   last4: string | null;
-  /** The npm token of the account it matches, by the list's last four; null when none does. */
+  /** The token of the account it matches, by the list's last four; null when none does. */
   token: { name: string; kind: string } | null;
   warning: string | null;
 }
 
-export interface TrustStatusReport {
-  npm: { user: string; packages: PackageTrust[]; variables: HeldTokenKind[] };
-  pypi: string;
+/** A registry that accepts CircleCI's trusted publishers: its packages and the tokens its variables hold. */
+export interface RegistryTrustStatus {
+  user: string;
+  packages: PackageTrust[];
+  variables: HeldTokenKind[];
 }
 
-export interface NpmVariable {
+/** By registry id; a registry that does not accept CircleCI's trusted publishers yet says so in a sentence. */
+export type TrustStatusReport = Record<string, RegistryTrustStatus | string>;
+
+export interface HeldVariable {
   envVar: string;
   where: string;
   last4: string | null;
@@ -60,71 +60,81 @@ function packageTrust(
   configs: StoredTrust[],
   identity: ProjectIdentity,
   definitions: CircleciPipelineDefinition[],
+  terms: TrustTerms,
 ): PackageTrust {
   const [config] = configs;
   if (!config) return { name, trusted: false, publisher: null, project: null, pipeline: null, allows: null };
-  const publisher = publisherOf(config);
+  const publisher = terms.publisherOf(config);
   const ours = publisher?.projectId === identity.projectId;
   const definition = definitions.find((d) => d.id === publisher?.pipelineDefinitionId);
   return {
     name,
     trusted: true,
-    publisher: configs.map(describeStored).join("; "),
+    publisher: configs.map(terms.describe).join("; "),
     project: ours ? identity.slug : null,
     pipeline: ours && definition ? definition.name : null,
-    allows: actionsText(config.permissions),
+    allows: terms.actionsText(config.permissions),
   };
 }
 
-function heldKind(variable: NpmVariable, tokens: ListedToken[], allTrusted: boolean): HeldTokenKind {
+function heldKind(variable: HeldVariable, tokens: KindedToken[], allTrusted: boolean, id: string): HeldTokenKind {
   const matches = variable.last4 === null ? [] : tokens.filter((t) => t.last4 === variable.last4);
   const token = matches.length === 1 ? matches[0] : undefined;
   const next = allTrusted
-    ? "every package trusts CircleCI: retire it with `rotate trust npm --remove-token` once a trusted publish worked"
-    : "move to trusted publishing with `rotate trust npm`";
+    ? `every package trusts CircleCI: retire it with \`rotate trust ${id} --remove-token\` once a trusted publish worked`
+    : `move to trusted publishing with \`rotate trust ${id}\``;
   return {
     envVar: variable.envVar,
     where: variable.where,
     last4: variable.last4,
     token: token ? { name: token.name, kind: token.kind } : null,
-    warning: token?.bypassPublisher ? `${JANUARY_2027}; ${next}` : null,
+    warning: token?.warning ? `${token.warning}; ${next}` : null,
   };
 }
 
 /** Signs in, reads each package's trusted publisher and the token list, signs out. */
-export async function trustStatus(
+async function registryTrustStatus(
   runtime: Runtime,
+  registry: Registry & { trust: TrustCapability },
   sources: Sources,
-  circleci: CircleciApi & TrustCircleciApi,
-  projectSlug: string | undefined,
-  variables: NpmVariable[],
-): Promise<TrustStatusReport> {
-  if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
-  const settings = await npm.settings(sources);
-  const packages = packagesOnly(settings.packages);
-  const identity = await circleci.projectIdentity(projectSlug);
-  const definitions = await circleci.pipelineDefinitions(identity.projectId);
+  project: { identity: ProjectIdentity; definitions: CircleciPipelineDefinition[] },
+  variables: HeldVariable[],
+): Promise<RegistryTrustStatus> {
+  const configured = await registry.trust.configure(sources);
+  const packages = registry.trust.packagesOnly(configured.settings.packages);
   const progress = new Progress(runtime.io);
   const ask = new Ask(runtime.io, runtime.prompter);
   const browser = browserSettings(sources);
   const credentials = credentialsFrom({
-    id: "npm",
-    title: "npm",
-    ...(settings.username ? { username: settings.username } : {}),
+    id: registry.id,
+    title: registry.title,
+    ...(configured.settings.username ? { username: configured.settings.username } : {}),
     env: sources.env,
     ask,
   });
-  const side = npmSide({
-    settings,
-    browser,
+  const side = configured.side({
     credentials,
     steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
     signal: runtime.signal,
-    runtime,
+    findBrowser: () => {
+      if (!browser.headless) requireDisplay(runtime.env);
+      return runtime.findBrowser(browser.path, { headless: browser.headless });
+    },
+    launchBrowser: (found, origins, headless = browser.headless) =>
+      runtime.launchBrowser({
+        browser: found,
+        headless,
+        allowedOrigins: origins,
+        assetOrigins: registry.assetOrigins,
+        env: runtime.env,
+        timeoutMs: browser.stepTimeout * 1000,
+      }),
+    reachable: runtime.reachable,
   });
-  await progress.step("Preflight npm: packages, maintainers, browser", () => side.preflight(packages));
+  const { title } = registry;
+  await progress.step(`Preflight ${title}: packages, maintainers, browser`, () => side.preflight(packages));
   const user = await credentials.username();
-  const session = await progress.step("Sign in to npm", () => side.signIn());
+  const session = await progress.step(`Sign in to ${title}`, () => side.signIn());
   try {
     const trust: PackageTrust[] = [];
     for (const name of packages)
@@ -132,37 +142,61 @@ export async function trustStatus(
         packageTrust(
           name,
           await progress.step(`Read the trusted publishers of ${name}`, () => session.account.list(name)),
-          identity,
-          definitions,
+          project.identity,
+          project.definitions,
+          configured,
         ),
       );
-    const tokens = await progress.step("List npm tokens", () => session.account.tokens());
-    const allTrusted = trust.every((p) => p.project === identity.slug);
-    return {
-      npm: { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted)) },
-      pypi: PYPI_TRUST,
-    };
+    const tokens = await progress.step(`List ${title} tokens`, () => session.account.tokens());
+    const allTrusted = trust.every((p) => p.project === project.identity.slug);
+    return { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted, registry.id)) };
   } finally {
     await session.close();
   }
 }
 
-export function renderTrustStatus(report: TrustStatusReport): string {
-  const width = Math.max(...report.npm.packages.map((p) => p.name.length)) + 2;
-  const lines = [
-    `Trusted publishing (npm, signed in as ${report.npm.user}):`,
-    ...report.npm.packages.map((p) => {
-      if (!p.trusted) return `  ${p.name.padEnd(width)}no trusted publisher`;
-      const where = p.project
-        ? `CircleCI project ${p.project}, pipeline ${p.pipeline ? `"${p.pipeline}"` : "(not one of this project's)"}, for ${p.allows}`
-        : p.publisher;
-      return `  ${p.name.padEnd(width)}trusts ${where}`;
-    }),
-    ...report.npm.variables.flatMap((v) => [
-      `  ${v.envVar} in ${v.where} (…${v.last4 ?? "????"}): ${v.token ? `npm token "${v.token.name}", ${v.token.kind}` : "no token of this npm account ends so"}`,
-      ...(v.warning ? [`    warning: ${v.warning}`] : []),
-    ]),
-    `PyPI  ${report.pypi}`,
-  ];
-  return lines.join("\n");
+/** Every registry's part: signed in where it accepts CircleCI's trusted publishers, a sentence where not. */
+export async function trustStatus(
+  runtime: Runtime,
+  sources: Sources,
+  circleci: CircleciApi & TrustCircleciApi,
+  projectSlug: string | undefined,
+  variablesOf: (registry: Registry) => HeldVariable[],
+): Promise<TrustStatusReport> {
+  if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
+  const identity = await circleci.projectIdentity(projectSlug);
+  const definitions = await circleci.pipelineDefinitions(identity.projectId);
+  const report: TrustStatusReport = {};
+  for (const registry of runtime.registries) {
+    const { trust } = registry;
+    report[registry.id] = trust
+      ? await registryTrustStatus(runtime, { ...registry, trust }, sources, { identity, definitions }, variablesOf(registry))
+      : `${registry.title} does not accept CircleCI trusted publishers yet: keep rotating ${registry.defaultEnvVar} (rotate ${registry.id})`;
+  }
+  return report;
+}
+
+export function renderTrustStatus(report: TrustStatusReport, registries: Registry[]): string {
+  return registries
+    .flatMap((registry) => {
+      const status = report[registry.id];
+      if (status === undefined) return [];
+      if (typeof status === "string") return [`${registry.title}  ${status}`];
+      const width = Math.max(...status.packages.map((p) => p.name.length)) + 2;
+      return [
+        `Trusted publishing (${registry.title}, signed in as ${status.user}):`,
+        ...status.packages.map((p) => {
+          if (!p.trusted) return `  ${p.name.padEnd(width)}no trusted publisher`;
+          const where = p.project
+            ? `CircleCI project ${p.project}, pipeline ${p.pipeline ? `"${p.pipeline}"` : "(not one of this project's)"}, for ${p.allows}`
+            : p.publisher;
+          return `  ${p.name.padEnd(width)}trusts ${where}`;
+        }),
+        ...status.variables.flatMap((v) => [
+          `  ${v.envVar} in ${v.where} (…${v.last4 ?? "????"}): ${v.token ? `${registry.title} token "${v.token.name}", ${v.token.kind}` : `no token of this ${registry.title} account ends so`}`,
+          ...(v.warning ? [`    warning: ${v.warning}`] : []),
+        ]),
+      ];
+    })
+    .join("\n");
 }

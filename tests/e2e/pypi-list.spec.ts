@@ -8,7 +8,7 @@ import { Ask } from "../../src/ask.js";
 import type { BrowserSession } from "../../src/browser/launch.js";
 import { credentialsFrom } from "../../src/settings/credentials.js";
 import { Progress } from "../../src/rotation/progress.js";
-import type { FlowContext, RegistryAccount } from "../../src/registry.js";
+import type { FlowContext, RegistryAccount } from "../../src/rotation/capability.js";
 import { createSteps } from "../../src/rotation/steps.js";
 import { fakeIO, ScriptedPrompter } from "../support/fakes.js";
 

@@ -6,7 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import type { ListedToken } from "../../flows/npm/api.js";
-import { circleciConfig, differences, type CircleciPublisher, type StoredTrust } from "../../flows/npm/trust.js";
+import { npm as npmRegistry } from "../../flows/npm/index.js";
+import { npmTrust } from "../../flows/npm/trust-capability.js";
+import { jobChange, tokenUses } from "../../flows/npm/trust-job.js";
+import { circleciConfig, differences } from "../../flows/npm/trust.js";
 import { Ask } from "../../src/ask.js";
 import type { CircleciPipelineDefinition, HeldValue } from "../../src/circleci/client.js";
 import { trustRequest } from "../../src/commands/trust.js";
@@ -14,7 +17,9 @@ import { CancelledError, CircleciError, ExitCode, RegistryError, RunFailed, Usag
 import { Progress } from "../../src/rotation/progress.js";
 import { Secret } from "../../src/secrets/secret.js";
 import { choosePipelineDefinition, type TrustCircleciApi } from "../../src/trust/circleci.js";
-import { jobChange, mayBeCheckoutOf, tokenUses } from "../../src/trust/job.js";
+import type { CircleciPublisher, StoredTrust } from "../../src/trust/capability.js";
+import { mayBeCheckoutOf } from "../../src/trust/checkout.js";
+import type { TrustingRegistry } from "../../src/commands/trust.js";
 import type { TrustJournal } from "../../src/trust/journal.js";
 import type { ProofOutcome } from "../../src/trust/proof.js";
 import { trustPublishing, type TrustDeps, type TrustRequest, type TrustResult } from "../../src/trust/runbook.js";
@@ -34,6 +39,7 @@ const NIGHTLY: CircleciPipelineDefinition = {
   configFile: ".circleci/nightly.yml",
 };
 const CONTEXT = { id: "0e1d2c3b-4a59-4687-9a5b-c4d3e2f1a044", name: "publishing" };
+const NPM: TrustingRegistry = { ...npmRegistry, trust: npmRegistry.trust! };
 const OURS: CircleciPublisher = {
   orgId: ORG,
   projectId: PROJECT,
@@ -98,7 +104,11 @@ class FakeNpm {
   sessionOpen = false;
   private next = 1;
 
-  deps(): TrustDeps["npm"] {
+  deps(): TrustDeps["registry"] {
+    return { title: "npm", terms: npmTrust, side: this.side() };
+  }
+
+  private side(): TrustDeps["registry"]["side"] {
     return {
       preflight: async (packages) => {
         this.calls.push(`preflight ${packages.join(",")}`);
@@ -190,7 +200,7 @@ async function run(
     ask: new Ask(io, prompter),
     progress: new Progress(io),
     circleci,
-    npm: npm.deps(),
+    registry: npm.deps(),
     cwd: options.cwd ?? tmpdir(),
     ...(prove ? { prove: async () => prove } : {}),
     clock: () => new Date("2026-11-24T08:15:00Z"),
@@ -439,13 +449,13 @@ test("a context restriction: the contexts' ids go into the configuration, and th
 
 test("flags: --allow, scopes refused, the old token's value from the environment", () => {
   const settings = { packages: ["widget"], registryUrl: "https://registry.test/" };
-  expect(trustRequest({ allow: "both" }, settings, [], {}).actions).toEqual(["createPackage", "createStagedPackage"]);
-  expect(trustRequest({ allow: "stage" }, settings, [], {}).actions).toEqual(["createStagedPackage"]);
-  expect(() => trustRequest({ allow: "everything" }, settings, [], {})).toThrow(UsageError);
-  expect(() => trustRequest({}, { ...settings, packages: ["@acme", "widget"] }, [], {})).toThrow(
+  expect(trustRequest({ allow: "both" }, NPM, settings, [], {}).actions).toEqual(["createPackage", "createStagedPackage"]);
+  expect(trustRequest({ allow: "stage" }, NPM, settings, [], {}).actions).toEqual(["createStagedPackage"]);
+  expect(() => trustRequest({ allow: "everything" }, NPM, settings, [], {})).toThrow(UsageError);
+  expect(() => trustRequest({}, NPM, { ...settings, packages: ["@acme", "widget"] }, [], {})).toThrow(
     "trusted publishing is set per package, and @acme is a scope: list the packages themselves with --npm-packages",
   );
-  expect(trustRequest({ keepOld: true }, settings, [], { ROTATE_NPM_OLD_TOKEN: "npm_x" })).toMatchObject({
+  expect(trustRequest({ keepOld: true }, NPM, settings, [], { ROTATE_NPM_OLD_TOKEN: "npm_x" })).toMatchObject({
     oldToken: "none",
     oldTokenValue: expect.any(Secret),
   });
@@ -513,7 +523,8 @@ test("a checkout of another repository is not searched; one whose remote names t
 });
 
 test("field by field: a context list compares as a set; a missing, extra or different claim is named", () => {
-  const sent = circleciConfig({ ...OURS, contextIds: [CONTEXT.id, "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55"] });
+  const publisher = { ...OURS, contextIds: [CONTEXT.id, "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55"] };
+  const sent = circleciConfig(publisher);
   const stored = (claims: Record<string, unknown>, permissions = ["createPackage"]): StoredTrust => ({
     id: "x",
     type: "circleci",
@@ -521,10 +532,13 @@ test("field by field: a context list compares as a set; a missing, extra or diff
     permissions,
   });
   expect(
-    differences(stored({ ...sent.claims, "oidc.circleci.com/context-ids": ["1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55", CONTEXT.id] }), sent),
+    differences(
+      stored({ ...sent.claims, "oidc.circleci.com/context-ids": ["1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a55", CONTEXT.id] }),
+      publisher,
+    ),
   ).toEqual([]);
   expect(
-    differences(stored({ ...sent.claims, "oidc.circleci.com/project-id": undefined, extra: 1 }, ["createStagedPackage"]), sent),
+    differences(stored({ ...sent.claims, "oidc.circleci.com/project-id": undefined, extra: 1 }, ["createStagedPackage"]), publisher),
   ).toEqual([
     `oidc.circleci.com/project-id: sent "${PROJECT}", npm holds nothing`,
     "extra: sent nothing, npm holds 1",

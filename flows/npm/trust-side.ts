@@ -2,40 +2,17 @@
 // (each package exists, the account maintains it, the site and the registry answer, a browser is
 // there), then a session signed in through the registry's web login in the isolated browser,
 // whose end revokes the session token and closes the browser.
-import { NpmSession, type NpmCtx } from "../../flows/npm/session.js";
-import { NpmTrustApi, packageMaintainers } from "../../flows/npm/trust.js";
-import type { NpmSettings } from "../../flows/npm/flow.js";
-import { npm } from "../../flows/npm/index.js";
-import type { FoundBrowser } from "../browser/finder.js";
-import { requireDisplay } from "../browser/display.js";
-import { RegistryError } from "../errors.js";
-import type { Credentials } from "../registry.js";
-import type { BrowserSettings } from "../settings/run-settings.js";
-import type { Runtime } from "../runtime.js";
-import type { Steps } from "../rotation/steps.js";
-import type { NpmTrustSession, TrustDeps } from "./runbook.js";
+import { RegistryError } from "../../src/errors.js";
+import type { FoundBrowser } from "../../src/browser/finder.js";
+import type { TrustSession, TrustSide, TrustSideOptions } from "../../src/trust/capability.js";
+import { NpmSession, type NpmCtx } from "./session.js";
+import type { NpmSettings } from "./settings.js";
+import { NpmTrustApi, packageMaintainers } from "./trust.js";
 
-export interface NpmSideOptions {
-  settings: NpmSettings;
-  browser: BrowserSettings;
-  credentials: Credentials;
-  steps: Steps;
-  signal: AbortSignal;
-  runtime: Pick<Runtime, "env" | "findBrowser" | "launchBrowser" | "reachable">;
-}
-
-export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
-  const { settings, runtime, signal } = options;
+export function npmTrustSide(settings: NpmSettings, options: TrustSideOptions): TrustSide {
+  const { signal } = options;
   let found: FoundBrowser | undefined;
-  const launch = (browser: FoundBrowser, headless: boolean) =>
-    runtime.launchBrowser({
-      browser,
-      headless,
-      allowedOrigins: [settings.websiteUrl],
-      assetOrigins: npm.assetOrigins,
-      env: runtime.env,
-      timeoutMs: options.browser.stepTimeout * 1000,
-    });
+  const launch = (browser: FoundBrowser, headless?: boolean) => options.launchBrowser(browser, [settings.websiteUrl], headless);
 
   return {
     async preflight(packages) {
@@ -52,15 +29,14 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
           );
         }
       }
-      if (!options.browser.headless) requireDisplay(runtime.env);
-      found = runtime.findBrowser(options.browser.path, { headless: options.browser.headless });
-      for (const url of [settings.websiteUrl, new URL("/-/ping", settings.registryUrl).toString()]) await runtime.reachable(url);
+      found = options.findBrowser();
+      for (const url of [settings.websiteUrl, new URL("/-/ping", settings.registryUrl).toString()]) await options.reachable(url);
       return `${username} maintains ${packages.join(", ")}`;
     },
 
-    async signIn(): Promise<NpmTrustSession> {
-      const browser = found ?? runtime.findBrowser(options.browser.path, { headless: options.browser.headless });
-      const session = await launch(browser, options.browser.headless);
+    async signIn(): Promise<TrustSession> {
+      const browser = found ?? options.findBrowser();
+      const session = await launch(browser);
       try {
         const ctx: NpmCtx = {
           settings,

@@ -1,0 +1,36 @@
+// What npm's policy means for a token, in words the plan, summary, team note and status share:
+// the permission a token gets, the deadline a publish token runs into, and that trusted publishing
+// is set per package. No validation or network code: `rotate --help` may load it.
+import { UsageError } from "../../src/errors.js";
+import type { NpmSettings } from "./settings.js";
+
+export const JANUARY_2027 = "npm ends direct publishing with bypass-2FA tokens in January 2027: this token stops publishing then";
+
+/** What the token may do, in the words of npm's form and the plan. */
+export function permissionText(settings: NpmSettings): string {
+  return settings.permission === "publish" ? "read and write (publish and stage)" : "read and write (stage only)";
+}
+
+/**
+ * npm ends direct publishing with bypass-2FA tokens in January 2027 (docs/sites/npm.md, "Policy
+ * timeline"): a publish token made today has weeks to live as a publishing credential.
+ */
+export function advisories(settings: Pick<NpmSettings, "permission">): string[] {
+  if (settings.permission === "stage-only") {
+    return [
+      "Stage-only token: CircleCI must run `npm stage publish`, and a maintainer approves each version with 2FA on npmjs.com before it is published.",
+    ];
+  }
+  return [`${JANUARY_2027}. Move to trusted publishing (\`rotate trust npm\`), or to a stage-only token (--permission stage-only).`];
+}
+
+/** Trusted publishing is configured per package: a scope names no package. */
+export function packagesOnly(items: string[]): string[] {
+  const scopes = items.filter((item) => item.startsWith("@") && !item.includes("/"));
+  if (scopes.length > 0) {
+    throw new UsageError(
+      `trusted publishing is set per package, and ${scopes.join(", ")} ${scopes.length === 1 ? "is a scope" : "are scopes"}: list the packages themselves with --npm-packages`,
+    );
+  }
+  return items;
+}
