@@ -162,11 +162,12 @@ function planLines(decisions: Map<string, Decision>, ids: TrustIds, retire: stri
   return ["Plan:", ...[...steps, "show the change the CircleCI publish job needs", retire].map((s, i) => `  ${i + 1}. ${s}`)];
 }
 
-/** The npm token each CircleCI variable holds, matched as `rotate npm` matches it. */
+/** The token each CircleCI variable holds, matched as `rotate <registry>` matches it. */
 async function identifyHeldTokens(
   variables: TokenVariable[],
   tokens: KindedToken[],
   request: TrustRequest,
+  registry: string,
   ask: Ask,
 ): Promise<KindedToken[]> {
   const found = new Map<string, KindedToken>();
@@ -181,7 +182,7 @@ async function identifyHeldTokens(
       namePrefix: `${variable.envVar} ${variable.target} `,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(fits ? { value: fits } : {}),
-      registry: "npm",
+      registry,
       ask,
     });
     const listed = token && tokens.find((t) => t.id === token.id);
@@ -337,14 +338,15 @@ class TrustRun {
     return proof;
   }
 
-  /** The npm tokens the variables hold, from the account's list. */
+  /** The tokens the variables hold, from the account's list. */
   async heldTokens(account: TrustAccount): Promise<KindedToken[]> {
+    const { title } = this.deps.registry;
     const tokens = await this.step(
-      "List npm tokens",
+      `List ${title} tokens`,
       () => account.tokens(),
       (t) => `${t.length} token(s)`,
     );
-    return identifyHeldTokens(this.found.variables, tokens, this.request, this.deps.ask);
+    return identifyHeldTokens(this.found.variables, tokens, this.request, title, this.deps.ask);
   }
 
   /** npm's migration order: disallow tokens on the packages, revoke the token, then CircleCI's variable. */
@@ -357,7 +359,7 @@ class TrustRun {
     for (const token of tokens) journal.advance({ step: "token-identified", name: token.name });
     for (const token of tokens) {
       const value = request.oldTokenValue?.last4 === token.last4 ? request.oldTokenValue : undefined;
-      await step(`Delete npm token "${token.name}"`, () => account.deleteToken(token, value));
+      await step(`Delete ${this.deps.registry.title} token "${token.name}"`, () => account.deleteToken(token, value));
       journal.advance({ step: "token-deleted", name: token.name });
     }
     for (const [index, variable] of this.found.variables.entries()) {
@@ -379,7 +381,9 @@ class TrustRun {
     }
     if (!this.request.removeToken)
       return `then ask whether to retire ${journal.envVar} (say yes only once a publish through trusted publishing has worked)`;
-    const tokens = doomed.length > 0 ? doomed.map((t) => `npm token "${t.name}" (${t.kind})`).join(", ") : "no npm token (none identified)";
+    const { title } = this.deps.registry;
+    const tokens =
+      doomed.length > 0 ? doomed.map((t) => `${title} token "${t.name}" (${t.kind})`).join(", ") : `no ${title} token (none identified)`;
     return `retire ${journal.envVar}: require 2FA and disallow tokens on ${this.request.packages.join(", ")}; delete ${tokens}; delete ${this.held.map((v) => `${v.envVar} in ${v.where}`).join(", ")}`;
   }
 }
@@ -387,7 +391,9 @@ class TrustRun {
 export async function trustPublishing(request: TrustRequest, deps: TrustDeps): Promise<TrustResult | TrustDryRun> {
   const { progress, ask } = deps;
   if (!request.yes && !request.dryRun && !ask.canPrompt) {
-    throw new UsageError("rotate trust npm changes npm's package settings, so a run without a terminal needs --yes to confirm it");
+    throw new UsageError(
+      `${request.command} changes ${deps.registry.title}'s package settings, so a run without a terminal needs --yes to confirm it`,
+    );
   }
   const stop = [deps.signal];
   const step: Step = (label, work, describe) => progress.step(label, () => interruptible(work(), stop), describe);
@@ -466,7 +472,7 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
       (shadow) =>
         `${shadow.envVar} is also set in ${shadow.where} (…${shadow.held?.last4 ?? "????"}), which jobs without the context still use: retire it too with --target ${shadow.projectSlug}`,
     );
-    const retire = await retireNow(request, run.canRetire, run.kept, journal, ask);
+    const retire = await retireNow(request, run.canRetire, run.kept, journal, { title, ask });
     if (retire) await run.retire(account, request.removeToken ? doomed : await run.heldTokens(account));
 
     journal.advance({ step: "done", detail: `${publisherText(ids)}; ${journal.envVar} ${retire ? "retired" : "kept"}` });
@@ -490,7 +496,13 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
 }
 
 /** --remove-token, or "yes" to a question that says a trusted publish must have worked first. */
-async function retireNow(request: TrustRequest, canRetire: boolean, kept: string[], journal: TrustJournal, ask: Ask): Promise<boolean> {
+async function retireNow(
+  request: TrustRequest,
+  canRetire: boolean,
+  kept: string[],
+  journal: TrustJournal,
+  { title, ask }: { title: string; ask: Ask },
+): Promise<boolean> {
   if (!canRetire) {
     const why =
       kept.length > 0
@@ -500,7 +512,7 @@ async function retireNow(request: TrustRequest, canRetire: boolean, kept: string
     return false;
   }
   if (request.removeToken) return true;
-  const question = `Retire ${journal.envVar} now (delete it from ${journal.where}, delete its npm token, require 2FA and disallow tokens on ${request.packages.join(", ")})? Say yes only if a publish through trusted publishing has already worked from CircleCI.`;
+  const question = `Retire ${journal.envVar} now (delete it from ${journal.where}, delete its ${title} token, require 2FA and disallow tokens on ${request.packages.join(", ")})? Say yes only if a publish through trusted publishing has already worked from CircleCI.`;
   const yes = ask.canPrompt && (await ask.confirm(question, false, ""));
   if (!yes) journal.advance({ step: "retire-skipped", why: "a trusted publish has not been confirmed" });
   return yes;
