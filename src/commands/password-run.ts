@@ -47,7 +47,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       flags: { ...flags, ...world?.flags(registry.id) },
       env: { ...runtime.env, ...world?.env(registry.id, true) },
       cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
+      fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
     const settings = resetSettings(registry.section, sources);
     const browser = browserSettings(sources);

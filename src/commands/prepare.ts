@@ -103,7 +103,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
       flags: drill ? drillFlags(drill, registry.id, flags) : flags,
       env: { ...runtime.env, ...drill?.env(registry.id, rehearsal) },
       cwd: runtime.cwd,
-      sections: [circleciSection, browserSection, preparation.section],
+      fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);

@@ -35,7 +35,7 @@ export interface VariableStatus {
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
   const { registries } = runtime;
   const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
-  const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, sections });
+  const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, fileSections: sections });
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
   // With --trust the password goes to the trusting registries' addresses too: those are confirmed as well.

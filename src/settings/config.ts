@@ -235,12 +235,33 @@ export function validateConfig(data: unknown, filePath: string, sections: Settin
   if (!result.success) {
     const issue = result.error.issues[0];
     if (issue?.code === "unrecognized_keys") {
-      const key = [...issue.path, issue.keys[0]].join(".");
-      throw new UsageError(`${filePath}: ${key}: unknown key; known here: ${knownKeys(issue.path, sections).join(", ")}`);
+      const unknown = issue.keys[0] ?? "";
+      const known = knownKeys(issue.path, sections);
+      const nearest = nearestKey(unknown, known);
+      throw new UsageError(
+        `${filePath}: ${[...issue.path, unknown].join(".")}: unknown key; ${nearest ? `did you mean ${nearest}? ` : ""}known here: ${known.join(", ")}`,
+      );
     }
     throw new UsageError(`${filePath}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`);
   }
   return result.data as Record<string, unknown>;
+}
+
+/** The known key a typo most likely meant: at most a third of its letters away, case aside. */
+function nearestKey(typed: string, known: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length] ?? Infinity;
+  };
+  const scored = known.map((key) => ({ key, far: distance(typed.toLowerCase(), key.toLowerCase()) })).sort((x, y) => x.far - y.far);
+  const best = scored[0];
+  return best && best.far <= Math.max(1, Math.floor(typed.length / 3)) ? best.key : undefined;
 }
 
 /** The keys a place in the file may hold, so a typo's error shows the right spelling. */
@@ -253,7 +274,11 @@ export interface LoadOptions {
   flags: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  sections: SettingsSection[];
+  /**
+   * Every section rotate.config.json may hold, whichever command reads it: one file serves every
+   * command, and a typo in any section is caught by any of them.
+   */
+  fileSections: SettingsSection[];
 }
 
 /** The environment with .env underneath it (real environment wins), minus any secret in .env. */
@@ -272,6 +297,6 @@ export function loadSources(options: LoadOptions): Sources {
   const filePath = explicit ?? join(options.cwd, "rotate.config.json");
   if (explicit && !existsSync(explicit))
     throw new UsageError(`config file ${explicit} does not exist: check --config or ROTATE_CONFIG, or run rotate init`);
-  const file = existsSync(filePath) ? readConfigFile(filePath, options.sections) : {};
+  const file = existsSync(filePath) ? readConfigFile(filePath, options.fileSections) : {};
   return { flags: options.flags, env, file, filePath: existsSync(filePath) ? filePath : undefined };
 }

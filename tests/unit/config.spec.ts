@@ -29,7 +29,7 @@ test.afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: 
 function sources(files: { config?: unknown; dotenv?: string }, env: NodeJS.ProcessEnv = {}, flags: Record<string, unknown> = {}): Sources {
   const cwd = workdir(files);
   dirs.push(cwd);
-  return loadSources({ flags, env, cwd, sections });
+  return loadSources({ flags, env, cwd, fileSections: sections });
 }
 
 /** What a UsageError says, or a failure when the call does not throw one. */
@@ -149,12 +149,12 @@ const invalid: Array<{ name: string; data: unknown; says: string | RegExp }> = [
   {
     name: "an unknown section",
     data: { pypy: { project: "widget" } },
-    says: `${FILE}: pypy: unknown key; known here: circleci, browser, pypi, npm`,
+    says: `${FILE}: pypy: unknown key; did you mean pypi? known here: circleci, browser, pypi, npm`,
   },
   {
     name: "an unknown key in a section",
     data: { pypi: { projct: "widget" } },
-    says: `${FILE}: pypi.projct: unknown key; known here: envVar, project, username, websiteUrl, uploadUrl`,
+    says: `${FILE}: pypi.projct: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, uploadUrl`,
   },
 ];
 
@@ -170,7 +170,7 @@ test("a config file that is not JSON names the file", () => {
   const cwd = workdir({});
   dirs.push(cwd);
   writeFileSync(join(cwd, "rotate.config.json"), "{ pypi: { project: 'widget' } }");
-  expect(usageError(() => loadSources({ flags: {}, env: {}, cwd, sections }))).toMatch(
+  expect(usageError(() => loadSources({ flags: {}, env: {}, cwd, fileSections: sections }))).toMatch(
     `${join(cwd, "rotate.config.json")}: not valid JSON (`,
   );
 });
@@ -221,10 +221,10 @@ test("--config is read relative to the working directory; a missing one says so"
   dirs.push(cwd);
   mkdirSync(join(cwd, "conf"));
   writeFileSync(join(cwd, "conf", "team.json"), JSON.stringify({ pypi: { project: "from-team-file" } }));
-  const source = loadSources({ flags: { config: "conf/team.json" }, env: {}, cwd, sections });
+  const source = loadSources({ flags: { config: "conf/team.json" }, env: {}, cwd, fileSections: sections });
   expect(resolveSection(pypi.section, source).project).toBe("from-team-file");
   expect(source.filePath).toBe(join(cwd, "conf", "team.json"));
-  expect(usageError(() => loadSources({ flags: {}, env: { ROTATE_CONFIG: "conf/none.json" }, cwd, sections }))).toBe(
+  expect(usageError(() => loadSources({ flags: {}, env: { ROTATE_CONFIG: "conf/none.json" }, cwd, fileSections: sections }))).toBe(
     `config file ${join(cwd, "conf", "none.json")} does not exist: check --config or ROTATE_CONFIG, or run rotate init`,
   );
 });
@@ -242,6 +242,38 @@ test("the CLI turns a bad config file into exit code 2 and one line, before aski
       `rotate: ${join(sandbox.cwd, "rotate.config.json")}: pypi.password looks like a secret; the config file must never hold secrets (give them in the environment or at the prompt)`,
     ]);
     expect(result.stderr).not.toContain("hunter2");
+  } finally {
+    sandbox.cleanup();
+  }
+});
+
+test("one rotate.config.json serves every command: each reads the sections it uses, and a typo in any section is caught by all", async () => {
+  const sandbox = freshDirs();
+  try {
+    mkdirSync(sandbox.cwd, { recursive: true });
+    const file = join(sandbox.cwd, "rotate.config.json");
+    // The README's example, as `rotate init` writes it: every registry's section in one file.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        circleci: { projectSlug: "gh/mozilla/nimbus-shared" },
+        npm: { packages: ["@mozilla/nimbus-shared"], username: "mozilla-nimbus-publisher" },
+        pypi: { project: "mozilla-nimbus-shared", username: "mozilla-nimbus-publisher" },
+      }),
+    );
+    const env = { CIRCLECI_TOKEN: "" };
+    for (const args of [["npm"], ["pypi"], ["trust", "npm"]]) {
+      // Without a terminal the run stops at the first thing it needs (the CircleCI token), after the config was read.
+      const result = await startCli([...args, "--yes", "--headless", "--no-input"], { dirs: sandbox, env }).done;
+      expect(result.stderr, args.join(" ")).not.toContain("unknown key");
+      expect(result.stderr, args.join(" ")).toContain("CIRCLECI_TOKEN");
+    }
+    writeFileSync(file, JSON.stringify({ npm: { packages: ["widget"] }, pypi: { projcet: "widget" } }));
+    const typo = await startCli(["npm", "--yes", "--headless", "--no-input"], { dirs: sandbox, env }).done;
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe(
+      `rotate: ${file}: pypi.projcet: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, uploadUrl`,
+    );
   } finally {
     sandbox.cleanup();
   }

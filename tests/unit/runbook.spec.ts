@@ -251,7 +251,7 @@ test("two destinations, the second refuses (routine): the first keeps the new to
 test("flags → request: --leaked and --grace conflict; --old-token and --keep-old conflict; the old value comes from the environment", () => {
   const targets = destinationsFor(
     circleciSettings(
-      loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", sections: [circleciSection] }),
+      loadSources({ flags: { target: ["gh/acme/widget@publishing"] }, env: {}, cwd: "/nonexistent", fileSections: [circleciSection] }),
     ),
     "NPM_TOKEN",
   );
