@@ -28,7 +28,7 @@ function report(error: unknown, io: IO): number {
     io.err(`rotate: ${reason.message}\n`);
   } else if (error instanceof RunFailed) {
     // Whatever stopped it, say where each system stands and what to do next.
-    io.err(`\nrotate: ${error.message}\n${error.journal.whereThingsStand()}\nNext step: ${error.journal.nextStep()}\n`);
+    io.err(`\nrotate: ${error.message}\n${error.journal.whereThingsStand()}\nNext step: ${error.nextStep()}\n`);
   } else if (error instanceof InterruptedError) {
     io.err("rotate: interrupted before anything changed\n");
   } else if (error instanceof RotateError) {

@@ -93,7 +93,8 @@ export class BrowserClosedError extends NothingChangedError {
 export interface Standing {
   readonly changedAnything: boolean;
   whereThingsStand(): string;
-  nextStep(): string;
+  /** `interrupted`: Ctrl-C stopped the run, which is then the whole cause. */
+  nextStep(interrupted: boolean): string;
 }
 
 /**
@@ -109,6 +110,10 @@ export class RunFailed extends RotateError {
     readonly journal: Standing,
   ) {
     super(message);
+  }
+
+  nextStep(): string {
+    return this.journal.nextStep(this.reason instanceof InterruptedError);
   }
 
   get exitCode(): ExitCodeValue {

@@ -21,7 +21,7 @@ export async function runDemo(runtime: Runtime): Promise<number> {
   try {
     for (const registry of runtime.registries) {
       runtime.io.err(`\n== ${registry.title}: rotating ${registry.defaultEnvVar} of the demo project ==\n`);
-      const code = await runRotate(registry, { headless: true, yes: true, routine: true, input: false }, runtime, world);
+      const code = await runRotate(registry, { sandbox: true, headless: true, yes: true, routine: true, input: false }, runtime, world);
       if (code !== 0) return code;
     }
     runtime.io.out(realRunNeeds(runtime));

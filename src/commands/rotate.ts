@@ -85,7 +85,8 @@ export function rotationRequest(flags: RotateFlags, registry: Registry, targets:
   const order: Order | undefined = flags.leaked ? "incident" : flags.routine ? "routine" : undefined;
   const oldValue = env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
   return {
-    command: `rotate ${registry.id}`,
+    // A drill's next step is a drill command too.
+    command: `rotate ${registry.id}${flags.sandbox ? " --sandbox" : ""}`,
     targets,
     ...(order ? { order } : {}),
     graceSeconds: grace,

@@ -148,7 +148,7 @@ export function trustRequest(
     throw new UsageError(`--existing ${flags.existing}: give keep or replace`);
   const oldValue = env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
   return {
-    command: `rotate trust ${registry.id}`,
+    command: `rotate trust ${registry.id}${flags.sandbox ? " --sandbox" : ""}`,
     targets,
     packages: registry.trust.packagesOnly(settings.packages),
     registryUrl: settings.registryUrl,

@@ -133,8 +133,8 @@ export class Journal implements Standing, RotationState {
     return whereThingsStand(this);
   }
 
-  nextStep(): string {
-    return nextStep(this, this.command);
+  nextStep(interrupted: boolean): string {
+    return nextStep(this, this.command, interrupted);
   }
 
   /** A new token exists (or may exist) on the registry that no CircleCI destination holds. */

@@ -75,9 +75,14 @@ function targetFlags(destinations: Destination[]): string {
   return destinations.map((d) => `--target '${d.target}'`).join(" ");
 }
 
-export function nextStep(journal: RotationState, command: string): string {
+export function nextStep(journal: RotationState, command: string, interrupted: boolean): string {
   const registry = journal.registry;
-  if (!journal.changedAnything) return `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
+  // Ctrl-C is the whole cause: there is nothing to fix first.
+  const whenFixed = interrupted ? "when you are ready" : "once the cause above is fixed";
+  if (!journal.changedAnything)
+    return interrupted
+      ? `Nothing changed: the run was interrupted. Run \`${command}\` again when you are ready.`
+      : `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
   if (journal.newTokenUnpushed) {
     return `Delete the new token ${quoted(journal.new.token?.name)} on ${registry} by hand (it never reached CircleCI), then run \`${command}\` again.`;
   }
@@ -85,7 +90,7 @@ export function nextStep(journal: RotationState, command: string): string {
   // Some destinations hold the new token and others do not: rerun for just those.
   if (failed.length > 0 && journal.new.state !== "removed") {
     const oldAlive = journal.old.state === "alive" || journal.old.state === "none";
-    return `${failed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} did not get the new token${oldAlive ? " and still hold the old one, which stays alive" : ""}: once the cause above is fixed, run \`${command} ${targetFlags(failed)}\` to rotate just ${failed.length === 1 ? "that one" : "those"}.`;
+    return `${failed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} did not get the new token${oldAlive ? " and still hold the old one, which stays alive" : ""}: ${whenFixed}, run \`${command} ${targetFlags(failed)}\` to rotate just ${failed.length === 1 ? "that one" : "those"}.`;
   }
   const oldGone = journal.old.state === "deleted" || journal.old.state === "dead";
   if (journal.allVerified && journal.old.state === "alive") {
@@ -96,7 +101,7 @@ export function nextStep(journal: RotationState, command: string): string {
     return `Open ${unconfirmed.map((d) => `${d.envVar} in ${d.where}`).join(", ")} in CircleCI and check it ends in …${journal.new.last4 ?? "????"}; if not, run \`${command}\` again.`;
   }
   if (oldGone && !journal.allVerified) {
-    return `Publishing from CircleCI fails until it has a new token: run \`${command}\` again as soon as the cause above is fixed (the exposed token is already gone).`;
+    return `Publishing from CircleCI fails until it has a new token: run \`${command}\` again ${interrupted ? "now" : "as soon as the cause above is fixed"} (the exposed token is already gone).`;
   }
   return `Check ${journal.where} in CircleCI and the token list on ${registry}, then run \`${command}\` again.`;
 }

@@ -187,9 +187,12 @@ export class TrustJournal implements Standing {
     ].join("\n");
   }
 
-  nextStep(): string {
+  nextStep(interrupted: boolean): string {
     const { command } = this;
-    if (!this.changedAnything) return `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
+    if (!this.changedAnything)
+      return interrupted
+        ? `Nothing changed: the run was interrupted. Run \`${command}\` again when you are ready.`
+        : `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
     if (this.proofFailed) {
       return `The drill's proof found the configuration does not work as set: compare each package's trusted publisher on npmjs.com (the package's Settings) with the ids above, then run \`${command}\` again.`;
     }

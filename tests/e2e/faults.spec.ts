@@ -141,6 +141,8 @@ for (const registry of registries) {
       expect(result.code, result.stderr).toBe(130);
       expect(result.stderr).toContain("rotate: interrupted (Ctrl-C)");
       expect(standing(result.stderr)).toMatch(/new token ".*": deleted again during clean-up/);
+      // The interruption is the whole cause: no "cause above" to fix.
+      expect(result.stderr).toMatch(/Next step: Nothing changed: the run was interrupted\. Run `rotate \w+.*` again when you are ready\./);
       expect(world.drill(registry.id).tokenNames()).toEqual(before);
       expect(heldToken(world, registry.id)).toBe(oldToken);
       expect(world.drill(registry.id).isLive(oldToken)).toBe(true);

@@ -497,7 +497,8 @@ test("a proof that fails stops the drill with where things stand, in --json too,
     'npm       demo-widget: trusts CircleCI project gh/demo-org/widget, pipeline "build-and-publish" (it did before this run)',
     `CircleCI  NPM_TOKEN in project gh/demo-org/widget: still set (…${world.drill("npm").heldToken.slice(-4)})`,
   ]);
-  expect(result.stderr).toContain("Next step: Nothing changed. Fix the cause above, then run `rotate trust npm` again.");
+  // A drill's next step is a drill command.
+  expect(result.stderr).toContain("Next step: Nothing changed. Fix the cause above, then run `rotate trust npm --sandbox` again.");
   expect(liveSessions(world)).toBe(0);
 });
 

@@ -333,7 +333,7 @@ test("a configuration npm stores differently from what was sent: exit 3, the fie
   expect(failure.journal.whereThingsStand()).toContain(
     'widget: npm holds a configuration that differs from what was sent (oidc.circleci.com/vcs-origin: sent "github.com/acme/widget", npm holds "github.com/Acme/Widget")',
   );
-  expect(failure.journal.nextStep()).toBe(
+  expect(failure.journal.nextStep(false)).toBe(
     'Check the trusted publisher of widget on npmjs.com (the package\'s Settings): it must be CircleCI project gh/acme/widget, pipeline "release". Then run `rotate trust npm` again; it reads what is there and adds only what is missing.',
   );
 });
@@ -347,7 +347,7 @@ test("the add fails after the earlier configuration was deleted: exit 3, the pac
   expect(failure.journal.whereThingsStand().split("\n")[1]).toBe(
     '  npm       widget: its earlier trusted publisher (github (repository "acme/widget"), for npm publish) was deleted; the new one was not added: it trusts no publisher now',
   );
-  expect(failure.journal.nextStep()).toMatch(
+  expect(failure.journal.nextStep(false)).toMatch(
     /^widget trusts no publisher now \(the earlier configuration was deleted\): run `rotate trust npm` again/,
   );
 });
@@ -359,7 +359,7 @@ test("without a terminal and without --remove-token the token stays, and the sum
   expect(circleci.deleted).toEqual([]);
   expect(npm.calls.filter((c) => c.startsWith("disallow") || c.startsWith("delete"))).toEqual([]);
   expect(result.journal.entries.find((e) => e.step === "retire-skipped")?.detail).toBe("a trusted publish has not been confirmed");
-  expect(result.journal.nextStep()).toBe(
+  expect(result.journal.nextStep(false)).toBe(
     "Trusted publishing is set up. Publish once through it from CircleCI, then run `rotate trust npm --remove-token` to retire NPM_TOKEN.",
   );
 });
@@ -404,7 +404,7 @@ test("CircleCI refuses to delete the variable after the npm token went: exit 3, 
   const journal = failure.journal as TrustJournal;
   expect(journal.whereThingsStand()).toContain('npm token "NPM_TOKEN gh/acme/widget 2026-09-01T00:00Z": deleted');
   expect(journal.whereThingsStand()).toContain("CircleCI  NPM_TOKEN in project gh/acme/widget: still set (…aaaa)");
-  expect(journal.nextStep()).toBe(
+  expect(journal.nextStep(false)).toBe(
     "The npm token is deleted; delete NPM_TOKEN in project gh/acme/widget in CircleCI too (Project Settings, or Organization Settings → Contexts), or run `rotate trust npm --remove-token` again.",
   );
 });
@@ -427,7 +427,7 @@ test("a drill whose proof fails after a change: exit 3, and the next step says t
   expect(failure.message).toBe(
     "the proof failed: widget: this project and pipeline was refused (401 OIDC token exchange error - unauthorized), expected accepted",
   );
-  expect(failure.journal.nextStep()).toMatch(/^The drill's proof found the configuration does not work as set/);
+  expect(failure.journal.nextStep(false)).toMatch(/^The drill's proof found the configuration does not work as set/);
 });
 
 test("no at the plan: cancelled, nothing changed", async () => {
