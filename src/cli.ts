@@ -13,7 +13,7 @@ import { sandboxCommand } from "./commands/sandbox.js";
 import { statusCommand } from "./commands/status.js";
 import { trustCommand } from "./commands/trust.js";
 import { debugSwitchOn, refusal } from "./browser/debug-switches.js";
-import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf } from "./errors.js";
+import { CancelledError, ExitCode, InterruptedError, RotateError, RunFailed, exitCodeOf, failureJson } from "./errors.js";
 import { processIO, redactProcessOutput, type IO } from "./io.js";
 import { registries } from "./registries.js";
 import type { Runtime } from "./runtime.js";
@@ -109,10 +109,13 @@ async function main(argv: string[]): Promise<number> {
     process.exit(ExitCode.nothingChanged);
   });
   const signal = interruptOnSignals(io);
+  // `--json` promises one object on stdout in every outcome: a failure's is printed here, for every command.
+  const json = argv.slice(2, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
   const guarded = async (work: (runtime: Runtime) => Promise<number>) => {
     try {
       return await work(await processRuntime(io, signal));
     } catch (error) {
+      if (json) io.out(`${JSON.stringify(failureJson(error, describeError))}\n`);
       return report(error, io);
     }
   };
@@ -162,7 +165,9 @@ Run rotate <command> --help for each command's options.`,
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version "fail" with code 0; everything else commander rejects is usage.
-      return error.exitCode === 0 ? ExitCode.done : ExitCode.usage;
+      if (error.exitCode === 0) return ExitCode.done;
+      if (json) io.out(`${JSON.stringify({ ok: false, error: error.message.replace(/^error: /, ""), exitCode: ExitCode.usage })}\n`);
+      return ExitCode.usage;
     }
     throw error;
   }

@@ -126,3 +126,22 @@ export class RunFailed extends RotateError {
 export function exitCodeOf(error: unknown): ExitCodeValue {
   return error instanceof RotateError ? error.exitCode : ExitCode.nothingChanged;
 }
+
+/** `--json`'s one object when a command fails, whatever stopped it: the error, the exit code, and where things stand. */
+export function failureJson(error: unknown, describe: (error: unknown) => string): Record<string, unknown> {
+  return {
+    ok: false,
+    error: describe(error),
+    exitCode: exitCodeOf(error),
+    ...(error instanceof RunFailed
+      ? {
+          whereThingsStand: error.journal
+            .whereThingsStand()
+            .split("\n")
+            .slice(1)
+            .map((line) => line.trim()),
+          nextStep: error.nextStep(),
+        }
+      : {}),
+  };
+}

@@ -82,7 +82,7 @@ export function defineRegistry<Schema extends z.ZodType<RegistrySettings>>(spec:
     const [{ parseSettings, resolveSection }, implementation] = await Promise.all([import("./settings/config.js"), load()]);
     const resolved = resolveSection(spec.section, sources);
     await implementation.defaults?.(resolved);
-    const parsed = parseSettings(implementation.schema, resolved, spec.section);
+    const parsed = parseSettings(implementation.schema, resolved, spec.section, sources);
     implementation.validate?.(parsed);
     return { parsed, implementation };
   };

@@ -26,7 +26,7 @@ type ResetSettings = z.infer<typeof ResetSettings>;
 
 function resetSettings(registrySection: SettingsSection, sources: Sources): ResetSettings {
   const section = resetSection(registrySection);
-  return parseSettings(ResetSettings, resolveSection(section, sources), section);
+  return parseSettings(ResetSettings, resolveSection(section, sources), section, sources);
 }
 
 export async function runPassword(registryId: string, flags: PasswordFlags, runtime: Runtime): Promise<number> {

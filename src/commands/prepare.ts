@@ -1,8 +1,7 @@
 // What `rotate <registry>` and `rotate trust` both set up before their runbook starts: a drill when
 // asked for, the settings and the CircleCI destinations (whatever is missing named all at once, or
 // asked for in a terminal), the addresses confirmed, the credentials (a password piped in on stdin
-// too), the CircleCI client, the browser and the audit record; and, on failure, the one JSON
-// object `--json` promises.
+// too), the CircleCI client, the browser and the audit record.
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
 import type { FoundBrowser } from "../browser/finder.js";
@@ -18,7 +17,6 @@ import type { IO } from "../io.js";
 import type { Registry } from "../registry.js";
 import type { Credentials } from "../rotation/capability.js";
 import { Progress } from "../rotation/progress.js";
-import { failureJson } from "../rotation/report.js";
 import { createSteps, type Steps } from "../rotation/steps.js";
 import type { Runtime } from "../runtime.js";
 import { credentialsFrom } from "../settings/credentials.js";
@@ -84,7 +82,7 @@ function drillFlags(drill: Drill, id: string, flags: RunFlags): Record<string, u
   return { ...world, ...flags, ...addresses };
 }
 
-/** Sets up the run, hands it to `work`, and closes a drill it opened; `--json` gets one object on failure too. */
+/** Sets up the run, hands it to `work`, and closes a drill it opened. */
 export async function withPreparedRun<Settings extends Configured, Request>(
   runtime: Runtime,
   preparation: RunPreparation<Settings, Request>,
@@ -160,9 +158,6 @@ export async function withPreparedRun<Settings extends Configured, Request>(
       // Drills on the replicas stay out of the audit record of real changes.
       audit: drill ? undefined : AuditLog.startRun(runtime.env),
     });
-  } catch (error) {
-    if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
-    throw error;
   } finally {
     await ownDrill?.close();
   }

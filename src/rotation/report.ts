@@ -2,9 +2,7 @@
 // and a note the responder can paste to the team's mailing list. Names and last four only. A
 // drill says so first, everywhere, so nobody mistakes it for a real rotation.
 import { whoRan } from "../audit.js";
-import { exitCodeOf, RunFailed } from "../errors.js";
 import type { RotationResult } from "./runbook.js";
-import { describeError } from "../secrets/secret.js";
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
@@ -60,24 +58,6 @@ export function summaryJson(result: RotationResult, durationMs: number, drill: b
       outcome: e.outcome,
       ...(e.detail ? { detail: e.detail } : {}),
     })),
-  };
-}
-
-/** --json on failure: the same kind of object, with the error and where things stand. */
-export function failureJson(error: unknown): Record<string, unknown> {
-  return {
-    ok: false,
-    error: describeError(error),
-    exitCode: exitCodeOf(error),
-    ...(error instanceof RunFailed
-      ? {
-          whereThingsStand: error.journal
-            .whereThingsStand()
-            .split("\n")
-            .slice(1)
-            .map((line) => line.trim()),
-        }
-      : {}),
   };
 }
 

@@ -139,8 +139,16 @@ export function parseAnswer(spec: SettingSpec, text: string): { ok: true; value:
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, why: parsed.error.issues[0]?.message ?? "invalid value" };
 }
 
-/** Validates resolved settings; a missing or bad one names every place it can be given. */
-export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<string, unknown>, section: SettingsSection): z.infer<T> {
+/**
+ * Validates resolved settings. A missing one names every place it can be given; a bad one names
+ * the place it came from and what is accepted: `--permission must be publish or stage-only`.
+ */
+export function parseSettings<T extends z.ZodType>(
+  schema: T,
+  resolved: Record<string, unknown>,
+  section: SettingsSection,
+  sources: Sources,
+): z.infer<T> {
   const result = schema.safeParse(resolved);
   if (result.success) return result.data;
   const keys = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? "")))];
@@ -150,7 +158,9 @@ export function parseSettings<T extends z.ZodType>(schema: T, resolved: Record<s
   const key = String(issue?.path[0] ?? "");
   const spec = section.settings[key];
   if (!spec) throw new UsageError(issue?.message ?? "invalid settings");
-  throw new UsageError(`${spec.describe} is invalid (${issue?.message}): give it with ${where(spec, key, section.section)}`);
+  const origin = resolveOne(section, key, spec, sources)?.origin ?? spec.flag;
+  const said = issue?.message ?? "is invalid";
+  throw new UsageError(`${origin === "default" ? spec.flag : origin} ${/^(must|is|has) /.test(said) ? said : `is invalid (${said})`}`);
 }
 
 export interface MissingSetting {

@@ -19,11 +19,11 @@ export type CircleciSettings = z.infer<typeof CircleciSettings>;
 export type BrowserSettings = z.infer<typeof BrowserSettings>;
 
 export function circleciSettings(sources: Sources): CircleciSettings {
-  return parseSettings(CircleciSettings, resolveSection(circleciSection, sources), circleciSection);
+  return parseSettings(CircleciSettings, resolveSection(circleciSection, sources), circleciSection, sources);
 }
 
 export function browserSettings(sources: Sources): BrowserSettings {
-  return parseSettings(BrowserSettings, resolveSection(browserSection, sources), browserSection);
+  return parseSettings(BrowserSettings, resolveSection(browserSection, sources), browserSection, sources);
 }
 
 /**

@@ -435,7 +435,7 @@ test("retirement waits for a yes that a trusted publish worked: no keeps everyth
   expect(world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value).toBe(held);
   expect(npm.isLive(held)).toBe(true);
   for (const pkg of PACKAGES) expect(npm.packageAccess(pkg)).toEqual({});
-  expect(refused.screen).toContain("run `rotate trust npm --remove-token`");
+  expect(refused.screen).toContain("run `rotate trust npm --sandbox --remove-token`");
 
   const confirmed = await converse(trust.pty(["--pipeline-definition", "build-and-publish"]), world, clock, answers("y"));
   expect(confirmed.code, confirmed.screen).toBe(0);

@@ -278,3 +278,33 @@ test("one rotate.config.json serves every command: each reads the sections it us
     sandbox.cleanup();
   }
 });
+
+test("--json prints exactly one object in every outcome: a flag commander refuses, a bad value (naming the flag and what it accepts), a CircleCI that cannot be reached", async () => {
+  const sandbox = freshDirs();
+  try {
+    mkdirSync(sandbox.cwd, { recursive: true });
+    const env = { CIRCLECI_TOKEN: "not-a-real-token" };
+    const rotation = ["--no-input", "--yes", "--npm-packages", "widget", "--project-slug", "gh/a/b"];
+    const outcomes = [
+      { args: ["npm", "--bogus", ...rotation], code: 2, error: "unknown option '--bogus'" },
+      { args: ["npm", "--permission", "everything", ...rotation], code: 2, error: "--permission must be publish or stage-only" },
+      {
+        args: ["status", "--project-slug", "gh/a/b", "--circleci-url", "http://127.0.0.1:9/api/v2", "--trust-urls"],
+        code: 1,
+        error: /^cannot reach CircleCI at http:\/\/127\.0\.0\.1:9\/api\/v2/,
+      },
+    ];
+    for (const { args, code, error } of outcomes) {
+      const result = await startCli([...args, "--json"], { dirs: sandbox, env }).done;
+      expect(result.code, result.stderr).toBe(code);
+      const lines = result.stdout.trim().split("\n");
+      expect(lines, args.join(" ")).toHaveLength(1);
+      const object = JSON.parse(lines[0] ?? "") as { ok: boolean; error: string; exitCode: number };
+      expect(object).toMatchObject({ ok: false, exitCode: code });
+      if (typeof error === "string") expect(object.error).toBe(error);
+      else expect(object.error).toMatch(error);
+    }
+  } finally {
+    sandbox.cleanup();
+  }
+});
