@@ -12,8 +12,10 @@ export interface Choice<T extends string> {
 
 export interface InputOptions {
   default?: string;
-  /** true, or why the answer cannot be taken (the prompt shows it and asks again). */
+  /** true, or why the answer cannot be taken (the prompt shows it and asks again, the refused answer cleared). */
   validate?: (answer: string) => true | string;
+  /** How the answer reads once given (a yes/no question shows "yes" or "no", even for Enter). */
+  shown?: (answer: string) => string;
 }
 
 export interface Prompter {
@@ -44,13 +46,16 @@ export function inquirerPrompter(io: IO): Prompter {
   const prompter: Prompter = {
     async input(message, options = {}) {
       const { input } = await prompts();
-      const validate = options.validate;
+      const { validate, shown } = options;
       const answer = await interruptible(
         input(
           {
             message,
             ...(options.default ? { default: options.default } : {}),
             ...(validate ? { validate: (text: string) => validate(text.trim()) } : {}),
+            ...(shown ? { transformer: (text: string, { isFinal }: { isFinal: boolean }) => (isFinal ? shown(text.trim()) : text) } : {}),
+            // A refused answer is cleared, so the next one is not typed onto its end.
+            theme: { validationFailureMode: "clear" },
           },
           context,
         ),
@@ -64,10 +69,12 @@ export function inquirerPrompter(io: IO): Prompter {
     },
     // Only yes or no: "leaked" typed at "Was the old token exposed?" must not count as no.
     async confirm(message, defaultAnswer) {
+      const yes = (text: string) => (text === "" ? defaultAnswer : YES.test(text));
       const answer = await prompter.input(`${message} (${defaultAnswer ? "Y/n" : "y/N"})`, {
         validate: (text) => text === "" || YES_OR_NO.test(text) || "answer yes or no (y/n)",
+        shown: (text) => (yes(text) ? "yes" : "no"),
       });
-      return answer === "" ? defaultAnswer : YES.test(answer);
+      return yes(answer);
     },
     async select(message, choices) {
       const { select } = await prompts();

@@ -3,7 +3,7 @@
 // (flow.ts and the modules it binds) loads only when a command runs.
 import { defineRegistry } from "../../src/registry.js";
 import type { SettingsSection } from "../../src/settings/declarations.js";
-import { advisories, packagesOnly } from "./policy.js";
+import { advisories, JANUARY_2027, packageNameProblem, packagesOnly } from "./policy.js";
 
 const section: SettingsSection = {
   section: "npm",
@@ -20,6 +20,7 @@ const section: SettingsSection = {
       env: "ROTATE_NPM_PACKAGES",
       kind: "list",
       describe: "packages and scopes the new token may publish (comma list, e.g. @mozilla/nimbus-shared,@mozilla)",
+      check: packageNameProblem,
     },
     username: { flag: "--npm-user", env: "ROTATE_NPM_USERNAME", kind: "string", describe: "npm account username" },
     permission: {
@@ -89,6 +90,15 @@ export const npm = defineRegistry({
       detect: async (cwd) => (await import("./project.js")).detectNpmPackages(cwd),
     },
     { key: "username", message: "npm account username:" },
+    {
+      key: "permission",
+      message: "Which kind of npm token should CircleCI get?",
+      note: `${JANUARY_2027}. A stage-only token cannot publish by itself: CircleCI runs \`npm stage publish\` and a maintainer approves each version on npmjs.com. Better still, trusted publishing needs no token at all: \`rotate trust npm\`.`,
+      choices: [
+        { name: "publish (CircleCI publishes directly; stops working in January 2027)", value: "publish" },
+        { name: "stage-only (npm stage publish; a maintainer approves each version)", value: "stage-only" },
+      ],
+    },
   ],
   passwordReset: async () => (await import("./password.js")).npmPasswordReset,
   statusNotes: (settings) => advisories({ permission: settings.permission === "stage-only" ? "stage-only" : "publish" }),

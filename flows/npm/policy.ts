@@ -34,3 +34,15 @@ export function packagesOnly(items: string[]): string[] {
   }
   return items;
 }
+
+/**
+ * npm's naming rules for packages and scopes (docs/sites/npm.md, "Package names"): lowercase
+ * letters, digits, `-`, `.` and `_`, not starting with `.` or `_`, at most 214 characters; a
+ * scope is `@scope`, a scoped package `@scope/name`.
+ */
+export function packageNameProblem(item: string): string | undefined {
+  const parts = item.startsWith("@") ? item.slice(1).split("/") : [item];
+  const fine = item.length <= 214 && parts.length <= 2 && parts.every((part) => /^[a-z0-9-][a-z0-9._-]*$/.test(part));
+  if (fine) return undefined;
+  return `"${item}" is not an npm package or scope: npm names are lowercase letters, digits, -, . and _ (not first), e.g. @mozilla/nimbus-shared or @mozilla`;
+}

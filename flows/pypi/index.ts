@@ -4,6 +4,15 @@
 import type { SettingsSection } from "../../src/settings/declarations.js";
 import { defineRegistry } from "../../src/registry.js";
 
+/**
+ * A valid project name (PEP 508, as PyPI checks it: docs/sites/pypi.md, "Project names"); PyPI
+ * compares names in their normalised form, so `Mozilla_Nimbus.Shared` is `mozilla-nimbus-shared`.
+ */
+function projectNameProblem(name: string): string | undefined {
+  if (/^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$/i.test(name)) return undefined;
+  return `"${name}" is not a PyPI project name: letters, digits, and -, _ or . between them, e.g. mozilla-nimbus-shared`;
+}
+
 const section: SettingsSection = {
   section: "pypi",
   settings: {
@@ -14,7 +23,13 @@ const section: SettingsSection = {
       describe: "CircleCI variable that holds the PyPI token",
       default: "PYPI_TOKEN",
     },
-    project: { flag: "--pypi-project", env: "ROTATE_PYPI_PROJECT", kind: "string", describe: "PyPI project the new token is scoped to" },
+    project: {
+      flag: "--pypi-project",
+      env: "ROTATE_PYPI_PROJECT",
+      kind: "string",
+      describe: "PyPI project the new token is scoped to",
+      check: projectNameProblem,
+    },
     username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
     websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL", default: "https://pypi.org" },
     uploadUrl: {

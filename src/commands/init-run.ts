@@ -65,6 +65,8 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
   const context = await question(contextSpec, "CircleCI context holding the tokens (empty: project variables):", { optional: true });
   const config: Record<string, Record<string, unknown>> = { circleci: { projectSlug, ...(context ? { context } : {}) } };
 
+  // One account often publishes everywhere: a username given once is proposed for the next registry.
+  let username: string | undefined;
   for (const registry of runtime.registries) {
     const detected = Object.fromEntries(
       await Promise.all(registry.initQuestions.map(async (q) => [q.key, await q.detect?.(runtime.cwd)] as const)),
@@ -77,7 +79,15 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
     for (const q of registry.initQuestions) {
       const spec = registry.section.settings[q.key];
       if (!spec) throw new Error(`${registry.id} asks about ${q.key}, which is not one of its settings`);
-      answers[q.key] = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(detected[q.key]) });
+      if (q.note) runtime.io.err(`${q.note}\n`);
+      if (q.choices) {
+        answers[q.key] = await ask.select(q.message, q.choices, how);
+        continue;
+      }
+      const proposal = detected[q.key] ?? (q.key === "username" ? username : undefined);
+      const answer = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(proposal) });
+      answers[q.key] = answer;
+      if (q.key === "username" && typeof answer === "string") username = answer;
     }
     config[registry.section.section] = Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined));
   }

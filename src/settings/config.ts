@@ -91,11 +91,9 @@ function resolveOne(section: SettingsSection, key: string, spec: SettingSpec, so
           ? [fileSection[key], `${section.section}.${key} in ${sources.filePath}`]
           : [spec.default, "default"];
   if (value === undefined) return undefined;
-  const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
-  if (!parsed.success) {
-    throw new UsageError(`${origin}: ${parsed.error.issues[0]?.message ?? "invalid value"} (${spec.describe})`);
-  }
-  return { value: parsed.data, origin: origin ?? "default" };
+  const parsed = checked(spec, value);
+  if (!parsed.ok) throw new UsageError(`${origin}: ${parsed.why} (${spec.describe})`);
+  return { value: parsed.value, origin: origin ?? "default" };
 }
 
 /** Resolves every setting of a section; a bad value's error names where it came from. */
@@ -133,10 +131,20 @@ export function overriddenUrls(sections: SettingsSection[], sources: Sources): O
   );
 }
 
+type Checked = { ok: true; value: unknown } | { ok: false; why: string };
+
+/** A value of the setting's kind, each string of it passing the setting's own check. */
+function checked(spec: SettingSpec, value: unknown): Checked {
+  const parsed = KIND_SCHEMAS[spec.kind].safeParse(value);
+  if (!parsed.success) return { ok: false, why: parsed.error.issues[0]?.message ?? "invalid value" };
+  const strings = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).filter((item): item is string => typeof item === "string");
+  const why = spec.check && strings.map(spec.check).find(Boolean);
+  return why ? { ok: false, why } : { ok: true, value: parsed.data };
+}
+
 /** An answer typed at `rotate init`, checked as the setting's flag value would be. */
-export function parseAnswer(spec: SettingSpec, text: string): { ok: true; value: unknown } | { ok: false; why: string } {
-  const parsed = KIND_SCHEMAS[spec.kind].safeParse(fromText(text, spec.kind));
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, why: parsed.error.issues[0]?.message ?? "invalid value" };
+export function parseAnswer(spec: SettingSpec, text: string): Checked {
+  return checked(spec, fromText(text, spec.kind));
 }
 
 /**

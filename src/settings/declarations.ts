@@ -12,6 +12,20 @@ export interface SettingSpec {
   kind: Kind;
   describe: string;
   default?: string | number | boolean | string[];
+  /** What is wrong with one value (each item of a list), in words that fix it; undefined when it is fine. */
+  check?: (value: string) => string | undefined;
+}
+
+/** CircleCI's project slugs: `gh/org/repo`, `bb/org/repo`, or `circleci/<org-id>/<project-id>` for projects without a VCS slug. */
+export function slugProblem(slug: string): string | undefined {
+  const segments = slug.split("/");
+  if (segments.length === 2 && segments.every(Boolean))
+    return `"${slug}" has no VCS prefix: write gh/${slug} (GitHub) or bb/${slug} (Bitbucket)`;
+  if (segments.length !== 3 || segments.some((s) => s === "" || /\s/.test(s)))
+    return `"${slug}" is not a project slug: write vcs/org/repo, e.g. gh/mozilla/nimbus-shared`;
+  if (!/^(gh|github|bb|bitbucket|circleci)$/.test(segments[0] ?? ""))
+    return `"${slug}" starts with ${segments[0]}: the VCS is gh (or github), bb (or bitbucket), or circleci`;
+  return undefined;
 }
 
 /** A config-file section (e.g. "pypi") and its settings, keyed as in the file. */
@@ -54,6 +68,7 @@ export const circleciSection: SettingsSection = {
       env: "ROTATE_PROJECT_SLUG",
       kind: "string",
       describe: "CircleCI project slug (vcs/org/repo, e.g. gh/mozilla/nimbus-shared)",
+      check: slugProblem,
     },
     context: {
       flag: "--context",

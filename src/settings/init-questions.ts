@@ -4,6 +4,10 @@ export interface InitQuestion {
   /** The setting it answers: a key of the registry's settings section. */
   key: string;
   message: string;
+  /** Said before the question: what the choice means. */
+  note?: string;
+  /** The answers to pick from, when there is a fixed set; the first is the default. */
+  choices?: Array<{ name: string; value: string }>;
   /** A value found in the project, proposed as the default answer. */
   detect?(cwd: string): Promise<string | undefined>;
 }

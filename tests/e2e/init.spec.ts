@@ -30,6 +30,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
     [/CircleCI variable for the npm token: \(NPM_TOKEN\)/, ""],
     [/npm packages and scopes/, "@acme/widget, acme-cli"],
     [/npm account username/, "acme-bot"],
+    [/Which kind of npm token should CircleCI get\?/, ""],
     [/publish to PyPI\?/, "y"],
     [/CircleCI variable for the PyPI token: \(PYPI_TOKEN\)/, "PYPI_API_TOKEN"],
     [/PyPI project the token may upload to/, "acme-widget"],
@@ -41,7 +42,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
   const written = JSON.parse(readFileSync(configPath(), "utf8")) as unknown;
   expect(written).toEqual({
     circleci: { projectSlug: "gh/acme/widget", context: "publishing" },
-    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot", permission: "publish" },
     pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi" },
   });
   // What every run reads it with: known keys only, nothing that looks like a secret.
@@ -77,6 +78,7 @@ test("a token typed as an answer is refused at the prompt and asked again; nothi
     [/npm packages and scopes/, token],
     [/that looks like a token: rotate.config.json never holds secrets/, "\u0015@acme/widget"],
     [/npm account username/, ""],
+    [/Which kind of npm token should CircleCI get\?/, ""],
     [/publish to PyPI\?/, "n"],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
@@ -84,7 +86,40 @@ test("a token typed as an answer is refused at the prompt and asked again; nothi
   expect(written).not.toContain(token);
   expect(JSON.parse(written)).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
-    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"], permission: "publish" },
+  });
+});
+
+test("answers are checked as typed: a slug without its VCS, an npm name npm refuses, a PyPI name PyPI refuses; a refused answer is cleared, a yes/no answer shown", async () => {
+  const run = startPty(["init"], { dirs });
+  await converse(run, [
+    [/CircleCI project slug/, "mozilla/nimbus-shared"],
+    // Typed again without clearing the line: the refused answer was cleared.
+    [/"mozilla\/nimbus-shared" has no VCS prefix: write gh\/mozilla\/nimbus-shared \(GitHub\)/, "gh/mozilla/nimbus-shared"],
+    [/CircleCI context holding the tokens/, ""],
+    [/publish to npm\?/, "y"],
+    [/CircleCI variable for the npm token/, ""],
+    [/npm packages and scopes/, "Nimbus Shared!"],
+    [/"Nimbus Shared!" is not an npm package or scope/, "@mozilla/nimbus-shared"],
+    [/npm account username/, "nimbus-publisher"],
+    [/Which kind of npm token should CircleCI get\?/, "\u001b[B"],
+    [/publish to PyPI\?/, "y"],
+    [/CircleCI variable for the PyPI token/, ""],
+    [/PyPI project the token may upload to/, "nimbus shared"],
+    [/"nimbus shared" is not a PyPI project name/, "mozilla-nimbus-shared"],
+    // One account often publishes everywhere: the npm username is proposed.
+    [/PyPI account username: \(nimbus-publisher\)/, ""],
+  ]);
+  expect((await run.done).code, plain(run.screen())).toBe(0);
+  const screen = plain(run.screen());
+  expect(screen).toContain("Does the project publish to npm? (y/N) yes");
+  expect(screen).toContain("Does the project publish to PyPI? (y/N) yes");
+  expect(screen).toContain("January 2027");
+  expect(screen).toContain("`rotate trust npm`");
+  expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
+    circleci: { projectSlug: "gh/mozilla/nimbus-shared" },
+    npm: { envVar: "NPM_TOKEN", packages: ["@mozilla/nimbus-shared"], username: "nimbus-publisher", permission: "stage-only" },
+    pypi: { envVar: "PYPI_TOKEN", project: "mozilla-nimbus-shared", username: "nimbus-publisher" },
   });
 });
 
@@ -105,6 +140,7 @@ test("what the checkout says is proposed: the slug from the git remote, the npm 
     [/CircleCI variable for the npm token/, ""],
     [/npm packages and scopes .*\(@acme\/widget\)/, ""],
     [/npm account username/, ""],
+    [/Which kind of npm token should CircleCI get\?/, ""],
     [/publish to PyPI\? \(Y\/n\)/, ""],
     [/CircleCI variable for the PyPI token/, ""],
     [/PyPI project the token may upload to: \(acme-widget\)/, ""],
@@ -113,7 +149,7 @@ test("what the checkout says is proposed: the slug from the git remote, the npm 
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
-    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] },
+    npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"], permission: "publish" },
     pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
   });
 });
