@@ -70,7 +70,14 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
   return {
     id: "npm",
     replica,
-    account,
+    // What the "password manager" holds: the password now, also after a drill of `rotate password`.
+    account: {
+      username: account.username,
+      totpSecret: account.totpSecret,
+      get password() {
+        return replica.password(account.username);
+      },
+    },
     flags: { npmUrl: replica.url, npmRegistryUrl: replica.registryUrl, npmPackages: ACCOUNT.packages.join(","), npmUser: account.username },
     envVar: "NPM_TOKEN",
     heldToken,

@@ -98,6 +98,8 @@ export interface NpmReplica {
   lastEmailedOtp(username: string): string | undefined;
   /** The link the latest password reset email carried; it expires after an hour on `now` [I]. */
   resetLink(username: string): string | undefined;
+  /** The account's password now: a drill's front desk shows it after a reset. */
+  password(username: string): string;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     exchangeOutcomes: () => exchanges.outcomes.map((o) => ({ ...o })),
     lastEmailedOtp: (username) => directory.lastEmailedOtp(accountNamed(username).username),
     resetLink: (username) => reset.lastLink(accountNamed(username).username),
+    password: (username) => accountNamed(username).password,
     close: async () => {
       await Promise.all([site.close(), registry.close()]);
     },

@@ -189,6 +189,10 @@ export class PypiDirectory {
     this.account(login.username)?.confirmedIps.add(login.ip);
   }
 
+  password(account: Account): string {
+    return this.secrets(account).password;
+  }
+
   private secrets(account: Account): { password: string; totp: TOTP } {
     const full = this.accounts.get(account.username.toLowerCase());
     if (!full) throw new Error(`no PyPI account ${account.username}`);

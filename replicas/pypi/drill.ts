@@ -39,7 +39,14 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
   return {
     id: "pypi",
     replica,
-    account,
+    // What the "password manager" holds: the password now, also after a drill of `rotate password`.
+    account: {
+      username: account.username,
+      totpSecret: account.totpSecret,
+      get password() {
+        return replica.password(account.username);
+      },
+    },
     flags: { pypiUrl: replica.url, pypiUploadUrl: replica.uploadUrl, pypiProject: ACCOUNT.project, pypiUser: account.username },
     envVar: "PYPI_TOKEN",
     heldToken: issue(projectSlug),

@@ -63,6 +63,8 @@ export interface PypiReplica {
   confirmLoginLink(username: string): string | undefined;
   /** The link the latest password reset email carried; it expires after 6 hours on `now`. */
   resetLink(username: string): string | undefined;
+  /** The account's password now: a drill's front desk shows it after a reset. */
+  password(username: string): string;
   /** Every token value the replica ever issued (seeded or created on the site). */
   issuedSecrets(): string[];
   close(): Promise<void>;

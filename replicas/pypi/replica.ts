@@ -71,6 +71,7 @@ export async function startPypiReplica(options: PypiReplicaOptions): Promise<Pyp
     isLive: (token) => directory.tokenOwner(token) !== undefined,
     confirmLoginLink: (username) => directory.pendingLoginFor(accountNamed(username).username)?.link,
     resetLink: (username) => reset.lastLink(accountNamed(username).username),
+    password: (username) => directory.password(accountNamed(username)),
     issuedSecrets: () => [...directory.issued],
     close: async () => {
       await Promise.all([site.close(), upload.close()]);

@@ -55,6 +55,19 @@ export async function serveControl(world: ControlWorld, options: { host: string;
     };
     res.json(directory);
   });
+  // The front page: each drill account as a password manager holds it now (after a drill of
+  // `rotate password` too), where its codes are, and the outbox.
+  app.get("/", (_req, res) => {
+    const rows = world.drills.map(
+      (d) =>
+        `<tr><th scope="row">${escapeHtml(d.id)}</th><td>${escapeHtml(d.account.username)}</td><td><code>${escapeHtml(d.account.password)}</code></td><td><code>${escapeHtml(d.account.totpSecret)}</code></td><td><a href="/code/${escapeHtml(d.id)}">current code</a></td></tr>`,
+    );
+    res
+      .type("html")
+      .send(
+        `<!doctype html><title>Drill front desk</title><h1>Drill front desk</h1><p>Made up for this sandbox and valid only on its replicas.</p><table><thead><tr><th>Registry</th><th>User</th><th>Password</th><th>TOTP secret</th><th>One-time code</th></tr></thead><tbody>${rows.join("")}</tbody></table><p><a href="/outbox">Outbox</a> (password reset emails)</p>`,
+      );
+  });
   app.get("/code/:registry", (req, res) => {
     const drill = world.drills.find((d) => d.id === req.params.registry);
     if (!drill) return res.status(404).type("text").send("no such registry in this drill\n");

@@ -8,7 +8,7 @@ import { loadSources, overriddenUrls, parseSettings, resolveSection, type Source
 import { credentialsFrom } from "../settings/credentials.js";
 import { openDrill } from "../drill/open.js";
 import { requireDisplay } from "../browser/display.js";
-import { InterruptedError, NeedsHumanError, RegistryError, UsageError } from "../errors.js";
+import { InterruptedError, NeedsHumanError, NothingChangedError, RegistryError, UsageError } from "../errors.js";
 import { generatePassword } from "../password/generate.js";
 import { checkResetLink, resetSection, type PasswordResetFlow, type ResetContext } from "../password/reset.js";
 import { Progress } from "../rotation/progress.js";
@@ -71,7 +71,9 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       username,
       steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
     };
-    const record = auditTrail(runtime, registry, ctx);
+    // Drills on the replicas stay out of the audit record of real changes, as every drill does.
+    const record = world ? () => undefined : auditTrail(runtime, registry, ctx);
+    if (world) for (const line of world.instructions(registry.id)) io.err(`${line}\n`);
 
     if (!browser.headless) requireDisplay(runtime.env);
     const found = runtime.findBrowser(browser.path, { headless: browser.headless });
@@ -93,19 +95,18 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       record("reset-requested", "ok");
       // A drill rehearses this too: the "email" is in the drill's outbox.
       if (world) progress.note(`DRILL: the reset email is in the drill's outbox, ${world.controlUrl}/outbox`);
-      const link = await ask.secret(
-        `Paste the reset link from ${registry.title}'s email:`,
-        "reset link",
-        "run rotate password in a terminal",
-      );
-      checkResetLink(link, flow, registry.title, settings.websiteUrl);
-      await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
+      await openPastedLink(registry, flow, session, ctx, { ask, progress, websiteUrl: settings.websiteUrl });
       record("link-opened", "ok");
       const password = generatePassword(flow.rules(username), `new ${registry.title} password`);
       await setNewPassword(registry, flow, session, ctx, password, progress, runtime);
       record("password-set", "ok");
-      io.showSecretOnce("New password", password);
-      io.out(`${ADVICE}\n\n${resetNote(registry, username, runtime.clock(), whoRan(runtime.env))}\n`);
+      io.showSecretOnce(world ? "New password of the drill account" : "New password", password);
+      const note = resetNote(registry, username, runtime.clock(), whoRan(runtime.env));
+      if (world)
+        io.out(
+          `DRILL: the drill account's password changed on the replica only; the sandbox's front desk (${world.controlUrl}) shows it now.\n\n${drillNote(note)}\n`,
+        );
+      else io.out(`${ADVICE}\n\n${note}\n`);
       return 0;
     } catch (error) {
       // A password that may have been set outranks an interruption: the responder must hear of it.
@@ -119,6 +120,45 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
   } finally {
     await world?.close();
   }
+}
+
+const LINK_TRIES = 3;
+
+/**
+ * The link the responder pastes from the email, opened only when it is the site's own reset link;
+ * a mistyped or wrong one is asked for again (three tries), as a mistyped code is.
+ */
+async function openPastedLink(
+  registry: Registry,
+  flow: PasswordResetFlow,
+  session: BrowserSession,
+  ctx: ResetContext,
+  { ask, progress, websiteUrl }: { ask: Ask; progress: Progress; websiteUrl: string },
+): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    const link = await ask.secret(
+      `Paste the reset link from ${registry.title}'s email:`,
+      "reset link",
+      "run rotate password in a terminal",
+    );
+    try {
+      checkResetLink(link, flow, registry.title, websiteUrl);
+      await progress.step("Open the reset link", () => flow.openLink(session.page, link, ctx));
+      return;
+    } catch (error) {
+      const refused = error instanceof NothingChangedError || error instanceof RegistryError;
+      if (!refused || tries >= LINK_TRIES) throw error;
+      progress.note(`${describeError(error)}; paste the link again (try ${tries + 1} of ${LINK_TRIES})`);
+    }
+  }
+}
+
+/** A drill's note says so on every line a person might copy, so nobody posts it as real. */
+function drillNote(note: string): string {
+  return note
+    .split("\n")
+    .map((line, index) => (index === 0 ? `DRILL — ${line}` : line.replace(/^ {2}/, "  DRILL: ")))
+    .join("\n");
 }
 
 /**

@@ -207,7 +207,12 @@ export async function settingsOrAsk<T extends Configured>(
 
 export async function circleciToken(env: NodeJS.ProcessEnv, ask: Ask): Promise<Secret> {
   if (env.CIRCLECI_TOKEN) return new Secret(env.CIRCLECI_TOKEN, "CircleCI token");
-  return ask.secret("CircleCI personal API token:", "CircleCI token", "set CIRCLECI_TOKEN in the environment");
+  // Where a responder makes one: CircleCI's User Settings → Personal API Tokens.
+  return ask.secret(
+    "CircleCI personal API token (make one at https://app.circleci.com/settings/user/tokens):",
+    "CircleCI token",
+    "set CIRCLECI_TOKEN in the environment (a personal API token from https://app.circleci.com/settings/user/tokens)",
+  );
 }
 
 /** The password from stdin, trailing newline trimmed (as `docker login --password-stdin`). */

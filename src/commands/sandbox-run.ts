@@ -21,7 +21,7 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
   // Drill credentials, made up at this start and valid only on these replicas: safe to show.
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
-    `  front desk     ${world.controlUrl}   (one-time codes: /code/<registry>, reset emails: /outbox)`,
+    `  front desk     ${world.controlUrl}   (the drill accounts and their passwords now; one-time codes: /code/<registry>; reset emails: /outbox)`,
     `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   project ${DEMO.projectSlug}`,
     ...world.drills.map(
       (d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`,

@@ -2,7 +2,9 @@
 // a real run does (and says where to find them), it uses a `rotate sandbox` that is already
 // running, the reset email of `rotate password --sandbox` is in the drill's outbox, and every
 // summary and team note of a drill says DRILL first.
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
 import { plain, startPty, type PtyRun } from "../support/pty.js";
@@ -81,16 +83,29 @@ test("--sandbox uses the rotate sandbox already running; a reset is rehearsed to
     // The running sandbox's CircleCI now holds another value: the run used that world, not its own.
     expect(await held()).not.toBe(before);
 
-    const reset = startPty(["password", "pypi", "--sandbox", "--headless", "--step-timeout", "10"], { dirs, env });
+    // npm's account, whose codes the PyPI rotation above did not use: the rotation after the reset signs in at once.
+    const reset = startPty(["password", "npm", "--sandbox", "--headless", "--step-timeout", "10"], { dirs, env });
     await reset.expect(/DRILL: the reset email is in the drill's outbox, (http:\/\/\S+\/outbox)[\s\S]*Paste the reset link/);
     const outbox = /outbox, (http:\/\/\S+\/outbox)/.exec(plain(reset.screen()))?.[1] ?? "";
     const link = /href="([^"]+)"/.exec(await (await fetch(outbox)).text())?.[1]?.replaceAll("&amp;", "&");
     if (!link) throw new Error("the outbox holds no reset link");
+    // A mistyped link is asked for again, as a mistyped code is.
+    reset.answer("htps//oops");
+    await reset.expect(/what was pasted is not a link[\s\S]*paste the link again \(try 2 of 3\)[\s\S]*Paste the reset link/);
     reset.answer(link);
     const { code } = await reset.done;
     const screen = plain(reset.screen());
     expect(code, screen).toBe(0);
-    expect(/New password: (\S+)/.exec(screen)?.[1]?.length).toBeGreaterThanOrEqual(32);
+    // A drill like every other: marked on the terminal and in the note, and kept out of the audit record.
+    expect(screen).toContain("DRILL on local replicas (the running rotate sandbox)");
+    expect(screen).toContain("DRILL — Note for the team");
+    const password = /New password of the drill account: (\S+)/.exec(screen)?.[1] ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(existsSync(join(dirs.home, ".local", "state", "rotate", "audit.jsonl"))).toBe(false);
+    // The sandbox's front desk shows the account's new password, and the next drill signs in with it.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain(`<code>${password}</code>`);
+    const again = await startCli(["npm", "--sandbox", "--yes", "--headless", "--step-timeout", "10"], { dirs, env }).done;
+    expect(again.code, again.stderr).toBe(0);
   } finally {
     sandbox.child.kill("SIGINT");
     await sandbox.done;

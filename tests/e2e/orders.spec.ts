@@ -76,7 +76,7 @@ test("through a terminal: the responder answers every prompt, says the token lea
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(account.totpSecret) });
 
   const run = startPty(interactiveArgs, { dirs });
-  await run.expect(/CircleCI personal API token/);
+  await run.expect(/CircleCI personal API token \(make one at https:\/\/app\.circleci\.com\/settings\/user\/tokens\):/);
   run.answer(world.circleciToken);
   await run.expect(/PyPI password/);
   run.answer(account.password);
