@@ -71,6 +71,8 @@ export interface PypiReplica {
      * own submit button this long after it loads (once a token name is filled in).
      */
     simulatedHumanClickMs: number | undefined;
+    /** The replica's clock runs this far ahead of `now` (default 0): a test moves time past a token's expiry. */
+    clockAheadSeconds: number;
   };
   /** Seed a token as if created earlier on the site; returns the raw token value. */
   issueToken(username: string, init: { description: string; project?: string; created?: Date }): string;
@@ -88,14 +90,16 @@ export interface PypiReplica {
 }
 
 export async function startPypiReplica(options: PypiReplicaOptions): Promise<PypiReplica> {
-  const now = options.now ?? (() => new Date());
   const faults = new FaultPlan();
   const settings: PypiReplica["settings"] = {
     reauthSeconds: 1800,
     unrecognizedDevice: false,
     createButtonLabel: "Create token",
     simulatedHumanClickMs: undefined,
+    clockAheadSeconds: 0,
   };
+  const given = options.now ?? (() => new Date());
+  const now = () => new Date(given().getTime() + settings.clockAheadSeconds * 1000);
   // The site's address is known only once it listens; tokens and email links read it later.
   let siteUrl = "";
   const origin = () => siteUrl;
