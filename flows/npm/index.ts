@@ -109,7 +109,7 @@ export const npm = defineRegistry({
       message: "npm packages and scopes the token may publish (comma list):",
       detect: async (cwd) => (await import("./project.js")).detectNpmPackages(cwd),
     },
-    { key: "username", message: "npm account username:" },
+    { key: "username", message: "npm account username:", optional: true },
   ],
   passwordReset: async () => (await import("./password.js")).npmPasswordReset,
   statusNotes: (settings) => advisories({ permission: settings.permission === "stage-only" ? "stage-only" : "publish" }),

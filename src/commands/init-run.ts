@@ -77,7 +77,10 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
     for (const q of registry.initQuestions) {
       const spec = registry.section.settings[q.key];
       if (!spec) throw new Error(`${registry.id} asks about ${q.key}, which is not one of its settings`);
-      answers[q.key] = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(detected[q.key]) });
+      answers[q.key] = await question(spec, q.message, {
+        optional: q.optional ?? false,
+        ...optionalProposal(detected[q.key] ?? q.proposal),
+      });
     }
     config[registry.section.section] = Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined));
   }
