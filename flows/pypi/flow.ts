@@ -408,7 +408,7 @@ class PypiAccount implements RegistryAccount {
     this.listed = undefined;
     const created = await new CreateTokenPage(this.page).create(this.ctx, name);
     const days = this.ctx.settings.expiresDays;
-    return days === undefined ? created : expiringToken(created, days, (this.ctx.clock ?? (() => new Date()))());
+    return days ? expiringToken(created, days, (this.ctx.clock ?? (() => new Date()))()) : created;
   }
 
   async deleteToken(token: TokenSummary): Promise<void> {
@@ -434,8 +434,8 @@ class PypiAccount implements RegistryAccount {
 export const pypiImplementation: RegistryImplementation<typeof PypiSettings> = {
   schema: PypiSettings,
   validate(settings) {
-    if (settings.expiresDays !== undefined && settings.expiresDays < 1)
-      throw new UsageError(`--expires-days ${settings.expiresDays}: give a number of days, 1 or more`);
+    if (settings.expiresDays !== undefined && settings.expiresDays < 0)
+      throw new UsageError(`--expires-days ${settings.expiresDays}: give a number of days (0: a token that never expires)`);
   },
   flow: (settings) => ({
     origins: () => [settings.websiteUrl],

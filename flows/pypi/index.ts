@@ -22,7 +22,7 @@ const section: SettingsSection = {
       env: "ROTATE_PYPI_EXPIRES_DAYS",
       kind: "number",
       describe:
-        "days until the token CircleCI gets stops working: rotate adds an expiry caveat PyPI checks on upload (default: a token that never expires)",
+        "days until the token CircleCI gets stops working: rotate adds an expiry caveat PyPI checks on upload (0 or unset: it never expires)",
     },
     uploadUrl: {
       flag: "--pypi-upload-url",
@@ -65,9 +65,8 @@ export const pypi = defineRegistry({
     {
       key: "expiresDays",
       // npm's limit for write tokens: both tokens come due together.
-      message: "Days the PyPI token CircleCI gets should live (empty: it never expires):",
+      message: "Days the PyPI token CircleCI gets should live (0: it never expires):",
       proposal: "90",
-      optional: true,
     },
   ],
   passwordReset: async () => (await import("./password.js")).pypiPasswordReset,

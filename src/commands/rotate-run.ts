@@ -2,7 +2,8 @@
 // credentials and the CircleCI client, then the runbook with the collaborators the runtime hands
 // in, then the report.
 import { Ask } from "../ask.js";
-import { AuditLog, type AuditRun } from "../audit.js";
+import { AuditLog, whoRan, type AuditRun } from "../audit.js";
+import { History, historyRecorder } from "../history.js";
 import { loadSources, overriddenUrls } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
 import { openDrill, type Drill } from "../drill/open.js";
@@ -44,6 +45,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
   // The replicas load only for drills: a real run never pays for them.
   const ownDrill = flags.sandbox && !sharedDrill ? await openDrill(runtime) : undefined;
   const world = sharedDrill ?? ownDrill;
+  let history: ReturnType<typeof historyRecorder> | undefined;
   try {
     // A drill in a terminal rehearses the real thing: password and code are asked for.
     const rehearsal = Boolean(world && io.canPrompt && flags.input !== false);
@@ -84,6 +86,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       token: await circleciToken(sources.env, ask),
       onRetry: ({ reason, waitMs }) => progress.note(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s`),
     });
+    // Beside a project's config file, the team's record of what CircleCI holds (history.ts).
+    history = sources.filePath
+      ? historyRecorder(History.beside(sources.filePath), { by: whoRan(runtime.env), drill: Boolean(world) })
+      : undefined;
+    const audit = world ? undefined : auditListener(AuditLog.startRun(runtime.env));
     const started = Date.now();
     const result = await runRotation(configured, request, {
       ask,
@@ -110,7 +117,10 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       clock: runtime.clock,
       signal: runtime.signal,
       // Drills on the replicas stay out of the audit record of real rotations.
-      ...(world ? {} : { onEntry: auditListener(AuditLog.startRun(runtime.env)) }),
+      onEntry: (entry, journal) => {
+        audit?.(entry, journal);
+        history?.listener(entry, journal);
+      },
     });
     const durationMs = Date.now() - started;
     const drill = Boolean(world);
@@ -126,6 +136,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
     throw error;
   } finally {
+    if (history?.written()) io.err(`Recorded in ${history.path}: commit this file so everyone's \`rotate status\` knows.\n`);
     await ownDrill?.close();
   }
 }

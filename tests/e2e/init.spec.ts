@@ -34,6 +34,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
     [/CircleCI variable for the PyPI token: \(PYPI_TOKEN\)/, "PYPI_API_TOKEN"],
     [/PyPI project the token may upload to/, "acme-widget"],
     [/PyPI account username/, "acme-pypi"],
+    [/Days the PyPI token CircleCI gets should live \(0: it never expires\): \(90\)/, "30"],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(plain(run.screen())).toContain(`Wrote ${configPath()}.`);
@@ -42,7 +43,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
   expect(written).toEqual({
     circleci: { projectSlug: "gh/acme/widget", context: "publishing" },
     npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot" },
-    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi" },
+    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi", expiresDays: 30 },
   });
   // What every run reads it with: known keys only, nothing that looks like a secret.
   expect(validateConfig(written, configPath(), sections)).toEqual(written);
@@ -58,11 +59,12 @@ test("rotate init leaves out a registry the project does not publish to, and una
     [/CircleCI variable for the PyPI token/, ""],
     [/PyPI project the token may upload to/, "acme-widget"],
     [/PyPI account username/, ""],
+    [/Days the PyPI token/, "0"],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
-    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget", expiresDays: 0 },
   });
 });
 
@@ -109,12 +111,13 @@ test("what the checkout says is proposed: the slug from the git remote, the npm 
     [/CircleCI variable for the PyPI token/, ""],
     [/PyPI project the token may upload to: \(acme-widget\)/, ""],
     [/PyPI account username/, ""],
+    [/Days the PyPI token .*\(90\)/, ""],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
     npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"] },
-    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget", expiresDays: 90 },
   });
 });
 
