@@ -154,7 +154,7 @@ const invalid: Array<{ name: string; data: unknown; says: string | RegExp }> = [
   {
     name: "an unknown key in a section",
     data: { pypi: { projct: "widget" } },
-    says: `${FILE}: pypi.projct: unknown key; known here: envVar, project, username, websiteUrl, uploadUrl`,
+    says: `${FILE}: pypi.projct: unknown key; known here: envVar, project, username, websiteUrl, expiresDays, uploadUrl`,
   },
 ];
 
