@@ -136,7 +136,12 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
     throw error;
   } finally {
-    if (history?.written()) io.err(`Recorded in ${history.path}: commit this file so everyone's \`rotate status\` knows.\n`);
+    if (history?.written())
+      io.err(
+        world
+          ? `Recorded the drill in ${history.path} (rotate status leaves drills out).\n`
+          : `Recorded in ${history.path}: commit this file so everyone's \`rotate status\` knows.\n`,
+      );
     await ownDrill?.close();
   }
 }
