@@ -1,15 +1,12 @@
 // The audit record: one JSON line per step outcome, appended as the run goes, under the user's
-// state directory. Names, last four characters, timestamps and who ran it; never a secret
-// (every line also passes through the redactor, in case a detail quoted one), and never a
-// control sequence or a line break a server or page slipped into a detail (someone will read
-// this file in a terminal, or with `jq -r`).
+// state directory. Names, last four characters, timestamps and who ran it; never a secret, and
+// never a control sequence (jsonl.ts).
 import { randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { homedir, platform, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { inertLine } from "./secrets/inert.js";
-import { redact } from "./secrets/secret.js";
+import { appendJsonLine, readJsonLines } from "./jsonl.js";
 
 export function auditPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "rotate", "audit.jsonl");
@@ -56,30 +53,11 @@ export class AuditLog {
 
   append(line: AuditLine): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const inertValues = (_key: string, value: unknown) => (typeof value === "string" ? inertLine(value) : value);
-    appendFileSync(this.path, `${redact(JSON.stringify(line, inertValues))}\n`, { mode: 0o600 });
+    appendJsonLine(this.path, line, 0o600);
   }
 
   /** Every well-formed line; a damaged line is skipped rather than failing a status check. */
   read(): AuditLine[] {
-    if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .flatMap((text) => {
-        try {
-          const parsed = AuditLine.safeParse(JSON.parse(text));
-          return parsed.success ? [parsed.data] : [];
-        } catch {
-          return [];
-        }
-      });
-  }
-
-  /** The last completed rotation of a variable: what `rotate status` reports. */
-  lastRotation(envVar: string, where: string): AuditLine | undefined {
-    return this.read()
-      .filter((line) => line.envVar === envVar && line.where.split(", ").includes(where) && line.step === "done" && line.newToken)
-      .at(-1);
+    return readJsonLines(this.path, AuditLine);
   }
 }

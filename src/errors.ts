@@ -12,6 +12,8 @@ export const ExitCode = {
   needsHuman: 3,
   /** The responder said no at the confirmation; nothing changed. */
   cancelled: 4,
+  /** `rotate status --expiring-within DAYS`: a token CircleCI holds expires within those days (a result, not an error). */
+  expiringSoon: 5,
   /** Ctrl-C (or SIGTERM) before anything changed; 128 + SIGINT, as shells report it. */
   interrupted: 130,
 } as const;

@@ -89,7 +89,7 @@ export const npm = defineRegistry({
       message: "npm packages and scopes the token may publish (comma list):",
       detect: async (cwd) => (await import("./project.js")).detectNpmPackages(cwd),
     },
-    { key: "username", message: "npm account username:" },
+    { key: "username", message: "npm account username:", optional: true },
     {
       key: "permission",
       message: "Which kind of npm token should CircleCI get?",

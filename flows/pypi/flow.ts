@@ -6,7 +6,7 @@
 import type { Locator, Page } from "playwright";
 import { z } from "zod";
 import { CHALLENGED, withChallenge } from "../../src/browser/challenge.js";
-import { RegistryError } from "../../src/errors.js";
+import { RegistryError, UsageError } from "../../src/errors.js";
 import { submitForm, texts, whichAppears } from "../../src/browser/page-outcome.js";
 import { checkRequest } from "../../src/http/checks.js";
 import { type RegistryImplementation } from "../../src/registry.js";
@@ -19,11 +19,13 @@ import {
   type TokenSummary,
 } from "../../src/rotation/capability.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
+import { expiringToken } from "./expiry.js";
 
 const PypiSettings = z.object({
   envVar: z.string(),
   project: z.string(),
   username: z.string().optional(),
+  expiresDays: z.number().int().optional(),
   websiteUrl: z.url(),
   uploadUrl: z.url(),
 });
@@ -84,7 +86,7 @@ class LoginPage {
         twoFactor: page.locator("#totp-auth-form"),
         securityKey: page.locator("#webauthn-auth-form"),
         error: errors,
-        signedIn: page.getByRole("heading", { name: /^(Account settings|Your projects|Confirm password to continue)$/ }),
+        signedIn: page.getByRole("heading", { name: /^(Create API token|Account settings|Your projects|Confirm password to continue)$/ }),
       });
       if (outcome !== "error") break;
       const said = await texts(errors);
@@ -192,32 +194,26 @@ class AccountPage {
     return openManagePage(this.page, ctx, "/manage/account/", "Account settings");
   }
 
-  /** The page is on screen now (after sign-in, or after a delete's redirect): no need to load it. */
+  /** The page is on screen now (after a delete's redirect): no need to load it. */
   async onScreen(): Promise<boolean> {
     return new URL(this.page.url()).pathname === "/manage/account/" && (await this.heading.isVisible());
   }
 
   /**
-   * The whole table in one evaluation: a round trip per row costs seconds on a busy account.
-   * Cells are read from the markup, not as rendered: each name cell starts with a label
-   * ("Name") that pypi.org's stylesheet shows only on narrow screens (docs/sites/pypi.md, "Token
-   * list"), so `innerText` would depend on the window's width.
+   * The whole table in one evaluation: a round trip per row costs seconds on a busy account. When
+   * the page is not on screen, its markup is fetched in the page and read the same way: a busy
+   * account's page costs far more to render (every row carries its modals) than to parse, and
+   * nothing on it needs a person. A fetch that does not bring the table back (re-authentication,
+   * an ended session, a refused redirect) falls back to opening the page, which answers those.
    */
   async tokens(ctx: Ctx): Promise<TokenSummary[]> {
-    await ctx.steps.expect("the API tokens section on Account settings", () => this.page.locator("#api-tokens").waitFor());
-    // page.evaluate(), not the rows' evaluateAll(): see page-secrets.ts on the cost of the latter.
-    const rows = await this.page.evaluate(() =>
-      [...document.querySelectorAll("#api-tokens tbody tr")].map((tr) => {
-        const cell = tr.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
-        cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
-        return {
-          id: tr.querySelector('input[name="macaroon_id"]')?.getAttribute("value") ?? "",
-          name: cell?.textContent?.trim() ?? "",
-          // Created comes before Last used.
-          created: tr.querySelector("time")?.getAttribute("datetime") ?? "",
-        };
-      }),
-    );
+    const onScreen = await this.onScreen();
+    let rows = onScreen ? null : await this.page.evaluate(tokenRows, url(ctx, "/manage/account/"));
+    if (!rows) {
+      if (!onScreen) await this.open(ctx);
+      await ctx.steps.expect("the API tokens section on Account settings", () => this.page.locator("#api-tokens").waitFor());
+      rows = (await this.page.evaluate(tokenRows, null)) ?? [];
+    }
     return rows
       .filter((row) => row.id !== "")
       .map(({ id, name, created }) => ({ id, name, ...(created ? { created: new Date(created) } : {}) }));
@@ -249,6 +245,39 @@ class AccountPage {
       "removing a token",
     );
   }
+}
+
+/**
+ * The rows of `#api-tokens` (runs in the page): of the page on screen when `fetchUrl` is null,
+ * else of that page's markup fetched with the session's cookies (null when it holds no such
+ * section). Cells are read from the markup, not as rendered: each name cell starts with a label
+ * ("Name") that pypi.org's stylesheet shows only on narrow screens (docs/sites/pypi.md, "Token
+ * list"), so `innerText` would depend on the window's width. page.evaluate(), not the rows'
+ * evaluateAll(): see page-secrets.ts on the cost of the latter.
+ */
+async function tokenRows(fetchUrl: string | null): Promise<Array<{ id: string; name: string; created: string }> | null> {
+  let doc: Document = document;
+  if (fetchUrl !== null) {
+    try {
+      const response = await fetch(fetchUrl, { credentials: "same-origin" });
+      if (!response.ok) return null;
+      doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch {
+      return null;
+    }
+  }
+  const section = doc.querySelector("#api-tokens");
+  if (!section) return null;
+  return [...section.querySelectorAll("tbody tr")].map((tr) => {
+    const cell = tr.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
+    cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
+    return {
+      id: tr.querySelector('input[name="macaroon_id"]')?.getAttribute("value") ?? "",
+      name: cell?.textContent?.trim() ?? "",
+      // Created comes before Last used.
+      created: tr.querySelector("time")?.getAttribute("datetime") ?? "",
+    };
+  });
 }
 
 /** /manage/account/token/: the create form and, on success, the token shown once (docs/sites/pypi.md, "Creating a token"). */
@@ -340,16 +369,17 @@ class PypiAccount implements RegistryAccount {
     private readonly release: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
-  /** Asking for the account page sends us to the login form with next= set (docs/sites/pypi.md, "Guards on management pages"), and back to it. */
+  /**
+   * Asking for the token form sends us to the login form with next= set (docs/sites/pypi.md,
+   * "Guards on management pages"), and back to it: the scope check and the create happen there.
+   */
   static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<PypiAccount> {
-    await page.goto(url(ctx, "/manage/account/"));
+    await page.goto(url(ctx, "/manage/account/token/"));
     await new LoginPage(page).signIn(ctx);
-    const account = new PypiAccount(page, ctx, release);
-    await account.keepListOnScreen();
-    return account;
+    return new PypiAccount(page, ctx, release);
   }
 
-  /** After sign-in and after a delete's redirect the account page shows the list: read it there. */
+  /** After a delete's redirect the account page shows the list: read it there. */
   private async keepListOnScreen(): Promise<void> {
     const accountPage = new AccountPage(this.page);
     this.listed = (await accountPage.onScreen()) ? await accountPage.tokens(this.ctx) : undefined;
@@ -357,7 +387,7 @@ class PypiAccount implements RegistryAccount {
 
   async checkScope(): Promise<void> {
     const form = new CreateTokenPage(this.page);
-    await form.open(this.ctx);
+    if (!(await form.blankOnScreen())) await form.open(this.ctx);
     const wanted = normalizeProject(this.ctx.settings.project);
     const scope = await form.offersProject(this.ctx, wanted);
     if (!scope.offered) {
@@ -369,17 +399,16 @@ class PypiAccount implements RegistryAccount {
   }
 
   async listTokens(): Promise<TokenSummary[]> {
-    if (!this.listed) {
-      const accountPage = new AccountPage(this.page);
-      await accountPage.open(this.ctx);
-      this.listed = await accountPage.tokens(this.ctx);
-    }
+    this.listed ??= await new AccountPage(this.page).tokens(this.ctx);
     return this.listed;
   }
 
-  createToken(name: string): Promise<CreatedToken> {
+  /** With an expiry set, the token PyPI showed is restricted before it goes anywhere (expiry.ts). */
+  async createToken(name: string): Promise<CreatedToken> {
     this.listed = undefined;
-    return new CreateTokenPage(this.page).create(this.ctx, name);
+    const created = await new CreateTokenPage(this.page).create(this.ctx, name);
+    const days = this.ctx.settings.expiresDays;
+    return days ? expiringToken(created, days, (this.ctx.clock ?? (() => new Date()))()) : created;
   }
 
   async deleteToken(token: TokenSummary): Promise<void> {
@@ -404,10 +433,15 @@ class PypiAccount implements RegistryAccount {
 /** What `rotate pypi` loads when it runs: the settings' schema and the flow bound to them. */
 export const pypiImplementation: RegistryImplementation<typeof PypiSettings> = {
   schema: PypiSettings,
+  validate(settings) {
+    if (settings.expiresDays !== undefined && settings.expiresDays < 0)
+      throw new UsageError(`--expires-days ${settings.expiresDays}: give a number of days (0: a token that never expires)`);
+  },
   flow: (settings) => ({
     origins: () => [settings.websiteUrl],
     reachabilityUrls: () => [settings.websiteUrl],
-    describeScope: () => `upload to project ${normalizeProject(settings.project)} only`,
+    describeScope: () =>
+      `upload to project ${normalizeProject(settings.project)} only${settings.expiresDays ? `, expires in ${settings.expiresDays} days` : ""}`,
     advisories: () => [],
     signIn: (ctx) => PypiAccount.signIn(ctx.browser.page, { ...ctx, settings }),
 

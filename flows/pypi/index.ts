@@ -32,6 +32,13 @@ const section: SettingsSection = {
     },
     username: { flag: "--pypi-user", env: "ROTATE_PYPI_USERNAME", kind: "string", describe: "PyPI account username" },
     websiteUrl: { flag: "--pypi-url", env: "ROTATE_PYPI_URL", kind: "url", describe: "PyPI website URL", default: "https://pypi.org" },
+    expiresDays: {
+      flag: "--expires-days",
+      env: "ROTATE_PYPI_EXPIRES_DAYS",
+      kind: "number",
+      describe:
+        "days until the token CircleCI gets stops working: rotate adds an expiry caveat PyPI checks on upload (0 or unset: it never expires)",
+    },
     uploadUrl: {
       flag: "--pypi-upload-url",
       env: "ROTATE_PYPI_UPLOAD_URL",
@@ -69,7 +76,13 @@ export const pypi = defineRegistry({
       message: "PyPI project the token may upload to:",
       detect: async (cwd) => (await import("./project.js")).detectPypiProject(cwd),
     },
-    { key: "username", message: "PyPI account username:" },
+    { key: "username", message: "PyPI account username:", optional: true },
+    {
+      key: "expiresDays",
+      // npm's limit for write tokens: both tokens come due together.
+      message: "Days the PyPI token CircleCI gets should live (0: it never expires):",
+      proposal: "90",
+    },
   ],
   passwordReset: async () => (await import("./password.js")).pypiPasswordReset,
   load: async () => (await import("./flow.js")).pypiImplementation,

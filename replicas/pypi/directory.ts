@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import type { PypiTokenRecord, PypiUser } from "./options.js";
-import { parseToken, serializeToken } from "./macaroon.js";
+import { verifyToken } from "./caveats.js";
+import { newRootKey, parseToken, serializeToken } from "./macaroon.js";
 import { PASSWORD_LIMITS, RateLimiter, TWO_FACTOR_LIMITS } from "./ratelimit.js";
 
 export interface Project {
@@ -28,6 +29,8 @@ export interface Account {
 
 interface StoredToken extends PypiTokenRecord {
   username: string;
+  /** The macaroon's root key, which never leaves the "database" (warehouse/macaroons/models.py). */
+  rootKey: Buffer;
   /** Insertion order, so "newest first" holds when a frozen test clock gives equal dates. */
   seq: number;
 }
@@ -43,6 +46,9 @@ export interface PendingLogin {
 export type CredentialCheck = { ok: true; lockedOutFor?: undefined } | { ok: false; lockedOutFor?: number };
 
 export type TokenScope = PypiTokenRecord["scope"];
+
+export type UploadPermission =
+  { kind: "allowed" } | { kind: "invalid-token"; reason: string } | { kind: "no-role"; username: string; project: string };
 
 export function normalizeProjectName(name: string): string {
   return name.replace(/[-_.]+/g, "-").toLowerCase();
@@ -138,10 +144,11 @@ export class PypiDirectory {
       created: init.created ?? this.now(),
       lastUsed: null,
       username: account.username,
+      rootKey: newRootKey(),
       seq: this.seq++,
     };
     this.tokensById.set(record.id, record);
-    const token = serializeToken({ location: this.location(), identifier: record.id, caveats });
+    const token = serializeToken({ location: this.location(), identifier: record.id, caveats }, record.rootKey);
     this.issued.push(token);
     return { record: publicRecord(record), token };
   }
@@ -168,6 +175,29 @@ export class PypiDirectory {
     const identifier = parseToken(raw)?.identifier;
     const stored = identifier === undefined ? undefined : this.tokensById.get(identifier);
     return stored && this.account(stored.username);
+  }
+
+  /**
+   * The upload's permission check (docs/sites/pypi.md, "Verifying a token on upload"): the token's
+   * signature and caveats against the project the upload names, then whether its user may upload
+   * there. A project nobody has would be created first on pypi.org, its uploader as Owner, so it is
+   * checked as a new project (a fresh id).
+   */
+  uploadPermission(raw: string, projectName: string): UploadPermission {
+    const token = parseToken(raw);
+    const stored = token && this.tokensById.get(token.identifier);
+    const owner = stored && this.account(stored.username);
+    if (!token || !stored || !owner) return { kind: "invalid-token", reason: "deleted or nonexistent macaroon" };
+    const name = normalizeProjectName(projectName);
+    const existing = [...this.accounts.values()].flatMap((a) => a.projects).find((p) => p.name === name);
+    const verdict = verifyToken(token, stored.rootKey, {
+      now: this.now(),
+      project: existing ?? { id: randomUUID(), name },
+      userId: owner.id,
+    });
+    if (!verdict.ok) return { kind: "invalid-token", reason: verdict.reason };
+    if (existing && !owner.projects.some((p) => p.name === name)) return { kind: "no-role", username: owner.username, project: name };
+    return { kind: "allowed" };
   }
 
   /** One pending confirmation per account; a new one only once the last is gone or stale. */

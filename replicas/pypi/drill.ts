@@ -60,9 +60,9 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
         body: "Invalid or non-existent authentication information. See https://pypi.org/help/#invalid-auth for more information.",
       },
       create: { method: "POST", path: "/manage/account/token/", when: (req) => !("confirm_password" in (req.body as object)) },
-      // The account page is asked for before sign-in and shown after it; the third time is the
-      // delete's, after the new token went to CircleCI: the session ends there.
-      sessionEnd: { point: { method: "GET", path: "/manage/account/" }, fault: { kind: "session-expired" }, skip: 2 },
+      // The account page is fetched for the inventory; the second time is the delete's, after the
+      // new token went to CircleCI: the session ends there.
+      sessionEnd: { point: { method: "GET", path: "/manage/account/" }, fault: { kind: "session-expired" }, skip: 1 },
       remove: { method: "POST", path: "/manage/account/token/", when: (req) => "confirm_password" in (req.body as object) },
     },
     issuedSecrets: () => replica.issuedSecrets(),

@@ -1,7 +1,9 @@
 // PyPI API tokens: "pypi-" + base64url (no padding) of a pymacaroons V2 binary macaroon
-// (docs/sites/pypi.md, "Token format" "Token format"). Reading one back yields its identifier, the macaroon
-// UUID that the delete form's `macaroon_id` wants, so a token's row can be found offline.
-import { createHmac, randomBytes } from "node:crypto";
+// (docs/sites/pypi.md, "Token format"), signed from a root key the replica keeps per token, as
+// Warehouse keeps `Macaroon.key`. Reading one back yields its identifier, the macaroon UUID that
+// the delete form's `macaroon_id` wants, so a token's row can be found offline; verifying one walks
+// the HMAC chain as pymacaroons' Verifier does (caveats.ts says what each caveat means).
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 const PREFIX = "pypi-";
 const VERSION = 2;
@@ -18,22 +20,45 @@ export interface Macaroon {
   caveats: string[];
 }
 
-export function serializeToken(macaroon: Macaroon): string {
+/** A token read back: its caveats as the bytes they were signed over, and its signature. */
+export interface ReadToken {
+  location: string;
+  identifier: string;
+  caveats: Buffer[];
+  signature: Buffer;
+}
+
+/** `Macaroon.key`: 32 random bytes per token (warehouse/macaroons/models.py, `_generate_key`). */
+export function newRootKey(): Buffer {
+  return randomBytes(32);
+}
+
+export function serializeToken(macaroon: Macaroon, rootKey: Buffer): string {
   const parts = [Buffer.of(VERSION), packet(LOCATION, macaroon.location), packet(IDENTIFIER, macaroon.identifier), Buffer.of(EOS)];
   for (const caveat of macaroon.caveats) parts.push(packet(IDENTIFIER, caveat), Buffer.of(EOS));
-  parts.push(Buffer.of(EOS), packet(SIGNATURE, sign(macaroon)));
+  parts.push(
+    Buffer.of(EOS),
+    packet(
+      SIGNATURE,
+      sign(
+        rootKey,
+        macaroon.identifier,
+        macaroon.caveats.map((c) => Buffer.from(c)),
+      ),
+    ),
+  );
   return PREFIX + Buffer.concat(parts).toString("base64url");
 }
 
 /** Parses a token the way Warehouse's `find_from_raw` must before its DB lookup; undefined if malformed. */
-export function parseToken(token: string): Macaroon | undefined {
+export function parseToken(token: string): ReadToken | undefined {
   if (!token.startsWith(PREFIX) || !/^[A-Za-z0-9_-]+$/.test(token.slice(PREFIX.length))) return undefined;
   const reader = new PacketReader(Buffer.from(token.slice(PREFIX.length), "base64url"));
   if (reader.byte() !== VERSION) return undefined;
   const header = reader.section();
   const identifier = header?.get(IDENTIFIER);
   if (!header || identifier === undefined) return undefined;
-  const caveats: string[] = [];
+  const caveats: Buffer[] = [];
   for (let caveat = reader.section(); caveat && caveat.size > 0; caveat = reader.section()) {
     const id = caveat.get(IDENTIFIER);
     if (id === undefined) return undefined;
@@ -41,12 +66,32 @@ export function parseToken(token: string): Macaroon | undefined {
   }
   const signature = reader.packet();
   if (signature?.type !== SIGNATURE || signature.data.length !== 32 || !reader.done()) return undefined;
-  return { location: header.get(LOCATION) ?? "", identifier, caveats };
+  return {
+    location: header.get(LOCATION)?.toString("utf8") ?? "",
+    identifier: identifier.toString("utf8"),
+    caveats,
+    signature: signature.data,
+  };
 }
 
 /** The macaroon id (a UUID string on PyPI) carried by a token, or undefined if it is not a PyPI token. */
 export function macaroonId(token: string): string | undefined {
   return parseToken(token)?.identifier;
+}
+
+/**
+ * pymacaroons' `Verifier.verify`: the signature recomputed from the root key over the identifier
+ * and each caveat in turn. A caveat `satisfied` refuses ends the walk (its
+ * MacaroonUnmetCaveatException), as does one it throws on; a walk that reaches the end compares
+ * signatures in constant time.
+ */
+export function verifyChain(token: ReadToken, rootKey: Buffer, satisfied: (caveat: Buffer) => boolean): "verified" | "unmet" | "forged" {
+  let signature = chained(derivedKey(rootKey), token.identifier);
+  for (const caveat of token.caveats) {
+    if (!satisfied(caveat)) return "unmet";
+    signature = chained(signature, caveat);
+  }
+  return timingSafeEqual(signature, token.signature) ? "verified" : "forged";
 }
 
 function packet(type: number, value: string | Buffer): Buffer {
@@ -65,13 +110,19 @@ function varint(value: number): Buffer {
   return Buffer.from(bytes);
 }
 
-// libmacaroons' HMAC chain under a fresh root key. Nothing verifies it (the upload probe never
-// checks signatures, docs/sites/pypi.md, "Upload-endpoint probe"), but the bytes have the real shape and length.
-function sign(macaroon: Macaroon): Buffer {
-  const rootKey = createHmac("sha256", "macaroons-key-generator").update(randomBytes(32)).digest();
-  let signature = createHmac("sha256", rootKey).update(macaroon.identifier).digest();
-  for (const caveat of macaroon.caveats) signature = createHmac("sha256", signature).update(caveat).digest();
-  return signature;
+/** pymacaroons' `generate_derived_key`: the root key as given is first keyed into a fixed-length one. */
+function derivedKey(rootKey: Buffer): Buffer {
+  return chained(Buffer.from("macaroons-key-generator"), rootKey);
+}
+
+/** One link of libmacaroons' chain: HMAC-SHA256 keyed by the previous signature. */
+function chained(key: Buffer, data: Buffer | string): Buffer {
+  return createHmac("sha256", key).update(data).digest();
+}
+
+// Over the identifier, then over each caveat in turn.
+function sign(rootKey: Buffer, identifier: string, caveats: Buffer[]): Buffer {
+  return caveats.reduce((signature, caveat) => chained(signature, caveat), chained(derivedKey(rootKey), identifier));
 }
 
 class PacketReader {
@@ -98,11 +149,11 @@ class PacketReader {
   }
 
   /** The packets up to the next EOS, by field type; an empty map is the end of the caveat list. */
-  section(): Map<number, string> | undefined {
-    const fields = new Map<number, string>();
+  section(): Map<number, Buffer> | undefined {
+    const fields = new Map<number, Buffer>();
     for (let p = this.packet(); p; p = this.packet()) {
       if (p.type === EOS) return fields;
-      fields.set(p.type, p.data.toString("utf8"));
+      fields.set(p.type, p.data);
     }
     return undefined;
   }

@@ -52,6 +52,8 @@ export interface PypiReplica {
      * own submit button this long after it loads (once a token name is filled in).
      */
     simulatedHumanClickMs: number | undefined;
+    /** The replica's clock runs this far ahead of `now` (default 0): a test moves time past a token's expiry. */
+    clockAheadSeconds: number;
   };
   /** Seed a token as if created earlier on the site; returns the raw token value. */
   issueToken(username: string, init: { description: string; project?: string; created?: Date }): string;

@@ -24,14 +24,16 @@ import type { PypiReplica, PypiReplicaOptions } from "./options.js";
 export { macaroonId } from "./macaroon.js";
 
 export async function startPypiReplica(options: PypiReplicaOptions): Promise<PypiReplica> {
-  const now = options.now ?? (() => new Date());
   const faults = new FaultPlan();
   const settings: PypiReplica["settings"] = {
     reauthSeconds: 1800,
     unrecognizedDevice: false,
     createButtonLabel: "Create token",
     simulatedHumanClickMs: undefined,
+    clockAheadSeconds: 0,
   };
+  const given = options.now ?? (() => new Date());
+  const now = () => new Date(given().getTime() + settings.clockAheadSeconds * 1000);
   // The site's address is known only once it listens; tokens and email links read it later.
   let siteUrl = "";
   const origin = () => siteUrl;

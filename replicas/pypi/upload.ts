@@ -1,6 +1,8 @@
-// The upload endpoint (/legacy/ on the upload host) on its own origin, as far as the side-effect-free
-// probe reaches: identity, protocol version, metadata (docs/sites/pypi.md, "Upload-endpoint probe"). It never writes
-// `last_used`: on pypi.org that happens only after the later signature check.
+// The upload endpoint (/legacy/ on the upload host) on its own origin, up to the permission check:
+// identity, protocol version, metadata, the file, then the token's signature and caveats against the
+// project (docs/sites/pypi.md, "Upload-endpoint probe" and "Verifying a token on upload"). The
+// side-effect-free probe stops at the metadata, before any signature is checked. It never writes
+// `last_used`: pypi.org sets it when the signature checks out, and the upload's later failure rolls it back.
 import express, { type Express, type Request, type Response } from "express";
 import multer from "multer";
 import type { FaultPlan } from "../shared/faults.js";
@@ -17,8 +19,16 @@ const MESSAGES = {
   protocol: "Unknown protocol version.",
   noName:
     "'' is an invalid value for Name. Error: This field is required. See https://packaging.python.org/specifications/core-metadata for more information.",
-  // Replica limit: real uploads (past the probe's checks) are out of scope.
-  beyondProbe: "This replica only answers the upload probe; it does not accept distributions.",
+  // After the metadata form, of which the replica asks only the name (forklift/legacy.py `file_upload`).
+  noFile: "Upload payload does not have a file.",
+  // The permission check's denial (macaroons/security_policy.py `permits`), which the upload's 403 carries.
+  invalidToken: (reason: string) => `Invalid API Token: ${reason}`,
+  // The token holds, but its user has no role on the project (forklift/legacy.py `file_upload`).
+  noRole: (username: string, project: string) =>
+    `The user '${username}' isn't allowed to upload to project '${project}'. See https://pypi.org/help/#project-name for more information.`,
+  // Replica limit: past the permission check (2FA, files, the release) is out of scope.
+  beyondPermission:
+    "This replica checks an upload's token and stops there: the token may upload to this project, and nothing was published.",
 };
 
 export function uploadApp(directory: PypiDirectory, faults: FaultPlan): Express {
@@ -48,8 +58,15 @@ function fileUpload(directory: PypiDirectory, req: Request, res: Response): void
   if (credential.kind === "password") return refuse(res, 403, MESSAGES.passwordAuth);
   if (credential.kind === "none" || !directory.tokenOwner(credential.token)) return refuse(res, 403, MESSAGES.invalidAuth);
   if ((requestParam(req, "protocol_version") ?? "1") !== "1") return refuse(res, 400, MESSAGES.protocol);
-  if (!requestParam(req, "name")) return refuse(res, 400, MESSAGES.noName);
-  refuse(res, 400, MESSAGES.beyondProbe);
+  const name = requestParam(req, "name");
+  if (!name) return refuse(res, 400, MESSAGES.noName);
+  const files = (req.files ?? []) as Express.Multer.File[];
+  if (!files.some((file) => file.fieldname === "content") && requestParam(req, "content") === undefined)
+    return refuse(res, 400, MESSAGES.noFile);
+  const permission = directory.uploadPermission(credential.token, name);
+  if (permission.kind === "invalid-token") return refuse(res, 403, MESSAGES.invalidToken(permission.reason));
+  if (permission.kind === "no-role") return refuse(res, 403, MESSAGES.noRole(permission.username, permission.project));
+  refuse(res, 400, MESSAGES.beyondPermission);
 }
 
 function refuse(res: Response, status: 400 | 403, message: string): void {

@@ -1,7 +1,9 @@
 // The pypi.org replica against the facts in docs/sites/pypi.md: HTTP-level checks through
 // the `request` fixture, and the page-level behaviour a Playwright flow relies on in Chromium.
 import { Secret, TOTP } from "otpauth";
+import macaroon from "macaroon";
 import { TestClock } from "./support/clock.js";
+import { ACCEPTED, upload } from "./support/upload.js";
 import { expect, test as base, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { macaroonId, startPypiReplica, type PypiReplica, type PypiUser } from "rotate-replicas";
 
@@ -462,6 +464,82 @@ test("upload probe: 400 for a live token, 403 for a dead one, reasons in the sta
   expect(pypi.tokens(BOT.username)[0]?.lastUsed).toBeNull();
   pypi.faults.add({ path: "/legacy/", fault: { kind: "status", status: 503 } });
   expect((await probe(basic("__token__", token))).status()).toBe(503);
+});
+
+/** The token with one more first-party caveat, added by js-macaroon: an implementation of the chain that is not the replica's. */
+function attenuated(token: string, caveat: string): string {
+  const m = macaroon.importMacaroon(Buffer.from(token.slice("pypi-".length), "base64url"));
+  m.addFirstPartyCaveat(caveat);
+  return `pypi-${Buffer.from(m.exportBinary()).toString("base64url")}`;
+}
+
+test("an upload checks the token as Warehouse does: the signature chain, then each caveat, in order", async ({ pypi, clock }) => {
+  const refused = (reason: string) => ({ status: 403, reason: `Invalid API Token: ${reason}` });
+  const scoped = pypi.issueToken(BOT.username, { description: "scoped", project: "Nimbus_Shared" });
+  expect(await upload(pypi.uploadUrl, scoped, "nimbus-shared")).toEqual(ACCEPTED);
+  expect(await upload(pypi.uploadUrl, scoped, "Nimbus.Shared")).toEqual(ACCEPTED);
+  expect(await upload(pypi.uploadUrl, scoped, "nimbus-cli")).toEqual(
+    refused("project-scoped token is not valid for project: 'nimbus-cli'"),
+  );
+
+  // An expiry any holder may add: good inside its window, refused outside it (the clock knob moves time).
+  const now = Math.floor(clock.now().getTime() / 1000);
+  const expiring = attenuated(scoped, `[0,${now + 3600},${now - 60}]`);
+  expect(await upload(pypi.uploadUrl, expiring, "nimbus-shared")).toEqual(ACCEPTED);
+  pypi.settings.clockAheadSeconds = 3599;
+  expect(await upload(pypi.uploadUrl, expiring, "nimbus-shared")).toEqual(ACCEPTED);
+  pypi.settings.clockAheadSeconds = 3600;
+  expect(await upload(pypi.uploadUrl, expiring, "nimbus-shared")).toEqual(refused("token is expired"));
+  // The probe stops before the signature check: an expired token still "exists" there.
+  const probe = await fetch(pypi.uploadUrl, {
+    method: "POST",
+    headers: { Authorization: `Basic ${Buffer.from(`__token__:${expiring}`).toString("base64")}` },
+    body: new URLSearchParams({ ":action": "file_upload", protocol_version: "1" }),
+  });
+  expect(probe.status).toBe(400);
+  pypi.settings.clockAheadSeconds = 0;
+  expect(await upload(pypi.uploadUrl, attenuated(scoped, `[0,${now + 7200},${now + 3600}]`), "nimbus-shared")).toEqual(
+    refused("token is expired"),
+  );
+  // The first caveat that fails is the one reported.
+  expect(await upload(pypi.uploadUrl, attenuated(scoped, `[0,${now - 10},${now - 60}]`), "nimbus-cli")).toEqual(
+    refused("project-scoped token is not valid for project: 'nimbus-cli'"),
+  );
+
+  // A caveat changed after signing: every caveat holds, the signature does not.
+  const later = `[0,${now + 7200},${now - 60}]`;
+  const tampered = `pypi-${Buffer.from(
+    Buffer.from(expiring.slice(5), "base64url")
+      .toString("latin1")
+      .replace(`[0,${now + 3600},${now - 60}]`, later),
+    "latin1",
+  ).toString("base64url")}`;
+  expect(tampered).not.toBe(expiring);
+  expect(await upload(pypi.uploadUrl, tampered, "nimbus-shared")).toEqual(refused("signatures do not match"));
+
+  // Caveats Warehouse cannot read (its tests/unit/macaroons/test_caveats.py cases).
+  for (const [caveat, reason] of [
+    ["[9]", "caveat has unknown tag: 9"],
+    ["[]", "caveat array cannot be empty"],
+    ['{"exp": 50, "nbf": 10}', "caveat must be an array"],
+    ['[0,"50",10]', "invalid values for fields"],
+    ["[0,5]", "Not enough values"],
+    ["not json", "unknown error"],
+  ] as const) {
+    expect(await upload(pypi.uploadUrl, attenuated(scoped, caveat), "nimbus-shared"), caveat).toEqual(refused(reason));
+  }
+
+  // An account-wide token: the RequestUser caveat holds for its own user; the user still needs a role.
+  const wide = pypi.issueToken(BOT.username, { description: "wide" });
+  expect(await upload(pypi.uploadUrl, wide, "nimbus-cli")).toEqual(ACCEPTED);
+  expect(await upload(pypi.uploadUrl, wide, "numpy")).toEqual({
+    status: 403,
+    reason:
+      "The user 'nimbus-bot' isn't allowed to upload to project 'numpy'. See https://pypi.org/help/#project-name for more information.",
+  });
+  expect(await upload(pypi.uploadUrl, attenuated(wide, '[3,"someone-else"]'), "nimbus-cli")).toEqual(
+    refused("current user does not match user restriction in token"),
+  );
 });
 
 test("macaroonId() reads back the id of a V2 macaroon whose location is the site", async ({ pypi }) => {

@@ -79,13 +79,15 @@ export async function runInit(flags: { force?: boolean }, runtime: Runtime): Pro
     for (const q of registry.initQuestions) {
       const spec = registry.section.settings[q.key];
       if (!spec) throw new Error(`${registry.id} asks about ${q.key}, which is not one of its settings`);
-      if (q.note) runtime.io.err(`${q.note}\n`);
+      if (q.note)
+        runtime.io.err(`${q.note}
+`);
       if (q.choices) {
         answers[q.key] = await ask.select(q.message, q.choices, how);
         continue;
       }
-      const proposal = detected[q.key] ?? (q.key === "username" ? username : undefined);
-      const answer = await question(spec, q.message, { optional: q.key === "username", ...optionalProposal(proposal) });
+      const proposal = detected[q.key] ?? (q.key === "username" ? username : undefined) ?? q.proposal;
+      const answer = await question(spec, q.message, { optional: q.optional ?? false, ...optionalProposal(proposal) });
       answers[q.key] = answer;
       if (q.key === "username" && typeof answer === "string") username = answer;
     }

@@ -56,6 +56,8 @@ export interface RunPreparation<Settings extends Configured, Request> {
 /** What a run needs, ready: its collaborators built from the runtime. */
 export interface PreparedRun<Settings extends Configured, Request> {
   drill: Drill | undefined;
+  /** The project's rotate.config.json, when the run read one. */
+  configFile: string | undefined;
   settings: Settings;
   request: Request;
   ask: Ask;
@@ -134,6 +136,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     });
     return await work({
       drill,
+      configFile: sources.filePath,
       settings,
       request,
       ask,

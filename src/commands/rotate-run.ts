@@ -1,9 +1,10 @@
 // The work of `rotate npm` / `rotate pypi` (their flags and help are in rotate.ts): the run set up
 // (prepare.ts), then the runbook with its collaborators, then the report.
-import type { AuditRun } from "../audit.js";
+import { whoRan, type AuditRun } from "../audit.js";
 import type { Drill } from "../drill/open.js";
 import type { Journal, JournalEntry } from "../rotation/journal.js";
 import type { Registry } from "../registry.js";
+import { History, historyRecorder } from "../rotation/history.js";
 import { renderSummary, summaryJson, teamNote } from "../rotation/report.js";
 import { runRotation } from "../rotation/runbook.js";
 import type { Runtime } from "../runtime.js";
@@ -41,32 +42,47 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       request: (_configured, targets, sources) => rotationRequest(flags, registry, targets, sources.env),
     },
     async (run) => {
-      const started = Date.now();
-      const result = await runRotation(run.settings, run.request, {
-        ask: run.ask,
-        progress: run.progress,
-        steps: run.steps,
-        credentials: run.credentials,
-        circleci: run.circleci,
-        findBrowser: run.findBrowser,
-        launchBrowser: run.launchBrowser,
-        cautions: runtime.cautions,
-        reachable: runtime.reachable,
-        sleep: runtime.sleep,
-        clock: runtime.clock,
-        signal: runtime.signal,
-        ...(run.audit ? { onEntry: auditListener(run.audit) } : {}),
-      });
-      const durationMs = Date.now() - started;
       const drill = Boolean(run.drill);
-      if (result.kind === "dry-run") {
-        if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan })}\n`);
-        else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
+      const audit = run.audit && auditListener(run.audit);
+      // Beside a project's config file, the team's record of what CircleCI holds (rotation/history.ts).
+      const history = run.configFile ? historyRecorder(History.beside(run.configFile), { by: whoRan(runtime.env), drill }) : undefined;
+      try {
+        const started = Date.now();
+        const result = await runRotation(run.settings, run.request, {
+          ask: run.ask,
+          progress: run.progress,
+          steps: run.steps,
+          credentials: run.credentials,
+          circleci: run.circleci,
+          findBrowser: run.findBrowser,
+          launchBrowser: run.launchBrowser,
+          cautions: runtime.cautions,
+          reachable: runtime.reachable,
+          sleep: runtime.sleep,
+          clock: runtime.clock,
+          signal: runtime.signal,
+          onEntry: (entry, journal) => {
+            audit?.(entry, journal);
+            history?.listener(entry, journal);
+          },
+        });
+        const durationMs = Date.now() - started;
+        if (result.kind === "dry-run") {
+          if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan })}\n`);
+          else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
+          return 0;
+        }
+        if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
+        else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
         return 0;
+      } finally {
+        if (history?.written())
+          io.err(
+            drill
+              ? `Recorded the drill in ${history.path} (rotate status leaves drills out).\n`
+              : `Recorded in ${history.path}: commit this file so everyone's \`rotate status\` knows.\n`,
+          );
       }
-      if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
-      else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
-      return 0;
     },
   );
 }

@@ -1,10 +1,15 @@
 // The work of `rotate status` (its flags and help are in status.ts): read each variable CircleCI
-// holds and the audit record of the last rotation, and say what is due; with --trust, sign in to
-// npm and show each package's trusted publisher and the kind of token CircleCI holds.
+// holds and what rotate recorded about it (the project's rotation history, this machine's audit
+// record), and say what is due; with --expiring-within, one line per token and an exit code a
+// scheduled job can fail on; with --trust, sign in to npm and show each package's trusted
+// publisher and the kind of token CircleCI holds.
 import { Ask } from "../ask.js";
-import { AuditLog, auditPath, type AuditLine } from "../audit.js";
+import { AuditLog, auditPath } from "../audit.js";
 import type { HeldValue } from "../circleci/client.js";
 import { preflightCircleci } from "../circleci/targets.js";
+import { ExitCode, UsageError } from "../errors.js";
+import { History } from "../rotation/history.js";
+import { recordOfHeld, rotationsOf, type RotationRecord } from "../rotation/records.js";
 import { loadSources, overriddenUrls, resolveSection } from "../settings/config.js";
 import { browserSection, circleciSection } from "../settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
@@ -25,15 +30,28 @@ export interface VariableStatus {
   set: boolean;
   last4: string | null;
   setAt: string | null;
-  lastRotation: { at: string; by: string; tokenName: string; expires: string | null } | null;
+  /** The rotation that put the held value there; when none did, the latest rotate recorded. */
+  lastRotation: RotationRecord | null;
   daysLeft: number | null;
   warning: string | null;
   /** What the registry says about this kind of token (npm's January 2027 change). */
   notes: string[];
+  /** With --expiring-within: whether the held token expires within those days, as far as the records tell. */
+  expiring: boolean | null;
+}
+
+/** --expiring-within DAYS: a whole number of days, 0 or more. */
+function expiringWithin(flags: StatusFlags): number | undefined {
+  if (flags.expiringWithin === undefined) return undefined;
+  const days = Number(flags.expiringWithin);
+  if (!Number.isInteger(days) || days < 0) throw new UsageError(`--expiring-within ${flags.expiringWithin}: give a whole number of days`);
+  if (flags.trust) throw new UsageError("--expiring-within reads rotate's records and opens no browser: leave out --trust");
+  return days;
 }
 
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
   const { registries } = runtime;
+  const within = expiringWithin(flags);
   const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
   const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, fileSections: sections });
   const circle = circleciSettings(sources);
@@ -46,21 +64,23 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
     note: (text) => runtime.io.err(`${text}\n`),
   });
   const client = runtime.circleci({ baseUrl: circle.url, token: await circleciToken(runtime.env, ask) });
-  const audit = new AuditLog(auditPath(runtime.env));
+  const records = { audit: new AuditLog(auditPath(runtime.env)), history: sources.filePath ? History.beside(sources.filePath) : undefined };
   const now = runtime.clock().getTime();
 
   // "Each configured token": the registries the config file names, or all when it names none.
   const named = registries.filter((registry) => sources.file[registry.section.section] !== undefined);
   const statuses: VariableStatus[] = [];
+  /** Each status's registry id, for the command a line names. */
+  const ids: string[] = [];
   for (const registry of named.length > 0 ? named : registries) {
     const resolved = resolveSection(registry.section, sources);
     const envVar = (typeof resolved.envVar === "string" ? resolved.envVar : undefined) ?? registry.defaultEnvVar;
     const found = await preflightCircleci(client, destinationsFor(circle, envVar));
     for (const { target, held } of found.destinations) {
-      const last = audit.lastRotation(envVar, target.where);
-      const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
-      const heldIsLast = held !== undefined && last !== undefined && holdsLastRotated(held, last);
-      const daysLeft = expires && heldIsLast ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
+      const rotations = rotationsOf(records, { registry: registry.title, envVar, where: target.where });
+      const heldRecord = held && recordOfHeld(held, rotations);
+      const expires = heldRecord?.expires ? Date.parse(heldRecord.expires) : undefined;
+      const daysLeft = expires === undefined ? null : Math.floor((expires - now) / DAY_MS);
       statuses.push({
         registry: registry.title,
         envVar,
@@ -68,54 +88,77 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
         set: Boolean(held),
         last4: held?.last4 ?? null,
         setAt: held?.setAt?.toISOString() ?? null,
-        lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
+        lastRotation: heldRecord ?? rotations.at(-1) ?? null,
         daysLeft,
-        warning: warningFor(registry.id, held, last, daysLeft),
+        warning: warningFor(registry.id, held, heldRecord, rotations.at(-1), daysLeft),
         notes: held ? registry.statusNotes(resolved) : [],
+        expiring: within === undefined ? null : expires !== undefined && expires - now <= within * DAY_MS,
       });
+      ids.push(registry.id);
     }
   }
 
   const variablesOf = (registry: Registry) =>
     statuses.filter((s) => s.registry === registry.title).map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
   const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, variablesOf) : undefined;
-  if (flags.json)
-    runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
+  const expiring = statuses.filter((status) => status.expiring);
+  if (flags.json) {
+    const due =
+      within === undefined ? {} : { expiringWithin: { days: within, expiring: expiring.map((s) => `${s.envVar} in ${s.where}`) } };
+    runtime.io.out(
+      `${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...due, ...(trust ? { trust } : {}) })}\n`,
+    );
+  } else if (within !== undefined) runtime.io.out(`${statuses.map((status, i) => expiryLine(status, ids[i] ?? "", within)).join("\n")}\n`);
   else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust, registries)] : [])].join("\n")}\n`);
-  return 0;
+  return expiring.length > 0 ? ExitCode.expiringSoon : ExitCode.done;
 }
 
-/**
- * Whether CircleCI still holds the token the audit record says rotate put there. Context
- * variables may show no last four characters; then a value set after that rotation is not it.
- */
-function holdsLastRotated(held: HeldValue, last: AuditLine): boolean {
-  if (held.last4 !== undefined) return held.last4 === last.newToken?.last4;
-  return held.setAt === undefined || held.setAt.getTime() <= new Date(last.at).getTime();
-}
-
-function warningFor(registryId: string, held: HeldValue | undefined, last: AuditLine | undefined, daysLeft: number | null): string | null {
-  if (!held || !last?.newToken) return null;
-  if (!holdsLastRotated(held, last)) {
-    return `CircleCI holds a value rotate did not record (the last rotation put …${last.newToken.last4} there), so its expiry is unknown: check who changed it`;
+function warningFor(
+  registryId: string,
+  held: HeldValue | undefined,
+  heldRecord: RotationRecord | undefined,
+  latest: RotationRecord | undefined,
+  daysLeft: number | null,
+): string | null {
+  if (!held || !latest) return null;
+  if (!heldRecord) {
+    const shown = held.last4 ? `CircleCI shows …${held.last4}` : "CircleCI's value was set after it";
+    return `changed outside rotate: expiry unknown (${shown}; rotate last put …${latest.last4} there): check who changed it`;
   }
   if (daysLeft === null) return null;
-  if (daysLeft < 0) return `expired on ${last.newToken.expires?.slice(0, 10)}: run rotate ${registryId} now`;
+  if (daysLeft < 0) return `expired on ${heldRecord.expires?.slice(0, 10)}: run rotate ${registryId} now`;
   if (daysLeft < WARN_DAYS) return `expires in ${daysLeft} day(s): run rotate ${registryId} soon`;
   return null;
+}
+
+/** --expiring-within: one line per token CircleCI holds, saying when it expires as far as the records tell. */
+function expiryLine(status: VariableStatus, registryId: string, days: number): string {
+  const head = `${status.registry.padEnd(5)} ${status.envVar} in ${status.where}:`;
+  if (!status.set) return `${head} not set`;
+  const held = `…${status.last4 ?? "????"}`;
+  const record = status.lastRotation;
+  if (status.warning?.startsWith("changed outside rotate")) return `${head} ${held} expiry unknown (changed outside rotate)`;
+  if (!record) return `${head} ${held} expiry unknown (no rotation by rotate recorded)`;
+  if (!record.expires || status.daysLeft === null) return `${head} ${held} never expires (${record.recordedIn}: "${record.tokenName}")`;
+  const when =
+    status.daysLeft < 0
+      ? `expired on ${record.expires.slice(0, 10)}`
+      : `expires ${record.expires.slice(0, 10)} (${status.daysLeft} day(s) left)`;
+  return status.expiring ? `${head} ${held} ${when}: within ${days} days, run rotate ${registryId}` : `${head} ${held} ${when}`;
 }
 
 function renderStatus(status: VariableStatus): string {
   const held = status.set ? `holds …${status.last4 ?? "????"}${status.setAt ? `, set ${status.setAt.slice(0, 10)}` : ""}` : "not set";
   const lines = [`${status.registry.padEnd(5)} ${status.envVar} in ${status.where}: ${held}`];
-  if (status.lastRotation) {
-    const expiry = status.lastRotation.expires ? `, expires ${status.lastRotation.expires.slice(0, 10)}` : "";
+  const record = status.lastRotation;
+  if (record) {
+    const expiry = record.expires ? `, expires ${record.expires.slice(0, 10)}` : ", never expires";
     const left = status.daysLeft !== null ? ` (${status.daysLeft} day(s) left)` : "";
     lines.push(
-      `      last rotated ${status.lastRotation.at.slice(0, 10)} by ${status.lastRotation.by}: "${status.lastRotation.tokenName}"${expiry}${left}`,
+      `      last rotated ${record.at.slice(0, 10)} by ${record.by} (${record.recordedIn}): "${record.tokenName}"${expiry}${left}`,
     );
   } else {
-    lines.push("      no rotation by rotate recorded on this machine");
+    lines.push("      no rotation by rotate recorded in the project's history or on this machine");
   }
   if (status.warning) lines.push(`      warning: ${status.warning}`);
   for (const note of status.notes) lines.push(`      note: ${note}`);

@@ -47,6 +47,8 @@ export interface FlowContext {
   browser: BrowserSession;
   /** A fresh headless browser, for clean-up when the first one is gone (its display died). */
   relaunch(): Promise<BrowserSession>;
+  /** The run's clock, for what a flow dates itself (PyPI's expiry caveat); the real time when absent. */
+  clock?: () => Date;
 }
 
 /** The token checks need no browser: an HTTP request to the registry. */

@@ -402,6 +402,7 @@ export async function runRotation(
         signal: deps.signal,
         browser: session,
         relaunch: () => deps.launchBrowser(checked.browser, site, true),
+        clock: deps.clock,
       }),
     );
     journal.advance({ step: "sign-in" });

@@ -10,4 +10,8 @@ export interface InitQuestion {
   choices?: Array<{ name: string; value: string }>;
   /** A value found in the project, proposed as the default answer. */
   detect?(cwd: string): Promise<string | undefined>;
+  /** Proposed when nothing is detected (PyPI's expiry: 90 days, as npm's write tokens). */
+  proposal?: string;
+  /** An empty answer leaves the setting unset. */
+  optional?: boolean;
 }

@@ -35,6 +35,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
     [/CircleCI variable for the PyPI token: \(PYPI_TOKEN\)/, "PYPI_API_TOKEN"],
     [/PyPI project the token may upload to/, "acme-widget"],
     [/PyPI account username/, "acme-pypi"],
+    [/Days the PyPI token CircleCI gets should live \(0: it never expires\): \(90\)/, "30"],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(plain(run.screen())).toContain(`Wrote ${configPath()}.`);
@@ -43,7 +44,7 @@ test("rotate init asks the questions and writes rotate.config.json with the answ
   expect(written).toEqual({
     circleci: { projectSlug: "gh/acme/widget", context: "publishing" },
     npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget", "acme-cli"], username: "acme-bot", permission: "publish" },
-    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi" },
+    pypi: { envVar: "PYPI_API_TOKEN", project: "acme-widget", username: "acme-pypi", expiresDays: 30 },
   });
   // What every run reads it with: known keys only, nothing that looks like a secret.
   expect(validateConfig(written, configPath(), sections)).toEqual(written);
@@ -59,11 +60,12 @@ test("rotate init leaves out a registry the project does not publish to, and una
     [/CircleCI variable for the PyPI token/, ""],
     [/PyPI project the token may upload to/, "acme-widget"],
     [/PyPI account username/, ""],
+    [/Days the PyPI token/, "0"],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
-    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget", expiresDays: 0 },
   });
 });
 
@@ -109,6 +111,7 @@ test("answers are checked as typed: a slug without its VCS, an npm name npm refu
     [/"nimbus shared" is not a PyPI project name/, "mozilla-nimbus-shared"],
     // One account often publishes everywhere: the npm username is proposed.
     [/PyPI account username: \(nimbus-publisher\)/, ""],
+    [/Days the PyPI token CircleCI gets should live/, ""],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   const screen = plain(run.screen());
@@ -119,7 +122,7 @@ test("answers are checked as typed: a slug without its VCS, an npm name npm refu
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/mozilla/nimbus-shared" },
     npm: { envVar: "NPM_TOKEN", packages: ["@mozilla/nimbus-shared"], username: "nimbus-publisher", permission: "stage-only" },
-    pypi: { envVar: "PYPI_TOKEN", project: "mozilla-nimbus-shared", username: "nimbus-publisher" },
+    pypi: { envVar: "PYPI_TOKEN", project: "mozilla-nimbus-shared", username: "nimbus-publisher", expiresDays: 90 },
   });
 });
 
@@ -145,12 +148,13 @@ test("what the checkout says is proposed: the slug from the git remote, the npm 
     [/CircleCI variable for the PyPI token/, ""],
     [/PyPI project the token may upload to: \(acme-widget\)/, ""],
     [/PyPI account username/, ""],
+    [/Days the PyPI token .*\(90\)/, ""],
   ]);
   expect((await run.done).code, plain(run.screen())).toBe(0);
   expect(JSON.parse(readFileSync(configPath(), "utf8"))).toEqual({
     circleci: { projectSlug: "gh/acme/widget" },
     npm: { envVar: "NPM_TOKEN", packages: ["@acme/widget"], permission: "publish" },
-    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget" },
+    pypi: { envVar: "PYPI_TOKEN", project: "acme-widget", expiresDays: 90 },
   });
 });
 

@@ -1,14 +1,28 @@
 // `rotate pypi` end to end: the real CLI, real Chromium, the pypi.org and CircleCI replicas.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as OTPAuth from "otpauth";
-import { DEMO } from "rotate-replicas";
+import { DEMO, macaroonId } from "rotate-replicas";
+import { ACCEPTED, upload } from "../../replicas/tests/support/upload.js";
+import { freshDirs, startCli } from "../support/cli.js";
 import { pypiOf } from "../support/replicas.js";
 import { badInputTests, expect, heldToken, test } from "../support/world.js";
 
 const TOOL_NAME = new RegExp(`^PYPI_TOKEN ${DEMO.projectSlug} \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}Z$`);
 
-test("happy path: PyPI holds exactly the new token, CircleCI holds its value, the old one is dead", async ({ world, rotation }) => {
+test("happy path, --expires-days 30 in a project: PyPI holds exactly the new token, CircleCI an expiring one, the old one is dead; a teammate's status knows the expiry", async ({
+  world,
+  rotation,
+  dirs,
+}) => {
+  const DAY_S = 86_400;
   const oldToken = heldToken(world, "pypi");
-  const result = await rotation.run("pypi");
+  mkdirSync(dirs.cwd, { recursive: true });
+  writeFileSync(
+    join(dirs.cwd, "rotate.config.json"),
+    JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug }, pypi: { project: "widget" } }),
+  );
+  const result = await rotation.run("pypi", ["--expires-days", "30"]);
   expect(result.code, result.stderr).toBe(0);
 
   const tokens = pypiOf(world)
@@ -24,6 +38,64 @@ test("happy path: PyPI holds exactly the new token, CircleCI holds its value, th
   expect(pypiOf(world).isLive(oldToken)).toBe(false);
   expect(result.stdout).toContain(`Rotated PYPI_TOKEN in project ${DEMO.projectSlug}`);
   expect(result.stdout).toContain(`…${newToken.slice(-4)}`);
+
+  // CircleCI holds the new token restricted with an expiry; the value PyPI showed went nowhere.
+  const shown = pypiOf(world).issuedSecrets().at(-1) ?? "";
+  expect(macaroonId(newToken)).toBe(tokens[0]?.id);
+  expect(newToken).not.toBe(shown);
+  expect(JSON.stringify(world.circleci.calls)).not.toContain(shown.slice("pypi-".length));
+  // The replica takes uploads with it until 30 days have passed, and refuses them after.
+  expect(await upload(pypiOf(world).uploadUrl, newToken, "widget")).toEqual(ACCEPTED);
+  pypiOf(world).settings.clockAheadSeconds = 30 * DAY_S - 60;
+  expect(await upload(pypiOf(world).uploadUrl, newToken, "widget")).toEqual(ACCEPTED);
+  pypiOf(world).settings.clockAheadSeconds = 30 * DAY_S + 1;
+  expect(await upload(pypiOf(world).uploadUrl, newToken, "widget")).toEqual({ status: 403, reason: "Invalid API Token: token is expired" });
+  pypiOf(world).settings.clockAheadSeconds = 0;
+
+  const expires = /expires (\d{4}-\d{2}-\d{2})/.exec(result.stdout)?.[1];
+  expect(expires).toBe(new Date(Date.now() + 30 * DAY_S * 1000).toISOString().slice(0, 10));
+  expect(result.stdout).toContain(`which expires on ${expires}`);
+  expect(result.stderr).toContain(
+    `Recorded in ${join(dirs.cwd, "rotate.history.jsonl")}: commit this file so everyone's \`rotate status\` knows.`,
+  );
+  const history = readFileSync(join(dirs.cwd, "rotate.history.jsonl"), "utf8").trim().split("\n");
+  expect(history.map((line) => JSON.parse(line))).toEqual([
+    {
+      at: expect.any(String),
+      registry: "PyPI",
+      envVar: "PYPI_TOKEN",
+      target: DEMO.projectSlug,
+      where: `project ${DEMO.projectSlug}`,
+      tokenName: tokens[0]?.description,
+      last4: newToken.slice(-4),
+      created: expect.any(String),
+      expires: expect.stringMatching(new RegExp(`^${expires}T`)),
+      by: expect.any(String),
+      drill: false,
+    },
+  ]);
+
+  // A teammate's machine: the same project (its committed history), an empty HOME.
+  const teammate = { ...freshDirs(), cwd: dirs.cwd };
+  try {
+    const status = (days: number) =>
+      startCli(["status", "--trust-urls", "--circleci-url", world.circleci.apiUrl, "--expiring-within", String(days)], {
+        dirs: teammate,
+        env: { CIRCLECI_TOKEN: world.circleciToken },
+      }).done;
+    const calm = await status(14);
+    expect(calm.code, calm.stderr).toBe(0);
+    expect(calm.stdout).toMatch(
+      new RegExp(
+        `^PyPI  PYPI_TOKEN in project ${DEMO.projectSlug}: …${newToken.slice(-4)} expires ${expires} \\((29|30) day\\(s\\) left\\)\n$`,
+      ),
+    );
+    const due = await status(31);
+    expect(due.code, due.stderr).toBe(5);
+    expect(due.stdout).toMatch(/day\(s\) left\): within 31 days, run rotate pypi\n$/);
+  } finally {
+    teammate.cleanup();
+  }
 });
 
 for (const [step, isDelete] of [

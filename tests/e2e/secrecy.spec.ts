@@ -74,7 +74,9 @@ for (const id of ["pypi", "npm"] as const) {
         fault: { kind: "hold", release: new Promise<void>((r) => (release = r)), onHeld: resolve },
       });
     });
-    const run = rotation.start(id);
+    // PyPI's token gets an expiry: the one checked is the restricted one, and the unrestricted one
+    // PyPI showed (the last the replica issued) must be nowhere either.
+    const run = rotation.start(id, id === "pypi" ? ["--expires-days", "30"] : []);
     await held;
 
     const { account } = world.drill(id);
@@ -84,6 +86,11 @@ for (const id of ["pypi", "npm"] as const) {
       ["TOTP secret", account.totpSecret],
       ["CircleCI token", world.circleciToken],
     ]);
+    if (id === "pypi") {
+      const shown = pypiOf(world).issuedSecrets().at(-1) ?? "";
+      expect(shown).not.toBe(newToken);
+      secrets.set("the unrestricted PyPI token", shown);
+    }
     expect(newToken.length).toBeGreaterThan(30);
     // The browser's profile directory exists right now, under the run's TMPDIR, and is scanned with it.
     expect(profiles(dirs.tmp)).toHaveLength(1);

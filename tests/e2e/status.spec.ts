@@ -1,6 +1,8 @@
 // `rotate status` against the CircleCI replica: what CircleCI holds (last four, when it was set),
-// and the expiry the audit record of the last rotation on this machine gives, with a warning
-// when fewer than 14 days remain. No browser, no changes.
+// and the expiry rotate recorded for that value (this machine's audit record, the project's
+// rotate.history.jsonl), with a warning when fewer than 14 days remain; --expiring-within for
+// scheduled jobs. No browser, no changes. (A teammate's machine reading a real rotation's history
+// is in pypi.spec.ts's happy path.)
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,15 +25,32 @@ const VariableStatus = z
     last4: z.string().length(4).nullable(),
     setAt: z.iso.datetime().nullable(),
     lastRotation: z
-      .object({ at: z.iso.datetime(), by: z.string(), tokenName: z.string(), expires: z.iso.datetime().nullable() })
+      .object({
+        at: z.iso.datetime(),
+        by: z.string(),
+        tokenName: z.string(),
+        last4: z.string().length(4),
+        expires: z.iso.datetime().nullable(),
+        recordedIn: z.enum(["project history", "audit log"]),
+      })
       .strict()
       .nullable(),
     daysLeft: z.number().int().nullable(),
     warning: z.string().nullable(),
     notes: z.array(z.string()),
+    expiring: z.boolean().nullable(),
   })
   .strict();
-const StatusJson = z.object({ project: z.string().nullable(), variables: z.array(VariableStatus) }).strict();
+const StatusJson = z
+  .object({
+    project: z.string().nullable(),
+    variables: z.array(VariableStatus),
+    expiringWithin: z
+      .object({ days: z.number().int(), expiring: z.array(z.string()) })
+      .strict()
+      .optional(),
+  })
+  .strict();
 type StatusJson = z.infer<typeof StatusJson>;
 
 function status(world: SandboxWorld, dirs: Sandbox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
@@ -41,9 +60,9 @@ function status(world: SandboxWorld, dirs: Sandbox, extraArgs: string[] = [], en
   }).done;
 }
 
-async function statusJson(world: SandboxWorld, dirs: Sandbox): Promise<StatusJson> {
-  const result = await status(world, dirs, ["--json"]);
-  expect(result.code, result.stderr).toBe(0);
+async function statusJson(world: SandboxWorld, dirs: Sandbox, extraArgs: string[] = [], code = 0): Promise<StatusJson> {
+  const result = await status(world, dirs, ["--json", ...extraArgs]);
+  expect(result.code, result.stderr).toBe(code);
   return StatusJson.parse(JSON.parse(result.stdout));
 }
 
@@ -80,7 +99,7 @@ test("without a rotation on this machine: each variable's last four and the day 
   expect(result.code, result.stderr).toBe(0);
   const held = (name: string) => world.circleci.envVar(DEMO.projectSlug, name)!;
   const line = (registry: string, name: string) =>
-    `${registry.padEnd(5)} ${name} in project ${DEMO.projectSlug}: holds …${held(name).value.slice(-4)}, set ${held(name).createdAt.toISOString().slice(0, 10)}\n      no rotation by rotate recorded on this machine`;
+    `${registry.padEnd(5)} ${name} in project ${DEMO.projectSlug}: holds …${held(name).value.slice(-4)}, set ${held(name).createdAt.toISOString().slice(0, 10)}\n      no rotation by rotate recorded in the project's history or on this machine`;
   // npm's January 2027 change applies to a publish token, which is what a rotation makes by default.
   const [january2027] = npm.statusNotes({});
   expect(january2027).toMatch(/January 2027/);
@@ -106,14 +125,14 @@ test("after a real rotation in the same HOME: the new token's expiry and the day
   const daysAt = (time: number) => Math.floor((new Date(expires).getTime() - time) / DAY_MS);
   expect([daysAt(before), daysAt(after)]).toContain(npmStatus.daysLeft);
   expect(npmStatus.daysLeft).toBeGreaterThanOrEqual(14);
-  expect(npmStatus.lastRotation).toMatchObject({ by: userInfo().username, tokenName: created?.name });
+  expect(npmStatus.lastRotation).toMatchObject({ by: userInfo().username, tokenName: created?.name, recordedIn: "audit log" });
   expect(npmStatus.warning).toBeNull();
   // PyPI was not rotated here: nothing recorded for it.
   expect(variable(report, "PYPI_TOKEN")).toMatchObject({ lastRotation: null, daysLeft: null, warning: null, set: true });
 
   const text = await status(world, dirs);
   expect(text.stdout).toContain(
-    `      last rotated ${npmStatus.lastRotation?.at.slice(0, 10)} by ${userInfo().username}: "${created?.name}", expires ${expires.slice(0, 10)} (${npmStatus.daysLeft} day(s) left)`,
+    `      last rotated ${npmStatus.lastRotation?.at.slice(0, 10)} by ${userInfo().username} (audit log): "${created?.name}", expires ${expires.slice(0, 10)} (${npmStatus.daysLeft} day(s) left)`,
   );
   expect(text.stdout).not.toContain("warning");
 });
@@ -147,7 +166,7 @@ test("an audit line for a value CircleCI no longer holds: no days left, and a wa
   expect(pypiStatus.last4).toBe(held);
   expect(pypiStatus.daysLeft).toBeNull();
   expect(pypiStatus.warning).toBe(
-    `CircleCI holds a value rotate did not record (the last rotation put …${other} there), so its expiry is unknown: check who changed it`,
+    `changed outside rotate: expiry unknown (CircleCI shows …${held}; rotate last put …${other} there): check who changed it`,
   );
 });
 
@@ -187,6 +206,7 @@ test("a variable CircleCI does not hold is reported as not set", async ({ world,
     daysLeft: null,
     warning: null,
     notes: [],
+    expiring: null,
   });
   expect((await status(world, dirs, [], { ROTATE_PYPI_ENV_VAR: "PYPI_UPLOAD_TOKEN" })).stdout).toContain(
     `PyPI  PYPI_UPLOAD_TOKEN in project ${DEMO.projectSlug}: not set\n`,
@@ -209,4 +229,56 @@ test("a CircleCI token CircleCI rejects: exit 1, one line", async ({ world, dirs
   const lines = result.stderr.trim().split("\n");
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^rotate: CircleCI rejected the API token \(401\)/);
+});
+
+test("the project's history: drill lines are left out, the line of the value CircleCI holds gives its expiry, --expiring-within exits 5 only within the days", async ({
+  world,
+  dirs,
+}) => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  writeFileSync(
+    join(dirs.cwd, "rotate.config.json"),
+    JSON.stringify({ circleci: { projectSlug: DEMO.projectSlug }, pypi: { project: "widget" } }),
+  );
+  const last4 = heldToken(world, "pypi").slice(-4);
+  const line = (at: number, expires: number | null, drill: boolean, tokenName: string) => ({
+    at: new Date(at).toISOString(),
+    registry: "PyPI",
+    envVar: "PYPI_TOKEN",
+    target: DEMO.projectSlug,
+    where: `project ${DEMO.projectSlug}`,
+    tokenName,
+    last4,
+    created: new Date(at).toISOString(),
+    expires: expires === null ? null : new Date(expires).toISOString(),
+    by: "a-teammate",
+    drill,
+  });
+  const history = join(dirs.cwd, "rotate.history.jsonl");
+  const append = (...lines: object[]) => appendFileSync(history, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+  append(line(Date.now() - 20 * DAY_MS, null, false, "never expires"), line(Date.now() - DAY_MS, Date.now() + 2 * DAY_MS, true, "a drill"));
+
+  const within = (days: string, extra: string[] = []) => status(world, dirs, ["--expiring-within", days, ...extra]);
+  const calm = await within("7");
+  expect(calm.code, calm.stderr).toBe(0);
+  expect(calm.stdout).toBe(`PyPI  PYPI_TOKEN in project ${DEMO.projectSlug}: …${last4} never expires (project history: "never expires")\n`);
+
+  const expires = Date.now() + 5 * DAY_MS + 3_600_000;
+  append(line(Date.now() - 3_600_000, expires, false, "expires in five days"));
+  const report = await statusJson(world, dirs, ["--expiring-within", "7"], 5);
+  expect(report.expiringWithin).toEqual({ days: 7, expiring: [`PYPI_TOKEN in project ${DEMO.projectSlug}`] });
+  expect(variable(report, "PYPI_TOKEN")).toMatchObject({
+    expiring: true,
+    daysLeft: 5,
+    lastRotation: { by: "a-teammate", tokenName: "expires in five days", recordedIn: "project history" },
+  });
+  const later = await within("3");
+  expect(later.code, later.stderr).toBe(0);
+  const day = new Date(expires).toISOString().slice(0, 10);
+  expect(later.stdout).toBe(`PyPI  PYPI_TOKEN in project ${DEMO.projectSlug}: …${last4} expires ${day} (5 day(s) left)\n`);
+  expect((await within("6")).stdout).toContain(`expires ${day} (5 day(s) left): within 6 days, run rotate pypi\n`);
+
+  const bad = await within("soon");
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("rotate: --expiring-within soon: give a whole number of days");
 });

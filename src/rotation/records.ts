@@ -1,0 +1,49 @@
+// What rotate knows about the tokens it put in CircleCI: the project's rotation history (shared
+// through the repository) and this machine's audit record, merged; and which of those records the
+// value a CircleCI variable holds now is, by its last four characters. A value no record matches
+// was changed outside rotate, so its expiry is unknown.
+import type { AuditLog } from "../audit.js";
+import type { HeldValue } from "../circleci/client.js";
+import type { History } from "./history.js";
+
+export interface RotationRecord {
+  at: string;
+  by: string;
+  tokenName: string;
+  last4: string;
+  expires: string | null;
+  recordedIn: "project history" | "audit log";
+}
+
+/** Every rotation of this variable either source recorded, oldest first. */
+export function rotationsOf(
+  sources: { audit: AuditLog; history: History | undefined },
+  variable: { registry: string; envVar: string; where: string },
+): RotationRecord[] {
+  const fromHistory = (sources.history?.rotations() ?? [])
+    .filter((line) => line.registry === variable.registry && line.envVar === variable.envVar && line.where === variable.where)
+    .map(({ at, by, tokenName, last4, expires }): RotationRecord => ({ at, by, tokenName, last4, expires, recordedIn: "project history" }));
+  const fromAudit = sources.audit
+    .read()
+    .filter(
+      (line) =>
+        line.registry === variable.registry &&
+        line.envVar === variable.envVar &&
+        line.where.split(", ").includes(variable.where) &&
+        line.step === "done",
+    )
+    .flatMap(({ at, by, newToken }): RotationRecord[] =>
+      newToken ? [{ at, by, tokenName: newToken.name, last4: newToken.last4, expires: newToken.expires, recordedIn: "audit log" }] : [],
+    );
+  return [...fromHistory, ...fromAudit].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/**
+ * The record of the value CircleCI holds: the latest whose last four match. Context variables may
+ * show no last four; then it is the latest record, unless the value was set after it.
+ */
+export function recordOfHeld(held: HeldValue, records: RotationRecord[]): RotationRecord | undefined {
+  if (held.last4 !== undefined) return records.filter((record) => record.last4 === held.last4).at(-1);
+  const latest = records.at(-1);
+  return latest && (held.setAt === undefined || held.setAt.getTime() <= Date.parse(latest.at)) ? latest : undefined;
+}
