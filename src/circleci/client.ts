@@ -8,7 +8,7 @@ import { z } from "zod";
 import { CircleciError, UsageError } from "../errors.js";
 import { createHttp } from "../http/policy.js";
 import { inert, inertLine } from "../secrets/inert.js";
-import { defaultRetryPolicy, sendWithRetries, type RetryDeps, type RetryPolicy } from "../http/retry.js";
+import { ANSWER_TIMEOUT_MS, defaultRetryPolicy, NoAnswerError, sendWithRetries, type RetryDeps, type RetryPolicy } from "../http/retry.js";
 import type { Secret } from "../secrets/secret.js";
 
 // Text CircleCI sends may end up on the responder's terminal (a login, a context name, a
@@ -149,7 +149,7 @@ export class CircleciClient {
   constructor(private readonly options: CircleciClientOptions) {
     this.http = createHttp({
       baseURL: options.baseUrl.replace(/\/$/, ""),
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: options.timeoutMs ?? ANSWER_TIMEOUT_MS,
       headers: {
         Accept: "application/json",
         "Circle-Token": options.token.reveal(),
@@ -368,6 +368,11 @@ export class CircleciClient {
       );
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
+      if (error instanceof NoAnswerError) {
+        throw new CircleciError(
+          `CircleCI at ${this.options.baseUrl} is not answering (nothing within ${error.seconds} s while ${call.what}); nothing changed: check the network or CircleCI's status page (status.circleci.com), then rerun`,
+        );
+      }
       const code = (error as { code?: string }).code ?? "network error";
       throw new CircleciError(
         `cannot reach CircleCI at ${this.options.baseUrl} while ${call.what} (${code}): check the network or --circleci-url, then rerun`,

@@ -63,7 +63,12 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
     ask,
     note: (text) => runtime.io.err(`${text}\n`),
   });
-  const client = runtime.circleci({ baseUrl: circle.url, token: await circleciToken(runtime.env, ask) });
+  const client = runtime.circleci({
+    baseUrl: circle.url,
+    token: await circleciToken(runtime.env, ask),
+    // Every retry is said, with or without a terminal: a scheduled job's log shows why it waited.
+    onRetry: ({ reason, waitMs }) => runtime.io.err(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s\n`),
+  });
   const records = { audit: new AuditLog(auditPath(runtime.env)), history: sources.filePath ? History.beside(sources.filePath) : undefined };
   const now = runtime.clock().getTime();
 

@@ -10,6 +10,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Give up rather than wait longer than this in total (a responder is waiting). */
   maxTotalWaitMs: number;
+  /**
+   * A service that accepts connections but does not answer is given this long, all tries
+   * together, before the call fails as "not answering": a responder waits for it.
+   */
+  noAnswerBudgetMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
@@ -17,7 +22,22 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   maxTotalWaitMs: 120_000,
+  noAnswerBudgetMs: 30_000,
 };
+
+/** How long one request waits for an answer: three tries fit the no-answer budget. */
+export const ANSWER_TIMEOUT_MS = 10_000;
+
+/** A service that took every try of its no-answer budget without answering. */
+export class NoAnswerError extends Error {
+  override name = "NoAnswerError";
+  constructor(
+    readonly seconds: number,
+    override readonly cause: unknown,
+  ) {
+    super(`no answer within ${seconds} s`);
+  }
+}
 
 export interface RetryNotice {
   attempt: number;
@@ -79,6 +99,7 @@ export async function sendWithRetries(
 ): Promise<AxiosResponse> {
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
+  const started = now();
   let waited = 0;
   for (let attempt = 1; ; attempt++) {
     let response: AxiosResponse | undefined;
@@ -93,6 +114,9 @@ export async function sendWithRetries(
       failure = error;
     }
     const wait = (response && retryAfterMs(response.headers["retry-after"], now())) ?? backoffMs(attempt, policy, random);
+    // No answer at all (a timeout, a dropped connection) is retried only within its budget.
+    const silentTooLong = !response && now() - started + wait >= policy.noAnswerBudgetMs;
+    if (silentTooLong) throw new NoAnswerError(Math.round(policy.noAnswerBudgetMs / 1000), failure);
     const giveUp = attempt >= policy.attempts || waited + wait > policy.maxTotalWaitMs;
     if (giveUp) {
       if (response) return response;

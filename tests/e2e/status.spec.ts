@@ -107,6 +107,17 @@ test("without a rotation on this machine: each variable's last four and the day 
   expect(result.stderr).toBe("");
 });
 
+test("without a terminal, every retry is said on stderr: a scheduled job's log shows why status waited", async ({ world, dirs }) => {
+  world.circleci.faults.add({
+    method: "GET",
+    path: "/api/v2/me",
+    fault: { kind: "status", status: 503, headers: { "Retry-After": "0" }, body: "{}" },
+  });
+  const result = await status(world, dirs);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toBe("CircleCI answered 503; trying again in 0.0s\n");
+});
+
 test("after a real rotation in the same HOME: the new token's expiry and the days left, no warning", async ({ world, dirs, rotation }) => {
   const run = await rotation.run("npm");
   expect(run.code, run.stderr).toBe(0);

@@ -1,5 +1,6 @@
 // The CircleCI client against the CircleCI replica: every call it makes, with its body, and one
 // sentence for each way CircleCI can say no.
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { expect, test as base } from "@playwright/test";
 import { CircleciClient, describeHeld, type CircleciClientOptions } from "../../src/circleci/client.js";
 import { confirmHolds, preflightCircleci, type PreflightedDestination, type TargetSpec } from "../../src/circleci/targets.js";
@@ -212,6 +213,39 @@ test("an unreachable CircleCI is named with the address and what to check", asyn
   expect((error as Error).message).toBe(
     "cannot reach CircleCI at http://127.0.0.1:9/api/v2 while checking the CircleCI token (ECONNREFUSED): check the network or --circleci-url, then rerun",
   );
+});
+
+test("a CircleCI that accepts connections but never answers: each retry is said, and the call fails as not answering within its budget", async () => {
+  // Connections are taken and never answered; each socket is kept so the server can close.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as AddressInfo;
+  const notices: string[] = [];
+  try {
+    const client = new CircleciClient({
+      baseUrl: `http://127.0.0.1:${port}/api/v2`,
+      token: new Secret(TOKEN, "CircleCI token"),
+      timeoutMs: 200,
+      policy: { attempts: 5, baseDelayMs: 10, maxDelayMs: 10, maxTotalWaitMs: 60_000, noAnswerBudgetMs: 700 },
+      retry: { sleep: async () => undefined, onRetry: ({ reason }) => void notices.push(reason) },
+    });
+    const error = await client.me().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CircleciError);
+    expect((error as Error).message).toBe(
+      `CircleCI at http://127.0.0.1:${port}/api/v2 is not answering (nothing within 1 s while checking the CircleCI token); nothing changed: check the network or CircleCI's status page (status.circleci.com), then rerun`,
+    );
+    // Tries of 200 ms until the 700 ms budget: three or four, not five of them.
+    expect(notices.length).toBeGreaterThanOrEqual(2);
+    expect(notices.length).toBeLessThan(4);
+    expect(notices.every((reason) => reason === "failed (ECONNABORTED)")).toBe(true);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
 });
 
 // What a mock generated from CircleCI's published spec answers, and what the real API may: shapes
