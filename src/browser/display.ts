@@ -3,8 +3,11 @@
 // browser has been closed" a few seconds later. macOS and Windows always have one.
 import { UsageError } from "../errors.js";
 
+export function hasDisplay(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform !== "linux" && !platform.endsWith("bsd")) return true;
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
 export function requireDisplay(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): void {
-  if (platform !== "linux" && !platform.endsWith("bsd")) return;
-  if (env.DISPLAY || env.WAYLAND_DISPLAY) return;
-  throw new UsageError("no display: run from a desktop session, under `xvfb-run`, or with --headless");
+  if (!hasDisplay(env, platform)) throw new UsageError("no display: run from a desktop session, under `xvfb-run`, or with --headless");
 }

@@ -20,6 +20,7 @@ import { describeError, Secret } from "../secrets/secret.js";
 import { createSteps } from "../rotation/steps.js";
 import { confirmUrls } from "../settings/official-urls.js";
 import type { PasswordFlags } from "./password.js";
+import { drillBrowser } from "./prepare.js";
 
 const ResetSettings = z.object({ websiteUrl: z.url(), username: z.string().optional() });
 type ResetSettings = z.infer<typeof ResetSettings>;
@@ -50,7 +51,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
       fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
     const settings = resetSettings(registry.section, sources);
-    const browser = browserSettings(sources);
+    const browser = drillBrowser(browserSettings(sources), world, runtime);
     const ask = new Ask(io, runtime.prompter);
     if (!world)
       await confirmUrls(overriddenUrls([resetSection(registry.section)], sources), {

@@ -7,7 +7,7 @@ import { AuditLog, type AuditRun } from "../audit.js";
 import type { FoundBrowser } from "../browser/finder.js";
 import type { AssetOrigin } from "../browser/guard.js";
 import type { BrowserSession } from "../browser/launch.js";
-import { requireDisplay } from "../browser/display.js";
+import { hasDisplay, requireDisplay } from "../browser/display.js";
 import type { CircleciApi, TargetSpec } from "../circleci/targets.js";
 import { openDrill, type Drill } from "../drill/open.js";
 import { MissingSettingsError, loadSources, overriddenUrls, parseAnswer, type Sources } from "../settings/config.js";
@@ -84,6 +84,13 @@ function drillFlags(drill: Drill, id: string, flags: RunFlags): Record<string, u
   return { ...world, ...flags, ...addresses };
 }
 
+/** A drill needs no human at the window: without a display it runs headless, and says so once. */
+export function drillBrowser(browser: BrowserSettings, drill: Drill | undefined, runtime: Pick<Runtime, "env" | "io">): BrowserSettings {
+  if (!drill || browser.headless || hasDisplay(runtime.env)) return browser;
+  runtime.io.err("No display here: the drill's browser runs headless.\n");
+  return { ...browser, headless: true };
+}
+
 /** Sets up the run, hands it to `work`, and closes a drill it opened. */
 export async function withPreparedRun<Settings extends Configured, Request>(
   runtime: Runtime,
@@ -108,7 +115,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
     const { settings, targets } = await settingsOrAsk(preparation.configure, registry.defaultEnvVar, sources, ask);
-    const browser = browserSettings(sources);
+    const browser = drillBrowser(browserSettings(sources), drill, runtime);
     const request = preparation.request(settings, targets, sources);
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
     if (!drill) {

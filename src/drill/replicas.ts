@@ -1,6 +1,7 @@
-// The replicas are their own package (replicas/), a development dependency: present in a clone
-// after `npm ci`, absent where rotate was installed for real use. Demo, sandbox and --sandbox
-// load them here, on demand, and say so plainly when they are not there.
+// The replicas are their own package (replicas/): a development dependency in a clone after
+// `npm ci`, and a second package the README's install line puts beside the installed tool (so the
+// tool's own dependencies stay without the replica stack). Demo, sandbox and --sandbox load them
+// here, on demand, and say plainly how to get them when they are not there.
 import { UsageError } from "../errors.js";
 
 export type Replicas = typeof import("rotate-replicas");
@@ -11,7 +12,7 @@ export async function loadReplicas(): Promise<Replicas> {
   } catch (error) {
     if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
     throw new UsageError(
-      "the drill replicas are not installed (they ship with the source, not the package): clone rotate and run npm ci, then npm start or rotate sandbox from the clone",
+      'the drill replicas are not installed beside rotate: in a clone of rotate, after npm ci, install both with npm install --global "$(npm pack --silent)" "$(npm pack --silent ./replicas)"',
     );
   }
 }
