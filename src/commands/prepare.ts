@@ -78,7 +78,7 @@ export interface PreparedRun<Settings extends Configured, Request> {
  * A drill's addresses always win, so nothing a drill sends leaves this machine; what to rotate or
  * trust (packages, projects, destinations) a flag may narrow, as on a real run.
  */
-function drillFlags(drill: Drill, id: string, flags: RunFlags): Record<string, unknown> {
+export function drillFlags(drill: Drill, id: string, flags: Record<string, unknown>): Record<string, unknown> {
   const world = drill.flags(id);
   const addresses = Object.fromEntries(Object.entries(world).filter(([key]) => key.endsWith("Url")));
   return { ...world, ...flags, ...addresses };

@@ -15,7 +15,8 @@ import { browserSection, circleciSection } from "../settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
 import type { Registry } from "../registry.js";
 import type { Runtime } from "../runtime.js";
-import { circleciToken } from "./prepare.js";
+import { circleciToken, drillFlags } from "./prepare.js";
+import { openDrill, type Drill } from "../drill/open.js";
 import { confirmUrls } from "../settings/official-urls.js";
 import { renderTrustStatus, trustStatus } from "../trust/status.js";
 import type { StatusFlags } from "./status.js";
@@ -50,26 +51,45 @@ function expiringWithin(flags: StatusFlags): number | undefined {
 }
 
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
+  // The replicas load only for drills: a real run never pays for them.
+  const drill = flags.sandbox ? await openDrill(runtime) : undefined;
+  try {
+    return await statusOf(flags, drill, runtime);
+  } finally {
+    await drill?.close();
+  }
+}
+
+async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: Runtime): Promise<number> {
   const { registries } = runtime;
   const within = expiringWithin(flags);
   const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
-  const sources = loadSources({ flags, env: runtime.env, cwd: runtime.cwd, fileSections: sections });
+  // A drill's status reads the drill's world: its addresses for every registry, its CircleCI token.
+  const sources = loadSources({
+    flags: drill ? registries.reduce<Record<string, unknown>>((all, r) => ({ ...all, ...drillFlags(drill, r.id, flags) }), {}) : flags,
+    env: drill ? registries.reduce((all, r) => ({ ...all, ...drill.env(r.id, false) }), runtime.env) : runtime.env,
+    cwd: runtime.cwd,
+    fileSections: sections,
+  });
   const circle = circleciSettings(sources);
   const ask = new Ask(runtime.io, runtime.prompter);
   // With --trust the password goes to the trusting registries' addresses too: those are confirmed as well.
   const signedInTo = flags.trust ? registries.filter((r) => r.trust).map((r) => r.section) : [];
-  await confirmUrls(overriddenUrls([circleciSection, ...signedInTo], sources), {
-    trustUrls: Boolean(flags.trustUrls),
-    ask,
-    note: (text) => runtime.io.err(`${text}\n`),
-  });
+  if (!drill)
+    await confirmUrls(overriddenUrls([circleciSection, ...signedInTo], sources), {
+      trustUrls: Boolean(flags.trustUrls),
+      ask,
+      note: (text) => runtime.io.err(`${text}\n`),
+    });
   const client = runtime.circleci({
     baseUrl: circle.url,
-    token: await circleciToken(runtime.env, ask),
+    token: await circleciToken(drill ? sources.env : runtime.env, ask),
     // Every retry is said, with or without a terminal: a scheduled job's log shows why it waited.
     onRetry: ({ reason, waitMs }) => runtime.io.err(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s\n`),
   });
-  const records = { audit: new AuditLog(auditPath(runtime.env)), history: sources.filePath ? History.beside(sources.filePath) : undefined };
+  const history = sources.filePath ? History.beside(sources.filePath) : undefined;
+  // Drills stay out of the audit record; a drill's status reads the history's drill lines.
+  const records = drill ? { history, drills: true } : { audit: new AuditLog(auditPath(runtime.env)), history };
   const now = runtime.clock().getTime();
 
   // "Each configured token": the registries the config file names, or all when it names none.
@@ -110,10 +130,15 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   if (flags.json) {
     const due =
       within === undefined ? {} : { expiringWithin: { days: within, expiring: expiring.map((s) => `${s.envVar} in ${s.where}`) } };
+    const marked = drill ? { drill: true } : {};
     runtime.io.out(
-      `${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...due, ...(trust ? { trust } : {}) })}\n`,
+      `${JSON.stringify({ ...marked, project: circle.projectSlug ?? null, variables: statuses, ...due, ...(trust ? { trust } : {}) })}\n`,
     );
-  } else if (within !== undefined) runtime.io.out(`${statuses.map((status, i) => expiryLine(status, ids[i] ?? "", within)).join("\n")}\n`);
+    return expiring.length > 0 ? ExitCode.expiringSoon : ExitCode.done;
+  }
+  // A drill's status says so first, as every drill's output does.
+  if (drill) runtime.io.out("DRILL: the drill world on local replicas, not a real project.\n");
+  if (within !== undefined) runtime.io.out(`${statuses.map((status, i) => expiryLine(status, ids[i] ?? "", within)).join("\n")}\n`);
   else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust, registries)] : [])].join("\n")}\n`);
   return expiring.length > 0 ? ExitCode.expiringSoon : ExitCode.done;
 }

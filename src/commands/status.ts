@@ -12,6 +12,7 @@ import { addSettingOptions, browserSection, circleciSection, onlySettings, type 
 
 export interface StatusFlags {
   json?: boolean;
+  sandbox?: boolean;
   expiringWithin?: string;
   trust?: boolean;
   trustUrls?: boolean;
@@ -45,6 +46,7 @@ export function statusCommand(registries: Registry[], run: (flags: StatusFlags) 
       "one line per token; exit 5 when one expires within this many days (for a scheduled job; opens no browser)",
     )
     .option("--json", "print one machine-readable object")
+    .option("--sandbox", "the status of the built-in local replicas' drill world (a running rotate sandbox, or its own)")
     .option("--trust-urls", "accept a CircleCI address other than the official one without asking")
     .option("--config <path>", "config file (default ./rotate.config.json)")
     .addHelpText(

@@ -41,9 +41,9 @@ export class History {
     appendJsonLine(this.path, line, 0o644);
   }
 
-  /** Every well-formed line of real rotations (drills left out). */
-  rotations(): HistoryLine[] {
-    return readJsonLines(this.path, HistoryLine).filter((line) => !line.drill);
+  /** Every well-formed line of real rotations (drills left out), or of drills only. */
+  rotations(kind: "real" | "drills" = "real"): HistoryLine[] {
+    return readJsonLines(this.path, HistoryLine).filter((line) => line.drill === (kind === "drills"));
   }
 }
 

@@ -1,5 +1,6 @@
 // What rotate knows about the tokens it put in CircleCI: the project's rotation history (shared
-// through the repository) and this machine's audit record, merged; and which of those records the
+// through the repository) and this machine's audit record, merged (a drill's status reads the
+// history's drill lines only, as drills stay out of the audit record); and which of those records the
 // value a CircleCI variable holds now is, by its last four characters. A value no record matches
 // was changed outside rotate, so its expiry is unknown.
 import type { AuditLog } from "../audit.js";
@@ -17,14 +18,13 @@ export interface RotationRecord {
 
 /** Every rotation of this variable either source recorded, oldest first. */
 export function rotationsOf(
-  sources: { audit: AuditLog; history: History | undefined },
+  sources: { audit?: AuditLog; history: History | undefined; drills?: boolean },
   variable: { registry: string; envVar: string; where: string },
 ): RotationRecord[] {
-  const fromHistory = (sources.history?.rotations() ?? [])
+  const fromHistory = (sources.history?.rotations(sources.drills ? "drills" : "real") ?? [])
     .filter((line) => line.registry === variable.registry && line.envVar === variable.envVar && line.where === variable.where)
     .map(({ at, by, tokenName, last4, expires }): RotationRecord => ({ at, by, tokenName, last4, expires, recordedIn: "project history" }));
-  const fromAudit = sources.audit
-    .read()
+  const fromAudit = (sources.audit?.read() ?? [])
     .filter(
       (line) =>
         line.registry === variable.registry &&
