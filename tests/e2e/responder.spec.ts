@@ -111,12 +111,13 @@ test("--json on a failure: one JSON object with ok false, the error, the exit co
   const result = await startCli([...args, "--json"], { dirs, env }).done;
   expect(result.code, result.stderr).toBe(1);
   const failure = z
-    .object({ ok: z.literal(false), error: z.string(), exitCode: z.number(), whereThingsStand: z.array(z.string()) })
+    .object({ ok: z.literal(false), error: z.string(), exitCode: z.number(), whereThingsStand: z.array(z.string()), nextStep: z.string() })
     .strict()
     .parse(JSON.parse(result.stdout));
   expect(failure.error).toBe("PyPI does not accept the new token (its check says dead)");
   expect(failure.exitCode).toBe(1);
   expect(failure.whereThingsStand.some((line) => /new token ".*": deleted again during clean-up/.test(line))).toBe(true);
+  expect(failure.nextStep).toMatch(/^Nothing changed\. Fix the cause above, then run `rotate pypi` again\.$/);
 });
 
 test("rotate --help into a pipe that closes early exits quietly", async ({ dirs }) => {
