@@ -1,0 +1,147 @@
+// The README is a contract: every command in its fenced `sh` blocks and every rotate.config.json
+// example runs here, so an example that stops working fails the suite.
+//
+// The rule for what cannot run as written (it is the only substitution this spec makes):
+//   - a `rotate …` command is for a real account: it runs as its drill, the same command with
+//     `--sandbox` (and `--yes`, since no one is at a terminal here), each in a world of its own;
+//     what a person would answer at a question gets its flag (`rotate trust`: the drill project's
+//     publishing pipeline definition, `--pipeline-definition build-and-publish`);
+//   - `export CIRCLECI_TOKEN=…` sets what a drill provides itself;
+//   - `rotate init` runs in a pseudo-terminal in a scratch checkout, every proposal accepted;
+//   - `rotate sandbox` runs until its front desk answers, then is stopped;
+//   - a cron line runs the rotate command in it;
+//   - the clone's own commands: `npm start` runs `rotate demo` on the suite's build (what its
+//     prestart would build), `npm test` is what .ci/run runs (CI itself), the install line is run
+//     as written by pack.spec.ts, a spec file named must exist, `npm run bench` must be a script.
+// A README command no rule covers fails the spec: add it to the README with a rule, or not at all.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { expect, test } from "@playwright/test";
+import { registries } from "../../src/registries.js";
+import { validateConfig } from "../../src/settings/config.js";
+import { browserSection, circleciSection } from "../../src/settings/declarations.js";
+import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { plain, startPty } from "../support/pty.js";
+
+const ROOT = resolve(".");
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+
+/** The fenced blocks of a language, in order. */
+function blocks(language: string): string[] {
+  return [...README.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1] ?? "");
+}
+
+/** Each command line of the `sh` blocks, its trailing comment left off. */
+const commands = blocks("sh")
+  .flatMap((block) => block.split("\n"))
+  .map((line) => line.replace(/\s+#\s.*$/, "").trim())
+  .filter((line) => line !== "");
+
+let dirs: Sandbox;
+test.beforeEach(() => {
+  dirs = freshDirs();
+  mkdirSync(dirs.cwd, { recursive: true });
+});
+test.afterEach(() => dirs.cleanup());
+
+async function freePort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return String(port);
+}
+
+/** A drill of a README command, in a world of its own (no running sandbox on that port). */
+async function drill(words: string[]): Promise<void> {
+  const env = { ROTATE_SANDBOX_PORT: await freePort() };
+  const answers = [
+    ...(words.includes("status") ? [] : ["--yes"]),
+    ...(words[0] === "trust" ? ["--pipeline-definition", "build-and-publish"] : []),
+  ];
+  const result = await startCli([...words, "--sandbox", ...answers, "--headless"], { dirs, env }).done;
+  expect(result.code, `${words.join(" ")}\n${result.stderr}`).toBe(0);
+  expect(result.stdout, words.join(" ")).toMatch(/^DRILL/);
+}
+
+/** rotate init as a person with a fresh checkout would run it: every proposal taken. */
+async function init(): Promise<void> {
+  execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
+  execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
+  writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
+  writeFileSync(join(dirs.cwd, "pyproject.toml"), '[project]\nname = "acme-widget"\nversion = "1.0"\n');
+  const run = startPty(["init"], { dirs });
+  const { code } = await run.answerUntilDone([[/[?:]\s*(\([^)]*\))?\s*$/, () => ""]]);
+  expect(code, plain(run.screen())).toBe(0);
+  expect(existsSync(join(dirs.cwd, "rotate.config.json"))).toBe(true);
+}
+
+async function sandbox(): Promise<void> {
+  const port = await freePort();
+  const running = startCli(["sandbox"], { dirs, env: { ROTATE_SANDBOX_PORT: port }, timeoutMs: 60_000 });
+  try {
+    await running.waitFor(new RegExp(`front desk +http://127\\.0\\.0\\.1:${port}`));
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain("Drill front desk");
+  } finally {
+    running.child.kill("SIGINT");
+    await running.done;
+  }
+}
+
+const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+/** What each README command is checked with; undefined: no rule covers it. */
+function ruleFor(command: string): (() => Promise<void>) | undefined {
+  const words = command.split(/\s+/);
+  if (command === "npm ci && npm start")
+    return async () => {
+      expect(scripts.start).toBe("node dist/src/cli.js demo");
+      const demo = await startCli(["demo"], { dirs, timeoutMs: 80_000 }).done;
+      expect(demo.code, demo.stderr).toBe(0);
+    };
+  if (command === "npm ci && npm test") return async () => expect(readFileSync(join(ROOT, ".ci/run"), "utf8")).toMatch(/^npm test$/m);
+  if (command.startsWith("npm install --global "))
+    return async () => expect(readFileSync(join(ROOT, "tests/e2e/pack.spec.ts"), "utf8")).toContain(command);
+  if (command === "npm test") return async () => expect(scripts.test).toBeDefined();
+  if (command === "npm run bench") return async () => expect(scripts.bench).toBe("node dist/bench/bench.js");
+  if (words[0] === "npx" && words[1] === "playwright" && words[2] === "test")
+    return async () => expect(existsSync(join(ROOT, words[3] ?? ""))).toBe(true);
+  if (/^export CIRCLECI_TOKEN=/.test(command)) return async () => undefined;
+  if (command === "rotate init") return init;
+  if (command === "rotate sandbox") return sandbox;
+  if (words[0] === "rotate") return () => drill(words.slice(1));
+  // A cron line: the rotate command in it.
+  const scheduled = /&& (rotate [^|&]+?)\s*(\|\||$)/.exec(command)?.[1];
+  if (scheduled) return () => drill(scheduled.split(/\s+/).slice(1));
+  return undefined;
+}
+
+test("every command in the README's sh blocks has a rule here", () => {
+  expect(commands.length).toBeGreaterThan(10);
+  expect(commands.filter((command) => !ruleFor(command))).toEqual([]);
+});
+
+for (const command of new Set(commands)) {
+  test(`README: ${command}`, async () => {
+    const rule = ruleFor(command);
+    if (!rule) throw new Error(`no rule for ${command}`);
+    await rule();
+  });
+}
+
+const configs = blocks("json").map((block) => JSON.parse(block) as unknown);
+
+test("the README's rotate.config.json examples are what every command reads, and a drill runs with each", async () => {
+  expect(configs.length).toBeGreaterThan(0);
+  const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
+  for (const config of configs) {
+    const file = join(dirs.cwd, "rotate.config.json");
+    expect(validateConfig(config, file, sections)).toEqual(config);
+    writeFileSync(file, JSON.stringify(config));
+    // The drill takes the world's accounts and project, and the file's shape as a real run would.
+    await drill(["status"]);
+    await drill(["pypi", "--dry-run"]);
+  }
+});
