@@ -18,7 +18,9 @@ export interface PtyRun {
    * shows one of the patterns (after the last answer), types what its answer function gives.
    * Resolves with how many times each pattern was answered.
    */
-  answerUntilDone(questions: Array<[question: RegExp, answer: () => string]>): Promise<{ code: number; answered: number[] }>;
+  answerUntilDone(
+    questions: Array<[question: RegExp, answer: () => string | Promise<string>]>,
+  ): Promise<{ code: number; answered: number[] }>;
   done: Promise<{ code: number }>;
 }
 
@@ -92,9 +94,11 @@ export function startPty(args: string[], options: { dirs: Sandbox; env?: NodeJS.
       let confirming = false;
       const look = () => {
         if (confirming) {
+          // The answered question's own line ends it: what follows is new.
           const mark = screen.indexOf("✔", from);
-          if (mark < 0) return;
-          from = mark + 1;
+          const lineEnd = mark < 0 ? -1 : screen.indexOf("\n", mark);
+          if (lineEnd < 0) return;
+          from = lineEnd + 1;
           confirming = false;
         }
         const shown = plain(screen.slice(from));
@@ -104,7 +108,8 @@ export function startPty(args: string[], options: { dirs: Sandbox; env?: NodeJS.
         answered[index] = (answered[index] ?? 0) + 1;
         from = screen.length;
         confirming = true;
-        pty.write(`${found[1]()}\r`);
+        // An answer may have to be looked up first (the drill's current one-time code).
+        void Promise.resolve(found[1]()).then((text) => pty.write(`${text}\r`));
       };
       waiters.add(look);
       look();

@@ -1,0 +1,104 @@
+// The responder's whole path as the README tells it, typed at a terminal as a person would, with the
+// config `rotate init` wrote and nothing more than `--sandbox`: init → status → rotate npm →
+// rotate pypi --leaked → trust npm --dry-run → password npm → rotate npm again. Parts that each
+// pass their own specs can still refuse each other's files; this walks them in one project.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { converse, plain, startPty } from "../support/pty.js";
+
+let dirs: Sandbox;
+test.beforeEach(() => {
+  dirs = freshDirs();
+});
+test.afterEach(() => dirs.cleanup());
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, password npm, rotate npm: one project, one config, drills only", async () => {
+  test.setTimeout(240_000);
+  const port = await freePort();
+  const desk = `http://127.0.0.1:${port}`;
+  const env = { ROTATE_SANDBOX_PORT: String(port) };
+  const sandbox = startCli(["sandbox"], { dirs, env, timeoutMs: 230_000 });
+  try {
+    await sandbox.waitFor(/front desk +http:\/\/127\.0\.0\.1:\d+/);
+
+    // A checkout of the project, as a responder has it.
+    execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
+    execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
+    writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
+    writeFileSync(join(dirs.cwd, "pyproject.toml"), '[project]\nname = "acme-widget"\nversion = "1.0"\n');
+
+    const init = startPty(["init"], { dirs, env });
+    await converse(init, [
+      [/CircleCI project slug .*\(gh\/acme\/widget\)/, "acme/widget"],
+      [/has no VCS prefix/, "gh/acme/widget"],
+      [/CircleCI context holding the tokens/, ""],
+      [/publish to npm\? \(Y\/n\)/, ""],
+      [/CircleCI variable for the npm token/, ""],
+      [/npm packages and scopes .*\(@acme\/widget\)/, ""],
+      [/npm account username/, "widget-publisher"],
+      [/Which kind of npm token should CircleCI get\?/, ""],
+      [/publish to PyPI\? \(Y\/n\)/, ""],
+      [/CircleCI variable for the PyPI token/, ""],
+      [/PyPI project the token may upload to: \(acme-widget\)/, ""],
+      [/PyPI account username: \(widget-publisher\)/, ""],
+      [/Days the PyPI token CircleCI gets should live/, ""],
+    ]);
+    expect((await init.done).code, plain(init.screen())).toBe(0);
+    const config = readFileSync(join(dirs.cwd, "rotate.config.json"), "utf8");
+
+    // What a person looks up while answering: the drill's password manager, authenticator and mailbox.
+    const account = async (id: string) =>
+      ((await (await fetch(`${desk}/drill`)).json()) as { registries: Record<string, { password: string }> }).registries[id]?.password ??
+      "";
+    const code = async (id: string) => (await (await fetch(`${desk}/code/${id}`)).text()).trim();
+    const resetLink = async () =>
+      /href="([^"]+)"/.exec(await (await fetch(`${desk}/outbox`)).text())?.[1]?.replaceAll("&amp;", "&") ?? "no link in the outbox";
+    const answers: Array<[RegExp, () => string | Promise<string>]> = [
+      [/npm password:\s*$/, () => account("npm")],
+      [/PyPI password:\s*$/, () => account("pypi")],
+      [/npm one-time code.*:\s*$/, () => code("npm")],
+      [/PyPI one-time code.*:\s*$/, () => code("pypi")],
+      [/Was the old token exposed \(leaked\)\? \(y\/N\)\s*$/, () => "n"],
+      [/Paste the exposed .* token .*:\s*$/, () => ""],
+      [/Paste the reset link .*:\s*$/, resetLink],
+      [/Which one runs the publish job\?/, () => ""],
+      [/Go ahead\? \(y\/N\)\s*$/, () => "y"],
+    ];
+    const drill = async (args: string[]) => {
+      const run = startPty([...args, "--sandbox", "--headless"], { dirs, env });
+      const { code: exit } = await run.answerUntilDone(answers);
+      const screen = plain(run.screen());
+      expect(exit, `${args.join(" ")}\n${screen}`).toBe(0);
+      expect(screen, args.join(" ")).toContain("DRILL");
+      return screen;
+    };
+
+    expect(await drill(["status"])).toContain("NPM_TOKEN in project gh/demo-org/widget");
+    expect(await drill(["npm"])).toMatch(/DRILL: Rotated NPM_TOKEN/);
+    expect(await drill(["pypi", "--leaked"])).toMatch(/DRILL: Rotated PYPI_TOKEN/);
+    expect(await drill(["trust", "npm", "--dry-run"])).toContain("Dry run: nothing changed.");
+    const before = await account("npm");
+    expect(await drill(["password", "npm"])).toContain("New password of the drill account");
+    expect(await account("npm")).not.toBe(before);
+    // The next drill signs in with the account's new password.
+    expect(await drill(["npm"])).toMatch(/DRILL: Rotated NPM_TOKEN/);
+
+    // Every command read the file init wrote, as it was.
+    expect(readFileSync(join(dirs.cwd, "rotate.config.json"), "utf8")).toBe(config);
+  } finally {
+    sandbox.child.kill("SIGINT");
+    await sandbox.done;
+  }
+});
