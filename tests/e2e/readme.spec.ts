@@ -73,7 +73,11 @@ async function init(): Promise<void> {
   writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
   writeFileSync(join(dirs.cwd, "pyproject.toml"), '[project]\nname = "acme-widget"\nversion = "1.0"\n');
   const run = startPty(["init"], { dirs });
-  const { code } = await run.answerUntilDone([[/[?:]\s*(\([^)]*\))?\s*$/, () => ""]]);
+  // A question waits at its end (a proposal in brackets), a pick list at its key hint.
+  const { code } = await run.answerUntilDone([
+    [/[?:]\s*(\([^)]*\))?\s*$/, () => ""],
+    [/⏎ select\s*$/, () => ""],
+  ]);
   expect(code, plain(run.screen())).toBe(0);
   expect(existsSync(join(dirs.cwd, "rotate.config.json"))).toBe(true);
 }
