@@ -79,6 +79,29 @@ export class CircleciError extends NothingChangedError {
   }
 }
 
+/** What the outbound HTTP policy refused (src/http/policy.ts): where the request or the redirect was going. */
+export interface Refused {
+  kind: "redirect" | "credential" | "plain-http";
+  /** The origin that would have received it. */
+  to: string;
+  /** For a redirect: the request that was answered with it. */
+  from?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+}
+
+/** The outbound HTTP policy refused a request or an answer: nothing was sent where it does not belong. */
+export class OutboundRefusedError extends NothingChangedError {
+  override name = "OutboundRefusedError";
+  constructor(
+    message: string,
+    readonly refused: Refused,
+  ) {
+    super(message);
+  }
+}
+
 /** The browser was sent where the registry does not live: phishing, or a hijacked redirect. */
 export class NavigationBlockedError extends NothingChangedError {
   override name = "NavigationBlockedError";

@@ -111,7 +111,7 @@ class NpmApiAccount implements RegistryAccount {
   }
 
   async checkScope(): Promise<void> {
-    const client = http();
+    const client = http(this.ctx.settings.registryUrl);
     const username = await this.ctx.credentials.username();
     for (const item of this.ctx.settings.packages.filter((p) => !isScope(p))) {
       const answer = await client.get(this.session.url(`/${encodePackage(item)}`), { signal: this.ctx.signal });

@@ -43,7 +43,7 @@ export interface Drill {
 
 async function runningSandbox(port: number): Promise<Directory | undefined> {
   try {
-    const http = createHttp({ timeout: 1_000, maxRedirects: 0, validateStatus: () => true });
+    const http = createHttp({ timeoutMs: 1_000 });
     const answer = await http.get(`http://127.0.0.1:${port}/drill`);
     const parsed = Directory.safeParse(answer.data);
     return answer.status === 200 && parsed.success ? parsed.data : undefined;
@@ -92,7 +92,7 @@ export async function startDrill(runtime: Runtime): Promise<Drill> {
   const { startSandboxWorld } = await runtime.replicas();
   const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock });
   try {
-    const http = createHttp({ timeout: 5_000 });
+    const http = createHttp({ timeoutMs: 5_000 });
     const directory = Directory.parse((await http.get(`${world.controlUrl}/drill`)).data);
     return drillOf(directory, world.controlUrl, false, () => world.close());
   } catch (error) {
