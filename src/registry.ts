@@ -75,7 +75,10 @@ export interface RegistryAccount {
   deleteToken(token: TokenSummary, value?: Secret): Promise<void>;
   /** The same account for clean-up after a failure, independent of a step that may hang. */
   forCleanUp(): Promise<RegistryAccount>;
-  /** Ends the session (npm revokes its session token); safe to call more than once. */
+  /**
+   * Ends every session the run signed in with (npm revokes its session tokens); safe to call more
+   * than once. Rejects, saying until when, when the registry would not end one.
+   */
   signOut(): Promise<void>;
 }
 

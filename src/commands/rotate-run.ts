@@ -16,6 +16,7 @@ import { browserSection, circleciSection } from "../settings/declarations.js";
 import { browserSettings, circleciSettings } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
 import { Secret } from "../secrets/secret.js";
+import { ExitCode } from "../errors.js";
 import { circleciToken, passwordFromStdin, settingsOrAsk } from "./prepare.js";
 import { createSteps } from "../rotation/steps.js";
 import { confirmUrls } from "../settings/official-urls.js";
@@ -121,7 +122,8 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     }
     if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
     else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
-    return 0;
+    // Rotated, but something is left that a human must act on (said in the summary).
+    return result.needsHuman.length > 0 ? ExitCode.needsHuman : ExitCode.done;
   } catch (error) {
     if (flags.json) io.out(`${JSON.stringify(failureJson(error))}\n`);
     throw error;

@@ -77,6 +77,8 @@ export interface RotationResult {
   oldToken?: { name: string; provenDead: boolean };
   orphansDeleted: string[];
   warnings: string[];
+  /** What a human must still do (a session the registry would not end): the run exits 3. */
+  needsHuman: string[];
   advisories: string[];
 }
 
@@ -243,6 +245,19 @@ class Rotation {
   }
 
   /**
+   * Every session the run signed in with ends with it (npm revokes its session tokens). One the
+   * registry would not end is a live credential: it goes into the journal (where things stand, exit 3).
+   */
+  async endSessions(account: RegistryAccount | undefined): Promise<void> {
+    if (!account) return;
+    try {
+      await account.signOut();
+    } catch (error) {
+      this.journal.advance({ step: "sign-out-failed", why: describeError(error) });
+    }
+  }
+
+  /**
    * Never leave a token CircleCI does not hold: delete it, or say which one to delete. Runs on
    * an account handle of its own, since the first may still be stuck in the step that failed
    * (or its browser is gone).
@@ -262,7 +277,8 @@ class Rotation {
             if (token) await fresh.deleteToken(token);
             return token !== undefined;
           } finally {
-            await fresh.signOut();
+            // A session that will not end is reported by endSessions(), which asks again.
+            await fresh.signOut().catch(() => undefined);
           }
         },
         (found) => (found ? undefined : "it was never created"),
@@ -437,7 +453,11 @@ export async function runRotation(
       advisories: [...registry.flow.advisories(), ...deps.cautions],
     };
     for (const line of planLines(plan)) progress.note(line);
-    if (request.dryRun) return { kind: "dry-run", plan: planLines(plan) };
+    if (request.dryRun) {
+      await rotation.endSessions(signedIn);
+      for (const left of journal.sessionsLeft) progress.note(left);
+      return { kind: "dry-run", plan: planLines(plan) };
+    }
     const deleteOrphans = await confirmPlan(plan, request, ask);
     journal.advance({ step: "plan", old, detail: `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}` });
 
@@ -458,6 +478,7 @@ export async function runRotation(
     const orphansDeleted = deleteOrphans ? await rotation.deleteOrphans(signedIn, orphans) : [];
 
     journal.advance({ step: "done", detail: `${order} order` });
+    await rotation.endSessions(signedIn);
     return {
       kind: "rotated",
       journal,
@@ -467,15 +488,16 @@ export async function runRotation(
       ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,
       warnings: rotation.warnings,
+      needsHuman: [...journal.sessionsLeft],
       advisories: registry.flow.advisories(),
     };
   } catch (error) {
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });
     await rotation.cleanUp(account);
+    await rotation.endSessions(account);
     throw new RunFailed(describeError(cause), cause, journal);
   } finally {
-    await account?.signOut().catch(() => undefined);
     await session.close();
   }
 }

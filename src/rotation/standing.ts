@@ -67,6 +67,7 @@ export function whereThingsStand(journal: Journal): string {
     `  ${pad(journal.registry)}${oldTokenLine(journal)}`,
     `  ${pad("")}${newTokenLine(journal)}`,
     ...journal.destinations.map((d, i) => `  ${pad(i === 0 ? "CircleCI" : "")}${destinationLine(journal, d)}`),
+    ...journal.sessionsLeft.map((left) => `  ${pad(journal.registry)}${left}`),
   ].join("\n");
 }
 
@@ -78,6 +79,8 @@ function targetFlags(destinations: Destination[]): string {
 export function nextStep(journal: Journal, command: string): string {
   const registry = journal.registry;
   if (!journal.changedAnything) return `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
+  if (!journal.changedTokens)
+    return `No token and no CircleCI variable changed (the session above expires on its own). Fix the cause above, then run \`${command}\` again.`;
   if (journal.newTokenUnpushed) {
     return `Delete the new token ${quoted(journal.new.token?.name)} on ${registry} by hand (it never reached CircleCI), then run \`${command}\` again.`;
   }

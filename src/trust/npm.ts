@@ -9,6 +9,7 @@ import { npm } from "../../flows/npm/index.js";
 import type { FoundBrowser } from "../browser/finder.js";
 import { requireDisplay } from "../browser/display.js";
 import { RegistryError } from "../errors.js";
+import { describeError } from "../secrets/secret.js";
 import type { Credentials } from "../registry.js";
 import type { BrowserSettings } from "../settings/run-settings.js";
 import type { Runtime } from "../runtime.js";
@@ -80,7 +81,7 @@ export function npmSide(options: NpmSideOptions): TrustDeps["npm"] {
             if (closed) return;
             closed = true;
             // The logout is not tied to Ctrl-C's signal: the session token must not outlive the run.
-            await npm.signOut().catch(() => undefined);
+            await npm.signOut().catch((error: unknown) => options.steps.note(describeError(error)));
             await session.close();
           },
         };

@@ -5,7 +5,8 @@ import { expect, test } from "@playwright/test";
 import { npm } from "../../flows/npm/index.js";
 import { rotationRequest } from "../../src/commands/rotate.js";
 import { loadSources } from "../../src/settings/config.js";
-import { CancelledError, ExitCode, RunFailed, UsageError } from "../../src/errors.js";
+import { CancelledError, ExitCode, NeedsHumanError, RunFailed, UsageError } from "../../src/errors.js";
+import { renderSummary, summaryJson } from "../../src/rotation/report.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../../src/rotation/runbook.js";
 import { circleciSection } from "../../src/settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../../src/settings/run-settings.js";
@@ -262,4 +263,37 @@ test("flags → request: --leaked and --grace conflict; --old-token and --keep-o
   const req = rotationRequest({ leaked: true }, npm, targets, { ROTATE_NPM_OLD_TOKEN: "npm_old" });
   expect(req).toMatchObject({ order: "incident", targets, graceSeconds: 0 });
   expect(req.oldTokenValue?.reveal()).toBe("npm_old");
+});
+
+test("a session the registry would not end: said in the summary with what to do, exit 3; on a failure, in where things stand", async () => {
+  const left = "npm did not end a session of this run: the one signed in at 08:15 UTC (npm answered 500) stays valid until 10:15 UTC";
+  const stubborn = (w: World) => {
+    const configured = w.registry.configured();
+    const account = w.registry.account();
+    configured.flow.signIn = async () => ({
+      ...account,
+      signOut: async () => {
+        throw new NeedsHumanError(left);
+      },
+    });
+    return configured;
+  };
+  const w = world(true);
+  const io = fakeIO(false);
+  const result = rotated(await runRotation(stubborn(w), request(), runbookDeps(w.circleci, new ScriptedPrompter([]), io)));
+  expect(result.needsHuman).toEqual([left]);
+  expect(renderSummary(result, 1000, false)).toContain(`  needs you  ${left}`);
+  expect(summaryJson(result, 1000, false)).toMatchObject({ needsHuman: [left] });
+
+  const failing = world(true);
+  failing.circleci.refuse.add(PROJECT);
+  const failed = await runRotation(
+    stubborn(failing),
+    request(),
+    runbookDeps(failing.circleci, new ScriptedPrompter([]), fakeIO(false)),
+  ).catch((error: unknown) => error);
+  expect(failed).toBeInstanceOf(RunFailed);
+  const { journal } = failed as RunFailed;
+  expect(journal.whereThingsStand()).toContain(left);
+  expect((failed as RunFailed).exitCode).toBe(ExitCode.needsHuman);
 });
