@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { DEMO, type Fault, type SandboxWorld } from "rotate-replicas";
 import { pypi } from "../../flows/pypi/index.js";
 import { registries } from "../../src/registries.js";
+import { npmOf } from "../support/replicas.js";
 import { expect, heldToken, test } from "../support/world.js";
 
 // Retry-After: 0 makes the retries immediate: what a run does after they run out is tested here,
@@ -128,6 +129,8 @@ for (const registry of registries) {
       expect(world.drill(registry.id).faults.hits).toHaveLength(1);
       expect(world.drill(registry.id).isLive(heldToken(world, registry.id))).toBe(true);
       expect(world.drill(registry.id).isLive(oldToken)).toBe(false);
+      // npm: the session that got the plain 401 is still live on the registry; it is ended too.
+      if (registry.id === "npm") expect(npmOf(world).sessionTokens().filter((t) => npmOf(world).isSessionLive(t))).toEqual([]);
     });
 
     test("Ctrl-C after the new token is created, before the push: new token deleted, exit 130", async ({ world, rotation }) => {
