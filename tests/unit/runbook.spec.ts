@@ -297,3 +297,13 @@ test("a session the registry would not end: said in the summary with what to do,
   expect(journal.whereThingsStand()).toContain(left);
   expect((failed as RunFailed).exitCode).toBe(ExitCode.needsHuman);
 });
+
+test("a CircleCI variable name CircleCI would not take (a newline in --env-var, a digit first) is a usage error naming the rule", () => {
+  const circle = circleciSettings(loadSources({ flags: { projectSlug: SLUG }, env: {}, cwd: "/nonexistent", sections: [circleciSection] }));
+  const rule = "CircleCI takes letters, digits and _ only, not starting with a digit, at most 300 characters; check --env-var";
+  for (const name of ["NPM_TOKEN\nX", "1NPM_TOKEN", "NPM-TOKEN", ""]) {
+    expect(() => destinationsFor(circle, name), JSON.stringify(name)).toThrow(UsageError);
+    expect(() => destinationsFor(circle, name)).toThrow(`${JSON.stringify(name)} cannot be a CircleCI variable name: ${rule}`);
+  }
+  expect(destinationsFor(circle, "_NPM_TOKEN2")).toEqual([{ projectSlug: SLUG, envVar: "_NPM_TOKEN2" }]);
+});
