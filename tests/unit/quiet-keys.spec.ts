@@ -21,6 +21,8 @@ test("quieting acts on a terminal's stdin only, and gives the terminal back", ()
   quiet.set(false);
   expect(raw).toEqual([true, false]);
 
-  const pipe = Object.assign(new PassThrough(), { setRawMode: () => expect.fail("a pipe has no raw mode") });
+  const untouched: boolean[] = [];
+  const pipe = Object.assign(new PassThrough(), { setRawMode: (on: boolean) => void untouched.push(on) });
   keyQuiet(pipe, () => undefined).set(true);
+  expect(untouched).toEqual([]);
 });
