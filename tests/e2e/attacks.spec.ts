@@ -544,6 +544,34 @@ await session.close();`;
     }
   });
 
+  test("a TMPDIR of 63+ characters: Chromium starts all the same, from a short private directory, and nothing is left behind", async () => {
+    const root = mkdtempSync(join(tmpdir(), "rl-"));
+    const deep = join(root, "a-temporary-directory-deep-enough-to-break-chromiums-socket-path");
+    mkdirSync(deep, { recursive: true });
+    expect(deep.length).toBeGreaterThanOrEqual(63);
+    const mine = () => readdirSync("/tmp").filter((name) => name.startsWith(`rotate-browser-${process.pid}-`));
+    try {
+      // The full Chromium a real (visible) run uses: the headless shell makes no singleton socket.
+      const session = await launchIsolated({
+        browser: findBrowser(),
+        headless: true,
+        allowedOrigins: ["http://127.0.0.1:9"],
+        env: { ...browserEnv(process.env), TMPDIR: deep },
+        timeoutMs: 5_000,
+      });
+      try {
+        expect(await session.page.evaluate(() => 1 + 1)).toBe(2);
+        expect(mine()).toHaveLength(1);
+      } finally {
+        await session.close();
+      }
+      expect(filesUnder(deep)).toEqual([]);
+      expect(mine()).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test("a browser crash writes its dump inside the throw-away directory, and nothing under HOME", async () => {
     // Short: Chromium's singleton socket goes under the profile's tmp only when its path fits.
     const root = mkdtempSync(join(tmpdir(), "rc-"));
