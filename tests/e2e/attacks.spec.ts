@@ -160,11 +160,23 @@ test.describe("one guard for the whole context", () => {
       );
       expect(styled).toBe("loaded");
 
+      // The same guard as everywhere, with every encoding the redactor knows: a script that hex-encodes
+      // or reverses the password on its way to an asset origin is refused and stops the run.
       const password = newPassword();
-      await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), {
-        href: `${assets.url}/style.css?v=${encodeURIComponent(password.reveal())}`,
-      });
-      expect((await refused).to).toBe(assets.url);
+      const forms = [
+        password.reveal(),
+        Buffer.from(password.reveal()).toString("hex"),
+        Buffer.from(password.reveal()).toString("hex").toUpperCase(),
+        [...password.reveal()].reverse().join(""),
+      ];
+      for (const form of forms) {
+        await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), {
+          href: `${assets.url}/style.css?v=${encodeURIComponent(form)}`,
+        });
+      }
+      await expect
+        .poll(() => refusals.filter((r) => r.carriedSecret).map((r) => `${r.to} stops: ${r.stops}`))
+        .toEqual(forms.map(() => `${assets.url} stops: true`));
 
       await expect(page.goto(`${assets.url}/page`)).rejects.toThrow(/ERR_BLOCKED_BY_CLIENT/);
       expect(refusals.at(-1)).toMatchObject({ to: assets.url, channel: "a page", carriedSecret: false, stops: true });
