@@ -8,7 +8,7 @@ import type { Page } from "playwright";
 import type { z } from "zod";
 import type { AssetOrigin } from "./browser/guard.js";
 import type { BrowserSession } from "./browser/launch.js";
-import type { Sources } from "./settings/config.js";
+import type { Address, Sources } from "./settings/config.js";
 import type { InitQuestion } from "./settings/init-questions.js";
 import type { PasswordResetFlow } from "./password/reset.js";
 import type { Secret } from "./secrets/secret.js";
@@ -113,6 +113,11 @@ export interface RegistryFlow {
 export interface RegistrySettings {
   envVar: string;
   username?: string;
+  /**
+   * Addresses the plug-in found itself rather than in a setting (npm: the registry from npm's own
+   * configuration), with where each came from: named and confirmed like every other address.
+   */
+  addresses?: Address[];
 }
 
 export interface ConfiguredRegistry {

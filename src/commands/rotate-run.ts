@@ -3,7 +3,7 @@
 // in, then the report.
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import { loadSources, overriddenUrls } from "../settings/config.js";
+import { addressesOf, loadSources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
 import { openDrill, type Drill } from "../drill/open.js";
 import { requireDisplay } from "../browser/display.js";
@@ -65,12 +65,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       ask,
     );
     const browser = browserSettings(sources);
-    const request = rotationRequest(flags, registry, targets, sources.env);
+    // Every address credentials go to, with where it came from: named in the plan and in --json.
+    const addresses = [...addressesOf([circleciSection, registry.section], sources), ...(configured.settings.addresses ?? [])];
+    const request = { ...rotationRequest(flags, registry, targets, sources.env), addresses };
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
-    if (!world) {
-      const urls = overriddenUrls([circleciSection, registry.section], sources);
-      await confirmUrls(urls, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
-    }
+    if (!world) await confirmUrls(addresses, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
     const password = flags.passwordStdin ? await passwordFromStdin(runtime.io, registry.title) : undefined;
     const credentials = credentialsFrom({
       id: registry.id,
@@ -116,11 +115,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     const durationMs = Date.now() - started;
     const drill = Boolean(world);
     if (result.kind === "dry-run") {
-      if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan })}\n`);
+      if (flags.json) io.out(`${JSON.stringify({ ok: true, dryRun: true, plan: result.plan, addresses })}\n`);
       else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
       return 0;
     }
-    if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
+    if (flags.json) io.out(`${JSON.stringify({ ...summaryJson(result, durationMs, drill), addresses })}\n`);
     else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
     // Rotated, but something is left that a human must act on (said in the summary).
     return result.needsHuman.length > 0 ? ExitCode.needsHuman : ExitCode.done;

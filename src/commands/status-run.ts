@@ -78,7 +78,9 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
   const npmVariables = statuses
     .filter((s) => s.registry === npm.title)
     .map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
-  const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, npmVariables) : undefined;
+  const trust = flags.trust
+    ? await trustStatus(runtime, sources, client, circle.projectSlug, npmVariables, Boolean(flags.trustUrls))
+    : undefined;
   if (flags.json)
     runtime.io.out(`${JSON.stringify({ project: circle.projectSlug ?? null, variables: statuses, ...(trust ? { trust } : {}) })}\n`);
   else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust)] : [])].join("\n")}\n`);

@@ -72,7 +72,7 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
     );
     const request = trustRequest(flags, settings, targets, sources.env);
     if (!ownDrill)
-      await confirmUrls(overriddenUrls([circleciSection, npm.section], sources), {
+      await confirmUrls([...overriddenUrls([circleciSection, npm.section], sources), ...(settings.addresses ?? [])], {
         trustUrls: Boolean(flags.trustUrls),
         ask,
         note: (text) => progress.note(text),

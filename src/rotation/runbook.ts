@@ -22,6 +22,8 @@ import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed
 import type { Progress } from "./progress.js";
 import type { ConfiguredRegistry, CreatedToken, Credentials, RegistryAccount, TokenSummary } from "../registry.js";
 import { describeError, type Secret } from "../secrets/secret.js";
+import type { Address } from "../settings/config.js";
+import { addressLines } from "../settings/official-urls.js";
 import type { Steps } from "./steps.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
 
@@ -44,6 +46,8 @@ export interface RotationRequest {
   /** The old token's value, when the responder has it: lets rotate prove it is dead. */
   oldTokenValue?: Secret;
   createEnvVar: boolean;
+  /** Where credentials go, each with where it came from: the plan names them. */
+  addresses?: Address[];
 }
 
 export interface RunbookDeps {
@@ -450,7 +454,7 @@ export async function runRotation(
       create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
       old,
       orphans,
-      advisories: [...registry.flow.advisories(), ...deps.cautions],
+      advisories: [...registry.flow.advisories(), ...deps.cautions, ...(request.addresses ? addressLines(request.addresses) : [])],
     };
     for (const line of planLines(plan)) progress.note(line);
     if (request.dryRun) {

@@ -6,6 +6,7 @@
 import type { ListedToken } from "../../flows/npm/api.js";
 import type { StoredTrust } from "../../flows/npm/trust.js";
 import { actionsText, publisherOf, describeStored } from "../../flows/npm/trust.js";
+import { confirmUrls } from "../settings/official-urls.js";
 import { Ask } from "../ask.js";
 import type { CircleciApi } from "../circleci/targets.js";
 import type { CircleciPipelineDefinition, ProjectIdentity } from "../circleci/client.js";
@@ -98,9 +99,16 @@ export async function trustStatus(
   circleci: CircleciApi & TrustCircleciApi,
   projectSlug: string | undefined,
   variables: NpmVariable[],
+  trustUrls: boolean,
 ): Promise<TrustStatusReport> {
   if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
   const settings = await npm.settings(sources);
+  // The registry from npm's own configuration is confirmed like the addresses the settings name.
+  await confirmUrls(settings.addresses ?? [], {
+    trustUrls,
+    ask: new Ask(runtime.io, runtime.prompter),
+    note: (text) => runtime.io.err(`${text}\n`),
+  });
   const packages = packagesOnly(settings.packages);
   const identity = await circleci.projectIdentity(projectSlug);
   const definitions = await circleci.pipelineDefinitions(identity.projectId);
