@@ -43,7 +43,7 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal
 export async function runRotate(registry: Registry, flags: RotateFlags, runtime: Runtime, sharedDrill?: Drill): Promise<number> {
   const { io } = runtime;
   // The replicas load only for drills: a real run never pays for them.
-  const ownDrill = flags.sandbox && !sharedDrill ? await openDrill(runtime) : undefined;
+  const ownDrill = flags.sandbox && !sharedDrill ? await openDrill(runtime, flags) : undefined;
   const world = sharedDrill ?? ownDrill;
   try {
     // A drill in a terminal rehearses the real thing: password and code are asked for.
@@ -51,7 +51,7 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     if (world && rehearsal) for (const line of world.instructions(registry.id)) io.err(`${line}\n`);
     const sources = loadSources({
       flags: { ...flags, ...world?.flags(registry.id) },
-      env: { ...runtime.env, ...world?.env(registry.id, rehearsal) },
+      env: world ? world.env(registry.id, rehearsal) : runtime.env,
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, registry.section],
     });
@@ -70,14 +70,15 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
     const request = { ...rotationRequest(flags, registry, targets, sources.env), addresses };
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
     if (!world) await confirmUrls(addresses, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
-    const password = flags.passwordStdin ? await passwordFromStdin(runtime.io, registry.title) : undefined;
+    // A drill takes no real credential (openDrill said so).
+    const password = flags.passwordStdin && !world ? await passwordFromStdin(runtime.io, registry.title) : undefined;
     const credentials = credentialsFrom({
       id: registry.id,
       title: registry.title,
       ...(configured.settings.username ? { username: configured.settings.username } : {}),
       env: password ? { ...sources.env, [`ROTATE_${registry.id.toUpperCase()}_PASSWORD`]: password.reveal() } : sources.env,
       ask,
-      ...(flags.otp ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
+      ...(flags.otp && !world ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
     });
     const circleci = runtime.circleci({
       baseUrl: circleciSettings(sources).url,

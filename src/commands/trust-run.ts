@@ -50,14 +50,14 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: TrustJo
 
 export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<number> {
   const { io } = runtime;
-  const ownDrill: Drill | undefined = flags.sandbox ? await openDrill(runtime) : undefined;
+  const ownDrill: Drill | undefined = flags.sandbox ? await openDrill(runtime, flags) : undefined;
   try {
     // A drill in a terminal rehearses the real thing: password and codes are asked for.
     const rehearsal = Boolean(ownDrill && io.canPrompt && flags.input !== false);
     if (ownDrill && rehearsal) for (const line of ownDrill.instructions("npm")) io.err(`${line}\n`);
     const sources = loadSources({
       flags: ownDrill ? drillFlags(ownDrill, flags) : flags,
-      env: { ...runtime.env, ...ownDrill?.env("npm", rehearsal) },
+      env: ownDrill ? ownDrill.env("npm", rehearsal) : runtime.env,
       cwd: runtime.cwd,
       sections: [circleciSection, browserSection, npm.section],
     });
@@ -79,14 +79,15 @@ export async function runTrust(flags: TrustFlags, runtime: Runtime): Promise<num
       });
     const browser = browserSettings(sources);
     const steps = createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 });
-    const password = flags.passwordStdin ? await passwordFromStdin(io, npm.title) : undefined;
+    // A drill takes no real credential (openDrill said so).
+    const password = flags.passwordStdin && !ownDrill ? await passwordFromStdin(io, npm.title) : undefined;
     const credentials = credentialsFrom({
       id: "npm",
       title: "npm",
       ...(settings.username ? { username: settings.username } : {}),
       env: password ? { ...sources.env, ROTATE_NPM_PASSWORD: password.reveal() } : sources.env,
       ask,
-      ...(flags.otp ? { firstOtp: new Secret(flags.otp, "npm one-time code") } : {}),
+      ...(flags.otp && !ownDrill ? { firstOtp: new Secret(flags.otp, "npm one-time code") } : {}),
     });
     const token = await circleciToken(sources.env, ask);
     const circleci = runtime.circleci({
