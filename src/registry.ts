@@ -24,6 +24,13 @@ export interface TokenSummary {
   last4?: string;
   created?: Date;
   expires?: Date;
+  /** What it may do, in the registry's terms ("read and write, bypasses 2FA", "read-only"), when the list says. */
+  kind?: string;
+  /**
+   * Why it cannot be what CircleCI publishes with (read-only, or not covering the configured
+   * packages), when the list says so: such a token is never deleted as the old one.
+   */
+  cannotPublish?: string;
 }
 
 export interface CreatedToken {

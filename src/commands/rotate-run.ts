@@ -2,7 +2,7 @@
 // credentials and the CircleCI client, then the runbook with the collaborators the runtime hands
 // in, then the report.
 import { Ask } from "../ask.js";
-import { AuditLog, type AuditRun } from "../audit.js";
+import { AuditLog, auditPath, type AuditRun } from "../audit.js";
 import { addressesOf, loadSources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
 import { openDrill, type Drill } from "../drill/open.js";
@@ -37,6 +37,14 @@ function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal
         ? { newToken: { name: journal.new.token.name, last4: journal.new.last4, expires: journal.new.expires?.toISOString() ?? null } }
         : {}),
     });
+}
+
+/** What the audit record says the last rotation of a variable put there: evidence of which token CircleCI holds. */
+function lastRotatedIn(log: AuditLog): (envVar: string, where: string) => { name: string; last4: string; at: string } | undefined {
+  return (envVar, where) => {
+    const last = log.lastRotation(envVar, where);
+    return last?.newToken ? { name: last.newToken.name, last4: last.newToken.last4, at: last.at } : undefined;
+  };
 }
 
 /** Runs one rotation. With --sandbox (or a drill handed in by the demo) it runs against the replicas. */
@@ -110,8 +118,10 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
       sleep: runtime.sleep,
       clock: runtime.clock,
       signal: runtime.signal,
-      // Drills on the replicas stay out of the audit record of real rotations.
-      ...(world ? {} : { onEntry: auditListener(AuditLog.startRun(runtime.env)) }),
+      // Drills on the replicas stay out of the audit record of real rotations, and do not read it.
+      ...(world
+        ? {}
+        : { onEntry: auditListener(AuditLog.startRun(runtime.env)), lastRotated: lastRotatedIn(new AuditLog(auditPath(runtime.env))) }),
     });
     const durationMs = Date.now() - started;
     const drill = Boolean(world);

@@ -18,7 +18,8 @@ import {
 } from "../circleci/targets.js";
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
-import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
+import { identifyOldToken } from "./old-token.js";
+import { chooseOrder, confirmPlan, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
 import type { ConfiguredRegistry, CreatedToken, Credentials, RegistryAccount, TokenSummary } from "../registry.js";
 import { describeError, type Secret } from "../secrets/secret.js";
@@ -69,6 +70,8 @@ export interface RunbookDeps {
   signal: AbortSignal;
   /** Hears each journal entry as it is recorded (the audit record). */
   onEntry?: (entry: JournalEntry, journal: Journal) => void;
+  /** What the last rotation of a variable put there, from the audit record (drills have none). */
+  lastRotated?: (envVar: string, where: string) => { name: string; last4: string; at: string } | undefined;
 }
 
 export interface RotationResult {
@@ -437,15 +440,21 @@ export async function runRotation(
     const order = await chooseOrder(request.order, ask);
     rotation.oldValue ??= order === "incident" ? await askExposedValue(ask, title) : undefined;
     const prefix = namePrefix(first.target.spec);
-    const old = await identifyOldToken({
+    const lastRotated = deps.lastRotated?.(first.target.envVar, first.target.where);
+    const identified = await identifyOldToken({
       tokens,
       held: first.held,
       namePrefix: prefix,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(rotation.oldValue ? { value: rotation.oldValue } : {}),
+      ...(lastRotated ? { lastRotated } : {}),
+      others: checked.destinations.slice(1).map((d) => ({ where: d.target.where, ...(d.held?.last4 ? { last4: d.held.last4 } : {}) })),
+      order,
       registry: title,
       ask,
     });
+    const old = identified.token;
+    const oldNote = identified.leftForHuman ?? identified.note;
     const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
@@ -453,6 +462,7 @@ export async function runRotation(
       registry: title,
       create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
       old,
+      ...(oldNote ? { oldNote } : {}),
       orphans,
       advisories: [...registry.flow.advisories(), ...deps.cautions, ...(request.addresses ? addressLines(request.addresses) : [])],
     };
@@ -492,7 +502,7 @@ export async function runRotation(
       ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,
       warnings: rotation.warnings,
-      needsHuman: [...journal.sessionsLeft],
+      needsHuman: [...(identified.leftForHuman ? [identified.leftForHuman] : []), ...journal.sessionsLeft],
       advisories: registry.flow.advisories(),
     };
   } catch (error) {
