@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright";
 import { expect, test } from "@playwright/test";
 import type { NpmSettings } from "../../flows/npm/flow.js";
+import { NpmTokensApi } from "../../flows/npm/api.js";
 import { NpmSession, type NpmCtx } from "../../flows/npm/session.js";
 import { NeedsHumanError } from "../../src/errors.js";
 import type { Steps } from "../../src/rotation/steps.js";
@@ -29,6 +30,8 @@ interface Registry {
   signOutOnce: boolean;
   /** Where POST /-/v1/login says the session token will be. */
   doneUrl?: string;
+  /** The token list's objects. */
+  listed: unknown[];
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ async function startRegistry(): Promise<Registry> {
     revokeStatus: 200,
     signOutOnce: false,
     doneUrl: undefined as string | undefined,
+    listed: [] as unknown[],
   };
   const json = (res: ServerResponse, status: number, body: unknown) =>
     void res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
@@ -53,7 +57,7 @@ async function startRegistry(): Promise<Registry> {
         registry.signOutOnce = false;
         return json(res, 401, { error: "Unauthorized" });
       }
-      return json(res, 200, { objects: [], urls: {} });
+      return json(res, 200, { objects: registry.listed, urls: {} });
     }
     if (req.method === "DELETE" && path.startsWith("/-/user/token/")) return json(res, registry.revokeStatus, { ok: true });
     json(res, 404, { error: "Not found" });
@@ -125,4 +129,43 @@ test("a session npm would not end is said, with when it expires (two hours after
   registry.revokeStatus = 200;
   await session.signOut();
   expect(registry.received.filter((line) => line.startsWith("DELETE"))).toHaveLength(2);
+});
+
+test("the token list says which tokens cannot be what CircleCI publishes the configured packages with", async () => {
+  const token = (
+    name: string,
+    permissions: Array<{ name: string; action: string }>,
+    scopes: Array<{ type: string; name: string }>,
+    readonly = false,
+  ) => ({
+    key: name,
+    name,
+    token: `npm_${name.slice(0, 4).padEnd(4, "x")}...ABCD`,
+    readonly,
+    bypass_2fa: true,
+    permissions,
+    scopes,
+  });
+  const write = [{ name: "package", action: "write" }];
+  registry.listed = [
+    token("publisher", write, [{ type: "package", name: "widget" }]),
+    token("all packages", write, [{ type: "package", name: "*" }]),
+    token("the scope", write, [{ type: "scope", name: "@acme" }]),
+    token("laptop", [{ name: "package", action: "read" }], [{ type: "package", name: "widget" }], true),
+    token("other package", write, [{ type: "package", name: "gadget" }]),
+    token("no details", write, []),
+  ];
+  const ctx = {
+    ...ctxFor(registry.url),
+    settings: { registryUrl: registry.url, websiteUrl: registry.url, packages: ["widget", "@acme/tool"] } as NpmSettings,
+  };
+  const tokens = await new NpmTokensApi(await NpmSession.open(ctx)).list();
+  expect(Object.fromEntries(tokens.map((t) => [t.name, t.cannotPublish ?? null]))).toEqual({
+    publisher: "does not cover @acme/tool",
+    "all packages": null,
+    "the scope": "does not cover widget",
+    laptop: "read-only",
+    "other package": "does not cover widget, @acme/tool",
+    "no details": null,
+  });
 });
