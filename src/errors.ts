@@ -61,6 +61,13 @@ export class RegistryError extends NothingChangedError {
 /** The site did not show what a step needed; the message names the step and what was missing. */
 export class SiteChangedError extends NothingChangedError {
   override name = "SiteChangedError";
+  constructor(
+    message: string,
+    /** What the step waited for on the page ("the npm sign-in form"), so the page it was on can be named. */
+    readonly waitedFor?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A step needs a person at a visible browser (a security key, a captcha), and the browser is headless. */
