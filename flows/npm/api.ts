@@ -46,7 +46,9 @@ function cannotPublish(item: z.infer<typeof ListedTokenAnswer>, packages: string
   const scopes = item.scopes ?? [];
   if (scopes.length === 0) return undefined;
   const covers = (wanted: string) =>
-    scopes.some(({ name }) => name === "*" || name === wanted || (name?.startsWith("@") && !name.includes("/") && wanted.startsWith(`${name}/`)));
+    scopes.some(
+      ({ name }) => name === "*" || name === wanted || (name?.startsWith("@") && !name.includes("/") && wanted.startsWith(`${name}/`)),
+    );
   const missing = packages.filter((wanted) => !covers(wanted));
   return missing.length > 0 ? `does not cover ${missing.join(", ")}` : undefined;
 }
