@@ -104,6 +104,10 @@ export async function identifyOldToken(q: OldTokenQuestion): Promise<OldToken> {
   if (!q.held && !q.value) return {};
   const all = q.tokens.map((token) => factsOf(token, q));
   const possible = all.filter((f) => f.excluded.length === 0);
+  // The value given, matched by the first eight and the last four the list shows, outweighs a name.
+  const value = q.value;
+  const fitting = value ? possible.filter((f) => fitsValue(f.token, value)) : [];
+  if (fitting.length === 1 && fitting[0]) return { token: fitting[0].token };
   const supported = possible.filter((f) => f.support.length > 0);
   // One token that everything known speaks for, and nothing against; any other that might be it has a doubt.
   const agreed = supported.filter((f) => f.doubts.length === 0);

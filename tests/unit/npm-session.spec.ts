@@ -1,6 +1,7 @@
 // The npm session against a registry of the spec's own, with a browser that never gets anywhere
 // (the done URL hands the session over on its own): where its done URL is polled, and that every
 // session the run signed in with is ended, or said to be left, with its expiry (issue 21).
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright";
@@ -32,17 +33,19 @@ interface Registry {
   doneUrl?: string;
   /** The token list's objects. */
   listed: unknown[];
+  /** The session tokens handed out, in order. */
+  issued: string[];
   close(): Promise<void>;
 }
 
 async function startRegistry(): Promise<Registry> {
-  let sessions = 0;
   const registry = {
     received: [] as string[],
     revokeStatus: 200,
     signOutOnce: false,
     doneUrl: undefined as string | undefined,
     listed: [] as unknown[],
+    issued: [] as string[],
   };
   const json = (res: ServerResponse, status: number, body: unknown) =>
     void res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
@@ -51,7 +54,12 @@ async function startRegistry(): Promise<Registry> {
     registry.received.push(`${req.method} ${path} ${req.headers.authorization ?? ""}`.trim());
     if (req.method === "POST" && path === "/-/v1/login")
       return json(res, 200, { loginUrl: `${base}/login`, doneUrl: registry.doneUrl ?? `${base}/-/v1/done?sessionId=1` });
-    if (path.startsWith("/-/v1/done")) return json(res, 200, { token: `session-${++sessions}` });
+    // Random like a real one: a session token is a secret, and the redactor cuts out what starts like one.
+    if (path.startsWith("/-/v1/done")) {
+      const token = randomBytes(16).toString("hex");
+      registry.issued.push(token);
+      return json(res, 200, { token });
+    }
     if (path.startsWith("/-/npm/v1/tokens")) {
       if (registry.signOutOnce) {
         registry.signOutOnce = false;
@@ -101,9 +109,10 @@ test("after a plain 401 rotate signs in again, and both sessions are ended with 
   registry.signOutOnce = true;
   expect((await session.request("GET", "/-/npm/v1/tokens", "listing tokens")).status).toBe(200);
   await session.signOut();
+  const [first, second] = registry.issued;
   expect(registry.received.filter((line) => line.startsWith("DELETE"))).toEqual([
-    "DELETE /-/user/token/session-1 Bearer session-1",
-    "DELETE /-/user/token/session-2 Bearer session-2",
+    `DELETE /-/user/token/${first} Bearer ${first}`,
+    `DELETE /-/user/token/${second} Bearer ${second}`,
   ]);
   // Ended once: the clean-up copy and the run's end share the record.
   await session.forCleanUp().signOut();

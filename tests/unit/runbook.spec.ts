@@ -10,6 +10,7 @@ import { renderSummary, summaryJson } from "../../src/rotation/report.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../../src/rotation/runbook.js";
 import { circleciSection } from "../../src/settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../../src/settings/run-settings.js";
+import { Secret } from "../../src/secrets/secret.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "../support/fakes.js";
 
 const SLUG = "gh/acme/widget";
@@ -398,4 +399,12 @@ test("a CircleCI variable name CircleCI would not take (a newline in --env-var, 
     expect(() => destinationsFor(circle, name)).toThrow(`${JSON.stringify(name)} cannot be a CircleCI variable name: ${rule}`);
   }
   expect(destinationsFor(circle, "_NPM_TOKEN2")).toEqual([{ projectSlug: SLUG, envVar: "_NPM_TOKEN2" }]);
+});
+
+test("the old value given matches one token by its first eight and last four: that one, even with a name rotate gave another destination", async () => {
+  const w = world(true);
+  const spread = w.registry.issue("FAKE_TOKEN gh/acme/docs 2026-10-02T00:00Z");
+  w.circleci.set(PROJECT, "FAKE_TOKEN", spread);
+  const result = rotated((await rotate(w, request({ oldTokenValue: new Secret(spread, "old Fake token") }))).outcome);
+  expect(result.oldToken?.name).toBe("FAKE_TOKEN gh/acme/docs 2026-10-02T00:00Z");
 });
