@@ -35,6 +35,8 @@ export interface WorldOptions {
   knobs?: Record<string, Record<string, unknown>>;
   /** Where the front desk listens (`rotate sandbox` uses a fixed port others can find); default any. */
   controlPort?: number;
+  /** The sandbox's key: GET /drill then answers only a caller that proves it knows it (shared/control.ts). */
+  controlKey?: string;
 }
 
 export type { DrillAccount, RegistryDrill };
@@ -124,7 +126,7 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
   const flags = (id: string) => ({ ...drill(id).flags, circleciUrl: circleci.apiUrl, projectSlug: DEMO.projectSlug });
   const control = await serveControl(
     { circleci, circleciToken, drills, flags },
-    { host, ...(options.controlPort ? { port: options.controlPort } : {}) },
+    { host, ...(options.controlPort ? { port: options.controlPort } : {}), ...(options.controlKey ? { key: options.controlKey } : {}) },
   ).catch(async (error: unknown) => {
     await Promise.all([circleci.close(), closeAll()]);
     throw error;

@@ -8,6 +8,8 @@ import { Secret } from "./secrets/secret.js";
 export interface Choice<T extends string> {
   name: string;
   value: T;
+  /** Shown, but not choosable: why. */
+  disabled?: string;
 }
 
 export interface InputOptions {

@@ -63,6 +63,13 @@ export class RegistryError extends NothingChangedError {
 /** The site did not show what a step needed; the message names the step and what was missing. */
 export class SiteChangedError extends NothingChangedError {
   override name = "SiteChangedError";
+  constructor(
+    message: string,
+    /** What the step waited for on the page ("the npm sign-in form"), so the page it was on can be named. */
+    readonly waitedFor?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A step needs a person at a visible browser (a security key, a captcha), and the browser is headless. */
@@ -76,6 +83,29 @@ export class CircleciError extends NothingChangedError {
   constructor(
     message: string,
     readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What the outbound HTTP policy refused (src/http/policy.ts): where the request or the redirect was going. */
+export interface Refused {
+  kind: "redirect" | "credential" | "plain-http";
+  /** The origin that would have received it. */
+  to: string;
+  /** For a redirect: the request that was answered with it. */
+  from?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+}
+
+/** The outbound HTTP policy refused a request or an answer: nothing was sent where it does not belong. */
+export class OutboundRefusedError extends NothingChangedError {
+  override name = "OutboundRefusedError";
+  constructor(
+    message: string,
+    readonly refused: Refused,
   ) {
     super(message);
   }

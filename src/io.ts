@@ -16,7 +16,7 @@ export interface IO {
   color: boolean;
   /** Set while a question holds the terminal: the checklist draws nothing then. */
   prompting: boolean;
-  /** Swallows keys typed on the terminal while rotate works (see secrets/quiet-keys.ts). */
+  /** Swallows keys typed on the terminal while rotate works, whenever stdin is one (see secrets/quiet-keys.ts). */
   quietKeys(on: boolean): void;
   /** Results for people or machines (the checklist, the team note, --json). */
   out(text: string): void;

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import type { z } from "zod";
 import type { AssetOrigin } from "./browser/guard.js";
-import type { Sources } from "./settings/config.js";
+import type { Address, Sources } from "./settings/config.js";
 import type { InitQuestion } from "./settings/init-questions.js";
 import type { PasswordResetFlow } from "./password/reset.js";
 import { addSettingOptions, type SettingsSection } from "./settings/declarations.js";
@@ -17,6 +17,11 @@ import type { TrustCapability, TrustSpec } from "./trust/capability.js";
 export interface RegistrySettings {
   envVar: string;
   username?: string;
+  /**
+   * Addresses the plug-in found itself rather than in a setting (npm: the registry from npm's own
+   * configuration), with where each came from: named and confirmed like every other address.
+   */
+  addresses?: Address[];
 }
 
 export interface ConfiguredRegistry {

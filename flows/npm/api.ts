@@ -18,6 +18,8 @@ const ListedTokenAnswer = z.object({
   readonly: z.boolean().nullish(),
   bypass_2fa: z.boolean().nullish(),
   permissions: z.array(z.object({ action: z.string() }).partial()).nullish(),
+  // What it covers: `{type: "package", name}` ("*" for all), a scope as `{type: "scope", name: "@scope"}` [I].
+  scopes: z.array(z.object({ type: z.string(), name: z.string() }).partial()).nullish(),
   // The stage-only kind (2026-09-18) post-dates the API docs; the field that shows it in a list is inferred [I].
   publish_policy: z.string().nullish(),
 });
@@ -32,6 +34,24 @@ const dateOf = (text: string | null | undefined) => {
   const date = text ? new Date(text) : undefined;
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 };
+
+/**
+ * Why a listed token cannot be what CircleCI publishes these packages with: read-only, or a write
+ * token whose list of packages and scopes leaves one out. Undefined when the list does not say
+ * (no permissions or no scopes shown): then it might be.
+ */
+function cannotPublish(item: z.infer<typeof ListedTokenAnswer>, packages: string[]): string | undefined {
+  const writes = (item.permissions ?? []).some((p) => p.action === "write");
+  if (item.readonly === true || (item.permissions && item.permissions.length > 0 && !writes)) return "read-only";
+  const scopes = item.scopes ?? [];
+  if (scopes.length === 0) return undefined;
+  const covers = (wanted: string) =>
+    scopes.some(
+      ({ name }) => name === "*" || name === wanted || (name?.startsWith("@") && !name.includes("/") && wanted.startsWith(`${name}/`)),
+    );
+  const missing = packages.filter((wanted) => !covers(wanted));
+  return missing.length > 0 ? `does not cover ${missing.join(", ")}` : undefined;
+}
 
 /** A token as the list shows it, with what it may do. */
 export interface ListedToken extends TokenSummary {
@@ -70,6 +90,7 @@ export class NpmTokensApi {
       for (const item of page.data.objects) {
         const shown = REDACTED.exec(item.token);
         const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
+        const unfit = cannotPublish(item, this.session.ctx.settings.packages);
         tokens.push({
           id: item.key,
           name: inert(item.name ?? item.token),
@@ -77,6 +98,7 @@ export class NpmTokensApi {
           ...(expires ? { expires } : {}),
           ...(created ? { created } : {}),
           ...kindOf(item),
+          ...(unfit ? { cannotPublish: unfit } : {}),
         });
       }
       // `next` may be relative; the session resolves it against the registry.
@@ -111,7 +133,7 @@ class NpmApiAccount implements RegistryAccount {
   }
 
   async checkScope(): Promise<void> {
-    const client = http();
+    const client = http(this.ctx.settings.registryUrl);
     const username = await this.ctx.credentials.username();
     for (const item of this.ctx.settings.packages.filter((p) => !isScope(p))) {
       const answer = await client.get(this.session.url(`/${encodePackage(item)}`), { signal: this.ctx.signal });

@@ -5,12 +5,13 @@
 // website` drives the same rotation through npmjs.com's pages (website.ts). Either way the
 // registry's /-/whoami says whether a token is live.
 import { execFile } from "node:child_process";
-import { homedir } from "node:os";
+import { devNull, homedir } from "node:os";
 import { promisify } from "node:util";
 import { UsageError } from "../../src/errors.js";
 import { checkRequest } from "../../src/http/checks.js";
 import type { RegistryImplementation } from "../../src/registry.js";
 import type { TokenState } from "../../src/rotation/capability.js";
+import { checkUrl } from "../../src/settings/config.js";
 import { signInThroughApi } from "./api.js";
 import { advisories, permissionText } from "./policy.js";
 import { NpmSettings } from "./settings.js";
@@ -21,11 +22,13 @@ const MAX_WRITE_DAYS = 90;
 
 /**
  * The registry the user's npm uses; never written into this code (it may be a mirror). Asked from
- * the home directory, so a project's .npmrc (which a pull request can change) has no say.
+ * the home directory, so a project's .npmrc (which a pull request can change) has no say. With
+ * `builtIn`, npm's own default, read with no user or global configuration: the official registry.
  */
-async function npmConfigRegistry(): Promise<string | undefined> {
+async function npmConfigRegistry(builtIn: boolean): Promise<string | undefined> {
+  const none = builtIn ? ["--userconfig", devNull, "--globalconfig", devNull] : [];
   try {
-    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"], {
+    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry", ...none], {
       cwd: homedir(),
       timeout: 15_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
@@ -36,12 +39,27 @@ async function npmConfigRegistry(): Promise<string | undefined> {
   }
 }
 
+const REGISTRY_URL = "npm registry URL";
+
+/**
+ * The registry from npm's configuration when no setting names one: held to the rule every address
+ * follows (plain http only to this machine), and official only when it is npm's own default.
+ */
+async function registryFromNpm(resolved: Record<string, unknown>): Promise<void> {
+  const [configured, builtIn] = await Promise.all([npmConfigRegistry(false), npmConfigRegistry(true)]);
+  if (!configured) return;
+  const from = "npm config get registry";
+  resolved.registryUrl = checkUrl(configured, from, REGISTRY_URL);
+  const official = builtIn !== undefined && URL.canParse(builtIn) && new URL(builtIn).href === new URL(configured).href;
+  resolved.addresses = [{ describe: REGISTRY_URL, url: configured, from: official ? `${from}, npm's own default` : from, official }];
+}
+
 /** The settings' schema, npm's limits, and the flow bound to them. */
 export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
   schema: NpmSettings,
 
   async defaults(resolved) {
-    resolved.registryUrl ??= await npmConfigRegistry();
+    if (resolved.registryUrl === undefined) await registryFromNpm(resolved);
   },
 
   validate(settings) {

@@ -8,11 +8,11 @@
 // `rotate trust npm` both work through it.
 import type { AxiosResponse } from "axios";
 import { z } from "zod";
-import { NothingChangedError, RegistryError } from "../../src/errors.js";
+import { NeedsHumanError, NothingChangedError, RegistryError } from "../../src/errors.js";
 import { createHttp } from "../../src/http/policy.js";
 import type { FlowContext } from "../../src/rotation/capability.js";
 import { abortableSleep } from "../../src/http/retry.js";
-import { Secret } from "../../src/secrets/secret.js";
+import { describeError, Secret } from "../../src/secrets/secret.js";
 import type { NpmSettings } from "./settings.js";
 import { signInOnWebsite, type SecondFactor } from "./website.js";
 
@@ -30,16 +30,27 @@ const MIN_POLL_MS = 1_000;
 const MAX_POLL_MS = 10_000;
 const OTP_TRIES = 3;
 
-export function http() {
-  return createHttp({ timeout: 30_000, maxRedirects: 0, validateStatus: () => true, headers: { "Cache-Control": "no-cache" } });
+/** How long ending a session may take at the end of a run before it is reported as left open. */
+const REVOKE_TIMEOUT_MS = 10_000;
+/** npm's session tokens live two hours (docs/sites/npm.md, "Session tokens"). */
+const SESSION_LIFETIME_MS = 2 * 60 * 60_000;
+
+/**
+ * The registry's HTTP client: the session token, one-time codes, the account password and the
+ * tokens go to the registry's own origin and nowhere else (src/http/policy.ts).
+ */
+export function http(registryUrl: string, timeoutMs = 30_000) {
+  return createHttp({ timeoutMs, credentialsFor: registryUrl, headers: { "Cache-Control": "no-cache" } });
 }
 
 /**
  * Polls a done URL as npm's client does: 202 with Retry-After (seconds) while the person is at
  * the browser, 200 with `token` when done; anything else is an invalid answer.
  */
-async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen?: Promise<unknown>): Promise<Secret> {
-  const client = http();
+async function pollDone(ctx: NpmCtx, doneUrl: string, what: string, askNowWhen?: Promise<unknown>): Promise<Secret> {
+  const { signal } = ctx;
+  const client = http(ctx.settings.registryUrl);
+  const poll = onRegistry(doneUrl, ctx.settings.registryUrl);
   const deadline = Date.now() + HUMAN_DEADLINE_MS;
   // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
   // the registry's next turn (a second each time).
@@ -49,7 +60,7 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askN
     () => undefined,
   );
   for (;;) {
-    const answer = await client.get(doneUrl, { signal });
+    const answer = await client.get(poll, { signal });
     if (answer.status === 200) {
       const done = DoneAnswer.safeParse(answer.data);
       if (!done.success) throw new RegistryError(`the npm registry's answer to ${what} carried no token: try again, or use --via website`);
@@ -71,7 +82,7 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askN
   }
 }
 
-/** A URL the registry told us to open must be on npm's website, as configured. */
+/** A page the registry told us to open must be on npm's website, as configured. */
 function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
   const expected = new URL(ctx.settings.websiteUrl).origin;
   const origin = new URL(target).origin;
@@ -83,12 +94,27 @@ function checkOnWebsite(target: string, ctx: NpmCtx, what: string): void {
 }
 
 /**
+ * Where to poll a done URL, whose answer is a session token or a code: always the configured
+ * registry. One on another origin is moved onto the registry's origin and path prefix, keeping
+ * its path and query, as npm's client does when the registry is a proxy (docs/sites/npm.md,
+ * "Polling the done URL", proxy rule); npm's client polls any other host as given, which would
+ * let that host collect the session token.
+ */
+export function onRegistry(doneUrl: string, registryUrl: string): string {
+  const done = new URL(doneUrl);
+  const registry = new URL(registryUrl);
+  if (done.origin === registry.origin) return done.toString();
+  const prefix = registry.pathname.replace(/\/+$/, "");
+  return new URL(`${prefix}${done.pathname}${done.search}`, registry.origin).toString();
+}
+
+/**
  * Web login (docs/sites/npm.md, "Web login"): the browser signs in, the registry hands over a
  * session token. A browser already signed in on the website (signing in again after the session
  * ended) shows no form at all: the token then simply arrives.
  */
 async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: Secret; secondFactor: SecondFactor }> {
-  const client = http();
+  const client = http(ctx.settings.registryUrl);
   const start = await client.post(
     new URL("/-/v1/login", ctx.settings.registryUrl).toString(),
     {},
@@ -107,7 +133,7 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
   let recognised = earlier;
   const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
   signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
-  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal, signingIn);
+  const sessionToken = pollDone(ctx, urls.data.doneUrl, "npm session token", signingIn);
   sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
   const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
   // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
@@ -126,26 +152,31 @@ type Answer =
   | { kind: "code-needed"; response: AxiosResponse }
   | { kind: "signed-out"; response: AxiosResponse };
 
-export class NpmSession {
-  private signedOut = false;
+/** A session token this run signed in for: each one is ended with the run. */
+interface Opened {
+  token: Secret;
+  at: Date;
+  ended: boolean;
+}
 
+export class NpmSession {
   private constructor(
     readonly ctx: NpmCtx,
     private token: Secret,
     /** A security-key account gets its codes through the browser (web OTP); others type them. */
     private readonly secondFactor: SecondFactor,
+    /** Every session this run opened (a session that ended is signed in again), shared with the clean-up copy. */
+    private readonly opened: Opened[],
   ) {}
 
   static async open(ctx: NpmCtx): Promise<NpmSession> {
     const { token, secondFactor } = await webLogin(ctx);
-    return new NpmSession(ctx, token, secondFactor);
+    return new NpmSession(ctx, token, secondFactor, [{ token, at: new Date(), ended: false }]);
   }
 
   /** The same session for clean-up after Ctrl-C: its calls are not cancelled by that signal. */
   forCleanUp(): NpmSession {
-    const copy = new NpmSession({ ...this.ctx, signal: new AbortController().signal }, this.token, this.secondFactor);
-    copy.signedOut = this.signedOut;
-    return copy;
+    return new NpmSession({ ...this.ctx, signal: new AbortController().signal }, this.token, this.secondFactor, this.opened);
   }
 
   url(path: string): string {
@@ -153,7 +184,7 @@ export class NpmSession {
   }
 
   private async send(method: Method, url: string, command: string, options: { body?: unknown; otp?: Secret } = {}): Promise<Answer> {
-    const client = http();
+    const client = http(this.ctx.settings.registryUrl);
     const response = await client.request({
       method,
       url,
@@ -182,7 +213,9 @@ export class NpmSession {
     let answer = await this.send(method, url, command, options);
     if (answer.kind === "signed-out") {
       this.ctx.steps.note("The npm session ended; signing in again.");
+      // A plain 401 may come from a session that still works elsewhere: the first one is ended with the run too.
       ({ token: this.token } = await webLogin(this.ctx, this.secondFactor));
+      this.opened.push({ token: this.token, at: new Date(), ended: false });
       answer = await this.send(method, url, command, options);
     }
     for (let tries = 0; answer.kind === "code-needed"; tries++) {
@@ -204,7 +237,7 @@ export class NpmSession {
     const web = WebOtpChallenge.safeParse(challenge.data);
     if (!web.success) return this.ctx.credentials.otp();
     checkOnWebsite(web.data.authUrl, this.ctx, "security-key page");
-    const code = pollDone(web.data.doneUrl, "npm one-time code", this.ctx.signal);
+    const code = pollDone(this.ctx, web.data.doneUrl, "npm one-time code");
     code.catch(() => undefined);
     await this.ctx.browser.page.goto(web.data.authUrl);
     return this.ctx.steps.handOff(`npm wants the account's security key ${what}`, {
@@ -213,16 +246,43 @@ export class NpmSession {
     });
   }
 
-  /** npm logout: the registry ends the session, so the session token dies with the run. */
+  /**
+   * npm logout for every session this run opened: the registry ends each, so no session token
+   * outlives the run. One npm would not end is said, with when it expires: a human must know.
+   */
   async signOut(): Promise<void> {
-    if (this.signedOut) return;
-    this.signedOut = true;
-    const client = http();
-    await client.delete(this.url(`/-/user/token/${this.token.derive((raw) => encodeURIComponent(raw))}`), {
-      headers: { Authorization: this.token.derive((raw) => `Bearer ${raw}`) },
-    });
+    const left: string[] = [];
+    for (const session of this.opened.filter((s) => !s.ended)) {
+      const refused = await this.end(session.token);
+      session.ended = refused === undefined;
+      if (refused)
+        left.push(
+          `the one signed in at ${clockTime(session.at)} UTC (${refused}) stays valid until ${clockTime(new Date(session.at.getTime() + SESSION_LIFETIME_MS))} UTC`,
+        );
+    }
+    if (left.length > 0) {
+      throw new NeedsHumanError(
+        `npm did not end ${left.length === 1 ? "a session" : `${left.length} sessions`} of this run: ${left.join("; ")} (npm's session tokens live two hours); rotate kept it in memory only, so nobody else holds it, but if this machine may be compromised, change the npm password (rotate password npm)`,
+      );
+    }
+  }
+
+  /** Undefined when npm ended the session (or no longer takes its token), else why not. */
+  private async end(token: Secret): Promise<string | undefined> {
+    const client = http(this.ctx.settings.registryUrl, REVOKE_TIMEOUT_MS);
+    try {
+      const answer = await client.delete(this.url(`/-/user/token/${token.derive((raw) => encodeURIComponent(raw))}`), {
+        headers: { Authorization: token.derive((raw) => `Bearer ${raw}`) },
+      });
+      // 401: the registry no longer takes the token, which is what ending it means.
+      return answer.status < 300 || answer.status === 401 ? undefined : `npm answered ${answer.status}`;
+    } catch (error) {
+      return (error as { code?: string }).code === "ECONNABORTED" ? `no answer within ${REVOKE_TIMEOUT_MS / 1000}s` : describeError(error);
+    }
   }
 }
+
+const clockTime = (date: Date) => date.toISOString().slice(11, 16);
 
 /** A 401 that asks for a one-time code: `www-authenticate: OTP`, or npm's "one-time pass" text. */
 function isOtpChallenge(response: AxiosResponse): boolean {

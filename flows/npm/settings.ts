@@ -14,5 +14,6 @@ export const NpmSettings = z.object({
   via: z.enum(["api", "website"], { error: "must be api or website" }),
   websiteUrl: z.url(),
   registryUrl: z.url(),
+  addresses: z.array(z.object({ describe: z.string(), url: z.string(), from: z.string(), official: z.boolean() })).optional(),
 });
 export type NpmSettings = z.infer<typeof NpmSettings>;

@@ -8,7 +8,13 @@ import { npmTrustSide } from "./trust-side.js";
 import { actionsText, audienceFor, describeStored, differences, exchangeIdToken, publisherOf } from "./trust.js";
 
 export const npmTrust: TrustImplementation<NpmSettings> = {
-  settings: ({ envVar, packages, username, registryUrl }) => ({ envVar, packages, registryUrl, ...(username ? { username } : {}) }),
+  settings: ({ envVar, packages, username, registryUrl, addresses }) => ({
+    envVar,
+    packages,
+    registryUrl,
+    ...(username ? { username } : {}),
+    ...(addresses ? { addresses } : {}),
+  }),
   side: npmTrustSide,
   actionsText,
   describe: describeStored,

@@ -3,6 +3,7 @@
 // there), then a session signed in through the registry's web login in the isolated browser,
 // whose end revokes the session token and closes the browser.
 import { RegistryError } from "../../src/errors.js";
+import { describeError } from "../../src/secrets/secret.js";
 import type { FoundBrowser } from "../../src/browser/finder.js";
 import type { TrustSession, TrustSide, TrustSideOptions } from "../../src/trust/capability.js";
 import { NpmSession, type NpmCtx } from "./session.js";
@@ -56,7 +57,7 @@ export function npmTrustSide(settings: NpmSettings, options: TrustSideOptions): 
             if (closed) return;
             closed = true;
             // The logout is not tied to Ctrl-C's signal: the session token must not outlive the run.
-            await npm.signOut().catch(() => undefined);
+            await npm.signOut().catch((error: unknown) => options.steps.note(describeError(error)));
             await session.close();
           },
         };

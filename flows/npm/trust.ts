@@ -192,7 +192,7 @@ function refused(response: AxiosResponse, what: string): RegistryError {
 
 /** The package's maintainers from its public document; undefined when npm has no such package. */
 export async function packageMaintainers(registryUrl: string, pkg: string, signal: AbortSignal): Promise<string[] | undefined> {
-  const client = http();
+  const client = http(registryUrl);
   const answer = await client.get(new URL(`/${encodePackage(pkg)}`, registryUrl).toString(), { signal });
   if (answer.status === 404) return undefined;
   const document = z.object({ maintainers: z.array(z.object({ name: z.string() })).default([]) }).safeParse(answer.data);
@@ -207,7 +207,7 @@ export async function packageMaintainers(registryUrl: string, pkg: string, signa
  * exchange URL; 201 carries a short-lived publish token for that one package.
  */
 export async function exchangeIdToken(registryUrl: string, pkg: string, idToken: Secret, signal: AbortSignal): Promise<Exchange> {
-  const client = http();
+  const client = http(registryUrl);
   const answer = await client.post(
     new URL(`/-/npm/v1/oidc/token/exchange/package/${encodePackage(pkg)}`, registryUrl).toString(),
     undefined,

@@ -4,6 +4,13 @@
 // also finds an already running `rotate sandbox` here. For trusted-publishing drills it stands in
 // for a CircleCI job: the projects and pipeline definitions jobs run under, and the OIDC id token
 // `circleci run oidc get` prints inside such a job.
+//
+// A `rotate sandbox` is found on a known port, so something else could listen there and pose as
+// one (and be typed a password into). With a key (a per-sandbox secret `rotate sandbox` keeps in a
+// file only its user can read), GET /drill answers only a caller that proves it knows the key,
+// and proves in turn that the sandbox knows it: each side sends HMAC-SHA256(key, "<role> <nonce>")
+// of the caller's nonce (src/drill/open.ts is the other side).
+import { createHmac, timingSafeEqual } from "node:crypto";
 import express from "express";
 import * as OTPAuth from "otpauth";
 import escapeHtml from "escape-html";
@@ -41,14 +48,34 @@ export interface DrillDirectory {
   registries: Record<string, { flags: Record<string, unknown>; username: string; password: string; totpSecret: string; heldToken: string }>;
 }
 
+export const SANDBOX_CHALLENGE = "x-rotate-sandbox-challenge";
+export const SANDBOX_PROOF = "x-rotate-sandbox-proof";
+
+/** The proof of knowing the sandbox's key, for one side ("client" or "sandbox") and one nonce. */
+export function sandboxProof(key: string, role: "client" | "sandbox", nonce: string): string {
+  return createHmac("sha256", key).update(`${role} ${nonce}`).digest("hex");
+}
+
+function sameText(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 function codeFor(totpSecret: string): string {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) }).generate();
 }
 
-export async function serveControl(world: ControlWorld, options: { host: string; port?: number }): Promise<Listening> {
+export async function serveControl(world: ControlWorld, options: { host: string; port?: number; key?: string }): Promise<Listening> {
   const app = express();
   app.disable("x-powered-by");
-  app.get("/drill", (_req, res) => {
+  app.get("/drill", (req, res) => {
+    const { key } = options;
+    if (key) {
+      const nonce = req.get(SANDBOX_CHALLENGE) ?? "";
+      if (nonce.length < 32 || !sameText(req.get(SANDBOX_PROOF) ?? "", sandboxProof(key, "client", nonce)))
+        return res.status(403).type("text").send("prove you know this sandbox's key\n");
+      res.setHeader(SANDBOX_PROOF, sandboxProof(key, "sandbox", nonce));
+    }
     const directory: DrillDirectory = {
       circleciToken: world.circleciToken,
       registries: Object.fromEntries(world.drills.map((d) => [d.id, { flags: world.flags(d.id), ...d.account, heldToken: d.heldToken }])),

@@ -10,6 +10,7 @@ import { createProfile, useSandbox } from "./profile.js";
 import { keepCoreDumpsOff } from "./core-dumps.js";
 import { bypassRules, startRefusingProxy } from "./refusing-proxy.js";
 import { containsSecret } from "../secrets/secret.js";
+import { waitedInVain } from "./waits.js";
 
 // The closed network here floods Chromium with refused connections without the first four;
 // the rest keep crash reports, keyrings and first-run state off the disk.
@@ -164,6 +165,11 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
   };
 
   const page = await newPage();
+  // What the page last answered, so a wait that runs out can say so (a 500, a 429).
+  let lastStatus: number | undefined;
+  page.on("response", (response) => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) lastStatus = response.status();
+  });
   // The responder closing the window means "stop": the run stops at once and cleans up.
   page.on("close", () => {
     if (!closing) lost.abort();
@@ -183,7 +189,7 @@ export async function launchIsolated(options: LaunchOptions): Promise<BrowserSes
       ) {
         return new BrowserClosedError("the browser window was closed before the step finished");
       }
-      return error;
+      return waitedInVain(error, { url: page.url(), ...(lastStatus === undefined ? {} : { status: lastStatus }) }) ?? error;
     },
     async close() {
       closing = true;

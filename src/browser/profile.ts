@@ -3,10 +3,12 @@
 // outside its profile too — Debian's build keeps crash dumps (memory, so secrets) under
 // $XDG_CONFIG_HOME/chromium/Crash Reports, dconf and NSS keep files under $HOME, shared memory
 // falls back to $TMPDIR — so all of those point inside. The directory is removed at close, and
-// one left by a run that was killed is removed by the next run's start.
+// one left by a run that was killed is removed by the next run's start. The directory sits in the
+// run's temporary directory, or in a short private one when that is too deep (see baseFor).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { homedir, platform, tmpdir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "../errors.js";
 
 /** "rotate-browser-<pid of the rotate process>-<random>", so a start can tell whose it is. */
 const PREFIX = "rotate-browser-";
@@ -14,12 +16,13 @@ const OWNED = /^rotate-browser-(\d+)-/;
 /**
  * Chromium puts its singleton socket at $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket,
  * and refuses to start when that path does not fit a Unix socket address (sun_path: 104 bytes
- * on macOS, 108 on Linux, the final NUL included). Where the profile's tmp would be too deep,
- * the browser keeps the system's $TMPDIR: what it puts there is that socket, a lock, and
- * shared memory it unlinks at once; after a kill the socket's directory stays behind.
+ * on macOS, 108 on Linux, the final NUL included): "Target page, context or browser has been
+ * closed", with the socket's directory left behind. A TMPDIR of some 60 characters is enough.
  */
 const SOCKET_PATH_MAX = platform() === "darwin" ? 104 : 108;
 const SINGLETON_SOCKET = "/org.chromium.Chromium.XXXXXX/SingletonSocket";
+/** Short private places for the directory when the run's TMPDIR is too deep: per-user first. */
+const SHORT_BASES = (env: NodeJS.ProcessEnv) => [env.XDG_RUNTIME_DIR, "/tmp"];
 
 export interface BrowserProfile {
   root: string;
@@ -71,7 +74,10 @@ function browsersUsing(root: string): number[] {
  * until that process ends too.
  */
 function removeStaleProfiles(env: NodeJS.ProcessEnv): void {
-  const base = tempBase(env);
+  for (const base of new Set([tempBase(env), ...SHORT_BASES(env).filter((b) => b !== undefined)])) removeStaleUnder(base);
+}
+
+function removeStaleUnder(base: string): void {
   const ours = (path: string) => {
     try {
       return process.getuid === undefined || statSync(path).uid === process.getuid();
@@ -97,9 +103,34 @@ function removeStaleProfiles(env: NodeJS.ProcessEnv): void {
   }
 }
 
+/**
+ * The directory for this run's browser: in the run's temporary directory when Chromium's socket
+ * fits under it, else in a short private one (mkdtemp makes it 0700), which is removed the same way.
+ */
+function makeRoot(env: NodeJS.ProcessEnv): string {
+  const name = `${PREFIX}${process.pid}-`;
+  const fits = (base: string) =>
+    platform() === "win32" || join(base, `${name}XXXXXX`, "tmp").length + SINGLETON_SOCKET.length < SOCKET_PATH_MAX;
+  const bases = [tempBase(env), ...SHORT_BASES(env)].filter((base): base is string => base !== undefined && fits(base));
+  for (const base of bases) {
+    try {
+      return mkdtempSync(join(base, name));
+    } catch {
+      // not there, or not writable: the next one
+    }
+  }
+  throw new UsageError(
+    `the temporary directory ${tempBase(env)} is too deep for Chromium (its socket path would pass ${SOCKET_PATH_MAX} bytes), and no short one could be used (${SHORT_BASES(
+      env,
+    )
+      .filter(Boolean)
+      .join(", ")}): set TMPDIR to a shorter directory, e.g. TMPDIR=/tmp, and run again`,
+  );
+}
+
 export function createProfile(env: NodeJS.ProcessEnv): BrowserProfile {
   removeStaleProfiles(env);
-  const root = mkdtempSync(join(tempBase(env), `${PREFIX}${process.pid}-`));
+  const root = makeRoot(env);
   const dir = (name: string) => {
     const path = join(root, name);
     mkdirSync(path, { mode: 0o700 });
@@ -124,7 +155,7 @@ export function createProfile(env: NodeJS.ProcessEnv): BrowserProfile {
       XDG_CACHE_HOME: cache,
       XDG_DATA_HOME: data,
       XDG_STATE_HOME: state,
-      ...(tmp.length + SINGLETON_SOCKET.length < SOCKET_PATH_MAX ? { TMPDIR: tmp } : {}),
+      TMPDIR: tmp,
       ...(existsSync(xauthority) ? { XAUTHORITY: xauthority } : {}),
     },
     async asTmpdir(launch) {

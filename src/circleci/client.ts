@@ -1,11 +1,12 @@
 // CircleCI API v2 client: the calls a rotation and `rotate trust npm` need (docs/sites/circleci.md).
 // Every answer is mapped explicitly to a value or to one sentence a responder understands;
-// the token travels only in the Circle-Token header and no request body is ever echoed.
+// the token travels only in the Circle-Token header, only to the configured API's origin (the
+// outbound policy refuses a redirect rather than follow it), and no request body is ever echoed.
 // Answers are read as the published spec shapes them, and as the live API is known to: fields
 // the spec leaves untyped are read leniently, lists end on a repeated page token or a page limit.
 import type { AxiosInstance, AxiosResponse } from "axios";
 import { z } from "zod";
-import { CircleciError, UsageError } from "../errors.js";
+import { CircleciError, OutboundRefusedError, UsageError } from "../errors.js";
 import { createHttp } from "../http/policy.js";
 import { inert, inertLine } from "../secrets/inert.js";
 import { ANSWER_TIMEOUT_MS, defaultRetryPolicy, NoAnswerError, sendWithRetries, type RetryDeps, type RetryPolicy } from "../http/retry.js";
@@ -149,12 +150,13 @@ export class CircleciClient {
   constructor(private readonly options: CircleciClientOptions) {
     this.http = createHttp({
       baseURL: options.baseUrl.replace(/\/$/, ""),
-      timeout: options.timeoutMs ?? ANSWER_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs ?? ANSWER_TIMEOUT_MS,
+      credentialsFor: options.baseUrl,
       headers: {
         Accept: "application/json",
         "Circle-Token": options.token.reveal(),
       },
-      // Parse JSON whatever the content type (old endpoints answer text/plain), never throw on status.
+      // Parse JSON whatever the content type (old endpoints answer text/plain).
       transformResponse: [(data: unknown) => parseBody(data)],
     });
   }
@@ -368,6 +370,7 @@ export class CircleciClient {
       );
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
+      if (error instanceof OutboundRefusedError) throw new CircleciError(this.refusal(error, call));
       if (error instanceof NoAnswerError) {
         throw new CircleciError(
           `CircleCI at ${this.options.baseUrl} is not answering (nothing within ${error.seconds} s while ${call.what}); nothing changed: check the network or CircleCI's status page (status.circleci.com), then rerun`,
@@ -381,6 +384,14 @@ export class CircleciClient {
     if (response.status >= 200 && response.status < 300) return response;
     if (response.status === 404 && call.allow404) return response;
     throw new CircleciError(this.explain(response, call), response.status);
+  }
+
+  /** What the outbound policy refused, in the terms of what was asked: nothing went to the other address. */
+  private refusal(error: OutboundRefusedError, call: Call): string {
+    const { kind, to } = error.refused;
+    if (kind === "redirect")
+      return `CircleCI at ${this.options.baseUrl} answered with a redirect to ${to} while ${call.what}; rotate follows no redirect, so neither the CircleCI token nor anything else was sent to ${to}: --circleci-url must be CircleCI's API v2 itself (e.g. https://circleci.com/api/v2), not an address that forwards`;
+    return `${error.message} (while ${call.what}): check --circleci-url, then rerun`;
   }
 
   /** One sentence per status, in the terms of what was asked. */

@@ -46,7 +46,7 @@ export async function runPassword(registryId: string, flags: PasswordFlags, runt
   try {
     const sources = loadSources({
       flags: { ...flags, ...world?.flags(registry.id) },
-      env: { ...runtime.env, ...world?.env(registry.id, true) },
+      env: world ? world.env(registry.id, true) : runtime.env,
       cwd: runtime.cwd,
       fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });

@@ -10,7 +10,7 @@ import type { BrowserSession } from "../browser/launch.js";
 import { hasDisplay, requireDisplay } from "../browser/display.js";
 import type { CircleciApi, TargetSpec } from "../circleci/targets.js";
 import { openDrill, type Drill } from "../drill/open.js";
-import { MissingSettingsError, loadSources, overriddenUrls, parseAnswer, type Sources } from "../settings/config.js";
+import { MissingSettingsError, addressesOf, loadSources, parseAnswer, type Address, type Sources } from "../settings/config.js";
 import { browserSection, circleciSection, flagAttribute, type SettingsSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import type { IO } from "../io.js";
@@ -38,7 +38,7 @@ export interface RunFlags {
 
 /** A registry's settings as a command has them validated, with what it binds to them. */
 export interface Configured {
-  settings: { envVar: string; username?: string };
+  settings: { envVar: string; username?: string; addresses?: Address[] };
 }
 
 export interface RunPreparation<Settings extends Configured, Request> {
@@ -66,6 +66,8 @@ export interface PreparedRun<Settings extends Configured, Request> {
   credentials: Credentials;
   circleci: CircleciApi & TrustCircleciApi;
   browser: BrowserSettings;
+  /** Every address credentials go to, with where it came from: named in the plan and in --json. */
+  addresses: Address[];
   /** The browser this run uses; a display is checked first when it is to be visible. */
   findBrowser: () => FoundBrowser;
   /** The isolated browser for a site; `headless` overrides the run's setting (a clean-up browser). */
@@ -100,7 +102,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
   const { io } = runtime;
   const { registry, flags } = preparation;
   // The replicas load only for drills: a real run never pays for them.
-  const ownDrill = flags.sandbox && !preparation.drill ? await openDrill(runtime) : undefined;
+  const ownDrill = flags.sandbox && !preparation.drill ? await openDrill(runtime, flags) : undefined;
   const drill = preparation.drill ?? ownDrill;
   try {
     // A drill in a terminal rehearses the real thing: password and codes are asked for.
@@ -108,7 +110,8 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     if (drill && rehearsal) for (const line of drill.instructions(registry.id)) io.err(`${line}\n`);
     const sources = loadSources({
       flags: drill ? drillFlags(drill, registry.id, flags) : flags,
-      env: { ...runtime.env, ...drill?.env(registry.id, rehearsal) },
+      // A drill takes no real credential from the environment (openDrill said so).
+      env: drill ? drill.env(registry.id, rehearsal) : runtime.env,
       cwd: runtime.cwd,
       fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
@@ -117,15 +120,12 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     const { settings, targets } = await settingsOrAsk(preparation.configure, registry.defaultEnvVar, sources, ask);
     const browser = drillBrowser(browserSettings(sources), drill, runtime);
     const request = preparation.request(settings, targets, sources);
-    // The drill world's addresses are rotate's own replicas; any other override is confirmed.
-    if (!drill) {
-      await confirmUrls(overriddenUrls([circleciSection, preparation.section], sources), {
-        trustUrls: Boolean(flags.trustUrls),
-        ask,
-        note: (text) => progress.note(text),
-      });
-    }
-    const password = flags.passwordStdin ? await passwordFromStdin(io, registry.title) : undefined;
+    // Every address credentials go to, and where it came from; the drill world's are rotate's own
+    // replicas, any other that is not official is confirmed.
+    const addresses = [...addressesOf([circleciSection, preparation.section], sources), ...(settings.settings.addresses ?? [])];
+    if (!drill) await confirmUrls(addresses, { trustUrls: Boolean(flags.trustUrls), ask, note: (text) => progress.note(text) });
+    // A drill takes no real credential (openDrill said so).
+    const password = flags.passwordStdin && !drill ? await passwordFromStdin(io, registry.title) : undefined;
     const { username } = settings.settings;
     const credentials = credentialsFrom({
       id: registry.id,
@@ -134,7 +134,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
       env: sources.env,
       ask,
       ...(password ? { password } : {}),
-      ...(flags.otp ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
+      ...(flags.otp && !drill ? { firstOtp: new Secret(flags.otp, `${registry.title} one-time code`) } : {}),
     });
     const circleci = runtime.circleci({
       baseUrl: circleciSettings(sources).url,
@@ -152,6 +152,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
       credentials,
       circleci,
       browser,
+      addresses,
       findBrowser: () => {
         if (!browser.headless) requireDisplay(runtime.env);
         return runtime.findBrowser(browser.path, { headless: browser.headless });

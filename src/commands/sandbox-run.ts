@@ -1,6 +1,7 @@
 // The work of `rotate sandbox` (its help is in sandbox.ts): start the drill world on the fixed
-// port and print how to rehearse on it.
-import { sandboxPort } from "../drill/open.js";
+// port, with a fresh key in a file only this user can read (drills attach only to a front desk
+// that proves it knows it: src/drill/open.ts), and print how to rehearse on it.
+import { askRunningSandbox, sandboxPort, writeSandboxKey } from "../drill/open.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 
@@ -9,15 +10,24 @@ const kebab = (attribute: string) => `--${attribute.replace(/[A-Z]/g, (c) => `-$
 export async function runSandbox(runtime: Runtime): Promise<number> {
   const { startSandboxWorld, DEMO } = await runtime.replicas();
   const port = sandboxPort(runtime.env);
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock, controlPort: port }).catch(
-    (error: unknown) => {
-      if ((error as { code?: string }).code === "EADDRINUSE")
-        throw new UsageError(
-          `port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`,
-        );
-      throw error;
-    },
-  );
+  // Its key file is this user's running sandbox's: keep it (a killed one's is replaced below).
+  const running = await askRunningSandbox(runtime.env, port);
+  if (running && "directory" in running)
+    throw new UsageError(
+      `your rotate sandbox already runs on port ${port}: use it, or stop it first, or set ROTATE_SANDBOX_PORT to another port for both`,
+    );
+  const key = writeSandboxKey(runtime.env, port);
+  const world = await startSandboxWorld({
+    registries: runtime.registries.map((r) => r.id),
+    now: runtime.clock,
+    controlPort: port,
+    controlKey: key.key,
+  }).catch((error: unknown) => {
+    key.remove();
+    if ((error as { code?: string }).code === "EADDRINUSE")
+      throw new UsageError(`port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`);
+    throw error;
+  });
   // Drill credentials, made up at this start and valid only on these replicas: safe to show.
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
@@ -42,5 +52,6 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
   runtime.io.out(lines.join("\n"));
   await new Promise<void>((resolve) => runtime.signal.addEventListener("abort", () => resolve(), { once: true }));
   await world.close();
+  key.remove();
   return 0;
 }

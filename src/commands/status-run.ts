@@ -125,7 +125,9 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
 
   const variablesOf = (registry: Registry) =>
     statuses.filter((s) => s.registry === registry.title).map(({ envVar, where, last4, set }) => ({ envVar, where, last4, set }));
-  const trust = flags.trust ? await trustStatus(runtime, sources, client, circle.projectSlug, variablesOf) : undefined;
+  const trust = flags.trust
+    ? await trustStatus(runtime, sources, client, circle.projectSlug, variablesOf, Boolean(flags.trustUrls || drill))
+    : undefined;
   const expiring = statuses.filter((status) => status.expiring);
   if (flags.json) {
     const due =

@@ -1,8 +1,20 @@
 // A drill: a rotation rehearsed on the replicas. It uses a `rotate sandbox` already running on
-// this machine when there is one (its front desk answers on a known loopback port), else starts
-// its own world. In a terminal it rehearses the real thing: the password and the one-time code are
-// asked, as on a real run, and the drill says where to find them; without one, they are filled in.
+// this machine when there is one and it proves to be the user's own (below), else starts its own
+// world. In a terminal it rehearses the real thing: the password and the one-time code are asked,
+// as on a real run, and the drill says where to find them; without one, they are filled in.
+//
+// A drill never uses a real account's credentials: CIRCLECI_TOKEN, ROTATE_<ID>_PASSWORD and
+// _TOTP_SECRET from the environment, --otp and --password-stdin are ignored, and said so once
+// (ROTATE_<ID>_OLD_TOKEN is how a rehearsal names the drill token it "exposed"; it signs nobody in). And
+// since something else could listen on the sandbox's known port and pose as one (a password typed
+// into it would be that thing's), `rotate sandbox` keeps a per-sandbox key in a file only its user
+// can read, and a drill attaches only to a front desk that proves it knows that key: each side
+// sends HMAC-SHA256(key, "<role> <nonce>") of a fresh nonce (replicas/shared/control.ts).
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { z } from "zod";
+import { auditPath } from "../audit.js";
 import { createHttp } from "../http/policy.js";
 import type { Runtime } from "../runtime.js";
 
@@ -11,6 +23,39 @@ export function sandboxPort(env: NodeJS.ProcessEnv): number {
   const port = Number(env.ROTATE_SANDBOX_PORT ?? 7357);
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : 7357;
 }
+
+/** The file holding the key of the sandbox on `port`: next to the audit record, in the user's own state directory. */
+export function sandboxKeyPath(env: NodeJS.ProcessEnv, port: number): string {
+  return join(dirname(auditPath(env)), `sandbox-${port}.key`);
+}
+
+/** A fresh key for a sandbox starting on `port`, in a file only this user can read; remove() when it stops. */
+export function writeSandboxKey(env: NodeJS.ProcessEnv, port: number): { key: string; remove(): void } {
+  const path = sandboxKeyPath(env, port);
+  const key = randomBytes(32).toString("hex");
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  rmSync(path, { force: true }); // a killed sandbox's: its mode is not to be trusted
+  writeFileSync(path, key, { mode: 0o600, flag: "wx" });
+  return { key, remove: () => rmSync(path, { force: true }) };
+}
+
+/** The key, if the file is there, this user's, and readable by nobody else. */
+function readSandboxKey(env: NodeJS.ProcessEnv, port: number): string | undefined {
+  const path = sandboxKeyPath(env, port);
+  try {
+    const stat = lstatSync(path);
+    const mine = process.getuid === undefined || stat.uid === process.getuid();
+    if (!stat.isFile() || !mine || (stat.mode & 0o077) !== 0) return undefined;
+    return readFileSync(path, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CHALLENGE = "x-rotate-sandbox-challenge";
+const PROOF = "x-rotate-sandbox-proof";
+const proof = (key: string, role: "client" | "sandbox", nonce: string) =>
+  createHmac("sha256", key).update(`${role} ${nonce}`).digest("hex");
 
 const Directory = z.object({
   circleciToken: z.string(),
@@ -25,7 +70,42 @@ const Directory = z.object({
     }),
   ),
 });
-type Directory = z.infer<typeof Directory>;
+export type Directory = z.infer<typeof Directory>;
+
+/** What a running sandbox answered: its directory, or why it is not used. */
+type Found = { directory: Directory } | { notOurs: string } | undefined;
+
+/**
+ * The directory of the `rotate sandbox` on `port`, when one answers there and proves it knows
+ * this user's key; undefined when nothing answers or no sandbox of this user's runs there.
+ */
+export async function askRunningSandbox(env: NodeJS.ProcessEnv, port: number): Promise<Found> {
+  const key = readSandboxKey(env, port);
+  if (!key) return undefined;
+  const nonce = randomBytes(32).toString("hex");
+  try {
+    const answer = await createHttp({ timeoutMs: 1_000 }).get(`http://127.0.0.1:${port}/drill`, {
+      headers: { [CHALLENGE]: nonce, [PROOF]: proof(key, "client", nonce) },
+    });
+    const given = Buffer.from(String(answer.headers[PROOF] ?? ""));
+    const expected = Buffer.from(proof(key, "sandbox", nonce));
+    const proven = given.length === expected.length && timingSafeEqual(given, expected);
+    const parsed = Directory.safeParse(answer.data);
+    if (answer.status === 200 && proven && parsed.success) return { directory: parsed.data };
+    return { notOurs: `something answers on 127.0.0.1:${port}, but it could not prove it is your rotate sandbox` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Real credentials a run may be given: a drill uses the drill account's alone. */
+const REAL_CREDENTIAL = /^(?:CIRCLECI_TOKEN|ROTATE_[A-Z0-9_]+_(?:PASSWORD|TOTP_SECRET))$/;
+
+/** The flags that would carry a real credential into a run. */
+export interface CredentialFlags {
+  otp?: string;
+  passwordStdin?: boolean;
+}
 
 export interface Drill {
   /** The front desk: /drill, /code/<registry>, /outbox. */
@@ -34,30 +114,23 @@ export interface Drill {
   shared: boolean;
   /** Flag values that point `rotate <id>` at the drill. */
   flags(id: string): Record<string, unknown>;
-  /** What a run without a terminal gets: every credential; in a terminal only CircleCI's. */
+  /**
+   * The run's environment without any real credential, with the drill's: every credential
+   * without a terminal; in a terminal only CircleCI's (the rest is asked, as on a real run).
+   */
   env(id: string, interactive: boolean): NodeJS.ProcessEnv;
   /** How a person in a terminal finds the drill account's password and codes. */
   instructions(id: string): string[];
   close(): Promise<void>;
 }
 
-async function runningSandbox(port: number): Promise<Directory | undefined> {
-  try {
-    const http = createHttp({ timeout: 1_000, maxRedirects: 0, validateStatus: () => true });
-    const answer = await http.get(`http://127.0.0.1:${port}/drill`);
-    const parsed = Directory.safeParse(answer.data);
-    return answer.status === 200 && parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function drillOf(directory: Directory, controlUrl: string, shared: boolean, close: () => Promise<void>): Drill {
+function drillOf(directory: Directory, controlUrl: string, shared: boolean, runEnv: NodeJS.ProcessEnv, close: () => Promise<void>): Drill {
   const entry = (id: string) => {
     const found = directory.registries[id];
     if (!found) throw new Error(`the drill has no replica for ${id}`);
     return found;
   };
+  const withoutReal = Object.fromEntries(Object.entries(runEnv).filter(([name]) => !REAL_CREDENTIAL.test(name)));
   return {
     controlUrl,
     shared,
@@ -65,9 +138,10 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, clos
     env(id, interactive) {
       const prefix = `ROTATE_${id.toUpperCase()}_`;
       const account = entry(id);
-      if (interactive) return { CIRCLECI_TOKEN: directory.circleciToken };
+      if (interactive) return { ...withoutReal, CIRCLECI_TOKEN: directory.circleciToken };
       // The old token's value is known in a drill, so the run can prove it dead afterwards.
       return {
+        ...withoutReal,
         CIRCLECI_TOKEN: directory.circleciToken,
         [`${prefix}PASSWORD`]: account.password,
         [`${prefix}TOTP_SECRET`]: account.totpSecret,
@@ -87,23 +161,37 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, clos
   };
 }
 
-/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox is running). */
+/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox of the user's runs). */
 export async function startDrill(runtime: Runtime): Promise<Drill> {
   const { startSandboxWorld } = await runtime.replicas();
   const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock });
   try {
-    const http = createHttp({ timeout: 5_000 });
-    const directory = Directory.parse((await http.get(`${world.controlUrl}/drill`)).data);
-    return drillOf(directory, world.controlUrl, false, () => world.close());
+    const directory = Directory.parse((await createHttp({ timeoutMs: 5_000 }).get(`${world.controlUrl}/drill`)).data);
+    return drillOf(directory, world.controlUrl, false, runtime.env, () => world.close());
   } catch (error) {
     await world.close();
     throw error;
   }
 }
 
-/** The running `rotate sandbox` if there is one, else a world of its own. */
-export async function openDrill(runtime: Runtime): Promise<Drill> {
+/**
+ * The running `rotate sandbox` if there is one of the user's, else a world of its own. Real
+ * credentials given to the run are not used, and that is said once.
+ */
+export async function openDrill(runtime: Runtime, given: CredentialFlags = {}): Promise<Drill> {
+  const ignored = [
+    ...Object.keys(runtime.env).filter((name) => REAL_CREDENTIAL.test(name) && runtime.env[name]),
+    ...(given.otp ? ["--otp"] : []),
+    ...(given.passwordStdin ? ["--password-stdin"] : []),
+  ];
+  if (ignored.length > 0)
+    runtime.io.err(
+      `DRILL: ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} not used: a drill signs in with the drill account only.\n`,
+    );
   const port = sandboxPort(runtime.env);
-  const running = await runningSandbox(port);
-  return running ? drillOf(running, `http://127.0.0.1:${port}`, true, () => Promise.resolve()) : startDrill(runtime);
+  const found = await askRunningSandbox(runtime.env, port);
+  if (found && "directory" in found)
+    return drillOf(found.directory, `http://127.0.0.1:${port}`, true, runtime.env, () => Promise.resolve());
+  if (found) runtime.io.err(`DRILL: ${found.notOurs}; this drill starts replicas of its own.\n`);
+  return startDrill(runtime);
 }

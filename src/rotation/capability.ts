@@ -15,6 +15,13 @@ export interface TokenSummary {
   last4?: string;
   created?: Date;
   expires?: Date;
+  /** What it may do, in the registry's terms ("read and write, bypasses 2FA", "read-only"), when the list says. */
+  kind?: string;
+  /**
+   * Why it cannot be what CircleCI publishes with (read-only, or not covering the configured
+   * packages), when the list says so: such a token is never deleted as the old one.
+   */
+  cannotPublish?: string;
 }
 
 export interface CreatedToken {
@@ -68,7 +75,10 @@ export interface RegistryAccount {
   deleteToken(token: TokenSummary, value?: Secret): Promise<void>;
   /** The same account for clean-up after a failure, independent of a step that may hang. */
   forCleanUp(): Promise<RegistryAccount>;
-  /** Ends the session (npm revokes its session token); safe to call more than once. */
+  /**
+   * Ends every session the run signed in with (npm revokes its session tokens); safe to call more
+   * than once. Rejects, saying until when, when the registry would not end one.
+   */
   signOut(): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ export type JournalEvent =
   | { step: "clean-up"; removed: boolean }
   | { step: "clean-up-failed"; why: string }
   | { step: "failure"; why: string }
+  /** The registry would not end a session the run signed in with: a live credential a human must know of. */
+  | { step: "sign-out-failed"; why: string }
   | { step: "done"; detail: string };
 
 export type Outcome = "ok" | "failed" | "skipped" | "warning";
@@ -39,6 +41,8 @@ export interface JournalEntry {
 export class Journal implements Standing, RotationState {
   old: { token?: TokenSummary; state: OldTokenState } = { state: "none" };
   new: { token?: TokenSummary; state: NewTokenState; last4?: string; expires?: Date } = { state: "none" };
+  /** Sessions the registry would not end, each said with when it expires. */
+  readonly sessionsLeft: string[] = [];
   readonly entries: JournalEntry[] = [];
 
   constructor(
@@ -115,6 +119,9 @@ export class Journal implements Standing, RotationState {
         return { outcome: "failed", detail: event.why };
       case "failure":
         return { outcome: "failed", detail: event.why };
+      case "sign-out-failed":
+        this.sessionsLeft.push(event.why);
+        return { outcome: "warning", detail: event.why };
     }
   }
 
@@ -147,10 +154,15 @@ export class Journal implements Standing, RotationState {
     return this.destinations.every((d) => d.state === "verified");
   }
 
-  /** Anything differs from before the run: decides exit code 1 versus 3. */
-  get changedAnything(): boolean {
+  /** A token or a CircleCI variable differs from before the run. */
+  get changedTokens(): boolean {
     const oldGone = this.old.state === "deleted" || this.old.state === "dead";
     const newExists = this.new.state !== "none" && this.new.state !== "removed";
     return oldGone || newExists || this.destinations.some((d) => d.state === "pushed" || d.state === "verified");
+  }
+
+  /** Anything differs from before the run, a session left live included: decides exit code 1 versus 3. */
+  get changedAnything(): boolean {
+    return this.changedTokens || this.sessionsLeft.length > 0;
   }
 }

@@ -58,8 +58,9 @@ export class Progress {
 
   private begin(label: string): void {
     this.current = { label, started: this.now() };
-    // Keys typed while rotate works would be echoed in clear by the terminal: swallow them.
-    if (this.io.color) this.io.quietKeys(true);
+    // Keys typed while rotate works would be echoed in clear by the terminal: swallow them,
+    // whatever the colours (NO_COLOR says nothing about echo; the IO acts only when stdin is a terminal).
+    this.io.quietKeys(true);
     if (!this.io.color) {
       this.io.err(`• ${label} …\n`);
       return;

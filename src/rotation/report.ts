@@ -25,6 +25,7 @@ export function renderSummary(result: RotationResult, durationMs: number, drill:
   ];
   if (result.orphansDeleted.length > 0) lines.push(`  leftovers  deleted ${result.orphansDeleted.map((n) => `"${n}"`).join(", ")}`);
   for (const warning of result.warnings) lines.push(`  warning    ${warning}`);
+  for (const task of result.needsHuman) lines.push(`  needs you  ${task}`);
   for (const advisory of result.advisories) lines.push(`  note       ${advisory}`);
   return lines.join("\n");
 }
@@ -51,6 +52,7 @@ export function summaryJson(result: RotationResult, durationMs: number, drill: b
     oldToken: result.oldToken ? { name: result.oldToken.name, deleted: true, provenDead: result.oldToken.provenDead } : null,
     orphansDeleted: result.orphansDeleted,
     warnings: result.warnings,
+    needsHuman: result.needsHuman,
     advisories: result.advisories,
     steps: journal.entries.map((e) => ({
       at: e.at.toISOString(),

@@ -18,11 +18,14 @@ import {
 } from "../circleci/targets.js";
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
-import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
+import { identifyOldToken } from "./old-token.js";
+import { chooseOrder, confirmPlan, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
 import type { ConfiguredRegistry } from "../registry.js";
 import type { CreatedToken, Credentials, RegistryAccount, TokenSummary } from "./capability.js";
 import { describeError, type Secret } from "../secrets/secret.js";
+import type { Address } from "../settings/config.js";
+import { addressLines } from "../settings/official-urls.js";
 import type { Steps } from "./steps.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
 
@@ -45,6 +48,8 @@ export interface RotationRequest {
   /** The old token's value, when the responder has it: lets rotate prove it is dead. */
   oldTokenValue?: Secret;
   createEnvVar: boolean;
+  /** Where credentials go, each with where it came from: the plan names them. */
+  addresses?: Address[];
 }
 
 export interface RunbookDeps {
@@ -66,6 +71,8 @@ export interface RunbookDeps {
   signal: AbortSignal;
   /** Hears each journal entry as it is recorded (the audit record). */
   onEntry?: (entry: JournalEntry, journal: Journal) => void;
+  /** What the last rotation of a variable put there, from the audit record (drills have none). */
+  lastRotated?: (envVar: string, where: string) => { name: string; last4: string; at: string } | undefined;
 }
 
 export interface RotationResult {
@@ -78,6 +85,8 @@ export interface RotationResult {
   oldToken?: { name: string; provenDead: boolean };
   orphansDeleted: string[];
   warnings: string[];
+  /** What a human must still do (a session the registry would not end): the run exits 3. */
+  needsHuman: string[];
   advisories: string[];
 }
 
@@ -244,6 +253,19 @@ class Rotation {
   }
 
   /**
+   * Every session the run signed in with ends with it (npm revokes its session tokens). One the
+   * registry would not end is a live credential: it goes into the journal (where things stand, exit 3).
+   */
+  async endSessions(account: RegistryAccount | undefined): Promise<void> {
+    if (!account) return;
+    try {
+      await account.signOut();
+    } catch (error) {
+      this.journal.advance({ step: "sign-out-failed", why: describeError(error) });
+    }
+  }
+
+  /**
    * Never leave a token CircleCI does not hold: delete it, or say which one to delete. Runs on
    * an account handle of its own, since the first may still be stuck in the step that failed
    * (or its browser is gone).
@@ -263,7 +285,8 @@ class Rotation {
             if (token) await fresh.deleteToken(token);
             return token !== undefined;
           } finally {
-            await fresh.signOut();
+            // A session that will not end is reported by endSessions(), which asks again.
+            await fresh.signOut().catch(() => undefined);
           }
         },
         (found) => (found ? undefined : "it was never created"),
@@ -419,15 +442,21 @@ export async function runRotation(
     const order = await chooseOrder(request.order, ask);
     rotation.oldValue ??= order === "incident" ? await askExposedValue(ask, title) : undefined;
     const prefix = namePrefix(first.target.spec);
-    const old = await identifyOldToken({
+    const lastRotated = deps.lastRotated?.(first.target.envVar, first.target.where);
+    const identified = await identifyOldToken({
       tokens,
       held: first.held,
       namePrefix: prefix,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(rotation.oldValue ? { value: rotation.oldValue } : {}),
+      ...(lastRotated ? { lastRotated } : {}),
+      others: checked.destinations.slice(1).map((d) => ({ where: d.target.where, ...(d.held?.last4 ? { last4: d.held.last4 } : {}) })),
+      order,
       registry: title,
       ask,
     });
+    const old = identified.token;
+    const oldNote = identified.leftForHuman ?? identified.note;
     const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
@@ -435,11 +464,16 @@ export async function runRotation(
       registry: title,
       create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
       old,
+      ...(oldNote ? { oldNote } : {}),
       orphans,
-      advisories: [...registry.flow.advisories(), ...deps.cautions],
+      advisories: [...registry.flow.advisories(), ...deps.cautions, ...(request.addresses ? addressLines(request.addresses) : [])],
     };
     for (const line of planLines(plan)) progress.note(line);
-    if (request.dryRun) return { kind: "dry-run", plan: planLines(plan) };
+    if (request.dryRun) {
+      await rotation.endSessions(signedIn);
+      for (const left of journal.sessionsLeft) progress.note(left);
+      return { kind: "dry-run", plan: planLines(plan) };
+    }
     const deleteOrphans = await confirmPlan(plan, request, ask);
     journal.advance({ step: "plan", old, detail: `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}` });
 
@@ -460,6 +494,7 @@ export async function runRotation(
     const orphansDeleted = deleteOrphans ? await rotation.deleteOrphans(signedIn, orphans) : [];
 
     journal.advance({ step: "done", detail: `${order} order` });
+    await rotation.endSessions(signedIn);
     return {
       kind: "rotated",
       journal,
@@ -469,15 +504,16 @@ export async function runRotation(
       ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,
       warnings: rotation.warnings,
+      needsHuman: [...(identified.leftForHuman ? [identified.leftForHuman] : []), ...journal.sessionsLeft],
       advisories: registry.flow.advisories(),
     };
   } catch (error) {
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });
     await rotation.cleanUp(account);
+    await rotation.endSessions(account);
     throw new RunFailed(describeError(cause), cause, journal);
   } finally {
-    await account?.signOut().catch(() => undefined);
     await session.close();
   }
 }

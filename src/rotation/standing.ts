@@ -67,6 +67,7 @@ export function whereThingsStand(journal: RotationState): string {
     `  ${pad(journal.registry)}${oldTokenLine(journal)}`,
     `  ${pad("")}${newTokenLine(journal)}`,
     ...journal.destinations.map((d, i) => `  ${pad(i === 0 ? "CircleCI" : "")}${destinationLine(journal, d)}`),
+    ...journal.sessionsLeft.map((left) => `  ${pad(journal.registry)}${left}`),
   ].join("\n");
 }
 
@@ -83,6 +84,8 @@ export function nextStep(journal: RotationState, command: string, interrupted: b
     return interrupted
       ? `Nothing changed: the run was interrupted. Run \`${command}\` again when you are ready.`
       : `Nothing changed. Fix the cause above, then run \`${command}\` again.`;
+  if (!journal.changedTokens)
+    return `No token and no CircleCI variable changed (the session above expires on its own). ${interrupted ? "Run" : "Fix the cause above, then run"} \`${command}\` again.`;
   if (journal.newTokenUnpushed) {
     return `Delete the new token ${quoted(journal.new.token?.name)} on ${registry} by hand (it never reached CircleCI), then run \`${command}\` again.`;
   }

@@ -47,6 +47,10 @@ export interface RotationState {
   /** A new token exists (or may exist) on the registry that no CircleCI destination holds. */
   newTokenUnpushed: boolean;
   allVerified: boolean;
-  /** Anything differs from before the run: decides exit code 1 versus 3. */
+  /** Sessions the registry would not end, each said with when it expires. */
+  sessionsLeft: string[];
+  /** A token or a CircleCI variable differs from before the run. */
+  changedTokens: boolean;
+  /** Anything differs from before the run, a session left live included: decides exit code 1 versus 3. */
   changedAnything: boolean;
 }

@@ -1,6 +1,7 @@
 // What a flow may ask of the runbook while it drives a page: say something to the responder,
 // hand a step to the human at the visible browser (security key, captcha), or, when the site
 // no longer matches what the flow expects, say what was missing and let the human do that step.
+import { isTimeout } from "../browser/waits.js";
 import { SiteChangedError, VisibleBrowserNeededError } from "../errors.js";
 import type { Progress } from "./progress.js";
 
@@ -28,10 +29,6 @@ export interface Steps {
   awaitOrHandOff<T>(what: string, result: Promise<T>, manual: ManualStep<T>): Promise<T>;
 }
 
-export function isTimeout(error: unknown): boolean {
-  return error instanceof Error && error.name === "TimeoutError";
-}
-
 export function createSteps(progress: Progress, options: { headed: boolean; stepTimeoutMs: number }): Steps {
   const handOff = async <T>(why: string, step: ManualStep<T>): Promise<T> => {
     if (!options.headed) {
@@ -51,8 +48,8 @@ export function createSteps(progress: Progress, options: { headed: boolean; step
       } catch (error) {
         if (!isTimeout(error)) throw error;
         const why = `the page no longer shows ${what} (the site may have changed)`;
-        if (!manual) throw new SiteChangedError(`${why}; do this step by hand on the website`);
-        if (!options.headed) throw new SiteChangedError(`${why}; run without --headless to do this step by hand`);
+        if (!manual) throw new SiteChangedError(`${why}; do this step by hand on the website`, what);
+        if (!options.headed) throw new SiteChangedError(`${why}; run without --headless to do this step by hand`, what);
         return handOff(why, manual);
       }
     },

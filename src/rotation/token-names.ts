@@ -13,6 +13,14 @@ export function namePrefix(target: TargetSpec): string {
 }
 
 const STAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)Z$/;
+/** Any name rotate gives: the variable, the destination as --target names it, the stamp. */
+const ROTATE_NAME = /^(\S+) (\S.*) \d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z$/;
+
+/** The variable and destination a token's name says rotate made it for ("NPM_TOKEN gh/acme/widget"), if it is one of rotate's names. */
+export function madeFor(name: string): string | undefined {
+  const match = ROTATE_NAME.exec(name);
+  return match ? `${match[1]} ${match[2]}` : undefined;
+}
 
 export function tokenName(prefix: string, now: Date, existing: TokenSummary[]): string {
   const iso = now.toISOString();

@@ -4,9 +4,11 @@
 // fake "all good" line. Every such string passes through inert() before it is printed or recorded.
 
 // ESC sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-byte escapes), then the C0 controls other
-// than newline, DEL and the C1 controls.
+// than newline, DEL and the C1 controls, then the bidirectional controls (embeddings and overrides
+// U+202A–U+202E, isolates U+2066–U+2069, the marks U+200E/U+200F): a right-to-left override makes
+// a terminal show "…gpj.exe" as "…exe.jpg", so a name or a message could read as something else.
 const CONTROLS =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[\s\S]?|[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function inert(text: string): string {
   return text.replace(CONTROLS, "");

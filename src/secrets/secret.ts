@@ -25,18 +25,26 @@ function register(value: string, replacement: string, options: { transformed: bo
   if (folded.length > 0) knownSkeletons.set(folded, { replacement, fragmentFrom: fragmentFrom(folded) });
 }
 
-/** The forms a secret could appear in when it leaks through an error or a request dump. */
+/**
+ * The forms a secret could appear in when it leaks through an error or a request dump, or when a
+ * hostile page encodes it on its way to an origin the browser guard lets through (docs/design.md,
+ * "Asset origins"): the usual encodings, hex, and all of them reversed. Reversal counts only for
+ * values long enough not to turn up by chance (a six-digit code reversed is just a number).
+ */
 function encodings(value: string): string[] {
-  const forms = [
-    value,
-    encodeURIComponent(value),
+  const of = (text: string) => [
+    text,
+    encodeURIComponent(text),
     // A submitted form: spaces become "+", and !'()* are escaped too.
-    new URLSearchParams({ v: value }).toString().slice(2),
-    Buffer.from(value).toString("base64"),
-    Buffer.from(value).toString("base64url"),
-    JSON.stringify(value).slice(1, -1),
+    new URLSearchParams({ v: text }).toString().slice(2),
+    Buffer.from(text).toString("base64"),
+    Buffer.from(text).toString("base64url"),
+    Buffer.from(text).toString("hex"),
+    Buffer.from(text).toString("hex").toUpperCase(),
+    JSON.stringify(text).slice(1, -1),
   ];
-  return [...new Set(forms)];
+  const reversed = [...value].reverse().join("");
+  return [...new Set([...of(value), ...(value.length >= FRAGMENTS_FROM ? of(reversed) : [])])];
 }
 
 /**

@@ -106,29 +106,44 @@ export function resolveSection(section: SettingsSection, sources: Sources): Reco
   return resolved;
 }
 
-/** An address a credential will be sent to that is not rotate's built-in official one. */
-export interface OverriddenUrl {
+/** An address a credential will be sent to, and where it came from. */
+export interface Address {
   describe: string;
   url: string;
-  /** The flag, variable or file it came from. */
+  /** The flag, variable or file it came from; "built in" for the site's official address. */
   from: string;
+  /** The site's official address, built into rotate (or, for npm's registry, npm's own default). */
+  official: boolean;
 }
 
 /**
- * The URL settings given by a flag, the environment (or .env) or the config file instead of
- * their built-in official address. A config file or .env in a repository can come from a pull
- * request, so each one is named and confirmed before a password or token goes there.
+ * Every URL setting with its value and where it came from. A config file or .env in a
+ * repository can come from a pull request, so each address that is not the built-in official one
+ * is named and confirmed before a password or token goes there.
  */
-export function overriddenUrls(sections: SettingsSection[], sources: Sources): OverriddenUrl[] {
+export function addressesOf(sections: SettingsSection[], sources: Sources): Address[] {
   return sections.flatMap((section) =>
     Object.entries(section.settings)
       .filter(([, spec]) => spec.kind === "url")
       .flatMap(([key, spec]) => {
         const one = resolveOne(section, key, spec, sources);
-        if (!one || one.origin === "default" || one.value === spec.default) return [];
-        return [{ describe: spec.describe, url: String(one.value), from: one.origin }];
+        if (!one) return [];
+        const official = one.origin === "default" || one.value === spec.default;
+        return [{ describe: spec.describe, url: String(one.value), from: official ? "built in" : one.origin, official }];
       }),
   );
+}
+
+/** The addresses given by a flag, the environment (or .env) or the config file instead of the official one. */
+export function overriddenUrls(sections: SettingsSection[], sources: Sources): Address[] {
+  return addressesOf(sections, sources).filter((address) => !address.official);
+}
+
+/** A URL found elsewhere (npm's own configuration), held to the rule every URL setting follows. */
+export function checkUrl(text: string, from: string, describe: string): string {
+  const parsed = KIND_SCHEMAS.url.safeParse(text);
+  if (!parsed.success) throw new UsageError(`${from} gives ${text}: ${parsed.error.issues[0]?.message ?? "not a URL"} (${describe})`);
+  return text;
 }
 
 type Checked = { ok: true; value: unknown } | { ok: false; why: string };

@@ -26,11 +26,27 @@ export function browserSettings(sources: Sources): BrowserSettings {
   return parseSettings(BrowserSettings, resolveSection(browserSection, sources), browserSection, sources);
 }
 
+/** CircleCI's rule for variable names (docs/sites/circleci.md, "Names"). */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
+
+function checkVariableName(name: string): void {
+  if (VARIABLE_NAME.test(name)) return;
+  throw new UsageError(
+    `${JSON.stringify(name)} cannot be a CircleCI variable name: CircleCI takes letters, digits and _ only, not starting with a digit, at most 300 characters; check --env-var (or the envVar of circleci.targets)`,
+  );
+}
+
 /**
  * The destinations of one registry's token: the listed targets whose variable is this registry's
  * (a target without one takes the registry's), else the one project (or context) variable.
  */
 export function destinationsFor(circle: CircleciSettings, envVar: string): TargetSpec[] {
+  const specs = listedDestinations(circle, envVar);
+  for (const spec of specs) checkVariableName(spec.envVar);
+  return specs;
+}
+
+function listedDestinations(circle: CircleciSettings, envVar: string): TargetSpec[] {
   if (circle.targets) {
     const specs = circle.targets.map((target) =>
       typeof target === "string" ? parseTarget(target, envVar) : { ...target, envVar: target.envVar ?? envVar },

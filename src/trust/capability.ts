@@ -7,7 +7,7 @@ import type { Credentials, TokenSummary } from "../rotation/capability.js";
 import type { FoundBrowser } from "../browser/finder.js";
 import type { BrowserSession } from "../browser/launch.js";
 import type { Secret } from "../secrets/secret.js";
-import type { Sources } from "../settings/config.js";
+import type { Address, Sources } from "../settings/config.js";
 import type { Steps } from "../rotation/steps.js";
 
 /** The ids a registry matches a CircleCI job's id token against, and what the job may do (in the registry's words). */
@@ -45,6 +45,8 @@ export interface TrustSettings {
   username?: string;
   /** Where the job's id token is exchanged; the job change names its host. */
   registryUrl: string;
+  /** Addresses the plug-in found itself (npm: the registry from npm's own configuration), named and confirmed like the others. */
+  addresses?: Address[];
 }
 
 /** The calls the trust runbook makes with a signed-in session. */

@@ -45,7 +45,7 @@ interface Job {
 /** The prover of a drill whose front desk is at `controlUrl`, exchanging as the registry's own client does. */
 export function drillProver(controlUrl: string, registry: Pick<TrustTerms, "audience" | "exchange">): Prover {
   return async (subject, signal) => {
-    const http = createHttp({ timeout: 15_000, maxRedirects: 0, validateStatus: () => true });
+    const http = createHttp({ timeoutMs: 15_000 });
     const projects = JobProjects.parse((await http.get(`${controlUrl}/circleci/projects`, { signal })).data);
     const ours = projects.find((p) => p.slug.toLowerCase() === subject.projectSlug.toLowerCase());
     const otherProject = projects.find((p) => p !== ours && p.pipelineDefinitions.length > 0);

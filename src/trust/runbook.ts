@@ -9,7 +9,7 @@ import { interruptible } from "../interruptible.js";
 import type { TargetSpec } from "../circleci/targets.js";
 import { CancelledError, NothingChangedError, RegistryError, RunFailed, UsageError } from "../errors.js";
 import type { JournalEntry } from "../rotation/journal.js";
-import { identifyOldToken } from "../rotation/plan.js";
+import { identifyOldToken } from "../rotation/old-token.js";
 import type { Progress } from "../rotation/progress.js";
 import { describeError, type Secret } from "../secrets/secret.js";
 import { deleteVariable, findOnCircleci, type CircleciFindings, type TokenVariable, type TrustCircleciApi } from "./circleci.js";
@@ -169,6 +169,7 @@ async function identifyHeldTokens(
   request: TrustRequest,
   registry: string,
   ask: Ask,
+  note: (text: string) => void,
 ): Promise<KindedToken[]> {
   const found = new Map<string, KindedToken>();
   for (const variable of variables.filter((v) => v.held)) {
@@ -176,15 +177,17 @@ async function identifyHeldTokens(
     const value = request.oldTokenValue;
     // The value given belongs to this variable only if CircleCI's last four (when shown) agree.
     const fits = value && (held?.last4 === undefined || held.last4 === value.last4) ? value : undefined;
-    const token = await identifyOldToken({
+    const { token, leftForHuman } = await identifyOldToken({
       tokens,
       held,
       namePrefix: `${variable.envVar} ${variable.target} `,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(fits ? { value: fits } : {}),
+      order: "routine",
       registry,
       ask,
     });
+    if (leftForHuman) note(leftForHuman);
     const listed = token && tokens.find((t) => t.id === token.id);
     if (listed) found.set(listed.id, listed);
   }
@@ -346,7 +349,7 @@ class TrustRun {
       () => account.tokens(),
       (t) => `${t.length} token(s)`,
     );
-    return identifyHeldTokens(this.found.variables, tokens, this.request, title, this.deps.ask);
+    return identifyHeldTokens(this.found.variables, tokens, this.request, title, this.deps.ask, (text) => this.deps.progress.note(text));
   }
 
   /** npm's migration order: disallow tokens on the packages, revoke the token, then CircleCI's variable. */

@@ -17,6 +17,7 @@ import type { Runtime } from "../runtime.js";
 import type { TrustCircleciApi } from "./circleci.js";
 import type { KindedToken, StoredTrust, TrustCapability, TrustTerms } from "./capability.js";
 import { createSteps } from "../rotation/steps.js";
+import { confirmUrls } from "../settings/official-urls.js";
 
 export interface PackageTrust {
   name: string;
@@ -99,8 +100,15 @@ async function registryTrustStatus(
   sources: Sources,
   project: { identity: ProjectIdentity; definitions: CircleciPipelineDefinition[] },
   variables: HeldVariable[],
+  trustUrls: boolean,
 ): Promise<RegistryTrustStatus> {
   const configured = await registry.trust.configure(sources);
+  // An address the registry found itself (npm's own configuration) is confirmed like the ones the settings name.
+  await confirmUrls(configured.settings.addresses ?? [], {
+    trustUrls,
+    ask: new Ask(runtime.io, runtime.prompter),
+    note: (text) => runtime.io.err(`${text}\n`),
+  });
   const packages = registry.trust.packagesOnly(configured.settings.packages);
   const progress = new Progress(runtime.io);
   const ask = new Ask(runtime.io, runtime.prompter);
@@ -162,6 +170,7 @@ export async function trustStatus(
   circleci: CircleciApi & TrustCircleciApi,
   projectSlug: string | undefined,
   variablesOf: (registry: Registry) => HeldVariable[],
+  trustUrls: boolean,
 ): Promise<TrustStatusReport> {
   if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
   const identity = await circleci.projectIdentity(projectSlug);
@@ -170,7 +179,7 @@ export async function trustStatus(
   for (const registry of runtime.registries) {
     const { trust } = registry;
     report[registry.id] = trust
-      ? await registryTrustStatus(runtime, { ...registry, trust }, sources, { identity, definitions }, variablesOf(registry))
+      ? await registryTrustStatus(runtime, { ...registry, trust }, sources, { identity, definitions }, variablesOf(registry), trustUrls)
       : `${registry.title} does not accept CircleCI trusted publishers yet: keep rotating ${registry.defaultEnvVar} (rotate ${registry.id})`;
   }
   return report;

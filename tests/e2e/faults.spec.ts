@@ -2,10 +2,11 @@
 // registry takes part. Each asserts the exit code, the "where things stand" text, and what the
 // replicas hold afterwards.
 import { execFileSync } from "node:child_process";
-import { DEMO, type Fault, type SandboxWorld } from "rotate-replicas";
+import { DEMO, type Fault, type FaultRule, type SandboxWorld } from "rotate-replicas";
 import { pypi } from "../../flows/pypi/index.js";
 import { registries } from "../../src/registries.js";
-import { expect, heldToken, test } from "../support/world.js";
+import { npmOf } from "../support/replicas.js";
+import { errorLines, expect, heldToken, test } from "../support/world.js";
 
 // Retry-After: 0 makes the retries immediate: what a run does after they run out is tested here,
 // the client's own backoff (seconds between tries) in circleci-client.spec.
@@ -128,6 +129,13 @@ for (const registry of registries) {
       expect(world.drill(registry.id).faults.hits).toHaveLength(1);
       expect(world.drill(registry.id).isLive(heldToken(world, registry.id))).toBe(true);
       expect(world.drill(registry.id).isLive(oldToken)).toBe(false);
+      // npm: the session that got the plain 401 is still live on the registry; it is ended too.
+      if (registry.id === "npm")
+        expect(
+          npmOf(world)
+            .sessionTokens()
+            .filter((t) => npmOf(world).isSessionLive(t)),
+        ).toEqual([]);
     });
 
     test("Ctrl-C after the new token is created, before the push: new token deleted, exit 130", async ({ world, rotation }) => {
@@ -226,4 +234,58 @@ test.describe("CircleCI's side", () => {
     expect(text).toMatch(/old token ".*": still exists and works/);
     expect(world.drill(registry.id).isLive(oldToken)).toBe(true);
   });
+});
+
+// Playwright's own words ("locator.waitFor: Timeout 3000ms exceeded.") never reach the responder:
+// a wait that runs out says what rotate waited for, on which page, what it answered, and the next step.
+test.describe("a page that answers 500, 429, or never", () => {
+  const PAGE_ERROR = (status: number): Fault => ({
+    kind: "status",
+    status,
+    body: "<!DOCTYPE html><html><body><h1>Error</h1></body></html>",
+  });
+  const cases: Array<{ name: string; registry: string; rule: FaultRule; code: number; says: (site: string) => string }> = [
+    {
+      name: "npm's sign-in page answers 500",
+      registry: "npm",
+      rule: { method: "GET", path: "/login", times: 5, fault: PAGE_ERROR(500) },
+      code: 1,
+      says: (site) =>
+        `rotate: waited for the npm sign-in form on ${site}/login, which answered 500, in vain: the site has a problem; check its status page, wait a few minutes, then run again`,
+    },
+    {
+      name: "PyPI's login page answers 429",
+      registry: "pypi",
+      rule: { method: "GET", path: "/account/login/", times: 5, fault: PAGE_ERROR(429) },
+      code: 1,
+      says: (site) =>
+        `rotate: waited for the PyPI login form on ${site}/account/login/, which answered 429, in vain: the site is limiting requests; wait a few minutes, then run again`,
+    },
+    {
+      name: "npm's sign-in page never answers",
+      registry: "npm",
+      rule: { method: "GET", path: "/login", fault: { kind: "hang" } },
+      code: 1,
+      says: (site) =>
+        `rotate: waited for ${site}/login to load, and it never finished: the site does not answer; check the network and the site's status page, then run again`,
+    },
+    {
+      name: "PyPI's token list answers 500 after the new token is in CircleCI",
+      registry: "pypi",
+      rule: { method: "GET", path: "/manage/account/", skip: 2, times: 20, fault: PAGE_ERROR(500) },
+      code: 3,
+      says: (site) =>
+        `rotate: waited for the "Account settings" page on ${site}/manage/account/, which answered 500, in vain: the site has a problem; check its status page, wait a few minutes, then run again`,
+    },
+  ];
+  for (const { name, registry, rule, code, says } of cases) {
+    test(`${name}: one line saying what rotate waited for, on which page, and the next step`, async ({ world, rotation }) => {
+      world.drill(registry).faults.add(rule);
+      const result = await rotation.run(registry, ["--step-timeout", "2"]);
+      expect(result.code, result.stderr).toBe(code);
+      const site = String(world.drill(registry).flags[registry === "npm" ? "npmUrl" : "pypiUrl"]);
+      expect(errorLines(result)).toEqual([says(site)]);
+      expect(result.stderr).not.toMatch(/Timeout \d+ms exceeded|locator\.|page\.goto/);
+    });
+  }
 });

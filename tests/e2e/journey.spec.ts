@@ -4,10 +4,9 @@
 // pass their own specs can still refuse each other's files; this walks them in one project.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { freePort, freshDirs, startCli, type Sandbox } from "../support/cli.js";
 import { converse, plain, startPty } from "../support/pty.js";
 
 let dirs: Sandbox;
@@ -15,14 +14,6 @@ test.beforeEach(() => {
   dirs = freshDirs();
 });
 test.afterEach(() => dirs.cleanup());
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, password npm, rotate npm: one project, one config, drills only", async () => {
   test.setTimeout(240_000);

@@ -213,20 +213,41 @@ function twinOfHeld(world: SandboxWorld): string {
   return value;
 }
 
-test("two tokens end in the same four characters: without a terminal the run refuses, naming both; nothing changed", async ({
+test("two tokens end in the same four characters, no terminal, incident order: it stops before anything changes, naming both", async ({
   world,
   rotation,
 }) => {
   twinOfHeld(world);
   const before = snapshot(world);
   // Without the old value the list's last four cannot tell them apart.
-  const result = await rotation.run("npm", [], { ROTATE_NPM_OLD_TOKEN: "" });
-  expect(result.code, result.stderr).toBe(2);
-  const [line] = errorLines(result);
-  expect(line).toMatch(/two tokens end in …\w{4} \(".+" and ".+"\): pass --old-token NAME/);
-  expect(line).toContain('"twin"');
-  expect(line).toMatch(/"NPM_TOKEN gh\/demo-org\/widget [^"@]+"/);
+  const stopped = await rotation.run("npm", ["--leaked"], { ROTATE_NPM_OLD_TOKEN: "" });
+  expect(stopped.code, stopped.stderr).toBe(2);
+  const [line] = errorLines(stopped);
+  expect(line).toMatch(
+    /^rotate: rotate cannot tell which npm token CircleCI holds \(2 tokens might be it: .*\), and with the old token exposed it stops before anything changes: pass --old-token NAME/,
+  );
+  expect(line).toContain('"twin" (…');
+  expect(line).toMatch(
+    /"NPM_TOKEN gh\/demo-org\/widget [^"@]+" \(…\w{4}; read and write, bypasses 2FA; created \d{4}-\d\d-\d\d; ends …\w{4} as CircleCI's value does; rotate's name for this destination\)/,
+  );
   expect(snapshot(world)).toEqual(before);
+});
+
+// A second sign-in within the same half minute would reuse the one-time code, which npm refuses: a world of its own.
+test("two tokens end in the same four characters, no terminal, routine order: the new token goes in, neither old one is deleted, and the summary says so, exit 3", async ({
+  world,
+  rotation,
+}) => {
+  const twin = twinOfHeld(world);
+  const oldToken = heldToken(world, "npm");
+  const routine = await rotation.run("npm", ["--routine"], { ROTATE_NPM_OLD_TOKEN: "" });
+  expect(routine.code, routine.stderr).toBe(3);
+  expect(routine.stdout).toMatch(
+    /needs you {2}rotate could not tell which npm token CircleCI held \(2 tokens might be it: .*\), so it deleted none/,
+  );
+  expect(npmOf(world).isLive(oldToken)).toBe(true);
+  expect(npmOf(world).isLive(twin)).toBe(true);
+  expect(heldToken(world, "npm")).not.toBe(oldToken);
 });
 
 test("two tokens end alike, but the responder gave the old value: the exact one is deleted, by value", async ({ world, rotation }) => {

@@ -41,7 +41,9 @@ const Summary = z
       .nullable(),
     orphansDeleted: z.array(z.string()),
     warnings: z.array(z.string()),
+    needsHuman: z.array(z.string()),
     advisories: z.array(z.string()),
+    addresses: z.array(z.object({ describe: z.string(), url: z.string(), from: z.string(), official: z.boolean() }).strict()),
     steps: z.array(
       z
         .object({
@@ -123,6 +125,7 @@ test("rotate pypi --json: one JSON object on stdout, in its exact shape, and not
     newToken: { last4: held.slice(-4), expires: null },
     oldToken: { deleted: true, provenDead: true },
     orphansDeleted: [],
+    needsHuman: [],
     warnings: [],
     advisories: [],
   });
@@ -154,7 +157,7 @@ test("rotate npm without a terminal: plain ✔ lines, no ANSI escapes, the summa
   expect(result.stdout + result.stderr).not.toMatch(ANSI);
   expect(result.stderr).not.toMatch(SPINNER_FRAME);
 
-  const progress = result.stderr.trim().split("\n");
+  const progress = result.stderr.trimEnd().split("\n");
   const finished = progress.filter((line) => line.startsWith("✔ "));
   expect(finished.length).toBeGreaterThanOrEqual(10);
   for (const line of finished) expect(line).toMatch(/^✔ \S.* \(\d+\.\ds\)(: .+)?$/);

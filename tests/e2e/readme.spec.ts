@@ -16,13 +16,12 @@
 // A README command no rule covers fails the spec: add it to the README with a rule, or not at all.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { expect, test } from "@playwright/test";
 import { registries } from "../../src/registries.js";
 import { validateConfig } from "../../src/settings/config.js";
 import { browserSection, circleciSection } from "../../src/settings/declarations.js";
-import { freshDirs, startCli, type Sandbox } from "../support/cli.js";
+import { freePort, freshDirs, startCli, type Sandbox } from "../support/cli.js";
 import { plain, startPty } from "../support/pty.js";
 
 const ROOT = resolve(".");
@@ -46,17 +45,9 @@ test.beforeEach(() => {
 });
 test.afterEach(() => dirs.cleanup());
 
-async function freePort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return String(port);
-}
-
 /** A drill of a README command, in a world of its own (no running sandbox on that port). */
 async function drill(words: string[]): Promise<void> {
-  const env = { ROTATE_SANDBOX_PORT: await freePort() };
+  const env = { ROTATE_SANDBOX_PORT: String(await freePort()) };
   const answers = [
     ...(words.includes("status") ? [] : ["--yes"]),
     ...(words[0] === "trust" ? ["--pipeline-definition", "build-and-publish"] : []),
@@ -84,7 +75,7 @@ async function init(): Promise<void> {
 
 async function sandbox(): Promise<void> {
   const port = await freePort();
-  const running = startCli(["sandbox"], { dirs, env: { ROTATE_SANDBOX_PORT: port }, timeoutMs: 60_000 });
+  const running = startCli(["sandbox"], { dirs, env: { ROTATE_SANDBOX_PORT: String(port) }, timeoutMs: 60_000 });
   try {
     await running.waitFor(new RegExp(`front desk +http://127\\.0\\.0\\.1:${port}`));
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain("Drill front desk");

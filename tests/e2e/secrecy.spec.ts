@@ -160,7 +160,7 @@ test.describe("site drift: the create button was renamed", () => {
     const result = await rotation.run("pypi", ["--step-timeout", "3"]);
     expect(result.code, result.stderr).toBe(1);
     expect(errorLines(result)).toEqual([
-      'rotate: the page no longer shows the "Create token" button (the site may have changed); run without --headless to do this step by hand',
+      `rotate: waited for the "Create token" button on ${pypiOf(world).url}/manage/account/token/, in vain: the page may have changed; run again without --headless to see it, and do this step by hand if rotate still cannot`,
     ]);
     expect(snapshot(world)).toEqual(before);
   });

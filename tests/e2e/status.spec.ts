@@ -104,7 +104,10 @@ test("without a rotation on this machine: each variable's last four and the day 
   const [january2027] = npm.statusNotes({});
   expect(january2027).toMatch(/January 2027/);
   expect(result.stdout).toBe(`${line("npm", "NPM_TOKEN")}\n      note: ${january2027}\n${line("PyPI", "PYPI_TOKEN")}\n`);
-  expect(result.stderr).toBe("");
+  // --trust-urls accepts the replica's address, and names it.
+  expect(result.stderr).toBe(
+    `These addresses are not the official ones; --trust-urls accepts them, and rotate sends credentials there:\n  CircleCI API v2 base URL: ${world.circleci.apiUrl} (from --circleci-url)\n`,
+  );
 });
 
 test("without a terminal, every retry is said on stderr: a scheduled job's log shows why status waited", async ({ world, dirs }) => {
@@ -237,7 +240,7 @@ test("a CircleCI token CircleCI rejects: exit 1, one line", async ({ world, dirs
   const result = await status(world, dirs, [], { CIRCLECI_TOKEN: "CCIPAT_not_a_real_token" });
   expect(result.code).toBe(1);
   expect(result.stdout).toBe("");
-  const lines = result.stderr.trim().split("\n");
+  const lines = result.stderr.split("\n").filter((line) => line.startsWith("rotate: "));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^rotate: CircleCI rejected the API token \(401\)/);
 });

@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { test as base, expect } from "@playwright/test";
 import { TOTP, Secret as OtpSecret } from "otpauth";
 import { DEMO, startSandboxWorld, type NpmReplica, type SandboxWorld, type TrustConfig } from "rotate-replicas";
-import { freshDirs, startCli, type CliResult, type Sandbox } from "../support/cli.js";
+import { freePort, freshDirs, startCli, type CliResult, type Sandbox } from "../support/cli.js";
 import { plain, startPty, type PtyRun } from "../support/pty.js";
 import { secretsIn, secretsOnDisk, worldSecrets, type Secrets } from "../support/secrets.js";
 import { REGISTRY_IDS } from "../support/world.js";
+import { writeSandboxKey } from "../../src/drill/open.js";
 
 const PACKAGES = ["@demo-org/widget", "demo-widget"];
 const EXCHANGE = /^\/-\/npm\/v1\/oidc\/token\/exchange\/package\//;
@@ -53,8 +54,11 @@ const test = base.extend<{
   knobs: [{}, { option: true }],
 
   clock: async ({}, use) => use(new DrillClock()),
-  world: async ({ clock, knobs }, use) => {
-    const world = await startSandboxWorld({ registries: REGISTRY_IDS, now: clock.now, knobs });
+  // This test's world stands as the user's running `rotate sandbox`: its key is in the runs' state directory.
+  world: async ({ clock, knobs, dirs }, use) => {
+    const controlPort = await freePort();
+    const key = writeSandboxKey({ XDG_STATE_HOME: join(dirs.home, ".local", "state") }, controlPort);
+    const world = await startSandboxWorld({ registries: REGISTRY_IDS, now: clock.now, knobs, controlPort, controlKey: key.key });
     await use(world);
     await world.close();
   },

@@ -70,3 +70,58 @@ test("in a terminal the addresses are listed and a no stops the run: cancelled, 
   expect(plain(run.screen())).toContain("rotate: Cancelled, nothing changed");
   expect(snapshot(world)).toEqual(before);
 });
+
+/** The world's npm arguments without --npm-registry-url: the registry then comes from npm's own configuration. */
+function npmArgsFromNpmrc(args: string[]): string[] {
+  return args.filter((arg, i) => arg !== "--npm-registry-url" && args[i - 1] !== "--npm-registry-url");
+}
+
+test("npm's registry from ~/.npmrc over plain http to another machine: refused before anything, saying where it came from", async ({
+  world,
+  dirs,
+}) => {
+  const { args, env } = worldArgs(world, "npm");
+  mkdirSync(dirs.home, { recursive: true });
+  writeFileSync(join(dirs.home, ".npmrc"), "registry=http://registry.example.test/\n");
+  const calls = world.circleci.calls.length;
+  const result = await startCli(npmArgsFromNpmrc(args), { dirs, env }).done;
+  expect(result.code, result.stderr).toBe(2);
+  expect(errorLines(result)).toEqual([
+    "rotate: npm config get registry gives http://registry.example.test/: plain http:// is allowed only for this machine (127.0.0.1, localhost); use https:// (npm registry URL)",
+  ]);
+  expect(world.circleci.calls.length).toBe(calls);
+});
+
+test("npm's registry from ~/.npmrc, not npm's own default: named with where it came from, confirmed like any address, in the plan and in --json", async ({
+  world,
+  dirs,
+}) => {
+  const { args, env } = worldArgs(world, "npm");
+  const registry = args[args.indexOf("--npm-registry-url") + 1] ?? "";
+  mkdirSync(dirs.home, { recursive: true });
+  writeFileSync(join(dirs.home, ".npmrc"), `registry=${registry}\n`);
+  const refused = await startCli(withoutTrust(npmArgsFromNpmrc(args)), { dirs, env }).done;
+  expect(refused.code, refused.stderr).toBe(2);
+  expect(errorLines(refused)[0]).toMatch(
+    new RegExp(`npm registry URL: ${registry.replace(/\/?$/, "/?")} \\(from npm config get registry\\)`.replaceAll(".", "\\.")),
+  );
+
+  const trusted = await startCli([...npmArgsFromNpmrc(args), "--dry-run", "--json"], { dirs, env }).done;
+  expect(trusted.code, trusted.stderr).toBe(0);
+  expect(trusted.stderr).toContain(
+    "These addresses are not the official ones; --trust-urls accepts them, and rotate sends credentials there:",
+  );
+  const report = JSON.parse(trusted.stdout) as {
+    plan: string[];
+    addresses: Array<{ describe: string; url: string; from: string; official: boolean }>;
+  };
+  const named = report.addresses.find((a) => a.describe === "npm registry URL");
+  expect(named).toEqual({
+    describe: "npm registry URL",
+    url: expect.stringContaining(registry.replace(/\/$/, "")),
+    from: "npm config get registry",
+    official: false,
+  });
+  expect(report.plan).toContain(`  npm registry URL: ${named?.url} (from npm config get registry, not official)`);
+  expect(report.plan).toContain(`  CircleCI API v2 base URL: ${world.circleci.apiUrl} (from --circleci-url, not official)`);
+});

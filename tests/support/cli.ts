@@ -2,6 +2,7 @@
 // fresh directory of the test's own (so disk scans see everything the run could have written).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { SandboxWorld } from "rotate-replicas";
@@ -118,4 +119,13 @@ export function worldArgs(world: SandboxWorld, registryId: string): { args: stri
   const args = Object.entries(world.flags(registryId)).flatMap(([attribute, value]) => [kebab(attribute), String(value)]);
   // The world's addresses are the replicas on 127.0.0.1, not the official sites: trusted knowingly.
   return { args: [registryId, ...args, "--headless", "--yes", "--trust-urls", "--step-timeout", "10"], env: world.env(registryId) };
+}
+
+/** A loopback port nobody listens on right now, for a test's sandbox. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

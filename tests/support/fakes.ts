@@ -146,10 +146,16 @@ export class ScriptedPrompter implements Prompter {
   input = async (message: string, _options?: InputOptions) => String(this.answer(message));
   secret = async (message: string, label: string) => new Secret(String(this.answer(message)), label);
   confirm = async (message: string) => this.answer(message) === true;
+  /** The choices of every select asked, in order, as the person saw them. */
+  readonly menus: Array<Array<Choice<string>>> = [];
+
+  /** An answer picks the choice with that name or value; a disabled one cannot be picked. */
   select = async <T extends string>(message: string, choices: Array<Choice<T>>) => {
+    this.menus.push(choices);
     const wanted = String(this.answer(message));
     const choice = choices.find((c) => c.name === wanted || c.value === wanted);
     if (!choice) throw new Error(`no choice "${wanted}" among ${choices.map((c) => c.name).join(", ")}`);
+    if (choice.disabled) throw new Error(`"${choice.name}" cannot be chosen: ${choice.disabled}`);
     return choice.value;
   };
 

@@ -7,6 +7,7 @@ import { confirmHolds, preflightCircleci, type PreflightedDestination, type Targ
 import { CircleciError } from "../../src/errors.js";
 import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions, type Fault } from "rotate-replicas";
 import { Secret } from "../../src/secrets/secret.js";
+import { startHostileListener } from "../support/hostile.js";
 
 const ORG = { name: "acme", slug: "gh/acme", id: "5a1d2c3e-8a7b-4c5d-9e0f-1a2b3c4d5e6f" };
 const SLUG = "gh/acme/widget";
@@ -197,6 +198,59 @@ for (const refusal of refusals) {
     expect((error as Error).message).toContain(refusal.says);
     expect((error as Error).message).not.toContain(refusal.token ?? TOKEN);
     if (refusal.name !== "a malformed slug") expect(error).toBeInstanceOf(CircleciError);
+  });
+}
+
+// The outbound policy (src/http/policy.ts): CircleCI's client follows no redirect, so a 3xx pointing
+// elsewhere gets neither Circle-Token nor the new token's value (issue 21, the critical break).
+const redirects: Array<{
+  status: number;
+  rule: { method: string; path: string | RegExp };
+  act: (c: CircleciClient) => Promise<unknown>;
+  what: string;
+}> = [
+  {
+    status: 307,
+    rule: { method: "POST", path: `/api/v2/project/${SLUG}/envvar` },
+    act: async (c) => (await c.me(), c.setProjectEnvVar(SLUG, "NPM_TOKEN", new Secret(`npm_${"r".repeat(32)}RED1`, "npm token"))),
+    what: "setting NPM_TOKEN in gh/acme/widget",
+  },
+  {
+    status: 308,
+    rule: { method: "PUT", path: /^\/api\/v2\/context\/[^/]+\/environment-variable\/NPM_TOKEN$/ },
+    act: async (c) => {
+      const context = await c.findContext(ORG.id, "publishing");
+      return c.setContextEnvVar(context?.id ?? "", "NPM_TOKEN", new Secret(`npm_${"r".repeat(32)}RED2`, "npm token"));
+    },
+    what: "setting NPM_TOKEN in the context",
+  },
+  { status: 302, rule: { method: "GET", path: "/api/v2/me" }, act: (c) => c.me(), what: "checking the CircleCI token" },
+];
+
+for (const { status, rule, act, what } of redirects) {
+  test(`a ${status} on ${rule.method} ${what} pointing elsewhere: nothing is sent there, one sentence naming it`, async ({
+    circleci,
+    client,
+  }) => {
+    const listener = await startHostileListener();
+    try {
+      const before = [circleci.envVar(SLUG, "NPM_TOKEN")?.value, circleci.contextEnvVar("publishing", "NPM_TOKEN")?.value];
+      circleci.faults.add({ ...rule, times: 5, fault: { kind: "status", status, headers: { Location: `${listener.url}/collect` } } });
+      const error = await act(client()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CircleciError);
+      expect((error as Error).message).toBe(
+        `CircleCI at ${circleci.apiUrl} answered with a redirect to ${listener.url} while ${what}; rotate follows no redirect, so neither the CircleCI token nor anything else was sent to ${listener.url}: --circleci-url must be CircleCI's API v2 itself (e.g. https://circleci.com/api/v2), not an address that forwards`,
+      );
+      expect(listener.received).toEqual([]);
+      // Not retried either: one request, answered with the redirect.
+      expect(circleci.faults.hits).toHaveLength(1);
+      expect([circleci.envVar(SLUG, "NPM_TOKEN")?.value, circleci.contextEnvVar("publishing", "NPM_TOKEN")?.value]).toEqual(before);
+    } finally {
+      await listener.close();
+    }
   });
 }
 
@@ -404,7 +458,8 @@ test.describe("messages that fit the failure", () => {
       tokens: [
         {
           value: VIEWER,
-          user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07tor", name: "Victor\x1b]0;pwned\x07" },
+          // A right-to-left override (and the other bidirectional controls) would reorder what the terminal shows.
+          user: { id: "u-2", login: "vic\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202etor", name: "Vic\u2066\u200ftor\u2069\x1b]0;pwned\x07" },
           role: "viewer",
         },
       ],
@@ -422,7 +477,7 @@ test.describe("messages that fit the failure", () => {
         (e: unknown) => e,
       );
       expect((error as Error).message).toContain("victor needs permission");
-      expect((error as Error).message).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect((error as Error).message).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
     } finally {
       await replica.close();
     }

@@ -5,10 +5,12 @@ import { expect, test } from "@playwright/test";
 import { npm } from "../../flows/npm/index.js";
 import { rotationRequest } from "../../src/commands/rotate.js";
 import { loadSources } from "../../src/settings/config.js";
-import { CancelledError, ExitCode, RunFailed, UsageError } from "../../src/errors.js";
+import { CancelledError, ExitCode, NeedsHumanError, RunFailed, UsageError } from "../../src/errors.js";
+import { renderSummary, summaryJson } from "../../src/rotation/report.js";
 import { runRotation, type RotationRequest, type RotationResult } from "../../src/rotation/runbook.js";
 import { circleciSection } from "../../src/settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../../src/settings/run-settings.js";
+import { Secret } from "../../src/secrets/secret.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "../support/fakes.js";
 
 const SLUG = "gh/acme/widget";
@@ -64,29 +66,43 @@ test("a list that shows only names (PyPI): the newest token rotate made for the 
   expect(w.circleci.get(PROJECT, "FAKE_TOKEN")).not.toBe(w.old);
 });
 
-test("a list of names and no token of rotate's: the responder is asked which one CircleCI holds", async () => {
+test("a list of names and no token of rotate's: the responder picks, from a menu that starts with deleting nothing", async () => {
   const w = world(false);
   w.registry.tokens[0]!.name = "made by hand";
-  const { outcome } = await rotate(w, request({ yes: false }), [
+  const prompter = new ScriptedPrompter([
     [/Was the old token exposed/, false],
-    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "made by hand"],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, '"made by hand"'],
     [/Go ahead\?/, true],
   ]);
+  const outcome = await runRotation(w.registry.configured(), request({ yes: false }), runbookDeps(w.circleci, prompter, fakeIO(true)));
   expect(rotated(outcome).oldToken?.name).toBe("made by hand");
   expect(w.registry.deleted).toEqual(["made by hand"]);
+  // "none of these" first, so it is where the cursor starts: no token is preselected.
+  expect(prompter.menus[0]?.map((c) => c.name)).toEqual(["none of these — delete nothing", '"made by hand"', '"laptop"']);
 });
 
-test("the same question without a terminal: refused with how to answer it, nothing changed", async () => {
-  const w = world(false);
-  w.registry.tokens[0]!.name = "made by hand";
-  const before = w.registry.names();
-  const { outcome } = await rotate(w, request());
-  expect(outcome).toBeInstanceOf(RunFailed);
+test("the same uncertainty without a terminal: a routine run deletes no token and names the old one as left for a human; an incident run stops first", async () => {
+  const routine = world(false);
+  routine.registry.tokens[0]!.name = "made by hand";
+  const result = rotated((await rotate(routine, request({ order: "routine" }))).outcome);
+  expect(result.oldToken).toBeUndefined();
+  expect(routine.registry.deleted).toEqual([]);
+  expect(result.needsHuman).toEqual([
+    'rotate could not tell which Fake token CircleCI held (2 tokens might be it: "made by hand"; "laptop"), so it deleted none: delete the old one by hand once you know which, or run again in a terminal or with --old-token NAME',
+  ]);
+
+  const incident = world(false);
+  incident.registry.tokens[0]!.name = "made by hand";
+  const before = incident.registry.names();
+  const { outcome } = await rotate(incident, request({ order: "incident" }));
   const failure = outcome as RunFailed;
   expect(failure.reason).toBeInstanceOf(UsageError);
-  expect(failure.message).toContain("pass --old-token NAME (or --keep-old to delete none)");
+  expect(failure.message).toContain(
+    "with the old token exposed it stops before anything changes: pass --old-token NAME (or --keep-old to delete none)",
+  );
   expect(failure.exitCode).toBe(ExitCode.usage);
-  expect(w.registry.names()).toEqual(before);
+  expect(incident.registry.names()).toEqual(before);
+  expect(incident.circleci.writes).toEqual([]);
 });
 
 test("--old-token names it; --keep-old deletes none", async () => {
@@ -108,25 +124,103 @@ test("--old-token naming no token: one line, nothing changed", async () => {
   expect(w.circleci.writes).toEqual([]);
 });
 
-test("a list that shows last fours (npm): two tokens ending alike are asked about, and refused without a terminal", async () => {
+test("a list that shows last fours (npm): two tokens ending alike are asked about; without a terminal neither is deleted", async () => {
   const w = world(true);
   const twin = w.registry.issue("twin");
   w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
   expect(twin).not.toBe(w.old);
-  const { outcome } = await rotate(w, request());
-  expect((outcome as RunFailed).message).toMatch(/two tokens end in …0001 \(".*" and "twin"\): pass --old-token NAME/);
+  const left = rotated((await rotate(w, request())).outcome);
+  expect(w.registry.deleted).toEqual([]);
+  expect(left.needsHuman[0]).toMatch(
+    /^rotate could not tell which Fake token CircleCI held \(2 tokens might be it: ".*" \(…0001; .*\); "twin" \(…0001; ends …0001 as CircleCI's value does\)\)/,
+  );
 
   const asked = world(true);
   asked.registry.issue("twin");
   asked.registry.tokens.at(-1)!.last4 = asked.old.slice(-4);
   const result = await rotate(asked, request({ yes: false }), [
     [/Was the old token exposed/, false],
-    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, "twin"],
+    [/Which Fake token does CircleCI hold now \(it ends in …0001\)\?/, asked.registry.tokens.at(-1)!.id],
     [/Go ahead\?/, true],
     // The other one ending alike is rotate's own, for this destination: a leftover, kept when asked.
     [/Also delete the 1 leftover token\(s\) at the end\?/, false],
   ]);
   expect(rotated(result.outcome).oldToken?.name).toBe("twin");
+});
+
+test("npm: CircleCI's value ends like a read-only token: it is never taken for the old one, none is deleted, and the plan says why", async () => {
+  const w = world(true);
+  const laptop = w.registry.tokens.find((t) => t.name === "laptop");
+  Object.assign(laptop!, { last4: w.old.slice(-4), kind: "read-only", cannotPublish: "read-only" });
+  w.registry.tokens[0]!.last4 = "ZZZZ";
+  const { outcome, io } = await rotate(w, request());
+  expect(rotated(outcome).oldToken).toBeUndefined();
+  expect(w.registry.deleted).toEqual([]);
+  expect(io.text()).toContain("delete no old token (none of the account's Fake tokens can be the one CircleCI holds, so none is deleted)");
+  // Named explicitly, it is refused all the same.
+  const named = world(true);
+  Object.assign(
+    named.registry.tokens.find((t) => t.name === "laptop")!,
+    { cannotPublish: "read-only" },
+  );
+  const refused = (await rotate(named, request({ oldToken: { name: "laptop" } }))).outcome as RunFailed;
+  expect(refused.message).toMatch(/^"laptop" cannot be the token CircleCI holds \(.*read-only\): check --old-token/);
+  expect(named.registry.deleted).toEqual([]);
+});
+
+test("the picker shows what rotate knows of each token and marks the ones that cannot be CircleCI's; nothing is preselected", async () => {
+  const w = world(true);
+  const laptop = w.registry.tokens.find((t) => t.name === "laptop")!;
+  Object.assign(laptop, { kind: "read-only", cannotPublish: "read-only", created: new Date("2026-11-14T00:00:00Z") });
+  w.registry.issue("NPM_TOKEN gh/acme/docs 2026-10-02T00:00Z");
+  w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
+  // A token made by hand that ends alike: nothing tells the two apart.
+  w.registry.issue("ci (by hand)");
+  w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
+  w.registry.tokens[0]!.kind = "read and write, bypasses 2FA";
+  const [docs, byHand] = w.registry.tokens.slice(-2).map((t) => t.id);
+  const prompter = new ScriptedPrompter([
+    [/Was the old token exposed/, false],
+    [/Which Fake token does CircleCI hold now/, ""],
+    [/Go ahead\?/, true],
+    [/Also delete the 1 leftover token\(s\) at the end\?/, false],
+  ]);
+  const outcome = await runRotation(w.registry.configured(), request({ yes: false }), runbookDeps(w.circleci, prompter, fakeIO(true)));
+  expect(rotated(outcome).oldToken).toBeUndefined();
+  expect(w.registry.deleted).toEqual([]);
+  expect(prompter.menus[0]).toEqual([
+    { name: "none of these — delete nothing", value: "" },
+    {
+      name: `"${PREFIX}2026-10-01T00:00Z" (…0001; read and write, bypasses 2FA; ends …0001 as CircleCI's value does; rotate's name for this destination)`,
+      value: w.registry.tokens[0]!.id,
+    },
+    {
+      name: '"laptop" (…0002; read-only; created 2026-11-14)',
+      value: laptop.id,
+      disabled: "cannot be CircleCI's: ends …0002, CircleCI's value …0001; read-only",
+    },
+    {
+      name: '"NPM_TOKEN gh/acme/docs 2026-10-02T00:00Z" (…0001; ends …0001 as CircleCI\'s value does; rotate made it for NPM_TOKEN gh/acme/docs)',
+      value: docs,
+    },
+    { name: '"ci (by hand)" (…0001; ends …0001 as CircleCI\'s value does)', value: byHand },
+  ]);
+});
+
+test("the audit record's last rotation decides between tokens rotate made for this destination; without it, nobody guesses", async () => {
+  const w = world(false);
+  w.registry.issue(`${PREFIX}2026-11-01T00:00Z`);
+  const deps = runbookDeps(w.circleci, new ScriptedPrompter([]), fakeIO(false));
+  const lastRotated = () => ({ name: `${PREFIX}2026-10-01T00:00Z`, last4: w.old.slice(-4), at: "2026-10-01T00:00:00Z" });
+  const result = rotated(await runRotation(w.registry.configured(), request(), { ...deps, lastRotated }));
+  expect(result.oldToken?.name).toBe(`${PREFIX}2026-10-01T00:00Z`);
+
+  const unknown = world(false);
+  unknown.registry.issue(`${PREFIX}2026-11-01T00:00Z`);
+  const left = rotated((await rotate(unknown, request())).outcome);
+  expect(left.oldToken).toBeUndefined();
+  expect(unknown.registry.deleted).toEqual([]);
+  expect(left.needsHuman).toHaveLength(1);
 });
 
 test("--create-env-var: a variable CircleCI does not have yet is created; without it, one line and nothing changed", async () => {
@@ -262,4 +356,57 @@ test("flags → request: --leaked and --grace conflict; --old-token and --keep-o
   const req = rotationRequest({ leaked: true }, npm, targets, { ROTATE_NPM_OLD_TOKEN: "npm_old" });
   expect(req).toMatchObject({ order: "incident", targets, graceSeconds: 0 });
   expect(req.oldTokenValue?.reveal()).toBe("npm_old");
+});
+
+test("a session the registry would not end: said in the summary with what to do, exit 3; on a failure, in where things stand", async () => {
+  const left = "npm did not end a session of this run: the one signed in at 08:15 UTC (npm answered 500) stays valid until 10:15 UTC";
+  const stubborn = (w: World) => {
+    const configured = w.registry.configured();
+    const account = w.registry.account();
+    configured.flow.signIn = async () => ({
+      ...account,
+      signOut: async () => {
+        throw new NeedsHumanError(left);
+      },
+    });
+    return configured;
+  };
+  const w = world(true);
+  const io = fakeIO(false);
+  const result = rotated(await runRotation(stubborn(w), request(), runbookDeps(w.circleci, new ScriptedPrompter([]), io)));
+  expect(result.needsHuman).toEqual([left]);
+  expect(renderSummary(result, 1000, false)).toContain(`  needs you  ${left}`);
+  expect(summaryJson(result, 1000, false)).toMatchObject({ needsHuman: [left] });
+
+  const failing = world(true);
+  failing.circleci.refuse.add(PROJECT);
+  const failed = await runRotation(
+    stubborn(failing),
+    request(),
+    runbookDeps(failing.circleci, new ScriptedPrompter([]), fakeIO(false)),
+  ).catch((error: unknown) => error);
+  expect(failed).toBeInstanceOf(RunFailed);
+  const { journal } = failed as RunFailed;
+  expect(journal.whereThingsStand()).toContain(left);
+  expect((failed as RunFailed).exitCode).toBe(ExitCode.needsHuman);
+});
+
+test("a CircleCI variable name CircleCI would not take (a newline in --env-var, a digit first) is a usage error naming the rule", () => {
+  const circle = circleciSettings(
+    loadSources({ flags: { projectSlug: SLUG }, env: {}, cwd: "/nonexistent", fileSections: [circleciSection] }),
+  );
+  const rule = "CircleCI takes letters, digits and _ only, not starting with a digit, at most 300 characters; check --env-var";
+  for (const name of ["NPM_TOKEN\nX", "1NPM_TOKEN", "NPM-TOKEN", ""]) {
+    expect(() => destinationsFor(circle, name), JSON.stringify(name)).toThrow(UsageError);
+    expect(() => destinationsFor(circle, name)).toThrow(`${JSON.stringify(name)} cannot be a CircleCI variable name: ${rule}`);
+  }
+  expect(destinationsFor(circle, "_NPM_TOKEN2")).toEqual([{ projectSlug: SLUG, envVar: "_NPM_TOKEN2" }]);
+});
+
+test("the old value given matches one token by its first eight and last four: that one, even with a name rotate gave another destination", async () => {
+  const w = world(true);
+  const spread = w.registry.issue("FAKE_TOKEN gh/acme/docs 2026-10-02T00:00Z");
+  w.circleci.set(PROJECT, "FAKE_TOKEN", spread);
+  const result = rotated((await rotate(w, request({ oldTokenValue: new Secret(spread, "old Fake token") }))).outcome);
+  expect(result.oldToken?.name).toBe("FAKE_TOKEN gh/acme/docs 2026-10-02T00:00Z");
 });
