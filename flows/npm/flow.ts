@@ -6,6 +6,7 @@
 // registry's /-/whoami says whether a token is live.
 import { execFile } from "node:child_process";
 import { devNull, homedir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../../src/errors.js";
 import { checkRequest } from "../../src/http/checks.js";
@@ -26,7 +27,8 @@ const MAX_WRITE_DAYS = 90;
  * `builtIn`, npm's own default, read with no user or global configuration: the official registry.
  */
 async function npmConfigRegistry(builtIn: boolean): Promise<string | undefined> {
-  const none = builtIn ? ["--userconfig", devNull, "--globalconfig", devNull] : [];
+  // Two paths that cannot exist (npm refuses one file loaded twice): no user and no global configuration.
+  const none = builtIn ? ["--userconfig", join(devNull, "user"), "--globalconfig", join(devNull, "global")] : [];
   try {
     const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry", ...none], {
       cwd: homedir(),

@@ -230,10 +230,10 @@ class AccountPage {
         const modal = page.locator(`#remove-API-token--${token.id}`);
         await modal.locator('input[name="confirm_password"]').fill((await ctx.credentials.password()).reveal());
         await submitForm(page, () => modal.getByRole("button", { name: "Remove API token" }).click(), `removing token "${token.name}"`);
-        const outcome = await whichAppears({
-          flash: page.locator(".notification-bar__message"),
-          reauth: this.reauth.heading,
-        });
+        // The removal lands on Account settings with a flash (or on re-authentication).
+        const outcome = await ctx.steps.expect('the "Account settings" page', () =>
+          whichAppears({ flash: page.locator(".notification-bar__message"), reauth: this.reauth.heading }),
+        );
         if (outcome === "reauth") return CHALLENGED;
         const flash = page.locator(".notification-bar__message");
         if ((await flash.filter({ hasText: `Deleted API token '${token.name}'.` }).count()) === 0) {
