@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "./commander.js";
 import { demoCommand } from "./commands/demo.js";
+import { discoverCommand } from "./commands/discover.js";
 import { initCommand } from "./commands/init.js";
 import { passwordCommand } from "./commands/password.js";
 import { rotateCommand } from "./commands/rotate.js";
@@ -135,6 +136,7 @@ Examples:
   $ rotate npm                # rotate NPM_TOKEN, guided
   $ rotate pypi --leaked      # PYPI_TOKEN leaked: delete it first, then replace it
   $ rotate trust npm          # npm trusted publishing from CircleCI; then retire NPM_TOKEN
+  $ rotate discover --org gh/mozilla   # every publishing token CircleCI holds there (no changes)
 Run rotate <command> --help for each command's options.`,
     )
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
@@ -156,6 +158,9 @@ Run rotate <command> --help for each command's options.`,
       guarded(async (runtime) => (await import("./commands/trust-run.js")).runTrust(registry, flags, runtime)),
     ),
     sandboxCommand(() => guarded(async (runtime) => (await import("./commands/sandbox-run.js")).runSandbox(runtime))),
+    discoverCommand(registries, (flags) =>
+      guarded(async (runtime) => (await import("./commands/discover-run.js")).runDiscover(flags, runtime)),
+    ),
   ];
   // addCommand() does not pass on exitOverride, suggestions and output: copy them explicitly.
   for (const command of commands) program.addCommand(command.copyInheritedSettings(program));

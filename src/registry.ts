@@ -45,6 +45,12 @@ export interface Registry {
   initQuestions: InitQuestion[];
   /** `rotate password`'s pages, loaded when it runs. */
   passwordReset(): Promise<PasswordResetFlow>;
+  /**
+   * For `rotate discover`: the CircleCI variable names that look like this registry's publishing
+   * tokens (and how --help says them), and the setting through which a rotation names what its
+   * token may publish, which only the team knows.
+   */
+  discovery: { variableNames: RegExp; says: string; scopeSetting: string };
   /** What `rotate status` adds about a variable CircleCI holds, from the (unvalidated) settings. */
   statusNotes(settings: Record<string, unknown>): string[];
   /** Adds the registry's own flags to a command. */

@@ -4,6 +4,7 @@
 import type { Prompter } from "./ask.js";
 import type { FoundBrowser } from "./browser/finder.js";
 import type { BrowserSession, LaunchOptions } from "./browser/launch.js";
+import type { DiscoveryApi } from "./circleci/discovery.js";
 import type { CircleciApi } from "./circleci/targets.js";
 import type { TrustCircleciApi } from "./trust/circleci.js";
 import type { IO } from "./io.js";
@@ -27,8 +28,8 @@ export interface Runtime {
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
   registries: Registry[];
-  /** The calls of a rotation and of a move to trusted publishing. */
-  circleci(request: CircleciClientRequest): CircleciApi & TrustCircleciApi;
+  /** The calls of a rotation, of a move to trusted publishing, and of discovery. */
+  circleci(request: CircleciClientRequest): CircleciApi & TrustCircleciApi & DiscoveryApi;
   findBrowser(explicitPath?: string, options?: { headless?: boolean }): FoundBrowser;
   launchBrowser(options: LaunchOptions): Promise<BrowserSession>;
   /** Rejects with a one-line reason when a URL cannot be reached. */

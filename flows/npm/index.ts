@@ -100,6 +100,13 @@ export const npm = defineRegistry({
       ],
     },
   ],
+  // NPM_TOKEN (npm's CI docs), NODE_AUTH_TOKEN (what actions/setup-node's .npmrc reads, often
+  // copied into CircleCI), and the prefixed and suffixed forms teams give a second token.
+  discovery: {
+    variableNames: /^(?:NODE_AUTH_TOKEN|(?:[A-Z0-9_]+_)?NPM(?:_[A-Z0-9_]+)?_TOKEN)$/i,
+    says: "NPM_TOKEN, NODE_AUTH_TOKEN, NPM_*_TOKEN, *_NPM_TOKEN",
+    scopeSetting: "packages",
+  },
   passwordReset: async () => (await import("./password.js")).npmPasswordReset,
   statusNotes: (settings) => advisories({ permission: settings.permission === "stage-only" ? "stage-only" : "publish" }),
   load: async () => (await import("./flow.js")).npmImplementation,

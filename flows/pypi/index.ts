@@ -84,6 +84,15 @@ export const pypi = defineRegistry({
       proposal: "90",
     },
   ],
+  // PYPI_TOKEN and its prefixed and suffixed forms; and what the upload tools read: twine's
+  // TWINE_PASSWORD, uv's UV_PUBLISH_TOKEN, Poetry's POETRY_PYPI_TOKEN_<REPOSITORY>, Flit's
+  // FLIT_PASSWORD, Hatch's HATCH_INDEX_AUTH (each tool's publishing docs).
+  discovery: {
+    variableNames:
+      /^(?:TWINE_PASSWORD|UV_PUBLISH_TOKEN|POETRY_PYPI_TOKEN_[A-Z0-9_]+|FLIT_PASSWORD|HATCH_INDEX_AUTH|(?:[A-Z0-9_]+_)?PYPI(?:_[A-Z0-9_]+)?_TOKEN)$/i,
+    says: "PYPI_TOKEN, PYPI_*_TOKEN, *_PYPI_TOKEN, TWINE_PASSWORD, UV_PUBLISH_TOKEN, POETRY_PYPI_TOKEN_*, FLIT_PASSWORD, HATCH_INDEX_AUTH",
+    scopeSetting: "project",
+  },
   passwordReset: async () => (await import("./password.js")).pypiPasswordReset,
   load: async () => (await import("./flow.js")).pypiImplementation,
 });

@@ -1,4 +1,5 @@
-// The API v2 router: the query-auth refusal every route shares, then the routes by spec tag.
+// The API v2 router: the query-auth refusal every route shares, then the routes by spec tag; and
+// what every route of both API versions is handed.
 import express from "express";
 import { Access } from "./access.js";
 import type { RouteDeps } from "./route-deps.js";
@@ -12,13 +13,17 @@ import { projectRoutes } from "./project-routes.js";
 import type { Store } from "./store.js";
 import { userRoutes } from "./user-routes.js";
 
-export function apiRoutes(store: Store, options: CircleciReplicaOptions): express.Router {
-  const deps: RouteDeps = {
+export function routeDepsOf(store: Store, options: CircleciReplicaOptions): RouteDeps {
+  return {
     store,
     access: new Access(store, options.tokens),
     page: (req, items) => pageOf(items, queryOf(req)["page-token"], options.pageSize),
     truncatedValue: options.truncatedValue ?? false,
+    pageSize: options.pageSize,
   };
+}
+
+export function apiRoutes(deps: RouteDeps, options: CircleciReplicaOptions): express.Router {
   const router = express.Router();
   // docs/sites/circleci.md, "Authentication": query-parameter auth is refused even with a good token.
   router.use((_req, res, next) => {
@@ -28,6 +33,7 @@ export function apiRoutes(store: Store, options: CircleciReplicaOptions): expres
   userRoutes(router, deps);
   projectRoutes(router, deps);
   pipelineDefinitionRoutes(router, deps);
-  contextRoutes(router, deps);
+  // Off: a CircleCI whose contexts are on v3 only; the v2 context routes answer 404 like any unknown route.
+  if (options.contextsV2 !== false) contextRoutes(router, deps);
   return router;
 }

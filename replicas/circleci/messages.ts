@@ -23,3 +23,26 @@ export const MESSAGES = {
   projectVarDeleted: "Deleted.", // "Project environment variables": as CircleCI's own CLI fake answers
   contextVarDeleted: "Environment variable deleted.", // inferred
 } as const;
+
+// API v3 answers errors as `{"error": {type, id, title, detail}}` (docs/sites/circleci.md, "API v3
+// for contexts"); the title is the HTTP status text, as CircleCI's CLI fake has it. The details
+// below are the CLI fake's where it has one, else inferred.
+export const V3_DETAILS = {
+  orgRequired: "filter[org_id] is required", // CircleCI's CLI fake
+  nameRequired: "filter[name] is required", // CircleCI's CLI fake
+  badOrgId: "filter[org_id] must be a UUID", // inferred
+  badLimit: "page[limit] must be between 1 and 250", // inferred text; the bounds and the 400 are the CLI's and the guide's
+  forbidden: "Forbidden", // CircleCI's CLI fake: a token that cannot see the organization
+  notFound: "not found", // CircleCI's CLI fake
+  // Inferred: v3 documents Bearer and Circle-Token only.
+  basicAuth: "Use a Bearer token in the Authorization header, or the Circle-Token header.",
+} as const;
+
+/** `type` of a v3 error, by status (inferred: the guide shows only "validation_error"). */
+export const V3_ERROR_TYPES: Record<number, string> = {
+  400: "validation_error",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  429: "rate_limited",
+};

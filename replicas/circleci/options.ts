@@ -55,12 +55,20 @@ export interface CircleciReplicaOptions {
   projects: CircleciProjectSeed[];
   contexts?: CircleciContextSeed[];
   /**
-   * Add the newer `truncated_value` (last four) to context variables on list and get, as
-   * CircleCI's 2026 CLI reads it. Default false: the published spec's shape, without it.
+   * Add the newer `truncated_value` (last four) to context variables on list and get, v2 and v3,
+   * as CircleCI's 2026 CLI reads it. Default false: the published spec's shape, without it (and
+   * v3's without it, which rotate must survive too: whether v3 always sends it is not known).
    */
   truncatedValue?: boolean;
-  /** Page lists at N items with next_page_token (default: no paging, next_page_token null). */
+  /** Page lists at N items with next_page_token / page.next (default: no paging, next_page_token null). */
   pageSize?: number;
+  /**
+   * Serve API v3's context routes under /api/v3 (default true, as CircleCI's cloud does); false:
+   * /api/v3 answers 404, as on CircleCI Server, which has no v3.
+   */
+  contextsV3?: boolean;
+  /** Serve API v2's context routes (default true); false: they answer 404, a CircleCI with contexts on v3 only. */
+  contextsV2?: boolean;
   now?: () => Date;
   host?: string;
   port?: number;
@@ -109,6 +117,8 @@ export interface CircleciReplica {
   url: string;
   /** url + "/api/v2". */
   apiUrl: string;
+  /** url + "/api/v3" (contexts only; 404 with the contextsV3 knob off). */
+  v3Url: string;
   /** url + "/oidc": a token's issuer is `${oidcIssuerBase}/org/${organizationId}`, discovery under it. */
   oidcIssuerBase: string;
   faults: FaultPlan;

@@ -1,22 +1,24 @@
 // Local replica of the slice of CircleCI that rotate uses: API v2 (the token check, projects and
-// their variables, contexts and theirs, pipeline definitions) and the OIDC issuer whose tokens
-// npm's trusted publishing accepts. Statuses, keys and messages follow docs/sites/circleci.md;
+// their variables, contexts and theirs, pipeline definitions), API v3 for contexts, and the OIDC
+// issuer whose tokens npm's trusted publishing accepts. Statuses, keys and messages follow docs/sites/circleci.md;
 // by default answers have the published spec's shape. Values live only in memory.
 import { randomUUID } from "node:crypto";
 import express from "express";
 import { FaultPlan } from "../shared/faults.js";
 import { listen } from "../shared/server.js";
-import { apiRoutes } from "./api.js";
+import { apiRoutes, routeDepsOf } from "./api.js";
 import { answerErrors, decodeEscapedSlashes, fail, keepBody, recordCalls } from "./http.js";
 import { MESSAGES } from "./messages.js";
 import { OidcIssuer } from "./oidc.js";
 import type { CircleciReplica, CircleciReplicaOptions, RecordedCall } from "./options.js";
 import { Store } from "./store.js";
+import { v3Routes } from "./v3-routes.js";
 import { vcsOriginOf } from "./vcs.js";
 
 export type * from "./options.js";
 
 const API_PATH = "/api/v2";
+const API_V3_PATH = "/api/v3";
 const OIDC_PATH = "/oidc";
 
 export async function startCircleciReplica(options: CircleciReplicaOptions): Promise<CircleciReplica> {
@@ -34,7 +36,10 @@ export async function startCircleciReplica(options: CircleciReplicaOptions): Pro
   app.use(express.json());
   app.use(keepBody);
   app.use(faults.middleware());
-  app.use(API_PATH, apiRoutes(store, options));
+  const deps = routeDepsOf(store, options);
+  app.use(API_PATH, apiRoutes(deps, options));
+  // Off: /api/v3 answers 404 with v2's shape, as a CircleCI without v3 (CircleCI Server) would.
+  if (options.contextsV3 !== false) app.use(API_V3_PATH, v3Routes(deps));
   app.use(OIDC_PATH, oidc.routes());
   app.use(() => fail(404, MESSAGES.unknownRoute));
   app.use(answerErrors);
@@ -45,6 +50,7 @@ export async function startCircleciReplica(options: CircleciReplicaOptions): Pro
   return {
     url: server.url,
     apiUrl: server.url + API_PATH,
+    v3Url: server.url + API_V3_PATH,
     oidcIssuerBase: server.url + OIDC_PATH,
     faults,
     calls,

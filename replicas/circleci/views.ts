@@ -54,3 +54,21 @@ export function pipelineDefinitionJson(project: StoredProject, definition: Pipel
     checkout_source: { provider: project.vcs.definitionProvider, repo },
   };
 }
+
+/** "API v3 for contexts": a list item is `{id, attributes}`; only the by-id read carries references. */
+export function v3ContextJson(context: StoredContext) {
+  return { id: context.id, attributes: { name: context.name, created_at: context.createdAt.toISOString() } };
+}
+
+/** "API v3 for contexts": variables have no id of their own; `truncated_value` (the last four) as the knob says. */
+export function v3ContextVarJson(context: StoredContext, name: string, stored: ContextVar, withTruncated: boolean) {
+  return {
+    attributes: {
+      name,
+      ...(withTruncated ? { truncated_value: stored.value.slice(-4) } : {}),
+      created_at: stored.createdAt.toISOString(),
+      updated_at: stored.updatedAt.toISOString(),
+    },
+    references: { context: { id: context.id } },
+  };
+}

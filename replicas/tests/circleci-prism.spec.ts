@@ -270,6 +270,8 @@ test.describe("prism proxy --errors: the client's requests and the replica's ans
         ]);
         expect(await client.deleteContextEnvVar(CONTEXT_ID, "NPM_TOKEN")).toBe(true);
         expect(replica.calls.filter((call) => call.method !== "GET").map((call) => call.method)).toEqual(["PUT", "DELETE"]);
+        // The published spec has no v3, and a base that is not …/api/v2 names none: this witness covers v2's contexts.
+        expect(client.contextApi).toBe("v2");
       });
     });
   }

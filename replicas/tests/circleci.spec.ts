@@ -1,4 +1,4 @@
-// The CircleCI API v2 replica answers as docs/sites/circleci.md says the live API does.
+// The CircleCI replica (API v2, and API v3 for contexts) answers as docs/sites/circleci.md says the live API does.
 import { createPublicKey, verify, type JsonWebKey } from "node:crypto";
 import { test as base, expect } from "@playwright/test";
 import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions } from "rotate-replicas";
@@ -24,7 +24,8 @@ interface Answer {
 }
 type Call = (
   path: string,
-  init?: { method?: string; token?: string | null; headers?: Record<string, string>; body?: unknown },
+  /** `api: "v3"`: under /api/v3 instead of /api/v2. */
+  init?: { method?: string; token?: string | null; headers?: Record<string, string>; body?: unknown; api?: "v3" },
 ) => Promise<Answer>;
 
 const test = base.extend<{ knobs: Partial<CircleciReplicaOptions>; clock: { ms: number }; replica: CircleciReplica; call: Call }>({
@@ -67,7 +68,7 @@ const test = base.extend<{ knobs: Partial<CircleciReplicaOptions>; clock: { ms: 
       const headers: Record<string, string> = { Accept: "application/json", ...init.headers };
       if (init.token !== null) headers["Circle-Token"] ??= init.token ?? ADMIN;
       if (init.body !== undefined) headers["Content-Type"] = "application/json";
-      const res = await fetch(replica.apiUrl + path, {
+      const res = await fetch((init.api === "v3" ? replica.v3Url : replica.apiUrl) + path, {
         method: init.method ?? "GET",
         headers,
         body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
@@ -426,6 +427,173 @@ test.describe("contexts", () => {
     const again = await call(`${path}/PYPI_TOKEN`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(again.json).toEqual({ message: "Environment variable not found." });
+  });
+});
+
+// docs/sites/circleci.md, "API v3 for contexts": the routes CircleCI's CLI calls since it moved contexts to v3.
+test.describe("API v3 contexts", () => {
+  const v3 = { api: "v3" } as const;
+  const TITLES: Record<number, [string, string]> = {
+    400: ["validation_error", "Bad Request"],
+    401: ["unauthorized", "Unauthorized"],
+    403: ["forbidden", "Forbidden"],
+    404: ["not_found", "Not Found"],
+  };
+  const v3Error = (status: number, detail: string) => ({
+    error: { type: TITLES[status]?.[0], id: expect.stringMatching(/^req_/), title: TITLES[status]?.[1], detail },
+  });
+
+  test("GET /contexts?filter[org_id]: {data: [{id, attributes: {name, created_at}}], page}; filter[name] is a case-insensitive substring", async ({
+    call,
+  }) => {
+    const all = await call(`/contexts?filter%5Borg_id%5D=${ACME.id}&page%5Blimit%5D=100`, v3);
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({
+      data: [
+        { id: CONTEXT_ID, attributes: { name: "publishing", created_at: "2026-11-24T08:00:00.000Z" } },
+        { id: expect.any(String), attributes: { name: "deploy", created_at: "2026-11-24T08:00:00.000Z" } },
+      ],
+      page: { next: null, prev: null },
+    });
+    // Brackets literal or encoded, as a client sends them; the Circle-Token header works as Bearer does.
+    const named = await call(`/contexts?filter[org_id]=${ACME.id}&filter[name]=PUB`, {
+      ...v3,
+      token: null,
+      headers: { Authorization: `Bearer ${ADMIN}` },
+    });
+    expect(named.json.data.map((c: { attributes: { name: string } }) => c.attributes.name)).toEqual(["publishing"]);
+  });
+
+  test("list refusals in v3's error shape: no org 400, not a UUID 400, limit outside 1..250 400, a foreign or unknown org 403, no token 401, Basic or query auth 401", async ({
+    call,
+  }) => {
+    const cases: Array<[string, Parameters<Call>[1], number, string]> = [
+      ["/contexts", v3, 400, "filter[org_id] is required"],
+      ["/contexts?filter[org_id]=gh/Acme", v3, 400, "filter[org_id] must be a UUID"],
+      [`/contexts?filter[org_id]=${ACME.id}&page[limit]=0`, v3, 400, "page[limit] must be between 1 and 250"],
+      [`/contexts?filter[org_id]=${ACME.id}&page[limit]=251`, v3, 400, "page[limit] must be between 1 and 250"],
+      [`/contexts?filter[org_id]=${ACME.id}`, { ...v3, token: OUTSIDER }, 403, "Forbidden"],
+      ["/contexts?filter[org_id]=00000000-0000-4000-8000-000000000000", v3, 403, "Forbidden"],
+      [`/contexts?filter[org_id]=${ACME.id}`, { ...v3, token: null }, 401, "You must log in first."],
+      [
+        `/contexts?filter[org_id]=${ACME.id}`,
+        { ...v3, token: null, headers: { Authorization: `Basic ${Buffer.from(`${ADMIN}:`).toString("base64")}` } },
+        401,
+        "Use a Bearer token in the Authorization header, or the Circle-Token header.",
+      ],
+    ];
+    for (const [path, init, status, detail] of cases) {
+      const answer = await call(path, init);
+      expect(answer.status, path).toBe(status);
+      expect(answer.json, path).toEqual(v3Error(status, detail));
+    }
+    const query = await call(`/contexts?filter[org_id]=${ACME.id}&circle-token=${ADMIN}`, { ...v3, token: null });
+    expect(query.status).toBe(401);
+  });
+
+  test("env vars: {attributes: {name, created_at, updated_at}, references: {context: {id}}}; set takes a flat {name, value}, answers 200 {data} without the value, and v2 reads what v3 wrote", async ({
+    replica,
+    call,
+    clock,
+  }) => {
+    const list = await call(`/contexts/${CONTEXT_ID}/env-vars?page[limit]=100`, v3);
+    expect(list.json).toEqual({
+      data: [
+        {
+          attributes: { name: "PYPI_TOKEN", created_at: "2026-11-24T08:00:00.000Z", updated_at: "2026-11-24T08:00:00.000Z" },
+          references: { context: { id: CONTEXT_ID } },
+        },
+      ],
+      page: { next: null, prev: null },
+    });
+    clock.ms += 5 * 60_000;
+    for (const name of ["PYPI_TOKEN", "NPM_TOKEN"]) {
+      const set = await call(`/contexts/${CONTEXT_ID}/env-vars/set`, { ...v3, method: "POST", body: { name, value: NEW_NPM } });
+      expect(set.status, name).toBe(200);
+      expect(set.json.data.attributes).toMatchObject({ name, updated_at: "2026-11-24T08:05:00.000Z" });
+      expect(set.text).not.toContain(NEW_NPM.slice(-4));
+    }
+    expect(replica.contextEnvVar("publishing", "PYPI_TOKEN")).toEqual({
+      value: NEW_NPM,
+      createdAt: new Date("2026-11-24T08:00:00.000Z"),
+      updatedAt: new Date("2026-11-24T08:05:00.000Z"),
+    });
+    const throughV2 = await call(`/context/${CONTEXT_ID}/environment-variable`);
+    expect(throughV2.json.items.map((v: { variable: string }) => v.variable)).toEqual(["PYPI_TOKEN", "NPM_TOKEN"]);
+  });
+
+  test.describe("with truncatedValue: true", () => {
+    test.use({ knobs: { truncatedValue: true, pageSize: 1 } });
+
+    test("the list carries truncated_value, pages by page.next / page[cursor], and set's answer never carries it", async ({ call }) => {
+      await call(`/contexts/${CONTEXT_ID}/env-vars/set`, { ...v3, method: "POST", body: { name: "NPM_TOKEN", value: NEW_NPM } });
+      const first = await call(`/contexts/${CONTEXT_ID}/env-vars`, v3);
+      expect(first.json.data).toEqual([expect.objectContaining({ attributes: expect.objectContaining({ truncated_value: "9876" }) })]);
+      expect(first.json.page).toEqual({ next: expect.any(String), prev: null });
+      const second = await call(`/contexts/${CONTEXT_ID}/env-vars?page[cursor]=${encodeURIComponent(first.json.page.next)}`, v3);
+      expect(second.json.data).toEqual([
+        expect.objectContaining({ attributes: expect.objectContaining({ name: "NPM_TOKEN", truncated_value: "2222" }) }),
+      ]);
+      expect(second.json.page.next).toBeNull();
+      const set = await call(`/contexts/${CONTEXT_ID}/env-vars/set`, {
+        ...v3,
+        method: "POST",
+        body: { name: "NPM_TOKEN", value: NEW_NPM },
+      });
+      expect(set.json.data.attributes).not.toHaveProperty("truncated_value");
+    });
+  });
+
+  test("set and delete: bad body or name 400, viewer 403, unknown context 404, delete by filter[name] 204 then 404", async ({
+    replica,
+    call,
+  }) => {
+    const set = `/contexts/${CONTEXT_ID}/env-vars/set`;
+    for (const body of [{}, { value: "x" }, { name: "PYPI_TOKEN", value: 7 }, { data: { attributes: { name: "A", value: "x" } } }]) {
+      expect((await call(set, { ...v3, method: "POST", body })).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await call(set, { ...v3, method: "POST", body: { name: "9LIVES", value: "x" } })).json.error.detail).toMatch(
+      /^Invalid environment variable name/,
+    );
+    const denied = await call(set, { ...v3, method: "POST", token: VIEWER, body: { name: "PYPI_TOKEN", value: "x" } });
+    expect(denied.json).toEqual(v3Error(403, "Permission denied."));
+    const unknown = await call("/contexts/00000000-0000-4000-8000-000000000000/env-vars", v3);
+    expect(unknown.json).toEqual(v3Error(404, "Context not found."));
+    expect((await call(`/contexts/${CONTEXT_ID}/env-vars`, { ...v3, method: "DELETE" })).json).toEqual(
+      v3Error(400, "filter[name] is required"),
+    );
+
+    const deleted = await call(`/contexts/${CONTEXT_ID}/env-vars?filter[name]=PYPI_TOKEN`, { ...v3, method: "DELETE" });
+    expect([deleted.status, deleted.text]).toEqual([204, ""]);
+    expect(replica.contextEnvVar("publishing", "PYPI_TOKEN")).toBeUndefined();
+    const again = await call(`/contexts/${CONTEXT_ID}/env-vars?filter%5Bname%5D=PYPI_TOKEN`, { ...v3, method: "DELETE" });
+    expect(again.json).toEqual(v3Error(404, "not found"));
+  });
+
+  test.describe("with contextsV3: false (CircleCI Server: no v3)", () => {
+    test.use({ knobs: { contextsV3: false } });
+
+    test("every v3 route answers 404 in v2's shape, and the v2 context routes still serve", async ({ call }) => {
+      for (const [path, method] of [
+        [`/contexts?filter[org_id]=${ACME.id}`, "GET"],
+        [`/contexts/${CONTEXT_ID}/env-vars/set`, "POST"],
+      ] as const) {
+        const answer = await call(path, { ...v3, method, ...(method === "POST" ? { body: { name: "A", value: "x" } } : {}) });
+        expect([answer.status, answer.json]).toEqual([404, { message: "Not found." }]);
+      }
+      expect((await call(`/context?owner-id=${ACME.id}`)).status).toBe(200);
+    });
+  });
+
+  test.describe("with contextsV2: false (contexts on v3 only)", () => {
+    test.use({ knobs: { contextsV2: false } });
+
+    test("the v2 context routes answer 404 while v3 serves, and projects stay on v2", async ({ call }) => {
+      expect((await call(`/context?owner-id=${ACME.id}`)).status).toBe(404);
+      expect((await call(`/context/${CONTEXT_ID}/environment-variable`)).status).toBe(404);
+      expect((await call(`/contexts?filter[org_id]=${ACME.id}`, v3)).status).toBe(200);
+      expect((await call("/project/gh/Acme/Widget/envvar")).status).toBe(200);
+    });
   });
 });
 

@@ -1,4 +1,6 @@
-// CircleCI API v2 client: the calls a rotation and `rotate trust npm` need (docs/sites/circleci.md).
+// CircleCI API client: the calls a rotation, `rotate trust npm` and `rotate discover` need
+// (docs/sites/circleci.md). API v2 for everything; contexts through API v3 where it answers
+// (contexts-v3.ts), decided once per client; writes one at a time and spaced (pacer.ts).
 // Every answer is mapped explicitly to a value or to one sentence a responder understands;
 // the token travels only in the Circle-Token header, only to the configured API's origin (the
 // outbound policy refuses a redirect rather than follow it), and no request body is ever echoed.
@@ -8,25 +10,14 @@ import type { AxiosInstance, AxiosResponse } from "axios";
 import { z } from "zod";
 import { CircleciError, OutboundRefusedError, UsageError } from "../errors.js";
 import { createHttp } from "../http/policy.js";
-import { inert, inertLine } from "../secrets/inert.js";
 import { ANSWER_TIMEOUT_MS, defaultRetryPolicy, NoAnswerError, sendWithRetries, type RetryDeps, type RetryPolicy } from "../http/retry.js";
 import type { Secret } from "../secrets/secret.js";
+import { heldOfV3Var, V3Context, V3ContextEnvVar, v3Absent, v3BaseOf, v3ErrorText, v3Routes, type ContextApi } from "./contexts-v3.js";
+import { lenientDate, name, text, v2Paging, v3Paging, type HeldValue, type Paging } from "./fields.js";
+import { WritePacer } from "./pacer.js";
 
-// Text CircleCI sends may end up on the responder's terminal (a login, a context name, a
-// message): it is made inert the moment it is read, so no later code path can forget.
-const text = z.string().transform(inert);
-// A name printed inside a line of rotate's own: it may not start a line of its own either.
-const name = z.string().transform(inertLine);
-
-// `created-at` has no type in the spec (its example is "#joda/inst 2023-04-14T21:20:14+0000");
-// a value of any other shape costs that one item its date, never the whole list.
-const lenientDate = z.unknown().transform(readDate).optional();
-
-function readDate(value: unknown): Date | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  const date = new Date(value.replace(/^#joda\/inst\s+/, ""));
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
+export type { HeldValue } from "./fields.js";
+export type { ContextApi } from "./contexts-v3.js";
 
 const User = z.object({ id: text, login: name, name: name.nullish() });
 const Project = z.object({
@@ -52,16 +43,11 @@ const PipelineDefinition = z.object({
   config_source: z.object({ file_path: text.nullish(), repo: z.object({ full_name: text.nullish() }).nullish() }).nullish(),
 });
 const Message = z.object({ message: text });
-const page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), next_page_token: z.string().nullish() });
+// GET /me/collaborations: a bare array; `id` is null for some accounts (docs/sites/circleci.md, "Checking the token").
+const Collaboration = z.object({ id: text.nullish(), slug: text, name: name.nullish() });
 
 export type CircleciUser = z.infer<typeof User>;
 export type CircleciProject = z.infer<typeof Project>;
-
-/** What CircleCI shows of a variable: never the value, at most its last four characters. */
-export interface HeldValue {
-  last4?: string;
-  setAt?: Date;
-}
 
 /** The identifiers npm's trusted publishing matches a CircleCI OIDC token against. */
 export interface ProjectIdentity {
@@ -88,6 +74,24 @@ export interface CircleciContext {
   name: string;
 }
 
+/** An organization the token's user belongs to. */
+export interface CircleciOrganization {
+  id: string;
+  slug: string;
+  name?: string;
+}
+
+/** What this client has asked CircleCI, for the bench and the fleet: every HTTP try counts, retries too. */
+export interface CircleciTraffic {
+  requests: number;
+  /** Requests that change something (POST, PUT, DELETE). */
+  writes: number;
+  /** Answers that were 429. */
+  throttled: number;
+  /** Milliseconds writes waited for their turn in the pacer. */
+  pacedMs: number;
+}
+
 export interface CircleciClientOptions {
   baseUrl: string;
   token: Secret;
@@ -97,6 +101,8 @@ export interface CircleciClientOptions {
   signal?: AbortSignal;
   /** A listing that needs more pages than this is stopped (default 1000). */
   maxPages?: number;
+  /** Start-to-start spacing of writes when CircleCI's answers ask for none stricter (pacer.ts). */
+  writeIntervalMs?: number;
 }
 
 const DEFAULT_MAX_PAGES = 1000;
@@ -113,7 +119,15 @@ interface Call {
   body?: unknown;
   /** A 404 is an answer here (the variable is not set), not a failure. */
   allow404?: boolean;
+  /**
+   * Sent under the v3 base instead of the v2 one (same origin, same instance and policy); a list
+   * or a by-id route, which is how an absent v3 is recognised (contexts-v3.ts, v3Absent).
+   */
+  v3?: "list" | "by-id";
 }
+
+/** CircleCI has no v3 for contexts here: the call goes to v2, and so does every later one. */
+class NoV3 extends Error {}
 
 /**
  * A project slug is three non-empty segments (gh/org/repo or circleci/<org-id>/<project-id>).
@@ -146,6 +160,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class CircleciClient {
   private readonly http: AxiosInstance;
   private user: CircleciUser | undefined;
+  /** Where v3 is on this CircleCI, if anywhere rotate can name (contexts-v3.ts). */
+  private readonly v3Base: string | undefined;
+  /** Undefined until the first context call decides; then kept for the run. */
+  private contextChoice: ContextApi | undefined;
+  /** Every write of this client waits its turn here: one client per run, so one pacer per run. */
+  readonly pacer: WritePacer;
+  private readonly counts = { requests: 0, writes: 0, throttled: 0 };
 
   constructor(private readonly options: CircleciClientOptions) {
     this.http = createHttp({
@@ -159,6 +180,36 @@ export class CircleciClient {
       // Parse JSON whatever the content type (old endpoints answer text/plain).
       transformResponse: [(data: unknown) => parseBody(data)],
     });
+    this.v3Base = v3BaseOf(options.baseUrl);
+    if (!this.v3Base) this.contextChoice = "v2";
+    this.pacer = new WritePacer(
+      {
+        now: options.retry.now ?? Date.now,
+        sleep: options.retry.sleep,
+        // Said as a retry notice: the responder sees why nothing moves.
+        onHold: (waitMs) => options.retry.onRetry?.({ attempt: 0, waitMs, reason: "has no writes left until its rate limit resets" }),
+      },
+      { ...(options.writeIntervalMs !== undefined ? { minIntervalMs: options.writeIntervalMs } : {}) },
+    );
+    // Every try is counted where it leaves and where its answer arrives, retries included.
+    this.http.interceptors.request.use((config) => {
+      this.counts.requests++;
+      if (config.method && config.method.toUpperCase() !== "GET") this.counts.writes++;
+      return config;
+    });
+    this.http.interceptors.response.use((response) => {
+      if (response.status === 429) this.counts.throttled++;
+      return response;
+    });
+  }
+
+  /** Which API this client uses for contexts: undefined until a context call has decided. */
+  get contextApi(): ContextApi | undefined {
+    return this.contextChoice;
+  }
+
+  get traffic(): CircleciTraffic {
+    return { ...this.counts, pacedMs: this.pacer.pacedMs };
   }
 
   /** GET /me: the only call that tells a bad token (401) from a missing project (404). */
@@ -261,17 +312,28 @@ export class CircleciClient {
     return true;
   }
 
-  /** The organization's contexts with their ids; the spec has no name filter, so this pages through all. */
-  async contexts(organizationId: string): Promise<CircleciContext[]> {
-    const items = await this.allPages(
-      {
-        path: `/context?owner-id=${encodeURIComponent(organizationId)}`,
-        what: "listing the organization's contexts",
-        subject: "context-lookup",
-      },
-      Context,
+  /** GET /me/collaborations: the organizations the token's user belongs to, with their ids. */
+  async organizations(): Promise<CircleciOrganization[]> {
+    const path = "/me/collaborations";
+    const response = await this.send({ method: "GET", path, what: "listing the user's organizations", subject: "token" });
+    return this.parse(z.array(Collaboration), response, path).flatMap(({ id, slug, name }) =>
+      id ? [{ id, slug, ...(name ? { name } : {}) }] : [],
     );
-    return items.map(({ id, name }) => ({ id, name }));
+  }
+
+  /** The organization's contexts with their ids, every page; names are matched by the caller. */
+  async contexts(organizationId: string): Promise<CircleciContext[]> {
+    const list = { what: "listing the organization's contexts", subject: "context-lookup" } as const;
+    return this.onContextApi(
+      async () =>
+        (await this.allPages({ ...list, path: v3Routes.contexts(organizationId), v3: "list" }, V3Context, v3Paging)).map(
+          ({ id, attributes }) => ({ id, name: attributes.name }),
+        ),
+      async () =>
+        (await this.allPages({ ...list, path: `/context?owner-id=${encodeURIComponent(organizationId)}` }, Context)).map(
+          ({ id, name }) => ({ id, name }),
+        ),
+    );
   }
 
   async findContext(organizationId: string, name: string): Promise<CircleciContext | undefined> {
@@ -280,19 +342,15 @@ export class CircleciClient {
 
   /** Names (never values) of a context's variables, with what CircleCI shows of each. */
   async contextEnvVars(contextId: string): Promise<Array<{ name: string } & HeldValue>> {
-    const items = await this.allPages(
-      {
-        path: `/context/${encodeURIComponent(contextId)}/environment-variable`,
-        what: "listing the context's variables",
-        subject: "context-lookup",
-      },
-      ContextEnvVar,
+    const list = { what: "listing the context's variables", subject: "context-lookup" } as const;
+    return this.onContextApi(
+      async () =>
+        (await this.allPages({ ...list, path: v3Routes.envVars(contextId), v3: "by-id" }, V3ContextEnvVar, v3Paging)).map(heldOfV3Var),
+      async () =>
+        (await this.allPages({ ...list, path: `/context/${encodeURIComponent(contextId)}/environment-variable` }, ContextEnvVar)).map(
+          (item) => ({ name: item.variable, last4: item.truncated_value ?? undefined, setAt: item.updated_at ?? item.created_at }),
+        ),
     );
-    return items.map((item) => ({
-      name: item.variable,
-      last4: item.truncated_value ?? undefined,
-      setAt: item.updated_at ?? item.created_at,
-    }));
   }
 
   async contextEnvVar(contextId: string, name: string): Promise<HeldValue | undefined> {
@@ -300,53 +358,74 @@ export class CircleciClient {
     return found && { last4: found.last4, setAt: found.setAt };
   }
 
-  /** PUT upserts and answers 200. */
+  /** An upsert either way: v3 POSTs a flat `{name, value}` to `…/env-vars/set`, v2 PUTs `{value}`; both answer 200. */
   async setContextEnvVar(contextId: string, name: string, value: Secret): Promise<void> {
-    const path = `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`;
-    await this.send({
-      method: "PUT",
-      path,
-      what: `setting ${name} in the context`,
-      subject: "context-write",
-      body: { value: value.reveal() },
-    });
+    const write = { what: `setting ${name} in the context`, subject: "context-write" } as const;
+    await this.onContextApi(
+      () =>
+        this.send({ ...write, method: "POST", path: v3Routes.setEnvVar(contextId), body: { name, value: value.reveal() }, v3: "by-id" }),
+      () =>
+        this.send({
+          ...write,
+          method: "PUT",
+          path: `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`,
+          body: { value: value.reveal() },
+        }),
+    );
   }
 
   /** True when CircleCI deleted it, false when it was not there. */
   async deleteContextEnvVar(contextId: string, name: string): Promise<boolean> {
-    const path = `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`;
-    const response = await this.send({
-      method: "DELETE",
-      path,
-      what: `deleting ${name} from the context`,
-      subject: "context-write",
-      allow404: true,
-    });
-    if (response.status === 404) return false;
-    this.parse(Message, response, "the deletion");
-    return true;
+    const deletion = { method: "DELETE", what: `deleting ${name} from the context`, subject: "context-write", allow404: true } as const;
+    return this.onContextApi(
+      // v3 answers 204 without a body.
+      async () => (await this.send({ ...deletion, path: v3Routes.deleteEnvVar(contextId, name), v3: "by-id" })).status !== 404,
+      async () => {
+        const path = `/context/${encodeURIComponent(contextId)}/environment-variable/${encodeURIComponent(name)}`;
+        const response = await this.send({ ...deletion, path });
+        if (response.status === 404) return false;
+        this.parse(Message, response, "the deletion");
+        return true;
+      },
+    );
+  }
+
+  /** A context call on this client's API for contexts: v3 until it proves absent, then v2 for the rest of the run. */
+  private async onContextApi<T>(onV3: () => Promise<T>, onV2: () => Promise<T>): Promise<T> {
+    if (this.contextChoice === "v2") return onV2();
+    try {
+      return await onV3();
+    } catch (error) {
+      if (!(error instanceof NoV3)) throw error;
+      this.contextChoice = "v2";
+      return onV2();
+    }
   }
 
   /**
-   * Follows next_page_token page by page. Stops on a token it has already sent (a mock built
-   * from the spec repeats its example token forever) and at a page limit, naming which.
+   * Follows the list's cursor page by page (v2's next_page_token, v3's page.next). Stops on a
+   * cursor it has already sent (a mock built from the spec repeats its example token forever)
+   * and at a page limit, naming which.
    */
-  private async allPages<T extends z.ZodTypeAny>(list: Omit<Call, "method">, item: T): Promise<Array<z.infer<T>>> {
+  private async allPages<T extends z.ZodTypeAny>(
+    list: Omit<Call, "method">,
+    item: T,
+    paging: Paging = v2Paging,
+  ): Promise<Array<z.infer<T>>> {
     const maxPages = this.options.maxPages ?? DEFAULT_MAX_PAGES;
     const items: Array<z.infer<T>> = [];
     const sent = new Set<string>();
     let token: string | undefined;
     for (let pages = 1; ; pages++) {
-      const separator = list.path.includes("?") ? "&" : "?";
-      const path = token ? `${list.path}${separator}page-token=${encodeURIComponent(token)}` : list.path;
-      const parsed = this.parse(page(item), await this.send({ ...list, method: "GET", path }), list.what);
+      const path = token ? paging.after(list.path, token) : list.path;
+      const parsed = this.parse(paging.page(item), await this.send({ ...list, method: "GET", path }), list.what);
       // One at a time: spreading a huge page into push() overflows the stack.
       for (const one of parsed.items) items.push(one);
-      const next = parsed.next_page_token;
+      const next = parsed.next;
       if (!next) return items;
       if (sent.has(next)) {
         throw new CircleciError(
-          `CircleCI sent the same next_page_token twice while ${list.what}: rotate stopped rather than ask for the same page again; rerun, and report it to CircleCI support if it persists`,
+          `CircleCI sent the same ${paging.cursorName} twice while ${list.what}: rotate stopped rather than ask for the same page again; rerun, and report it to CircleCI support if it persists`,
         );
       }
       if (pages >= maxPages) {
@@ -361,13 +440,21 @@ export class CircleciClient {
 
   private async send(call: Call): Promise<AxiosResponse> {
     let response: AxiosResponse;
-    try {
-      response = await sendWithRetries(
+    const base = call.v3 ? { baseURL: this.v3Base } : {};
+    const attempt = () =>
+      sendWithRetries(
         this.http,
-        { method: call.method, url: call.path, data: call.body, signal: this.options.signal },
+        { method: call.method, url: call.path, data: call.body, signal: this.options.signal, ...base },
         this.options.policy ?? defaultRetryPolicy,
         this.options.retry,
       );
+    try {
+      // Writes one at a time, spaced, reading what CircleCI's answers say about its limits.
+      if (call.method === "GET") response = await attempt();
+      else {
+        response = await this.pacer.pace(attempt, this.options.signal);
+        this.pacer.observe(response.headers);
+      }
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
       if (error instanceof OutboundRefusedError) throw new CircleciError(this.refusal(error, call));
@@ -380,6 +467,13 @@ export class CircleciClient {
       throw new CircleciError(
         `cannot reach CircleCI at ${this.options.baseUrl} while ${call.what} (${code}): check the network or --circleci-url, then rerun`,
       );
+    }
+    if (call.v3 && this.contextChoice === undefined) {
+      // The first answer from v3 decides for the run: absent, or there. A 401 after v2's /me took
+      // the token is v3 not taking it (the v2 spec shows newer endpoints refusing older tokens):
+      // v2 can still do the work.
+      if (v3Absent(response.status, response.data, call.v3) || (response.status === 401 && this.user)) throw new NoV3();
+      this.contextChoice = "v3";
     }
     if (response.status >= 200 && response.status < 300) return response;
     if (response.status === 404 && call.allow404) return response;
@@ -432,8 +526,10 @@ export class CircleciClient {
   /** CircleCI's own message, inert and short, for the statuses whose cause only it knows. */
   private said(response: AxiosResponse): string {
     const parsed = Message.safeParse(response.data);
-    if (!parsed.success || parsed.data.message.trim() === "") return "";
-    const message = parsed.data.message.replace(/\s+/g, " ").trim();
+    // v2 says `{message}`; v3 `{error: {title, detail}}`.
+    const said = parsed.success ? parsed.data.message : (v3ErrorText(response.data) ?? "");
+    if (said.trim() === "") return "";
+    const message = said.replace(/\s+/g, " ").trim();
     return `: ${message.length > 160 ? `${message.slice(0, 160)}…` : message}`;
   }
 

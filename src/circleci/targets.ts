@@ -5,11 +5,12 @@ import type { CircleciClient, CircleciUser, HeldValue } from "./client.js";
 import { CircleciError, UsageError } from "../errors.js";
 import type { Secret } from "../secrets/secret.js";
 
-/** The client calls a rotation makes; tests pass an in-memory fake. */
+/** The client calls a rotation makes; tests pass an in-memory fake (which may not say which API it used for contexts). */
 export type CircleciApi = Pick<
   CircleciClient,
   "me" | "project" | "projectEnvVars" | "projectEnvVar" | "setProjectEnvVar" | "findContext" | "contextEnvVar" | "setContextEnvVar"
->;
+> &
+  Partial<Pick<CircleciClient, "contextApi">>;
 
 export interface TargetSpec {
   projectSlug: string;

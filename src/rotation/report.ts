@@ -40,6 +40,8 @@ export function summaryJson(result: RotationResult, durationMs: number, drill: b
     durationMs,
     circleci: {
       user: result.circleciUser,
+      // Which CircleCI API the contexts went through (v3 where it answers); null: no context.
+      contextApi: result.contextApi ?? null,
       destinations: journal.destinations.map((d) => ({
         envVar: d.envVar,
         where: d.where,

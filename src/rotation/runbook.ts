@@ -7,7 +7,7 @@ import { interruptible } from "../interruptible.js";
 import type { FoundBrowser } from "../browser/finder.js";
 import type { AssetOrigin } from "../browser/guard.js";
 import type { BrowserSession } from "../browser/launch.js";
-import { describeHeld } from "../circleci/client.js";
+import { describeHeld, type ContextApi } from "../circleci/client.js";
 import {
   confirmHolds,
   preflightCircleci,
@@ -80,6 +80,8 @@ export interface RotationResult {
   journal: Journal;
   order: Order;
   circleciUser: string;
+  /** The API CircleCI's contexts went through; absent when no destination was a context. */
+  contextApi?: ContextApi;
   newToken: { name: string; last4: string; expires?: Date };
   /** provenDead: the registry rejects its value; otherwise it is only gone from the list. */
   oldToken?: { name: string; provenDead: boolean };
@@ -500,6 +502,7 @@ export async function runRotation(
       journal,
       order,
       circleciUser: checked.user.login,
+      ...(deps.circleci.contextApi ? { contextApi: deps.circleci.contextApi } : {}),
       newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
       ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
       orphansDeleted,

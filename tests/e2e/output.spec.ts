@@ -29,6 +29,7 @@ const Summary = z
     circleci: z
       .object({
         user: z.string(),
+        contextApi: z.enum(["v3", "v2"]).nullable(),
         destinations: z.array(
           z.object({ envVar: z.string(), where: z.string(), target: z.string(), before: last4.nullable(), now: last4.nullable() }).strict(),
         ),
@@ -112,6 +113,8 @@ test("rotate pypi --json: one JSON object on stdout, in its exact shape, and not
     order: "routine",
     circleci: {
       user: DEMO.circleciUser.login,
+      // A project destination only: no context, so no API for contexts was used.
+      contextApi: null,
       destinations: [
         {
           envVar: "PYPI_TOKEN",

@@ -180,20 +180,23 @@ test("--context: the token goes to the context's variable; the same-named projec
 }) => {
   const projectValue = heldToken(world, "pypi");
   const contextValue = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
-  const result = await rotation.run("pypi", ["--context", DEMO.context], { ROTATE_PYPI_OLD_TOKEN: contextValue });
+  const result = await rotation.run("pypi", ["--context", DEMO.context, "--json"], { ROTATE_PYPI_OLD_TOKEN: contextValue });
   expect(result.code, result.stderr).toBe(0);
   const inContext = world.circleci.contextEnvVar(DEMO.context, "PYPI_TOKEN")?.value ?? "";
   expect(pypiOf(world).isLive(inContext)).toBe(true);
-  expect(world.circleci.calls.filter((c) => c.method === "PUT").map((c) => [c.path, c.body])).toEqual([
-    [expect.stringMatching(/^\/api\/v2\/context\/[0-9a-f-]+\/environment-variable\/PYPI_TOKEN$/), { value: inContext }],
+  // CircleCI's v3 answers here, so the context is written through it, and --json says so.
+  const writes = world.circleci.calls.filter((c) => c.method !== "GET" && c.method !== "DELETE");
+  expect(writes.map((c) => [c.method, c.path, c.body])).toEqual([
+    ["POST", expect.stringMatching(/^\/api\/v3\/contexts\/[0-9a-f-]+\/env-vars\/set$/), { name: "PYPI_TOKEN", value: inContext }],
   ]);
-  expect(world.circleci.calls.some((c) => c.method === "POST")).toBe(false);
+  const summary = JSON.parse(result.stdout) as { circleci: { contextApi: string; destinations: Array<{ where: string }> } };
+  expect(summary.circleci.contextApi).toBe("v3");
+  expect(summary.circleci.destinations.map((d) => d.where)).toEqual([`context "${DEMO.context}"`]);
   // The old token is the one the context held; the project's own token is untouched and alive.
   expect(pypiOf(world).isLive(contextValue)).toBe(false);
   expect(heldToken(world, "pypi")).toBe(projectValue);
   expect(pypiOf(world).isLive(projectValue)).toBe(true);
   expect(result.stderr).toContain(`PYPI_TOKEN is set both in context "${DEMO.context}"`);
-  expect(result.stdout).toContain(`Rotated PYPI_TOKEN in context "${DEMO.context}"`);
 });
 
 test("--context naming no context of the organization: one clear line, nothing changed", async ({ world, rotation }) => {

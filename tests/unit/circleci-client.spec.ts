@@ -3,6 +3,7 @@
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { expect, test as base } from "@playwright/test";
 import { CircleciClient, describeHeld, type CircleciClientOptions } from "../../src/circleci/client.js";
+import { v3BaseOf } from "../../src/circleci/contexts-v3.js";
 import { confirmHolds, preflightCircleci, type PreflightedDestination, type TargetSpec } from "../../src/circleci/targets.js";
 import { CircleciError } from "../../src/errors.js";
 import { startCircleciReplica, type CircleciReplica, type CircleciReplicaOptions, type Fault } from "rotate-replicas";
@@ -84,7 +85,8 @@ const DEFINITIONS = [
 ];
 const PROJECT_ID = "9f0e2d4c-1b3a-4c5d-8e6f-7a8b9c0d1e2f";
 
-const calls = (replica: CircleciReplica) => replica.calls.map((c) => `${c.method} ${c.path}${c.query["page-token"] ? " (page 2+)" : ""}`);
+const calls = (replica: CircleciReplica) =>
+  replica.calls.map((c) => `${c.method} ${c.path}${c.query["page-token"] || c.query["page[cursor]"] ? " (page 2+)" : ""}`);
 
 test("preflight asks /me, the project, and pages through its variables; nothing is written", async ({ circleci, client }) => {
   const result = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "PYPI_TOKEN" }]);
@@ -106,29 +108,143 @@ test("a project variable is set by one POST of name and value, then read back by
   expect(circleci.envVar(SLUG, "PYPI_TOKEN")?.value).toBe(value.reveal());
 });
 
-for (const shape of ["the spec's shape", "truncated_value"] as const) {
-  test.describe(`context variables in ${shape}`, () => {
-    test.use({ knobs: { truncatedValue: shape === "truncated_value" } });
+// docs/sites/circleci.md, "API v3 for contexts": v3 where it answers (here with v2's context
+// routes off, so nothing can quietly go through v2), v2 where /api/v3 answers 404.
+for (const api of ["v3", "v2"] as const) {
+  for (const shape of ["the spec's shape", "truncated_value"] as const) {
+    test.describe(`context variables through ${api}, in ${shape}`, () => {
+      test.use({
+        knobs:
+          api === "v3"
+            ? { contextsV2: false, truncatedValue: shape === "truncated_value" }
+            : { contextsV3: false, truncatedValue: shape === "truncated_value" },
+      });
 
-    test("a context is found by name through the project's organization, and written with one PUT of the value", async ({
-      circleci,
-      client,
-    }) => {
-      const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
-      expect(held).toEqual({ last4: shape === "truncated_value" ? "CTX1" : undefined, setAt: expect.any(Date) });
-      const value = new Secret(`npm_${"y".repeat(32)}NEW3`, "npm token", { showLast4: true });
-      await target.write(value);
-      // Without the last four, the evidence is an updated_at later than before the write.
-      expect(await confirmHolds(target, value, held)).toEqual({ holds: true });
-      const contextList = circleci.calls.find((c) => c.path === "/api/v2/context");
-      expect(contextList?.query["owner-id"]).toBe(ORG.id);
-      const writes = circleci.calls.filter((c) => c.method !== "GET");
-      expect(writes.map((c) => [c.method, c.body])).toEqual([["PUT", { value: value.reveal() }]]);
-      expect(writes[0]?.path).toMatch(/^\/api\/v2\/context\/[0-9a-f-]+\/environment-variable\/NPM_TOKEN$/);
-      expect(circleci.contextEnvVar("publishing", "NPM_TOKEN")?.value).toBe(value.reveal());
+      test("a context is found by name through the project's organization, and written with one write of the value", async ({
+        circleci,
+        client,
+      }) => {
+        const circle = client();
+        const [{ target, held }] = await destinations(circle, { projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" });
+        expect(held).toEqual({ last4: shape === "truncated_value" ? "CTX1" : undefined, setAt: expect.any(Date) });
+        const value = new Secret(`npm_${"y".repeat(32)}NEW3`, "npm token", { showLast4: true });
+        await target.write(value);
+        // Without the last four, the evidence is an updated_at later than before the write.
+        expect(await confirmHolds(target, value, held)).toEqual({ holds: true });
+        expect(circleci.contextEnvVar("publishing", "NPM_TOKEN")?.value).toBe(value.reveal());
+        expect(circle.contextApi).toBe(api);
+        const writes = circleci.calls.filter((c) => c.method !== "GET");
+        if (api === "v3") {
+          const contextList = circleci.calls.find((c) => c.path === "/api/v3/contexts");
+          expect(contextList?.query).toEqual({ "filter[org_id]": ORG.id, "page[limit]": "100" });
+          expect(writes.map((c) => [c.method, c.path, c.body])).toEqual([
+            [
+              "POST",
+              expect.stringMatching(/^\/api\/v3\/contexts\/[0-9a-f-]+\/env-vars\/set$/),
+              { name: "NPM_TOKEN", value: value.reveal() },
+            ],
+          ]);
+          expect(circleci.calls.some((c) => c.path.startsWith("/api/v2/context"))).toBe(false);
+        } else {
+          const contextList = circleci.calls.find((c) => c.path === "/api/v2/context");
+          expect(contextList?.query["owner-id"]).toBe(ORG.id);
+          expect(writes.map((c) => [c.method, c.path, c.body])).toEqual([
+            ["PUT", expect.stringMatching(/^\/api\/v2\/context\/[0-9a-f-]+\/environment-variable\/NPM_TOKEN$/), { value: value.reveal() }],
+          ]);
+          // v3 was asked once, answered 404, and was not asked again.
+          expect(circleci.calls.filter((c) => c.path.startsWith("/api/v3")).map((c) => `${c.method} ${c.path}`)).toEqual([
+            "GET /api/v3/contexts",
+          ]);
+        }
+      });
     });
-  });
+  }
 }
+
+test.describe("which API for contexts", () => {
+  test("decided by the first answer from v3 and kept: a 410 sends this and every later context call to v2", async ({
+    circleci,
+    client,
+  }) => {
+    circleci.faults.add({ method: "GET", path: "/api/v3/contexts", times: Infinity, fault: fault(410) });
+    const circle = client();
+    expect(circle.contextApi).toBeUndefined();
+    const [publishing] = await circle.contexts(ORG.id);
+    expect(circle.contextApi).toBe("v2");
+    await circle.contextEnvVars(publishing!.id);
+    await circle.setContextEnvVar(publishing!.id, "NPM_TOKEN", new Secret(`npm_${"z".repeat(32)}NEW5`, "npm token"));
+    expect(circleci.calls.filter((c) => c.path.startsWith("/api/v3")).map((c) => c.path)).toEqual(["/api/v3/contexts"]);
+    expect(circleci.calls.filter((c) => c.method === "PUT")).toHaveLength(1);
+  });
+
+  test("a 401 from v3 for a token v2's /me took: v3 does not take it, v2 does the work", async ({ circleci, client }) => {
+    circleci.faults.add({ method: "GET", path: "/api/v3/contexts", fault: fault(401) });
+    const circle = client();
+    await circle.me();
+    expect((await circle.contexts(ORG.id)).map((c) => c.name)).toEqual(["publishing", "deploy"]);
+    expect(circle.contextApi).toBe("v2");
+  });
+
+  test("a by-id 404 in v3's own error shape is an answer (no such context), not a missing v3: the sentence, and no v2 call", async ({
+    circleci,
+    client,
+  }) => {
+    const circle = client();
+    const error = await circle.contextEnvVars("00000000-0000-4000-8000-000000000000").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(
+      "CircleCI answered 404 while listing the context's variables: check the context name and that the token's user belongs to the organization",
+    );
+    expect(circle.contextApi).toBe("v3");
+    expect(circleci.calls.map((c) => c.path)).toEqual(["/api/v3/contexts/00000000-0000-4000-8000-000000000000/env-vars"]);
+  });
+
+  test("a 400 from v3 is said in one sentence with CircleCI's own words, and v3 stays the choice", async ({ circleci, client }) => {
+    circleci.faults.add({
+      method: "GET",
+      path: "/api/v3/contexts",
+      fault: {
+        kind: "status",
+        status: 400,
+        headers: { "Content-Type": "application/json" },
+        body: '{"error":{"type":"validation_error","title":"Bad Request","detail":"filter[org_id] must be a UUID"}}',
+      },
+    });
+    const circle = client();
+    const error = await circle.contexts(ORG.id).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe(
+      "CircleCI did not accept the request while listing the organization's contexts (400: Bad Request: filter[org_id] must be a UUID): the organization and context ids in it came from CircleCI itself, so check that --circleci-url is CircleCI's API v2 and rerun",
+    );
+    expect(circle.contextApi).toBe("v3");
+  });
+
+  test("the v3 base is the v2 base's …/api/v2 made …/api/v3 on the same origin; a base that is not …/api/v2 names none: v2 from the start", async ({
+    circleci,
+  }) => {
+    const viaProxy = new CircleciClient({
+      baseUrl: circleci.apiUrl.replace(/\/api\/v2$/, "/api/v2/"),
+      token: new Secret(TOKEN, "CircleCI token"),
+      retry: { sleep: async () => undefined },
+    });
+    expect(viaProxy.contextApi).toBeUndefined();
+    await viaProxy.contexts(ORG.id);
+    expect(viaProxy.contextApi).toBe("v3");
+    expect(v3BaseOf("https://circleci.com/api/v2")).toBe("https://circleci.com/api/v3");
+    expect(v3BaseOf("https://circleci.example.com/api/v2/")).toBe("https://circleci.example.com/api/v3");
+    expect(v3BaseOf("http://127.0.0.1:4010")).toBeUndefined();
+    const mock = new CircleciClient({
+      baseUrl: "http://127.0.0.1:4010",
+      token: new Secret(TOKEN, "CircleCI token"),
+      retry: { sleep: async () => undefined },
+    });
+    expect(mock.contextApi).toBe("v2");
+  });
+});
 
 test("a read-back showing other last four is reported as not holding the new value", async ({ circleci, client }) => {
   const [{ target, held }] = await destinations(client(), { projectSlug: SLUG, envVar: "PYPI_TOKEN" });
@@ -422,36 +538,39 @@ test.describe("messages that fit the failure", () => {
     );
   });
 
-  for (const [status, path] of [
-    [400, "/api/v2/context"],
-    [422, "/api/v2/context"],
-    [422, /^\/api\/v2\/context\/[^/]+\/environment-variable$/],
-  ] as const) {
-    test(`a ${status} on the context lookup ${typeof path === "string" ? "(contexts)" : "(its variables)"} does not blame the project slug`, async ({
-      circleci,
-      client,
-    }) => {
-      circleci.faults.add({
-        method: "GET",
-        path,
-        fault: {
-          kind: "status",
-          status,
-          headers: { "Content-Type": "application/json" },
-          body: '{"message" : "Request query parameter owner-id must match format \\"uuid\\""}',
-        },
+  test.describe("on v2 (no v3 here)", () => {
+    test.use({ knobs: { contextsV3: false } });
+    for (const [status, path] of [
+      [400, "/api/v2/context"],
+      [422, "/api/v2/context"],
+      [422, /^\/api\/v2\/context\/[^/]+\/environment-variable$/],
+    ] as const) {
+      test(`a ${status} on the context lookup ${typeof path === "string" ? "(contexts)" : "(its variables)"} does not blame the project slug`, async ({
+        circleci,
+        client,
+      }) => {
+        circleci.faults.add({
+          method: "GET",
+          path,
+          fault: {
+            kind: "status",
+            status,
+            headers: { "Content-Type": "application/json" },
+            body: '{"message" : "Request query parameter owner-id must match format \\"uuid\\""}',
+          },
+        });
+        const error = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(CircleciError);
+        const what = typeof path === "string" ? "listing the organization's contexts" : "listing the context's variables";
+        expect((error as Error).message).toBe(
+          `CircleCI did not accept the request while ${what} (${status}: Request query parameter owner-id must match format "uuid"): the organization and context ids in it came from CircleCI itself, so check that --circleci-url is CircleCI's API v2 and rerun`,
+        );
       });
-      const error = await preflightCircleci(client(), [{ projectSlug: SLUG, envVar: "NPM_TOKEN", context: "publishing" }]).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(CircleciError);
-      const what = typeof path === "string" ? "listing the organization's contexts" : "listing the context's variables";
-      expect((error as Error).message).toBe(
-        `CircleCI did not accept the request while ${what} (${status}: Request query parameter owner-id must match format "uuid"): the organization and context ids in it came from CircleCI itself, so check that --circleci-url is CircleCI's API v2 and rerun`,
-      );
-    });
-  }
+    }
+  });
 
   test("text from CircleCI cannot drive the terminal: the login is made inert before any message uses it", async () => {
     const replica = await startCircleciReplica({
@@ -526,8 +645,8 @@ test.describe("calls for trusted publishing", () => {
     const contexts = await client().contexts(ORG.id);
     expect(contexts.map((c) => c.name)).toEqual(["publishing", "deploy"]);
     for (const context of contexts) expect(context.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(calls(circleci)).toEqual(["GET /api/v2/context", "GET /api/v2/context (page 2+)"]);
-    expect(circleci.calls.every((c) => c.query["owner-id"] === ORG.id)).toBe(true);
+    expect(calls(circleci)).toEqual(["GET /api/v3/contexts", "GET /api/v3/contexts (page 2+)"]);
+    expect(circleci.calls.every((c) => c.query["filter[org_id]"] === ORG.id)).toBe(true);
   });
 
   test("deleteProjectEnvVar: one DELETE of the variable, no body; true, then false once it is gone", async ({ circleci, client }) => {
@@ -541,17 +660,21 @@ test.describe("calls for trusted publishing", () => {
     ]);
   });
 
-  test("deleteContextEnvVar: one DELETE of the context's variable, no body; true, then false", async ({ circleci, client }) => {
+  test("deleteContextEnvVar: one DELETE of the context's variable (v3: its name a filter), no body; true, then false", async ({
+    circleci,
+    client,
+  }) => {
     const publishing = await client().findContext(ORG.id, "publishing");
     circleci.calls.length = 0;
     expect(await client().contextEnvVars(publishing!.id)).toEqual([{ name: "NPM_TOKEN", last4: undefined, setAt: expect.any(Date) }]);
     expect(await client().deleteContextEnvVar(publishing!.id, "NPM_TOKEN")).toBe(true);
     expect(circleci.contextEnvVar("publishing", "NPM_TOKEN")).toBeUndefined();
     expect(await client().deleteContextEnvVar(publishing!.id, "NPM_TOKEN")).toBe(false);
-    expect(circleci.calls.map((c) => [c.method, c.path, c.body])).toEqual([
-      ["GET", `/api/v2/context/${publishing!.id}/environment-variable`, undefined],
-      ["DELETE", `/api/v2/context/${publishing!.id}/environment-variable/NPM_TOKEN`, undefined],
-      ["DELETE", `/api/v2/context/${publishing!.id}/environment-variable/NPM_TOKEN`, undefined],
+    const deletion = [`/api/v3/contexts/${publishing!.id}/env-vars`, { "filter[name]": "NPM_TOKEN" }, undefined];
+    expect(circleci.calls.map((c) => [c.method, c.path, c.query, c.body])).toEqual([
+      ["GET", `/api/v3/contexts/${publishing!.id}/env-vars`, { "page[limit]": "100" }, undefined],
+      ["DELETE", ...deletion],
+      ["DELETE", ...deletion],
     ]);
   });
 
