@@ -165,8 +165,9 @@ export class ScriptedPrompter implements Prompter {
   }
 }
 
-export function fakeIO(canPrompt: boolean): IO & { text(): string } {
+export function fakeIO(canPrompt: boolean): IO & { text(): string; outText(): string } {
   let written = "";
+  let out = "";
   return {
     stdin: new PassThrough(),
     stdout: new PassThrough(),
@@ -175,10 +176,15 @@ export function fakeIO(canPrompt: boolean): IO & { text(): string } {
     color: false,
     prompting: false,
     quietKeys: () => undefined,
-    out: (text) => void (written += text),
+    out: (text) => {
+      written += text;
+      out += text;
+    },
     err: (text) => void (written += text),
     showSecretOnce: () => undefined,
     text: () => written,
+    /** What went to stdout alone (results, `--json`). */
+    outText: () => out,
   };
 }
 

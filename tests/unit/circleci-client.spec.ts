@@ -333,7 +333,7 @@ const redirects: Array<{
   },
   {
     status: 308,
-    rule: { method: "PUT", path: /^\/api\/v2\/context\/[^/]+\/environment-variable\/NPM_TOKEN$/ },
+    rule: { method: "POST", path: /^\/api\/v3\/contexts\/[^/]+\/env-vars\/set$/ },
     act: async (c) => {
       const context = await c.findContext(ORG.id, "publishing");
       return c.setContextEnvVar(context?.id ?? "", "NPM_TOKEN", new Secret(`npm_${"r".repeat(32)}RED2`, "npm token"));

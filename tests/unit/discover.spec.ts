@@ -85,7 +85,7 @@ const test = base.extend<Fixtures>({
         replicas: () => Promise.reject(new Error("not a drill")),
       };
       const code = await runDiscover({ org: "gh/acme", circleciUrl: circleci.apiUrl, trustUrls: true, ...flags }, runtime);
-      return { code, text: io.text() };
+      return { code, text: io.outText() };
     });
     rmSync(cwd, { recursive: true, force: true });
   },
