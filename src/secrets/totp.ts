@@ -29,6 +29,19 @@ export class TotpSource {
     });
   }
 
+  /**
+   * A code the responder gave (--otp) was used for its step: the next computed code must be newer,
+   * or the site refuses it as a reuse or as older than the last one. A code this secret does not
+   * make (a typo, another account) counts for the current step.
+   */
+  markUsed(code: Secret): void {
+    const step = Math.floor(this.now() / 1000 / PERIOD_SECONDS);
+    const given = [step + 1, step, step - 1].find(
+      (candidate) => this.totp.generate({ timestamp: candidate * PERIOD_SECONDS * 1000 }) === code.reveal(),
+    );
+    this.lastUsed = Math.max(this.lastUsed, given ?? step);
+  }
+
   async next(): Promise<Secret> {
     for (;;) {
       const step = Math.floor(this.now() / 1000 / PERIOD_SECONDS);

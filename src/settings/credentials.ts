@@ -53,6 +53,7 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       if (firstOtp) {
         const code = firstOtp;
         firstOtp = undefined;
+        totp?.markUsed(code);
         return code;
       }
       if (totp) return totp.next();

@@ -4,6 +4,9 @@ import { expect, test } from "@playwright/test";
 import * as OTPAuth from "otpauth";
 import { Secret } from "../../src/secrets/secret.js";
 import { TotpSource } from "../../src/secrets/totp.js";
+import { Ask } from "../../src/ask.js";
+import { credentialsFrom } from "../../src/settings/credentials.js";
+import { fakeIO, ScriptedPrompter } from "../support/fakes.js";
 
 const SECRET = new OTPAuth.Secret({ size: 20 }).base32;
 const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(SECRET) });
@@ -44,4 +47,25 @@ test("near the end of a step the oldest code is skipped: it would expire on its 
   expect(stepOf(first, clock.now)).toBe(1000);
   // Still good a few seconds later, on the server's side of a slow page.
   expect(stepOf(first, clock.now + 4_000)).toBe(1000);
+});
+
+test("--otp with a TOTP secret: the given code counts as used for its step, so the next computed code is newer", async () => {
+  const credentials = credentialsFrom({
+    id: "npm",
+    title: "npm",
+    env: { ROTATE_NPM_TOTP_SECRET: SECRET },
+    ask: new Ask(fakeIO(false), new ScriptedPrompter([])),
+    firstOtp: new Secret(totp.generate(), "npm one-time code"),
+  });
+  const given = (await credentials.otp()).reveal();
+  const computed = (await credentials.otp()).reveal();
+  const now = Date.now();
+  expect(stepOf(computed, now)).toBeGreaterThan(stepOf(given, now) ?? Infinity);
+});
+
+test("a given code this secret does not make counts for the current step", async () => {
+  const start = 1_000 * STEP_MS + 10_000;
+  const { codes, clock } = source(start);
+  codes.markUsed(new Secret("000000", "code"));
+  expect(stepOf((await codes.next()).reveal(), clock.now)).toBe(1001);
 });
