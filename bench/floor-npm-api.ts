@@ -21,7 +21,10 @@ async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>):
   expectStatus(started, 200, "starting the web login");
   const urls = (await started.json()) as unknown;
   await npmSignIn(page, job, code, field(urls, "loginUrl"));
-  // The browser is on the page that finished the login: the done URL has the token now.
+  // npm's page for this CLI login asks to press its button before the login completes.
+  await page.getByRole("button", { name: "Login" }).click();
+  await page.getByRole("heading", { name: "Logged in" }).waitFor();
+  // The done URL has the token now.
   for (;;) {
     const done = await fetch(field(urls, "doneUrl"));
     if (done.status === 200) return field(await done.json(), "token");

@@ -10,15 +10,12 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { NothingChangedError, RegistryError } from "../../src/errors.js";
 import { createHttp } from "../../src/http/policy.js";
-import type { FlowContext } from "../../src/rotation/capability.js";
 import { abortableSleep } from "../../src/http/retry.js";
 import { Secret } from "../../src/secrets/secret.js";
-import type { NpmSettings } from "./settings.js";
-import { signInOnWebsite, type SecondFactor } from "./website.js";
+import { finishCliLogin } from "./cli-login.js";
+import { offerSkipWindow, signInOnWebsite, type NpmCtx, type SecondFactor } from "./website.js";
 
-export interface NpmCtx extends FlowContext {
-  settings: NpmSettings;
-}
+export type { NpmCtx } from "./website.js";
 
 const LoginStart = z.object({ loginUrl: z.url({ protocol: /^https?$/ }), doneUrl: z.url({ protocol: /^https?$/ }) });
 const DoneAnswer = z.object({ token: z.string().min(1) });
@@ -113,11 +110,14 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
   // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
   // it (a key touched at once), so the codes for the calls come through the browser too.
   if ("token" in first) return { token: first.token, secondFactor: recognised ?? "securityKey" };
-  const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
-    instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
-    until: () => sessionToken,
-  });
+  const token = await finishCliLogin(ctx.browser.page, ctx.steps, cliLoginPath(urls.data.loginUrl), sessionToken);
   return { token, secondFactor: first.secondFactor };
+}
+
+/** The page the login URL leads to once signed in: its `next` (`/login/cli/<uuid>`), else npm's documented prefix. */
+function cliLoginPath(loginUrl: string): string {
+  const next = new URL(loginUrl).searchParams.get("next");
+  return next?.startsWith("/") ? next : "/login/cli/";
 }
 
 type Method = "GET" | "POST" | "DELETE";
@@ -174,26 +174,44 @@ export class NpmSession {
   /**
    * npm's otplease: run the call, recognise the one-time-code challenge, get a code (web OTP
    * through the browser for a security key, else the responder's or the TOTP secret's), retry; a
-   * refused code asks for a fresh one, three tries in all. A session that ended is signed in again, once.
+   * refused code asks for a fresh one, three tries in all. A code that worked goes ahead with the
+   * next calls, as npm's client sends one --otp with every call: npm's registry takes a code for
+   * several calls while it is valid (docs/sites/npm.md, "One-time codes on API calls"), so a person
+   * types as few as the registry allows. Once refused, it is dropped and the call asked again
+   * without it, so the registry says how to get the next (it e-mails one, or names the key's page).
+   * A session that ended is signed in again, once.
    */
   async request(method: Method, path: string, what: string, options: { body?: unknown; command?: string } = {}): Promise<AxiosResponse> {
     const url = this.url(path);
     const command = options.command ?? "token";
-    let answer = await this.send(method, url, command, options);
+    const { credentials } = this.ctx;
+    const call = (otp: Secret | undefined) => this.send(method, url, command, { ...options, ...(otp ? { otp } : {}) });
+    let otp = credentials.otpInUse();
+    let answer = await call(otp);
     if (answer.kind === "signed-out") {
       this.ctx.steps.note("The npm session ended; signing in again.");
       ({ token: this.token } = await webLogin(this.ctx, this.secondFactor));
-      answer = await this.send(method, url, command, options);
+      otp = credentials.otpInUse();
+      answer = await call(otp);
     }
-    for (let tries = 0; answer.kind === "code-needed"; tries++) {
-      if (tries > 0 && (tries >= OTP_TRIES || !this.ctx.credentials.otpRefused())) {
-        throw new RegistryError(
-          `npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
-        );
+    for (let tries = 1; answer.kind === "code-needed";) {
+      if (otp) {
+        const refusal = credentials.otpRefused();
+        if (refusal === "spent") {
+          otp = undefined;
+          answer = await call(undefined);
+          continue;
+        }
+        if (!refusal || tries >= OTP_TRIES) {
+          throw new RegistryError(
+            `npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
+          );
+        }
+        tries++;
+        this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
       }
-      if (tries > 0) this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
-      const otp = await this.code(answer.response, what);
-      answer = await this.send(method, url, command, { ...options, otp });
+      otp = await this.code(answer.response, what);
+      answer = await call(otp);
     }
     if (answer.kind === "signed-out")
       throw new RegistryError(`the npm registry no longer accepts this run's session while ${what} (401): run rotate npm again`);
@@ -207,6 +225,7 @@ export class NpmSession {
     const code = pollDone(web.data.doneUrl, "npm one-time code", this.ctx.signal);
     code.catch(() => undefined);
     await this.ctx.browser.page.goto(web.data.authUrl);
+    await offerSkipWindow(this.ctx.browser.page, this.ctx);
     return this.ctx.steps.handOff(`npm wants the account's security key ${what}`, {
       instruction: 'press "Use security key" and touch your key',
       until: () => code,

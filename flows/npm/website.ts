@@ -20,25 +20,44 @@ import type { Secret } from "../../src/secrets/secret.js";
 import type { NpmSettings } from "./settings.js";
 import { permissionText } from "./policy.js";
 
-interface Ctx extends FlowContext {
+/** What the npm flows are handed: the runbook's context, npm's settings, and what the command lets them offer. */
+export interface NpmCtx extends FlowContext {
   settings: NpmSettings;
+  /**
+   * npm's browser 2FA step offers to skip 2FA for the next few minutes: whether to tick it, asked
+   * of the person once per run where the command offers it (`rotate trust npm` with several
+   * packages). Absent (`rotate npm`): never ticked.
+   */
+  skipTwoFactor?: (minutes: number) => Promise<boolean>;
 }
 
-const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
+const url = (ctx: NpmCtx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
+
+/** How long npm's browser 2FA step offers to skip 2FA (docs/sites/npm.md, "Five-minute skip window"). */
+const SKIP_MINUTES = 5;
 
 /**
- * The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike. A
- * refused code is asked again on the same page (a typo should not end the run), three tries in all.
+ * npm's box on a browser 2FA step that skips 2FA for the next minutes ("don't ask again for 5
+ * minutes", `didOptForCooldown`), found by what it says. Ticked only when the person said yes to
+ * it this run; never silently.
  */
-async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
+export async function offerSkipWindow(page: Page, ctx: NpmCtx): Promise<void> {
+  if (!ctx.skipTwoFactor) return;
+  const box = page.getByRole("checkbox", { name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|\d+ minutes/i });
+  if ((await box.isVisible()) && (await ctx.skipTwoFactor(SKIP_MINUTES))) await box.check();
+}
+
+/**
+ * The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike. The code
+ * in use is tried first (one that worked at sign-in may serve an escalation too [I]); a refused
+ * code is asked again on the same page (a typo should not end the run), three tries in all, and
+ * one that had worked is followed by the app's next code.
+ */
+async function enterOtp(page: Page, ctx: NpmCtx, why: string): Promise<void> {
   for (;;) {
-    const code = await ctx.credentials.otp();
+    const code = await ctx.credentials.otp({ reuse: true });
     await ctx.steps.expect("the one-time password field", () => page.getByLabel(/one-time password/i).fill(code.reveal()));
-    // "Don't ask again for 5 minutes": whatever the box says, found by what it means.
-    const cooldown = page.getByRole("checkbox", {
-      name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|5 minutes/i,
-    });
-    if (await cooldown.isVisible()) await cooldown.check();
+    await offerSkipWindow(page, ctx);
     await page.getByRole("button", { name: /^(verify|continue|submit)$/i }).click();
     const outcome = await Promise.race([
       page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
@@ -49,19 +68,20 @@ async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
     ]);
     if (outcome === "moved") return;
     const said = await texts(page.getByRole("alert"));
-    if (!ctx.credentials.otpRefused()) {
+    const refusal = ctx.credentials.otpRefused();
+    if (!refusal) {
       throw new RegistryError(
         `npm rejected the one-time password ${why} (${said}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
       );
     }
-    ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
+    if (refusal === "retry") ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
   }
 }
 
 const isEscalation = (page: Page) => new URL(page.url()).pathname.startsWith("/escalate/");
 
 /** npm wants a fresh code before a sensitive action (the action itself was dropped). */
-async function escalate(page: Page, ctx: Ctx, why: string): Promise<void> {
+async function escalate(page: Page, ctx: NpmCtx, why: string): Promise<void> {
   ctx.steps.note(`npm asks for a one-time password again ${why}`);
   await enterOtp(page, ctx, why);
 }
@@ -74,7 +94,7 @@ class LoginPage {
    * hears it the moment the page shows which (a waiting caller may finish before this returns).
    */
   async signIn(
-    ctx: Ctx,
+    ctx: NpmCtx,
     startUrl = url(ctx, "/login"),
     recognised: (factor: SecondFactor) => void = () => undefined,
   ): Promise<SecondFactor> {
@@ -121,7 +141,7 @@ export type SecondFactor = "code" | "securityKey";
 /** Signs in on npm's login page at `startUrl` (the registry's web login hands one out). */
 export function signInOnWebsite(
   page: Page,
-  ctx: Ctx,
+  ctx: NpmCtx,
   startUrl: string,
   recognised?: (factor: SecondFactor) => void,
 ): Promise<SecondFactor> {
@@ -129,7 +149,7 @@ export function signInOnWebsite(
 }
 
 /** Opens an account settings page; when the session has ended, npm shows its sign-in form instead. */
-async function openSettingsPage(page: Page, ctx: Ctx, path: string, what: string, ready: Locator): Promise<void> {
+async function openSettingsPage(page: Page, ctx: NpmCtx, path: string, what: string, ready: Locator): Promise<void> {
   await withChallenge(
     async () => {
       await page.goto(url(ctx, path));
@@ -155,12 +175,12 @@ class TokensPage {
     this.rows = page.getByRole("row").filter({ hasText: REDACTED });
   }
 
-  open(ctx: Ctx): Promise<void> {
+  open(ctx: NpmCtx): Promise<void> {
     return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.heading());
   }
 
   /** Opens the list unless the page shows it already: a delete's redirect lands on it, fresh. */
-  async show(ctx: Ctx): Promise<void> {
+  async show(ctx: NpmCtx): Promise<void> {
     const onList = /^\/settings\/[^/]+\/tokens\/?$/.test(new URL(this.page.url()).pathname);
     if (!onList || !(await this.heading().isVisible())) await this.open(ctx);
   }
@@ -207,11 +227,11 @@ class TokensPage {
    * The new token, shown once at the top of the page after it was generated: found by its format
    * wherever the page shows it (a <code>, a read-only box), read without passing through a locator.
    */
-  newToken(ctx: Ctx): Promise<Secret> {
+  newToken(ctx: NpmCtx): Promise<Secret> {
     return ctx.steps.expect("the new token at the top of the page", () => readSecretByFormat(this.page, TOKEN_FORMAT));
   }
 
-  async delete(ctx: Ctx, token: TokenSummary): Promise<void> {
+  async delete(ctx: NpmCtx, token: TokenSummary): Promise<void> {
     const { page } = this;
     await withChallenge(
       async () => {
@@ -270,7 +290,7 @@ async function choose(group: Locator, wanted: RegExp, what: string): Promise<voi
 class GranularTokenForm {
   constructor(private readonly page: Page) {}
 
-  open(ctx: Ctx): Promise<void> {
+  open(ctx: NpmCtx): Promise<void> {
     return openSettingsPage(
       this.page,
       ctx,
@@ -290,7 +310,7 @@ class GranularTokenForm {
   }
 
   /** Which of the configured packages and scopes the account may not grant. */
-  async unavailable(ctx: Ctx): Promise<string[]> {
+  async unavailable(ctx: NpmCtx): Promise<string[]> {
     await this.packagesSection.getByRole("radio", { name: /only select/i }).check();
     const missing: string[] = [];
     for (const item of ctx.settings.packages) {
@@ -303,7 +323,7 @@ class GranularTokenForm {
     return missing;
   }
 
-  async generate(ctx: Ctx, name: string): Promise<void> {
+  async generate(ctx: NpmCtx, name: string): Promise<void> {
     const { page } = this;
     const { settings } = ctx;
     await page.getByLabel("Token name").fill(name);
@@ -354,12 +374,12 @@ class GranularTokenForm {
 export class NpmWebsiteAccount implements RegistryAccount {
   private constructor(
     private readonly page: Page,
-    private readonly ctx: Ctx,
+    private readonly ctx: NpmCtx,
     /** Closes what was opened for this handle alone (a clean-up browser). */
     private readonly release: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
-  static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
+  static async signIn(page: Page, ctx: NpmCtx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
     await signInOnWebsite(page, ctx, url(ctx, "/login"));
     return new NpmWebsiteAccount(page, ctx, release);
   }

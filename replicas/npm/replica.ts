@@ -120,7 +120,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const origins = { siteUrl: "", registryUrl: "" };
   const originsOf: Origins = { site: () => origins.siteUrl, registry: () => origins.registryUrl };
   const reset = passwordReset(context, originsOf.site);
-  const otp = otpGate({ directory, settings, webRequests, webOtps, origins: originsOf });
+  const otp = otpGate({ directory, settings, now, webRequests, webOtps, origins: originsOf });
 
   const site = await listen(
     siteApp(context, faults, reset, [

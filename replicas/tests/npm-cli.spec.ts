@@ -69,7 +69,7 @@ const test = base.extend<{ clock: TestClock; npm: NpmReplica; runNpm: RunNpm; us
   },
 });
 
-/** The person's part of `npm login --auth-type=web`: sign in on the page npm printed. */
+/** The person's part of `npm login --auth-type=web`: sign in on the page npm printed, then press its Login. */
 async function signInAt(page: Page, url: string, clock: TestClock): Promise<void> {
   await page.goto(url);
   await page.getByLabel("Username").fill(ALICE.username);
@@ -77,6 +77,8 @@ async function signInAt(page: Page, url: string, clock: TestClock): Promise<void
   await page.getByRole("button", { name: "Sign In" }).click();
   await page.getByLabel("One-time password").fill(clock.code());
   await page.getByRole("button", { name: "Verify" }).click();
+  // "Click the login button on the website": the replica asks for it by default.
+  await page.getByRole("button", { name: "Login" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Logged in");
 }
 

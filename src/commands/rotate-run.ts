@@ -64,7 +64,9 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
         else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
         return 0;
       }
-      if (flags.json) io.out(`${JSON.stringify(summaryJson(result, durationMs, drill))}\n`);
+      // The person's time: how many one-time codes the run asked for, and how long it waited for them.
+      if (flags.json)
+        io.out(`${JSON.stringify({ ...summaryJson(result, durationMs, drill), oneTimeCodes: run.credentials.otpTally() })}\n`);
       else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
       return 0;
     },

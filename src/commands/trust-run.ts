@@ -70,7 +70,9 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
         return 0;
       }
       const durationMs = Date.now() - started;
-      if (flags.json) io.out(`${JSON.stringify(trustSummaryJson(result, durationMs, drill))}\n`);
+      // The person's time: how many one-time codes the run asked for, and how long it waited for them.
+      if (flags.json)
+        io.out(`${JSON.stringify({ ...trustSummaryJson(result, durationMs, drill), oneTimeCodes: run.credentials.otpTally() })}\n`);
       else io.out(`${renderTrustSummary(result, durationMs, drill)}\n\n${trustTeamNote(result, runtime.clock(), { drill })}\n`);
       return 0;
     },

@@ -276,36 +276,70 @@ test("Ctrl-C mid-run: the session token is revoked all the same", async ({ world
   expect(sessionsLeftOpen(world)).toEqual([]);
 });
 
-test("in a terminal: a mistyped password is asked again, and a code npm refuses (EOTP) too", async ({ world, dirs }) => {
-  npmOf(world).settings.refuseOtps = 1;
+/** The world's npm credentials for a terminal run: the password and TOTP secret to type from, the rest of the environment. */
+function typedCredentials(world: SandboxWorld) {
   const { args, env } = worldArgs(world, "npm");
   const { ROTATE_NPM_PASSWORD: password, ROTATE_NPM_TOTP_SECRET: totpSecret, ROTATE_NPM_OLD_TOKEN: _old, ...rest } = env;
   if (!password || !totpSecret) throw new Error("the drill world gave no npm credentials");
-  // Codes of successive 30-second steps from the one before now, so none is refused as a replay:
-  // npm accepts the steps either side of now, three codes (sign-in, the refused one, the create).
-  let step: number | undefined;
-  const code = () => {
-    step = step === undefined ? Math.floor(Date.now() / 30_000) - 1 : step + 1;
-    return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) }).generate({ timestamp: step * 30_000 });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) });
+  return {
+    args: args.filter((arg) => arg !== "--yes"),
+    env: rest,
+    password,
+    codeOfStep: (step: number) => totp.generate({ timestamp: step * 30_000 }),
   };
-  // --keep-old: a fourth code (the delete) would have to wait for the next 30-second step.
-  const run = startPty([...args.filter((arg) => arg !== "--yes"), "--routine", "--keep-old"], { dirs, env: rest });
+}
+
+test("in a terminal, npm taking a code for several calls: a mistyped password is asked again, and ONE code serves the whole rotation", async ({
+  world,
+  dirs,
+}) => {
+  const { args, env, password, codeOfStep } = typedCredentials(world);
+  const run = startPty([...args, "--routine"], { dirs, env });
   let passwords = 0;
-  // "? " marks a question still open (an answered one is shown with "✔").
+  // What the person's app shows now: good for this step and the next (30 to 60 s), longer than the run.
   const { code: exit, answered } = await run.answerUntilDone([
     [/\? npm password:/, () => (passwords++ === 0 ? "not-the-password" : password)],
-    [/\? npm one-time code/, code],
+    [/\? npm one-time code/, () => codeOfStep(Math.floor(Date.now() / 30_000))],
     [/\? Go ahead\?/, () => "y"],
     [/\? Also delete the \d+ leftover token/, () => "n"],
   ]);
   const screen = plain(run.screen());
   expect(exit, screen).toBe(0);
   expect(screen).toMatch(/npm refused the sign-in \(.+\); try the password again/);
-  expect(screen).toContain("npm refused that one-time code while creating the token; try again");
   expect(answered[0]).toBe(2);
-  expect(answered[1]).toBe(3);
+  // Sign-in, create and delete on one code.
+  expect(answered[1]).toBe(1);
   expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
   expect(run.screen()).not.toContain(password);
+});
+
+test("in a terminal, npm taking each code once: the next code is asked for with the reason; a mistyped one is asked again", async ({
+  world,
+  dirs,
+}) => {
+  npmOf(world).settings.oneTimeCodes = "single-use";
+  const { args, env, password, codeOfStep } = typedCredentials(world);
+  // The sign-in's code, a typo, then codes of the next steps: npm accepts the steps either side of
+  // now, so three good codes need no wait (sign-in, create, delete).
+  const step = Math.floor(Date.now() / 30_000);
+  const codes = [codeOfStep(step - 1), "000000", codeOfStep(step), codeOfStep(step + 1)];
+  const run = startPty([...args, "--routine"], { dirs, env });
+  const { code: exit, answered } = await run.answerUntilDone([
+    [/\? npm password:/, () => password],
+    [/\? npm one-time code/, () => codes.shift() ?? ""],
+    [/\? Go ahead\?/, () => "y"],
+    [/\? Also delete the \d+ leftover token/, () => "n"],
+  ]);
+  const screen = plain(run.screen());
+  expect(exit, screen).toBe(0);
+  // The code in use, sent again with the create and the delete, was refused: it had worked, so no typo.
+  const spent =
+    "✔ npm one-time code from your authenticator app (that code has expired or was already used: wait for your app's next code):";
+  expect(screen.split(spent).length - 1).toBe(2);
+  expect(screen).toContain("npm refused that one-time code while creating the token; try again");
+  expect(answered[1]).toBe(4);
+  expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
 });
 
 test("a security-key account: web login and web one-time codes, a stand-in human at a visible browser (Xvfb)", async ({ dirs }) => {
