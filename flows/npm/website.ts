@@ -16,6 +16,7 @@ import {
   type TokenSummary,
 } from "../../src/rotation/capability.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
+import { labelledControls, openOptions, type Control, type ControlQuery } from "../../src/browser/labelled-controls.js";
 import type { Secret } from "../../src/secrets/secret.js";
 import type { NpmSettings } from "./settings.js";
 import { permissionText } from "./policy.js";
@@ -257,92 +258,106 @@ class TokensPage {
   }
 }
 
-/**
- * The options of a dropdown, however it is built, opened first when they are not on the page:
- * some dropdowns render their options only while open. A native <select> is read as it is.
- */
-async function openOptions(group: Locator): Promise<{ names: string[]; pick: (name: string) => Promise<void> }> {
-  const select = group.locator("select");
-  if ((await select.count()) === 1) {
-    const names = await select.locator("option").evaluateAll((options) => options.map((o) => (o.textContent ?? "").trim()));
-    return { names, pick: async (name) => void (await select.selectOption({ label: name })) };
-  }
-  const options = group.getByRole("listbox").getByRole("option");
-  if ((await options.count()) === 0) {
-    // The opener is the control that says it pops up a list (or a <details>' summary).
-    const popup = group.locator("[aria-haspopup]");
-    await ((await popup.count()) === 1 ? popup : group.locator("details > summary")).click();
-    await options.first().waitFor(); // first(): any option shows the list is open; all are read next
-  }
-  const names = await options.evaluateAll((items) => items.map((o) => (o.textContent ?? "").trim()));
-  return { names, pick: (name) => options.filter({ hasText: name }).getByText(name, { exact: true }).click() };
-}
-
 /** Chooses the option whose text fits `wanted`; a RegistryError naming what is missing when none does. */
-async function choose(group: Locator, wanted: RegExp, what: string): Promise<void> {
-  const { names, pick } = await openOptions(group);
+async function choose(control: Control, wanted: RegExp, what: string): Promise<void> {
+  const { names, pick } = await openOptions(control);
   const name = names.find((n) => wanted.test(n));
   if (name === undefined) throw new RegistryError(`npm's form offers no ${what} option (it offers: ${names.join(", ")})`);
   await pick(name);
 }
 
+const FORM = "npm's token form";
+const FORM_PATH = "/settings/~/tokens/granular-access-tokens/new";
+/** How long a form left open (the plan being read) may still be used rather than loaded afresh. */
+const FORM_FRESH_MS = 60_000;
+
+/**
+ * Each field by the label the page gives that field (docs/sites/npm.md, "Granular token form"),
+ * however it is wrapped: a fieldset, a heading, or nothing at all.
+ */
+const FIELDS = {
+  name: { label: /^token name\b/i },
+  description: { label: /^description\b/i },
+  // "Bypass two-factor authentication (2FA)", "Allow this token to bypass 2FA": both seen.
+  bypass: { label: /bypass (two-factor|2fa)/i },
+  // Organizations have a "Permissions" too: this one is in the packages-and-scopes part.
+  permission: { label: /^permissions?\b/i, within: /packages and scopes/i },
+  packages: { label: /^select packages and scopes$/i },
+  expiry: { label: /^(token )?(expiration|expiry|expires)\b(?!.*\bdate\b)/i },
+} satisfies Record<string, ControlQuery>;
+
 /** /settings/~/tokens/granular-access-tokens/new: each field found by what it says, in whatever order the form shows them. */
 class GranularTokenForm {
+  /** The document the form was opened in, and when: the same one, untouched since, may be used again. */
+  private opened: { document: number; at: number } | undefined;
+
   constructor(private readonly page: Page) {}
 
-  open(ctx: NpmCtx): Promise<void> {
-    return openSettingsPage(
-      this.page,
-      ctx,
-      "/settings/~/tokens/granular-access-tokens/new",
-      "the granular token form",
-      this.page.getByLabel("Token name"),
-    );
+  async open(ctx: NpmCtx): Promise<void> {
+    await openSettingsPage(this.page, ctx, FORM_PATH, "the granular token form", this.page.getByLabel(FIELDS.name.label));
+    this.opened = { document: await this.document(), at: Date.now() };
   }
 
-  private get packagesSection(): Locator {
-    return this.page.getByRole("group", { name: "Packages and scopes" });
+  /**
+   * The form as opened moments ago for the scope check, when the page still shows that very
+   * document (nothing was sent from it, nothing navigated away), else a fresh one.
+   */
+  async show(ctx: NpmCtx): Promise<void> {
+    const { opened } = this;
+    this.opened = undefined;
+    const same = opened && Date.now() - opened.at < FORM_FRESH_MS && (await this.document()) === opened.document;
+    if (!same) await this.open(ctx);
   }
 
-  /** The search box of the package picker: a plain filter, or a combobox that lists only once opened. */
-  private get packageSearch(): Locator {
-    return this.packagesSection.getByLabel("Select packages and scopes", { exact: true });
+  /** Which document the page shows: a new one (any navigation) has a new time origin. */
+  private document(): Promise<number> {
+    return this.page.evaluate(() => performance.timeOrigin);
+  }
+
+  private fields() {
+    return labelledControls(this.page, FIELDS, FORM);
+  }
+
+  private options(picker: Control, item: string): Locator {
+    return (picker.listbox ?? this.page).getByRole("option", { name: item, exact: true });
   }
 
   /** Which of the configured packages and scopes the account may not grant. */
   async unavailable(ctx: NpmCtx): Promise<string[]> {
-    await this.packagesSection.getByRole("radio", { name: /only select/i }).check();
+    const { packages } = await labelledControls(this.page, { packages: FIELDS.packages }, FORM);
+    await this.page.getByRole("radio", { name: /only select/i }).check();
     const missing: string[] = [];
     for (const item of ctx.settings.packages) {
       // Typing is what makes a picker list what matches, whatever kind of picker it is.
-      await this.packageSearch.fill(item);
-      const option = this.packagesSection.getByRole("option", { name: item, exact: true });
+      await packages.locator.fill(item);
+      const option = this.options(packages, item);
       if ((await option.count()) === 0) await option.waitFor({ timeout: 2_000 }).catch(() => missing.push(item));
     }
-    await this.packageSearch.fill("");
+    await packages.locator.fill("");
     return missing;
   }
 
   async generate(ctx: NpmCtx, name: string): Promise<void> {
     const { page } = this;
     const { settings } = ctx;
-    await page.getByLabel("Token name").fill(name);
-    await page.getByLabel("Description").fill(`CircleCI publishing token, made by rotate`);
+    this.opened = undefined;
+    const fields = await this.fields();
+    await fields.name.locator.fill(name);
+    await fields.description.locator.fill(`CircleCI publishing token, made by rotate`);
     // A CI token must publish without a one-time code (docs/sites/npm.md, "Bypass 2FA").
-    await page.getByLabel(/bypass two-factor/i).check();
+    await fields.bypass.locator.check();
 
-    const packages = this.packagesSection;
     // "Read and write" became "(publish and stage)" / "(stage only)" in Sept 2026.
     const permission =
       settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
-    await choose(packages, permission, `"${permissionText(settings)}" permission`);
-    await packages.getByRole("radio", { name: /only select/i }).check();
+    await choose(fields.permission, permission, `"${permissionText(settings)}" permission`);
+    await page.getByRole("radio", { name: /only select/i }).check();
     for (const item of settings.packages) {
-      await this.packageSearch.fill(item);
-      await packages.getByRole("option", { name: item, exact: true }).click();
+      await fields.packages.locator.fill(item);
+      await this.options(fields.packages, item).click();
     }
 
-    await this.chooseExpiration(settings.expiresDays);
+    await this.chooseExpiration(fields.expiry, settings.expiresDays);
     const generate = () =>
       ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate( token)?$/i }).click(), {
         instruction: 'click the button that generates the token (it was labelled "Generate token")',
@@ -352,9 +367,8 @@ class GranularTokenForm {
   }
 
   /** A preset ("30 days") when the page offers exactly that many days, else a custom date. */
-  private async chooseExpiration(days: number): Promise<void> {
-    const expiration = this.page.getByRole("group", { name: /expiration/i });
-    const { names, pick } = await openOptions(expiration);
+  private async chooseExpiration(expiry: Control, days: number): Promise<void> {
+    const { names, pick } = await openOptions(expiry);
     const preset = names.find((n) => new RegExp(`^${days} days?$`, "i").test(n));
     const custom = names.find((n) => /^custom/i.test(n));
     if (preset) return pick(preset);
@@ -362,7 +376,9 @@ class GranularTokenForm {
       throw new RegistryError(`npm's form offers neither ${days} days nor a custom date for the expiry (it offers: ${names.join(", ")})`);
     await pick(custom);
     const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-    await expiration.getByLabel(/date/i).fill(date);
+    // The date's field may show only once "Custom" is chosen.
+    const { field } = await labelledControls(this.page, { field: { label: /\bdate\b/i } }, FORM);
+    await field.locator.fill(date);
   }
 
   async errors(): Promise<string> {
@@ -372,22 +388,33 @@ class GranularTokenForm {
 
 /** The signed-in account on npmjs.com's pages, on one page of the isolated browser. */
 export class NpmWebsiteAccount implements RegistryAccount {
+  /** Left open by the scope check, for the create to use while it is still the same page. */
+  private readonly form: GranularTokenForm;
+  /** The list as the scope check read it, for the inventory that follows at once. */
+  private listed: TokenSummary[] | undefined;
+
   private constructor(
     private readonly page: Page,
     private readonly ctx: NpmCtx,
     /** Closes what was opened for this handle alone (a clean-up browser). */
     private readonly release: () => Promise<void> = () => Promise.resolve(),
-  ) {}
+  ) {
+    this.form = new GranularTokenForm(page);
+  }
 
   static async signIn(page: Page, ctx: NpmCtx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
     await signInOnWebsite(page, ctx, url(ctx, "/login"));
     return new NpmWebsiteAccount(page, ctx, release);
   }
 
+  /**
+   * The token list first (kept for the inventory that comes next: nothing changes in between),
+   * then the form, which stays open for the create: each page is loaded once, as a person would.
+   */
   async checkScope(): Promise<void> {
-    const form = new GranularTokenForm(this.page);
-    await form.open(this.ctx);
-    const missing = await form.unavailable(this.ctx);
+    this.listed = await this.readList();
+    await this.form.open(this.ctx);
+    const missing = await this.form.unavailable(this.ctx);
     if (missing.length > 0) {
       throw new RegistryError(
         `npm account ${await this.ctx.credentials.username()} cannot grant ${missing.join(", ")}: check --npm-packages, or have an owner add the account as a maintainer`,
@@ -395,7 +422,13 @@ export class NpmWebsiteAccount implements RegistryAccount {
     }
   }
 
-  async listTokens(): Promise<TokenSummary[]> {
+  listTokens(): Promise<TokenSummary[]> {
+    const listed = this.listed;
+    this.listed = undefined;
+    return listed ? Promise.resolve(listed) : this.readList();
+  }
+
+  private async readList(): Promise<TokenSummary[]> {
     const list = new TokensPage(this.page);
     await list.show(this.ctx);
     return list.tokens();
@@ -404,24 +437,36 @@ export class NpmWebsiteAccount implements RegistryAccount {
   /**
    * Generate, answering an escalation wherever it comes. An escalation may drop the form or finish
    * it once the code is in: after one, the page and the list say which, so a token is never
-   * created twice, and one made without its value being seen is deleted and made again.
+   * created twice, and one made without its value being seen is deleted and made again. A session
+   * that ended meanwhile shows the sign-in instead: signed in again, the form is filled afresh.
    */
   async createToken(name: string): Promise<CreatedToken> {
-    const { page, ctx } = this;
-    const form = new GranularTokenForm(page);
+    const { page, ctx, form } = this;
     const list = new TokensPage(page);
     let value: Secret | undefined;
     for (let attempt = 0; attempt < 2 && !value; attempt++) {
-      await form.open(ctx);
+      await form.show(ctx);
       await form.generate(ctx, name);
-      const outcome = await this.tokenOr({ escalation: page.getByLabel(/one-time password/i), error: page.getByRole("alert") });
+      const outcome = await this.tokenOr({
+        escalation: page.getByLabel(/one-time password/i),
+        error: page.getByRole("alert"),
+        signedOut: page.locator("#login"),
+      });
       if (outcome === "error") throw new RegistryError(`npm refused to generate the token: ${await form.errors()}`);
+      if (outcome === "signedOut") {
+        ctx.steps.note("The npm session ended; signing in again.");
+        await new LoginPage(page).signIn(ctx);
+        continue;
+      }
       if (outcome !== "escalation") {
         value = outcome;
         break;
       }
       await escalate(page, ctx, "to generate a token");
-      const after = await this.tokenOr({ form: page.getByLabel("Token name"), list: page.getByRole("heading", { name: "Access Tokens" }) });
+      const after = await this.tokenOr({
+        form: page.getByLabel(FIELDS.name.label),
+        list: page.getByRole("heading", { name: "Access Tokens" }),
+      });
       if (typeof after !== "string") {
         value = after;
         break;
@@ -437,6 +482,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
     if (!row) throw new Error(`the new token "${name}" is not in the token list`);
     // A second token under this name (a form sent twice): not the one we hold, so it goes.
     for (const extra of mine.filter((t) => t !== row)) await list.delete(ctx, extra);
+    // The expiry as npm's list shows it, not as it was asked for.
     return { summary: row, value, ...(row.expires ? { expires: row.expires } : {}) };
   }
 

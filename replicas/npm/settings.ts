@@ -9,9 +9,11 @@ export interface NpmSettings {
   /**
    * The granular-token pages' DOM is inferred (docs/sites/npm.md, "Token pages"): "documented" follows the
    * docs' order and the scripts seen in public; "variant" is a second plausible shape (other order,
-   * a combobox picker, the token in an input, other wording, an escalation that completes the action).
+   * a combobox picker, the token in an input, other wording, an escalation that completes the action);
+   * "labelled" a third, with no named group at all: each control labelled itself, a native <select>
+   * for each permission, the expiry a combobox button whose date input shows only after "Custom".
    */
-  pageShape: "documented" | "variant";
+  pageShape: "documented" | "variant" | "labelled";
   webLogin: {
     /**
      * /login/cli/<uuid> asks the person to press a button before the CLI login completes: on by

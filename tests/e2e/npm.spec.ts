@@ -15,7 +15,12 @@ const PACKAGES = ["@demo-org/widget", "demo-widget"];
 const DAY = 86_400_000;
 const WEBSITE = ["--via", "website"];
 
-test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90 days; the old one dead", async ({ world, rotation }) => {
+// On the page shape with no named group: every field found by the label the page gives it.
+test("happy path (labelled page shape): a read-and-write token on just the packages, bypassing 2FA, 90 days; the old one dead", async ({
+  world,
+  rotation,
+}) => {
+  npmOf(world).settings.pageShape = "labelled";
   const oldToken = heldToken(world, "npm");
   const result = await rotation.run("npm", WEBSITE);
   expect(result.code, result.stderr).toBe(0);
@@ -174,11 +179,12 @@ for (const permission of ["publish", "stage-only"] as const) {
   });
 }
 
-// Both page shapes, each escalated on create and on delete, with a custom expiry picked on the
-// form; the variant shape also makes the stage-only token (both permissions on the website path).
+// Every page shape, each escalated on create and on delete, with a custom expiry picked on the
+// form; stage-only tokens too (with the happy path, both permissions on the labelled shape).
 for (const [shape, permission] of [
   ["documented", "publish"],
   ["variant", "stage-only"],
+  ["labelled", "stage-only"],
 ] as const) {
   test(`website path on the ${shape} page shape, ${permission}, escalated on create and delete, 45 days: exactly one new token, the old one gone`, async ({
     world,
