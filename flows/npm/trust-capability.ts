@@ -10,6 +10,8 @@ import { actionsText, audienceFor, describeStored, differences, exchangeIdToken,
 export const npmTrust: TrustImplementation<NpmSettings> = {
   settings: ({ envVar, packages, username, registryUrl }) => ({ envVar, packages, registryUrl, ...(username ? { username } : {}) }),
   side: npmTrustSide,
+  // Since 2026-09-03 configurations add up, and a package may hold up to 10 (docs/sites/npm.md, "Trust API").
+  configurationsPerPackage: 10,
   actionsText,
   describe: describeStored,
   publisherOf,

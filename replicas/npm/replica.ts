@@ -84,8 +84,8 @@ export interface NpmReplica {
   issuedSecrets(): string[];
   /** Accept OIDC id tokens from issuers `<issuerBase>/org/<org-id>`, keys found by OpenID discovery. */
   trustOidcIssuer(issuerBase: string): void;
-  /** A package's trusted-publisher configuration, if it has one. */
-  trustConfig(pkg: string): TrustConfig | undefined;
+  /** A package's trusted-publisher configurations, oldest first. */
+  trustConfigs(pkg: string): TrustConfig[];
   /** Seed a configuration of any type (say, GitHub's) as if a maintainer had added it. */
   addTrustConfig(pkg: string, config: Omit<TrustConfig, "id">): TrustConfig;
   /** A package's publishing-access settings as last set through the API. */
@@ -187,7 +187,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
     startSession: (username) => sessions.start(accountNamed(username).username),
     issuedSecrets: () => secrets.all(),
     trustOidcIssuer: (issuerBase) => issuers.trust(issuerBase),
-    trustConfig: (pkg) => packages.trustOf(pkg),
+    trustConfigs: (pkg) => packages.trustsOf(pkg),
     addTrustConfig: (pkg, config) => packages.addTrust(pkg, config),
     packageAccess: (pkg) => packages.accessOf(pkg),
     exchangeGrant: (token) => exchanges.grant(token),

@@ -608,7 +608,11 @@ const circleci = (claims: Record<string, unknown> = {}, permissions = ["createPa
 });
 
 test.describe("trusted publishing", () => {
-  test("add, read back, one per package (409), remove; a one-time code every time", async ({ registry, npm, clock }) => {
+  test("add, read back, several add up (the same one twice is a 409; at most 10), remove; a one-time code every time", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const otp = (extra: Record<string, string> = {}) => {
       clock.advance(30);
@@ -634,14 +638,31 @@ test.describe("trusted publishing", () => {
       id: expect.stringMatching(new RegExp(`^${UUID}$`)),
       ...circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"]),
     });
-    expect(npm.trustConfig(SCOPED)).toEqual(config);
+    expect(npm.trustConfigs(SCOPED)).toEqual([config]);
     expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([config]);
 
-    const again = await registry.post(TRUST, [circleci()], session, otp());
+    // Another configuration goes alongside; the same one again (claims in another order) is refused.
+    const second = await registry.post(TRUST, [circleci()], session, otp());
+    expect(second.status()).toBe(200);
+    expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([config, ...((await second.json()) as unknown[])]);
+    const again = await registry.post(
+      TRUST,
+      [{ ...circleci(), claims: Object.fromEntries(Object.entries(circleci().claims).reverse()) }],
+      session,
+      otp(),
+    );
     expect(again.status()).toBe(409);
     expect(await again.json()).toEqual({
       message: "trusted publisher config already exists for the package. Please delete and re-create.",
     });
+    for (let i = 2; i < 10; i++)
+      npm.addTrustConfig(SCOPED, { type: "github", claims: { repository: `mozilla/repo-${i}` }, permissions: ["createPackage"] });
+    const full = await registry.post(TRUST, [circleci({}, ["createStagedPackage"])], session, otp());
+    expect(full.status()).toBe(400);
+    expect(await full.json()).toEqual({
+      message: "A package can have at most 10 trusted publisher configurations. Delete one before adding another.",
+    });
+    expect(npm.trustConfigs(SCOPED)).toHaveLength(10);
 
     expect(await (await registry.delete(`${TRUST}/not-a-uuid`, session, otp())).json()).toEqual({
       message: "Invalid trusted publisher config id format",
@@ -651,7 +672,8 @@ test.describe("trusted publishing", () => {
     expect(await missing.json()).toEqual({ message: "Trusted publisher configuration not found for the package" });
     expect((await registry.delete(`${TRUST}/${config?.id}`, session)).status()).toBe(401);
     expect((await registry.delete(`${TRUST}/${config?.id}`, session, otp())).status()).toBe(204);
-    expect(npm.trustConfig(SCOPED)).toBeUndefined();
+    expect(npm.trustConfigs(SCOPED).map((c) => c.id)).not.toContain(config?.id);
+    expect(npm.trustConfigs(SCOPED)).toHaveLength(9);
   });
 
   test("a configuration npm would not take is a 400, and it costs no code", async ({ registry, npm, clock }) => {

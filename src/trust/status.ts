@@ -62,7 +62,8 @@ function packageTrust(
   definitions: CircleciPipelineDefinition[],
   terms: TrustTerms,
 ): PackageTrust {
-  const [config] = configs;
+  // Configurations add up: the one for this project speaks for it, whatever else the package trusts.
+  const config = configs.find((c) => terms.publisherOf(c)?.projectId === identity.projectId) ?? configs[0];
   if (!config) return { name, trusted: false, publisher: null, project: null, pipeline: null, allows: null };
   const publisher = terms.publisherOf(config);
   const ours = publisher?.projectId === identity.projectId;
@@ -130,6 +131,8 @@ async function registryTrustStatus(
         timeoutMs: browser.stepTimeout * 1000,
       }),
     reachable: runtime.reachable,
+    // Status only reads: a few calls, on one code.
+    skipTwoFactor: () => Promise.resolve(false),
   });
   const { title } = registry;
   await progress.step(`Preflight ${title}: packages, maintainers, browser`, () => side.preflight(packages));
