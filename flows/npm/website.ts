@@ -128,9 +128,10 @@ class LoginPage {
       return "code";
     }
     recognised("securityKey");
+    // Done once the key's page has gone (to where `next` says: a CLI login's own page is under /login too).
     await ctx.steps.handOff("npm asks for the account's security key", {
       instruction: 'press "Use security key" and touch your key',
-      until: () => page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 0 }),
+      until: () => page.getByRole("button", { name: /use security key/i }).waitFor({ state: "detached", timeout: 0 }),
     });
     return "securityKey";
   }

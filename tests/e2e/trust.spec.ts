@@ -13,6 +13,7 @@ import { freshDirs, startCli, type CliResult, type Sandbox } from "../support/cl
 import { plain, startPty, type PtyRun } from "../support/pty.js";
 import { secretsIn, secretsOnDisk, worldSecrets, type Secrets } from "../support/secrets.js";
 import { REGISTRY_IDS } from "../support/world.js";
+import { hasXvfb, startXvfb } from "../support/xvfb.js";
 
 const PACKAGES = ["@demo-org/widget", "demo-widget"];
 const EXCHANGE = /^\/-\/npm\/v1\/oidc\/token\/exchange\/package\//;
@@ -37,8 +38,8 @@ interface Run {
 interface Trust {
   /** `rotate trust npm --sandbox …` without a terminal. */
   run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
-  /** The same in a terminal. */
-  pty(args: string[], env?: NodeJS.ProcessEnv): PtyRun;
+  /** The same in a terminal; `headed` shows the browser (on the display `env` names). */
+  pty(args: string[], env?: NodeJS.ProcessEnv, headed?: boolean): PtyRun;
   /** Any other rotate command in this world (status, or a run pointed at the world by flags). */
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
@@ -71,7 +72,15 @@ const test = base.extend<{
     const runs: Run[] = [];
     const pending: Array<Promise<unknown>> = [];
     const port = new URL(world.controlUrl).port;
-    const drillArgs = (args: string[]) => ["trust", "npm", "--sandbox", "--headless", "--step-timeout", "10", ...args];
+    const drillArgs = (args: string[], headed = false) => [
+      "trust",
+      "npm",
+      "--sandbox",
+      ...(headed ? [] : ["--headless"]),
+      "--step-timeout",
+      "10",
+      ...args,
+    ];
     const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const started = startCli(args, { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
       runs.push({ output: started.output, rehearsal: false });
@@ -81,8 +90,8 @@ const test = base.extend<{
     await use({
       run: (args, env) => cli(drillArgs(args), env),
       cli,
-      pty: (args, env = {}) => {
-        const started = startPty(drillArgs(args), { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
+      pty: (args, env = {}, headed = false) => {
+        const started = startPty(drillArgs(args, headed), { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
         runs.push({ output: () => started.screen(), rehearsal: true });
         pending.push(started.done);
         return started;
@@ -433,6 +442,38 @@ test.describe("a project with one pipeline definition", () => {
       /Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/,
     );
     expect(screen).toContain("DRILL: Dry run: nothing changed.");
+  });
+});
+
+test.describe("a security-key account with several packages", () => {
+  test.use({ knobs: { npm: { twoFactor: "webauthn" }, circleci: { pipelineDefinitions: ["build-and-publish"] } } });
+
+  test("npm's offer to skip 2FA for 5 minutes is asked once in plain words; on yes it is ticked, and the key is not asked again (Xvfb)", async ({
+    world,
+    clock,
+    trust,
+  }) => {
+    test.skip(!process.env.CI && !hasXvfb(), "needs Xvfb for a visible browser: apt-get install -y xvfb");
+    const display = await startXvfb();
+    try {
+      // A stand-in human presses "Use security key" a moment after each key page loads.
+      npmOf(world).settings.simulatedHumanKeyMs = 1_500;
+      const run = trust.pty(["--dry-run", "--allow", "publish"], { DISPLAY: display.name }, true);
+      const { code, screen } = await converse(run, world, clock, [
+        [/npm password:/, world.drill("npm").account.password],
+        [
+          /npm's security-key page offers to skip two-factor authentication for the next 5 minutes\. Tick it, so rotate can set up the other 1 package\(s\) without asking for your key each time\?/,
+          "y",
+        ],
+      ]);
+      expect(code, screen).toBe(0);
+      // The sign-in's key, and the first package's read; the second read passes inside the window.
+      expect(screen.match(/please press "Use security key" and touch your key/g)).toHaveLength(2);
+      expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
+      expect(liveSessions(world)).toBe(0);
+    } finally {
+      display.stop();
+    }
   });
 });
 
