@@ -120,6 +120,22 @@ badInputTests("npm", [
     args: [...WEBSITE, "--npm-packages", "@demo-org/widget,left-pad"],
     says: /npm account widget-publisher cannot grant left-pad/,
   },
+  {
+    // A CLI-login page with two controls that could each log the CLI in: rotate presses neither.
+    name: "API path, a CLI-login page that offers no single log-in control",
+    arrange: (world) =>
+      npmOf(world).faults.add({
+        method: "GET",
+        path: /^\/login\/cli\//,
+        fault: {
+          kind: "status",
+          status: 200,
+          headers: { "Content-Type": "text/html" },
+          body: "<!doctype html><title>Log in</title><h1>Log in to the npm CLI</h1><form><button>Continue</button> <button>Log in with another account</button> <button>Cancel</button></form>",
+        },
+      }),
+    says: /^rotate: npm's page for this sign-in offers 2 controls that could log the CLI in \("Continue", "Log in with another account"\): a human has to click the one control on that page that logs the npm command line in \(not one that cancels\); run again without --headless/,
+  },
 ]);
 
 test("a security-key account in a headless run: stops at the key, says a human must use it, nothing changed", async ({ dirs }) => {
@@ -147,11 +163,17 @@ function sessionsLeftOpen(world: SandboxWorld): string[] {
     .filter((token) => npmOf(world).isSessionLive(token));
 }
 
-for (const permission of ["publish", "stage-only"] as const) {
-  test(`API path, ${permission}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
+// npm's page for the CLI login asks for a press by default (the replica's knob turns it off):
+// rotate presses its one log-in control itself.
+for (const [permission, confirm] of [
+  ["publish", true],
+  ["stage-only", false],
+] as const) {
+  test(`API path, ${permission}, the CLI login ${confirm ? "confirmed on npm's page" : "completed without a confirmation page"}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
     world,
     rotation,
   }) => {
+    npmOf(world).settings.webLogin.confirm = confirm;
     const oldToken = heldToken(world, "npm");
     const result = await rotation.run("npm", ["--permission", permission]);
     expect(result.code, result.stderr).toBe(0);
