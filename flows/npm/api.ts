@@ -15,6 +15,8 @@ const ListedTokenAnswer = z.object({
   token: z.string(),
   expiry: z.string().nullish(),
   created: z.string().nullish(),
+  // Null while active (docs/sites/npm.md, "List"); npm's invalidation of 2026-05-19 left tokens that stopped before their expiry.
+  revoked: z.string().nullish(),
   readonly: z.boolean().nullish(),
   bypass_2fa: z.boolean().nullish(),
   permissions: z.array(z.object({ action: z.string() }).partial()).nullish(),
@@ -69,13 +71,14 @@ export class NpmTokensApi {
         throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
       for (const item of page.data.objects) {
         const shown = REDACTED.exec(item.token);
-        const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
+        const [expires, created, revoked] = [dateOf(item.expiry), dateOf(item.created), dateOf(item.revoked)];
         tokens.push({
           id: item.key,
           name: inert(item.name ?? item.token),
           ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}),
           ...(expires ? { expires } : {}),
           ...(created ? { created } : {}),
+          ...(revoked ? { revoked } : {}),
           ...kindOf(item),
         });
       }

@@ -73,6 +73,8 @@ export interface StoredToken extends TokenGrant {
   key: string;
   value: string;
   owner: string;
+  /** npm revoked it (as it did every bypass-2FA write token on 2026-05-19): listed still, no longer working. */
+  revoked?: Date;
 }
 
 export interface Account extends NpmUser {
@@ -209,10 +211,17 @@ export class NpmDirectory {
     return this.liveToken(value)?.owner;
   }
 
-  /** The token with this value, if it exists and has not expired. */
+  /** The token with this value, if it exists, has not expired and was not revoked. */
   liveToken(value: string): StoredToken | undefined {
     const token = this.tokens.find((t) => t.value === value);
-    return token && token.expires.getTime() > this.now().getTime() ? token : undefined;
+    return token && !token.revoked && token.expires.getTime() > this.now().getTime() ? token : undefined;
+  }
+
+  /** npm's side revokes a token (it stays in the list, marked, and stops working before its expiry). */
+  revokeToken(value: string): void {
+    const token = this.tokens.find((t) => t.value === value);
+    if (!token) throw new Error("no such token to revoke");
+    token.revoked = this.now();
   }
 }
 

@@ -72,6 +72,11 @@ export interface NpmReplica {
   ): string;
   /** Newest first. */
   tokens(username: string): NpmTokenRecord[];
+  /**
+   * Revoke a token on npm's side, as npm invalidated every bypass-2FA write token on 2026-05-19:
+   * the list still shows it (its `revoked` set), and the registry rejects it before its expiry.
+   */
+  revokeToken(value: string): void;
   /** What /-/whoami would answer 200 for: a live granular token or a live session token. */
   isLive(token: string): boolean;
   /** Whether this is a session token (from a web login) that has neither expired nor been revoked. */
@@ -181,6 +186,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
       return token.value;
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)).map(publicRecord),
+    revokeToken: (value) => directory.revokeToken(value),
     isLive: (token) => directory.liveOwner(token) !== undefined || sessions.owner(token) !== undefined,
     sessionTokens: () => [...sessions.started],
     isSessionLive: (token) => sessions.owner(token) !== undefined,

@@ -216,7 +216,7 @@ function tokenObject(t: StoredToken, token: string) {
     expiry: t.expires.toISOString(),
     cidr: t.cidr.length > 0 ? [...t.cidr] : null,
     bypass_2fa: t.bypass2fa,
-    revoked: null,
+    revoked: t.revoked?.toISOString() ?? null,
     created: t.created.toISOString(),
     updated: null,
     accessed: null,

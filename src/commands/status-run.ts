@@ -13,6 +13,7 @@ import type { Runtime } from "../runtime.js";
 import { circleciToken } from "./prepare.js";
 import { confirmUrls } from "../settings/official-urls.js";
 import { renderTrustStatus, trustStatus } from "../trust/status.js";
+import { deadHeldToken, heldValueGiven, probeHeldValue } from "../rotation/held-token.js";
 import type { StatusFlags } from "./status.js";
 
 const WARN_DAYS = 14;
@@ -61,6 +62,9 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
       const expires = last?.newToken?.expires ? new Date(last.newToken.expires) : undefined;
       const heldIsLast = held !== undefined && last !== undefined && holdsLastRotated(held, last);
       const daysLeft = expires && heldIsLast ? Math.floor((expires.getTime() - now) / DAY_MS) : null;
+      // With the value CircleCI holds, the registry says whether it still works: dead before its expiry is revoked, not expired.
+      const value = held ? heldValueGiven(registry, runtime.env, held.last4) : undefined;
+      const dead = value !== undefined && (await probeHeldValue(registry, sources, value, runtime)) === "dead";
       statuses.push({
         registry: registry.title,
         envVar,
@@ -70,7 +74,9 @@ export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<n
         setAt: held?.setAt?.toISOString() ?? null,
         lastRotation: last?.newToken ? { at: last.at, by: last.by, tokenName: last.newToken.name, expires: last.newToken.expires } : null,
         daysLeft,
-        warning: warningFor(registry.id, held, last, daysLeft),
+        warning: dead
+          ? deadHeldToken(registry, heldIsLast ? expires : undefined, runtime.clock())
+          : warningFor(registry.id, held, last, daysLeft),
         notes: held ? registry.statusNotes(resolved) : [],
       });
     }

@@ -15,6 +15,8 @@ export interface TokenSummary {
   last4?: string;
   created?: Date;
   expires?: Date;
+  /** When the registry revoked or invalidated it, if its list says so (it then no longer works, whatever its expiry). */
+  revoked?: Date;
 }
 
 export interface CreatedToken {

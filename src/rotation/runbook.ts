@@ -25,6 +25,7 @@ import type { CreatedToken, Credentials, RegistryAccount, TokenSummary } from ".
 import { describeError, type Secret } from "../secrets/secret.js";
 import type { Steps } from "./steps.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
+import { whyHeldTokenDied } from "./held-token.js";
 
 export type { Order } from "./plan.js";
 
@@ -427,6 +428,8 @@ export async function runRotation(
       registry: title,
       ask,
     });
+    // The list says the token CircleCI holds was revoked: said so, not "expired", before its expiry.
+    const oldDead = old?.revoked ? whyHeldTokenDied(registry.registry, old.expires, deps.clock()) : undefined;
     const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
@@ -435,7 +438,15 @@ export async function runRotation(
       create: `create ${title} token "${newName}" (${registry.flow.describeScope()}), check it works, put it in ${journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(" and ")}`,
       old,
       orphans,
-      advisories: [...registry.flow.advisories(), ...deps.cautions],
+      advisories: [
+        ...(oldDead
+          ? [
+              `The token CircleCI holds ("${old?.name}") no longer works: ${oldDead}. CircleCI cannot publish with it; this rotation replaces it.`,
+            ]
+          : []),
+        ...registry.flow.advisories(),
+        ...deps.cautions,
+      ],
     };
     for (const line of planLines(plan)) progress.note(line);
     if (request.dryRun) return { kind: "dry-run", plan: planLines(plan) };

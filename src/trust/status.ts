@@ -9,6 +9,7 @@ import type { CircleciPipelineDefinition, ProjectIdentity } from "../circleci/cl
 import { requireDisplay } from "../browser/display.js";
 import type { Sources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
+import { deadHeldToken } from "../rotation/held-token.js";
 import { UsageError } from "../errors.js";
 import type { Registry } from "../registry.js";
 import { Progress } from "../rotation/progress.js";
@@ -78,9 +79,20 @@ function packageTrust(
   };
 }
 
-function heldKind(variable: HeldVariable, tokens: KindedToken[], allTrusted: boolean, id: string): HeldTokenKind {
+function heldKind(variable: HeldVariable, tokens: KindedToken[], allTrusted: boolean, registry: Registry, now: Date): HeldTokenKind {
+  const { id } = registry;
   const matches = variable.last4 === null ? [] : tokens.filter((t) => t.last4 === variable.last4);
   const token = matches.length === 1 ? matches[0] : undefined;
+  if (token?.revoked) {
+    // The list says npm revoked it: it no longer publishes, whatever its kind.
+    return {
+      envVar: variable.envVar,
+      where: variable.where,
+      last4: variable.last4,
+      token: { name: token.name, kind: token.kind },
+      warning: deadHeldToken(registry, token.expires, now),
+    };
+  }
   const next = allTrusted
     ? `every package trusts CircleCI: retire it with \`rotate trust ${id} --remove-token\` once a trusted publish worked`
     : `move to trusted publishing with \`rotate trust ${id}\``;
@@ -152,7 +164,11 @@ async function registryTrustStatus(
       );
     const tokens = await progress.step(`List ${title} tokens`, () => session.account.tokens());
     const allTrusted = trust.every((p) => p.project === project.identity.slug);
-    return { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted, registry.id)) };
+    return {
+      user,
+      packages: trust,
+      variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted, registry, runtime.clock())),
+    };
   } finally {
     await session.close();
   }

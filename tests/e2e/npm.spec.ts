@@ -46,7 +46,10 @@ test("happy path (labelled page shape): a read-and-write token on just the packa
   expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
 });
 
-test("the old token is the one whose last four match CircleCI's, among several of ours", async ({ world, rotation }) => {
+test("the old token is the one whose last four match CircleCI's, among several of ours; npm revoked it before its expiry, and the plan says so", async ({
+  world,
+  rotation,
+}) => {
   const held = heldToken(world, "npm");
   // An older token of ours that CircleCI does not hold: newest-by-name would pick wrongly.
   npmOf(world).issueToken(world.drill("npm").account.username, {
@@ -61,8 +64,13 @@ test("the old token is the one whose last four match CircleCI's, among several o
     .tokens(world.drill("npm").account.username)
     .find((t) => t.redacted.endsWith(held.slice(-4)));
 
+  // npm stopped it before its expiry (as it did every bypass-2FA write token on 2026-05-19): the list marks it revoked.
+  npmOf(world).revokeToken(held);
   const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain(
+    `The token CircleCI holds ("${heldRecord?.name}") no longer works: revoked or invalidated by npm (not expired): it would have expired on ${heldRecord?.expires.toISOString().slice(0, 10)}. CircleCI cannot publish with it; this rotation replaces it.`,
+  );
   const names = npmOf(world)
     .tokens(world.drill("npm").account.username)
     .map((t) => t.name);
