@@ -7,6 +7,7 @@ import { RegistryError } from "../../src/errors.js";
 import { inert } from "../../src/secrets/inert.js";
 import type { CreatedToken, RegistryAccount, TokenSummary } from "../../src/rotation/capability.js";
 import { Secret } from "../../src/secrets/secret.js";
+import { expiryGiven } from "./policy.js";
 import { encodePackage, http, NpmSession, type NpmCtx } from "./session.js";
 
 const ListedTokenAnswer = z.object({
@@ -152,7 +153,11 @@ class NpmApiAccount implements RegistryAccount {
     if (response.status !== 201 || !created.success)
       throw new RegistryError(`npm refused to create the token (${response.status}${errorText(response)}): nothing was created`);
     const value = new Secret(created.data.token, "npm token", { showLast4: true });
-    const expires = dateOf(created.data.expiry);
+    // The expiry npm's list gives the token, read back: not the one asked for, nor only the create's answer.
+    const listed = (await this.tokens.list()).find((t) => t.id === created.data.key);
+    const expires = listed?.expires ?? dateOf(created.data.expiry);
+    const given = expiryGiven(settings, expires, new Date());
+    if (given) this.ctx.steps.note(given);
     const shown = REDACTED.exec(`${value.reveal().slice(0, 8)}...${value.last4}`);
     return {
       summary: {

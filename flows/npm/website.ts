@@ -19,7 +19,7 @@ import { readSecretByFormat } from "../../src/browser/page-secrets.js";
 import { labelledControls, openOptions, type Control, type ControlQuery } from "../../src/browser/labelled-controls.js";
 import type { Secret } from "../../src/secrets/secret.js";
 import type { NpmSettings } from "./settings.js";
-import { permissionText } from "./policy.js";
+import { expiryGiven, permissionText } from "./policy.js";
 
 /** What the npm flows are handed: the runbook's context, npm's settings, and what the command lets them offer. */
 export interface NpmCtx extends FlowContext {
@@ -484,6 +484,8 @@ export class NpmWebsiteAccount implements RegistryAccount {
     // A second token under this name (a form sent twice): not the one we hold, so it goes.
     for (const extra of mine.filter((t) => t !== row)) await list.delete(ctx, extra);
     // The expiry as npm's list shows it, not as it was asked for.
+    const given = expiryGiven(ctx.settings, row.expires, new Date());
+    if (given) ctx.steps.note(given);
     return { summary: row, value, ...(row.expires ? { expires: row.expires } : {}) };
   }
 

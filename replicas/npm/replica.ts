@@ -138,7 +138,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const apis = [
     userApiRoutes({ directory, sessions }),
     webLoginRegistryRoutes({ webRequests, settings, origins: originsOf }),
-    tokensApiRoutes({ directory, sessions, otp, now }),
+    tokensApiRoutes({ directory, sessions, otp, settings, now }),
     trustApiRoutes({ directory, sessions, packages, otp }),
     oidcExchangeRoutes({ packages, issuers, exchanges, origins: originsOf, now }),
     packageApiRoutes({ directory, sessions, packages, otp }),

@@ -33,6 +33,8 @@ export interface NpmSettings {
    * as some servers do. Sign-in, escalation and the registry's calls alike.
    */
   oneTimeCodes: "reusable" | "single-use";
+  /** New write tokens get at most this many days, whatever was asked, without a word (as npm once moved expiries [I]). */
+  shortenWriteTokensToDays: number | undefined;
   /**
    * Stands in for the human at a visible browser in a security-key drill: the page presses its own
    * "Use security key" this long after it loads. Undefined: nobody does.
@@ -48,6 +50,7 @@ export function defaultSettings(): NpmSettings {
     webLogin: { confirm: true, retryAfterSeconds: 1 },
     refuseOtps: 0,
     oneTimeCodes: "reusable",
+    shortenWriteTokensToDays: undefined,
     simulatedHumanKeyMs: undefined,
   };
 }

@@ -172,16 +172,18 @@ function sessionsLeftOpen(world: SandboxWorld): string[] {
 }
 
 // npm's page for the CLI login asks for a press by default (the replica's knob turns it off):
-// rotate presses its one log-in control itself.
-for (const [permission, confirm] of [
-  ["publish", true],
-  ["stage-only", false],
+// rotate presses its one log-in control itself. The second run's registry gives the token fewer
+// days than asked: the summary reports npm's date, read back from its list, and says so.
+for (const [permission, confirm, givenDays] of [
+  ["publish", true, 90],
+  ["stage-only", false, 30],
 ] as const) {
-  test(`API path, ${permission}, the CLI login ${confirm ? "confirmed on npm's page" : "completed without a confirmation page"}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
+  test(`API path, ${permission}, the CLI login ${confirm ? "confirmed on npm's page" : "completed without a confirmation page"}, ${givenDays} days: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
     world,
     rotation,
   }) => {
     npmOf(world).settings.webLogin.confirm = confirm;
+    if (givenDays !== 90) npmOf(world).settings.shortenWriteTokensToDays = givenDays;
     const oldToken = heldToken(world, "npm");
     const result = await rotation.run("npm", ["--permission", permission]);
     expect(result.code, result.stderr).toBe(0);
@@ -195,7 +197,10 @@ for (const [permission, confirm] of [
       description: "CircleCI publishing token, made by rotate",
     });
     expect(created?.packages.sort()).toEqual([...PACKAGES].sort());
-    expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(90);
+    expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(givenDays);
+    const day = created?.expires.toISOString().slice(0, 10);
+    expect(result.stdout).toContain(`expires ${day}`);
+    if (givenDays !== 90) expect(result.stderr).toContain(`npm gave the new token ${givenDays} day(s), to ${day}, not the 90 asked for`);
     expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
     expect(npmOf(world).isLive(oldToken)).toBe(false);
     // The website was visited only to sign in: no token page was ever opened.
