@@ -1,6 +1,6 @@
 // The floor on npm's default path: the registry's web login in the browser (the only step that
 // needs one), then the tokens API over plain HTTP, as `npm login --auth-type=web` and `npm token`
-// would, with the one-time code sent with each call that needs one.
+// would, with the sign-in's one-time code sent with each call that needs one.
 import type { Page } from "playwright";
 import { codes, expectStatus, field, pushToCircleci, tokenName, type FloorJob, type Marks } from "./floor-job.js";
 import { npmSignIn, shownAs, whoami } from "./floor-pages.js";
@@ -34,7 +34,8 @@ async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>):
 }
 
 export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4: string): Promise<void> {
-  const code = codes(job);
+  // One code for the sign-in and every call, as npm's registry takes it while it is valid.
+  const code = codes(job, true);
   const session = await webLogin(page, job, code);
   const call = (method: string, path: string, options: { otp?: string; body?: unknown } = {}) =>
     fetch(new URL(path, job.apiUrl), {
