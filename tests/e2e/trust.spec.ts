@@ -236,6 +236,8 @@ async function converse(
 }
 
 const ENTER = { keys: "\r" };
+/** One package, the publishing pipeline, and direct publishing (what `ourConfig` allows). */
+const WIDGET_PUBLISHED = ["--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish", "--allow", "publish"];
 
 test("a drill moves two packages to trusted publishing: ids found, pipeline and allowed action asked, added alongside GitHub Actions or found already there, job change, proof, NPM_TOKEN retired, session revoked, on one code", async ({
   world,
@@ -520,20 +522,7 @@ test("the token in a context: the context's variable and its npm token go; the p
   const npm = npmOf(world);
   npm.addTrustConfig("demo-widget", ourConfig(world));
   const { heldToken, contextToken } = world.drill("npm");
-  const run = trust.pty(
-    [
-      "--context",
-      DEMO.context,
-      "--npm-packages",
-      "demo-widget",
-      "--pipeline-definition",
-      "build-and-publish",
-      "--allow",
-      "publish",
-      "--remove-token",
-    ],
-    { ROTATE_NPM_OLD_TOKEN: contextToken },
-  );
+  const run = trust.pty(["--context", DEMO.context, ...WIDGET_PUBLISHED, "--remove-token"], { ROTATE_NPM_OLD_TOKEN: contextToken });
   const { code, screen } = await converse(run, world, clock, [
     [/npm password:/, world.drill("npm").account.password],
     [/Go ahead\?/, "y"],
@@ -563,16 +552,7 @@ test("a proof that fails stops the drill with where things stand, in --json too,
       body: '{"message":"OIDC token exchange error - internal server error"}',
     },
   });
-  const result = await trust.run([
-    "--yes",
-    "--json",
-    "--npm-packages",
-    "demo-widget",
-    "--pipeline-definition",
-    "build-and-publish",
-    "--allow",
-    "publish",
-  ]);
+  const result = await trust.run(["--yes", "--json", ...WIDGET_PUBLISHED]);
   expect(result.code, result.stderr).toBe(1);
   const failure = JSON.parse(result.stdout) as { ok: boolean; error: string; exitCode: number; whereThingsStand: string[] };
   expect(failure).toMatchObject({ ok: false, exitCode: 1 });
