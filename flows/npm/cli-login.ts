@@ -30,10 +30,17 @@ const quoted = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
 
 /**
  * Waits for the session token, pressing the page's one log-in control if the page asks for it
- * first (on the CLI login's own page only: `cliPath`). The token may come without any press (a site
- * that confirms at once); whichever comes first wins, and nothing is pressed after the token came.
+ * first: on the CLI login's own page only (`cliPath`), once the page is there. The token may come
+ * without any press (a site that confirms at once); whichever comes first wins, and nothing is
+ * pressed after the token came. `pressed` hears the press, so the token is asked for at once.
  */
-export async function finishCliLogin(page: Page, steps: Steps, cliPath: string, token: Promise<Secret>): Promise<Secret> {
+export async function finishCliLogin(
+  page: Page,
+  steps: Steps,
+  cliPath: string,
+  token: Promise<Secret>,
+  pressed: () => void,
+): Promise<Secret> {
   let arrived = false;
   void token.then(
     () => (arrived = true),
@@ -41,7 +48,9 @@ export async function finishCliLogin(page: Page, steps: Steps, cliPath: string, 
   );
   const controls: Locator = page.getByRole("button", { name: LOGS_THE_CLI_IN }).or(page.getByRole("link", { name: LOGS_THE_CLI_IN }));
   const onCliPage = () => new URL(page.url()).pathname.startsWith(cliPath);
-  const pressed = (async (): Promise<Secret> => {
+  const confirmation = (async (): Promise<Secret> => {
+    // Only on the CLI login's page: the sign-in's own "Sign In" says the same words.
+    await page.waitForURL((u) => u.pathname.startsWith(cliPath), { timeout: 0 });
     // first(): any one shows the page is there; all of them are counted next. Times out (the step's time) when none comes.
     await controls
       .first()
@@ -51,6 +60,7 @@ export async function finishCliLogin(page: Page, steps: Steps, cliPath: string, 
     const count = onCliPage() ? await controls.count() : 0;
     if (count === 1) {
       await controls.click();
+      pressed();
       return steps.awaitOrHandOff("npm's confirmation of the sign-in", token, {
         instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
         until: () => token,
@@ -66,6 +76,6 @@ export async function finishCliLogin(page: Page, steps: Steps, cliPath: string, 
       until: () => token,
     });
   })();
-  pressed.catch(() => undefined); // raced below; abandoned when the token came first
-  return Promise.race([token, pressed]);
+  confirmation.catch(() => undefined); // raced below; abandoned when the token came first
+  return Promise.race([token, confirmation]);
 }

@@ -35,17 +35,23 @@ export function http() {
  * Polls a done URL as npm's client does: 202 with Retry-After (seconds) while the person is at
  * the browser, 200 with `token` when done; anything else is an invalid answer.
  */
-async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen?: Promise<unknown>): Promise<Secret> {
+async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askNowWhen: Array<Promise<unknown>> = []): Promise<Secret> {
   const client = http();
   const deadline = Date.now() + HUMAN_DEADLINE_MS;
-  // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
-  // the registry's next turn (a second each time).
-  const early = new AbortController();
-  askNowWhen?.then(
-    () => early.abort(),
-    () => undefined,
-  );
+  // When rotate itself has just done a step that may finish the login (the sign-in, the page's
+  // button), the token may be there: ask at once, not at the registry's next turn (a second each).
+  let happened = 0;
+  let wake = () => undefined as void;
+  for (const event of askNowWhen)
+    event.then(
+      () => {
+        happened++;
+        wake();
+      },
+      () => undefined,
+    );
   for (;;) {
+    const before = happened;
     const answer = await client.get(doneUrl, { signal });
     if (answer.status === 200) {
       const done = DoneAnswer.safeParse(answer.data);
@@ -60,9 +66,12 @@ async function pollDone(doneUrl: string, what: string, signal: AbortSignal, askN
       throw new NothingChangedError(
         `${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`,
       );
+    if (happened > before) continue; // something happened while asking: ask again at once
     const seconds = Number(answer.headers["retry-after"]);
     const wait = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Number.isFinite(seconds) ? seconds * 1000 : 0));
-    await abortableSleep(wait, early.signal.aborted ? signal : AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
+    const early = new AbortController();
+    wake = () => early.abort();
+    await abortableSleep(wait, AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
       if (signal.aborted) throw error;
     });
   }
@@ -104,14 +113,19 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
   let recognised = earlier;
   const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
   signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
-  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal, signingIn);
+  let pressed = () => undefined as void;
+  const pressedNow = new Promise<void>((resolve) => (pressed = resolve));
+  const sessionToken = pollDone(urls.data.doneUrl, "npm session token", ctx.signal, [signingIn, pressedNow]);
   sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
-  const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
+  // The CLI login's own page may ask for a press: watched from the start, since a browser still
+  // signed in on the website (signing in again after the session ended) goes straight there.
+  const token = finishCliLogin(ctx.browser.page, ctx.steps, cliLoginPath(urls.data.loginUrl), sessionToken, pressed);
+  token.catch(() => undefined); // raced below
+  const first = await Promise.race([token.then((value) => ({ token: value })), signingIn.then((secondFactor) => ({ secondFactor }))]);
   // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
-  // it (a key touched at once), so the codes for the calls come through the browser too.
+  // it (a key touched at once, or a session still open), so the codes for the calls come through the browser too.
   if ("token" in first) return { token: first.token, secondFactor: recognised ?? "securityKey" };
-  const token = await finishCliLogin(ctx.browser.page, ctx.steps, cliLoginPath(urls.data.loginUrl), sessionToken);
-  return { token, secondFactor: first.secondFactor };
+  return { token: await token, secondFactor: first.secondFactor };
 }
 
 /** The page the login URL leads to once signed in: its `next` (`/login/cli/<uuid>`), else npm's documented prefix. */
