@@ -170,11 +170,16 @@ async function openSettingsPage(page: Page, ctx: NpmCtx, path: string, what: str
 const TOKEN_FORMAT = { label: "npm token", pattern: /npm_[A-Za-z0-9]{36}/ };
 const REDACTED = /(npm_\w{4})\.\.\.(\w{4})/;
 
-/** /settings/~/tokens: the list, with each token's first and last four characters. */
+/**
+ * /settings/~/tokens: the list, with each token's first and last four characters. An account may
+ * hold hundreds: rows are found by the table's own markup and read in one evaluation (a role
+ * lookup walks the whole page each time, tens of milliseconds on a long list).
+ */
 class TokensPage {
-  readonly rows: Locator;
-  constructor(private readonly page: Page) {
-    this.rows = page.getByRole("row").filter({ hasText: REDACTED });
+  constructor(private readonly page: Page) {}
+
+  private row(token: TokenSummary): Locator {
+    return this.page.locator("tbody tr").filter({ hasText: token.id });
   }
 
   open(ctx: NpmCtx): Promise<void> {
@@ -187,8 +192,9 @@ class TokensPage {
     if (!onList || !(await this.heading().isVisible())) await this.open(ctx);
   }
 
-  private heading(): Locator {
-    return this.page.getByRole("heading", { name: "Access Tokens" });
+  /** Any heading element that says "Access Tokens" (by markup: see above on role lookups here). */
+  heading(): Locator {
+    return this.page.locator(":is(h1, h2, h3, [role=heading])", { hasText: /^\s*Access Tokens\s*$/ });
   }
 
   /**
@@ -197,7 +203,7 @@ class TokensPage {
    * page.evaluate(), not a locator's evaluate(): see page-secrets.ts on the cost of the latter.
    */
   async tokens(): Promise<TokenSummary[]> {
-    await this.page.getByRole("table").first().waitFor(); // a page that renders its list late
+    await this.page.locator("table").first().waitFor(); // a page that renders its list late
     const tables = await this.page.evaluate(() =>
       [...document.querySelectorAll("table")].map((element) => ({
         headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
@@ -238,9 +244,9 @@ class TokensPage {
     await withChallenge(
       async () => {
         await this.show(ctx);
-        const row = this.rows.filter({ hasText: token.id });
         // Done already: an escalation that completed the delete it interrupted.
-        if ((await row.count()) === 0) return undefined;
+        if (!(await this.tokens()).some((t) => t.id === token.id)) return undefined;
+        const row = this.row(token);
         // npm asks "Confirm the deletion when prompted" with the browser's own dialog.
         page.once("dialog", (dialog) => void dialog.accept());
         await submitForm(
@@ -250,7 +256,9 @@ class TokensPage {
           `deleting token "${token.name}"`,
         );
         if (isEscalation(page)) return CHALLENGED;
-        if ((await row.count()) > 0) throw new Error(`npm still lists token "${token.name}" after deleting it`);
+        // The page the delete lands on, read once: it proves the row gone, and is the list that follows.
+        if ((await this.tokens()).some((t) => t.id === token.id))
+          throw new Error(`npm still lists token "${token.name}" after deleting it`);
         return undefined;
       },
       () => escalate(page, ctx, "to delete a token"),
@@ -466,7 +474,7 @@ export class NpmWebsiteAccount implements RegistryAccount {
       await escalate(page, ctx, "to generate a token");
       const after = await this.tokenOr({
         form: page.getByLabel(FIELDS.name.label),
-        list: page.getByRole("heading", { name: "Access Tokens" }),
+        list: list.heading(),
       });
       if (typeof after !== "string") {
         value = after;
