@@ -297,14 +297,19 @@ const FIELDS = {
 
 /** /settings/~/tokens/granular-access-tokens/new: each field found by what it says, in whatever order the form shows them. */
 class GranularTokenForm {
-  /** The document the form was opened in, and when: the same one, untouched since, may be used again. */
-  private opened: { document: number; at: number } | undefined;
+  /**
+   * The document the form was opened in, and when, and whether the scope check picked the
+   * packages in it: the same document, sent nowhere since, may be used again as it stands.
+   */
+  private opened: { document: number; at: number; picked: boolean } | undefined;
+  /** The form shows the packages picked already (the scope check's, in this very document). */
+  private packagesPicked = false;
 
   constructor(private readonly page: Page) {}
 
   async open(ctx: NpmCtx): Promise<void> {
     await openSettingsPage(this.page, ctx, FORM_PATH, "the granular token form", this.page.getByLabel(FIELDS.name.label));
-    this.opened = { document: await this.document(), at: Date.now() };
+    this.opened = { document: await this.document(), at: Date.now(), picked: false };
   }
 
   /**
@@ -315,6 +320,7 @@ class GranularTokenForm {
     const { opened } = this;
     this.opened = undefined;
     const same = opened && Date.now() - opened.at < FORM_FRESH_MS && (await this.document()) === opened.document;
+    this.packagesPicked = Boolean(same && opened.picked);
     if (!same) await this.open(ctx);
   }
 
@@ -331,7 +337,10 @@ class GranularTokenForm {
     return (picker.listbox ?? this.page).getByRole("option", { name: item, exact: true });
   }
 
-  /** Which of the configured packages and scopes the account may not grant. */
+  /**
+   * Which of the configured packages and scopes the account may not grant. Each one the picker
+   * offers is picked at once, as the create would: the form stays open for it (nothing is sent).
+   */
   async unavailable(ctx: NpmCtx): Promise<string[]> {
     const { packages } = await labelledControls(this.page, { packages: FIELDS.packages }, FORM);
     await this.page.getByRole("radio", { name: /only select/i }).check();
@@ -341,8 +350,9 @@ class GranularTokenForm {
       await packages.locator.fill(item);
       const option = this.options(packages, item);
       if ((await option.count()) === 0) await option.waitFor({ timeout: 2_000 }).catch(() => missing.push(item));
+      if (!missing.includes(item)) await option.click();
     }
-    await packages.locator.fill("");
+    if (this.opened) this.opened.picked = missing.length === 0;
     return missing;
   }
 
@@ -361,7 +371,8 @@ class GranularTokenForm {
       settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
     await choose(fields.permission, permission, `"${permissionText(settings)}" permission`);
     await page.getByRole("radio", { name: /only select/i }).check();
-    for (const item of settings.packages) {
+    // Picked already in this very document by the scope check: a second click could unpick one.
+    for (const item of this.packagesPicked ? [] : settings.packages) {
       await fields.packages.locator.fill(item);
       await this.options(fields.packages, item).click();
     }
