@@ -106,7 +106,7 @@ export function trustCommand(registries: Registry[], run: (registry: TrustingReg
     .option("--keep-old", "retiring: delete no npm token (only the CircleCI variable)")
     .option("--dry-run", "preflight, sign in, read each package and show the plan and the ids; change nothing")
     .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
-    .option("--otp <code>", "a one-time code for the first challenge")
+    .option("--otp <code>", "a one-time code for the first challenge, used again while npm takes it")
     .option("--password-stdin", "read the npm password from stdin (instead of ROTATE_NPM_PASSWORD or a prompt)")
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
     .option("--json", "print one machine-readable object, on success and on failure")
