@@ -1,6 +1,7 @@
 // `npm run bench`: how long rotate takes next to an honest floor (bench/floor.ts: a plain script
 // doing the same work in the same isolated browser), per path and per account size, with each
-// phase side by side; how much memory; how fast `rotate --help` starts. Every run gets a fresh
+// phase side by side; a person's time (one-time codes asked, seconds waiting for one, per path, and
+// for the trust drill); how much memory; how fast `rotate --help` starts. Every run gets a fresh
 // drill world and a fresh HOME, and after every run, rotate's or the floor's, the same end state
 // is checked (a run that skipped work would make the ratio meaningless). Runs are interleaved, so
 // a slow spell on the machine spreads over every measure. Prints medians with min and max;
@@ -8,7 +9,7 @@
 //
 //   npm run bench                                      3 runs at 2, 50 and 200 tokens, every path
 //   npm run bench -- --runs 1 --sizes 2                a quick look
-//   npm run bench -- --runs 5 --paths pypi,npm-api --sizes 200
+//   npm run bench -- --runs 5 --paths pypi,npm-api --sizes 200 --skip-trust
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,21 +29,21 @@ const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor.js", import.meta.url));
 const STEP_TIMEOUT_S = 30;
 
-/** Each path: the registry, what `rotate` adds to take it, and how many one-time codes a run takes. */
-const PATH_SPECS: Record<FloorPath, { registry: string; args: string[]; codes: number }> = {
-  pypi: { registry: "pypi", args: [], codes: 1 },
-  "npm-api": { registry: "npm", args: [], codes: 3 },
-  "npm-website": { registry: "npm", args: ["--via", "website"], codes: 1 },
+/** Each path: the registry, what `rotate` adds to take it, and whether its registry takes one code for several calls. */
+const PATH_SPECS: Record<FloorPath, { registry: string; args: string[]; reusesCode: boolean }> = {
+  pypi: { registry: "pypi", args: [], reusesCode: false },
+  "npm-api": { registry: "npm", args: [], reusesCode: true },
+  "npm-website": { registry: "npm", args: ["--via", "website"], reusesCode: true },
 };
 
 /**
  * Rotate and the floor alike hand out one-time codes oldest first and skip one with under 5 s
- * left (src/secrets/totp.ts): a run that needs three and asks for the first in the last seconds of a
- * 30 s step waits up to 5 s for the next step, a wait the clock decides, not the work. Runs of
- * such a path start in the first two thirds of a step.
+ * left (src/secrets/totp.ts), and on npm use one code for the whole run while it stays valid: a
+ * run that starts in the last seconds of a 30 s step would need a second code, a count the clock
+ * decides, not the work. Runs of such a path start in the first two thirds of a step.
  */
-async function clearOfTotpStepEnd(path: FloorPath): Promise<void> {
-  if (PATH_SPECS[path].codes < 2) return;
+async function clearOfTotpStepEnd(reusesCode: boolean): Promise<void> {
+  if (!reusesCode) return;
   const intoStep = Date.now() % 30_000;
   if (intoStep > 20_000) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
 }
@@ -60,7 +61,9 @@ const PHASES: Array<{ name: string; until: Mark | "exit" }> = [
   { name: "sign out, close, exit", until: "exit" },
 ];
 
-const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })) });
+const Codes = z.object({ asked: z.number(), waitedMs: z.number() });
+const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })), oneTimeCodes: Codes });
+const TrustSummary = z.object({ ok: z.literal(true), retired: z.literal(true), oneTimeCodes: Codes });
 /** The floor's report: when each phase ended, every one of them. */
 const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
 
@@ -181,6 +184,8 @@ function endStateCheck(world: SandboxWorld, id: string): () => void {
 
 interface Sample {
   run: Measured;
+  /** One-time codes the run asked for, and the time spent waiting for them (rotate only). */
+  codes?: z.infer<typeof Codes>;
   /** Phase durations in the order of PHASES (routine runs). */
   phases: number[];
   /** Incident order: from the old token's deletion to CircleCI confirmed holding the new one. */
@@ -225,16 +230,17 @@ async function rotateOnce(path: FloorPath, extraTokens: number, order: "routine"
         "--json",
         `--${order === "incident" ? "leaked" : "routine"}`,
       ];
-      await clearOfTotpStepEnd(path);
+      await clearOfTotpStepEnd(PATH_SPECS[path].reusesCode);
       const run = await measure({ args, cwd: dirs.cwd, env: childEnv(dirs, world.env(registry.id)) });
       if (run.code !== 0) throw failed(`rotate ${path}`, run);
       check();
-      const steps = Summary.parse(JSON.parse(run.stdout)).steps;
+      const { steps, oneTimeCodes } = Summary.parse(JSON.parse(run.stdout));
       // The last of a kind: one verify-circleci per destination, and the last one ends the push.
       const at = (step: string) => Date.parse(steps.filter((s) => s.step === step).pop()?.at ?? "");
       const marks = Object.fromEntries(MARKS.map((mark) => [mark, at(mark)]));
       return {
         run,
+        codes: oneTimeCodes,
         phases: phasesOf(run, marks),
         ...(order === "incident" ? { exposureMs: at("verify-circleci") - at("delete-old") } : {}),
       };
@@ -246,13 +252,30 @@ async function floorOnce(path: FloorPath, extraTokens: number): Promise<Sample> 
   return inWorld(path, extraTokens, (world) =>
     inFreshDirs(async (dirs) => {
       const check = endStateCheck(world, PATH_SPECS[path].registry);
-      await clearOfTotpStepEnd(path);
+      await clearOfTotpStepEnd(PATH_SPECS[path].reusesCode);
       const run = await measure({ args: [FLOOR], cwd: dirs.cwd, env: childEnv(dirs), stdin: JSON.stringify(floorJob(world, path)) });
       if (run.code !== 0) throw failed(`the floor of ${path}`, run);
       check();
       return { run, phases: phasesOf(run, FloorReport.parse(JSON.parse(run.stdout)).marks) };
     }),
   );
+}
+
+/**
+ * The trust drill a responder rehearses: `rotate trust npm --sandbox --remove-token` for the demo's
+ * two packages (its own replicas, a TOTP account), from sign-in to NPM_TOKEN retired.
+ */
+async function trustDrillOnce(): Promise<Sample> {
+  return inFreshDirs(async (dirs) => {
+    const args = [CLI, "trust", "npm", "--sandbox", "--remove-token", "--pipeline-definition", "build-and-publish"];
+    const run = await measure({
+      args: [...args, "--allow", "publish", "--headless", "--yes", "--json"],
+      cwd: dirs.cwd,
+      env: childEnv(dirs),
+    });
+    if (run.code !== 0) throw failed("rotate trust npm --sandbox --remove-token", run);
+    return { run, codes: TrustSummary.parse(JSON.parse(run.stdout)).oneTimeCodes, phases: [] };
+  });
 }
 
 async function spawnTimes(args: string[]): Promise<number> {
@@ -289,6 +312,7 @@ function options() {
       sizes: { type: "string", default: "2,50,200" },
       paths: { type: "string", default: PATHS.join(",") },
       "help-spawns": { type: "string", default: "10" },
+      "skip-trust": { type: "boolean", default: false },
     },
   });
   const whole = (text: string, what: string, least: number) => {
@@ -301,10 +325,16 @@ function options() {
     sizes: parseList(values.sizes, "sizes").map((size) => whole(size, "sizes", 0)),
     paths: parseList(values.paths, "paths", PATHS),
     helpSpawns: whole(values["help-spawns"], "help-spawns", 1),
+    trust: !values["skip-trust"],
   };
 }
 
-function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Record<"help" | "version" | "node", number[]>): string {
+function report(
+  cells: Cell[],
+  incident: Map<FloorPath, Sample[]>,
+  trust: Sample[],
+  startup: Record<"help" | "version" | "node", number[]>,
+): string {
   const wall = (samples: Sample[]) => samples.map((s) => s.run.wallMs);
   const sections: string[] = [];
   sections.push(
@@ -336,7 +366,30 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
       ),
     );
   }
+  const codeRows = [
+    ...[...new Set(cells.map((c) => c.path))].map((path) => ({
+      path: `rotate ${path} (routine)`,
+      samples: cells.filter((c) => c.path === path).flatMap((c) => c.rotate),
+    })),
+    ...(trust.length > 0 ? [{ path: "rotate trust npm --sandbox --remove-token (2 packages)", samples: trust }] : []),
+  ];
   sections.push(
+    "A person's time: one-time codes asked per run and seconds waiting for a code (TOTP account; every account size), median (min–max)",
+    renderTable(
+      ["path", "codes asked", "waiting for a code", "whole run"],
+      codeRows.map(({ path, samples }) => [
+        path,
+        spread(
+          samples.map((s) => s.codes?.asked ?? NaN),
+          (n) => (Number.isNaN(n) ? "–" : String(n)),
+        ),
+        spread(
+          samples.map((s) => s.codes?.waitedMs ?? NaN),
+          seconds,
+        ),
+        spread(wall(samples), seconds),
+      ]),
+    ),
     "Incident order (--leaked), smallest account: whole run, and the exposure window from the old token's deletion to CircleCI confirmed holding the new one",
     renderTable(
       ["path", "whole run", "exposure window"],
@@ -375,7 +428,7 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
 }
 
 async function main(): Promise<void> {
-  const { runs, sizes, paths, helpSpawns } = options();
+  const { runs, sizes, paths, helpSpawns, trust } = options();
   const say = (text: string) => process.stderr.write(`${text}\n`);
   // A run that fails (rotate's or the floor's) is said, counted in the report and run once more:
   // one flaky step should not cost the whole benchmark, and must not pass unnoticed either.
@@ -407,6 +460,7 @@ async function main(): Promise<void> {
   );
   const extra = (cell: Cell) => cell.tokens - (base.get(cell.path) ?? 0);
   const incident = new Map<FloorPath, Sample[]>(paths.map((path) => [path, []]));
+  const trustDrills: Sample[] = [];
   const startup = { help: [] as number[], version: [] as number[], node: [] as number[] };
 
   for (let i = 1; i <= runs; i++) {
@@ -423,6 +477,10 @@ async function main(): Promise<void> {
       say(`run ${i}/${runs}: ${path}, incident order …`);
       incident.get(path)?.push(await repeatedOnFailure(`rotate ${path} --leaked`, () => rotateOnce(path, 0, "incident")));
     }
+    if (trust) {
+      say(`run ${i}/${runs}: the trust drill …`);
+      trustDrills.push(await repeatedOnFailure("rotate trust npm --sandbox --remove-token", trustDrillOnce));
+    }
   }
   say(`start-up, ${helpSpawns} spawns each …`);
   for (let i = 0; i < helpSpawns; i++) {
@@ -437,14 +495,14 @@ async function main(): Promise<void> {
       `rotate benchmark: ${runs} run(s) per measure, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
-      report(cells, incident, startup),
+      report(cells, incident, trustDrills, startup),
       "",
       `runs that failed and were repeated: ${failures.length === 0 ? "none" : ""}`,
       ...failures.map((failure) => `  ${failure}`),
       "",
       "floor: bench/floor.ts, a plain script per path doing the same work in rotate's isolated browser (its flags, its guard); the same end state is checked after every run.",
       "memory: sampled from /proc every 100 ms; Σ PSS counts pages Chromium's processes share once.",
-      "one-time codes: runs of a path that takes three (npm's API) start in the first 20 s of a 30 s step, so neither rotate nor the floor waits for the next step.",
+      "one-time codes: computed from the drill account's TOTP secret; on npm, whose registry takes a code for several calls, runs start in the first 20 s of a 30 s step so one code lasts the run (rotate and the floor alike).",
       "",
     ].join("\n"),
   );

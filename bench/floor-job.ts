@@ -37,10 +37,16 @@ export class Marks {
   }
 }
 
-/** One-time codes as rotate computes them: each one newer than the last, as the sites require. */
-export function codes(job: FloorJob): () => Promise<string> {
+/**
+ * One-time codes as rotate computes them: each one newer than the last, as the sites require; with
+ * `reuse` (npm's registry takes a code for several calls) the first one again, as a script that
+ * passes one --otp to every call would.
+ */
+export function codes(job: FloorJob, reuse = false): () => Promise<string> {
   const source = new TotpSource(new Secret(job.totpSecret, "floor TOTP secret"), "floor one-time code");
-  return async () => (await source.next()).reveal();
+  let first: Promise<string> | undefined;
+  const next = async () => (await source.next()).reveal();
+  return reuse ? () => (first ??= next()) : next;
 }
 
 /** Names as rotate gives them: the variable, the destination, and the minute. */

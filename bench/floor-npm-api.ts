@@ -1,6 +1,6 @@
 // The floor on npm's default path: the registry's web login in the browser (the only step that
 // needs one), then the tokens API over plain HTTP, as `npm login --auth-type=web` and `npm token`
-// would, with the one-time code sent with each call that needs one.
+// would, with the sign-in's one-time code sent with each call that needs one.
 import type { Page } from "playwright";
 import { codes, expectStatus, field, pushToCircleci, tokenName, type FloorJob, type Marks } from "./floor-job.js";
 import { npmSignIn, shownAs, whoami } from "./floor-pages.js";
@@ -21,7 +21,10 @@ async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>):
   expectStatus(started, 200, "starting the web login");
   const urls = (await started.json()) as unknown;
   await npmSignIn(page, job, code, field(urls, "loginUrl"));
-  // The browser is on the page that finished the login: the done URL has the token now.
+  // npm's page for this CLI login asks to press its button before the login completes.
+  await page.getByRole("button", { name: "Login" }).click();
+  await page.getByRole("heading", { name: "Logged in" }).waitFor();
+  // The done URL has the token now.
   for (;;) {
     const done = await fetch(field(urls, "doneUrl"));
     if (done.status === 200) return field(await done.json(), "token");
@@ -31,7 +34,8 @@ async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>):
 }
 
 export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4: string): Promise<void> {
-  const code = codes(job);
+  // One code for the sign-in and every call, as npm's registry takes it while it is valid.
+  const code = codes(job, true);
   const session = await webLogin(page, job, code);
   const call = (method: string, path: string, options: { otp?: string; body?: unknown } = {}) =>
     fetch(new URL(path, job.apiUrl), {

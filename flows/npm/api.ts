@@ -7,6 +7,7 @@ import { RegistryError } from "../../src/errors.js";
 import { inert } from "../../src/secrets/inert.js";
 import type { CreatedToken, RegistryAccount, TokenSummary } from "../../src/rotation/capability.js";
 import { Secret } from "../../src/secrets/secret.js";
+import { expiryGiven } from "./policy.js";
 import { encodePackage, http, NpmSession, type NpmCtx } from "./session.js";
 
 const ListedTokenAnswer = z.object({
@@ -15,6 +16,8 @@ const ListedTokenAnswer = z.object({
   token: z.string(),
   expiry: z.string().nullish(),
   created: z.string().nullish(),
+  // Null while active (docs/sites/npm.md, "List"); npm's invalidation of 2026-05-19 left tokens that stopped before their expiry.
+  revoked: z.string().nullish(),
   readonly: z.boolean().nullish(),
   bypass_2fa: z.boolean().nullish(),
   permissions: z.array(z.object({ action: z.string() }).partial()).nullish(),
@@ -89,7 +92,7 @@ export class NpmTokensApi {
         throw new RegistryError(`the npm registry answered ${response.status} to the token list: try again later, or use --via website`);
       for (const item of page.data.objects) {
         const shown = REDACTED.exec(item.token);
-        const [expires, created] = [dateOf(item.expiry), dateOf(item.created)];
+        const [expires, created, revoked] = [dateOf(item.expiry), dateOf(item.created), dateOf(item.revoked)];
         const unfit = cannotPublish(item, this.session.ctx.settings.packages);
         tokens.push({
           id: item.key,
@@ -97,6 +100,7 @@ export class NpmTokensApi {
           ...(shown ? { shownPrefix: shown[1], last4: shown[2] } : {}),
           ...(expires ? { expires } : {}),
           ...(created ? { created } : {}),
+          ...(revoked ? { revoked } : {}),
           ...kindOf(item),
           ...(unfit ? { cannotPublish: unfit } : {}),
         });
@@ -171,7 +175,11 @@ class NpmApiAccount implements RegistryAccount {
     if (response.status !== 201 || !created.success)
       throw new RegistryError(`npm refused to create the token (${response.status}${errorText(response)}): nothing was created`);
     const value = new Secret(created.data.token, "npm token", { showLast4: true });
-    const expires = dateOf(created.data.expiry);
+    // The expiry npm's list gives the token, read back: not the one asked for, nor only the create's answer.
+    const listed = (await this.tokens.list()).find((t) => t.id === created.data.key);
+    const expires = listed?.expires ?? dateOf(created.data.expiry);
+    const given = expiryGiven(settings, expires, new Date());
+    if (given) this.ctx.steps.note(given);
     const shown = REDACTED.exec(`${value.reveal().slice(0, 8)}...${value.last4}`);
     return {
       summary: {

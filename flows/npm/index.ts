@@ -113,11 +113,22 @@ export const npm = defineRegistry({
   // npm accepts CircleCI's OIDC id tokens as trusted publishers (docs/sites/npm.md, "Trusted publishing from CircleCI").
   trust: {
     settingKeys: ["envVar", "packages", "username", "websiteUrl", "registryUrl"],
+    // A new configuration stages only unless publishing is opted into (docs/sites/npm.md, "Trusted publishing from CircleCI").
     allow: {
-      publish: { actions: ["createPackage"], says: "npm publish" },
-      stage: { actions: ["createStagedPackage"], says: "npm stage publish" },
-      both: { actions: ["createPackage", "createStagedPackage"], says: "both" },
+      stage: {
+        actions: ["createStagedPackage"],
+        says: "npm stage publish",
+        means:
+          "the job stages each version; a maintainer approves it with 2FA on npmjs.com before it is published (npm's default and advice)",
+      },
+      publish: { actions: ["createPackage"], says: "npm publish", means: "the job publishes each version directly; nobody approves it" },
+      both: {
+        actions: ["createPackage", "createStagedPackage"],
+        says: "both",
+        means: "the job may publish directly or stage for approval",
+      },
     },
+    defaultAllow: "stage",
     packagesOnly,
     load: async () => (await import("./trust-capability.js")).npmTrust,
   },

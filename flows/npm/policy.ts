@@ -46,3 +46,18 @@ export function packageNameProblem(item: string): string | undefined {
   if (fine) return undefined;
   return `"${item}" is not an npm package or scope: npm names are lowercase letters, digits, -, . and _ (not first), e.g. @mozilla/nimbus-shared or @mozilla`;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The expiry npm's own list gives a new token, when it is not the one asked for: npm has moved
+ * token expiries on its side before (November 2025, May 2026), so the date reported is the
+ * registry's, and a difference is said aloud.
+ */
+export function expiryGiven(settings: Pick<NpmSettings, "expiresDays">, expires: Date | undefined, now: Date): string | undefined {
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  // By day: the website's list shows a date, not a time.
+  if (!expires || day(expires) === day(new Date(now.getTime() + settings.expiresDays * DAY_MS))) return undefined;
+  const days = Math.round((expires.getTime() - now.getTime()) / DAY_MS);
+  return `npm gave the new token ${days} day(s), to ${day(expires)}, not the ${settings.expiresDays} asked for: it stops working then`;
+}

@@ -10,15 +10,12 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { NeedsHumanError, NothingChangedError, RegistryError } from "../../src/errors.js";
 import { createHttp } from "../../src/http/policy.js";
-import type { FlowContext } from "../../src/rotation/capability.js";
 import { abortableSleep } from "../../src/http/retry.js";
 import { describeError, Secret } from "../../src/secrets/secret.js";
-import type { NpmSettings } from "./settings.js";
-import { signInOnWebsite, type SecondFactor } from "./website.js";
+import { finishCliLogin } from "./cli-login.js";
+import { offerSkipWindow, signInOnWebsite, type NpmCtx, type SecondFactor } from "./website.js";
 
-export interface NpmCtx extends FlowContext {
-  settings: NpmSettings;
-}
+export type { NpmCtx } from "./website.js";
 
 const LoginStart = z.object({ loginUrl: z.url({ protocol: /^https?$/ }), doneUrl: z.url({ protocol: /^https?$/ }) });
 const DoneAnswer = z.object({ token: z.string().min(1) });
@@ -47,19 +44,25 @@ export function http(registryUrl: string, timeoutMs = 30_000) {
  * Polls a done URL as npm's client does: 202 with Retry-After (seconds) while the person is at
  * the browser, 200 with `token` when done; anything else is an invalid answer.
  */
-async function pollDone(ctx: NpmCtx, doneUrl: string, what: string, askNowWhen?: Promise<unknown>): Promise<Secret> {
+async function pollDone(ctx: NpmCtx, doneUrl: string, what: string, askNowWhen: Array<Promise<unknown>> = []): Promise<Secret> {
   const { signal } = ctx;
   const client = http(ctx.settings.registryUrl);
   const poll = onRegistry(doneUrl, ctx.settings.registryUrl);
   const deadline = Date.now() + HUMAN_DEADLINE_MS;
-  // When rotate itself has just finished the sign-in, the token is there: ask at once, not at
-  // the registry's next turn (a second each time).
-  const early = new AbortController();
-  askNowWhen?.then(
-    () => early.abort(),
-    () => undefined,
-  );
+  // When rotate itself has just done a step that may finish the login (the sign-in, the page's
+  // button), the token may be there: ask at once, not at the registry's next turn (a second each).
+  let happened = 0;
+  let wake = () => undefined as void;
+  for (const event of askNowWhen)
+    event.then(
+      () => {
+        happened++;
+        wake();
+      },
+      () => undefined,
+    );
   for (;;) {
+    const before = happened;
     const answer = await client.get(poll, { signal });
     if (answer.status === 200) {
       const done = DoneAnswer.safeParse(answer.data);
@@ -74,9 +77,12 @@ async function pollDone(ctx: NpmCtx, doneUrl: string, what: string, askNowWhen?:
       throw new NothingChangedError(
         `${what} did not arrive within ${HUMAN_DEADLINE_MS / 60_000} minutes: run again and finish in the browser window sooner`,
       );
+    if (happened > before) continue; // something happened while asking: ask again at once
     const seconds = Number(answer.headers["retry-after"]);
     const wait = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Number.isFinite(seconds) ? seconds * 1000 : 0));
-    await abortableSleep(wait, early.signal.aborted ? signal : AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
+    const early = new AbortController();
+    wake = () => early.abort();
+    await abortableSleep(wait, AbortSignal.any([signal, early.signal])).catch((error: unknown) => {
       if (signal.aborted) throw error;
     });
   }
@@ -133,17 +139,25 @@ async function webLogin(ctx: NpmCtx, earlier?: SecondFactor): Promise<{ token: S
   let recognised = earlier;
   const signingIn = signInOnWebsite(ctx.browser.page, ctx, urls.data.loginUrl, (factor) => (recognised = factor));
   signingIn.catch(() => undefined); // raced below; a form that never comes does not matter once the token is here
-  const sessionToken = pollDone(ctx, urls.data.doneUrl, "npm session token", signingIn);
+  let pressed = () => undefined as void;
+  const pressedNow = new Promise<void>((resolve) => (pressed = resolve));
+  const sessionToken = pollDone(ctx, urls.data.doneUrl, "npm session token", [signingIn, pressedNow]);
   sessionToken.catch(() => undefined); // awaited below, or abandoned when the sign-in fails
-  const first = await Promise.race([sessionToken.then((token) => ({ token })), signingIn.then((secondFactor) => ({ secondFactor }))]);
+  // The CLI login's own page may ask for a press: watched from the start, since a browser still
+  // signed in on the website (signing in again after the session ended) goes straight there.
+  const token = finishCliLogin(ctx.browser.page, ctx.steps, cliLoginPath(urls.data.loginUrl), sessionToken, pressed);
+  token.catch(() => undefined); // raced below
+  const first = await Promise.race([token.then((value) => ({ token: value })), signingIn.then((secondFactor) => ({ secondFactor }))]);
   // Signed in before rotate saw which second factor npm asked for: the person at the browser gave
-  // it (a key touched at once), so the codes for the calls come through the browser too.
+  // it (a key touched at once, or a session still open), so the codes for the calls come through the browser too.
   if ("token" in first) return { token: first.token, secondFactor: recognised ?? "securityKey" };
-  const token = await ctx.steps.awaitOrHandOff("npm's confirmation of the sign-in", sessionToken, {
-    instruction: "finish signing in in the browser window (npm shows something rotate does not know how to answer)",
-    until: () => sessionToken,
-  });
-  return { token, secondFactor: first.secondFactor };
+  return { token: await token, secondFactor: first.secondFactor };
+}
+
+/** The page the login URL leads to once signed in: its `next` (`/login/cli/<uuid>`), else npm's documented prefix. */
+function cliLoginPath(loginUrl: string): string {
+  const next = new URL(loginUrl).searchParams.get("next");
+  return next?.startsWith("/") ? next : "/login/cli/";
 }
 
 type Method = "GET" | "POST" | "DELETE";
@@ -205,28 +219,46 @@ export class NpmSession {
   /**
    * npm's otplease: run the call, recognise the one-time-code challenge, get a code (web OTP
    * through the browser for a security key, else the responder's or the TOTP secret's), retry; a
-   * refused code asks for a fresh one, three tries in all. A session that ended is signed in again, once.
+   * refused code asks for a fresh one, three tries in all. A code that worked goes ahead with the
+   * next calls, as npm's client sends one --otp with every call: npm's registry takes a code for
+   * several calls while it is valid (docs/sites/npm.md, "One-time codes on API calls"), so a person
+   * types as few as the registry allows. Once refused, it is dropped and the call asked again
+   * without it, so the registry says how to get the next (it e-mails one, or names the key's page).
+   * A session that ended is signed in again, once.
    */
   async request(method: Method, path: string, what: string, options: { body?: unknown; command?: string } = {}): Promise<AxiosResponse> {
     const url = this.url(path);
     const command = options.command ?? "token";
-    let answer = await this.send(method, url, command, options);
+    const { credentials } = this.ctx;
+    const call = (otp: Secret | undefined) => this.send(method, url, command, { ...options, ...(otp ? { otp } : {}) });
+    let otp = credentials.otpInUse();
+    let answer = await call(otp);
     if (answer.kind === "signed-out") {
       this.ctx.steps.note("The npm session ended; signing in again.");
       // A plain 401 may come from a session that still works elsewhere: the first one is ended with the run too.
       ({ token: this.token } = await webLogin(this.ctx, this.secondFactor));
       this.opened.push({ token: this.token, at: new Date(), ended: false });
-      answer = await this.send(method, url, command, options);
+      otp = credentials.otpInUse();
+      answer = await call(otp);
     }
-    for (let tries = 0; answer.kind === "code-needed"; tries++) {
-      if (tries > 0 && (tries >= OTP_TRIES || !this.ctx.credentials.otpRefused())) {
-        throw new RegistryError(
-          `npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
-        );
+    for (let tries = 1; answer.kind === "code-needed";) {
+      if (otp) {
+        const refusal = credentials.otpRefused();
+        if (refusal === "spent") {
+          otp = undefined;
+          answer = await call(undefined);
+          continue;
+        }
+        if (!refusal || tries >= OTP_TRIES) {
+          throw new RegistryError(
+            `npm refused the one-time code while ${what}: check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
+          );
+        }
+        tries++;
+        this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
       }
-      if (tries > 0) this.ctx.steps.note(`npm refused that one-time code while ${what}; try again`);
-      const otp = await this.code(answer.response, what);
-      answer = await this.send(method, url, command, { ...options, otp });
+      otp = await this.code(answer.response, what);
+      answer = await call(otp);
     }
     if (answer.kind === "signed-out")
       throw new RegistryError(`the npm registry no longer accepts this run's session while ${what} (401): run rotate npm again`);
@@ -240,6 +272,7 @@ export class NpmSession {
     const code = pollDone(this.ctx, web.data.doneUrl, "npm one-time code");
     code.catch(() => undefined);
     await this.ctx.browser.page.goto(web.data.authUrl);
+    await offerSkipWindow(this.ctx.browser.page, this.ctx);
     return this.ctx.steps.handOff(`npm wants the account's security key ${what}`, {
       instruction: 'press "Use security key" and touch your key',
       until: () => code,

@@ -16,6 +16,8 @@ export const npmTrust: TrustImplementation<NpmSettings> = {
     ...(addresses ? { addresses } : {}),
   }),
   side: npmTrustSide,
+  // Since 2026-09-03 configurations add up, and a package may hold up to 10 (docs/sites/npm.md, "Trust API").
+  configurationsPerPackage: 10,
   actionsText,
   describe: describeStored,
   publisherOf,

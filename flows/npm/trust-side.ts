@@ -46,6 +46,7 @@ export function npmTrustSide(settings: NpmSettings, options: TrustSideOptions): 
           signal,
           browser: session,
           relaunch: () => launch(browser, true),
+          skipTwoFactor: options.skipTwoFactor,
         };
         const npm = await NpmSession.open(ctx);
         let closed = false;

@@ -16,29 +16,49 @@ import {
   type TokenSummary,
 } from "../../src/rotation/capability.js";
 import { readSecretByFormat } from "../../src/browser/page-secrets.js";
+import { labelledControls, openOptions, type Control, type ControlQuery } from "../../src/browser/labelled-controls.js";
 import type { Secret } from "../../src/secrets/secret.js";
 import type { NpmSettings } from "./settings.js";
-import { permissionText } from "./policy.js";
+import { expiryGiven, permissionText } from "./policy.js";
 
-interface Ctx extends FlowContext {
+/** What the npm flows are handed: the runbook's context, npm's settings, and what the command lets them offer. */
+export interface NpmCtx extends FlowContext {
   settings: NpmSettings;
+  /**
+   * npm's browser 2FA step offers to skip 2FA for the next few minutes: whether to tick it, asked
+   * of the person once per run where the command offers it (`rotate trust npm` with several
+   * packages). Absent (`rotate npm`): never ticked.
+   */
+  skipTwoFactor?: (minutes: number) => Promise<boolean>;
 }
 
-const url = (ctx: Ctx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
+const url = (ctx: NpmCtx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();
+
+/** How long npm's browser 2FA step offers to skip 2FA (docs/sites/npm.md, "Five-minute skip window"). */
+const SKIP_MINUTES = 5;
 
 /**
- * The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike. A
- * refused code is asked again on the same page (a typo should not end the run), three tries in all.
+ * npm's box on a browser 2FA step that skips 2FA for the next minutes ("don't ask again for 5
+ * minutes", `didOptForCooldown`), found by what it says. Ticked only when the person said yes to
+ * it this run; never silently.
  */
-async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
+export async function offerSkipWindow(page: Page, ctx: NpmCtx): Promise<void> {
+  if (!ctx.skipTwoFactor) return;
+  const box = page.getByRole("checkbox", { name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|\d+ minutes/i });
+  if ((await box.isVisible()) && (await ctx.skipTwoFactor(SKIP_MINUTES))) await box.check();
+}
+
+/**
+ * The one-time-code step, at sign-in (/login/otp) and at escalation (/escalate/otp) alike. The code
+ * in use is tried first (one that worked at sign-in may serve an escalation too [I]); a refused
+ * code is asked again on the same page (a typo should not end the run), three tries in all, and
+ * one that had worked is followed by the app's next code.
+ */
+async function enterOtp(page: Page, ctx: NpmCtx, why: string): Promise<void> {
   for (;;) {
-    const code = await ctx.credentials.otp();
+    const code = await ctx.credentials.otp({ reuse: true });
     await ctx.steps.expect("the one-time password field", () => page.getByLabel(/one-time password/i).fill(code.reveal()));
-    // "Don't ask again for 5 minutes": whatever the box says, found by what it means.
-    const cooldown = page.getByRole("checkbox", {
-      name: /(don.t|do not) (ask|challenge|prompt)|skip .*(2fa|two-factor|one-time)|5 minutes/i,
-    });
-    if (await cooldown.isVisible()) await cooldown.check();
+    await offerSkipWindow(page, ctx);
     await page.getByRole("button", { name: /^(verify|continue|submit)$/i }).click();
     const outcome = await Promise.race([
       page.waitForURL((u) => !u.pathname.startsWith("/login/otp") && !u.pathname.startsWith("/escalate/")).then(() => "moved" as const),
@@ -49,19 +69,20 @@ async function enterOtp(page: Page, ctx: Ctx, why: string): Promise<void> {
     ]);
     if (outcome === "moved") return;
     const said = await texts(page.getByRole("alert"));
-    if (!ctx.credentials.otpRefused()) {
+    const refusal = ctx.credentials.otpRefused();
+    if (!refusal) {
       throw new RegistryError(
         `npm rejected the one-time password ${why} (${said}): check the authenticator entry or ROTATE_NPM_TOTP_SECRET, then rerun`,
       );
     }
-    ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
+    if (refusal === "retry") ctx.steps.note(`npm rejected that one-time password (${said}); try again`);
   }
 }
 
 const isEscalation = (page: Page) => new URL(page.url()).pathname.startsWith("/escalate/");
 
 /** npm wants a fresh code before a sensitive action (the action itself was dropped). */
-async function escalate(page: Page, ctx: Ctx, why: string): Promise<void> {
+async function escalate(page: Page, ctx: NpmCtx, why: string): Promise<void> {
   ctx.steps.note(`npm asks for a one-time password again ${why}`);
   await enterOtp(page, ctx, why);
 }
@@ -74,7 +95,7 @@ class LoginPage {
    * hears it the moment the page shows which (a waiting caller may finish before this returns).
    */
   async signIn(
-    ctx: Ctx,
+    ctx: NpmCtx,
     startUrl = url(ctx, "/login"),
     recognised: (factor: SecondFactor) => void = () => undefined,
   ): Promise<SecondFactor> {
@@ -107,9 +128,10 @@ class LoginPage {
       return "code";
     }
     recognised("securityKey");
+    // Done once the key's page has gone (to where `next` says: a CLI login's own page is under /login too).
     await ctx.steps.handOff("npm asks for the account's security key", {
       instruction: 'press "Use security key" and touch your key',
-      until: () => page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 0 }),
+      until: () => page.getByRole("button", { name: /use security key/i }).waitFor({ state: "detached", timeout: 0 }),
     });
     return "securityKey";
   }
@@ -121,7 +143,7 @@ export type SecondFactor = "code" | "securityKey";
 /** Signs in on npm's login page at `startUrl` (the registry's web login hands one out). */
 export function signInOnWebsite(
   page: Page,
-  ctx: Ctx,
+  ctx: NpmCtx,
   startUrl: string,
   recognised?: (factor: SecondFactor) => void,
 ): Promise<SecondFactor> {
@@ -129,7 +151,7 @@ export function signInOnWebsite(
 }
 
 /** Opens an account settings page; when the session has ended, npm shows its sign-in form instead. */
-async function openSettingsPage(page: Page, ctx: Ctx, path: string, what: string, ready: Locator): Promise<void> {
+async function openSettingsPage(page: Page, ctx: NpmCtx, path: string, what: string, ready: Locator): Promise<void> {
   await withChallenge(
     async () => {
       await page.goto(url(ctx, path));
@@ -148,25 +170,31 @@ async function openSettingsPage(page: Page, ctx: Ctx, path: string, what: string
 const TOKEN_FORMAT = { label: "npm token", pattern: /npm_[A-Za-z0-9]{36}/ };
 const REDACTED = /(npm_\w{4})\.\.\.(\w{4})/;
 
-/** /settings/~/tokens: the list, with each token's first and last four characters. */
+/**
+ * /settings/~/tokens: the list, with each token's first and last four characters. An account may
+ * hold hundreds: rows are found by the table's own markup and read in one evaluation (a role
+ * lookup walks the whole page each time, tens of milliseconds on a long list).
+ */
 class TokensPage {
-  readonly rows: Locator;
-  constructor(private readonly page: Page) {
-    this.rows = page.getByRole("row").filter({ hasText: REDACTED });
+  constructor(private readonly page: Page) {}
+
+  private row(token: TokenSummary): Locator {
+    return this.page.locator("tbody tr").filter({ hasText: token.id });
   }
 
-  open(ctx: Ctx): Promise<void> {
+  open(ctx: NpmCtx): Promise<void> {
     return openSettingsPage(this.page, ctx, "/settings/~/tokens", 'the "Access Tokens" page', this.heading());
   }
 
   /** Opens the list unless the page shows it already: a delete's redirect lands on it, fresh. */
-  async show(ctx: Ctx): Promise<void> {
+  async show(ctx: NpmCtx): Promise<void> {
     const onList = /^\/settings\/[^/]+\/tokens\/?$/.test(new URL(this.page.url()).pathname);
     if (!onList || !(await this.heading().isVisible())) await this.open(ctx);
   }
 
-  private heading(): Locator {
-    return this.page.getByRole("heading", { name: "Access Tokens" });
+  /** Any heading element that says "Access Tokens" (by markup: see above on role lookups here). */
+  heading(): Locator {
+    return this.page.locator(":is(h1, h2, h3, [role=heading])", { hasText: /^\s*Access Tokens\s*$/ });
   }
 
   /**
@@ -175,7 +203,7 @@ class TokensPage {
    * page.evaluate(), not a locator's evaluate(): see page-secrets.ts on the cost of the latter.
    */
   async tokens(): Promise<TokenSummary[]> {
-    await this.page.getByRole("table").first().waitFor(); // a page that renders its list late
+    await this.page.locator("table").first().waitFor(); // a page that renders its list late
     const tables = await this.page.evaluate(() =>
       [...document.querySelectorAll("table")].map((element) => ({
         headers: [...element.querySelectorAll("th")].map((th) => (th.textContent ?? "").trim().toLowerCase()),
@@ -207,18 +235,18 @@ class TokensPage {
    * The new token, shown once at the top of the page after it was generated: found by its format
    * wherever the page shows it (a <code>, a read-only box), read without passing through a locator.
    */
-  newToken(ctx: Ctx): Promise<Secret> {
+  newToken(ctx: NpmCtx): Promise<Secret> {
     return ctx.steps.expect("the new token at the top of the page", () => readSecretByFormat(this.page, TOKEN_FORMAT));
   }
 
-  async delete(ctx: Ctx, token: TokenSummary): Promise<void> {
+  async delete(ctx: NpmCtx, token: TokenSummary): Promise<void> {
     const { page } = this;
     await withChallenge(
       async () => {
         await this.show(ctx);
-        const row = this.rows.filter({ hasText: token.id });
         // Done already: an escalation that completed the delete it interrupted.
-        if ((await row.count()) === 0) return undefined;
+        if (!(await this.tokens()).some((t) => t.id === token.id)) return undefined;
+        const row = this.row(token);
         // npm asks "Confirm the deletion when prompted" with the browser's own dialog.
         page.once("dialog", (dialog) => void dialog.accept());
         await submitForm(
@@ -228,7 +256,9 @@ class TokensPage {
           `deleting token "${token.name}"`,
         );
         if (isEscalation(page)) return CHALLENGED;
-        if ((await row.count()) > 0) throw new Error(`npm still lists token "${token.name}" after deleting it`);
+        // The page the delete lands on, read once: it proves the row gone, and is the list that follows.
+        if ((await this.tokens()).some((t) => t.id === token.id))
+          throw new Error(`npm still lists token "${token.name}" after deleting it`);
         return undefined;
       },
       () => escalate(page, ctx, "to delete a token"),
@@ -237,92 +267,117 @@ class TokensPage {
   }
 }
 
-/**
- * The options of a dropdown, however it is built, opened first when they are not on the page:
- * some dropdowns render their options only while open. A native <select> is read as it is.
- */
-async function openOptions(group: Locator): Promise<{ names: string[]; pick: (name: string) => Promise<void> }> {
-  const select = group.locator("select");
-  if ((await select.count()) === 1) {
-    const names = await select.locator("option").evaluateAll((options) => options.map((o) => (o.textContent ?? "").trim()));
-    return { names, pick: async (name) => void (await select.selectOption({ label: name })) };
-  }
-  const options = group.getByRole("listbox").getByRole("option");
-  if ((await options.count()) === 0) {
-    // The opener is the control that says it pops up a list (or a <details>' summary).
-    const popup = group.locator("[aria-haspopup]");
-    await ((await popup.count()) === 1 ? popup : group.locator("details > summary")).click();
-    await options.first().waitFor(); // first(): any option shows the list is open; all are read next
-  }
-  const names = await options.evaluateAll((items) => items.map((o) => (o.textContent ?? "").trim()));
-  return { names, pick: (name) => options.filter({ hasText: name }).getByText(name, { exact: true }).click() };
-}
-
 /** Chooses the option whose text fits `wanted`; a RegistryError naming what is missing when none does. */
-async function choose(group: Locator, wanted: RegExp, what: string): Promise<void> {
-  const { names, pick } = await openOptions(group);
+async function choose(control: Control, wanted: RegExp, what: string): Promise<void> {
+  const { names, pick } = await openOptions(control);
   const name = names.find((n) => wanted.test(n));
   if (name === undefined) throw new RegistryError(`npm's form offers no ${what} option (it offers: ${names.join(", ")})`);
   await pick(name);
 }
 
+const FORM = "npm's token form";
+const FORM_PATH = "/settings/~/tokens/granular-access-tokens/new";
+/** How long a form left open (the plan being read) may still be used rather than loaded afresh. */
+const FORM_FRESH_MS = 60_000;
+
+/**
+ * Each field by the label the page gives that field (docs/sites/npm.md, "Granular token form"),
+ * however it is wrapped: a fieldset, a heading, or nothing at all.
+ */
+const FIELDS = {
+  name: { label: /^token name\b/i },
+  description: { label: /^description\b/i },
+  // "Bypass two-factor authentication (2FA)", "Allow this token to bypass 2FA": both seen.
+  bypass: { label: /bypass (two-factor|2fa)/i },
+  // Organizations have a "Permissions" too: this one is in the packages-and-scopes part.
+  permission: { label: /^permissions?\b/i, within: /packages and scopes/i },
+  packages: { label: /^select packages and scopes$/i },
+  expiry: { label: /^(token )?(expiration|expiry|expires)\b(?!.*\bdate\b)/i },
+} satisfies Record<string, ControlQuery>;
+
 /** /settings/~/tokens/granular-access-tokens/new: each field found by what it says, in whatever order the form shows them. */
 class GranularTokenForm {
+  /**
+   * The document the form was opened in, and when, and whether the scope check picked the
+   * packages in it: the same document, sent nowhere since, may be used again as it stands.
+   */
+  private opened: { document: number; at: number; picked: boolean } | undefined;
+  /** The form shows the packages picked already (the scope check's, in this very document). */
+  private packagesPicked = false;
+
   constructor(private readonly page: Page) {}
 
-  open(ctx: Ctx): Promise<void> {
-    return openSettingsPage(
-      this.page,
-      ctx,
-      "/settings/~/tokens/granular-access-tokens/new",
-      "the granular token form",
-      this.page.getByLabel("Token name"),
-    );
+  async open(ctx: NpmCtx): Promise<void> {
+    await openSettingsPage(this.page, ctx, FORM_PATH, "the granular token form", this.page.getByLabel(FIELDS.name.label));
+    this.opened = { document: await this.document(), at: Date.now(), picked: false };
   }
 
-  private get packagesSection(): Locator {
-    return this.page.getByRole("group", { name: "Packages and scopes" });
+  /**
+   * The form as opened moments ago for the scope check, when the page still shows that very
+   * document (nothing was sent from it, nothing navigated away), else a fresh one.
+   */
+  async show(ctx: NpmCtx): Promise<void> {
+    const { opened } = this;
+    this.opened = undefined;
+    const same = opened && Date.now() - opened.at < FORM_FRESH_MS && (await this.document()) === opened.document;
+    this.packagesPicked = Boolean(same && opened.picked);
+    if (!same) await this.open(ctx);
   }
 
-  /** The search box of the package picker: a plain filter, or a combobox that lists only once opened. */
-  private get packageSearch(): Locator {
-    return this.packagesSection.getByLabel("Select packages and scopes", { exact: true });
+  /** Which document the page shows: a new one (any navigation) has a new time origin. */
+  private document(): Promise<number> {
+    return this.page.evaluate(() => performance.timeOrigin);
   }
 
-  /** Which of the configured packages and scopes the account may not grant. */
-  async unavailable(ctx: Ctx): Promise<string[]> {
-    await this.packagesSection.getByRole("radio", { name: /only select/i }).check();
+  private fields() {
+    return labelledControls(this.page, FIELDS, FORM);
+  }
+
+  private options(picker: Control, item: string): Locator {
+    return (picker.listbox ?? this.page).getByRole("option", { name: item, exact: true });
+  }
+
+  /**
+   * Which of the configured packages and scopes the account may not grant. Each one the picker
+   * offers is picked at once, as the create would: the form stays open for it (nothing is sent).
+   */
+  async unavailable(ctx: NpmCtx): Promise<string[]> {
+    const { packages } = await labelledControls(this.page, { packages: FIELDS.packages }, FORM);
+    await this.page.getByRole("radio", { name: /only select/i }).check();
     const missing: string[] = [];
     for (const item of ctx.settings.packages) {
       // Typing is what makes a picker list what matches, whatever kind of picker it is.
-      await this.packageSearch.fill(item);
-      const option = this.packagesSection.getByRole("option", { name: item, exact: true });
+      await packages.locator.fill(item);
+      const option = this.options(packages, item);
       if ((await option.count()) === 0) await option.waitFor({ timeout: 2_000 }).catch(() => missing.push(item));
+      if (!missing.includes(item)) await option.click();
     }
-    await this.packageSearch.fill("");
+    if (this.opened) this.opened.picked = missing.length === 0;
     return missing;
   }
 
-  async generate(ctx: Ctx, name: string): Promise<void> {
+  async generate(ctx: NpmCtx, name: string): Promise<void> {
     const { page } = this;
     const { settings } = ctx;
-    await page.getByLabel("Token name").fill(name);
-    await page.getByLabel("Description").fill(`CircleCI publishing token, made by rotate`);
+    this.opened = undefined;
+    const fields = await this.fields();
+    await fields.name.locator.fill(name);
+    await fields.description.locator.fill(`CircleCI publishing token, made by rotate`);
     // A CI token must publish without a one-time code (docs/sites/npm.md, "Bypass 2FA").
-    await page.getByLabel(/bypass two-factor/i).check();
+    await fields.bypass.locator.check();
 
-    const packages = this.packagesSection;
     // "Read and write" became "(publish and stage)" / "(stage only)" in Sept 2026.
     const permission =
       settings.permission === "publish" ? /^read and write( \(publish and stage\))?$/i : /^read and write \(stage only\)$/i;
-    await choose(packages, permission, `"${permissionText(settings)}" permission`);
-    await packages.getByRole("radio", { name: /only select/i }).check();
-    for (const item of settings.packages) {
-      await this.packageSearch.fill(item);
-      await packages.getByRole("option", { name: item, exact: true }).click();
+    await choose(fields.permission, permission, `"${permissionText(settings)}" permission`);
+    await page.getByRole("radio", { name: /only select/i }).check();
+    // Picked already in this very document by the scope check: a second click could unpick one.
+    for (const item of this.packagesPicked ? [] : settings.packages) {
+      await fields.packages.locator.fill(item);
+      await this.options(fields.packages, item).click();
     }
 
-    await this.chooseExpiration(settings.expiresDays);
+    await this.chooseExpiration(fields.expiry, settings.expiresDays);
     const generate = () =>
       ctx.steps.expect('the "Generate token" button', () => page.getByRole("button", { name: /^generate( token)?$/i }).click(), {
         instruction: 'click the button that generates the token (it was labelled "Generate token")',
@@ -332,9 +387,8 @@ class GranularTokenForm {
   }
 
   /** A preset ("30 days") when the page offers exactly that many days, else a custom date. */
-  private async chooseExpiration(days: number): Promise<void> {
-    const expiration = this.page.getByRole("group", { name: /expiration/i });
-    const { names, pick } = await openOptions(expiration);
+  private async chooseExpiration(expiry: Control, days: number): Promise<void> {
+    const { names, pick } = await openOptions(expiry);
     const preset = names.find((n) => new RegExp(`^${days} days?$`, "i").test(n));
     const custom = names.find((n) => /^custom/i.test(n));
     if (preset) return pick(preset);
@@ -342,7 +396,9 @@ class GranularTokenForm {
       throw new RegistryError(`npm's form offers neither ${days} days nor a custom date for the expiry (it offers: ${names.join(", ")})`);
     await pick(custom);
     const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-    await expiration.getByLabel(/date/i).fill(date);
+    // The date's field may show only once "Custom" is chosen.
+    const { field } = await labelledControls(this.page, { field: { label: /\bdate\b/i } }, FORM);
+    await field.locator.fill(date);
   }
 
   async errors(): Promise<string> {
@@ -352,22 +408,33 @@ class GranularTokenForm {
 
 /** The signed-in account on npmjs.com's pages, on one page of the isolated browser. */
 export class NpmWebsiteAccount implements RegistryAccount {
+  /** Left open by the scope check, for the create to use while it is still the same page. */
+  private readonly form: GranularTokenForm;
+  /** The list as the scope check read it, for the inventory that follows at once. */
+  private listed: TokenSummary[] | undefined;
+
   private constructor(
     private readonly page: Page,
-    private readonly ctx: Ctx,
+    private readonly ctx: NpmCtx,
     /** Closes what was opened for this handle alone (a clean-up browser). */
     private readonly release: () => Promise<void> = () => Promise.resolve(),
-  ) {}
+  ) {
+    this.form = new GranularTokenForm(page);
+  }
 
-  static async signIn(page: Page, ctx: Ctx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
+  static async signIn(page: Page, ctx: NpmCtx, release?: () => Promise<void>): Promise<NpmWebsiteAccount> {
     await signInOnWebsite(page, ctx, url(ctx, "/login"));
     return new NpmWebsiteAccount(page, ctx, release);
   }
 
+  /**
+   * The token list first (kept for the inventory that comes next: nothing changes in between),
+   * then the form, which stays open for the create: each page is loaded once, as a person would.
+   */
   async checkScope(): Promise<void> {
-    const form = new GranularTokenForm(this.page);
-    await form.open(this.ctx);
-    const missing = await form.unavailable(this.ctx);
+    this.listed = await this.readList();
+    await this.form.open(this.ctx);
+    const missing = await this.form.unavailable(this.ctx);
     if (missing.length > 0) {
       throw new RegistryError(
         `npm account ${await this.ctx.credentials.username()} cannot grant ${missing.join(", ")}: check --npm-packages, or have an owner add the account as a maintainer`,
@@ -375,7 +442,13 @@ export class NpmWebsiteAccount implements RegistryAccount {
     }
   }
 
-  async listTokens(): Promise<TokenSummary[]> {
+  listTokens(): Promise<TokenSummary[]> {
+    const listed = this.listed;
+    this.listed = undefined;
+    return listed ? Promise.resolve(listed) : this.readList();
+  }
+
+  private async readList(): Promise<TokenSummary[]> {
     const list = new TokensPage(this.page);
     await list.show(this.ctx);
     return list.tokens();
@@ -384,24 +457,36 @@ export class NpmWebsiteAccount implements RegistryAccount {
   /**
    * Generate, answering an escalation wherever it comes. An escalation may drop the form or finish
    * it once the code is in: after one, the page and the list say which, so a token is never
-   * created twice, and one made without its value being seen is deleted and made again.
+   * created twice, and one made without its value being seen is deleted and made again. A session
+   * that ended meanwhile shows the sign-in instead: signed in again, the form is filled afresh.
    */
   async createToken(name: string): Promise<CreatedToken> {
-    const { page, ctx } = this;
-    const form = new GranularTokenForm(page);
+    const { page, ctx, form } = this;
     const list = new TokensPage(page);
     let value: Secret | undefined;
     for (let attempt = 0; attempt < 2 && !value; attempt++) {
-      await form.open(ctx);
+      await form.show(ctx);
       await form.generate(ctx, name);
-      const outcome = await this.tokenOr({ escalation: page.getByLabel(/one-time password/i), error: page.getByRole("alert") });
+      const outcome = await this.tokenOr({
+        escalation: page.getByLabel(/one-time password/i),
+        error: page.getByRole("alert"),
+        signedOut: page.locator("#login"),
+      });
       if (outcome === "error") throw new RegistryError(`npm refused to generate the token: ${await form.errors()}`);
+      if (outcome === "signedOut") {
+        ctx.steps.note("The npm session ended; signing in again.");
+        await new LoginPage(page).signIn(ctx);
+        continue;
+      }
       if (outcome !== "escalation") {
         value = outcome;
         break;
       }
       await escalate(page, ctx, "to generate a token");
-      const after = await this.tokenOr({ form: page.getByLabel("Token name"), list: page.getByRole("heading", { name: "Access Tokens" }) });
+      const after = await this.tokenOr({
+        form: page.getByLabel(FIELDS.name.label),
+        list: list.heading(),
+      });
       if (typeof after !== "string") {
         value = after;
         break;
@@ -417,6 +502,9 @@ export class NpmWebsiteAccount implements RegistryAccount {
     if (!row) throw new Error(`the new token "${name}" is not in the token list`);
     // A second token under this name (a form sent twice): not the one we hold, so it goes.
     for (const extra of mine.filter((t) => t !== row)) await list.delete(ctx, extra);
+    // The expiry as npm's list shows it, not as it was asked for.
+    const given = expiryGiven(ctx.settings, row.expires, new Date());
+    if (given) ctx.steps.note(given);
     return { summary: row, value, ...(row.expires ? { expires: row.expires } : {}) };
   }
 

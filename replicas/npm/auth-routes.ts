@@ -119,7 +119,7 @@ export function authRoutes(ctx: SiteContext): Router {
 
 /** The code the page asked for (a security key's press needs none: the replica has no WebAuthn). */
 export function secondStepGood(ctx: SiteContext, account: Account, code: string): boolean {
-  if (account.twoFactor === "totp") return ctx.directory.verifyOtp(account, code);
+  if (account.twoFactor === "totp") return ctx.directory.verifyOtp(account, code, ctx.settings.oneTimeCodes === "reusable");
   if (account.twoFactor === "none") return ctx.directory.verifyEmailedOtp(account, code);
   return true;
 }

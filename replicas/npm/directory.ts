@@ -73,12 +73,16 @@ export interface StoredToken extends TokenGrant {
   key: string;
   value: string;
   owner: string;
+  /** npm revoked it (as it did every bypass-2FA write token on 2026-05-19): listed still, no longer working. */
+  revoked?: Date;
 }
 
 export interface Account extends NpmUser {
-  /** The last TOTP time step accepted; a code is good once (replay protection is inferred [I]). */
+  /** The last TOTP time step accepted: an older code is refused, and a single-use server refuses this one again [I]. */
   lastOtpStep: number;
   passwordChangedAt?: Date;
+  /** Until when npm's browser 2FA step's "skip 2FA for 5 minutes" lets this account's calls pass without a code. */
+  skipTwoFactorUntil?: number;
 }
 
 /** "up to 1000 GATs per account" (docs/sites/npm.md, "Token limits and validation" Limits). */
@@ -122,7 +126,12 @@ export class NpmDirectory {
     account.passwordChangedAt = this.now();
   }
 
-  verifyOtp(account: Account, code: string): boolean {
+  /**
+   * An authenticator code of the steps either side of now. `reuse`: the code accepted last is good
+   * again while it is valid (npm's registry takes one code for several calls, as tools that pass one
+   * --otp for many packages rely on); otherwise each code works once.
+   */
+  verifyOtp(account: Account, code: string, reuse: boolean): boolean {
     const totp = new OTPAuth.TOTP({
       secret: OTPAuth.Secret.fromBase32(account.totpSecret),
       algorithm: "SHA1",
@@ -133,7 +142,7 @@ export class NpmDirectory {
     const delta = totp.validate({ token: code.replace(/\s+/g, ""), timestamp, window: 1 });
     if (delta === null) return false;
     const step = Math.floor(timestamp / 1000 / OTP_PERIOD_SECONDS) + delta;
-    if (step <= account.lastOtpStep) return false;
+    if (step < account.lastOtpStep || (step === account.lastOtpStep && !reuse)) return false;
     account.lastOtpStep = step;
     return true;
   }
@@ -202,10 +211,17 @@ export class NpmDirectory {
     return this.liveToken(value)?.owner;
   }
 
-  /** The token with this value, if it exists and has not expired. */
+  /** The token with this value, if it exists, has not expired and was not revoked. */
   liveToken(value: string): StoredToken | undefined {
     const token = this.tokens.find((t) => t.value === value);
-    return token && token.expires.getTime() > this.now().getTime() ? token : undefined;
+    return token && !token.revoked && token.expires.getTime() > this.now().getTime() ? token : undefined;
+  }
+
+  /** npm's side revokes a token (it stays in the list, marked, and stops working before its expiry). */
+  revokeToken(value: string): void {
+    const token = this.tokens.find((t) => t.value === value);
+    if (!token) throw new Error("no such token to revoke");
+    token.revoked = this.now();
   }
 }
 

@@ -105,6 +105,16 @@ export function checkGrant(
 
 export const daysFrom = (now: Date, days: number) => new Date(now.getTime() + days * DAY_MS);
 
+/**
+ * npm's side may give a write token a shorter life than asked, without a word: it moved the
+ * expiries of existing write tokens in November 2025 (docs/sites/npm.md, "Policy timeline"). The
+ * knob `shortenWriteTokensToDays` does it to new ones; undefined: as asked.
+ */
+export function shortened(grant: TokenGrant, days: number | undefined, now: Date): TokenGrant {
+  if (days === undefined || !writesAnything(grant) || grant.expires.getTime() <= daysFrom(now, days).getTime()) return grant;
+  return { ...grant, expires: daysFrom(now, days) };
+}
+
 function isCidr(range: string): boolean {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(range);
   const version = match?.[1] ? isIP(match[1]) : 0;

@@ -80,13 +80,15 @@ export function oidcExchangeRoutes(deps: {
     // npm's client asks CircleCI for the audience `npm:` + the registry's host name.
     const audience = `npm:${new URL(deps.origins.registry()).hostname}`;
     const verified = await verifyIdToken(jwt, { issuers: deps.issuers, audience, now: deps.now() });
-    const refusal = "refused" in verified ? verified.refused : mismatch(verified.claims, deps.packages.trustOf(pkg));
-    if (refusal !== undefined) {
-      outcome(false, refusal);
+    // A package's configurations add up: any one that matches lets the job in (docs/sites/npm.md, "Trust API").
+    const configs = deps.packages.trustsOf(pkg);
+    const matching = "refused" in verified ? undefined : configs.find((config) => mismatch(verified.claims, config) === undefined);
+    if (!matching) {
+      const circleci = configs.find((config) => config.type === "circleci");
+      outcome(false, "refused" in verified ? verified.refused : (mismatch(verified.claims, circleci) ?? "no configuration matches"));
       return res.status(401).json(error("unauthorized"));
     }
-    const config = deps.packages.trustOf(pkg) as TrustConfig;
-    const issued = deps.exchanges.issue(pkg, config.permissions);
+    const issued = deps.exchanges.issue(pkg, matching.permissions);
     outcome(true);
     res
       .status(201)

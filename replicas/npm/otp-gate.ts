@@ -54,6 +54,7 @@ const WRONG = "invalid OTP";
 export function otpGate(deps: {
   directory: NpmDirectory;
   settings: NpmSettings;
+  now: () => Date;
   webRequests: WebRequests;
   webOtps: WebOtpCodes;
   origins: Origins;
@@ -62,7 +63,7 @@ export function otpGate(deps: {
     if (account.twoFactor === "none") return deps.directory.verifyEmailedOtp(account, code);
     if (deps.webOtps.consume(account.username, code)) return true;
     // A security-key account has no authenticator codes; only the web flow's codes work for it.
-    return account.twoFactor === "totp" && deps.directory.verifyOtp(account, code);
+    return account.twoFactor === "totp" && deps.directory.verifyOtp(account, code, deps.settings.oneTimeCodes === "reusable");
   };
   return {
     passes(req, res, account, answer) {
@@ -71,6 +72,9 @@ export function otpGate(deps: {
         res.status(401).json(body);
         return false;
       };
+      // Inside the window the browser 2FA step's "skip 2FA for 5 minutes" opened, no code is asked
+      // (npm's trust docs: later calls pass without 2FA; which calls it covers is not stated [I]).
+      if ((account.skipTwoFactorUntil ?? 0) > deps.now().getTime()) return true;
       const code = req.get("npm-otp")?.trim();
       if (code) {
         const refused = deps.settings.refuseOtps > 0;

@@ -1,6 +1,6 @@
 // The npm replica's packages: which exist (those its users maintain), who maintains each, each
-// package's trusted-publisher configuration (at most one, docs/sites/npm.md "Trusted publishing")
-// and its publishing-access settings.
+// package's trusted-publisher configurations (several since 2026-09-03, docs/sites/npm.md "Trust
+// API") and its publishing-access settings.
 import { randomUUID } from "node:crypto";
 import type { NpmUser } from "./directory.js";
 
@@ -22,7 +22,7 @@ export interface PackageAccess {
 
 export class NpmPackages {
   private readonly maintainers = new Map<string, string[]>();
-  private readonly trust = new Map<string, TrustConfig>();
+  private readonly trust = new Map<string, TrustConfig[]>();
   private readonly access = new Map<string, PackageAccess>();
 
   constructor(users: NpmUser[]) {
@@ -38,21 +38,25 @@ export class NpmPackages {
     return [...(this.maintainers.get(name) ?? [])];
   }
 
-  trustOf(name: string): TrustConfig | undefined {
-    return this.trust.get(name);
+  /** Oldest first. */
+  trustsOf(name: string): TrustConfig[] {
+    return [...(this.trust.get(name) ?? [])];
   }
 
   addTrust(name: string, config: Omit<TrustConfig, "id">): TrustConfig {
     if (!this.exists(name)) throw new Error(`the npm replica has no package ${name}`);
-    if (this.trust.has(name)) throw new Error(`${name} already has a trusted publisher`);
     const stored = { ...config, id: randomUUID() };
-    this.trust.set(name, stored);
+    this.trust.set(name, [...this.trustsOf(name), stored]);
     return stored;
   }
 
   removeTrust(name: string, id: string): boolean {
-    if (this.trust.get(name)?.id !== id) return false;
-    this.trust.delete(name);
+    const configs = this.trustsOf(name);
+    if (!configs.some((c) => c.id === id)) return false;
+    this.trust.set(
+      name,
+      configs.filter((c) => c.id !== id),
+    );
     return true;
   }
 

@@ -72,6 +72,11 @@ export interface NpmReplica {
   ): string;
   /** Newest first. */
   tokens(username: string): NpmTokenRecord[];
+  /**
+   * Revoke a token on npm's side, as npm invalidated every bypass-2FA write token on 2026-05-19:
+   * the list still shows it (its `revoked` set), and the registry rejects it before its expiry.
+   */
+  revokeToken(value: string): void;
   /** What /-/whoami would answer 200 for: a live granular token or a live session token. */
   isLive(token: string): boolean;
   /** Whether this is a session token (from a web login) that has neither expired nor been revoked. */
@@ -84,8 +89,8 @@ export interface NpmReplica {
   issuedSecrets(): string[];
   /** Accept OIDC id tokens from issuers `<issuerBase>/org/<org-id>`, keys found by OpenID discovery. */
   trustOidcIssuer(issuerBase: string): void;
-  /** A package's trusted-publisher configuration, if it has one. */
-  trustConfig(pkg: string): TrustConfig | undefined;
+  /** A package's trusted-publisher configurations, oldest first. */
+  trustConfigs(pkg: string): TrustConfig[];
   /** Seed a configuration of any type (say, GitHub's) as if a maintainer had added it. */
   addTrustConfig(pkg: string, config: Omit<TrustConfig, "id">): TrustConfig;
   /** A package's publishing-access settings as last set through the API. */
@@ -122,7 +127,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const origins = { siteUrl: "", registryUrl: "" };
   const originsOf: Origins = { site: () => origins.siteUrl, registry: () => origins.registryUrl };
   const reset = passwordReset(context, originsOf.site);
-  const otp = otpGate({ directory, settings, webRequests, webOtps, origins: originsOf });
+  const otp = otpGate({ directory, settings, now, webRequests, webOtps, origins: originsOf });
 
   const site = await listen(
     siteApp(context, faults, reset, [
@@ -135,7 +140,7 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
   const apis = [
     userApiRoutes({ directory, sessions }),
     webLoginRegistryRoutes({ webRequests, settings, origins: originsOf }),
-    tokensApiRoutes({ directory, sessions, otp, now }),
+    tokensApiRoutes({ directory, sessions, otp, settings, now }),
     trustApiRoutes({ directory, sessions, packages, otp }),
     oidcExchangeRoutes({ packages, issuers, exchanges, origins: originsOf, now }),
     packageApiRoutes({ directory, sessions, packages, otp }),
@@ -183,13 +188,14 @@ export async function startNpmReplica(options: NpmReplicaOptions): Promise<NpmRe
       return token.value;
     },
     tokens: (username) => directory.tokensOf(accountNamed(username)).map(publicRecord),
+    revokeToken: (value) => directory.revokeToken(value),
     isLive: (token) => directory.liveOwner(token) !== undefined || sessions.owner(token) !== undefined,
     sessionTokens: () => [...sessions.started],
     isSessionLive: (token) => sessions.owner(token) !== undefined,
     startSession: (username) => sessions.start(accountNamed(username).username),
     issuedSecrets: () => secrets.all(),
     trustOidcIssuer: (issuerBase) => issuers.trust(issuerBase),
-    trustConfig: (pkg) => packages.trustOf(pkg),
+    trustConfigs: (pkg) => packages.trustsOf(pkg),
     addTrustConfig: (pkg, config) => packages.addTrust(pkg, config),
     packageAccess: (pkg) => packages.accessOf(pkg),
     exchangeGrant: (token) => exchanges.grant(token),

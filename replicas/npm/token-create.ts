@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { NO_ACCESS } from "./directory.js";
-import { checkGrant, daysFrom, type GrantRequest } from "./grant-rules.js";
+import { checkGrant, daysFrom, shortened, type GrantRequest } from "./grant-rules.js";
 import { escalationGate, header, ownSettings, signedIn, type SiteContext } from "./guards.js";
 import { csrfToken, sessionOf } from "./session.js";
 import { EXPIRATION_LABELS, tokenFormPage, type ExpirationChoice, type GatFormState } from "./token-form.js";
@@ -87,7 +87,10 @@ export function tokenCreateRoutes(ctx: SiteContext): Router {
     if (!form.success) return page(req, res, blankForm(), ["The form could not be read. Reload the page and try again."]);
     const checked = checkGrant(requestOf(form.data, ctx.now()), account, ctx.now(), ctx.directory.canAddToken(account));
     if ("errors" in checked) return page(req, res, form.data, checked.errors);
-    sessionOf(req).newToken = ctx.directory.addToken(account, checked.grant).value;
+    sessionOf(req).newToken = ctx.directory.addToken(
+      account,
+      shortened(checked.grant, ctx.settings.shortenWriteTokensToDays, ctx.now()),
+    ).value;
     res.redirect(303, settingsPath(LIST_PATH, account.username));
   });
 

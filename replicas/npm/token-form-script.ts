@@ -1,5 +1,5 @@
-// The browser side of the "New Granular Access Token" form, in either page shape: the custom
-// dropdowns (a <details>, or a button with a listbox), the package and scope picker (a filtered
+// The browser side of the "New Granular Access Token" form, in any page shape: the custom
+// dropdowns (a <details>, or a button with a listbox; native <select>s need nothing), the package and scope picker (a filtered
 // list, or a combobox) with its chips and count ("2 packages selected"), IP range rows, the Custom
 // date, and the "This token will:" summary (docs/sites/npm.md, "Token pages"). Plain DOM, no framework.
 export const TOKEN_FORM_SCRIPT = `
@@ -115,7 +115,11 @@ function strong(text) {
   bold.textContent = text;
   return bold;
 }
-const choiceText = (name) => form.querySelector("[data-input=" + name + "] :is(summary, button)").textContent.trim().toLowerCase();
+const choiceText = (name) => {
+  const field = form.elements.namedItem(name);
+  const shown = field.tagName === "SELECT" ? field.selectedOptions[0] : form.querySelector("[data-input=" + name + "] :is(summary, button)");
+  return shown.textContent.trim().toLowerCase();
+};
 
 function expiryDate() {
   if (value("expires") !== "custom") return new Date(Date.parse(byId("token_summary").dataset.now) + Number(value("expires")) * 86400000);

@@ -1,9 +1,12 @@
 // The "New Granular Access Token" page (docs/sites/npm.md, "Token pages"). Its DOM is inferred, so
-// it comes in two shapes (settings.pageShape): "documented" has the fields in the docs' order,
+// it comes in three shapes (settings.pageShape): "documented" has the fields in the docs' order,
 // <details> dropdowns (a public script found one whose <summary> reads "No access" [I]) and a
 // package list filtered by a search box; "variant" puts the fields in another order, uses buttons
-// that open listboxes and a combobox whose options exist only once it is opened or typed into.
-// Hidden inputs carry every choice in the POST, whichever the shape.
+// that open listboxes and a combobox whose options exist only once it is opened or typed into;
+// "labelled" names no group at all (headings over plain blocks), labels each control itself
+// (a native <select> for each permission, the expiry a combobox button named by aria-labelledby,
+// its date input shown only after "Custom") and words the bypass box as a public note does.
+// Each choice travels in the POST under the same name, whichever the shape.
 import { html, type Html } from "../shared/html.js";
 import { NO_ACCESS, type Account, type NpmPermission, type OrgPermission } from "./directory.js";
 import { ORG_PERMISSION_LABELS, PACKAGE_PERMISSION_LABELS } from "./labels.js";
@@ -32,7 +35,7 @@ export interface GatFormState {
 }
 
 export interface FormView {
-  shape: "documented" | "variant";
+  shape: "documented" | "variant" | "labelled";
   account: Account;
   state: GatFormState;
   errors: string[];
@@ -50,16 +53,26 @@ type Section = (view: FormView, shape: Shape) => Html;
 
 interface Shape {
   order: Section[];
-  /** A single-choice picker over `labels`, its choice in the hidden input `name`. */
-  dropdown(input: DropdownInput): Html;
+  /** A titled part of the form: a fieldset named by its legend, or (labelled) a heading or a line over a plain block. */
+  part(id: string, title: string, body: Html, nested?: boolean): Html;
+  /** The part around the expiry: the "Expiration" fieldset, or nothing around it. */
+  expiryPart(body: Html): Html;
+  dateLabel: string;
+  /** A permission's single-choice picker, with its "Permissions" label. */
+  permission(input: DropdownInput): Html;
+  /** The expiry's single-choice picker, with its "Expiration" label (the legend, or its own). */
+  expiry(input: DropdownInput): Html;
   /** The multi-choice picker of packages and scopes; chosen ones are also shown as chips. */
   packagePicker(items: PickerItem[], chosen: (name: string) => boolean): Html;
+  bypassLabel: string;
+  descriptionLabel: string;
 }
 
 interface DropdownInput {
   name: string;
   value: string;
   labels: Record<string, string>;
+  /** The id of the label's element (made by the picker when it has its own label). */
   labelledBy: string;
 }
 
@@ -72,26 +85,59 @@ const nameField: Section = ({ state }) =>
   html`<div class="field"><label for="token_name">Token name</label>
     <input id="token_name" name="name" type="text" aria-required="true" value="${state.name}"></div>`;
 
-const descriptionField: Section = ({ state }) =>
-  html`<div class="field"><label for="token_description">Description</label>
+const descriptionField: Section = ({ state }, shape) =>
+  html`<div class="field"><label for="token_description">${shape.descriptionLabel}</label>
     <textarea id="token_description" name="token_description">${state.description}</textarea></div>`;
 
-const bypassField: Section = ({ state }) =>
+const bypassField: Section = ({ state }, shape) =>
   html`<div class="field"><input id="bypass_2fa" name="bypass_2fa" type="checkbox" value="true" aria-describedby="bypass_2fa_hint" ${when(state.bypass2fa, "checked")}>
-    <label for="bypass_2fa">Bypass two-factor authentication (2FA)</label>
+    <label for="bypass_2fa">${shape.bypassLabel}</label>
     <p class="hint" id="bypass_2fa_hint">Publishing with this token will not ask for a one-time password. Token and account management always will.</p></div>`;
+
+const fieldset = (id: string, title: string, body: Html) => html`<fieldset id="${id}"><legend>${title}</legend>${body}</fieldset>`;
+const expirationFieldset = (body: Html) =>
+  html`<fieldset id="expiration"><legend id="expiration_legend">Expiration</legend>${body}</fieldset>`;
+/** A "Permissions" label of its own that names the picker's listbox. */
+const permissionLabelled = (dropdown: (input: DropdownInput) => Html) => (input: DropdownInput) =>
+  html`<div class="field"><span class="label" id="${input.labelledBy}">Permissions</span>${dropdown(input)}</div>`;
 
 const SHAPES: Record<FormView["shape"], Shape> = {
   documented: {
     order: [nameField, descriptionField, bypassField, ipRanges, packagesSection, organizationsSection, expirationSection],
-    dropdown: detailsDropdown,
+    part: fieldset,
+    expiryPart: expirationFieldset,
+    permission: permissionLabelled(detailsDropdown),
+    expiry: (input) => detailsDropdown({ ...input, labelledBy: "expiration_legend" }),
+    dateLabel: "Custom expiration date",
     packagePicker: filteredList,
+    bypassLabel: "Bypass two-factor authentication (2FA)",
+    descriptionLabel: "Description",
   },
   // Another plausible order: what the token is for and how long first, the optional parts last [I].
   variant: {
     order: [nameField, expirationSection, packagesSection, organizationsSection, ipRanges, bypassField, descriptionField],
-    dropdown: buttonListbox,
+    part: fieldset,
+    expiryPart: expirationFieldset,
+    permission: permissionLabelled(buttonListbox),
+    expiry: (input) => buttonListbox({ ...input, labelledBy: "expiration_legend" }),
+    dateLabel: "Custom expiration date",
     packagePicker: combobox,
+    bypassLabel: "Bypass two-factor authentication (2FA)",
+    descriptionLabel: "Description",
+  },
+  // No named group anywhere: each control carries its own label [I]. The bypass wording is one a
+  // public note quotes ("Allow this token to bypass 2FA", docs/sites/npm.md "Granular token form").
+  labelled: {
+    order: [nameField, descriptionField, packagesSection, organizationsSection, expirationSection, bypassField, ipRanges],
+    part: (id, title, body, nested) =>
+      nested ? html`<div id="${id}"><p>${title}</p>${body}</div>` : html`<div id="${id}"><h2>${title}</h2>${body}</div>`,
+    expiryPart: (body) => html`<div id="expiration">${body}</div>`,
+    permission: nativeSelect,
+    expiry: labelledCombobox,
+    dateLabel: "Expiration date",
+    packagePicker: combobox,
+    bypassLabel: "Allow this token to bypass 2FA",
+    descriptionLabel: "Description (optional)",
   },
 };
 
@@ -151,6 +197,28 @@ function detailsDropdown(input: DropdownInput): Html {
   <input type="hidden" name="${input.name}" value="${input.value}">`;
 }
 
+/** A native <select>, labelled by a <label> of its own. */
+function nativeSelect(input: DropdownInput): Html {
+  return html`<div class="field"><label for="${input.labelledBy}">Permissions</label>
+    <select id="${input.labelledBy}" name="${input.name}">${Object.entries(input.labels).map(
+      ([value, text]) => html`<option value="${value}" ${when(value === input.value, "selected")}>${text}</option>`,
+    )}</select></div>`;
+}
+
+/**
+ * The labelled shape's expiry: a combobox button named by aria-labelledby, its listbox existing
+ * only while open; nothing groups it.
+ */
+function labelledCombobox(input: DropdownInput): Html {
+  return html`<div class="field"><span class="label" id="${input.labelledBy}">Expiration</span>
+    <div class="dropdown" data-input="${input.name}">
+      <button type="button" role="combobox" aria-haspopup="listbox" aria-expanded="false" aria-controls="${input.name}_options" aria-labelledby="${input.labelledBy}">${input.labels[input.value] ?? ""}</button>
+      ${optionTemplate(input.labels)}
+      <ul role="listbox" id="${input.name}_options" aria-labelledby="${input.labelledBy}" hidden></ul>
+    </div>
+    <input type="hidden" name="${input.name}" value="${input.value}"></div>`;
+}
+
 /** The variant's dropdown: a button that opens a listbox, whose options exist only while open. */
 function buttonListbox(input: DropdownInput): Html {
   return html`<div class="dropdown" data-input="${input.name}">
@@ -193,15 +261,19 @@ function packagesSection(view: FormView, shape: Shape): Html {
     ...account.scopes.map((name) => ({ name, kind: "scope" as const })),
   ];
   const chosen = (name: string) => state.packages.includes(name) || state.scopes.includes(name);
-  return html`<fieldset id="packages_and_scopes"><legend>Packages and scopes</legend>
-  <div class="field"><span class="label" id="packages_permission_label">Permissions</span>
-    ${shape.dropdown({ name: "packages_and_scopes_permission", value: state.packagesPermission, labels: PACKAGE_PERMISSION_LABELS, labelledBy: "packages_permission_label" })}</div>
-  <fieldset><legend>Select packages</legend>
-    <div><input id="packages_all" name="packages_all" type="radio" value="true" aria-describedby="packages_all_hint" ${when(state.packagesAll === true, "checked")}>
+  return shape.part(
+    "packages_and_scopes",
+    "Packages and scopes",
+    html`${shape.permission({ name: "packages_and_scopes_permission", value: state.packagesPermission, labels: PACKAGE_PERMISSION_LABELS, labelledBy: "packages_permission_label" })}
+  ${shape.part(
+    "select_packages",
+    "Select packages",
+    html`<div><input id="packages_all" name="packages_all" type="radio" value="true" aria-describedby="packages_all_hint" ${when(state.packagesAll === true, "checked")}>
       <label for="packages_all">All packages</label><p class="hint" id="packages_all_hint">Applies to current and future packages.</p></div>
     <div><input id="packages_selected" name="packages_all" type="radio" value="false" aria-describedby="packages_selected_hint" ${when(state.packagesAll === false, "checked")}>
-      <label for="packages_selected">Only select packages and scopes</label><p class="hint" id="packages_selected_hint">Select at least one. Max 50.</p></div>
-  </fieldset>
+      <label for="packages_selected">Only select packages and scopes</label><p class="hint" id="packages_selected_hint">Select at least one. Max 50.</p></div>`,
+    true,
+  )}
   <div id="package_picker" ${when(state.packagesAll !== false, "hidden")}>
     ${shape.packagePicker(items, chosen)}
     <p id="selected_count" aria-live="polite"></p>
@@ -211,8 +283,8 @@ function packagesSection(view: FormView, shape: Shape): Html {
         <button type="button" aria-label="Remove ${name}">×</button><input type="hidden" name="${kind === "package" ? "packages" : "scopes"}" value="${name}" ${when(!chosen(name), "disabled")}></li>`,
       )}
     </ul>
-  </div>
-</fieldset>`;
+  </div>`,
+  );
 }
 
 /** Organization access covers org and team management only, not publishing (docs/sites/npm.md, "Granular token form" step 6). */
@@ -222,22 +294,21 @@ function organizationsSection(view: FormView, shape: Shape): Html {
     (org, i) =>
       html`<div><input id="org_${String(i)}" name="orgs" type="checkbox" value="${org}" ${when(state.orgs.includes(org), "checked")}><label for="org_${String(i)}">${org}</label></div>`,
   );
-  return html`<fieldset id="organizations"><legend>Organizations</legend>
-  <div class="field"><span class="label" id="orgs_permission_label">Permissions</span>
-    ${shape.dropdown({ name: "orgs_permission", value: state.orgsPermission, labels: ORG_PERMISSION_LABELS, labelledBy: "orgs_permission_label" })}</div>
-  <fieldset><legend>Select organizations</legend>
-    ${boxes.length > 0 ? boxes : html`<p>You are not a member of any organization.</p>`}
-  </fieldset>
-</fieldset>`;
+  return shape.part(
+    "organizations",
+    "Organizations",
+    html`${shape.permission({ name: "orgs_permission", value: state.orgsPermission, labels: ORG_PERMISSION_LABELS, labelledBy: "orgs_permission_label" })}
+  ${shape.part("select_organizations", "Select organizations", boxes.length > 0 ? html`${boxes}` : html`<p>You are not a member of any organization.</p>`, true)}`,
+  );
 }
 
 function expirationSection({ state, now }: FormView, shape: Shape): Html {
   const tomorrow = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
-  return html`<fieldset id="expiration"><legend id="expiration_legend">Expiration</legend>
-  ${shape.dropdown({ name: "expires", value: state.expires, labels: EXPIRATION_LABELS, labelledBy: "expiration_legend" })}
+  return shape.expiryPart(
+    html`${shape.expiry({ name: "expires", value: state.expires, labels: EXPIRATION_LABELS, labelledBy: "expiration_label" })}
   <div class="field" id="custom_expiration" ${when(state.expires !== "custom", "hidden")}>
-    <label for="expiration_date">Custom expiration date</label>
+    <label for="expiration_date">${shape.dateLabel}</label>
     <input id="expiration_date" name="expiration_date" type="date" min="${tomorrow}" value="${state.expirationDate}">
-  </div>
-</fieldset>`;
+  </div>`,
+  );
 }

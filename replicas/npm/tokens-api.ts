@@ -4,7 +4,8 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { isWrite, NO_ACCESS, writesAnything, type Account, type NpmDirectory, type StoredToken } from "./directory.js";
-import { checkGrant, daysFrom, TEXTS, type GrantRequest } from "./grant-rules.js";
+import { checkGrant, daysFrom, shortened, TEXTS, type GrantRequest } from "./grant-rules.js";
+import type { NpmSettings } from "./settings.js";
 import type { OtpGate } from "./otp-gate.js";
 import { callerOf } from "./registry-auth.js";
 import type { SessionTokens } from "./sessions.js";
@@ -62,7 +63,13 @@ const ListQuery = z.object({
   perPage: z.coerce.number().int().min(1).default(DEFAULT_PER_PAGE),
 });
 
-export function tokensApiRoutes(deps: { directory: NpmDirectory; sessions: SessionTokens; otp: OtpGate; now: () => Date }): Router {
+export function tokensApiRoutes(deps: {
+  directory: NpmDirectory;
+  sessions: SessionTokens;
+  otp: OtpGate;
+  settings: NpmSettings;
+  now: () => Date;
+}): Router {
   const router = Router();
   router.use(TOKENS, (_req, res, next) => {
     res.setHeader("npm-notice", NOTICE);
@@ -107,7 +114,7 @@ export function tokensApiRoutes(deps: { directory: NpmDirectory; sessions: Sessi
     // The password is checked before the one-time code, so a mistyped password costs no code [I].
     if (body.data.password !== account.password) return res.status(401).json({ error: WRONG_PASSWORD });
     if (!deps.otp.passes(req, res, account, { command: "token", key: "error" })) return;
-    const created = deps.directory.addToken(account, checked.grant);
+    const created = deps.directory.addToken(account, shortened(checked.grant, deps.settings.shortenWriteTokensToDays, deps.now()));
     res.status(201).json(tokenObject(created, created.value));
   });
 
@@ -216,7 +223,7 @@ function tokenObject(t: StoredToken, token: string) {
     expiry: t.expires.toISOString(),
     cidr: t.cidr.length > 0 ? [...t.cidr] : null,
     bypass_2fa: t.bypass2fa,
-    revoked: null,
+    revoked: t.revoked?.toISOString() ?? null,
     created: t.created.toISOString(),
     updated: null,
     accessed: null,

@@ -73,12 +73,12 @@ export function webLoginSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReq
     const account = locate(req, res);
     if (!account) return;
     if (!ctx.settings.webLogin.confirm) return res.send(complete(req, res, account));
-    // npm/cli PR #9711 tells users to "Click the login button on the website" [I].
+    // npm/cli PR #9711 tells users to "Click the login button on the website" [I]; the rest of the page is ours.
     res.send(
       cliPage(
         "Log in to the npm CLI",
         html`<p>The npm command line is asking to log in as ${account.username}.</p>
-<form method="post" action="${req.path}">${csrfField(csrfToken(req, res))}<button type="submit">Login</button></form>`,
+<form method="post" action="${req.path}">${csrfField(csrfToken(req, res))}<button type="submit">Login</button> <a href="/">Cancel</a></form>`,
         header(req, res, account),
       ),
     );

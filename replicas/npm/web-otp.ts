@@ -3,7 +3,9 @@
 // the `npm-notice` names for older clients). The person confirms with their second factor, and
 // gets a 16-digit code: through the done URL, or on the page with "Please paste the below
 // one-time password into your terminal." (the docs' screenshot). The replica has no WebAuthn: its
-// "Use security key" button stands in for the key, as on the sign-in page.
+// "Use security key" button stands in for the key, as on the sign-in page. The step offers npm's
+// "skip two-factor authentication for the next 5 minutes" (docs/sites/npm.md, "Five-minute skip
+// window"); its wording and field name here are the escalation box's [I].
 import { Router, type Request, type Response } from "express";
 import { html } from "../shared/html.js";
 import { secondStep } from "./auth-pages.js";
@@ -19,6 +21,8 @@ import type { WebRequests } from "./web-requests.js";
 
 // The replica's own wordings for what npm does not show in its docs [I].
 const BAD_OTP = "Invalid one-time password.";
+/** npm's trust docs: "skip 2FA for the next 5 minutes". */
+const SKIP_MINUTES = 5;
 const OTHER_ACCOUNT = "This request is for another npm account. Sign in as that account and open the link again.";
 
 export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebRequests; webOtps: WebOtpCodes }): Router {
@@ -53,6 +57,8 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
   ${csrfField(csrfToken(req, res))}
   ${errorList(error ? [error] : [])}
   ${secondStep(account.twoFactor, ctx.settings.simulatedHumanKeyMs)}
+  <div class="field"><input id="skip_2fa" name="didOptForCooldown" type="checkbox" value="true">
+  <label for="skip_2fa">Skip two-factor authentication for the next ${String(SKIP_MINUTES)} minutes</label></div>
   <button type="submit">${account.twoFactor === "webauthn" ? "Use security key" : "Verify"}</button>
 </form>`,
           header(req, res, account),
@@ -68,6 +74,7 @@ export function webOtpSiteRoutes(ctx: SiteContext, deps: { webRequests: WebReque
       const account = locate(req, res, next);
       if (!account) return;
       if (!secondStepGood(ctx, account, formText(req, "otp"))) return show(req, res, account, BAD_OTP);
+      if (formText(req, "didOptForCooldown") === "true") account.skipTwoFactorUntil = ctx.now().getTime() + SKIP_MINUTES * 60_000;
       const code = deps.webOtps.issue(account.username);
       deps.webRequests.finish(String(req.params.id), code);
       const signedIn = header(req, res, account);

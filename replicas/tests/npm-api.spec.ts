@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:cryp
 import { expect, test as base, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { listen, startNpmReplica, type Listening, type NpmReplica } from "rotate-replicas";
 import { TestClock } from "./support/clock.js";
-import { ALICE, BOB, CAROL, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
+import { ALICE, BOB, CAROL, csrfIn, KEYHOLDER, postForm, signInHttp } from "./support/npm-site.js";
 
 const TOKENS = "/-/npm/v1/tokens";
 const FULL_TOKEN = /^npm_[A-Za-z0-9]{36}$/;
@@ -54,12 +54,13 @@ const createBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 test.describe("web login", () => {
-  test("login and done URLs; 202 with Retry-After and a JSON body while waiting; the session token once the person signed in", async ({
+  test("login and done URLs; 202 with Retry-After and a JSON body while waiting; without the confirmation (knob), the session token once the person signed in", async ({
     request,
     npm,
     registry,
     clock,
   }) => {
+    npm.settings.webLogin.confirm = false;
     const started = await registry.post("/-/v1/login", {});
     expect(started.status()).toBe(200);
     const { loginUrl, doneUrl } = (await started.json()) as { loginUrl: string; doneUrl: string };
@@ -95,14 +96,13 @@ test.describe("web login", () => {
     expect((await request.get(`${npm.url}/login/cli/${id}`)).status()).toBe(404);
   });
 
-  test("with the confirmation knob, the CLI login completes only when the person presses Login", async ({
+  test("by default the CLI login completes only when the person presses Login (Cancel leaves it waiting)", async ({
     page,
     request,
     npm,
     registry,
     clock,
   }) => {
-    npm.settings.webLogin.confirm = true;
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
     await page.goto(loginUrl);
     await page.getByLabel("Username").fill(ALICE.username);
@@ -113,6 +113,10 @@ test.describe("web login", () => {
 
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in to the npm CLI");
     expect((await request.get(doneUrl)).status()).toBe(202);
+    const here = page.url();
+    await page.getByRole("link", { name: "Cancel" }).click();
+    expect((await request.get(doneUrl)).status()).toBe(202);
+    await page.goto(here);
     await page.getByRole("button", { name: "Login" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Logged in");
     const done = await request.get(doneUrl);
@@ -127,6 +131,7 @@ test.describe("web login", () => {
     clock,
   }) => {
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
+    npm.settings.webLogin.confirm = false;
     const next = new URL(loginUrl).searchParams.get("next") ?? "?";
     await signInHttp(request, npm, clock, KEYHOLDER, next);
     expect(await (await request.get(npm.url + next)).text()).toContain("<h1>Logged in</h1>");
@@ -396,7 +401,7 @@ test.describe("the tokens API", () => {
     expect(npm.tokens("alice")).toHaveLength(3);
   });
 
-  test("one-time codes: the documented 401s, each with www-authenticate: OTP; a code works once; the refusal knob", async ({
+  test("one-time codes: the documented 401s, each with www-authenticate: OTP; a code serves several calls while valid, or once (knob); the refusal knob", async ({
     registry,
     npm,
     clock,
@@ -434,9 +439,19 @@ test.describe("the tokens API", () => {
     expect(npm.tokens("alice")).toHaveLength(0);
     expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(201);
     expect(npm.settings.refuseOtps).toBe(0);
-    // The same code a second time is refused (one use per 30-second step).
-    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(401);
-    expect(npm.tokens("alice")).toHaveLength(1);
+    // By default the same code serves the next call too, while it is valid (a step either side of now).
+    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(201);
+    clock.advance(30);
+    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).status()).toBe(201);
+    clock.advance(30);
+    expect(await (await registry.post(TOKENS, createBody(), session, { "npm-otp": code })).json()).toEqual({ error: "invalid OTP" });
+    expect(npm.tokens("alice")).toHaveLength(3);
+    // Single-use (as some servers are): a code works once, and an older one is refused after a newer.
+    npm.settings.oneTimeCodes = "single-use";
+    const fresh = clock.code();
+    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": fresh })).status()).toBe(201);
+    expect((await registry.post(TOKENS, createBody(), session, { "npm-otp": fresh })).status()).toBe(401);
+    expect(npm.tokens("alice")).toHaveLength(4);
   });
 
   test("web OTP for a security-key account: the auth URL wants the key, then the done URL gives a 16-digit code good once", async ({
@@ -495,7 +510,7 @@ test.describe("the tokens API", () => {
     const { loginUrl, doneUrl } = (await (await registry.post("/-/v1/login", {})).json()) as { loginUrl: string; doneUrl: string };
     const next = new URL(loginUrl).searchParams.get("next") ?? "?";
     await signInHttp(request, npm, clock, CAROL, next);
-    await request.get(npm.url + next);
+    await postForm(request, npm.url + next, [["csrftoken", csrfIn(await (await request.get(npm.url + next)).text())]]);
     const { token: session } = (await (await request.get(doneUrl)).json()) as { token: string };
 
     const asWebClient: Record<string, string> = { "npm-auth-type": "web", "npm-command": "token" };
@@ -593,7 +608,11 @@ const circleci = (claims: Record<string, unknown> = {}, permissions = ["createPa
 });
 
 test.describe("trusted publishing", () => {
-  test("add, read back, one per package (409), remove; a one-time code every time", async ({ registry, npm, clock }) => {
+  test("add, read back, several add up (the same one twice is a 409; at most 10), remove; a one-time code every time", async ({
+    registry,
+    npm,
+    clock,
+  }) => {
     const session = npm.startSession("alice");
     const otp = (extra: Record<string, string> = {}) => {
       clock.advance(30);
@@ -619,14 +638,31 @@ test.describe("trusted publishing", () => {
       id: expect.stringMatching(new RegExp(`^${UUID}$`)),
       ...circleci({ "oidc.circleci.com/context-ids": [CONTEXT] }, ["createPackage", "createStagedPackage"]),
     });
-    expect(npm.trustConfig(SCOPED)).toEqual(config);
+    expect(npm.trustConfigs(SCOPED)).toEqual([config]);
     expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([config]);
 
-    const again = await registry.post(TRUST, [circleci()], session, otp());
+    // Another configuration goes alongside; the same one again (claims in another order) is refused.
+    const second = await registry.post(TRUST, [circleci()], session, otp());
+    expect(second.status()).toBe(200);
+    expect(await (await registry.get(TRUST, session, otp())).json()).toEqual([config, ...((await second.json()) as unknown[])]);
+    const again = await registry.post(
+      TRUST,
+      [{ ...circleci(), claims: Object.fromEntries(Object.entries(circleci().claims).reverse()) }],
+      session,
+      otp(),
+    );
     expect(again.status()).toBe(409);
     expect(await again.json()).toEqual({
       message: "trusted publisher config already exists for the package. Please delete and re-create.",
     });
+    for (let i = 2; i < 10; i++)
+      npm.addTrustConfig(SCOPED, { type: "github", claims: { repository: `mozilla/repo-${i}` }, permissions: ["createPackage"] });
+    const full = await registry.post(TRUST, [circleci({}, ["createStagedPackage"])], session, otp());
+    expect(full.status()).toBe(400);
+    expect(await full.json()).toEqual({
+      message: "A package can have at most 10 trusted publisher configurations. Delete one before adding another.",
+    });
+    expect(npm.trustConfigs(SCOPED)).toHaveLength(10);
 
     expect(await (await registry.delete(`${TRUST}/not-a-uuid`, session, otp())).json()).toEqual({
       message: "Invalid trusted publisher config id format",
@@ -636,7 +672,8 @@ test.describe("trusted publishing", () => {
     expect(await missing.json()).toEqual({ message: "Trusted publisher configuration not found for the package" });
     expect((await registry.delete(`${TRUST}/${config?.id}`, session)).status()).toBe(401);
     expect((await registry.delete(`${TRUST}/${config?.id}`, session, otp())).status()).toBe(204);
-    expect(npm.trustConfig(SCOPED)).toBeUndefined();
+    expect(npm.trustConfigs(SCOPED).map((c) => c.id)).not.toContain(config?.id);
+    expect(npm.trustConfigs(SCOPED)).toHaveLength(9);
   });
 
   test("a configuration npm would not take is a 400, and it costs no code", async ({ registry, npm, clock }) => {

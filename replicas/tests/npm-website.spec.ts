@@ -89,7 +89,11 @@ test.describe("signing in", () => {
     await expect(page.getByLabel("Username")).toHaveValue(ALICE.username);
   });
 
-  test("a wrong or replayed one-time password is refused with 401", async ({ request, npm, clock }) => {
+  test("a wrong one-time password is refused with 401; the one accepted serves the escalation too, or not with single-use codes (knob)", async ({
+    request,
+    npm,
+    clock,
+  }) => {
     const csrftoken = csrfIn(await (await request.get(`${npm.url}/login`)).text());
     await postForm(request, `${npm.url}/login`, [
       ["csrftoken", csrftoken],
@@ -115,11 +119,14 @@ test.describe("signing in", () => {
       ).status(),
     ).toBe(302);
     npm.settings.escalate.delete = true;
-    const again = await postForm(request, `${npm.url}/escalate/otp?next=%2F`, [
-      ["csrftoken", csrftoken],
-      ["otp", code],
-    ]);
-    expect(again.status()).toBe(401);
+    const escalate = () =>
+      postForm(request, `${npm.url}/escalate/otp?next=%2F`, [
+        ["csrftoken", csrftoken],
+        ["otp", code],
+      ]);
+    expect((await escalate()).status()).toBe(302);
+    npm.settings.oneTimeCodes = "single-use";
+    expect((await escalate()).status()).toBe(401);
   });
 
   test("a security-key user gets the security-key page, whose button completes the sign-in", async ({ page, npm }) => {
@@ -643,6 +650,59 @@ test.describe("the variant page shape", () => {
     expect(dropped.headers()["location"]).toBe("/settings/alice/tokens");
     expect(npm.tokens("alice").map((t) => t.name)).toEqual(["documented"]);
   });
+});
+
+test("the labelled page shape: no named group, each control labelled itself, native selects, the date only after Custom", async ({
+  page,
+  npm,
+  clock,
+}) => {
+  npm.settings.pageShape = "labelled";
+  await signInPage(page, npm, clock, "/settings/~/tokens/granular-access-tokens/new");
+  await expect(page.locator("#gat fieldset, #gat [role=group], #gat legend")).toHaveCount(0);
+  await expect(page.getByRole("heading", { level: 2 })).toHaveText(["Packages and scopes", "Organizations", "Summary"]);
+  await expect(page.getByLabel("Allow this token to bypass 2FA")).not.toBeChecked();
+  await page.getByLabel("Token name").fill("labelled token");
+  await page.getByLabel("Description (optional)").fill("for CircleCI");
+
+  // Two native selects share the label "Permissions": the heading before each says which is which.
+  const permissions = page.getByRole("combobox", { name: "Permissions", exact: true });
+  await expect(permissions).toHaveCount(2);
+  await expect(permissions.first()).toHaveJSProperty("tagName", "SELECT");
+  await expect(permissions.first().locator("option")).toHaveText([
+    "No access",
+    "Read-only",
+    "Read and write (publish and stage)",
+    "Read and write (stage only)",
+  ]);
+  await permissions.first().selectOption({ label: "Read and write (publish and stage)" });
+  await page.getByRole("radio", { name: "Only select packages and scopes" }).check();
+  await page.getByRole("combobox", { name: "Select packages and scopes" }).fill("nimbus");
+  await page.getByRole("option", { name: "nimbus-shared", exact: true }).click();
+
+  // The expiry: a combobox button named by aria-labelledby; its date field shows only after "Custom".
+  const expiry = page.getByRole("combobox", { name: "Expiration", exact: true });
+  await expect(expiry).toHaveJSProperty("tagName", "BUTTON");
+  await expect(page.getByLabel("Expiration date")).toBeHidden();
+  await expiry.click();
+  await page.getByRole("option", { name: "Custom" }).click();
+  await page.getByLabel("Expiration date").fill("2026-12-04");
+  await expect(page.locator("#summary_list li")).toHaveText([
+    "Provide read and write (publish and stage) access to 1 package",
+    "Expires on Friday, December 4, 2026",
+  ]);
+  await page.getByLabel("Allow this token to bypass 2FA").check();
+  await page.getByRole("button", { name: "Generate token" }).click();
+  await expect(page).toHaveURL(`${npm.url}/settings/alice/tokens`);
+  expect(npm.tokens("alice")).toMatchObject([
+    {
+      name: "labelled token",
+      permission: "read-write",
+      packages: ["nimbus-shared"],
+      bypass2fa: true,
+      expires: new Date("2026-12-04T08:00:00Z"),
+    },
+  ]);
 });
 
 test.describe("deleting", () => {

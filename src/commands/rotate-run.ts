@@ -93,7 +93,11 @@ export async function runRotate(registry: Registry, flags: RotateFlags, runtime:
           else io.out(`${drill ? "DRILL: " : ""}Dry run: nothing changed.\n`);
           return 0;
         }
-        if (flags.json) io.out(`${JSON.stringify({ ...summaryJson(result, durationMs, drill), addresses: run.addresses })}\n`);
+        // The person's time too: how many one-time codes the run asked for, and how long it waited for them.
+        if (flags.json)
+          io.out(
+            `${JSON.stringify({ ...summaryJson(result, durationMs, drill), addresses: run.addresses, oneTimeCodes: run.credentials.otpTally() })}\n`,
+          );
         else io.out(`${renderSummary(result, durationMs, drill)}\n\n${teamNote(result, runtime.clock(), { drill })}\n`);
         // Rotated, but something is left that a human must act on (said in the summary).
         return result.needsHuman.length > 0 ? ExitCode.needsHuman : ExitCode.done;

@@ -50,7 +50,10 @@ export function rotateCommand(registry: Registry, run: (flags: RotateFlags) => P
     .option("--create-env-var", "the CircleCI variable does not exist yet: create it")
     .option("--dry-run", "preflight, sign in and show the plan; change nothing")
     .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
-    .option("--otp <code>", "a one-time code for the first challenge (it expires in seconds, so it may sit on the command line)")
+    .option(
+      "--otp <code>",
+      "a one-time code for the first challenge, used again while the registry takes it (it expires in seconds, so it may sit on the command line)",
+    )
     .option("--password-stdin", `read the ${registry.title} password from stdin (instead of ${env}_PASSWORD or a prompt)`)
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
     .option("--json", "print one machine-readable object, on success and on failure")

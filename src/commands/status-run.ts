@@ -19,6 +19,7 @@ import { circleciToken, drillFlags } from "./prepare.js";
 import { openDrill, type Drill } from "../drill/open.js";
 import { confirmUrls } from "../settings/official-urls.js";
 import { renderTrustStatus, trustStatus } from "../trust/status.js";
+import { deadHeldToken, heldValueGiven, probeHeldValue } from "../rotation/held-token.js";
 import type { StatusFlags } from "./status.js";
 
 const WARN_DAYS = 14;
@@ -106,6 +107,9 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
       const heldRecord = held && recordOfHeld(held, rotations);
       const expires = heldRecord?.expires ? Date.parse(heldRecord.expires) : undefined;
       const daysLeft = expires === undefined ? null : Math.floor((expires - now) / DAY_MS);
+      // With the value CircleCI holds, the registry says whether it still works: dead before its expiry is revoked, not expired.
+      const value = held ? heldValueGiven(registry, runtime.env, held.last4) : undefined;
+      const dead = value !== undefined && (await probeHeldValue(registry, sources, value, runtime)) === "dead";
       statuses.push({
         registry: registry.title,
         envVar,
@@ -115,7 +119,9 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
         setAt: held?.setAt?.toISOString() ?? null,
         lastRotation: heldRecord ?? rotations.at(-1) ?? null,
         daysLeft,
-        warning: warningFor(registry.id, held, heldRecord, rotations.at(-1), daysLeft),
+        warning: dead
+          ? deadHeldToken(registry, expires === undefined ? undefined : new Date(expires), runtime.clock())
+          : warningFor(registry.id, held, heldRecord, rotations.at(-1), daysLeft),
         notes: held ? registry.statusNotes(resolved) : [],
         expiring: within === undefined ? null : expires !== undefined && expires - now <= within * DAY_MS,
       });

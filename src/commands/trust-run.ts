@@ -9,6 +9,7 @@ import type { TrustJournal } from "../trust/journal.js";
 import { drillProver } from "../trust/proof.js";
 import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust/report.js";
 import { trustPublishing } from "../trust/runbook.js";
+import { skipWindowChoice } from "../trust/skip-window.js";
 import { withPreparedRun } from "./prepare.js";
 import { trustRequest, trustSection, type TrustFlags } from "./trust.js";
 
@@ -48,6 +49,8 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
         registry: {
           title: registry.title,
           terms,
+          allow: trust.allow,
+          defaultAllow: trust.defaultAllow,
           side: run.settings.side({
             credentials: run.credentials,
             steps: run.steps,
@@ -55,6 +58,7 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
             findBrowser: run.findBrowser,
             launchBrowser: (browser, origins, headless) => run.launchBrowser(browser, { origins, assets: registry.assetOrigins }, headless),
             reachable: runtime.reachable,
+            skipTwoFactor: skipWindowChoice(run.ask, run.request.packages, registry.title),
           }),
         },
         cwd: runtime.cwd,
@@ -70,7 +74,9 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
         return 0;
       }
       const durationMs = Date.now() - started;
-      if (flags.json) io.out(`${JSON.stringify(trustSummaryJson(result, durationMs, drill))}\n`);
+      // The person's time: how many one-time codes the run asked for, and how long it waited for them.
+      if (flags.json)
+        io.out(`${JSON.stringify({ ...trustSummaryJson(result, durationMs, drill), oneTimeCodes: run.credentials.otpTally() })}\n`);
       else io.out(`${renderTrustSummary(result, durationMs, drill)}\n\n${trustTeamNote(result, runtime.clock(), { drill })}\n`);
       return 0;
     },

@@ -88,17 +88,15 @@ export function trustCommand(registries: Registry[], run: (registry: TrustingReg
     .addOption(
       new Option(
         "--allow <what>",
-        `what CircleCI may do: ${trusting
+        `what the CircleCI job may do (asked in a terminal; otherwise ${trusting.map((r) => `${r.title}'s default, ${r.trust.defaultAllow}`).join("; ")}): ${trusting
           .flatMap((r) => Object.entries(r.trust.allow).map(([choice, { says }]) => (choice === says ? choice : `${choice} (${says})`)))
           .join(", ")}`,
-      )
-        .choices([...new Set(trusting.flatMap((r) => Object.keys(r.trust.allow)))])
-        .default("publish"),
+      ).choices([...new Set(trusting.flatMap((r) => Object.keys(r.trust.allow)))]),
     )
     .addOption(
       new Option(
         "--existing <choice>",
-        "a package that already trusts another publisher: keep it, or replace it (asked in a terminal)",
+        "what a package already trusts: keep it alongside (the default where configurations add up), or replace it (delete them all, then add)",
       ).choices(["keep", "replace"]),
     )
     .option("--remove-token", "retire the token at the end without asking: only once a publish through trusted publishing has worked")
@@ -108,7 +106,7 @@ export function trustCommand(registries: Registry[], run: (registry: TrustingReg
     .option("--keep-old", "retiring: delete no npm token (only the CircleCI variable)")
     .option("--dry-run", "preflight, sign in, read each package and show the plan and the ids; change nothing")
     .option("--trust-urls", "accept addresses other than the sites' official ones without asking (they are still named)")
-    .option("--otp <code>", "a one-time code for the first challenge")
+    .option("--otp <code>", "a one-time code for the first challenge, used again while npm takes it")
     .option("--password-stdin", "read the npm password from stdin (instead of ROTATE_NPM_PASSWORD or a prompt)")
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
     .option("--json", "print one machine-readable object, on success and on failure")
@@ -122,6 +120,7 @@ Examples:
   $ rotate trust npm                                   # settings from rotate.config.json; asks what it must
   $ rotate trust npm --dry-run                         # the ids and the plan; nothing changes
   $ rotate trust npm --pipeline-definition release     # the project has several pipeline definitions
+  $ rotate trust npm --allow publish                   # the job publishes directly (npm's default: it stages for approval)
   $ rotate trust npm --remove-token                    # a trusted publish worked: retire NPM_TOKEN
   $ rotate trust npm --sandbox                         # a drill on the built-in replicas
 Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act
@@ -142,8 +141,8 @@ export function trustRequest(
   env: NodeJS.ProcessEnv,
 ): TrustRequest {
   const allowed = registry.trust.allow;
-  const actions = allowed[flags.allow ?? "publish"]?.actions;
-  if (!actions) throw new UsageError(`--allow ${flags.allow}: give ${Object.keys(allowed).join(", ")}`);
+  const actions = flags.allow === undefined ? undefined : allowed[flags.allow]?.actions;
+  if (flags.allow !== undefined && !actions) throw new UsageError(`--allow ${flags.allow}: give ${Object.keys(allowed).join(", ")}`);
   if (flags.existing !== undefined && flags.existing !== "keep" && flags.existing !== "replace")
     throw new UsageError(`--existing ${flags.existing}: give keep or replace`);
   const oldValue = env[`ROTATE_${registry.id.toUpperCase()}_OLD_TOKEN`];
@@ -154,7 +153,7 @@ export function trustRequest(
     registryUrl: settings.registryUrl,
     ...(flags.pipelineDefinition ? { pipelineDefinition: flags.pipelineDefinition } : {}),
     contextIds: flags.contextId ?? [],
-    actions,
+    ...(actions ? { actions } : {}),
     ...(flags.existing ? { existing: flags.existing } : {}),
     removeToken: Boolean(flags.removeToken),
     ...(flags.keepOld ? { oldToken: "none" as const } : flags.oldToken ? { oldToken: { name: flags.oldToken } } : {}),

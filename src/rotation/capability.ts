@@ -22,6 +22,8 @@ export interface TokenSummary {
    * packages), when the list says so: such a token is never deleted as the old one.
    */
   cannotPublish?: string;
+  /** When the registry revoked or invalidated it, if its list says so (it then no longer works, whatever its expiry). */
+  revoked?: Date;
 }
 
 export interface CreatedToken {
@@ -38,13 +40,26 @@ export interface Credentials {
   username(): Promise<string>;
   /** Asked once per run and kept in memory: sign-in, re-auth and delete confirmations reuse it. */
   password(): Promise<Secret>;
-  /** A fresh one-time code for every challenge. */
-  otp(): Promise<Secret>;
+  /**
+   * A one-time code. With `reuse`, the code in use while the site keeps taking it (npm's registry
+   * takes a code for several calls while it is valid); otherwise, or when none is in use, a fresh one.
+   */
+  otp(options?: { reuse?: boolean }): Promise<Secret>;
+  /** The code in use, never asking for one: sent ahead with a call that may need it. */
+  otpInUse(): Secret | undefined;
   /** The site refused the password: true when it can be asked again (a prompt, under three tries). */
   passwordRefused(): boolean;
-  /** The site refused a code: true when another may be asked for (a prompt, under three tries). */
-  otpRefused(): boolean;
+  /**
+   * The site refused the code just used. "spent": it had worked before, so it has expired or was
+   * used up, and the next one is asked for with that reason (no try counted); "retry": another may
+   * be asked for (a prompt, under three tries); false: give up.
+   */
+  otpRefused(): OtpRefusal;
+  /** How many fresh codes this run asked for (typed or computed), and how long it waited for them. */
+  otpTally(): { asked: number; waitedMs: number };
 }
+
+export type OtpRefusal = "spent" | "retry" | false;
 
 export interface FlowContext {
   credentials: Credentials;

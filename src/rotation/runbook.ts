@@ -28,6 +28,7 @@ import type { Address } from "../settings/config.js";
 import { addressLines } from "../settings/official-urls.js";
 import type { Steps } from "./steps.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
+import { whyHeldTokenDied } from "./held-token.js";
 
 export type { Order } from "./plan.js";
 
@@ -459,6 +460,8 @@ export async function runRotation(
     });
     const old = identified.token;
     const oldNote = identified.leftForHuman ?? identified.note;
+    // The list says the token CircleCI holds was revoked: said so, not "expired", before its expiry.
+    const oldDead = old?.revoked ? whyHeldTokenDied(registry.registry, old.expires, deps.clock()) : undefined;
     const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
@@ -468,7 +471,16 @@ export async function runRotation(
       old,
       ...(oldNote ? { oldNote } : {}),
       orphans,
-      advisories: [...registry.flow.advisories(), ...deps.cautions, ...(request.addresses ? addressLines(request.addresses) : [])],
+      advisories: [
+        ...(oldDead
+          ? [
+              `The token CircleCI holds ("${old?.name}") no longer works: ${oldDead}. CircleCI cannot publish with it; this rotation replaces it.`,
+            ]
+          : []),
+        ...registry.flow.advisories(),
+        ...deps.cautions,
+        ...(request.addresses ? addressLines(request.addresses) : []),
+      ],
     };
     for (const line of planLines(plan)) progress.note(line);
     if (request.dryRun) {

@@ -1,8 +1,10 @@
 // The registry account's credentials for one run: from the environment when set (non-interactive
 // runs, drills), else asked with a masked prompt. Never from flags or the config file. A refused
-// password or code is asked again (three tries in all) when it came from a prompt.
+// password or code is asked again (three tries in all) when it came from a prompt. A one-time code
+// that worked may be handed out again while the site keeps taking it (npm's registry does, for
+// several calls while the code is valid); once refused, the next one is asked for with the reason.
 import type { Ask } from "../ask.js";
-import type { Credentials } from "../rotation/capability.js";
+import type { Credentials, OtpRefusal } from "../rotation/capability.js";
 import { Secret } from "../secrets/secret.js";
 import { TotpSource } from "../secrets/totp.js";
 
@@ -20,6 +22,8 @@ export interface CredentialSource {
 }
 
 const TRIES = 3;
+/** Said with the next question when a code that worked is refused: it is no typo, the app's next code is needed. */
+const SPENT = "that code has expired or was already used: wait for your app's next code";
 
 export function credentialsFrom(source: CredentialSource): Credentials {
   const prefix = `ROTATE_${source.id.toUpperCase()}_`;
@@ -35,6 +39,33 @@ export function credentialsFrom(source: CredentialSource): Credentials {
   let firstOtp = source.firstOtp;
   let passwordTries = 1;
   let otpTries = 1;
+  /** The code in use, and how often it was handed out: more than once means it had worked. */
+  let inUse: { code: Secret; handedOut: number } | undefined;
+  let spent = false;
+  const tally = { asked: 0, waitedMs: 0 };
+
+  const freshOtp = async (): Promise<Secret> => {
+    tally.asked++;
+    if (firstOtp) {
+      const code = firstOtp;
+      firstOtp = undefined;
+      totp?.markUsed(code);
+      return code;
+    }
+    const started = Date.now();
+    try {
+      if (totp) return await totp.next();
+      const why = spent ? ` (${SPENT})` : "";
+      return await source.ask.code(
+        `${source.title} one-time code from your authenticator app${why}:`,
+        `${source.title} one-time code`,
+        `set ${prefix}TOTP_SECRET so rotate can compute codes`,
+      );
+    } finally {
+      spent = false;
+      tally.waitedMs += Date.now() - started;
+    }
+  };
 
   return {
     async username() {
@@ -49,19 +80,18 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       );
       return password;
     },
-    async otp() {
-      if (firstOtp) {
-        const code = firstOtp;
-        firstOtp = undefined;
-        totp?.markUsed(code);
-        return code;
+    async otp(options = {}) {
+      if (options.reuse && inUse) {
+        inUse.handedOut++;
+        return inUse.code;
       }
-      if (totp) return totp.next();
-      return source.ask.code(
-        `${source.title} one-time code from your authenticator app:`,
-        `${source.title} one-time code`,
-        `set ${prefix}TOTP_SECRET so rotate can compute codes`,
-      );
+      const code = await freshOtp();
+      inUse = { code, handedOut: 1 };
+      return code;
+    },
+    otpInUse() {
+      if (inUse) inUse.handedOut++;
+      return inUse?.code;
     },
     passwordRefused() {
       if (password === givenPassword || !source.ask.canPrompt || passwordTries >= TRIES) return false;
@@ -69,11 +99,18 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       password = undefined;
       return true;
     },
-    // A computed code the site refused means a wrong TOTP secret: another would fail the same way.
-    otpRefused() {
+    // A computed code the site refused at once means a wrong TOTP secret: another would fail the same way.
+    otpRefused(): OtpRefusal {
+      const refused = inUse;
+      inUse = undefined;
+      if (refused && refused.handedOut > 1) {
+        spent = true;
+        return "spent";
+      }
       if (otpTries >= TRIES || totp || !source.ask.canPrompt) return false;
       otpTries++;
-      return true;
+      return "retry";
     },
+    otpTally: () => ({ ...tally }),
   };
 }

@@ -87,6 +87,11 @@ export interface TrustSideOptions {
   launchBrowser: (browser: FoundBrowser, origins: string[], headless?: boolean) => Promise<BrowserSession>;
   /** Rejects with a one-line reason when a URL cannot be reached. */
   reachable: (url: string) => Promise<void>;
+  /**
+   * The registry's browser two-factor step offers to skip the second factor for `minutes`: whether
+   * to tick it (the person says, once per run; false without a terminal).
+   */
+  skipTwoFactor: (minutes: number) => Promise<boolean>;
 }
 
 /** What the registry needs changed in the CircleCI job that publishes. */
@@ -111,6 +116,12 @@ export type Exchange = { accepted: true; token: Secret } | { accepted: false; st
 
 /** How the registry's trusted publishers read, in words and field by field, and the job's side of them. Pure: no network. */
 export interface TrustTerms {
+  /**
+   * How many configurations a package may hold. More than one: they add up (a publish is allowed
+   * when any one matches), so rotate adds its own alongside what a package trusts, up to this
+   * limit. One: a package trusts one publisher, replaced only when the responder says so.
+   */
+  configurationsPerPackage: number;
   actionsText: (actions: readonly string[]) => string;
   /** One line for a configuration of any provider, for the plan and "where things stand". */
   describe: (stored: StoredTrust) => string;
@@ -144,8 +155,13 @@ export interface ConfiguredTrust extends TrustTerms {
 export interface TrustChoices {
   /** The registry's settings `rotate trust` offers as flags (the token-making ones do not apply). */
   settingKeys: string[];
-  /** What `--allow` offers, each choice in the registry's own action names; "publish" is the default. */
-  allow: Record<string, { actions: string[]; says: string }>;
+  /**
+   * What `--allow` offers, each choice in the registry's own action names, the command it lets the
+   * job run (`says`) and what that means for the CircleCI job (`means`).
+   */
+  allow: Record<string, { actions: string[]; says: string; means: string }>;
+  /** The choice a new configuration gets when nobody says (a run without a terminal and without --allow): the registry's own default. */
+  defaultAllow: string;
   /** The items the settings name, each able to carry a trusted publisher; a UsageError otherwise. */
   packagesOnly: (items: string[]) => string[];
 }

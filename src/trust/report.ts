@@ -14,7 +14,9 @@ function packageOutcome(journal: TrustJournal, name: string): string {
     case "kept":
       return `kept its own trusted publisher (${entry.previous ?? "?"})`;
     case "verified":
-      return entry.previous ? `trusts it now, instead of ${entry.previous}` : "trusts it now (added, read back field by field)";
+      if (!entry.previous) return "trusts it now (added, read back field by field)";
+      // Configurations add up: what it trusted stays unless it was deleted to make way.
+      return entry.earlierDeleted ? `trusts it now, instead of ${entry.previous}` : `trusts it now, alongside ${entry.previous}`;
     default:
       return entry.state;
   }

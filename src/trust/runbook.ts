@@ -15,10 +15,13 @@ import { describeError, type Secret } from "../secrets/secret.js";
 import { deleteVariable, findOnCircleci, type CircleciFindings, type TokenVariable, type TrustCircleciApi } from "./circleci.js";
 import { TrustJournal } from "./journal.js";
 import { proofLines, type ProofOutcome, type Prover } from "./proof.js";
-import type { CircleciPublisher, KindedToken, StoredTrust, TrustAccount, TrustSide, TrustTerms } from "./capability.js";
+import type { CircleciPublisher, KindedToken, StoredTrust, TrustAccount, TrustChoices, TrustSide, TrustTerms } from "./capability.js";
 import { mayBeCheckoutOf, tokenUseLines } from "./checkout.js";
 
 export type Existing = "keep" | "replace";
+
+/** The request once what the job may do is settled. */
+type Settled = TrustRequest & { actions: string[] };
 
 /** What the responder asked for, from flags, environment and config (see commands/trust.ts). */
 export interface TrustRequest {
@@ -29,8 +32,12 @@ export interface TrustRequest {
   registryUrl: string;
   pipelineDefinition?: string;
   contextIds: string[];
-  actions: string[];
-  /** A package that already trusts another publisher; undefined: ask. */
+  /** What the job may do, in the registry's action names; undefined: asked in a terminal, else the registry's default. */
+  actions?: string[];
+  /**
+   * What a package already trusts: keep it (alongside ours where configurations add up; where a
+   * package holds one, add nothing), or replace it. Undefined: kept alongside, or asked where one is the limit.
+   */
   existing?: Existing;
   /** Retire the token at the end without asking whether a trusted publish worked. */
   removeToken: boolean;
@@ -44,8 +51,8 @@ export interface TrustDeps {
   ask: Ask;
   progress: Progress;
   circleci: TrustCircleciApi;
-  /** The registry's end: its name, its words for trusted publishers, its preflight and sign-in. */
-  registry: { title: string; terms: TrustTerms; side: TrustSide };
+  /** The registry's end: its name, its words for trusted publishers, what a job may be allowed, its preflight and sign-in. */
+  registry: { title: string; terms: TrustTerms; side: TrustSide } & Pick<TrustChoices, "allow" | "defaultAllow">;
   /** The working directory: inside the project's checkout, rotate points at the lines to change. */
   cwd: string;
   /** Drills only: proves the configuration with tokens minted as a job would get them. */
@@ -124,7 +131,7 @@ function publisherText(ids: TrustIds): string {
   return `CircleCI project ${ids.projectSlug}, pipeline "${ids.pipelineDefinition.name}"${contexts}`;
 }
 
-/** A package that trusts someone else: keep that, or replace it (npm holds one per package: delete, then add). */
+/** Where a package holds one configuration and trusts someone else: keep that, or replace it (delete, then add). */
 async function decideExisting(
   pkg: string,
   configs: StoredTrust[],
@@ -145,18 +152,21 @@ async function decideExisting(
   );
 }
 
-function planLines(decisions: Map<string, Decision>, ids: TrustIds, retire: string): string[] {
+function planLines(decisions: Map<string, Decision>, existing: Map<string, StoredTrust[]>, ids: TrustIds, retire: string): string[] {
   const publisher = publisherText(ids);
   const steps = [...decisions].map(([pkg, decision]) => {
+    const others = existing.get(pkg)?.length ?? 0;
     switch (decision) {
       case "add":
-        return `${pkg}: add the trusted publisher ${publisher}, then read it back`;
+        return others > 0
+          ? `${pkg}: add the trusted publisher ${publisher} alongside the ${others} it has (kept), then read it back`
+          : `${pkg}: add the trusted publisher ${publisher}, then read it back`;
       case "already":
         return `${pkg}: already trusts ${publisher}; nothing to add`;
       case "keep":
         return `${pkg}: keep the publisher it trusts; add nothing`;
       case "replace":
-        return `${pkg}: delete the publisher it trusts, add ${publisher}, then read it back`;
+        return `${pkg}: delete the ${others === 1 ? "publisher" : `${others} publishers`} it trusts, add ${publisher}, then read it back`;
     }
   });
   return ["Plan:", ...[...steps, "show the change the CircleCI publish job needs", retire].map((s, i) => `  ${i + 1}. ${s}`)];
@@ -200,10 +210,11 @@ type Step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => 
 class TrustRun {
   readonly publisher: CircleciPublisher;
   readonly decisions = new Map<string, Decision>();
-  private readonly existing = new Map<string, StoredTrust[]>();
+  /** What each package trusts besides this job's configuration. */
+  readonly existing = new Map<string, StoredTrust[]>();
 
   constructor(
-    readonly request: TrustRequest,
+    readonly request: Settled,
     readonly deps: TrustDeps,
     readonly found: CircleciFindings,
     readonly ids: TrustIds,
@@ -234,24 +245,57 @@ class TrustRun {
     return this.kept.length === 0 && this.held.length > 0;
   }
 
-  /** Every package read before any change; one that trusts someone else is a question. */
+  /** Configurations of this very job (the same ids, whatever they allow). */
+  private sameJob(configs: StoredTrust[]): StoredTrust[] {
+    const { publisherOf } = this.deps.registry.terms;
+    return configs.filter((config) => {
+      const theirs = publisherOf(config);
+      return theirs !== undefined && sameIds(theirs, this.publisher);
+    });
+  }
+
+  /**
+   * Every package read before any change. Its configuration for this job already there: nothing
+   * to do. Where configurations add up, ours goes alongside the others (replaced only on request),
+   * up to the registry's limit; where a package holds one, one that trusts someone else is a question.
+   */
   async readAll(account: TrustAccount): Promise<void> {
-    const { describe, differences } = this.deps.registry.terms;
+    const { title, terms } = this.deps.registry;
+    const several = terms.configurationsPerPackage > 1;
     for (const pkg of this.request.packages) {
       const configs = await this.step(
         `Read the trusted publishers of ${pkg}`,
         () => account.list(pkg),
-        (c) => (c.length === 0 ? "none" : c.map(describe).join("; ")),
+        (c) => (c.length === 0 ? "none" : c.map(terms.describe).join("; ")),
       );
-      const already = configs.length === 1 && configs[0] !== undefined && differences(configs[0], this.publisher).length === 0;
-      this.existing.set(pkg, configs);
+      const mine = this.sameJob(configs);
+      const exact = mine.some((config) => terms.differences(config, this.publisher).length === 0);
+      const already = exact || (mine.length > 0 && this.request.existing !== "replace");
+      const others = configs.filter((c) => !mine.includes(c));
+      // Ours with other actions: a configuration cannot be changed, only deleted and added again.
+      if (already && !exact) {
+        this.deps.progress.note(
+          `${pkg} already trusts ${publisherText(this.ids)}, for ${mine.map((c) => terms.actionsText(c.permissions)).join("; ")}, not ${terms.actionsText(this.publisher.actions)}: ${title} cannot change a configuration; pass --existing replace to delete and add it again`,
+        );
+      }
+      this.existing.set(pkg, already ? others : configs);
       this.journal.advance({
         step: "read",
         pkg,
-        trusts: configs.length > 0 ? configs.map(describe).join("; ") : undefined,
+        trusts: (already ? others : configs).map(terms.describe).join("; ") || undefined,
         ours: already,
       });
-      if (configs.length === 0 || already) this.decisions.set(pkg, already ? "already" : "add");
+      if (already) this.decisions.set(pkg, "already");
+      else if (configs.length === 0) this.decisions.set(pkg, "add");
+      else if (several && this.request.existing === "replace") this.decisions.set(pkg, "replace");
+      else if (several) {
+        if (configs.length >= terms.configurationsPerPackage) {
+          throw new NothingChangedError(
+            `${pkg} already has ${configs.length} trusted publishers, ${title}'s limit: delete one on ${title}'s website (the package's settings), or pass --existing replace to replace them with ${publisherText(this.ids)}`,
+          );
+        }
+        this.decisions.set(pkg, "add");
+      }
     }
     for (const [pkg, configs] of this.existing) {
       if (!this.decisions.has(pkg))
@@ -264,14 +308,16 @@ class TrustRun {
     const { journal, step, publisher } = this;
     if (decision === "already") return;
     if (decision === "keep") return journal.advance({ step: "kept", pkg });
+    const before = new Set((this.existing.get(pkg) ?? []).map((c) => c.id));
     if (decision === "replace") {
       for (const config of this.existing.get(pkg) ?? []) {
         await step(`Delete the trusted publisher ${pkg} has (${config.type})`, () => account.remove(pkg, config.id));
         journal.advance({ step: "removed", pkg });
+        before.delete(config.id);
       }
     }
     journal.advance({ step: "add-requested", pkg });
-    await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher)).catch((error: unknown) => {
+    const answered = await step(`Add the trusted publisher of ${pkg}`, () => account.add(pkg, publisher)).catch((error: unknown) => {
       // A refusal is an answer: nothing was added. Anything else (no answer) leaves it unknown.
       if (error instanceof RegistryError) journal.advance({ step: "add-refused", pkg, why: error.message });
       throw error;
@@ -282,10 +328,14 @@ class TrustRun {
       async () => {
         const { title, terms } = this.deps.registry;
         const now = await account.list(pkg);
-        const mismatch =
-          now.length === 1 && now[0]
-            ? terms.differences(now[0], publisher)
-            : [`${title} holds ${now.length} configurations: ${now.map(terms.describe).join("; ") || "none"}`];
+        // The one this add made: the id the answer named, else the one configuration that is new.
+        const fresh = now.filter((c) => !before.has(c.id));
+        const added = fresh.find((c) => answered.some((a) => a.id === c.id)) ?? (fresh.length === 1 ? fresh[0] : undefined);
+        const mismatch = added
+          ? terms.differences(added, publisher)
+          : [
+              `${title} holds ${now.length} configurations, none of them the one just added: ${now.map(terms.describe).join("; ") || "none"}`,
+            ];
         if (mismatch.length === 0) return;
         journal.advance({ step: "mismatch", pkg, why: mismatch.join("; ") });
         throw new RegistryError(`${title} holds a different trusted publisher for ${pkg} than rotate sent: ${mismatch.join("; ")}`);
@@ -303,7 +353,7 @@ class TrustRun {
     return [
       ...terms.jobChange({
         registryUrl: this.request.registryUrl,
-        actions: this.request.actions,
+        actions: this.publisher.actions,
         contexts: this.found.contexts,
         configFile,
         envVar: journal.envVar,
@@ -422,7 +472,8 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
     () => side.preflight(request.packages),
     (detail) => detail,
   );
-  const ids = idsOf(found, request.actions);
+  const settled = { ...request, actions: request.actions ?? (await allowedActions(deps)) };
+  const ids = idsOf(found, settled.actions);
   const journal = new TrustJournal(
     publisherText(ids),
     request.packages.map((name) => ({ name, state: "unchanged", tokensDisallowed: false })),
@@ -442,7 +493,7 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
     detail: `CircleCI user ${found.user.login}; ${publisherText(ids)}; project ${ids.projectId}, pipeline definition ${ids.pipelineDefinition.id}`,
   });
   for (const line of idLines(ids, deps.registry)) progress.note(line);
-  const run = new TrustRun(request, deps, found, ids, journal, step);
+  const run = new TrustRun(settled, deps, found, ids, journal, step);
 
   // 2. Sign in, in a browser that shares nothing with the responder's own.
   const session = await step(`Sign in to ${title}`, () => side.signIn());
@@ -454,7 +505,7 @@ export async function trustPublishing(request: TrustRequest, deps: TrustDeps): P
     // 3. Read every package, and (with --remove-token) the token to delete, then the plan.
     await run.readAll(account);
     const doomed = request.removeToken && run.canRetire ? await run.heldTokens(account) : [];
-    const plan = planLines(run.decisions, ids, run.retireLine(doomed));
+    const plan = planLines(run.decisions, run.existing, ids, run.retireLine(doomed));
     for (const line of plan) progress.note(line);
     if (request.dryRun) return { kind: "dry-run", ids, plan };
     if (!request.yes && !(await ask.confirm("Go ahead?", false, "pass --yes"))) throw new CancelledError();
@@ -519,4 +570,37 @@ async function retireNow(
   const yes = ask.canPrompt && (await ask.confirm(question, false, ""));
   if (!yes) journal.advance({ step: "retire-skipped", why: "a trusted publish has not been confirmed" });
   return yes;
+}
+
+/** The same job: organization, project, pipeline definition, VCS origin and contexts; what it may do aside. */
+function sameIds(a: CircleciPublisher, b: CircleciPublisher): boolean {
+  const contexts = (p: CircleciPublisher) => JSON.stringify([...p.contextIds].sort());
+  return (
+    a.orgId === b.orgId &&
+    a.projectId === b.projectId &&
+    a.pipelineDefinitionId === b.pipelineDefinitionId &&
+    a.vcsOrigin === b.vcsOrigin &&
+    contexts(a) === contexts(b)
+  );
+}
+
+/**
+ * What the job may do, when no flag said: asked in a terminal, each choice with what it means for
+ * the CircleCI job; otherwise the registry's own default for a new configuration, said aloud.
+ */
+async function allowedActions({ ask, progress, registry }: TrustDeps): Promise<string[]> {
+  const { allow, defaultAllow, title } = registry;
+  const fallback = allow[defaultAllow];
+  if (!fallback) throw new Error(`${title} has no --allow choice "${defaultAllow}"`);
+  if (!ask.canPrompt) {
+    progress.note(`The CircleCI job may run ${fallback.says}: ${fallback.means} (${title}'s default; --allow says otherwise).`);
+    return fallback.actions;
+  }
+  const ordered = [defaultAllow, ...Object.keys(allow).filter((choice) => choice !== defaultAllow)];
+  const choice = await ask.select(
+    "What may the CircleCI job do through trusted publishing?",
+    ordered.map((value) => ({ name: `${allow[value]?.says ?? value}: ${allow[value]?.means ?? ""}`, value })),
+    `pass --allow ${Object.keys(allow).join("|")}`,
+  );
+  return allow[choice]?.actions ?? fallback.actions;
 }

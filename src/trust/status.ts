@@ -9,6 +9,7 @@ import type { CircleciPipelineDefinition, ProjectIdentity } from "../circleci/cl
 import { requireDisplay } from "../browser/display.js";
 import type { Sources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
+import { deadHeldToken } from "../rotation/held-token.js";
 import { UsageError } from "../errors.js";
 import type { Registry } from "../registry.js";
 import { Progress } from "../rotation/progress.js";
@@ -63,7 +64,8 @@ function packageTrust(
   definitions: CircleciPipelineDefinition[],
   terms: TrustTerms,
 ): PackageTrust {
-  const [config] = configs;
+  // Configurations add up: the one for this project speaks for it, whatever else the package trusts.
+  const config = configs.find((c) => terms.publisherOf(c)?.projectId === identity.projectId) ?? configs[0];
   if (!config) return { name, trusted: false, publisher: null, project: null, pipeline: null, allows: null };
   const publisher = terms.publisherOf(config);
   const ours = publisher?.projectId === identity.projectId;
@@ -78,9 +80,20 @@ function packageTrust(
   };
 }
 
-function heldKind(variable: HeldVariable, tokens: KindedToken[], allTrusted: boolean, id: string): HeldTokenKind {
+function heldKind(variable: HeldVariable, tokens: KindedToken[], allTrusted: boolean, registry: Registry, now: Date): HeldTokenKind {
+  const { id } = registry;
   const matches = variable.last4 === null ? [] : tokens.filter((t) => t.last4 === variable.last4);
   const token = matches.length === 1 ? matches[0] : undefined;
+  if (token?.revoked) {
+    // The list says npm revoked it: it no longer publishes, whatever its kind.
+    return {
+      envVar: variable.envVar,
+      where: variable.where,
+      last4: variable.last4,
+      token: { name: token.name, kind: token.kind },
+      warning: deadHeldToken(registry, token.expires, now),
+    };
+  }
   const next = allTrusted
     ? `every package trusts CircleCI: retire it with \`rotate trust ${id} --remove-token\` once a trusted publish worked`
     : `move to trusted publishing with \`rotate trust ${id}\``;
@@ -138,6 +151,8 @@ async function registryTrustStatus(
         timeoutMs: browser.stepTimeout * 1000,
       }),
     reachable: runtime.reachable,
+    // Status only reads: a few calls, on one code.
+    skipTwoFactor: () => Promise.resolve(false),
   });
   const { title } = registry;
   await progress.step(`Preflight ${title}: packages, maintainers, browser`, () => side.preflight(packages));
@@ -157,7 +172,11 @@ async function registryTrustStatus(
       );
     const tokens = await progress.step(`List ${title} tokens`, () => session.account.tokens());
     const allTrusted = trust.every((p) => p.project === project.identity.slug);
-    return { user, packages: trust, variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted, registry.id)) };
+    return {
+      user,
+      packages: trust,
+      variables: variables.filter((v) => v.set).map((v) => heldKind(v, tokens, allTrusted, registry, runtime.clock())),
+    };
   } finally {
     await session.close();
   }

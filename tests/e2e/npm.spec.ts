@@ -15,7 +15,12 @@ const PACKAGES = ["@demo-org/widget", "demo-widget"];
 const DAY = 86_400_000;
 const WEBSITE = ["--via", "website"];
 
-test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90 days; the old one dead", async ({ world, rotation }) => {
+// On the page shape with no named group: every field found by the label the page gives it.
+test("happy path (labelled page shape): a read-and-write token on just the packages, bypassing 2FA, 90 days; the old one dead", async ({
+  world,
+  rotation,
+}) => {
+  npmOf(world).settings.pageShape = "labelled";
   const oldToken = heldToken(world, "npm");
   const result = await rotation.run("npm", WEBSITE);
   expect(result.code, result.stderr).toBe(0);
@@ -41,7 +46,10 @@ test("happy path: a read-and-write token on just the packages, bypassing 2FA, 90
   expect(result.stdout).toContain(`expires ${created?.expires.toISOString().slice(0, 10)}`);
 });
 
-test("the old token is the one whose last four match CircleCI's, among several of ours", async ({ world, rotation }) => {
+test("the old token is the one whose last four match CircleCI's, among several of ours; npm revoked it before its expiry, and the plan says so", async ({
+  world,
+  rotation,
+}) => {
   const held = heldToken(world, "npm");
   // An older token of ours that CircleCI does not hold: newest-by-name would pick wrongly.
   npmOf(world).issueToken(world.drill("npm").account.username, {
@@ -56,8 +64,13 @@ test("the old token is the one whose last four match CircleCI's, among several o
     .tokens(world.drill("npm").account.username)
     .find((t) => t.redacted.endsWith(held.slice(-4)));
 
+  // npm stopped it before its expiry (as it did every bypass-2FA write token on 2026-05-19): the list marks it revoked.
+  npmOf(world).revokeToken(held);
   const result = await rotation.run("npm");
   expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toContain(
+    `The token CircleCI holds ("${heldRecord?.name}") no longer works: revoked or invalidated by npm (not expired): it would have expired on ${heldRecord?.expires.toISOString().slice(0, 10)}. CircleCI cannot publish with it; this rotation replaces it.`,
+  );
   const names = npmOf(world)
     .tokens(world.drill("npm").account.username)
     .map((t) => t.name);
@@ -115,6 +128,22 @@ badInputTests("npm", [
     args: [...WEBSITE, "--npm-packages", "@demo-org/widget,left-pad"],
     says: /npm account widget-publisher cannot grant left-pad/,
   },
+  {
+    // A CLI-login page with two controls that could each log the CLI in: rotate presses neither.
+    name: "API path, a CLI-login page that offers no single log-in control",
+    arrange: (world) =>
+      npmOf(world).faults.add({
+        method: "GET",
+        path: /^\/login\/cli\//,
+        fault: {
+          kind: "status",
+          status: 200,
+          headers: { "Content-Type": "text/html" },
+          body: "<!doctype html><title>Log in</title><h1>Log in to the npm CLI</h1><form><button>Continue</button> <button>Log in with another account</button> <button>Cancel</button></form>",
+        },
+      }),
+    says: /^rotate: npm's page for this sign-in offers 2 controls that could log the CLI in \("Continue", "Log in with another account"\): a human has to click the one control on that page that logs the npm command line in \(not one that cancels\); run again without --headless/,
+  },
 ]);
 
 test("a security-key account in a headless run: stops at the key, says a human must use it, nothing changed", async ({ dirs }) => {
@@ -142,11 +171,19 @@ function sessionsLeftOpen(world: SandboxWorld): string[] {
     .filter((token) => npmOf(world).isSessionLive(token));
 }
 
-for (const permission of ["publish", "stage-only"] as const) {
-  test(`API path, ${permission}: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
+// npm's page for the CLI login asks for a press by default (the replica's knob turns it off):
+// rotate presses its one log-in control itself. The second run's registry gives the token fewer
+// days than asked: the summary reports npm's date, read back from its list, and says so.
+for (const [permission, confirm, givenDays] of [
+  ["publish", true, 90],
+  ["stage-only", false, 30],
+] as const) {
+  test(`API path, ${permission}, the CLI login ${confirm ? "confirmed on npm's page" : "completed without a confirmation page"}, ${givenDays} days: exactly the token the settings ask for, through the tokens API; the session ends with the run`, async ({
     world,
     rotation,
   }) => {
+    npmOf(world).settings.webLogin.confirm = confirm;
+    if (givenDays !== 90) npmOf(world).settings.shortenWriteTokensToDays = givenDays;
     const oldToken = heldToken(world, "npm");
     const result = await rotation.run("npm", ["--permission", permission]);
     expect(result.code, result.stderr).toBe(0);
@@ -160,7 +197,10 @@ for (const permission of ["publish", "stage-only"] as const) {
       description: "CircleCI publishing token, made by rotate",
     });
     expect(created?.packages.sort()).toEqual([...PACKAGES].sort());
-    expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(90);
+    expect(Math.round(((created?.expires.getTime() ?? 0) - Date.now()) / DAY)).toBe(givenDays);
+    const day = created?.expires.toISOString().slice(0, 10);
+    expect(result.stdout).toContain(`expires ${day}`);
+    if (givenDays !== 90) expect(result.stderr).toContain(`npm gave the new token ${givenDays} day(s), to ${day}, not the 90 asked for`);
     expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
     expect(npmOf(world).isLive(oldToken)).toBe(false);
     // The website was visited only to sign in: no token page was ever opened.
@@ -174,11 +214,12 @@ for (const permission of ["publish", "stage-only"] as const) {
   });
 }
 
-// Both page shapes, each escalated on create and on delete, with a custom expiry picked on the
-// form; the variant shape also makes the stage-only token (both permissions on the website path).
+// Every page shape, each escalated on create and on delete, with a custom expiry picked on the
+// form; stage-only tokens too (with the happy path, both permissions on the labelled shape).
 for (const [shape, permission] of [
   ["documented", "publish"],
   ["variant", "stage-only"],
+  ["labelled", "stage-only"],
 ] as const) {
   test(`website path on the ${shape} page shape, ${permission}, escalated on create and delete, 45 days: exactly one new token, the old one gone`, async ({
     world,
@@ -297,36 +338,70 @@ test("Ctrl-C mid-run: the session token is revoked all the same", async ({ world
   expect(sessionsLeftOpen(world)).toEqual([]);
 });
 
-test("in a terminal: a mistyped password is asked again, and a code npm refuses (EOTP) too", async ({ world, dirs }) => {
-  npmOf(world).settings.refuseOtps = 1;
+/** The world's npm credentials for a terminal run: the password and TOTP secret to type from, the rest of the environment. */
+function typedCredentials(world: SandboxWorld) {
   const { args, env } = worldArgs(world, "npm");
   const { ROTATE_NPM_PASSWORD: password, ROTATE_NPM_TOTP_SECRET: totpSecret, ROTATE_NPM_OLD_TOKEN: _old, ...rest } = env;
   if (!password || !totpSecret) throw new Error("the drill world gave no npm credentials");
-  // Codes of successive 30-second steps from the one before now, so none is refused as a replay:
-  // npm accepts the steps either side of now, three codes (sign-in, the refused one, the create).
-  let step: number | undefined;
-  const code = () => {
-    step = step === undefined ? Math.floor(Date.now() / 30_000) - 1 : step + 1;
-    return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) }).generate({ timestamp: step * 30_000 });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) });
+  return {
+    args: args.filter((arg) => arg !== "--yes"),
+    env: rest,
+    password,
+    codeOfStep: (step: number) => totp.generate({ timestamp: step * 30_000 }),
   };
-  // --keep-old: a fourth code (the delete) would have to wait for the next 30-second step.
-  const run = startPty([...args.filter((arg) => arg !== "--yes"), "--routine", "--keep-old"], { dirs, env: rest });
+}
+
+test("in a terminal, npm taking a code for several calls: a mistyped password is asked again, and ONE code serves the whole rotation", async ({
+  world,
+  dirs,
+}) => {
+  const { args, env, password, codeOfStep } = typedCredentials(world);
+  const run = startPty([...args, "--routine"], { dirs, env });
   let passwords = 0;
-  // "? " marks a question still open (an answered one is shown with "✔").
+  // What the person's app shows now: good for this step and the next (30 to 60 s), longer than the run.
   const { code: exit, answered } = await run.answerUntilDone([
     [/\? npm password:/, () => (passwords++ === 0 ? "not-the-password" : password)],
-    [/\? npm one-time code/, code],
+    [/\? npm one-time code/, () => codeOfStep(Math.floor(Date.now() / 30_000))],
     [/\? Go ahead\?/, () => "y"],
     [/\? Also delete the \d+ leftover token/, () => "n"],
   ]);
   const screen = plain(run.screen());
   expect(exit, screen).toBe(0);
   expect(screen).toMatch(/npm refused the sign-in \(.+\); try the password again/);
-  expect(screen).toContain("npm refused that one-time code while creating the token; try again");
   expect(answered[0]).toBe(2);
-  expect(answered[1]).toBe(3);
+  // Sign-in, create and delete on one code.
+  expect(answered[1]).toBe(1);
   expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
   expect(run.screen()).not.toContain(password);
+});
+
+test("in a terminal, npm taking each code once: the next code is asked for with the reason; a mistyped one is asked again", async ({
+  world,
+  dirs,
+}) => {
+  npmOf(world).settings.oneTimeCodes = "single-use";
+  const { args, env, password, codeOfStep } = typedCredentials(world);
+  // The sign-in's code, a typo, then codes of the next steps: npm accepts the steps either side of
+  // now, so three good codes need no wait (sign-in, create, delete).
+  const step = Math.floor(Date.now() / 30_000);
+  const codes = [codeOfStep(step - 1), "000000", codeOfStep(step), codeOfStep(step + 1)];
+  const run = startPty([...args, "--routine"], { dirs, env });
+  const { code: exit, answered } = await run.answerUntilDone([
+    [/\? npm password:/, () => password],
+    [/\? npm one-time code/, () => codes.shift() ?? ""],
+    [/\? Go ahead\?/, () => "y"],
+    [/\? Also delete the \d+ leftover token/, () => "n"],
+  ]);
+  const screen = plain(run.screen());
+  expect(exit, screen).toBe(0);
+  // The code in use, sent again with the create and the delete, was refused: it had worked, so no typo.
+  const spent =
+    "✔ npm one-time code from your authenticator app (that code has expired or was already used: wait for your app's next code):";
+  expect(screen.split(spent).length - 1).toBe(2);
+  expect(screen).toContain("npm refused that one-time code while creating the token; try again");
+  expect(answered[1]).toBe(4);
+  expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
 });
 
 test("a security-key account: web login and web one-time codes, a stand-in human at a visible browser (Xvfb)", async ({ dirs }) => {
@@ -342,8 +417,9 @@ test("a security-key account: web login and web one-time codes, a stand-in human
       { env: { ...env, DISPLAY: display.name }, dirs },
     ).done;
     expect(result.code, result.stderr).toBe(0);
-    // The key was asked for at the sign-in and again for the create and the delete.
-    expect(result.stderr.match(/please press "Use security key" and touch your key/g)?.length).toBeGreaterThanOrEqual(2);
+    // The key was asked for at the sign-in and again for the create and the delete: `rotate npm`
+    // never ticks npm's "skip 2FA for 5 minutes" (it is not even offered).
+    expect(result.stderr.match(/please press "Use security key" and touch your key/g)).toHaveLength(3);
     expect(npmOf(world).isLive(heldToken(world, "npm"))).toBe(true);
     expect(npmOf(world).isLive(oldToken)).toBe(false);
     expect(sessionsLeftOpen(world)).toEqual([]);

@@ -55,6 +55,8 @@ const Summary = z
         })
         .strict(),
     ),
+    // A person's time: the one-time codes the run asked for, and the wait for them.
+    oneTimeCodes: z.object({ asked: z.number().int().nonnegative(), waitedMs: z.number().int().nonnegative() }).strict(),
   })
   .strict();
 

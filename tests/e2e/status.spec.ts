@@ -171,6 +171,36 @@ test("an audit line whose token expired: status says so and says to rotate now",
   expect(pypiStatus.lastRotation?.by).toBe("someone-else");
 });
 
+test("a held token npm stopped before its expiry: revoked or invalidated by npm (not expired), and the fix", async ({ world, dirs }) => {
+  const held = heldToken(world, "npm");
+  const expires = new Date(Date.now() + 60 * DAY_MS);
+  writeAudit(dirs, [
+    {
+      ...doneLine(held.slice(-4), expires),
+      registry: "npm",
+      envVar: "NPM_TOKEN",
+      newToken: { name: "NPM_TOKEN earlier", last4: held.slice(-4), expires: expires.toISOString() },
+    },
+  ]);
+  // As npm did to every bypass-2FA write token on 2026-05-19: listed still, rejected (401) by whoami.
+  npmOf(world).revokeToken(held);
+  const flags = world.flags("npm");
+  const npmArgs = [
+    "--npm-registry-url",
+    String(flags.npmRegistryUrl),
+    "--npm-packages",
+    String(flags.npmPackages),
+    "--npm-user",
+    String(flags.npmUser),
+  ];
+  // The value CircleCI holds, given as a scheduled CircleCI job would (CircleCI never shows it).
+  const result = await status(world, dirs, ["--json", ...npmArgs], { ROTATE_NPM_OLD_TOKEN: held });
+  expect(result.code, result.stderr).toBe(0);
+  expect(variable(StatusJson.parse(JSON.parse(result.stdout)), "NPM_TOKEN").warning).toBe(
+    `no longer works: revoked or invalidated by npm (not expired): it would have expired on ${expires.toISOString().slice(0, 10)}; run rotate npm now`,
+  );
+});
+
 test("an audit line for a value CircleCI no longer holds: no days left, and a warning that the value changed", async ({ world, dirs }) => {
   const soon = new Date(Date.now() + 5 * DAY_MS);
   const held = heldToken(world, "pypi").slice(-4);

@@ -14,6 +14,7 @@ import { plain, startPty, type PtyRun } from "../support/pty.js";
 import { secretsIn, secretsOnDisk, worldSecrets, type Secrets } from "../support/secrets.js";
 import { REGISTRY_IDS } from "../support/world.js";
 import { writeSandboxKey } from "../../src/drill/open.js";
+import { hasXvfb, startXvfb } from "../support/xvfb.js";
 
 const PACKAGES = ["@demo-org/widget", "demo-widget"];
 const EXCHANGE = /^\/-\/npm\/v1\/oidc\/token\/exchange\/package\//;
@@ -38,8 +39,8 @@ interface Run {
 interface Trust {
   /** `rotate trust npm --sandbox …` without a terminal. */
   run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
-  /** The same in a terminal. */
-  pty(args: string[], env?: NodeJS.ProcessEnv): PtyRun;
+  /** The same in a terminal; `headed` shows the browser (on the display `env` names). */
+  pty(args: string[], env?: NodeJS.ProcessEnv, headed?: boolean): PtyRun;
   /** Any other rotate command in this world (status, or a run pointed at the world by flags). */
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
 }
@@ -75,7 +76,15 @@ const test = base.extend<{
     const runs: Run[] = [];
     const pending: Array<Promise<unknown>> = [];
     const port = new URL(world.controlUrl).port;
-    const drillArgs = (args: string[]) => ["trust", "npm", "--sandbox", "--headless", "--step-timeout", "10", ...args];
+    const drillArgs = (args: string[], headed = false) => [
+      "trust",
+      "npm",
+      "--sandbox",
+      ...(headed ? [] : ["--headless"]),
+      "--step-timeout",
+      "10",
+      ...args,
+    ];
     const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const started = startCli(args, { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
       runs.push({ output: started.output, rehearsal: false });
@@ -85,8 +94,8 @@ const test = base.extend<{
     await use({
       run: (args, env) => cli(drillArgs(args), env),
       cli,
-      pty: (args, env = {}) => {
-        const started = startPty(drillArgs(args), { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
+      pty: (args, env = {}, headed = false) => {
+        const started = startPty(drillArgs(args, headed), { dirs, env: { ROTATE_SANDBOX_PORT: port, ...env } });
         runs.push({ output: () => started.screen(), rehearsal: true });
         pending.push(started.done);
         return started;
@@ -131,8 +140,8 @@ function demoProject(world: SandboxWorld) {
   return { ...project, definition };
 }
 
-/** The configuration rotate must add for the demo project's "build-and-publish" pipeline. */
-function ourConfig(world: SandboxWorld, pipeline = "build-and-publish"): Omit<TrustConfig, "id"> {
+/** The configuration rotate must add for the demo project's "build-and-publish" pipeline, allowing `npm publish` unless told. */
+function ourConfig(world: SandboxWorld, pipeline = "build-and-publish", permissions = ["createPackage"]): Omit<TrustConfig, "id"> {
   const project = demoProject(world);
   return {
     type: "circleci",
@@ -142,7 +151,7 @@ function ourConfig(world: SandboxWorld, pipeline = "build-and-publish"): Omit<Tr
       "oidc.circleci.com/pipeline-definition-id": project.definition(pipeline),
       "oidc.circleci.com/vcs-origin": "github.com/demo-org/widget",
     },
-    permissions: ["createPackage"],
+    permissions,
   };
 }
 
@@ -151,7 +160,7 @@ function state(world: SandboxWorld) {
   const npm = npmOf(world);
   const { username } = world.drill("npm").account;
   return {
-    trust: PACKAGES.map((pkg) => npm.trustConfig(pkg) ?? null),
+    trust: PACKAGES.map((pkg) => npm.trustConfigs(pkg)),
     access: PACKAGES.map((pkg) => npm.packageAccess(pkg)),
     tokens: npm.tokens(username).map((t) => t.name),
     project: world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value ?? null,
@@ -231,9 +240,10 @@ async function converse(
 }
 
 const ENTER = { keys: "\r" };
-const DOWN_ENTER = { keys: "\x1b[B\r" };
+/** One package, the publishing pipeline, and direct publishing (what `ourConfig` allows). */
+const WIDGET_PUBLISHED = ["--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish", "--allow", "publish"];
 
-test("a drill moves two packages to trusted publishing: ids found, pipeline asked, configured and read back, job change, proof, NPM_TOKEN retired, session revoked", async ({
+test("a drill moves two packages to trusted publishing: ids found, pipeline and allowed action asked, added alongside GitHub Actions or found already there, job change, proof, NPM_TOKEN retired, session revoked, on one code", async ({
   world,
   clock,
   dirs,
@@ -257,14 +267,24 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
   const held = world.drill("npm").heldToken;
   const contextHeld = world.drill("npm").contextToken;
   const project = demoProject(world);
+  // One package publishes from GitHub Actions too; the other already trusts exactly what rotate would add.
+  const github = npm.addTrustConfig("@demo-org/widget", {
+    type: "github",
+    claims: { repository: "demo-org/widget", workflow_ref: { file: "release.yml" } },
+    permissions: ["createPackage"],
+  });
+  const already = npm.addTrustConfig("demo-widget", ourConfig(world, "build-and-publish", ["createStagedPackage"]));
 
   const run = trust.pty(["--remove-token"]);
-  const { code, screen } = await converse(run, world, clock, [
+  const { code, screen, codes } = await converse(run, world, clock, [
     [/gh\/demo-org\/widget has 2 pipeline definitions; npm trusts exactly one\. Which one runs the publish job\?/, ENTER],
+    [/What may the CircleCI job do through trusted publishing\?/, ENTER],
     [/npm password:/, world.drill("npm").account.password],
     [/Go ahead\?/, "y"],
   ]);
   expect(code, screen).toBe(0);
+  // npm takes a code for several calls: the sign-in's serves every read, add, setting and delete.
+  expect(codes).toBe(1);
 
   await test.step("the ids came from CircleCI and are shown", () => {
     for (const line of [
@@ -276,14 +296,26 @@ test("a drill moves two packages to trusted publishing: ids found, pipeline aske
       expect(screen).toContain(line);
   });
 
-  await test.step("each package trusts exactly the documented fields, read back", () => {
-    for (const pkg of PACKAGES) expect(npm.trustConfig(pkg)).toEqual({ id: expect.any(String), ...ourConfig(world) });
-    expect(screen.match(/Read back the trusted publisher of \S+ \([\d.]+s\): every field as sent/g)).toHaveLength(2);
+  await test.step("staging only, as npm's default: each package trusts the documented fields, alongside what it trusted; nothing added twice", () => {
+    expect(screen).toContain(
+      "npm stage publish: the job stages each version; a maintainer approves it with 2FA on npmjs.com before it is published (npm's default and advice)",
+    );
+    expect(npm.trustConfigs("@demo-org/widget")).toEqual([
+      github,
+      { id: expect.any(String), ...ourConfig(world, "build-and-publish", ["createStagedPackage"]) },
+    ]);
+    expect(npm.trustConfigs("demo-widget")).toEqual([already]);
+    expect(screen).toMatch(/@demo-org\/widget: add the trusted publisher .* alongside the 1 it has \(kept\), then read it back/);
+    expect(screen).toMatch(
+      /demo-widget: already trusts CircleCI project gh\/demo-org\/widget, pipeline "build-and-publish"; nothing to add/,
+    );
+    expect(screen.match(/Read back the trusted publisher of \S+ \([\d.]+s\): every field as sent/g)).toHaveLength(1);
   });
 
   await test.step("the job change: npm's audience for this registry, the versions, and this checkout's lines that use NPM_TOKEN", () => {
     expect(screen).toContain(`export NPM_ID_TOKEN="$(circleci run oidc get --claims '{"aud": "npm:127.0.0.1"}')"`);
-    expect(screen).toContain("npm install --global npm@^11.11.0");
+    expect(screen).toContain("npm install --global npm@^11.15.0");
+    expect(screen).toContain("                npm stage publish");
     expect(screen).toContain("Node 22.14.0 or newer");
     expect(screen).toContain('.circleci/config.yml:6: - run: echo "//registry/:_authToken=${NPM_TOKEN}" > ~/.npmrc');
     expect(screen).toContain(".npmrc:1: //registry/:_authToken=${NPM_TOKEN}");
@@ -357,7 +389,8 @@ test("--dry-run reads everything and changes nothing: the ids and the plan, the 
     vcsOrigin: "github.com/demo-org/widget",
     pipelineDefinition: { id: project.definition("nightly"), name: "nightly", configFile: ".circleci/nightly.yml" },
     contexts: [],
-    actions: ["createPackage"],
+    // No terminal and no --allow: npm's own default for a new configuration, staging only.
+    actions: ["createStagedPackage"],
   });
   expect(report.plan[0]).toBe("Plan:");
   expect(report.plan.join("\n")).toMatch(
@@ -368,59 +401,85 @@ test("--dry-run reads everything and changes nothing: the ids and the plan, the 
   expect(liveSessions(world)).toBe(sessionsBefore);
 });
 
-test("packages that trust something else: one kept, the other replaced (deleted, then added); nothing retired while one keeps another publisher", async ({
-  world,
-  clock,
-  trust,
-}) => {
+test("--existing replace: what a package trusts is deleted, then CircleCI's added and read back", async ({ world, clock, trust }) => {
   const npm = npmOf(world);
-  const github = npm.addTrustConfig("@demo-org/widget", {
+  npm.addTrustConfig("@demo-org/widget", {
     type: "github",
     claims: { repository: "demo-org/widget", workflow_ref: { file: "release.yml" } },
     permissions: ["createPackage"],
   });
   const nightly = npm.addTrustConfig("demo-widget", ourConfig(world, "nightly"));
-  const run = trust.pty(["--pipeline-definition", "build-and-publish"]);
+  const run = trust.pty(["--pipeline-definition", "build-and-publish", "--allow", "publish", "--existing", "replace"]);
   const { code, screen } = await converse(run, world, clock, [
     [/npm password:/, world.drill("npm").account.password],
-    [/What should @demo-org\/widget trust\?/, ENTER],
-    [/What should demo-widget trust\?/, DOWN_ENTER],
     [/Go ahead\?/, "y"],
+    [/Retire NPM_TOKEN now/, "n"],
   ]);
   expect(code, screen).toBe(0);
-  expect(screen).toContain(
-    '@demo-org/widget already trusts github (repository "demo-org/widget", workflow_ref {"file":"release.yml"}), for npm publish. npm allows one trusted publisher per package.',
+  expect(screen).toMatch(
+    /demo-widget: delete the publisher it trusts, add CircleCI project gh\/demo-org\/widget, pipeline "build-and-publish", then read it back/,
   );
-  expect(npm.trustConfig("@demo-org/widget")).toEqual(github);
-  expect(npm.trustConfig("demo-widget")).toEqual({ id: expect.any(String), ...ourConfig(world) });
-  expect(npm.trustConfig("demo-widget")?.id).not.toBe(nightly.id);
-  // Only the package that trusts this project is proven; the token stays, as CircleCI may still need it.
-  expect(new Set(npm.exchangeOutcomes().map((o) => o.package))).toEqual(new Set(["demo-widget"]));
-  expect(screen).toMatch(/NPM_TOKEN\s+kept in project gh\/demo-org\/widget \(@demo-org\/widget still trusts another publisher\)/);
-  expect(world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value).toBe(world.drill("npm").heldToken);
+  for (const pkg of PACKAGES) expect(npm.trustConfigs(pkg)).toEqual([{ id: expect.any(String), ...ourConfig(world) }]);
+  expect(npm.trustConfigs("demo-widget")[0]?.id).not.toBe(nightly.id);
+  expect(screen).toMatch(/@demo-org\/widget\s+trusts it now, instead of github/);
   expect(liveSessions(world)).toBe(0);
 });
 
 test.describe("a project with one pipeline definition", () => {
   test.use({ knobs: { circleci: { pipelineDefinitions: ["build-and-publish"] } } });
 
-  test("that one is used without asking; a refused one-time code is asked again, and the next one goes through", async ({
+  test("that one is used without asking; a code npm refuses after it had worked is followed by the next, with the reason", async ({
     world,
     clock,
     trust,
   }) => {
     npmOf(world).settings.refuseOtps = 1;
-    const run = trust.pty(["--dry-run", "--npm-packages", "demo-widget"]);
+    const run = trust.pty(["--dry-run", "--npm-packages", "demo-widget", "--allow", "publish"]);
     const { code, screen, codes } = await converse(run, world, clock, [[/npm password:/, world.drill("npm").account.password]]);
     expect(code, screen).toBe(0);
-    // The sign-in's code, the refused one, and the one that read demo-widget's trusted publishers.
-    expect(codes).toBe(3);
+    // The sign-in's code, refused when sent again (it had worked: no typo), then the one that read demo-widget's trusted publishers.
+    expect(codes).toBe(2);
+    expect(screen).toContain(
+      "npm one-time code from your authenticator app (that code has expired or was already used: wait for your app's next code):",
+    );
     expect(npmOf(world).settings.refuseOtps).toBe(0);
     expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
     expect(screen).toMatch(
       /Preflight CircleCI: token, project ids, pipeline definition, variables \([\d.]+s\): drill-responder · gh\/demo-org\/widget · pipeline "build-and-publish"/,
     );
     expect(screen).toContain("DRILL: Dry run: nothing changed.");
+  });
+});
+
+test.describe("a security-key account with several packages", () => {
+  test.use({ knobs: { npm: { twoFactor: "webauthn" }, circleci: { pipelineDefinitions: ["build-and-publish"] } } });
+
+  test("npm's offer to skip 2FA for 5 minutes is asked once in plain words; on yes it is ticked, and the key is not asked again (Xvfb)", async ({
+    world,
+    clock,
+    trust,
+  }) => {
+    test.skip(!process.env.CI && !hasXvfb(), "needs Xvfb for a visible browser: apt-get install -y xvfb");
+    const display = await startXvfb();
+    try {
+      // A stand-in human presses "Use security key" a moment after each key page loads.
+      npmOf(world).settings.simulatedHumanKeyMs = 1_500;
+      const run = trust.pty(["--dry-run", "--allow", "publish"], { DISPLAY: display.name }, true);
+      const { code, screen } = await converse(run, world, clock, [
+        [/npm password:/, world.drill("npm").account.password],
+        [
+          /npm's security-key page offers to skip two-factor authentication for the next 5 minutes\. Tick it, so rotate can set up the other 1 package\(s\) without asking for your key each time\?/,
+          "y",
+        ],
+      ]);
+      expect(code, screen).toBe(0);
+      // The sign-in's key, and the first package's read; the second read passes inside the window.
+      expect(screen.match(/please press "Use security key" and touch your key/g)).toHaveLength(2);
+      expect(screen).toMatch(/Read the trusted publishers of demo-widget \([\d.]+s\): none/);
+      expect(liveSessions(world)).toBe(0);
+    } finally {
+      display.stop();
+    }
   });
 });
 
@@ -434,14 +493,24 @@ test("retirement waits for a yes that a trusted publish worked: no keeps everyth
     [/Retire NPM_TOKEN now .* Say yes only if a publish through trusted publishing has already worked from CircleCI\./, retire],
   ];
 
-  const refused = await converse(trust.pty(["--pipeline-definition", "build-and-publish"]), world, clock, answers("n"));
+  const refused = await converse(
+    trust.pty(["--pipeline-definition", "build-and-publish", "--allow", "publish"]),
+    world,
+    clock,
+    answers("n"),
+  );
   expect(refused.code, refused.screen).toBe(0);
   expect(world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")?.value).toBe(held);
   expect(npm.isLive(held)).toBe(true);
   for (const pkg of PACKAGES) expect(npm.packageAccess(pkg)).toEqual({});
   expect(refused.screen).toContain("run `rotate trust npm --sandbox --remove-token`");
 
-  const confirmed = await converse(trust.pty(["--pipeline-definition", "build-and-publish"]), world, clock, answers("y"));
+  const confirmed = await converse(
+    trust.pty(["--pipeline-definition", "build-and-publish", "--allow", "publish"]),
+    world,
+    clock,
+    answers("y"),
+  );
   expect(confirmed.code, confirmed.screen).toBe(0);
   expect(world.circleci.envVar(DEMO.projectSlug, "NPM_TOKEN")).toBeUndefined();
   expect(npm.isLive(held)).toBe(false);
@@ -457,10 +526,7 @@ test("the token in a context: the context's variable and its npm token go; the p
   const npm = npmOf(world);
   npm.addTrustConfig("demo-widget", ourConfig(world));
   const { heldToken, contextToken } = world.drill("npm");
-  const run = trust.pty(
-    ["--context", DEMO.context, "--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish", "--remove-token"],
-    { ROTATE_NPM_OLD_TOKEN: contextToken },
-  );
+  const run = trust.pty(["--context", DEMO.context, ...WIDGET_PUBLISHED, "--remove-token"], { ROTATE_NPM_OLD_TOKEN: contextToken });
   const { code, screen } = await converse(run, world, clock, [
     [/npm password:/, world.drill("npm").account.password],
     [/Go ahead\?/, "y"],
@@ -490,7 +556,7 @@ test("a proof that fails stops the drill with where things stand, in --json too,
       body: '{"message":"OIDC token exchange error - internal server error"}',
     },
   });
-  const result = await trust.run(["--yes", "--json", "--npm-packages", "demo-widget", "--pipeline-definition", "build-and-publish"]);
+  const result = await trust.run(["--yes", "--json", ...WIDGET_PUBLISHED]);
   expect(result.code, result.stderr).toBe(1);
   const failure = JSON.parse(result.stdout) as { ok: boolean; error: string; exitCode: number; whereThingsStand: string[] };
   expect(failure).toMatchObject({ ok: false, exitCode: 1 });
@@ -531,6 +597,8 @@ test("a real run (not a drill): no proof, --json summary, the token kept without
       DEMO.projectSlug,
       "--pipeline-definition",
       "build-and-publish",
+      "--allow",
+      "publish",
       "--headless",
       "--step-timeout",
       "10",
@@ -547,7 +615,8 @@ test("a real run (not a drill): no proof, --json summary, the token kept without
     drill: false,
     proof: null,
     retired: false,
-    packages: [{ name: "demo-widget", state: "already", previous: expect.stringContaining("CircleCI project"), tokensDisallowed: false }],
+    // It trusted this project's job before, and nothing else.
+    packages: [{ name: "demo-widget", state: "already", previous: null, tokensDisallowed: false }],
     variables: [{ envVar: "NPM_TOKEN", where: `project ${DEMO.projectSlug}`, target: DEMO.projectSlug, state: "set" }],
   });
   expect(npmOf(world).exchangeOutcomes()).toEqual([]);

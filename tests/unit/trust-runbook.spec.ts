@@ -104,8 +104,17 @@ class FakeNpm {
   sessionOpen = false;
   private next = 1;
 
+  /** npm since September 2026 holds several per package; before, one. */
+  perPackage = npmTrust.configurationsPerPackage;
+
   deps(): TrustDeps["registry"] {
-    return { title: "npm", terms: npmTrust, side: this.side() };
+    return {
+      title: "npm",
+      terms: { ...npmTrust, configurationsPerPackage: this.perPackage },
+      side: this.side(),
+      allow: NPM.trust.allow,
+      defaultAllow: NPM.trust.defaultAllow,
+    };
   }
 
   private side(): TrustDeps["registry"]["side"] {
@@ -136,8 +145,9 @@ class FakeNpm {
         this.calls.push(`add ${pkg}`);
         if (this.failAdd) throw new RegistryError(`npm refused adding the trusted publisher of ${pkg} (500)`);
         const stored = { id: `cfg-${this.next++}`, ...circleciConfig(publisher) };
-        this.configs.set(pkg, [this.mangle ? this.mangle(stored) : stored]);
-        return this.configs.get(pkg) ?? [];
+        const kept = this.mangle ? this.mangle(stored) : stored;
+        this.configs.set(pkg, [...(this.configs.get(pkg) ?? []), kept]);
+        return [kept];
       },
       remove: async (pkg: string, id: string) => {
         this.calls.push(`remove ${pkg}`);
@@ -286,8 +296,53 @@ test("every package is read before any change; --dry-run stops at the plan with 
   expect(circleci.deleted).toEqual([]);
 });
 
-test("a package that trusts another publisher, without a terminal or --existing: refused before any change", async () => {
+test("configurations add up: CircleCI's goes alongside GitHub's, nothing deleted; the same one already there: nothing to add", async () => {
   const npm = new FakeNpm();
+  npm.configs.set("widget", [GITHUB]);
+  npm.configs.set("@acme/widget", [GITHUB, { id: "ours", ...circleciConfig(OURS) }]);
+  const { outcome, text } = await run(request({ removeToken: true }), { npm });
+  const result = trusted(outcome);
+  expect(npm.calls.filter((c) => /^(add|remove)/.test(c))).toEqual(["add widget"]);
+  expect(npm.configs.get("widget")).toEqual([GITHUB, expect.objectContaining({ claims: circleciConfig(OURS).claims })]);
+  expect(result.journal.packages.map((p) => p.state)).toEqual(["verified", "already"]);
+  expect(text).toContain(
+    '1. widget: add the trusted publisher CircleCI project gh/acme/widget, pipeline "release" alongside the 1 it has (kept), then read it back',
+  );
+  expect(text).toContain('2. @acme/widget: already trusts CircleCI project gh/acme/widget, pipeline "release"; nothing to add');
+  // Every package trusts CircleCI now, whatever else it trusts: the token can be retired.
+  expect(result.retired).toBe(true);
+});
+
+test("the same job allowed another action: nothing added, and it says how to change it; --existing replace deletes and adds it again", async () => {
+  const npm = new FakeNpm();
+  npm.configs.set("widget", [{ id: "staging", ...circleciConfig({ ...OURS, actions: ["createStagedPackage"] }) }]);
+  const kept = await run(request({ packages: ["widget"] }), { npm });
+  expect(trusted(kept.outcome).journal.packages[0]?.state).toBe("already");
+  expect(kept.text).toContain(
+    'widget already trusts CircleCI project gh/acme/widget, pipeline "release", for npm stage publish, not npm publish: npm cannot change a configuration; pass --existing replace to delete and add it again',
+  );
+  const replaced = await run(request({ packages: ["widget"], existing: "replace" }), { npm });
+  expect(trusted(replaced.outcome).journal.packages[0]?.state).toBe("verified");
+  expect(npm.configs.get("widget")).toEqual([expect.objectContaining({ permissions: ["createPackage"] })]);
+});
+
+test("a package at npm's limit of configurations: one line before any change", async () => {
+  const npm = new FakeNpm();
+  npm.configs.set(
+    "@acme/widget",
+    Array.from({ length: 10 }, (_, i) => ({ ...GITHUB, id: `gh-${i}`, claims: { repository: `acme/repo-${i}` } })),
+  );
+  const failure = failed((await run(request(), { npm })).outcome);
+  expect(failure.exitCode).toBe(ExitCode.nothingChanged);
+  expect(failure.message).toBe(
+    "@acme/widget already has 10 trusted publishers, npm's limit: delete one on npm's website (the package's settings), or pass --existing replace to replace them with CircleCI project gh/acme/widget, pipeline \"release\"",
+  );
+  expect(npm.calls.filter((c) => !c.startsWith("list") && !c.startsWith("preflight"))).toEqual([]);
+});
+
+test("where a package holds one configuration: one that trusts another publisher, without a terminal or --existing, is refused before any change", async () => {
+  const npm = new FakeNpm();
+  npm.perPackage = 1;
   npm.configs.set("@acme/widget", [GITHUB]);
   const failure = failed((await run(request(), { npm })).outcome);
   expect(failure.reason).toBeInstanceOf(UsageError);
@@ -298,8 +353,9 @@ test("a package that trusts another publisher, without a terminal or --existing:
   expect(npm.calls.filter((c) => !c.startsWith("list") && !c.startsWith("preflight"))).toEqual([]);
 });
 
-test("replace: the one it trusts is deleted, then ours added and read back; keep: left alone, and then no token is retired", async () => {
+test("where a package holds one configuration: replace deletes it, then ours added and read back; keep leaves it, and then no token is retired", async () => {
   const npm = new FakeNpm();
+  npm.perPackage = 1;
   npm.configs.set("widget", [GITHUB]);
   npm.configs.set("@acme/widget", [{ id: "cc-1", ...circleciConfig({ ...OURS, pipelineDefinitionId: NIGHTLY.id }) }]);
   const { outcome, text, circleci } = await run(request({ removeToken: true, yes: false }), {
@@ -320,6 +376,24 @@ test("replace: the one it trusts is deleted, then ours added and read back; keep
     'widget already trusts github (repository "acme/widget"), for npm publish. npm allows one trusted publisher per package.',
   );
   expect(text).toContain("retire nothing: widget keeps another publisher, so CircleCI may still need NPM_TOKEN");
+});
+
+test("no --allow: asked in a terminal, each choice saying what it means for the job; without one, npm's default (staging only), said aloud", async () => {
+  const asked = await run(request({ actions: undefined, packages: ["widget"], yes: false }), {
+    script: [
+      [/^What may the CircleCI job do through trusted publishing\?$/, "publish"],
+      [/Go ahead\?/, true],
+      [/^Retire NPM_TOKEN now/, false],
+    ],
+  });
+  expect(trusted(asked.outcome).ids.actions).toEqual(["createPackage"]);
+  const quiet = await run(request({ actions: undefined, packages: ["widget"] }));
+  expect(trusted(quiet.outcome).ids.actions).toEqual(["createStagedPackage"]);
+  expect(quiet.npm.configs.get("widget")).toEqual([expect.objectContaining({ permissions: ["createStagedPackage"] })]);
+  expect(quiet.text).toContain(
+    "The CircleCI job may run npm stage publish: the job stages each version; a maintainer approves it with 2FA on npmjs.com before it is published (npm's default and advice) (npm's default; --allow says otherwise).",
+  );
+  expect(trusted(quiet.outcome).jobChange.join("\n")).toContain("npm stage publish");
 });
 
 test("a configuration npm stores differently from what was sent: exit 3, the field named, the next step says check it", async () => {
@@ -451,6 +525,7 @@ test("flags: --allow, scopes refused, the old token's value from the environment
   const settings = { packages: ["widget"], registryUrl: "https://registry.test/" };
   expect(trustRequest({ allow: "both" }, NPM, settings, [], {}).actions).toEqual(["createPackage", "createStagedPackage"]);
   expect(trustRequest({ allow: "stage" }, NPM, settings, [], {}).actions).toEqual(["createStagedPackage"]);
+  expect(trustRequest({}, NPM, settings, [], {}).actions).toBeUndefined();
   expect(() => trustRequest({ allow: "everything" }, NPM, settings, [], {})).toThrow(UsageError);
   expect(() => trustRequest({}, NPM, { ...settings, packages: ["@acme", "widget"] }, [], {})).toThrow(
     "trusted publishing is set per package, and @acme is a scope: list the packages themselves with --npm-packages",
