@@ -6,7 +6,7 @@
 // registry's /-/whoami says whether a token is live.
 import { execFile } from "node:child_process";
 import { devNull, homedir } from "node:os";
-import { join } from "node:path";
+import { join, parse } from "node:path";
 import { promisify } from "node:util";
 import { UsageError } from "../../src/errors.js";
 import { checkRequest } from "../../src/http/checks.js";
@@ -27,11 +27,13 @@ const MAX_WRITE_DAYS = 90;
  * `builtIn`, npm's own default, read with no user or global configuration: the official registry.
  */
 async function npmConfigRegistry(builtIn: boolean): Promise<string | undefined> {
-  // Two paths that cannot exist (npm refuses one file loaded twice): no user and no global configuration.
+  // Two paths that cannot exist (npm refuses one file loaded twice): no user and no global
+  // configuration; and asked from the file system's root, where no project's .npmrc is (from the
+  // home directory, ~/.npmrc would count as one).
   const none = builtIn ? ["--userconfig", join(devNull, "user"), "--globalconfig", join(devNull, "global")] : [];
   try {
     const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry", ...none], {
-      cwd: homedir(),
+      cwd: builtIn ? parse(homedir()).root : homedir(),
       timeout: 15_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
     });

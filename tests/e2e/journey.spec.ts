@@ -50,9 +50,11 @@ test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, passw
     const config = readFileSync(join(dirs.cwd, "rotate.config.json"), "utf8");
 
     // What a person looks up while answering: the drill's password manager, authenticator and mailbox.
-    const account = async (id: string) =>
-      ((await (await fetch(`${desk}/drill`)).json()) as { registries: Record<string, { password: string }> }).registries[id]?.password ??
-      "";
+    // The front page shows each drill account's password as it is now, as a password manager would.
+    const account = async (id: string) => {
+      const page = await (await fetch(`${desk}/`)).text();
+      return new RegExp(`<th scope="row">${id}</th><td>[^<]*</td><td><code>([^<]+)</code>`).exec(page)?.[1] ?? "";
+    };
     const code = async (id: string) => (await (await fetch(`${desk}/code/${id}`)).text()).trim();
     const resetLink = async () =>
       /href="([^"]+)"/.exec(await (await fetch(`${desk}/outbox`)).text())?.[1]?.replaceAll("&amp;", "&") ?? "no link in the outbox";
@@ -64,7 +66,8 @@ test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, passw
       [/Was the old token exposed \(leaked\)\? \(y\/N\)\s*$/, () => "n"],
       [/Paste the exposed .* token .*:\s*$/, () => ""],
       [/Paste the reset link .*:\s*$/, resetLink],
-      [/Which one runs the publish job\?/, () => ""],
+      // A pick list (which pipeline definition publishes, what the job may do): its first choice.
+      [/⏎ select\s*$/, () => ""],
       [/Go ahead\? \(y\/N\)\s*$/, () => "y"],
     ];
     const drill = async (args: string[]) => {

@@ -383,13 +383,14 @@ test("in a terminal, npm taking each code once: the next code is asked for with 
   npmOf(world).settings.oneTimeCodes = "single-use";
   const { args, env, password, codeOfStep } = typedCredentials(world);
   // The sign-in's code, a typo, then codes of the next steps: npm accepts the steps either side of
-  // now, so three good codes need no wait (sign-in, create, delete).
-  const step = Math.floor(Date.now() / 30_000);
-  const codes = [codeOfStep(step - 1), "000000", codeOfStep(step), codeOfStep(step + 1)];
+  // now, so three good codes need no wait (sign-in, create, delete). Each is made when it is asked
+  // for, against the step of that moment: a loaded machine may cross a step between questions.
+  const now = () => Math.floor(Date.now() / 30_000);
+  const codes = [() => codeOfStep(now() - 1), () => "000000", () => codeOfStep(now()), () => codeOfStep(now() + 1)];
   const run = startPty([...args, "--routine"], { dirs, env });
   const { code: exit, answered } = await run.answerUntilDone([
     [/\? npm password:/, () => password],
-    [/\? npm one-time code/, () => codes.shift() ?? ""],
+    [/\? npm one-time code/, () => codes.shift()?.() ?? ""],
     [/\? Go ahead\?/, () => "y"],
     [/\? Also delete the \d+ leftover token/, () => "n"],
   ]);

@@ -79,7 +79,8 @@ function ctxFor(registryUrl: string): NpmCtx {
   const notes: string[] = [];
   return {
     settings: { registryUrl, websiteUrl: registryUrl, packages: ["widget"] } as NpmSettings,
-    credentials: {} as NpmCtx["credentials"],
+    // No call here asks for a code: none is in use.
+    credentials: { otpInUse: () => undefined } as unknown as NpmCtx["credentials"],
     steps: { note: (text: string) => void notes.push(text) } as unknown as Steps,
     signal: new AbortController().signal,
     browser: { page: pageThatNeverLoads() } as NpmCtx["browser"],
