@@ -364,6 +364,11 @@ export class NpmWebsiteAccount implements RegistryAccount {
     return new NpmWebsiteAccount(page, ctx, release);
   }
 
+  /** The same page and session, making tokens of another rotation's settings (a fleet signs in once). */
+  withSettings(settings: NpmSettings): NpmWebsiteAccount {
+    return new NpmWebsiteAccount(this.page, { ...this.ctx, settings }, this.release);
+  }
+
   async checkScope(): Promise<void> {
     const form = new GranularTokenForm(this.page);
     await form.open(this.ctx);

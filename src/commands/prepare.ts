@@ -33,6 +33,7 @@ export interface RunFlags {
   trustUrls?: boolean;
   passwordStdin?: boolean;
   otp?: string;
+  config?: string;
   [setting: string]: unknown;
 }
 
@@ -49,6 +50,8 @@ export interface RunPreparation<Settings extends Configured, Request> {
   /** A drill the caller already opened (the demo's); otherwise `--sandbox` opens one. */
   drill?: Drill;
   configure: (sources: Sources) => Promise<Settings>;
+  /** The settings name their own CircleCI destinations (a fleet's rotations): none come from --target or --project-slug. */
+  ownDestinations?: boolean;
   /** Flags → what the responder asked for; checked before anything is asked or sent. */
   request: (settings: Settings, targets: TargetSpec[], sources: Sources) => Request;
 }
@@ -100,7 +103,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
   const { io } = runtime;
   const { registry, flags } = preparation;
   // The replicas load only for drills: a real run never pays for them.
-  const ownDrill = flags.sandbox && !preparation.drill ? await openDrill(runtime) : undefined;
+  const ownDrill = flags.sandbox && !preparation.drill ? await openDrill(runtime, flags) : undefined;
   const drill = preparation.drill ?? ownDrill;
   try {
     // A drill in a terminal rehearses the real thing: password and codes are asked for.
@@ -114,7 +117,13 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { settings, targets } = await settingsOrAsk(preparation.configure, registry.defaultEnvVar, sources, ask);
+    const { settings, targets } = await settingsOrAsk(
+      preparation.configure,
+      registry.defaultEnvVar,
+      sources,
+      ask,
+      preparation.ownDestinations,
+    );
     const browser = drillBrowser(browserSettings(sources), drill, runtime);
     const request = preparation.request(settings, targets, sources);
     // The drill world's addresses are rotate's own replicas; any other override is confirmed.
@@ -188,13 +197,16 @@ export async function settingsOrAsk<T extends Configured>(
   defaultEnvVar: string,
   sources: Sources,
   ask: Ask,
+  ownDestinations = false,
 ): Promise<{ settings: T; targets: TargetSpec[] }> {
   for (;;) {
     const settings = await settingsOf(sources).catch(missingOnly);
     const envVar = settings instanceof MissingSettingsError ? defaultEnvVar : settings.settings.envVar;
-    const targets = await Promise.resolve()
-      .then(() => destinationsFor(circleciSettings(sources), envVar))
-      .catch(missingOnly);
+    const targets = ownDestinations
+      ? []
+      : await Promise.resolve()
+          .then(() => destinationsFor(circleciSettings(sources), envVar))
+          .catch(missingOnly);
     if (!(settings instanceof MissingSettingsError) && !(targets instanceof MissingSettingsError)) return { settings, targets };
     const missing = [settings, targets]
       .filter((x): x is MissingSettingsError => x instanceof MissingSettingsError)

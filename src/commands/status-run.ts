@@ -52,7 +52,7 @@ function expiringWithin(flags: StatusFlags): number | undefined {
 
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
   // The replicas load only for drills: a real run never pays for them.
-  const drill = flags.sandbox ? await openDrill(runtime) : undefined;
+  const drill = flags.sandbox ? await openDrill(runtime, flags) : undefined;
   try {
     return await statusOf(flags, drill, runtime);
   } finally {

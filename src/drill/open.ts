@@ -2,9 +2,17 @@
 // this machine when there is one (its front desk answers on a known loopback port), else starts
 // its own world. In a terminal it rehearses the real thing: the password and the one-time code are
 // asked, as on a real run, and the drill says where to find them; without one, they are filled in.
+// A drill of an organisation's fleet (the config names `rotations`) runs in a world built from
+// that fleet: a running sandbox serves it only when it holds the same fleet.
 import { z } from "zod";
 import { createHttp } from "../http/policy.js";
 import type { Runtime } from "../runtime.js";
+import { loadSources } from "../settings/config.js";
+import { browserSection, circleciSection } from "../settings/declarations.js";
+import { fleetSeed, type SeedRotation } from "../settings/rotations.js";
+
+/** An organisation's fleet, per registry id, as the drill world is built from it. */
+export type DrillFleet = Record<string, SeedRotation[]>;
 
 /** Where `rotate sandbox` keeps its front desk, so `--sandbox` runs can find it. */
 export function sandboxPort(env: NodeJS.ProcessEnv): number {
@@ -14,6 +22,7 @@ export function sandboxPort(env: NodeJS.ProcessEnv): number {
 
 const Directory = z.object({
   circleciToken: z.string(),
+  fleet: z.string().optional(),
   registries: z.record(
     z.string(),
     z.object({
@@ -87,10 +96,14 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, clos
   };
 }
 
-/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox is running). */
-export async function startDrill(runtime: Runtime): Promise<Drill> {
+/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox is running, or it holds another fleet). */
+export async function startDrill(runtime: Runtime, fleet?: DrillFleet): Promise<Drill> {
   const { startSandboxWorld } = await runtime.replicas();
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock });
+  const world = await startSandboxWorld({
+    registries: runtime.registries.map((r) => r.id),
+    now: runtime.clock,
+    ...(fleet ? { fleet } : {}),
+  });
   try {
     const http = createHttp({ timeout: 5_000 });
     const directory = Directory.parse((await http.get(`${world.controlUrl}/drill`)).data);
@@ -101,9 +114,27 @@ export async function startDrill(runtime: Runtime): Promise<Drill> {
   }
 }
 
-/** The running `rotate sandbox` if there is one, else a world of its own. */
-export async function openDrill(runtime: Runtime): Promise<Drill> {
+/** The fleet the config in use names (`--config`, else ./rotate.config.json), if it names `rotations`. */
+export function configuredFleet(runtime: Runtime, flags: { config?: unknown }): DrillFleet | undefined {
+  const sources = loadSources({
+    flags: { config: flags.config },
+    env: runtime.env,
+    cwd: runtime.cwd,
+    fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
+  });
+  return fleetSeed(runtime.registries, sources);
+}
+
+/**
+ * The drill world of the config in use: its fleet when it names `rotations`, else the demo's. The
+ * running `rotate sandbox` if it holds that world, else a world of its own.
+ */
+export async function openDrill(runtime: Runtime, flags: { config?: unknown } = {}): Promise<Drill> {
+  const fleet = configuredFleet(runtime, flags);
   const port = sandboxPort(runtime.env);
   const running = await runningSandbox(port);
-  return running ? drillOf(running, `http://127.0.0.1:${port}`, true, () => Promise.resolve()) : startDrill(runtime);
+  const wanted = fleet ? (await runtime.replicas()).fleetId(fleet) : undefined;
+  return running && running.fleet === wanted
+    ? drillOf(running, `http://127.0.0.1:${port}`, true, () => Promise.resolve())
+    : startDrill(runtime, fleet);
 }

@@ -15,6 +15,8 @@ const HistoryLine = z.object({
   /** When CircleCI was confirmed holding the token. */
   at: z.string(),
   registry: z.string(),
+  /** The rotation's name, when it was one of a fleet's (`rotations` in rotate.config.json). */
+  rotation: z.string().optional(),
   envVar: z.string(),
   /** As --target names the destination: `gh/acme/widget` or `gh/acme/widget@publishing`. */
   target: z.string(),
@@ -66,6 +68,7 @@ export function historyRecorder(
       history.append({
         at: entry.at.toISOString(),
         registry: journal.registry,
+        ...(journal.rotation ? { rotation: journal.rotation } : {}),
         envVar: destination.envVar,
         target: destination.target,
         where: destination.where,

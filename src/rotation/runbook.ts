@@ -19,7 +19,7 @@ import {
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
-import type { Progress } from "./progress.js";
+import type { Checklist } from "./progress.js";
 import type { ConfiguredRegistry } from "../registry.js";
 import type { CreatedToken, Credentials, RegistryAccount, TokenSummary } from "./capability.js";
 import { describeError, type Secret } from "../secrets/secret.js";
@@ -49,7 +49,7 @@ export interface RotationRequest {
 
 export interface RunbookDeps {
   ask: Ask;
-  progress: Progress;
+  progress: Checklist;
   steps: Steps;
   credentials: Credentials;
   circleci: CircleciApi;
@@ -88,8 +88,11 @@ export interface DryRunResult {
 
 type StepRunner = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
 
-/** One run: the registry's flow, CircleCI's destinations, and the journal of what changed. */
-class Rotation {
+/**
+ * One token's rotation: the registry's flow, CircleCI's destinations, and the journal of what
+ * changed. A run of `rotate <registry>` makes one; a fleet (`--all`) one per rotation it names.
+ */
+export class Rotation {
   readonly warnings: string[] = [];
   /** The old token's value, when the responder has it: lets rotate prove it dead. */
   oldValue: Secret | undefined;
@@ -198,6 +201,48 @@ class Rotation {
     }
   }
 
+  /**
+   * The rotation proper, in the order the situation calls for. `keepOld` says why the old token
+   * must stay for now (another rotation's destinations still hold it); then it is not deleted.
+   */
+  async replace(account: RegistryAccount, newName: string, order: Order, keepOld?: () => string | undefined): Promise<CreatedToken> {
+    if (order === "incident") {
+      await this.removeOld(account);
+      return this.addNew(account, newName, order);
+    }
+    const created = await this.addNew(account, newName, order);
+    const kept = keepOld?.();
+    if (kept) {
+      this.warnings.push(kept);
+      this.deps.progress.skip("Delete the old token", kept);
+      return created;
+    }
+    if (this.request.graceSeconds > 0 && this.journal.old.token) {
+      await this.step(`Wait ${this.request.graceSeconds}s so publishes already running can finish`, () =>
+        this.deps.sleep(this.request.graceSeconds * 1000, this.deps.signal),
+      );
+    }
+    await this.removeOld(account);
+    return created;
+  }
+
+  /** What the rotation achieved, once it is done. */
+  result(created: CreatedToken, order: Order, circleciUser: string, orphansDeleted: string[]): RotationResult {
+    const { journal } = this;
+    const oldGone = journal.old.state === "deleted" || journal.old.state === "dead";
+    return {
+      kind: "rotated",
+      journal,
+      order,
+      circleciUser,
+      newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
+      ...(journal.old.token && oldGone ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
+      orphansDeleted,
+      warnings: this.warnings,
+      advisories: this.registry.flow.advisories(),
+    };
+  }
+
   async removeOld(account: RegistryAccount): Promise<void> {
     const old = this.journal.old.token;
     if (!old) {
@@ -281,7 +326,7 @@ class Rotation {
  * An exposed token is deleted first; with its value rotate can also prove the registry rejects
  * it afterwards. Optional: Enter skips it (the summary then says it was not proven dead).
  */
-async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
+export async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
   if (!ask.canPrompt) return undefined;
   const value = await ask.secret(
     `Paste the exposed ${title} token so rotate can prove it dead afterwards (Enter to skip):`,
@@ -291,14 +336,14 @@ async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefi
   return value.reveal() === "" ? undefined : value;
 }
 
-type Site = { origins: string[]; assets: AssetOrigin[] };
+export type Site = { origins: string[]; assets: AssetOrigin[] };
 
 /**
  * The isolated browser, started while CircleCI is checked: opening it changes nothing, and it
  * takes its own time (Chromium starts in processes of its own). A browser that cannot be found
  * or started is reported at its own step, after CircleCI's; a failed preflight closes it.
  */
-function startBrowser(deps: RunbookDeps, site: Site) {
+export function startBrowser(deps: RunbookDeps, site: Site) {
   let found: FoundBrowser | undefined;
   let notFound: unknown;
   try {
@@ -444,33 +489,11 @@ export async function runRotation(
     journal.advance({ step: "plan", old, detail: `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}` });
 
     // 4. Rotate, in the order the situation calls for.
-    let created: CreatedToken;
-    if (order === "incident") {
-      await rotation.removeOld(signedIn);
-      created = await rotation.addNew(signedIn, newName, order);
-    } else {
-      created = await rotation.addNew(signedIn, newName, order);
-      if (request.graceSeconds > 0 && old) {
-        await step(`Wait ${request.graceSeconds}s so publishes already running can finish`, () =>
-          deps.sleep(request.graceSeconds * 1000, deps.signal),
-        );
-      }
-      await rotation.removeOld(signedIn);
-    }
+    const created = await rotation.replace(signedIn, newName, order);
     const orphansDeleted = deleteOrphans ? await rotation.deleteOrphans(signedIn, orphans) : [];
 
     journal.advance({ step: "done", detail: `${order} order` });
-    return {
-      kind: "rotated",
-      journal,
-      order,
-      circleciUser: checked.user.login,
-      newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
-      ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
-      orphansDeleted,
-      warnings: rotation.warnings,
-      advisories: registry.flow.advisories(),
-    };
+    return rotation.result(created, order, checked.user.login, orphansDeleted);
   } catch (error) {
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });
