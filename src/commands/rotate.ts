@@ -107,7 +107,9 @@ export function onlyNames(flags: RotateFlags): string[] | undefined {
 export function fleetRequest(flags: RotateFlags, registry: Registry, env: NodeJS.ProcessEnv, named: boolean): FleetRequest {
   if (flags.oldToken)
     throw new UsageError("--old-token names one token: a fleet finds each rotation's old token on its own (--keep-old deletes none)");
-  const one = rotationRequest({ ...flags, all: false, only: undefined }, registry, [], env);
+  // What a fleet asks of each rotation, checked as a single run's flags are.
+  const { all: _all, only: _only, again: _again, skipUnreachable: _skip, ...each } = flags;
+  const one = rotationRequest(each, registry, [], env);
   const sandbox = flags.sandbox ? " --sandbox" : "";
   return {
     command: `rotate ${registry.id} ${flags.all ? "--all" : `--only ${onlyNames(flags)?.join(",") ?? ""}`}${sandbox}`,

@@ -89,7 +89,8 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, clos
       return [
         `DRILL on local replicas${shared ? " (the running rotate sandbox)" : ""}. The drill account is ${account.username}, password ${account.password}.`,
         `One-time codes: ${controlUrl}/code/${id} (or add the TOTP secret ${account.totpSecret} to an authenticator app).`,
-        `If asked for the exposed token, CircleCI holds ${account.heldToken}. Reset emails land in ${controlUrl}/outbox.`,
+        // A fleet's drill asks for no exposed value: its rotations' tokens are found by what CircleCI shows.
+        `${directory.fleet ? "" : `If asked for the exposed token, CircleCI holds ${account.heldToken}. `}Reset emails land in ${controlUrl}/outbox.`,
       ];
     },
     close,

@@ -328,7 +328,7 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
     for (const plan of plans) plan.orphans = plan.orphans.filter((t) => !olds.has(t.id));
     shareOldTokens(plans, order);
 
-    const advisories = [...new Set(plans.flatMap((plan) => plan.member.configured.flow.advisories())), ...deps.cautions];
+    const advisories = [...new Set(plans.flatMap((plan) => plan.member.configured.flow.advisories()))];
     const orphans = plans.flatMap((plan) => plan.orphans);
     const lines = [
       `Plan (${order} order), ${plans.length} rotation(s):`,
@@ -337,6 +337,7 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
         ? [`Leftover tokens from earlier runs that CircleCI does not hold: ${orphans.map((o) => `"${o.name}"`).join(", ")}`]
         : []),
       ...advisories,
+      ...deps.cautions,
     ];
     for (const line of lines) progress.note(line);
     if (request.dryRun) return { kind: "dry-run", plan: lines };
@@ -397,10 +398,9 @@ async function rotateOne(
   } catch (error) {
     const cause = session.explain(error);
     const why = describeError(cause);
-    const at = line.current;
     journal.advance({ step: "failure", why });
     await rotation.cleanUp(account);
     plan.entry.state = { kind: "failed", why, reason: cause };
-    line.end("failed", `${at ? `at "${at}": ` : ""}${why}`);
+    line.end("failed", why);
   }
 }

@@ -32,8 +32,6 @@ export interface Checklist {
 
 /** One rotation of a fleet as one line: its steps show on the spinner while they run, then one line says how it went. */
 export interface RotationLine extends Checklist {
-  /** The step it is at (or stopped at). */
-  readonly current: string | undefined;
   end(outcome: StepResult["outcome"], text: string): void;
 }
 
@@ -67,13 +65,8 @@ export class Progress implements Checklist {
    */
   line(name: string): RotationLine {
     const started = this.now();
-    let current: string | undefined;
     return {
-      get current() {
-        return current;
-      },
       step: async (label, run, describe) => {
-        current = label;
         this.begin(`${name}: ${label}`, true);
         try {
           const value = await run();

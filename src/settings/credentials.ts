@@ -1,6 +1,7 @@
 // The registry account's credentials for one run: from the environment when set (non-interactive
 // runs, drills), else asked with a masked prompt. Never from flags or the config file. A refused
-// password or code is asked again (three tries in all) when it came from a prompt.
+// password or code is asked again (three tries in all) when it came from a prompt; a computed code
+// the site refused is followed by a newer one.
 import type { Ask } from "../ask.js";
 import type { Credentials } from "../rotation/capability.js";
 import { Secret } from "../secrets/secret.js";
@@ -68,9 +69,10 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       password = undefined;
       return true;
     },
-    // A computed code the site refused means a wrong TOTP secret: another would fail the same way.
+    // A computed code the site refused is most often one a run just before used (a rerun after
+    // Ctrl-C: the sites take each code once), so a newer one is tried; a wrong TOTP secret fails all three.
     otpRefused() {
-      if (otpTries >= TRIES || totp || !source.ask.canPrompt) return false;
+      if (otpTries >= TRIES || (!totp && !source.ask.canPrompt)) return false;
       otpTries++;
       return true;
     },

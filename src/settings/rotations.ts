@@ -7,7 +7,7 @@
 import { parseTarget, targetFlag, type TargetSpec } from "../circleci/targets.js";
 import { UsageError } from "../errors.js";
 import type { ConfiguredRegistry, Registry } from "../registry.js";
-import { MissingSettingsError, type Sources } from "./config.js";
+import { MissingSettingsError, resolveSection, type Sources } from "./config.js";
 import { circleciSection, flagAttribute, slugProblem, type SettingsSection } from "./declarations.js";
 import { circleciSettings, destinationsFor } from "./run-settings.js";
 
@@ -46,12 +46,13 @@ function destination(target: FileTarget, envVar: string, place: string): TargetS
 /**
  * Settings that name one token cannot be given for a whole fleet from a flag or the environment:
  * every rotation would get them (CircleCI's destinations, what the token may publish, its variable).
+ * One rotation (`--only NAME`) may be narrowed to some of its destinations with --target.
  */
-function refuseOneTokenFlags(registry: Registry, sources: Sources): void {
+function refuseOneTokenFlags(registry: Registry, sources: Sources, oneRotation: boolean): void {
   const { section } = registry;
   const keys = [section.scopeSetting, "envVar"].filter((key): key is string => key !== undefined);
   const given = [
-    ...["projectSlug", "context", "targets"].flatMap((key) => {
+    ...["projectSlug", "context", ...(oneRotation ? [] : ["targets"])].flatMap((key) => {
       const spec = circleciSection.settings[key];
       return spec && sources.flags[flagAttribute(spec.flag)] !== undefined ? [spec.flag] : [];
     }),
@@ -109,7 +110,7 @@ export async function fleetMembers(registry: Registry, sources: Sources, only: s
     const configured = await registry.configure(sources);
     return [{ name: registry.id, configured, targets: destinationsFor(circleciSettings(sources), configured.settings.envVar) }];
   }
-  refuseOneTokenFlags(registry, sources);
+  refuseOneTokenFlags(registry, sources, only?.length === 1);
   const unknown = (only ?? []).filter((name) => !rotations.some((r) => r.name === name));
   if (unknown.length > 0)
     throw new UsageError(
@@ -129,7 +130,44 @@ export async function fleetMembers(registry: Registry, sources: Sources, only: s
     }
   }
   refuseSharedVariables(members);
-  return members;
+  const narrowed = sources.flags[flagAttribute(circleciSection.settings.targets?.flag ?? "--target")];
+  return Array.isArray(narrowed) ? members.map((member) => narrowedTo(member, narrowed.map(String))) : members;
+}
+
+/** The one rotation rerun for just some of its destinations (`--only NAME --target …`, as a next step says). */
+function narrowedTo(member: FleetMember, given: string[]): FleetMember {
+  const targets = given.map((text) => {
+    const wanted = parseTarget(text, member.configured.settings.envVar);
+    const found = member.targets.find((t) => t.projectSlug === wanted.projectSlug && t.context === wanted.context);
+    if (!found)
+      throw new UsageError(
+        `--target ${text} is not a destination of rotation "${member.name}" (it has ${member.targets.map(targetFlag).join(", ")})`,
+      );
+    return found;
+  });
+  return { ...member, targets };
+}
+
+/** A rotation as the file and the flags give it, unvalidated beyond each value's kind (what status and drills read). */
+export interface GivenRotation {
+  name: string;
+  settings: Record<string, unknown>;
+  envVar: string;
+  targets: TargetSpec[];
+}
+
+/** Each rotation of the registry's section with its settings resolved as a run would (no schema, no network); undefined for the single form. */
+export function givenRotations(registry: Registry, sources: Sources): GivenRotation[] | undefined {
+  const { section } = registry;
+  const rotations = fileRotations(section, sources);
+  if (!rotations) return undefined;
+  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
+  return rotations.map(({ name, targets, ...own }, index) => {
+    const settings = resolveSection(section, { ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own } } });
+    const envVar = typeof settings.envVar === "string" ? settings.envVar : registry.defaultEnvVar;
+    const place = `${section.section}.rotations[${index}] ("${name}")`;
+    return { name, settings, envVar, targets: targets.map((target) => destination(target, envVar, place)) };
+  });
 }
 
 /** One rotation as a drill world seeds it (the shape rotate-replicas' FleetSeed takes). */
@@ -141,29 +179,25 @@ export interface SeedRotation {
 }
 
 /**
- * The organisation's fleet as a drill world builds it (every registry's rotations: what each
- * token may publish, its variable, where CircleCI holds it), read from the file without
- * validating more than the file's own schema did; undefined when no section names `rotations`.
+ * The organisation's fleet as a drill world builds it: every registry's rotations, what each
+ * token may publish, its variable, where CircleCI holds it; undefined when no section names `rotations`.
  */
 export function fleetSeed(registries: Registry[], sources: Sources): Record<string, SeedRotation[]> | undefined {
   const seed = registries.flatMap((registry) => {
-    const { section } = registry;
-    const rotations = fileRotations(section, sources);
+    const rotations = givenRotations(registry, sources);
+    const scopeKey = registry.section.scopeSetting;
     if (!rotations) return [];
-    const shared = sources.file[section.section] as Record<string, unknown>;
-    const seeded = rotations.map((rotation): SeedRotation => {
-      const envVar =
-        [rotation.envVar, shared.envVar, section.settings.envVar?.default].find((value): value is string => typeof value === "string") ??
-        registry.defaultEnvVar;
-      const scope = section.scopeSetting ? (rotation[section.scopeSetting] ?? shared[section.scopeSetting] ?? []) : [];
+    const seeded = rotations.map(({ name, settings, envVar, targets }): SeedRotation => {
+      const scope = scopeKey ? (settings[scopeKey] ?? []) : [];
       return {
-        name: rotation.name,
+        name,
         envVar,
         scope: (Array.isArray(scope) ? scope : [scope]).map(String),
-        targets: rotation.targets.map((target) => {
-          const { projectSlug, context, envVar: own } = typeof target === "string" ? parseTarget(target, envVar) : target;
-          return { projectSlug, ...(context ? { context } : {}), ...(own && own !== envVar ? { envVar: own } : {}) };
-        }),
+        targets: targets.map(({ projectSlug, context, envVar: own }) => ({
+          projectSlug,
+          ...(context ? { context } : {}),
+          ...(own !== envVar ? { envVar: own } : {}),
+        })),
       };
     });
     return [[registry.id, seeded] as const];

@@ -392,6 +392,12 @@ test("config: --only picks rotations by name; a flag that names one token is ref
     "ROTATE_NPM_PACKAGES would apply to every one of the npm rotations",
   );
   await expect(fleetMembers(npm, sources(FLEET_CONFIG, { target: ["gh/acme/x"] }), undefined)).rejects.toThrow("--target would apply");
+  // One rotation, rerun for some of its destinations only (a next step says so).
+  const narrowed = await fleetMembers(npm, sources(FLEET_CONFIG, { target: ["gh/acme/widget@publishing"] }), ["widget"]);
+  expect(narrowed.map((m) => m.targets)).toEqual([[{ projectSlug: "gh/acme/widget", context: "publishing", envVar: "NPM_TOKEN" }]]);
+  await expect(fleetMembers(npm, sources(FLEET_CONFIG, { target: ["gh/acme/other"] }), ["widget"])).rejects.toThrow(
+    '--target gh/acme/other is not a destination of rotation "widget" (it has gh/acme/widget, gh/acme/widget@publishing)',
+  );
   // A setting every rotation may share does apply to each: here --expires-days.
   const days = await fleetMembers(npm, sources(FLEET_CONFIG, { expiresDays: "7" }), undefined);
   expect(days.map((m) => (m.configured.settings as { expiresDays?: number }).expiresDays)).toEqual([7, 7]);
