@@ -9,22 +9,19 @@
 //   npm run bench                                      3 runs at 2, 50 and 200 tokens, every path
 //   npm run bench -- --runs 1 --sizes 2                a quick look
 //   npm run bench -- --runs 5 --paths pypi,npm-api --sizes 200
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+//   npm run bench -- --parts fleet --fleet-sizes 1,5,20 an organisation's fleets only (bench/fleet.ts)
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { findBrowser } from "../src/browser/finder.js";
-import { circleciSection, flagAttribute } from "../src/settings/declarations.js";
-import type { Registry } from "../src/registry.js";
-import { registries } from "../src/registries.js";
 import { MARKS, PATHS, type FloorJob, type FloorPath, type Mark } from "./floor-job.js";
+import { fleetOnce, fleetReport, type FleetCell } from "./fleet.js";
 import { measure, type Measured } from "./measure.js";
+import { childEnv, CLI, earlyInTotpStep, failed, flagText, inFreshDirs, registryOf, worldFlags } from "./runs.js";
 import { megabytes, median, millis, renderTable, seconds, spread, times } from "./table.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor.js", import.meta.url));
 const STEP_TIMEOUT_S = 30;
 
@@ -35,16 +32,9 @@ const PATH_SPECS: Record<FloorPath, { registry: string; args: string[]; codes: n
   "npm-website": { registry: "npm", args: ["--via", "website"], codes: 1 },
 };
 
-/**
- * Rotate and the floor alike hand out one-time codes oldest first and skip one with under 5 s
- * left (src/secrets/totp.ts): a run that needs three and asks for the first in the last seconds of a
- * 30 s step waits up to 5 s for the next step, a wait the clock decides, not the work. Runs of
- * such a path start in the first two thirds of a step.
- */
+/** Runs of a path that takes several one-time codes start early in a TOTP step (runs.ts). */
 async function clearOfTotpStepEnd(path: FloorPath): Promise<void> {
-  if (PATH_SPECS[path].codes < 2) return;
-  const intoStep = Date.now() % 30_000;
-  if (intoStep > 20_000) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
+  if (PATH_SPECS[path].codes >= 2) await earlyInTotpStep();
 }
 
 /** The gaps between the journal events a rotation and the floor both reach. */
@@ -63,59 +53,6 @@ const PHASES: Array<{ name: string; until: Mark | "exit" }> = [
 const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step: z.string() })) });
 /** The floor's report: when each phase ended, every one of them. */
 const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
-
-interface Dirs {
-  home: string;
-  tmp: string;
-  cwd: string;
-}
-
-/** A fresh HOME, TMPDIR and working directory, removed after the work is done. */
-async function inFreshDirs<T>(work: (dirs: Dirs) => Promise<T>): Promise<T> {
-  const root = mkdtempSync(join(tmpdir(), "rotate-bench-"));
-  const dirs = { home: join(root, "home"), tmp: join(root, "tmp"), cwd: join(root, "work") };
-  Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
-  try {
-    return await work(dirs);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function childEnv(dirs: Dirs, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dirs.home,
-    TMPDIR: dirs.tmp,
-    XDG_STATE_HOME: join(dirs.home, ".local", "state"),
-    CI: "true",
-    NO_COLOR: "1",
-    ...extra,
-  };
-}
-
-const registryOf = (id: string): Registry => {
-  const found = registries.find((r) => r.id === id);
-  if (!found) throw new Error(`rotate has no registry ${id}`);
-  return found;
-};
-
-/** The flags that point `rotate <id>` at the world, spelled as the settings declare them. */
-function worldFlags(world: SandboxWorld, registry: Registry): string[] {
-  const given = world.flags(registry.id);
-  const specs = [circleciSection, registry.section].flatMap((section) => Object.values(section.settings));
-  const unknown = Object.keys(given).filter((attribute) => !specs.some((spec) => flagAttribute(spec.flag) === attribute));
-  if (unknown.length > 0) throw new Error(`the drill world sets ${unknown.join(", ")}, which no setting declares`);
-  return specs.flatMap((spec) => {
-    const value = given[flagAttribute(spec.flag)];
-    return value === undefined ? [] : [spec.flag, flagText(value)];
-  });
-}
-
-/** A flag value from the drill world (a string, number or boolean) as the command line gives it. */
-function flagText(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
 
 /** Everything the floor needs, from what the world hands rotate (flags and environment). */
 function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
@@ -193,10 +130,6 @@ function phasesOf(run: Measured, marks: Partial<Record<Mark, number>>): number[]
     ...PHASES.map((phase) => (phase.until === "exit" ? run.startedAt + run.wallMs : (marks[phase.until] ?? NaN))),
   ];
   return PHASES.map((_, i) => (edges[i + 1] ?? NaN) - (edges[i] ?? NaN));
-}
-
-function failed(what: string, run: Measured): Error {
-  return new Error(`${what} exited ${run.code}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
 }
 
 async function inWorld<T>(path: FloorPath, extraTokens: number, work: (world: SandboxWorld) => Promise<T>): Promise<T> {
@@ -289,6 +222,9 @@ function options() {
       sizes: { type: "string", default: "2,50,200" },
       paths: { type: "string", default: PATHS.join(",") },
       "help-spawns": { type: "string", default: "10" },
+      parts: { type: "string", default: "single,fleet" },
+      "fleet-sizes": { type: "string", default: "1,5,20" },
+      "fleet-runs": { type: "string", default: "1" },
     },
   });
   const whole = (text: string, what: string, least: number) => {
@@ -301,6 +237,9 @@ function options() {
     sizes: parseList(values.sizes, "sizes").map((size) => whole(size, "sizes", 0)),
     paths: parseList(values.paths, "paths", PATHS),
     helpSpawns: whole(values["help-spawns"], "help-spawns", 1),
+    parts: parseList(values.parts, "parts", ["single", "fleet"] as const),
+    fleetSizes: parseList(values["fleet-sizes"], "fleet-sizes").map((size) => whole(size, "fleet-sizes", 1)),
+    fleetRuns: whole(values["fleet-runs"], "fleet-runs", 1),
   };
 }
 
@@ -375,12 +314,13 @@ function report(cells: Cell[], incident: Map<FloorPath, Sample[]>, startup: Reco
 }
 
 async function main(): Promise<void> {
-  const { runs, sizes, paths, helpSpawns } = options();
+  const { runs, sizes, paths: singlePaths, helpSpawns, parts, fleetSizes, fleetRuns } = options();
+  const paths = parts.includes("single") ? singlePaths : [];
   const say = (text: string) => process.stderr.write(`${text}\n`);
   // A run that fails (rotate's or the floor's) is said, counted in the report and run once more:
   // one flaky step should not cost the whole benchmark, and must not pass unnoticed either.
   const failures: string[] = [];
-  const repeatedOnFailure = async (what: string, work: () => Promise<Sample>): Promise<Sample> => {
+  const repeatedOnFailure = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
@@ -424,8 +364,21 @@ async function main(): Promise<void> {
       incident.get(path)?.push(await repeatedOnFailure(`rotate ${path} --leaked`, () => rotateOnce(path, 0, "incident")));
     }
   }
-  say(`start-up, ${helpSpawns} spawns each …`);
-  for (let i = 0; i < helpSpawns; i++) {
+  // An organisation's fleets: rotate and the floor alternate which goes first, as above.
+  const fleets: FleetCell[] = parts.includes("fleet") ? fleetSizes.map((rotations) => ({ rotations, rotate: [], floor: [] })) : [];
+  for (let i = 1; i <= fleetRuns; i++) {
+    for (const cell of fleets) {
+      say(`fleet run ${i}/${fleetRuns}: ${cell.rotations} rotation(s) …`);
+      const pair = [
+        async () => cell.rotate.push(await repeatedOnFailure(`rotate --all, ${cell.rotations}`, () => fleetOnce(cell.rotations, "rotate"))),
+        async () =>
+          cell.floor.push(await repeatedOnFailure(`the fleet floor, ${cell.rotations}`, () => fleetOnce(cell.rotations, "floor"))),
+      ];
+      for (const measureOne of i % 2 === 1 ? pair : pair.reverse()) await measureOne();
+    }
+  }
+  if (paths.length > 0) say(`start-up, ${helpSpawns} spawns each …`);
+  for (let i = 0; i < (paths.length > 0 ? helpSpawns : 0); i++) {
     startup.help.push(await spawnTimes([CLI, "--help"]));
     startup.version.push(await spawnTimes([CLI, "--version"]));
     startup.node.push(await spawnTimes(["-e", "0"]));
@@ -437,14 +390,19 @@ async function main(): Promise<void> {
       `rotate benchmark: ${runs} run(s) per measure, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
-      report(cells, incident, startup),
-      "",
+      ...(paths.length > 0 ? [report(cells, incident, startup), ""] : []),
+      ...(fleets.length > 0 ? [fleetReport(fleets), ""] : []),
       `runs that failed and were repeated: ${failures.length === 0 ? "none" : ""}`,
       ...failures.map((failure) => `  ${failure}`),
       "",
       "floor: bench/floor.ts, a plain script per path doing the same work in rotate's isolated browser (its flags, its guard); the same end state is checked after every run.",
       "memory: sampled from /proc every 100 ms; Σ PSS counts pages Chromium's processes share once.",
       "one-time codes: runs of a path that takes three (npm's API) start in the first 20 s of a 30 s step, so neither rotate nor the floor waits for the next step.",
+      ...(fleets.length > 0
+        ? [
+            "fleets: bench/floor-fleet.ts, one sign-in per registry and the same steps per rotation; codes and sign-ins counted where the replicas take them; a fleet needing more codes than a 30 s step offers waits for the next step (rotate and the floor alike).",
+          ]
+        : []),
       "",
     ].join("\n"),
   );

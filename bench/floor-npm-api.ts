@@ -12,7 +12,7 @@ interface TokenPage {
 }
 
 /** Signs in at the login URL the registry hands out, then collects the session token. */
-async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>): Promise<string> {
+export async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>): Promise<string> {
   const started = await fetch(new URL("/-/v1/login", job.apiUrl), {
     method: "POST",
     headers: { "npm-auth-type": "web", "npm-command": "login", "Content-Type": "application/json" },

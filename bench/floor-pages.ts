@@ -7,7 +7,7 @@ import { codes, namePrefix, pushToCircleci, tokenName, type FloorJob, type Marks
 const at = (job: FloorJob, path: string) => new URL(path, job.websiteUrl).toString();
 
 /** The upload endpoint's verdict on a token: 400 = it exists, 403 = it does not. */
-async function uploadProbe(job: FloorJob, token: string): Promise<number> {
+export async function uploadProbe(job: FloorJob, token: string): Promise<number> {
   const response = await fetch(job.apiUrl, {
     method: "POST",
     headers: {

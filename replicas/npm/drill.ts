@@ -113,6 +113,13 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
         skip: 1,
       },
       remove: { method: "DELETE", path: /^\/-\/npm\/v1\/tokens\/token\// },
+      // The registry's web login starts a sign-in on rotate's default path (docs/sites/npm.md, "Web login").
+      signIn: { method: "POST", path: "/-/v1/login" },
+      // A code is typed on the website's second-factor pages, or sent in the npm-otp header of an API call.
+      codes: [
+        { method: "POST", path: /^\/(login|escalate)\/otp$/ },
+        { path: /./, when: (req) => Boolean(req.get("npm-otp")) },
+      ],
     },
     issuedSecrets: () => replica.issuedSecrets(),
     tokenNames: () => replica.tokens(account.username).map((t) => t.name),

@@ -77,6 +77,8 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
       // new token went to CircleCI: the session ends there.
       sessionEnd: { point: { method: "GET", path: "/manage/account/" }, fault: { kind: "session-expired" }, skip: 1 },
       remove: { method: "POST", path: "/manage/account/token/", when: (req) => "confirm_password" in (req.body as object) },
+      signIn: { method: "POST", path: "/account/login/" },
+      codes: [{ method: "POST", path: "/account/two-factor/" }],
     },
     issuedSecrets: () => replica.issuedSecrets(),
     tokenNames: () => replica.tokens(account.username).map((t) => t.description),

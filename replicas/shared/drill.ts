@@ -24,6 +24,10 @@ export interface DrillPoints {
   remove: FaultPoint;
   /** Where, and how, the replica ends the session mid-run (the flow must sign in again). */
   sessionEnd: { point: FaultPoint; fault: Fault; skip: number };
+  /** The request that signs the account in (the benchmark counts sign-ins). */
+  signIn: FaultPoint;
+  /** Every request that hands the registry a one-time code (the benchmark counts the codes a run asked for). */
+  codes: FaultPoint[];
 }
 
 export interface RegistryDrill<Replica = unknown> {

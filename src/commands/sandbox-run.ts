@@ -1,6 +1,7 @@
 // The work of `rotate sandbox` (its help is in sandbox.ts): start the drill world on the fixed
-// port and print how to rehearse on it.
-import { sandboxPort } from "../drill/open.js";
+// port and print how to rehearse on it. Beside a config that names `rotations`, the world is that
+// fleet's (every project, context and destination it names), which `--all --sandbox` then uses.
+import { configuredFleet, sandboxPort } from "../drill/open.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 
@@ -9,26 +10,28 @@ const kebab = (attribute: string) => `--${attribute.replace(/[A-Z]/g, (c) => `-$
 export async function runSandbox(runtime: Runtime): Promise<number> {
   const { startSandboxWorld, DEMO } = await runtime.replicas();
   const port = sandboxPort(runtime.env);
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock, controlPort: port }).catch(
-    (error: unknown) => {
-      if ((error as { code?: string }).code === "EADDRINUSE")
-        throw new UsageError(
-          `port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`,
-        );
-      throw error;
-    },
-  );
+  const fleet = configuredFleet(runtime, {});
+  const world = await startSandboxWorld({
+    registries: runtime.registries.map((r) => r.id),
+    now: runtime.clock,
+    controlPort: port,
+    ...(fleet ? { fleet } : {}),
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === "EADDRINUSE")
+      throw new UsageError(`port ${port} is taken (another rotate sandbox?): stop it, or set ROTATE_SANDBOX_PORT to another port for both`);
+    throw error;
+  });
   // Drill credentials, made up at this start and valid only on these replicas: safe to show.
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
     `  front desk     ${world.controlUrl}   (the drill accounts and their passwords now; one-time codes: /code/<registry>; reset emails: /outbox)`,
-    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   project ${DEMO.projectSlug}`,
+    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   ${fleet ? `the fleet of rotate.config.json: ${Object.values(fleet).flat().length} rotation(s)` : `project ${DEMO.projectSlug}`}`,
     ...world.drills.map(
       (d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`,
     ),
     "",
     "Rehearse in another terminal: these find this sandbox on their own and ask what a real run asks:",
-    ...world.drills.map((d) => `  rotate ${d.id} --sandbox            rotate password ${d.id} --sandbox`),
+    ...world.drills.map((d) => `  rotate ${d.id}${fleet ? " --all" : ""} --sandbox            rotate password ${d.id} --sandbox`),
     "  rotate trust npm --sandbox      (trusted publishing, proven by a job's token the front desk mints)",
     "or point a run at it by hand, as a real run is pointed at the real sites:",
     ...world.drills.map(
