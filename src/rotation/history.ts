@@ -57,14 +57,17 @@ export function historyRecorder(
   history: History,
   stamp: { by: string; drill: boolean },
 ): { path: string; listener: (entry: JournalEntry, journal: Journal) => void; written: () => number } {
-  const recorded = new Set<number>();
+  // Per journal: a fleet's rotations each keep one, with destinations numbered from 0.
+  const recorded = new Map<Journal, Set<number>>();
   const listener = (entry: JournalEntry, journal: Journal) => {
     const { token, last4, expires } = journal.new;
     const created = journal.entries.find((e) => e.step === "create")?.at;
     if (entry.step !== "verify-circleci" || !token || !last4 || !created) return;
+    const done = recorded.get(journal) ?? new Set<number>();
+    recorded.set(journal, done);
     journal.destinations.forEach((destination, index) => {
-      if (destination.state !== "verified" || recorded.has(index)) return;
-      recorded.add(index);
+      if (destination.state !== "verified" || done.has(index)) return;
+      done.add(index);
       history.append({
         at: entry.at.toISOString(),
         registry: journal.registry,
@@ -80,5 +83,5 @@ export function historyRecorder(
       });
     });
   };
-  return { path: history.path, listener, written: () => recorded.size };
+  return { path: history.path, listener, written: () => [...recorded.values()].reduce((sum, done) => sum + done.size, 0) };
 }

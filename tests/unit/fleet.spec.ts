@@ -12,6 +12,7 @@ import { AuditLog } from "../../src/audit.js";
 import { fleetRequest } from "../../src/commands/rotate.js";
 import { ExitCode, RunFailed, UsageError } from "../../src/errors.js";
 import { runFleet, type FleetDeps, type FleetRequest, type FleetResult } from "../../src/rotation/fleet.js";
+import { History, historyRecorder } from "../../src/rotation/history.js";
 import { doneSince } from "../../src/rotation/records.js";
 import { validateConfig, type Sources } from "../../src/settings/config.js";
 import { browserSection, circleciSection } from "../../src/settings/declarations.js";
@@ -89,10 +90,19 @@ const held = (f: Fleet, i: number) => [
   f.circleci.get(`context/ctx${i}`, "FAKE_TOKEN"),
 ];
 
-test("six rotations, routine: one sign-in, the list read once, each rotation's old token goes only after both its destinations hold the new one", async () => {
+test("six rotations, routine: one sign-in, each rotation's old token goes only after both its destinations hold the new one; the history has every destination", async () => {
   const f = fleet(6);
-  const { outcome, io } = await run(f, request());
+  const dir = mkdtempSync(join(tmpdir(), "rotate-fleet-"));
+  const history = new History(join(dir, "rotate.history.jsonl"));
+  const recorder = historyRecorder(history, { by: "tester", drill: false });
+  const { outcome, io } = await run(f, request(), { deps: { onEntry: recorder.listener } });
   const result = finished(outcome);
+  // A line per destination of every rotation, each naming its rotation (journals number destinations from 0 each).
+  expect(history.rotations().map((line) => `${line.rotation ?? ""} ${line.where}`)).toEqual(
+    [1, 2, 3, 4, 5, 6].flatMap((i) => [`r${i} project gh/acme/p${i}`, `r${i} context "ctx${i}"`]),
+  );
+  expect(recorder.written()).toBe(12);
+  rmSync(dir, { recursive: true, force: true });
   expect(result.journal.allDone).toBe(true);
   expect(f.registry.signIns).toBe(1);
   for (let i = 1; i <= 6; i++) {
