@@ -8,8 +8,8 @@
 import type { Page } from "playwright";
 import { browserEnv, launchIsolated } from "../src/browser/launch.js";
 import { codes, expectStatus, field, type FloorJob } from "./floor-job.js";
-import { webLogin } from "./floor-npm-api.js";
-import { uploadProbe, whoami } from "./floor-pages.js";
+import { createToken, npmSession } from "./floor-npm-api.js";
+import { pypiCreate, pypiDelete, pypiSignIn, uploadProbe, whoami } from "./floor-pages.js";
 
 export interface FleetFloorRotation {
   envVar: string;
@@ -91,17 +91,7 @@ async function npmFleet(page: Page, job: FleetFloorJob): Promise<void> {
   const single = job.registry as FloorJob;
   const code = codes(single);
   const ci = circleci(job);
-  const session = await webLogin(page, single, code);
-  const call = (method: string, path: string, options: { otp?: string; body?: unknown } = {}) =>
-    fetch(new URL(path, single.apiUrl), {
-      method,
-      headers: {
-        Authorization: `Bearer ${session}`,
-        "Content-Type": "application/json",
-        ...(options.otp ? { "npm-otp": options.otp } : {}),
-      },
-      ...(options.body ? { body: JSON.stringify(options.body) } : {}),
-    });
+  const { call, end } = await npmSession(page, single, code);
   const list = async () => {
     const tokens: Array<{ key: string; token: string }> = [];
     for (let next: string | null | undefined = "/-/npm/v1/tokens?perPage=100"; next;) {
@@ -114,82 +104,33 @@ async function npmFleet(page: Page, job: FleetFloorJob): Promise<void> {
     return tokens;
   };
   const tokens = await list();
-  const isScope = (item: string) => item.startsWith("@") && !item.includes("/");
   for (const rotation of job.rotations) {
     const [first] = rotation.destinations;
     const last4 = await ci.heldLast4(first?.projectSlug ?? "", rotation.envVar);
     const old = tokens.filter((token) => token.token.endsWith(`...${last4}`));
     if (old.length !== 1 || !old[0]) throw new Error("the old token is not in the list exactly once");
-    const created = await call("POST", "/-/npm/v1/tokens", {
-      otp: await code(),
-      body: {
-        name: nameFor(rotation).name,
-        password: single.password,
-        packages: rotation.scope.filter((item) => !isScope(item)),
-        scopes: rotation.scope.filter(isScope),
-        packages_and_scopes_permission: "read-write",
-        expires: 90,
-        bypass_2fa: true,
-      },
-    });
-    expectStatus(created, 201, "creating the token");
-    const value = field(await created.json(), "token");
+    const value = await createToken(call, single, { name: nameFor(rotation).name, scope: rotation.scope, otp: await code() });
     if ((await whoami(single, value)) !== 200) throw new Error("npm does not accept the new token");
     for (const destination of rotation.destinations) await ci.push(destination, rotation.envVar, value);
     expectStatus(await call("DELETE", `/-/npm/v1/tokens/token/${old[0].key}`, { otp: await code() }), 204, "deleting the old token");
     if ((await list()).some((token) => token.key === old[0]?.key)) throw new Error("npm still lists the old token");
   }
-  expectStatus(await call("DELETE", `/-/user/token/${encodeURIComponent(session)}`), 200, "ending the session");
+  await end();
 }
 
 async function pypiFleet(page: Page, job: FleetFloorJob): Promise<void> {
   const single = job.registry as FloorJob;
-  const code = codes(single);
   const ci = circleci(job);
-  const at = (path: string) => new URL(path, single.websiteUrl).toString();
-  await page.goto(at("/manage/account/"));
-  await page.getByLabel(/^Username/).fill(single.username);
-  await page
-    .locator("#login-form")
-    .getByLabel(/^Password/)
-    .fill(single.password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByLabel(/Enter authentication code/).fill(await code());
-  await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
-  await page.getByRole("heading", { name: "Account settings" }).waitFor();
-  const rows = page.locator("#api-tokens tbody tr");
-  const tokens = await rows.evaluateAll((all) =>
-    all.map((row) => {
-      const cell = row.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
-      cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
-      return { id: row.querySelector('input[name="macaroon_id"]')?.getAttribute("value") ?? "", name: cell?.textContent?.trim() ?? "" };
-    }),
-  );
+  const tokens = await pypiSignIn(page, single, codes(single));
   for (const rotation of job.rotations) {
     const { prefix, name } = nameFor(rotation);
     // The old token: the newest one made for this rotation's first destination (the list shows no values).
     const old = tokens.find((token) => token.name.startsWith(prefix));
     if (!old) throw new Error("no token of this destination in the list");
-    await page.goto(at("/manage/account/token/"));
-    await page.getByLabel("Token name").fill(name);
-    await page.getByLabel("Scope").selectOption(`scope:project:${rotation.scope[0] ?? ""}`);
-    await page.getByRole("button", { name: "Create token" }).click();
-    const value = (
-      await page
-        .locator("#provisioned-key code")
-        .filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ })
-        .innerText()
-    ).trim();
+    const value = await pypiCreate(page, single, name, rotation.scope[0] ?? "");
     if ((await uploadProbe(single, value)) !== 400) throw new Error("PyPI does not accept the new token");
     for (const destination of rotation.destinations) await ci.push(destination, rotation.envVar, value);
-    await page.goto(at("/manage/account/"));
-    const row = rows.filter({ has: page.locator(`input[name="macaroon_id"][value="${old.id}"]`) });
-    await row.getByRole("button", { name: /options/i }).click();
-    await row.getByRole("link", { name: "Remove token" }).click();
-    const modal = page.locator(`#remove-API-token--${old.id}`);
-    await modal.locator('input[name="confirm_password"]').fill(single.password);
-    await modal.getByRole("button", { name: "Remove API token" }).click();
-    await page.locator(".notification-bar__message").filter({ hasText: "Deleted API token" }).waitFor();
+    await pypiDelete(page, single, old.id);
     if ((await page.locator(`#api-tokens input[name="macaroon_id"][value="${old.id}"]`).count()) !== 0)
       throw new Error("PyPI still lists the old token");
   }

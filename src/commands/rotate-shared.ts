@@ -11,7 +11,7 @@ import type { Runtime } from "../runtime.js";
 import type { Configured, PreparedRun } from "./prepare.js";
 
 /** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
-function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
+export function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
   return (entry, journal) =>
     append({
       at: entry.at.toISOString(),

@@ -8,7 +8,7 @@
 import type { FoundBrowser } from "../browser/finder.js";
 import { interruptible } from "../interruptible.js";
 import { describeHeld } from "../circleci/client.js";
-import { preflightCircleci, targetFlag, type PreflightedDestination } from "../circleci/targets.js";
+import { preflightCircleci, type PreflightedDestination } from "../circleci/targets.js";
 import { CircleciError, NothingChangedError, RegistryError, RunFailed, UsageError } from "../errors.js";
 import type { FleetMember } from "../settings/rotations.js";
 import { describeError } from "../secrets/secret.js";
@@ -18,7 +18,7 @@ import { Journal } from "./journal.js";
 import type { DoneRecord } from "./records.js";
 import { chooseOrder, confirmPlan, identifyOldToken, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
-import { Rotation, startBrowser, type RotationRequest, type RunbookDeps } from "./runbook.js";
+import { journalDestinations, Rotation, startBrowser, type RotationRequest, type RunbookDeps } from "./runbook.js";
 import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
 
 /** What the responder asked of the whole fleet (see commands/rotate.ts). */
@@ -211,20 +211,7 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
         );
         continue;
       }
-      const journal = new Journal(
-        title,
-        entry.command,
-        destinations.map((d) => ({
-          envVar: d.target.envVar,
-          where: d.target.where,
-          target: targetFlag(d.target.spec),
-          state: "unchanged",
-          ...(d.held?.last4 ? { before: d.held.last4 } : {}),
-        })),
-        deps.clock,
-        deps.onEntry,
-        member.name,
-      );
+      const journal = new Journal(title, entry.command, journalDestinations(destinations), deps.clock, deps.onEntry, member.name);
       const planned: Planned = {
         member,
         entry: Object.assign(entry, { journal }),

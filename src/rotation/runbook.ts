@@ -18,6 +18,7 @@ import {
 } from "../circleci/targets.js";
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
+import type { Destination } from "./state.js";
 import { chooseOrder, confirmPlan, identifyOldToken, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Checklist } from "./progress.js";
 import type { ConfiguredRegistry } from "../registry.js";
@@ -338,6 +339,17 @@ export async function askExposedValue(ask: Ask, title: string): Promise<Secret |
 
 export type Site = { origins: string[]; assets: AssetOrigin[] };
 
+/** The journal's view of preflighted destinations: each unchanged, with the last four it showed before. */
+export function journalDestinations(destinations: PreflightedDestination[]): Destination[] {
+  return destinations.map((d) => ({
+    envVar: d.target.envVar,
+    where: d.target.where,
+    target: targetFlag(d.target.spec),
+    state: "unchanged",
+    ...(d.held?.last4 ? { before: d.held.last4 } : {}),
+  }));
+}
+
 /**
  * The isolated browser, started while CircleCI is checked: opening it changes nothing, and it
  * takes its own time (Chromium starts in processes of its own). A browser that cannot be found
@@ -417,19 +429,7 @@ export async function runRotation(
   }
   const site = { origins: registry.flow.origins(), assets: registry.registry.assetOrigins };
   const checked = await preflight(registry, request, deps, site);
-  const journal = new Journal(
-    title,
-    request.command,
-    checked.destinations.map((d) => ({
-      envVar: d.target.envVar,
-      where: d.target.where,
-      target: targetFlag(d.target.spec),
-      state: "unchanged",
-      ...(d.held?.last4 ? { before: d.held.last4 } : {}),
-    })),
-    deps.clock,
-    deps.onEntry,
-  );
+  const journal = new Journal(title, request.command, journalDestinations(checked.destinations), deps.clock, deps.onEntry);
   journal.advance({ step: "preflight", detail: `CircleCI user ${checked.user.login}; ${journal.where}` });
   const rotation = new Rotation(registry, request, deps, journal, checked.destinations);
   const { step } = rotation;

@@ -10,6 +10,7 @@ import { npm } from "../../flows/npm/index.js";
 import { pypi } from "../../flows/pypi/index.js";
 import { AuditLog } from "../../src/audit.js";
 import { fleetRequest } from "../../src/commands/rotate.js";
+import { auditListener } from "../../src/commands/rotate-shared.js";
 import { ExitCode, RunFailed, UsageError } from "../../src/errors.js";
 import { runFleet, type FleetDeps, type FleetRequest, type FleetResult } from "../../src/rotation/fleet.js";
 import { History, historyRecorder } from "../../src/rotation/history.js";
@@ -197,21 +198,7 @@ test("Ctrl-C mid-fleet, then --all again: the rerun continues with what is not d
     const audit = new AuditLog(join(dir, "audit.jsonl"));
     const clock = () => new Date("2026-11-24T08:15:00Z");
     // The audit record as rotate-run keeps it: each rotation's "done" with the token it left.
-    const onEntry: FleetDeps["onEntry"] = (entry, journal) =>
-      audit.append({
-        at: entry.at.toISOString(),
-        run: "first",
-        by: "tester",
-        registry: journal.registry,
-        ...(journal.rotation ? { rotation: journal.rotation } : {}),
-        envVar: journal.envVar,
-        where: journal.where,
-        step: entry.step,
-        outcome: entry.outcome,
-        ...(entry.step === "done" && journal.new.token && journal.new.last4
-          ? { newToken: { name: journal.new.token.name, last4: journal.new.last4, expires: null } }
-          : {}),
-      });
+    const onEntry = auditListener((line) => audit.append({ ...line, run: "first", by: "tester" }));
     const interrupted = finished((await run(f, request(), { deps: { signal: controller.signal, onEntry, clock } })).outcome);
     expect(interrupted.journal.entries.map((e) => e.state.kind)).toEqual(["rotated", "rotated", "failed", "waiting"]);
     expect(interrupted.journal.nextStep(true)).toContain("r4: not started, nothing changed");
