@@ -23,7 +23,8 @@ const FILE = "rotate.config.json";
 
 /** What one run of a fleet cost, rotate's or the floor's. */
 export interface FleetSample {
-  wallMs: number;
+  /** Spawn to exit, per registry (npm's fleet waits for one-time codes; PyPI's takes one). */
+  wallMs: Record<string, number>;
   signIns: Record<string, number>;
   codes: Record<string, number>;
   circleciRequests: number;
@@ -123,7 +124,7 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
     const codes = Object.fromEntries(ids.map((id) => [id, counted(world, id, world.drill(id).points.codes)]));
     const check = endStateCheck(world, seed);
     const calls = world.circleci.calls.length;
-    let wallMs = 0;
+    const wallMs: Record<string, number> = {};
     let waited = 0;
     await inFreshDirs(async (dirs) => {
       mkdirSync(dirs.cwd, { recursive: true });
@@ -154,7 +155,7 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
                 stdin: JSON.stringify(floorJob(world, id, seed[id] ?? [])),
               });
         if (run.code !== 0) throw failed(`${who} of ${count} rotation(s), ${id}`, run);
-        wallMs += run.wallMs;
+        wallMs[id] = run.wallMs;
         waited +=
           who === "floor" ? 1 : run.stderr.split("\n").filter((line) => /CircleCI answered 429; trying again in 1\.0s/.test(line)).length;
       }
@@ -175,31 +176,34 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
 const perRegistry = (samples: FleetSample[], pick: (s: FleetSample) => Record<string, number>) =>
   ["npm", "pypi"].map((id) => String(median(samples.map((s) => pick(s)[id] ?? 0)))).join(" / ");
 
+const total = (sample: FleetSample) => Object.values(sample.wallMs).reduce((sum, ms) => sum + ms, 0);
+
+/** Rotate against the floor on one registry's part of the fleet (or the whole, without `id`). */
+function versus(cell: FleetCell, id?: string): string[] {
+  const wall = (samples: FleetSample[]) => samples.map((s) => (id ? (s.wallMs[id] ?? NaN) : total(s)));
+  return [
+    spread(wall(cell.rotate), seconds),
+    spread(wall(cell.floor), seconds),
+    times(median(wall(cell.rotate)) / median(wall(cell.floor))),
+  ];
+}
+
 export function fleetReport(cells: FleetCell[]): string {
-  const wall = (samples: FleetSample[]) => samples.map((s) => s.wallMs);
   return [
     "Fleets: rotate npm --all then rotate pypi --all (half npm, half PyPI; two destinations each, one a context), and the floor; medians (min–max)",
     renderTable(
-      [
-        "rotations",
-        "rotate",
-        "floor",
-        "rotate / floor",
-        "rotate per rotation",
-        "sign-ins npm / PyPI",
-        "codes npm / PyPI",
-        "CircleCI requests",
-        "429s answered / waited",
-      ],
+      ["rotations", "rotate", "floor", "rotate / floor", "npm: rotate", "floor", "×", "PyPI: rotate", "floor", "×"],
+      cells.map((c) => [String(c.rotations), ...versus(c), ...versus(c, "npm"), ...versus(c, "pypi")]),
+    ),
+    "",
+    "What each run asked of a person and of CircleCI (rotate, and the floor in brackets)",
+    renderTable(
+      ["rotations", "sign-ins npm / PyPI", "codes npm / PyPI", "CircleCI requests", "429s answered / waited"],
       cells.map((c) => [
         String(c.rotations),
-        spread(wall(c.rotate), seconds),
-        spread(wall(c.floor), seconds),
-        times(median(wall(c.rotate)) / median(wall(c.floor))),
-        seconds(median(wall(c.rotate)) / c.rotations),
-        `${perRegistry(c.rotate, (s) => s.signIns)} (floor ${perRegistry(c.floor, (s) => s.signIns)})`,
-        `${perRegistry(c.rotate, (s) => s.codes)} (floor ${perRegistry(c.floor, (s) => s.codes)})`,
-        `${median(c.rotate.map((s) => s.circleciRequests))} (floor ${median(c.floor.map((s) => s.circleciRequests))})`,
+        `${perRegistry(c.rotate, (s) => s.signIns)} (${perRegistry(c.floor, (s) => s.signIns)})`,
+        `${perRegistry(c.rotate, (s) => s.codes)} (${perRegistry(c.floor, (s) => s.codes)})`,
+        `${median(c.rotate.map((s) => s.circleciRequests))} (${median(c.floor.map((s) => s.circleciRequests))})`,
         `${c.rotate.reduce((n, s) => n + s.circleci429s.answered, 0)} / ${c.rotate.reduce((n, s) => n + s.circleci429s.waited, 0)}`,
       ]),
     ),

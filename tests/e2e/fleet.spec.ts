@@ -9,7 +9,8 @@ import type { FaultPlan, SandboxWorld } from "rotate-replicas";
 import { npm } from "../../flows/npm/index.js";
 import { pypi } from "../../flows/pypi/index.js";
 import { fleetSeed } from "../../src/settings/rotations.js";
-import type { Sandbox } from "../support/cli.js";
+import { startCli, type Sandbox } from "../support/cli.js";
+import { secretsIn } from "../support/secrets.js";
 import { expect, test } from "../support/world.js";
 
 const NAMES = ["p1", "p2", "p3", "p4", "p5", "p6"];
@@ -55,6 +56,7 @@ test("six rotations in one sitting, routine then --leaked: one sign-in each, eac
   world,
   dirs,
   rotation,
+  secrets,
 }) => {
   writeConfig(dirs);
   const pypiDrill = world.drill("pypi");
@@ -80,6 +82,21 @@ test("six rotations in one sitting, routine then --leaked: one sign-in each, eac
     / {2}p4 +"PYPI_TOKEN gh\/acme\/p4 \S+" …\S{4} +2 of 2 +"PYPI_TOKEN gh\/acme\/p4 \S+" deleted +\d{4}-\d\d-\d\d/,
   );
   expect(routine.stdout).toContain("rotated 6 PyPI publishing token(s) as routine maintenance");
+
+  // What CircleCI holds now, every destination of every rotation, with the expiry the project's history recorded.
+  const status = await startCli(["status", "--all", "--circleci-url", world.circleci.apiUrl, "--trust-urls"], {
+    dirs,
+    env: { CIRCLECI_TOKEN: world.circleciToken },
+  }).done;
+  expect(status.code, status.stderr).toBe(0);
+  for (const [i, name] of NAMES.entries()) {
+    expect(status.stdout).toContain(`PyPI  ${name}: PYPI_TOKEN in project gh/acme/${name}: holds …${fresh[i]?.slice(-4) ?? ""}`);
+    expect(status.stdout).toContain(`PyPI  ${name}: PYPI_TOKEN in context "publish-${name}": holds`);
+  }
+  expect(
+    status.stdout.match(/ \((project history|audit log)\): "PYPI_TOKEN gh\/acme\/p\d \S+", expires \d{4}-\d\d-\d\d \(29 day\(s\) left\)/g),
+  ).toHaveLength(12);
+  expect(secretsIn(status.stdout + status.stderr, secrets.all())).toEqual([]);
 
   // Rotated within the hour: a rerun leaves them, unless --again.
   const rerun = await rotation.run("pypi", ["--all"]);

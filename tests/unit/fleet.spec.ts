@@ -13,6 +13,7 @@ import { fleetRequest } from "../../src/commands/rotate.js";
 import { auditListener } from "../../src/commands/rotate-shared.js";
 import { ExitCode, RunFailed, UsageError } from "../../src/errors.js";
 import { runFleet, type FleetDeps, type FleetRequest, type FleetResult } from "../../src/rotation/fleet.js";
+import { fleetJson, fleetTeamNote, renderFleetSummary } from "../../src/rotation/fleet-report.js";
 import { History, historyRecorder } from "../../src/rotation/history.js";
 import { doneSince } from "../../src/rotation/records.js";
 import { validateConfig, type Sources } from "../../src/settings/config.js";
@@ -104,6 +105,29 @@ test("six rotations, routine: one sign-in, each rotation's old token goes only a
   );
   expect(recorder.written()).toBe(12);
   rmSync(dir, { recursive: true, force: true });
+  // The summary is a table with a row per rotation, the note a line per rotation, the JSON an entry per rotation.
+  const summary = renderFleetSummary(result, 1234, false);
+  expect(summary).toMatch(
+    /^6 Fake rotation\(s\) \(routine order, 1\.2s\): 6 rotated\n {2}rotation +new token +CircleCI holds it +old token +expires/,
+  );
+  expect(summary).toMatch(
+    / {2}r3 +"FAKE_TOKEN gh\/acme\/p3 2026-11-24T08:15Z" …\w{4} +2 of 2 +"FAKE_TOKEN gh\/acme\/p3 2026-10-01T00:00Z" deleted +never/,
+  );
+  const note = fleetTeamNote(result, new Date("2026-11-24T08:20:00Z"), { drill: true, by: "alice" });
+  expect(note).toContain("DRILL — a rehearsal on local replicas; no real token changed.");
+  expect(note).toContain(
+    "2026-11-24 08:20 UTC — alice (CircleCI user fake-user) rotated 6 Fake publishing token(s) as routine maintenance.",
+  );
+  expect(
+    note
+      .split("\n")
+      .filter((line) => /^ {2}- r\d: CircleCI FAKE_TOKEN in project gh\/acme\/p\d, FAKE_TOKEN in context "ctx\d" now hold/.test(line)),
+  ).toHaveLength(6);
+  const json = fleetJson(result, 1234, false);
+  expect(json).toMatchObject({ ok: true, registry: "Fake", order: "routine" });
+  expect((json.rotations as Array<{ name: string; outcome: string }>).map((r) => [r.name, r.outcome])).toEqual(
+    [1, 2, 3, 4, 5, 6].map((i) => [`r${i}`, "rotated"]),
+  );
   expect(result.journal.allDone).toBe(true);
   expect(f.registry.signIns).toBe(1);
   for (let i = 1; i <= 6; i++) {
