@@ -178,6 +178,103 @@ function shareOldTokens(plans: Planned[], order: Order): void {
   }
 }
 
+/** The fleet's own steps on the checklist, each given up on Ctrl-C. */
+function interruptibleSteps(deps: FleetDeps) {
+  return <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) =>
+    deps.progress.step(label, () => interruptible(work(), [deps.signal]), describe);
+}
+
+/**
+ * Each rotation that passed preflight, with its journal; one this machine did to the end within
+ * the last hour (and whose token CircleCI still holds) is left as done, unless --again.
+ */
+function planned(
+  checked: Array<{ member: FleetMember; entry: FleetEntry; destinations: PreflightedDestination[] }>,
+  request: FleetRequest,
+  deps: FleetDeps,
+  run: { title: string; user: string },
+): Planned[] {
+  const plans: Planned[] = [];
+  for (const { member, entry, destinations } of checked) {
+    if (entry.state.kind === "unreachable") continue;
+    const done = request.again ? undefined : deps.doneEarlier?.(member, destinations);
+    if (done) {
+      entry.state = { kind: "done-earlier", ...done };
+      deps.progress.note(
+        `${member.name}: rotated at ${done.at.toISOString().slice(11, 16)} UTC, CircleCI still holds …${done.last4}: not redone (--again would)`,
+      );
+      continue;
+    }
+    const journal = new Journal(run.title, entry.command, journalDestinations(destinations), deps.clock, deps.onEntry, member.name);
+    journal.advance({
+      step: "preflight",
+      detail: `CircleCI user ${run.user}; ${destinations.map((d) => `${d.target.where} ${describeHeld(d.held)}`).join(", ")}`,
+    });
+    plans.push({
+      member,
+      entry: Object.assign(entry, { journal }),
+      destinations,
+      request: memberRequest(request, member),
+      orphans: [],
+      sharesOldWith: [],
+    });
+  }
+  return plans;
+}
+
+/**
+ * The inventory, once for every rotation: may the account make each token, its token list (read
+ * once), the order, and each rotation's old token, new name and leftovers.
+ */
+async function inventory(
+  plans: Planned[],
+  signedIn: RegistryAccount,
+  request: FleetRequest,
+  deps: FleetDeps,
+  title: string,
+): Promise<Order> {
+  const step = interruptibleSteps(deps);
+  await step(`Check the account may make each rotation's token (${plans.length})`, async () => {
+    for (const plan of plans) {
+      try {
+        await plan.account?.checkScope();
+      } catch (error) {
+        if (error instanceof RegistryError) throw new RegistryError(`${plan.member.name}: ${error.message}`);
+        throw error;
+      }
+    }
+  });
+  const tokens = await step(
+    `List ${title} tokens`,
+    () => signedIn.listTokens(),
+    (t) => `${t.length} token(s)`,
+  );
+  const order = await chooseOrder(request.order, deps.ask);
+  for (const plan of plans) {
+    const [firstDestination] = plan.destinations;
+    const prefix = firstDestination ? namePrefix(firstDestination.target.spec) : "";
+    try {
+      plan.old = await identifyOldToken({
+        tokens,
+        held: firstDestination?.held,
+        namePrefix: prefix,
+        ...(request.keepOld ? { named: "none" as const } : {}),
+        registry: `${title} (rotation ${plan.member.name})`,
+        ask: deps.ask,
+      });
+    } catch (error) {
+      if (error instanceof UsageError) throw new UsageError(`${plan.member.name}: ${error.message}`);
+      throw error;
+    }
+    plan.newName = tokenName(prefix, deps.clock(), tokens);
+    plan.orphans = toolMadeTokens(tokens, prefix);
+  }
+  const olds = new Set(plans.flatMap((plan) => (plan.old ? [plan.old.id] : [])));
+  for (const plan of plans) plan.orphans = plan.orphans.filter((t) => !olds.has(t.id));
+  shareOldTokens(plans, order);
+  return order;
+}
+
 export async function runFleet(members: FleetMember[], request: FleetRequest, deps: FleetDeps): Promise<FleetResult | FleetDryRun> {
   const { progress, ask } = deps;
   const first = members[0];
@@ -200,32 +297,7 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
     user = preflight.user;
     entries.push(...preflight.checked.map((c) => c.entry));
     await leaveOutUnreachable(entries, request, deps);
-    plans = [];
-    for (const { member, entry, destinations } of preflight.checked) {
-      if (entry.state.kind === "unreachable") continue;
-      const done = request.again ? undefined : deps.doneEarlier?.(member, destinations);
-      if (done) {
-        entry.state = { kind: "done-earlier", ...done };
-        progress.note(
-          `${member.name}: rotated at ${done.at.toISOString().slice(11, 16)} UTC, CircleCI still holds …${done.last4}: not redone (--again would)`,
-        );
-        continue;
-      }
-      const journal = new Journal(title, entry.command, journalDestinations(destinations), deps.clock, deps.onEntry, member.name);
-      const planned: Planned = {
-        member,
-        entry: Object.assign(entry, { journal }),
-        destinations,
-        request: memberRequest(request, member),
-        orphans: [],
-        sharesOldWith: [],
-      };
-      journal.advance({
-        step: "preflight",
-        detail: `CircleCI user ${user.login}; ${destinations.map((d) => `${d.target.where} ${describeHeld(d.held)}`).join(", ")}`,
-      });
-      plans.push(planned);
-    }
+    plans = planned(preflight.checked, request, deps, { title, user: user.login });
     if (plans.length === 0) {
       browser.abandon();
       return {
@@ -250,15 +322,17 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
   }
 
   const fleet = new FleetJournal(title, request.command, entries);
-  const step = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) =>
-    progress.step(label, () => interruptible(work(), [deps.signal]), describe);
+  // The first rotation to run signs in; the others adopt its account (they share the account and the sites).
+  const [lead] = plans;
+  if (!lead) throw new Error("no rotation planned");
+  const step = interruptibleSteps(deps);
   const session = await step("Open an isolated browser", () => browser.session);
   let account: RegistryAccount | undefined;
   try {
     // 2. One sign-in for every rotation: the account is shared, each rotation makes its own tokens on it.
     account = await interruptible(
       step(`Sign in to ${title}`, () =>
-        first.configured.flow.signIn({
+        lead.member.configured.flow.signIn({
           credentials: deps.credentials,
           steps: deps.steps,
           signal: deps.signal,
@@ -271,49 +345,12 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
     );
     const signedIn = account;
     for (const plan of plans) {
-      plan.account = plan.member === first ? signedIn : plan.member.configured.flow.adopt(signedIn);
+      plan.account = plan === lead ? signedIn : plan.member.configured.flow.adopt(signedIn);
       plan.entry.journal.advance({ step: "sign-in" });
     }
 
     // 3. Inventory: may the account make each token; its token list, read once; each rotation's old token.
-    await step(`Check the account may make each rotation's token (${plans.length})`, async () => {
-      for (const plan of plans) {
-        try {
-          await plan.account?.checkScope();
-        } catch (error) {
-          if (error instanceof RegistryError) throw new RegistryError(`${plan.member.name}: ${error.message}`);
-          throw error;
-        }
-      }
-    });
-    const tokens = await step(
-      `List ${title} tokens`,
-      () => signedIn.listTokens(),
-      (t) => `${t.length} token(s)`,
-    );
-    const order = await chooseOrder(request.order, ask);
-    for (const plan of plans) {
-      const [firstDestination] = plan.destinations;
-      const prefix = firstDestination ? namePrefix(firstDestination.target.spec) : "";
-      try {
-        plan.old = await identifyOldToken({
-          tokens,
-          held: firstDestination?.held,
-          namePrefix: prefix,
-          ...(request.keepOld ? { named: "none" as const } : {}),
-          registry: `${title} (rotation ${plan.member.name})`,
-          ask,
-        });
-      } catch (error) {
-        if (error instanceof UsageError) throw new UsageError(`${plan.member.name}: ${error.message}`);
-        throw error;
-      }
-      plan.newName = tokenName(prefix, deps.clock(), tokens);
-      plan.orphans = toolMadeTokens(tokens, prefix);
-    }
-    const olds = new Set(plans.flatMap((plan) => (plan.old ? [plan.old.id] : [])));
-    for (const plan of plans) plan.orphans = plan.orphans.filter((t) => !olds.has(t.id));
-    shareOldTokens(plans, order);
+    const order = await inventory(plans, signedIn, request, deps, title);
 
     const advisories = [...new Set(plans.flatMap((plan) => plan.member.configured.flow.advisories()))];
     const orphans = plans.flatMap((plan) => plan.orphans);
