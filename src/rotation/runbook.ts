@@ -327,7 +327,7 @@ export class Rotation {
  * An exposed token is deleted first; with its value rotate can also prove the registry rejects
  * it afterwards. Optional: Enter skips it (the summary then says it was not proven dead).
  */
-export async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
+async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefined> {
   if (!ask.canPrompt) return undefined;
   const value = await ask.secret(
     `Paste the exposed ${title} token so rotate can prove it dead afterwards (Enter to skip):`,
@@ -337,7 +337,7 @@ export async function askExposedValue(ask: Ask, title: string): Promise<Secret |
   return value.reveal() === "" ? undefined : value;
 }
 
-export type Site = { origins: string[]; assets: AssetOrigin[] };
+type Site = { origins: string[]; assets: AssetOrigin[] };
 
 /** The journal's view of preflighted destinations: each unchanged, with the last four it showed before. */
 export function journalDestinations(destinations: PreflightedDestination[]): Destination[] {
