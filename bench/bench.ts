@@ -387,7 +387,7 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
   process.stdout.write(
     [
-      `rotate benchmark: ${runs} run(s) per measure, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
+      `rotate benchmark: ${[...(paths.length > 0 ? [`${runs} run(s) per measure`] : []), ...(fleets.length > 0 ? [`${fleetRuns} per fleet`] : [])].join(", ")}, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
       ...(paths.length > 0 ? [report(cells, incident, startup), ""] : []),
