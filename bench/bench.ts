@@ -10,22 +10,19 @@
 //   npm run bench                                      3 runs at 2, 50 and 200 tokens, every path
 //   npm run bench -- --runs 1 --sizes 2                a quick look
 //   npm run bench -- --runs 5 --paths pypi,npm-api --sizes 200 --skip-trust
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+//   npm run bench -- --parts fleet --fleet-sizes 1,5,20 an organisation's fleets only (bench/fleet.ts)
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
 import { findBrowser } from "../src/browser/finder.js";
-import { circleciSection, flagAttribute } from "../src/settings/declarations.js";
-import type { Registry } from "../src/registry.js";
-import { registries } from "../src/registries.js";
 import { MARKS, PATHS, type FloorJob, type FloorPath, type Mark } from "./floor-job.js";
+import { fleetOnce, fleetReport, type FleetCell } from "./fleet.js";
 import { measure, type Measured } from "./measure.js";
+import { childEnv, CLI, earlyInTotpStep, failed, flagText, inFreshDirs, registryOf, worldFlags } from "./runs.js";
 import { megabytes, median, millis, renderTable, seconds, spread, times } from "./table.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const FLOOR = fileURLToPath(new URL("./floor.js", import.meta.url));
 const STEP_TIMEOUT_S = 30;
 
@@ -40,12 +37,10 @@ const PATH_SPECS: Record<FloorPath, { registry: string; args: string[]; reusesCo
  * Rotate and the floor alike hand out one-time codes oldest first and skip one with under 5 s
  * left (src/secrets/totp.ts), and on npm use one code for the whole run while it stays valid: a
  * run that starts in the last seconds of a 30 s step would need a second code, a count the clock
- * decides, not the work. Runs of such a path start in the first two thirds of a step.
+ * decides, not the work. Runs of such a path start in the first two thirds of a step (runs.ts).
  */
 async function clearOfTotpStepEnd(reusesCode: boolean): Promise<void> {
-  if (!reusesCode) return;
-  const intoStep = Date.now() % 30_000;
-  if (intoStep > 20_000) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
+  if (reusesCode) await earlyInTotpStep();
 }
 
 /** The gaps between the journal events a rotation and the floor both reach. */
@@ -66,59 +61,6 @@ const Summary = z.object({ steps: z.array(z.object({ at: z.iso.datetime(), step:
 const TrustSummary = z.object({ ok: z.literal(true), retired: z.literal(true), oneTimeCodes: Codes });
 /** The floor's report: when each phase ended, every one of them. */
 const FloorReport = z.object({ marks: z.record(z.enum(MARKS), z.number()) });
-
-interface Dirs {
-  home: string;
-  tmp: string;
-  cwd: string;
-}
-
-/** A fresh HOME, TMPDIR and working directory, removed after the work is done. */
-async function inFreshDirs<T>(work: (dirs: Dirs) => Promise<T>): Promise<T> {
-  const root = mkdtempSync(join(tmpdir(), "rotate-bench-"));
-  const dirs = { home: join(root, "home"), tmp: join(root, "tmp"), cwd: join(root, "work") };
-  Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
-  try {
-    return await work(dirs);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function childEnv(dirs: Dirs, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dirs.home,
-    TMPDIR: dirs.tmp,
-    XDG_STATE_HOME: join(dirs.home, ".local", "state"),
-    CI: "true",
-    NO_COLOR: "1",
-    ...extra,
-  };
-}
-
-const registryOf = (id: string): Registry => {
-  const found = registries.find((r) => r.id === id);
-  if (!found) throw new Error(`rotate has no registry ${id}`);
-  return found;
-};
-
-/** The flags that point `rotate <id>` at the world, spelled as the settings declare them. */
-function worldFlags(world: SandboxWorld, registry: Registry): string[] {
-  const given = world.flags(registry.id);
-  const specs = [circleciSection, registry.section].flatMap((section) => Object.values(section.settings));
-  const unknown = Object.keys(given).filter((attribute) => !specs.some((spec) => flagAttribute(spec.flag) === attribute));
-  if (unknown.length > 0) throw new Error(`the drill world sets ${unknown.join(", ")}, which no setting declares`);
-  return specs.flatMap((spec) => {
-    const value = given[flagAttribute(spec.flag)];
-    return value === undefined ? [] : [spec.flag, flagText(value)];
-  });
-}
-
-/** A flag value from the drill world (a string, number or boolean) as the command line gives it. */
-function flagText(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
 
 /** Everything the floor needs, from what the world hands rotate (flags and environment). */
 function floorJob(world: SandboxWorld, path: FloorPath): FloorJob {
@@ -198,10 +140,6 @@ function phasesOf(run: Measured, marks: Partial<Record<Mark, number>>): number[]
     ...PHASES.map((phase) => (phase.until === "exit" ? run.startedAt + run.wallMs : (marks[phase.until] ?? NaN))),
   ];
   return PHASES.map((_, i) => (edges[i + 1] ?? NaN) - (edges[i] ?? NaN));
-}
-
-function failed(what: string, run: Measured): Error {
-  return new Error(`${what} exited ${run.code}:\n${run.stderr.split("\n").slice(-15).join("\n")}`);
 }
 
 async function inWorld<T>(path: FloorPath, extraTokens: number, work: (world: SandboxWorld) => Promise<T>): Promise<T> {
@@ -313,6 +251,9 @@ function options() {
       paths: { type: "string", default: PATHS.join(",") },
       "help-spawns": { type: "string", default: "10" },
       "skip-trust": { type: "boolean", default: false },
+      parts: { type: "string", default: "single,fleet" },
+      "fleet-sizes": { type: "string", default: "1,5,20" },
+      "fleet-runs": { type: "string", default: "1" },
     },
   });
   const whole = (text: string, what: string, least: number) => {
@@ -326,6 +267,9 @@ function options() {
     paths: parseList(values.paths, "paths", PATHS),
     helpSpawns: whole(values["help-spawns"], "help-spawns", 1),
     trust: !values["skip-trust"],
+    parts: parseList(values.parts, "parts", ["single", "fleet"] as const),
+    fleetSizes: parseList(values["fleet-sizes"], "fleet-sizes").map((size) => whole(size, "fleet-sizes", 1)),
+    fleetRuns: whole(values["fleet-runs"], "fleet-runs", 1),
   };
 }
 
@@ -428,12 +372,13 @@ function report(
 }
 
 async function main(): Promise<void> {
-  const { runs, sizes, paths, helpSpawns, trust } = options();
+  const { runs, sizes, paths: singlePaths, helpSpawns, trust, parts, fleetSizes, fleetRuns } = options();
+  const paths = parts.includes("single") ? singlePaths : [];
   const say = (text: string) => process.stderr.write(`${text}\n`);
   // A run that fails (rotate's or the floor's) is said, counted in the report and run once more:
   // one flaky step should not cost the whole benchmark, and must not pass unnoticed either.
   const failures: string[] = [];
-  const repeatedOnFailure = async (what: string, work: () => Promise<Sample>): Promise<Sample> => {
+  const repeatedOnFailure = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
@@ -482,8 +427,21 @@ async function main(): Promise<void> {
       trustDrills.push(await repeatedOnFailure("rotate trust npm --sandbox --remove-token", trustDrillOnce));
     }
   }
-  say(`start-up, ${helpSpawns} spawns each …`);
-  for (let i = 0; i < helpSpawns; i++) {
+  // An organisation's fleets: rotate and the floor alternate which goes first, as above.
+  const fleets: FleetCell[] = parts.includes("fleet") ? fleetSizes.map((rotations) => ({ rotations, rotate: [], floor: [] })) : [];
+  for (let i = 1; i <= fleetRuns; i++) {
+    for (const cell of fleets) {
+      say(`fleet run ${i}/${fleetRuns}: ${cell.rotations} rotation(s) …`);
+      const pair = [
+        async () => cell.rotate.push(await repeatedOnFailure(`rotate --all, ${cell.rotations}`, () => fleetOnce(cell.rotations, "rotate"))),
+        async () =>
+          cell.floor.push(await repeatedOnFailure(`the fleet floor, ${cell.rotations}`, () => fleetOnce(cell.rotations, "floor"))),
+      ];
+      for (const measureOne of i % 2 === 1 ? pair : pair.reverse()) await measureOne();
+    }
+  }
+  if (paths.length > 0) say(`start-up, ${helpSpawns} spawns each …`);
+  for (let i = 0; i < (paths.length > 0 ? helpSpawns : 0); i++) {
     startup.help.push(await spawnTimes([CLI, "--help"]));
     startup.version.push(await spawnTimes([CLI, "--version"]));
     startup.node.push(await spawnTimes(["-e", "0"]));
@@ -492,17 +450,22 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
   process.stdout.write(
     [
-      `rotate benchmark: ${runs} run(s) per measure, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
+      `rotate benchmark: ${[...(paths.length > 0 ? [`${runs} run(s) per measure`] : []), ...(fleets.length > 0 ? [`${fleetRuns} per fleet`] : [])].join(", ")}, headless Chromium on the local replicas; Node ${process.version}; ${cpus().length} × ${cpu}`,
       `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? NaN).toFixed(2)}`,
       "",
-      report(cells, incident, trustDrills, startup),
-      "",
+      ...(paths.length > 0 ? [report(cells, incident, trustDrills, startup), ""] : []),
+      ...(fleets.length > 0 ? [fleetReport(fleets), ""] : []),
       `runs that failed and were repeated: ${failures.length === 0 ? "none" : ""}`,
       ...failures.map((failure) => `  ${failure}`),
       "",
       "floor: bench/floor.ts, a plain script per path doing the same work in rotate's isolated browser (its flags, its guard); the same end state is checked after every run.",
       "memory: sampled from /proc every 100 ms; Σ PSS counts pages Chromium's processes share once.",
       "one-time codes: computed from the drill account's TOTP secret; on npm, whose registry takes a code for several calls, runs start in the first 20 s of a 30 s step so one code lasts the run (rotate and the floor alike).",
+      ...(fleets.length > 0
+        ? [
+            "fleets: bench/floor-fleet.ts, one sign-in per registry and the same steps per rotation; codes and sign-ins counted where the replicas take them; npm's floor sends the code of the moment with every call (its registry takes a code for several calls).",
+          ]
+        : []),
       "",
     ].join("\n"),
   );

@@ -33,9 +33,8 @@ async function webLogin(page: Page, job: FloorJob, code: () => Promise<string>):
   }
 }
 
-export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4: string): Promise<void> {
-  // One code for the sign-in and every call, as npm's registry takes it while it is valid.
-  const code = codes(job, true);
+/** A signed-in session's calls to the registry (a code in npm-otp when given), and its end (npm logout). */
+export async function npmSession(page: Page, job: FloorJob, code: () => Promise<string>) {
   const session = await webLogin(page, job, code);
   const call = (method: string, path: string, options: { otp?: string; body?: unknown } = {}) =>
     fetch(new URL(path, job.apiUrl), {
@@ -47,6 +46,36 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
       },
       ...(options.body ? { body: JSON.stringify(options.body) } : {}),
     });
+  // The session token dies with the run, as rotate's does.
+  const end = async () => expectStatus(await call("DELETE", `/-/user/token/${encodeURIComponent(session)}`), 200, "ending the session");
+  return { call, end };
+}
+
+type Call = Awaited<ReturnType<typeof npmSession>>["call"];
+
+/** A write token that bypasses 2FA, on these packages and scopes, for 90 days: its value. */
+export async function createToken(call: Call, job: FloorJob, token: { name: string; scope: string[]; otp: string }): Promise<string> {
+  const isScope = (item: string) => item.startsWith("@") && !item.includes("/");
+  const created = await call("POST", "/-/npm/v1/tokens", {
+    otp: token.otp,
+    body: {
+      name: token.name,
+      password: job.password,
+      packages: token.scope.filter((item) => !isScope(item)),
+      scopes: token.scope.filter(isScope),
+      packages_and_scopes_permission: "read-write",
+      expires: 90,
+      bypass_2fa: true,
+    },
+  });
+  expectStatus(created, 201, "creating the token");
+  return field(await created.json(), "token");
+}
+
+export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4: string): Promise<void> {
+  // One code for the sign-in and every call, as npm's registry takes it while it is valid.
+  const code = codes(job, true);
+  const { call, end } = await npmSession(page, job, code);
   marks.mark("sign-in");
 
   // The old token: the one whose shown first eight and last four fit the value CircleCI holds.
@@ -62,21 +91,7 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   if (keys.length !== 1) throw new Error("the old token is not in the list exactly once");
   marks.mark("plan");
 
-  const isScope = (item: string) => item.startsWith("@") && !item.includes("/");
-  const created = await call("POST", "/-/npm/v1/tokens", {
-    otp: await code(),
-    body: {
-      name: tokenName(job),
-      password: job.password,
-      packages: job.scope.filter((item) => !isScope(item)),
-      scopes: job.scope.filter(isScope),
-      packages_and_scopes_permission: "read-write",
-      expires: 90,
-      bypass_2fa: true,
-    },
-  });
-  expectStatus(created, 201, "creating the token");
-  const value = field(await created.json(), "token");
+  const value = await createToken(call, job, { name: tokenName(job), scope: job.scope, otp: await code() });
   marks.mark("create");
 
   if ((await whoami(job, value)) !== 200) throw new Error("npm does not accept the new token");
@@ -93,6 +108,5 @@ export async function npmApi(page: Page, job: FloorJob, marks: Marks, heldLast4:
   if ((await whoami(job, job.oldToken)) !== 401) throw new Error("npm still accepts the old token");
   marks.mark("verify-old");
 
-  // npm logout: the session token dies with the run, as rotate's does.
-  expectStatus(await call("DELETE", `/-/user/token/${encodeURIComponent(session)}`), 200, "ending the session");
+  await end();
 }

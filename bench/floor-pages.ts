@@ -7,7 +7,7 @@ import { codes, namePrefix, pushToCircleci, tokenName, type FloorJob, type Marks
 const at = (job: FloorJob, path: string) => new URL(path, job.websiteUrl).toString();
 
 /** The upload endpoint's verdict on a token: 400 = it exists, 403 = it does not. */
-async function uploadProbe(job: FloorJob, token: string): Promise<number> {
+export async function uploadProbe(job: FloorJob, token: string): Promise<number> {
   const response = await fetch(job.apiUrl, {
     method: "POST",
     headers: {
@@ -19,8 +19,8 @@ async function uploadProbe(job: FloorJob, token: string): Promise<number> {
   return response.status;
 }
 
-export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promise<void> {
-  const code = codes(job);
+/** pypi.org's sign-in with a one-time code, up to the account page and its token table (ids and names, read in one evaluation). */
+export async function pypiSignIn(page: Page, job: FloorJob, code: () => Promise<string>): Promise<Array<{ id: string; name: string }>> {
   await page.goto(at(job, "/manage/account/"));
   await page.getByLabel(/^Username/).fill(job.username);
   await page
@@ -31,30 +31,52 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
   await page.getByLabel(/Enter authentication code/).fill(await code());
   await page.locator("#totp-auth-form").getByRole("button", { name: "Verify" }).click();
   await page.getByRole("heading", { name: "Account settings" }).waitFor();
-  marks.mark("sign-in");
-
-  // The old token: the newest one made for this destination (the list shows no values).
-  const tokens = await page.locator("#api-tokens tbody tr").evaluateAll((rows) =>
+  return page.locator("#api-tokens tbody tr").evaluateAll((rows) =>
     rows.map((row) => {
       const cell = row.querySelector('th[scope="row"]')?.cloneNode(true) as Element | undefined;
       cell?.querySelectorAll(".table__mobile-label").forEach((label) => label.remove());
       return { id: row.querySelector('input[name="macaroon_id"]')?.getAttribute("value") ?? "", name: cell?.textContent?.trim() ?? "" };
     }),
   );
-  const old = tokens.find((token) => token.name.startsWith(namePrefix(job)));
-  if (!old) throw new Error("no token of this destination in the list");
-  marks.mark("plan");
+}
 
+/** The token form: a project-scoped token, its value read from the page that shows it once. */
+export async function pypiCreate(page: Page, job: FloorJob, name: string, project: string): Promise<string> {
   await page.goto(at(job, "/manage/account/token/"));
-  await page.getByLabel("Token name").fill(tokenName(job));
-  await page.getByLabel("Scope").selectOption(`scope:project:${job.scope[0]}`);
+  await page.getByLabel("Token name").fill(name);
+  await page.getByLabel("Scope").selectOption(`scope:project:${project}`);
   await page.getByRole("button", { name: "Create token" }).click();
-  const value = (
+  return (
     await page
       .locator("#provisioned-key code")
       .filter({ hasText: /^\s*pypi-[\w-]{20,}\s*$/ })
       .innerText()
   ).trim();
+}
+
+/** A token's row on the account page: its remove modal, the password, the flash that says it is gone. */
+export async function pypiDelete(page: Page, job: FloorJob, id: string): Promise<void> {
+  await page.goto(at(job, "/manage/account/"));
+  const row = page.locator("#api-tokens tbody tr").filter({ has: page.locator(`input[name="macaroon_id"][value="${id}"]`) });
+  await row.getByRole("button", { name: /options/i }).click();
+  await row.getByRole("link", { name: "Remove token" }).click();
+  const modal = page.locator(`#remove-API-token--${id}`);
+  await modal.locator('input[name="confirm_password"]').fill(job.password);
+  await modal.getByRole("button", { name: "Remove API token" }).click();
+  await page.locator(".notification-bar__message").filter({ hasText: "Deleted API token" }).waitFor();
+}
+
+export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promise<void> {
+  const code = codes(job);
+  const tokens = await pypiSignIn(page, job, code);
+  marks.mark("sign-in");
+
+  // The old token: the newest one made for this destination (the list shows no values).
+  const old = tokens.find((token) => token.name.startsWith(namePrefix(job)));
+  if (!old) throw new Error("no token of this destination in the list");
+  marks.mark("plan");
+
+  const value = await pypiCreate(page, job, tokenName(job), job.scope[0] ?? "");
   marks.mark("create");
 
   if ((await uploadProbe(job, value)) !== 400) throw new Error("PyPI does not accept the new token");
@@ -62,14 +84,7 @@ export async function pypiPages(page: Page, job: FloorJob, marks: Marks): Promis
   await pushToCircleci(job, value);
   marks.mark("verify-circleci");
 
-  await page.goto(at(job, "/manage/account/"));
-  const row = page.locator("#api-tokens tbody tr").filter({ has: page.locator(`input[name="macaroon_id"][value="${old.id}"]`) });
-  await row.getByRole("button", { name: /options/i }).click();
-  await row.getByRole("link", { name: "Remove token" }).click();
-  const modal = page.locator(`#remove-API-token--${old.id}`);
-  await modal.locator('input[name="confirm_password"]').fill(job.password);
-  await modal.getByRole("button", { name: "Remove API token" }).click();
-  await page.locator(".notification-bar__message").filter({ hasText: "Deleted API token" }).waitFor();
+  await pypiDelete(page, job, old.id);
   marks.mark("delete-old");
 
   // The delete's redirect shows the list: the row is gone there, and the upload endpoint refuses the value.

@@ -1,4 +1,5 @@
-// Medians and the plain tables the benchmark prints.
+// Medians and the plain tables the benchmark prints (the table itself is the one rotate prints).
+export { renderTable } from "../src/table.js";
 
 export function median(values: number[]): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
@@ -17,15 +18,4 @@ export function spread(samples: number[], format: (value: number) => string): st
   if (samples.length === 0) return "–";
   if (samples.length === 1) return format(samples[0] ?? NaN);
   return `${format(median(samples))} (${format(Math.min(...samples))}–${format(Math.max(...samples))})`;
-}
-
-/** Columns padded to their widest cell; the first left-aligned, the rest right-aligned. */
-export function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((text, column) => (column === 0 ? text.padEnd(widths[column] ?? 0) : text.padStart(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }

@@ -2,8 +2,8 @@
 // CircleCI API v2), for the demo, drills and tests. Its own package: a real rotation never
 // loads it, and its web stack is not among rotate's runtime dependencies.
 export { DEMO } from "./demo.js";
-export { startSandboxWorld, type SandboxWorld, type WorldOptions } from "./world.js";
-export type { DrillAccount, DrillPoints, FaultPoint, RegistryDrill } from "./shared/drill.js";
+export { fleetId, startSandboxWorld, type SandboxWorld, type WorldOptions } from "./world.js";
+export type { DrillAccount, DrillPoints, FaultPoint, FleetRotationSeed, FleetSeed, RegistryDrill } from "./shared/drill.js";
 export type { DrillDirectory } from "./shared/control.js";
 export {
   startCircleciReplica,

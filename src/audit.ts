@@ -21,6 +21,8 @@ const AuditLine = z.object({
   run: z.string(),
   by: z.string(),
   registry: z.string(),
+  /** The rotation's name, when it was one of a fleet's (`rotations` in rotate.config.json). */
+  rotation: z.string().optional(),
   envVar: z.string(),
   where: z.string(),
   step: z.string(),

@@ -127,6 +127,8 @@ export interface Standing {
   whereThingsStand(): string;
   /** `interrupted`: Ctrl-C stopped the run, which is then the whole cause. */
   nextStep(interrupted: boolean): string;
+  /** What `--json`'s failure object adds (a fleet's entry per rotation). */
+  details?(): Record<string, unknown>;
 }
 
 /**
@@ -173,6 +175,7 @@ export function failureJson(error: unknown, describe: (error: unknown) => string
             .slice(1)
             .map((line) => line.trim()),
           nextStep: error.nextStep(),
+          ...error.journal.details?.(),
         }
       : {}),
   };

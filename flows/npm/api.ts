@@ -9,6 +9,7 @@ import type { CreatedToken, RegistryAccount, TokenSummary } from "../../src/rota
 import { Secret } from "../../src/secrets/secret.js";
 import { expiryGiven } from "./policy.js";
 import { encodePackage, http, NpmSession, type NpmCtx } from "./session.js";
+import type { NpmSettings } from "./settings.js";
 
 const ListedTokenAnswer = z.object({
   key: z.string(),
@@ -126,7 +127,7 @@ export async function signInThroughApi(ctx: NpmCtx): Promise<RegistryAccount> {
 }
 
 /** The signed-in account, through the registry's tokens API with the session token. */
-class NpmApiAccount implements RegistryAccount {
+export class NpmApiAccount implements RegistryAccount {
   private readonly tokens: NpmTokensApi;
 
   constructor(
@@ -149,6 +150,11 @@ class NpmApiAccount implements RegistryAccount {
         );
       }
     }
+  }
+
+  /** The same session, making tokens of another rotation's settings (a fleet signs in once). */
+  withSettings(settings: NpmSettings): NpmApiAccount {
+    return new NpmApiAccount({ ...this.ctx, settings }, this.session);
   }
 
   listTokens(): Promise<TokenSummary[]> {

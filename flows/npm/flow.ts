@@ -13,7 +13,7 @@ import { checkRequest } from "../../src/http/checks.js";
 import type { RegistryImplementation } from "../../src/registry.js";
 import type { TokenState } from "../../src/rotation/capability.js";
 import { checkUrl } from "../../src/settings/config.js";
-import { signInThroughApi } from "./api.js";
+import { NpmApiAccount, signInThroughApi } from "./api.js";
 import { advisories, permissionText } from "./policy.js";
 import { NpmSettings } from "./settings.js";
 import { NpmWebsiteAccount } from "./website.js";
@@ -83,6 +83,10 @@ export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
     advisories: () => advisories(settings),
     signIn: (ctx) =>
       settings.via === "api" ? signInThroughApi({ ...ctx, settings }) : NpmWebsiteAccount.signIn(ctx.browser.page, { ...ctx, settings }),
+    adopt(account) {
+      if (account instanceof NpmApiAccount || account instanceof NpmWebsiteAccount) return account.withSettings(settings);
+      throw new Error("an npm rotation was handed another registry's account");
+    },
 
     /** whoami: 200 with the account's name = live; 401 = dead; 403/429/5xx = no verdict. */
     async check(value, ctx): Promise<TokenState> {

@@ -7,6 +7,9 @@ import { advisories, JANUARY_2027, packageNameProblem, packagesOnly } from "./po
 
 const section: SettingsSection = {
   section: "npm",
+  // One token per rotation of an organisation's fleet: these it gives; the account and addresses are shared.
+  tokenSettings: ["envVar", "packages", "permission", "expiresDays", "ipRanges"],
+  scopeSetting: "packages",
   settings: {
     envVar: {
       flag: "--env-var",

@@ -427,6 +427,11 @@ export class NpmWebsiteAccount implements RegistryAccount {
     return new NpmWebsiteAccount(page, ctx, release);
   }
 
+  /** The same page and session, making tokens of another rotation's settings (a fleet signs in once). */
+  withSettings(settings: NpmSettings): NpmWebsiteAccount {
+    return new NpmWebsiteAccount(this.page, { ...this.ctx, settings }, this.release);
+  }
+
   /**
    * The token list first (kept for the inventory that comes next: nothing changes in between),
    * then the form, which stays open for the create: each page is loaded once, as a person would.

@@ -385,6 +385,11 @@ class PypiAccount implements RegistryAccount {
     this.listed = (await accountPage.onScreen()) ? await accountPage.tokens(this.ctx) : undefined;
   }
 
+  /** The same page and session, making tokens of another rotation's settings (a fleet signs in once). */
+  withSettings(settings: PypiSettings): PypiAccount {
+    return new PypiAccount(this.page, { ...this.ctx, settings }, this.release);
+  }
+
   async checkScope(): Promise<void> {
     const form = new CreateTokenPage(this.page);
     if (!(await form.blankOnScreen())) await form.open(this.ctx);
@@ -444,6 +449,10 @@ export const pypiImplementation: RegistryImplementation<typeof PypiSettings> = {
       `upload to project ${normalizeProject(settings.project)} only${settings.expiresDays ? `, expires in ${settings.expiresDays} days` : ""}`,
     advisories: () => [],
     signIn: (ctx) => PypiAccount.signIn(ctx.browser.page, { ...ctx, settings }),
+    adopt(account) {
+      if (account instanceof PypiAccount) return account.withSettings(settings);
+      throw new Error("a PyPI rotation was handed another registry's account");
+    },
 
     /** The side-effect-free upload probe (docs/sites/pypi.md, "Upload-endpoint probe"): 400 = the token exists, 403 "Invalid or non-existent…" = gone. */
     async check(value, ctx): Promise<TokenState> {

@@ -15,6 +15,9 @@ function projectNameProblem(name: string): string | undefined {
 
 const section: SettingsSection = {
   section: "pypi",
+  // One token per rotation of an organisation's fleet: these it gives; the account and addresses are shared.
+  tokenSettings: ["envVar", "project", "expiresDays"],
+  scopeSetting: "project",
   settings: {
     envVar: {
       flag: "--env-var",

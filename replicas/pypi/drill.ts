@@ -1,15 +1,16 @@
 // The PyPI replica as the drill world uses it: one account with a project, the token an earlier
 // rotation left in CircleCI, and where the fault matrix hooks in. The knob `extraTokens` fills the
 // account with that many more tokens for other destinations, so a list can be as long as a busy
-// account's (the benchmark's 50 and 200).
+// account's (the benchmark's 50 and 200). A drill of an organisation's fleet also owns every project
+// its rotations name, each rotation holding a token an earlier rotation made.
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { daysAgo, stamp, type StartDrill } from "../shared/drill.js";
+import { daysAgo, fleetTokenName, stamp, type StartDrill } from "../shared/drill.js";
 import { startPypiReplica } from "./replica.js";
 
 const ACCOUNT = { username: "widget-publisher", email: "publishing@demo.invalid", project: "widget", otherProjects: ["widget-docs"] };
 
-export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs }) => {
+export const startDrill: StartDrill = async ({ now, host, projectSlug, context, knobs, fleet = [] }) => {
   const account = {
     username: ACCOUNT.username,
     password: randomBytes(18).toString("base64url"),
@@ -18,7 +19,13 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
   const replica = await startPypiReplica({
     host,
     now,
-    users: [{ ...account, email: ACCOUNT.email, projects: [ACCOUNT.project, ...ACCOUNT.otherProjects] }],
+    users: [
+      {
+        ...account,
+        email: ACCOUNT.email,
+        projects: [...new Set([ACCOUNT.project, ...ACCOUNT.otherProjects, ...fleet.flatMap((rotation) => rotation.scope)])],
+      },
+    ],
   });
   const earlier = daysAgo(now(), 60);
   const issue = (destination: string) =>
@@ -36,6 +43,11 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
       created,
     });
   }
+  const fleetTokens = fleet.map((rotation) =>
+    replica.issueToken(account.username, { description: fleetTokenName(rotation, earlier), project: rotation.scope[0], created: earlier }),
+  );
+  // A fleet names its own projects: the drill gives only the account and the addresses.
+  const flags = { pypiUrl: replica.url, pypiUploadUrl: replica.uploadUrl, pypiUser: account.username };
   return {
     id: "pypi",
     replica,
@@ -47,10 +59,11 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
         return replica.password(account.username);
       },
     },
-    flags: { pypiUrl: replica.url, pypiUploadUrl: replica.uploadUrl, pypiProject: ACCOUNT.project, pypiUser: account.username },
+    flags: fleet.length > 0 ? flags : { ...flags, pypiProject: ACCOUNT.project },
     envVar: "PYPI_TOKEN",
     heldToken: issue(projectSlug),
     contextToken: issue(`${projectSlug}@${context}`),
+    fleetTokens,
     faults: replica.faults,
     points: {
       check: { method: "POST", path: "/legacy/" },
@@ -64,6 +77,8 @@ export const startDrill: StartDrill = async ({ now, host, projectSlug, context, 
       // new token went to CircleCI: the session ends there.
       sessionEnd: { point: { method: "GET", path: "/manage/account/" }, fault: { kind: "session-expired" }, skip: 1 },
       remove: { method: "POST", path: "/manage/account/token/", when: (req) => "confirm_password" in (req.body as object) },
+      signIn: { method: "POST", path: "/account/login/" },
+      codes: [{ method: "POST", path: "/account/two-factor/" }],
     },
     issuedSecrets: () => replica.issuedSecrets(),
     tokenNames: () => replica.tokens(account.username).map((t) => t.description),

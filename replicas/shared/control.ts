@@ -40,11 +40,14 @@ export interface ControlWorld {
   circleciToken: string;
   drills: RegistryDrill[];
   flags(id: string): Record<string, unknown>;
+  /** Which organisation's fleet the world holds (world.ts, fleetId), when it holds one. */
+  fleet?: string;
 }
 
 /** What GET /drill answers: enough for a run of rotate to point itself at this world. */
 export interface DrillDirectory {
   circleciToken: string;
+  fleet?: string;
   registries: Record<string, { flags: Record<string, unknown>; username: string; password: string; totpSecret: string; heldToken: string }>;
 }
 
@@ -78,6 +81,7 @@ export async function serveControl(world: ControlWorld, options: { host: string;
     }
     const directory: DrillDirectory = {
       circleciToken: world.circleciToken,
+      ...(world.fleet ? { fleet: world.fleet } : {}),
       registries: Object.fromEntries(world.drills.map((d) => [d.id, { flags: world.flags(d.id), ...d.account, heldToken: d.heldToken }])),
     };
     res.json(directory);

@@ -24,6 +24,10 @@ export interface DrillPoints {
   remove: FaultPoint;
   /** Where, and how, the replica ends the session mid-run (the flow must sign in again). */
   sessionEnd: { point: FaultPoint; fault: Fault; skip: number };
+  /** The request that signs the account in (the benchmark counts sign-ins). */
+  signIn: FaultPoint;
+  /** Every request that hands the registry a one-time code (the benchmark counts the codes a run asked for). */
+  codes: FaultPoint[];
 }
 
 export interface RegistryDrill<Replica = unknown> {
@@ -37,6 +41,8 @@ export interface RegistryDrill<Replica = unknown> {
   heldToken: string;
   /** A second token the organization's context holds (drills of a context destination). */
   contextToken: string;
+  /** With a fleet: the earlier token each rotation's destinations hold, in the fleet's order. */
+  fleetTokens: string[];
   /** One plan on every origin of the replica. */
   faults: FaultPlan;
   points: DrillPoints;
@@ -52,6 +58,29 @@ export interface RegistryDrill<Replica = unknown> {
   close(): Promise<void>;
 }
 
+/**
+ * One rotation of an organisation's fleet, as a drill world builds it from the config in use:
+ * its token's variable, what the token may publish, and where CircleCI holds it.
+ */
+export interface FleetRotationSeed {
+  name: string;
+  envVar: string;
+  /** What the token may publish: npm packages and scopes, a PyPI project. */
+  scope: string[];
+  /** Its CircleCI destinations (a context is one of its project's organization); a target may name a variable of its own. */
+  targets: Array<{ projectSlug: string; context?: string; envVar?: string }>;
+}
+
+/** An organisation's fleet, per registry id: what `--sandbox` rehearses when the config names `rotations`. */
+export type FleetSeed = Record<string, FleetRotationSeed[]>;
+
+/** How a fleet rotation's earlier token was named: by its first destination, as rotate names tokens. */
+export function fleetTokenName(rotation: FleetRotationSeed, made: Date): string {
+  const first = rotation.targets[0];
+  const where = first ? (first.context ? `${first.projectSlug}@${first.context}` : first.projectSlug) : rotation.name;
+  return `${first?.envVar ?? rotation.envVar} ${where} ${stamp(made)}`;
+}
+
 export interface DrillOptions {
   now: () => Date;
   host: string;
@@ -61,6 +90,8 @@ export interface DrillOptions {
   context: string;
   /** Registry-specific knobs (npm: { twoFactor: "webauthn" }). */
   knobs?: Record<string, unknown>;
+  /** The organisation's rotations of this registry: the account may publish what they name, and holds an earlier token of each. */
+  fleet?: FleetRotationSeed[];
 }
 
 export type StartDrill = (options: DrillOptions) => Promise<RegistryDrill>;

@@ -33,6 +33,7 @@ export interface RunFlags {
   trustUrls?: boolean;
   passwordStdin?: boolean;
   otp?: string;
+  config?: string;
   [setting: string]: unknown;
 }
 
@@ -49,6 +50,8 @@ export interface RunPreparation<Settings extends Configured, Request> {
   /** A drill the caller already opened (the demo's); otherwise `--sandbox` opens one. */
   drill?: Drill;
   configure: (sources: Sources) => Promise<Settings>;
+  /** The settings name their own CircleCI destinations (a fleet's rotations): none come from --target or --project-slug. */
+  ownDestinations?: boolean;
   /** Flags → what the responder asked for; checked before anything is asked or sent. */
   request: (settings: Settings, targets: TargetSpec[], sources: Sources) => Request;
 }
@@ -117,7 +120,13 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     });
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
-    const { settings, targets } = await settingsOrAsk(preparation.configure, registry.defaultEnvVar, sources, ask);
+    const { settings, targets } = await settingsOrAsk(
+      preparation.configure,
+      registry.defaultEnvVar,
+      sources,
+      ask,
+      preparation.ownDestinations,
+    );
     const browser = drillBrowser(browserSettings(sources), drill, runtime);
     const request = preparation.request(settings, targets, sources);
     // Every address credentials go to, and where it came from; the drill world's are rotate's own
@@ -189,13 +198,16 @@ export async function settingsOrAsk<T extends Configured>(
   defaultEnvVar: string,
   sources: Sources,
   ask: Ask,
+  ownDestinations = false,
 ): Promise<{ settings: T; targets: TargetSpec[] }> {
   for (;;) {
     const settings = await settingsOf(sources).catch(missingOnly);
     const envVar = settings instanceof MissingSettingsError ? defaultEnvVar : settings.settings.envVar;
-    const targets = await Promise.resolve()
-      .then(() => destinationsFor(circleciSettings(sources), envVar))
-      .catch(missingOnly);
+    const targets = ownDestinations
+      ? []
+      : await Promise.resolve()
+          .then(() => destinationsFor(circleciSettings(sources), envVar))
+          .catch(missingOnly);
     if (!(settings instanceof MissingSettingsError) && !(targets instanceof MissingSettingsError)) return { settings, targets };
     const missing = [settings, targets]
       .filter((x): x is MissingSettingsError => x instanceof MissingSettingsError)

@@ -7,6 +7,7 @@ import type { TargetSpec } from "../circleci/targets.js";
 import { addSettingOptions, browserSection, circleciSection } from "../settings/declarations.js";
 import { UsageError } from "../errors.js";
 import type { Registry } from "../registry.js";
+import type { FleetRequest } from "../rotation/fleet.js";
 import type { Order, RotationRequest } from "../rotation/runbook.js";
 import { Secret } from "../secrets/secret.js";
 
@@ -27,6 +28,10 @@ export interface RotateFlags {
   passwordStdin?: boolean;
   sandbox?: boolean;
   config?: string;
+  all?: boolean;
+  only?: string;
+  skipUnreachable?: boolean;
+  again?: boolean;
   [setting: string]: unknown;
 }
 
@@ -60,6 +65,12 @@ export function rotateCommand(registry: Registry, run: (flags: RotateFlags) => P
     .option("--no-input", "never prompt; fail if an answer is missing")
     .option("--sandbox", "run against the built-in local replicas (drill; no real accounts)")
     .option("--config <path>", "config file (default ./rotate.config.json)")
+    .addOption(
+      new Option("--all", `every ${registry.title} rotation rotate.config.json names ("rotations"), with one sign-in`).conflicts("only"),
+    )
+    .option("--only <names>", "just these rotations of rotate.config.json (comma list of their names)")
+    .option("--skip-unreachable", "with --all: leave out a rotation whose CircleCI destination cannot be reached (a terminal asks)")
+    .option("--again", "with --all: rotate again what was rotated to the end within the last hour (otherwise left as done)")
     .addHelpText(
       "after",
       `
@@ -68,6 +79,8 @@ Examples:
   $ rotate ${registry.id} --leaked             # the old token was exposed: delete it first
   $ rotate ${registry.id} --dry-run            # preflight, sign in, show the plan; change nothing
   $ rotate ${registry.id} --sandbox            # a drill on the built-in replicas
+  $ rotate ${registry.id} --all --leaked       # every rotation of the config: one sign-in, incident order
+  $ rotate ${registry.id} --all --sandbox      # a drill of exactly that fleet, on replicas built from the config
   $ rotate ${registry.id} --yes --routine      # non-interactive: CIRCLECI_TOKEN, ${env}_PASSWORD and
                                       # ${env}_TOTP_SECRET exported from your secret store
 Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act
@@ -79,8 +92,47 @@ Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 
   return command;
 }
 
+/** Whether the flags ask for a fleet (`--all` or `--only`) rather than one token. */
+export const wantsFleet = (flags: RotateFlags) => Boolean(flags.all) || flags.only !== undefined;
+
+/** --only's names, each once. */
+export function onlyNames(flags: RotateFlags): string[] | undefined {
+  if (flags.only === undefined) return undefined;
+  const names = [...new Set(flags.only.split(",").map((name) => name.trim()))].filter(Boolean);
+  if (names.length === 0) throw new UsageError("--only: give the names of one or more rotations, comma-separated");
+  return names;
+}
+
+/**
+ * Flags → what the responder asked of a fleet. `named`: the config names its rotations (a rotation
+ * is rerun with --only NAME); otherwise the fleet is the single token of the config's single form.
+ */
+export function fleetRequest(flags: RotateFlags, registry: Registry, env: NodeJS.ProcessEnv, named: boolean): FleetRequest {
+  if (flags.oldToken)
+    throw new UsageError("--old-token names one token: a fleet finds each rotation's old token on its own (--keep-old deletes none)");
+  // What a fleet asks of each rotation, checked as a single run's flags are.
+  const { all: _all, only: _only, again: _again, skipUnreachable: _skip, ...each } = flags;
+  const one = rotationRequest(each, registry, [], env);
+  const sandbox = flags.sandbox ? " --sandbox" : "";
+  return {
+    command: `rotate ${registry.id} ${flags.all ? "--all" : `--only ${onlyNames(flags)?.join(",") ?? ""}`}${sandbox}`,
+    commandFor: (name) => (named ? `rotate ${registry.id} --only ${name}${sandbox}` : one.command),
+    ...(one.order ? { order: one.order } : {}),
+    graceSeconds: one.graceSeconds,
+    yes: one.yes,
+    dryRun: one.dryRun,
+    deleteOrphans: one.deleteOrphans,
+    keepOld: Boolean(flags.keepOld),
+    createEnvVar: one.createEnvVar,
+    skipUnreachable: Boolean(flags.skipUnreachable),
+    again: Boolean(flags.again),
+  };
+}
+
 /** Flags → what the responder asked for. Pure: no prompts, no network. */
 export function rotationRequest(flags: RotateFlags, registry: Registry, targets: TargetSpec[], env: NodeJS.ProcessEnv): RotationRequest {
+  if (!wantsFleet(flags) && (flags.skipUnreachable || flags.again))
+    throw new UsageError(`${flags.again ? "--again" : "--skip-unreachable"} applies to a fleet: add --all (or --only NAME)`);
   const grace = flags.grace === undefined ? 0 : Number(flags.grace);
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError(`--grace ${flags.grace}: give a number of seconds`);
   if (flags.leaked && grace > 0) throw new UsageError("--grace applies to the routine order only: an exposed token is deleted at once");

@@ -1,7 +1,9 @@
 // The work of `rotate sandbox` (its help is in sandbox.ts): start the drill world on the fixed
 // port, with a fresh key in a file only this user can read (drills attach only to a front desk
-// that proves it knows it: src/drill/open.ts), and print how to rehearse on it.
-import { askRunningSandbox, sandboxPort, writeSandboxKey } from "../drill/open.js";
+// that proves it knows it: src/drill/open.ts), and print how to rehearse on it. Beside a config
+// that names `rotations`, the world is that fleet's (every project, context and destination it
+// names), which `--all --sandbox` then uses.
+import { askRunningSandbox, configuredFleet, sandboxPort, writeSandboxKey } from "../drill/open.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
 
@@ -16,12 +18,14 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
     throw new UsageError(
       `your rotate sandbox already runs on port ${port}: use it, or stop it first, or set ROTATE_SANDBOX_PORT to another port for both`,
     );
+  const fleet = configuredFleet(runtime, {});
   const key = writeSandboxKey(runtime.env, port);
   const world = await startSandboxWorld({
     registries: runtime.registries.map((r) => r.id),
     now: runtime.clock,
     controlPort: port,
     controlKey: key.key,
+    ...(fleet ? { fleet } : {}),
   }).catch((error: unknown) => {
     key.remove();
     if ((error as { code?: string }).code === "EADDRINUSE")
@@ -32,13 +36,13 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
     `  front desk     ${world.controlUrl}   (the drill accounts and their passwords now; one-time codes: /code/<registry>; reset emails: /outbox)`,
-    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   project ${DEMO.projectSlug}`,
+    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   ${fleet ? `the fleet of rotate.config.json: ${Object.values(fleet).flat().length} rotation(s)` : `project ${DEMO.projectSlug}`}`,
     ...world.drills.map(
       (d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`,
     ),
     "",
     "Rehearse in another terminal: these find this sandbox on their own and ask what a real run asks:",
-    ...world.drills.map((d) => `  rotate ${d.id} --sandbox            rotate password ${d.id} --sandbox`),
+    ...world.drills.map((d) => `  rotate ${d.id}${fleet ? " --all" : ""} --sandbox            rotate password ${d.id} --sandbox`),
     "  rotate trust npm --sandbox      (trusted publishing, proven by a job's token the front desk mints)",
     "or point a run at it by hand, as a real run is pointed at the real sites:",
     ...world.drills.map(

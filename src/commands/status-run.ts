@@ -6,13 +6,14 @@
 import { Ask } from "../ask.js";
 import { AuditLog, auditPath } from "../audit.js";
 import type { HeldValue } from "../circleci/client.js";
-import { preflightCircleci } from "../circleci/targets.js";
+import { preflightCircleci, type TargetSpec } from "../circleci/targets.js";
 import { ExitCode, UsageError } from "../errors.js";
 import { History } from "../rotation/history.js";
 import { recordOfHeld, rotationsOf, type RotationRecord } from "../rotation/records.js";
 import { loadSources, overriddenUrls, resolveSection } from "../settings/config.js";
 import { browserSection, circleciSection } from "../settings/declarations.js";
 import { circleciSettings, destinationsFor } from "../settings/run-settings.js";
+import { givenRotations } from "../settings/rotations.js";
 import type { Registry } from "../registry.js";
 import type { Runtime } from "../runtime.js";
 import { circleciToken, drillFlags } from "./prepare.js";
@@ -27,6 +28,8 @@ const DAY_MS = 86_400_000;
 
 export interface VariableStatus {
   registry: string;
+  /** The rotation of the config's `rotations` this variable is a destination of; null for the single form. */
+  rotation: string | null;
   envVar: string;
   where: string;
   set: boolean;
@@ -53,7 +56,7 @@ function expiringWithin(flags: StatusFlags): number | undefined {
 
 export async function runStatus(flags: StatusFlags, runtime: Runtime): Promise<number> {
   // The replicas load only for drills: a real run never pays for them.
-  const drill = flags.sandbox ? await openDrill(runtime) : undefined;
+  const drill = flags.sandbox ? await openDrill(runtime, flags) : undefined;
   try {
     return await statusOf(flags, drill, runtime);
   } finally {
@@ -93,16 +96,25 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
   const records = drill ? { history, drills: true } : { audit: new AuditLog(auditPath(runtime.env)), history };
   const now = runtime.clock().getTime();
 
-  // "Each configured token": the registries the config file names, or all when it names none.
+  // "Each configured token": the registries the config file names, or all when it names none; a
+  // section with `rotations` has a token per rotation.
   const named = registries.filter((registry) => sources.file[registry.section.section] !== undefined);
   const statuses: VariableStatus[] = [];
-  /** Each status's registry id, for the command a line names. */
-  const ids: string[] = [];
-  for (const registry of named.length > 0 ? named : registries) {
+  /** Each status's command that rotates it (`rotate npm`, `rotate npm --only widget`), for the lines that name one. */
+  const commands: string[] = [];
+  const tokens = (named.length > 0 ? named : registries).flatMap((registry): ConfiguredToken[] => {
+    const given = givenRotations(registry, sources);
+    if (given)
+      return given.map((rotation) => ({ registry, rotation: rotation.name, resolved: rotation.settings, targets: rotation.targets }));
     const resolved = resolveSection(registry.section, sources);
     const envVar = (typeof resolved.envVar === "string" ? resolved.envVar : undefined) ?? registry.defaultEnvVar;
-    const found = await preflightCircleci(client, destinationsFor(circle, envVar));
+    return [{ registry, rotation: null, resolved, targets: destinationsFor(circle, envVar) }];
+  });
+  for (const { registry, rotation, resolved, targets } of tokens) {
+    const found = await preflightCircleci(client, targets);
+    const command = `rotate ${registry.id}${rotation ? ` --only ${rotation}` : ""}`;
     for (const { target, held } of found.destinations) {
+      const { envVar } = target;
       const rotations = rotationsOf(records, { registry: registry.title, envVar, where: target.where });
       const heldRecord = held && recordOfHeld(held, rotations);
       const expires = heldRecord?.expires ? Date.parse(heldRecord.expires) : undefined;
@@ -112,6 +124,7 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
       const dead = value !== undefined && (await probeHeldValue(registry, sources, value, runtime)) === "dead";
       statuses.push({
         registry: registry.title,
+        rotation,
         envVar,
         where: target.where,
         set: Boolean(held),
@@ -121,11 +134,11 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
         daysLeft,
         warning: dead
           ? deadHeldToken(registry, expires === undefined ? undefined : new Date(expires), runtime.clock())
-          : warningFor(registry.id, held, heldRecord, rotations.at(-1), daysLeft),
+          : warningFor(command, held, heldRecord, rotations.at(-1), daysLeft),
         notes: held ? registry.statusNotes(resolved) : [],
         expiring: within === undefined ? null : expires !== undefined && expires - now <= within * DAY_MS,
       });
-      ids.push(registry.id);
+      commands.push(command);
     }
   }
 
@@ -146,13 +159,26 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
   }
   // A drill's status says so first, as every drill's output does.
   if (drill) runtime.io.out("DRILL: the drill world on local replicas, not a real project.\n");
-  if (within !== undefined) runtime.io.out(`${statuses.map((status, i) => expiryLine(status, ids[i] ?? "", within)).join("\n")}\n`);
-  else runtime.io.out(`${[...statuses.map(renderStatus), ...(trust ? [renderTrustStatus(trust, registries)] : [])].join("\n")}\n`);
+  if (within !== undefined) runtime.io.out(`${statuses.map((status, i) => expiryLine(status, commands[i] ?? "", within)).join("\n")}\n`);
+  else {
+    // A fleet is a line per rotation unless --all asks for every destination.
+    const fleet = tokens.some((token) => token.rotation !== null) && !flags.all;
+    const lines = fleet ? rotationLines(statuses) : statuses.map(renderStatus);
+    runtime.io.out(`${[...lines, ...(trust ? [renderTrustStatus(trust, registries)] : [])].join("\n")}\n`);
+  }
   return expiring.length > 0 ? ExitCode.expiringSoon : ExitCode.done;
 }
 
+/** A token the config names: the single form's, or one of its rotations'. */
+interface ConfiguredToken {
+  registry: Registry;
+  rotation: string | null;
+  resolved: Record<string, unknown>;
+  targets: TargetSpec[];
+}
+
 function warningFor(
-  registryId: string,
+  command: string,
   held: HeldValue | undefined,
   heldRecord: RotationRecord | undefined,
   latest: RotationRecord | undefined,
@@ -164,14 +190,14 @@ function warningFor(
     return `changed outside rotate: expiry unknown (${shown}; rotate last put …${latest.last4} there): check who changed it`;
   }
   if (daysLeft === null) return null;
-  if (daysLeft < 0) return `expired on ${heldRecord.expires?.slice(0, 10)}: run rotate ${registryId} now`;
-  if (daysLeft < WARN_DAYS) return `expires in ${daysLeft} day(s): run rotate ${registryId} soon`;
+  if (daysLeft < 0) return `expired on ${heldRecord.expires?.slice(0, 10)}: run ${command} now`;
+  if (daysLeft < WARN_DAYS) return `expires in ${daysLeft} day(s): run ${command} soon`;
   return null;
 }
 
 /** --expiring-within: one line per token CircleCI holds, saying when it expires as far as the records tell. */
-function expiryLine(status: VariableStatus, registryId: string, days: number): string {
-  const head = `${status.registry.padEnd(5)} ${status.envVar} in ${status.where}:`;
+function expiryLine(status: VariableStatus, command: string, days: number): string {
+  const head = `${headOf(status)}:`;
   if (!status.set) return `${head} not set`;
   const held = `…${status.last4 ?? "????"}`;
   const record = status.lastRotation;
@@ -182,12 +208,37 @@ function expiryLine(status: VariableStatus, registryId: string, days: number): s
     status.daysLeft < 0
       ? `expired on ${record.expires.slice(0, 10)}`
       : `expires ${record.expires.slice(0, 10)} (${status.daysLeft} day(s) left)`;
-  return status.expiring ? `${head} ${held} ${when}: within ${days} days, run rotate ${registryId}` : `${head} ${held} ${when}`;
+  return status.expiring ? `${head} ${held} ${when}: within ${days} days, run ${command}` : `${head} ${held} ${when}`;
+}
+
+/** `npm   NPM_TOKEN in project gh/acme/widget`, with the rotation's name first when it is one of a fleet's. */
+function headOf(status: VariableStatus): string {
+  return `${status.registry.padEnd(5)} ${status.rotation ? `${status.rotation}: ` : ""}${status.envVar} in ${status.where}`;
+}
+
+/** A fleet at a glance: one line per rotation (what its destinations hold, the soonest expiry, how many warnings), then the notes once. */
+function rotationLines(statuses: VariableStatus[]): string[] {
+  const names = [...new Set(statuses.map((s) => `${s.registry}\u0000${s.rotation ?? ""}`))];
+  const lines = names.map((key) => {
+    const mine = statuses.filter((s) => `${s.registry}\u0000${s.rotation ?? ""}` === key);
+    const [first] = mine;
+    if (!first) return "";
+    const held = [...new Set(mine.map((s) => (s.set ? `…${s.last4 ?? "????"}` : "not set")))].join(", ");
+    const soonest = mine
+      .filter((s) => s.daysLeft !== null && s.lastRotation?.expires)
+      .sort((a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0))[0];
+    const expiry = soonest
+      ? `; expires ${soonest.lastRotation?.expires?.slice(0, 10)} (${soonest.daysLeft} day(s) left)`
+      : "; expiry unknown";
+    const warnings = mine.filter((s) => s.warning).length;
+    return `${first.registry.padEnd(5)} ${first.rotation ?? first.envVar}: ${mine.length} destination(s), ${held}${expiry}${warnings > 0 ? `; ${warnings} warning(s): rotate status --all` : ""}`;
+  });
+  return [...lines, ...[...new Set(statuses.flatMap((s) => s.notes))].map((note) => `      note: ${note}`)];
 }
 
 function renderStatus(status: VariableStatus): string {
   const held = status.set ? `holds …${status.last4 ?? "????"}${status.setAt ? `, set ${status.setAt.slice(0, 10)}` : ""}` : "not set";
-  const lines = [`${status.registry.padEnd(5)} ${status.envVar} in ${status.where}: ${held}`];
+  const lines = [`${headOf(status)}: ${held}`];
   const record = status.lastRotation;
   if (record) {
     const expiry = record.expires ? `, expires ${record.expires.slice(0, 10)}` : ", never expires";

@@ -12,6 +12,7 @@ import { addSettingOptions, browserSection, circleciSection, onlySettings, type 
 
 export interface StatusFlags {
   json?: boolean;
+  all?: boolean;
   sandbox?: boolean;
   expiringWithin?: string;
   trust?: boolean;
@@ -45,6 +46,10 @@ export function statusCommand(registries: Registry[], run: (flags: StatusFlags) 
       "--expiring-within <days>",
       "one line per token; exit 5 when one expires within this many days (for a scheduled job; opens no browser)",
     )
+    .option(
+      "--all",
+      "every destination of every rotation the config names, with its last four, expiry and warnings (otherwise a line per rotation)",
+    )
     .option("--json", "print one machine-readable object")
     .option("--sandbox", "the status of the built-in local replicas' drill world (a running rotate sandbox, or its own)")
     .option("--trust-urls", "accept a CircleCI address other than the official one without asking")
@@ -58,6 +63,7 @@ Examples:
   $ rotate status --json | jq '.variables[] | select(.warning)'
   $ rotate status --trust              # signs in to npm: trusted publishers, the kind of token held
   $ rotate status --expiring-within 14 # in a weekly job: exit 5 two weeks before a token expires
+  $ rotate status --all                # an organisation's fleet: every destination of every rotation
 The expiry comes from rotate's records of the value CircleCI holds: the project's
 rotate.history.jsonl (beside rotate.config.json, committed, so every teammate sees it) and the
 audit record on this machine ($XDG_STATE_HOME/rotate/audit.jsonl, or the platform's equivalent).

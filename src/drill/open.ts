@@ -3,6 +3,9 @@
 // world. In a terminal it rehearses the real thing: the password and the one-time code are asked,
 // as on a real run, and the drill says where to find them; without one, they are filled in.
 //
+// A drill of an organisation's fleet (the config names `rotations`) runs in a world built from
+// that fleet: a running sandbox serves it only when it holds the same fleet.
+//
 // A drill never uses a real account's credentials: CIRCLECI_TOKEN, ROTATE_<ID>_PASSWORD and
 // _TOTP_SECRET from the environment, --otp and --password-stdin are ignored, and said so once
 // (ROTATE_<ID>_OLD_TOKEN is how a rehearsal names the drill token it "exposed"; it signs nobody in). And
@@ -17,6 +20,12 @@ import { z } from "zod";
 import { auditPath } from "../audit.js";
 import { createHttp } from "../http/policy.js";
 import type { Runtime } from "../runtime.js";
+import { loadSources } from "../settings/config.js";
+import { browserSection, circleciSection } from "../settings/declarations.js";
+import { fleetSeed, type SeedRotation } from "../settings/rotations.js";
+
+/** An organisation's fleet, per registry id, as the drill world is built from it. */
+export type DrillFleet = Record<string, SeedRotation[]>;
 
 /** Where `rotate sandbox` keeps its front desk, so `--sandbox` runs can find it. */
 export function sandboxPort(env: NodeJS.ProcessEnv): number {
@@ -59,6 +68,7 @@ const proof = (key: string, role: "client" | "sandbox", nonce: string) =>
 
 const Directory = z.object({
   circleciToken: z.string(),
+  fleet: z.string().optional(),
   registries: z.record(
     z.string(),
     z.object({
@@ -154,17 +164,22 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, runE
       return [
         `DRILL on local replicas${shared ? " (the running rotate sandbox)" : ""}. The drill account is ${account.username}, password ${account.password}.`,
         `One-time codes: ${controlUrl}/code/${id} (or add the TOTP secret ${account.totpSecret} to an authenticator app).`,
-        `If asked for the exposed token, CircleCI holds ${account.heldToken}. Reset emails land in ${controlUrl}/outbox.`,
+        // A fleet's drill asks for no exposed value: its rotations' tokens are found by what CircleCI shows.
+        `${directory.fleet ? "" : `If asked for the exposed token, CircleCI holds ${account.heldToken}. `}Reset emails land in ${controlUrl}/outbox.`,
       ];
     },
     close,
   };
 }
 
-/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox of the user's runs). */
-export async function startDrill(runtime: Runtime): Promise<Drill> {
+/** A drill world of its own (the demo always takes one; `--sandbox` when no sandbox of the user's runs, or it holds another fleet). */
+export async function startDrill(runtime: Runtime, fleet?: DrillFleet): Promise<Drill> {
   const { startSandboxWorld } = await runtime.replicas();
-  const world = await startSandboxWorld({ registries: runtime.registries.map((r) => r.id), now: runtime.clock });
+  const world = await startSandboxWorld({
+    registries: runtime.registries.map((r) => r.id),
+    now: runtime.clock,
+    ...(fleet ? { fleet } : {}),
+  });
   try {
     const directory = Directory.parse((await createHttp({ timeoutMs: 5_000 }).get(`${world.controlUrl}/drill`)).data);
     return drillOf(directory, world.controlUrl, false, runtime.env, () => world.close());
@@ -174,11 +189,23 @@ export async function startDrill(runtime: Runtime): Promise<Drill> {
   }
 }
 
+/** The fleet the config in use names (`--config`, else ./rotate.config.json), if it names `rotations`. */
+export function configuredFleet(runtime: Runtime, flags: { config?: unknown }): DrillFleet | undefined {
+  const sources = loadSources({
+    flags: { config: flags.config },
+    env: runtime.env,
+    cwd: runtime.cwd,
+    fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
+  });
+  return fleetSeed(runtime.registries, sources);
+}
+
 /**
- * The running `rotate sandbox` if there is one of the user's, else a world of its own. Real
- * credentials given to the run are not used, and that is said once.
+ * The drill world of the config in use (its fleet when it names `rotations`, else the demo's):
+ * the running `rotate sandbox` if it is the user's and holds that world, else a world of its own.
+ * Real credentials given to the run are not used, and that is said once.
  */
-export async function openDrill(runtime: Runtime, given: CredentialFlags = {}): Promise<Drill> {
+export async function openDrill(runtime: Runtime, given: CredentialFlags & { config?: unknown } = {}): Promise<Drill> {
   const ignored = [
     ...Object.keys(runtime.env).filter((name) => REAL_CREDENTIAL.test(name) && runtime.env[name]),
     ...(given.otp ? ["--otp"] : []),
@@ -188,10 +215,12 @@ export async function openDrill(runtime: Runtime, given: CredentialFlags = {}): 
     runtime.io.err(
       `DRILL: ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} not used: a drill signs in with the drill account only.\n`,
     );
+  const fleet = configuredFleet(runtime, given);
   const port = sandboxPort(runtime.env);
   const found = await askRunningSandbox(runtime.env, port);
-  if (found && "directory" in found)
+  const wanted = fleet ? (await runtime.replicas()).fleetId(fleet) : undefined;
+  if (found && "directory" in found && found.directory.fleet === wanted)
     return drillOf(found.directory, `http://127.0.0.1:${port}`, true, runtime.env, () => Promise.resolve());
-  if (found) runtime.io.err(`DRILL: ${found.notOurs}; this drill starts replicas of its own.\n`);
-  return startDrill(runtime);
+  if (found && "notOurs" in found) runtime.io.err(`DRILL: ${found.notOurs}; this drill starts replicas of its own.\n`);
+  return startDrill(runtime, fleet);
 }

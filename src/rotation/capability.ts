@@ -121,5 +121,10 @@ export interface RegistryFlow {
   /** Lines the plan, summary, team note and status add (a deadline the token kind runs into). */
   advisories(): string[];
   signIn(ctx: FlowContext): Promise<RegistryAccount>;
+  /**
+   * The account another rotation of this registry signed in to (the same account and sites; only
+   * the token settings differ), making this flow's tokens: one sign-in serves a fleet (`--all`).
+   */
+  adopt(account: RegistryAccount): RegistryAccount;
   check(value: Secret, ctx: CheckContext): Promise<TokenState>;
 }

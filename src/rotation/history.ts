@@ -15,6 +15,8 @@ const HistoryLine = z.object({
   /** When CircleCI was confirmed holding the token. */
   at: z.string(),
   registry: z.string(),
+  /** The rotation's name, when it was one of a fleet's (`rotations` in rotate.config.json). */
+  rotation: z.string().optional(),
   envVar: z.string(),
   /** As --target names the destination: `gh/acme/widget` or `gh/acme/widget@publishing`. */
   target: z.string(),
@@ -55,17 +57,21 @@ export function historyRecorder(
   history: History,
   stamp: { by: string; drill: boolean },
 ): { path: string; listener: (entry: JournalEntry, journal: Journal) => void; written: () => number } {
-  const recorded = new Set<number>();
+  // Per journal: a fleet's rotations each keep one, with destinations numbered from 0.
+  const recorded = new Map<Journal, Set<number>>();
   const listener = (entry: JournalEntry, journal: Journal) => {
     const { token, last4, expires } = journal.new;
     const created = journal.entries.find((e) => e.step === "create")?.at;
     if (entry.step !== "verify-circleci" || !token || !last4 || !created) return;
+    const done = recorded.get(journal) ?? new Set<number>();
+    recorded.set(journal, done);
     journal.destinations.forEach((destination, index) => {
-      if (destination.state !== "verified" || recorded.has(index)) return;
-      recorded.add(index);
+      if (destination.state !== "verified" || done.has(index)) return;
+      done.add(index);
       history.append({
         at: entry.at.toISOString(),
         registry: journal.registry,
+        ...(journal.rotation ? { rotation: journal.rotation } : {}),
         envVar: destination.envVar,
         target: destination.target,
         where: destination.where,
@@ -77,5 +83,5 @@ export function historyRecorder(
       });
     });
   };
-  return { path: history.path, listener, written: () => recorded.size };
+  return { path: history.path, listener, written: () => [...recorded.values()].reduce((sum, done) => sum + done.size, 0) };
 }

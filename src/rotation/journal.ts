@@ -53,6 +53,8 @@ export class Journal implements Standing, RotationState {
     private readonly clock: () => Date,
     /** Hears every entry as it is recorded (the audit record). */
     private readonly listener?: (entry: JournalEntry, journal: Journal) => void,
+    /** The rotation's name in the config file's `rotations`, when a fleet runs it. */
+    readonly rotation?: string,
   ) {}
 
   get envVar(): string {

@@ -4,7 +4,7 @@
 import type { Ask } from "../ask.js";
 import type { PreflightedDestination, SameNamedVariable } from "../circleci/targets.js";
 import { CancelledError } from "../errors.js";
-import type { Progress } from "./progress.js";
+import type { Checklist } from "./progress.js";
 import type { TokenSummary } from "./capability.js";
 
 export type Order = "routine" | "incident";
@@ -21,7 +21,7 @@ export async function resolveSameNamed(
   destinations: PreflightedDestination[],
   sameNamed: SameNamedVariable[],
   ask: Ask,
-  progress: Progress,
+  progress: Checklist,
 ): Promise<PreflightedDestination[]> {
   let chosen = destinations;
   for (const both of sameNamed) {

@@ -22,7 +22,20 @@ const intervalTicker: Ticker = (tick, ms) => {
   return { stop: () => clearInterval(timer) };
 };
 
-export class Progress {
+/** What the runbook reports its steps to: the whole checklist, or one rotation's line of a fleet's. */
+export interface Checklist {
+  step<T>(label: string, run: () => Promise<T>, describe?: (value: T) => string | undefined): Promise<T>;
+  skip(label: string, why: string): void;
+  /** A line under the current step (a retry, a wait, an instruction). */
+  note(text: string): void;
+}
+
+/** One rotation of a fleet as one line: its steps show on the spinner while they run, then one line says how it went. */
+export interface RotationLine extends Checklist {
+  end(outcome: StepResult["outcome"], text: string): void;
+}
+
+export class Progress implements Checklist {
   readonly results: StepResult[] = [];
   private spinner: { stop(): void } | undefined;
   private current: { label: string; started: number } | undefined;
@@ -46,6 +59,35 @@ export class Progress {
     }
   }
 
+  /**
+   * A fleet's rotation on one line, not a line per step: on a terminal the spinner shows
+   * "name: <the step it is at>"; without one nothing is printed until it ends. Notes print as usual.
+   */
+  line(name: string): RotationLine {
+    const started = this.now();
+    return {
+      step: async (label, run, describe) => {
+        this.begin(`${name}: ${label}`, true);
+        try {
+          const value = await run();
+          this.end("ok", describe?.(value), true);
+          return value;
+        } catch (error) {
+          this.end("failed", undefined, true);
+          throw error;
+        }
+      },
+      skip: (label, why) => void this.results.push({ label: `${name}: ${label}`, outcome: "skipped", ms: 0, detail: why }),
+      note: (text) => this.note(`${name}: ${text}`),
+      end: (outcome, text) => {
+        const timing = `${((this.now() - started) / 1000).toFixed(1)}s`;
+        this.print(
+          `${this.io.color ? fitLine(`${MARKS[outcome]} ${name}`, ` (${timing}): ${text}`, this.width) : `${MARKS[outcome]} ${name} (${timing}): ${text}`}\n`,
+        );
+      },
+    };
+  }
+
   skip(label: string, why: string): void {
     this.results.push({ label, outcome: "skipped", ms: 0, detail: why });
     this.print(`${MARKS.skipped} ${label}: ${why}\n`);
@@ -56,13 +98,14 @@ export class Progress {
     this.print(`  ${text}\n`);
   }
 
-  private begin(label: string): void {
+  /** `quiet`: a step of a fleet's rotation line, which prints no line of its own. */
+  private begin(label: string, quiet = false): void {
     this.current = { label, started: this.now() };
     // Keys typed while rotate works would be echoed in clear by the terminal: swallow them,
     // whatever the colours (NO_COLOR says nothing about echo; the IO acts only when stdin is a terminal).
     this.io.quietKeys(true);
     if (!this.io.color) {
-      this.io.err(`• ${label} …\n`);
+      if (!quiet) this.io.err(`• ${label} …\n`);
       return;
     }
     this.frame = 0;
@@ -84,13 +127,17 @@ export class Progress {
     if (this.spinner) this.draw();
   }
 
-  private end(outcome: "ok" | "failed", detail?: string): void {
+  private end(outcome: "ok" | "failed", detail?: string, quiet = false): void {
     if (!this.current || this.io.prompting) return;
     const ms = this.now() - this.current.started;
     this.results.push({ label: this.current.label, outcome, ms, ...(detail ? { detail } : {}) });
     this.clearSpinnerLine();
     this.spinner?.stop();
     this.spinner = undefined;
+    if (quiet) {
+      this.current = undefined;
+      return;
+    }
     const timing = `${(ms / 1000).toFixed(1)}s`;
     const line = this.io.color
       ? fitLine(`${MARKS[outcome]} ${this.current.label}`, ` (${timing})${detail ? `: ${detail}` : ""}`, this.width)

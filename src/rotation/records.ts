@@ -47,3 +47,35 @@ export function recordOfHeld(held: HeldValue, records: RotationRecord[]): Rotati
   const latest = records.at(-1);
   return latest && (held.setAt === undefined || held.setAt.getTime() <= Date.parse(latest.at)) ? latest : undefined;
 }
+
+/** A fleet's rotation this machine rotated to the end (the old token gone too): when, and the token it left. */
+export interface DoneRecord {
+  at: Date;
+  tokenName: string;
+  last4: string;
+}
+
+/**
+ * The rotation of a fleet that this machine's audit record says was done to its end since `since`
+ * (the audit's "done" step comes only after the old token is gone; the project's history records
+ * a destination as soon as CircleCI holds the new token, before that), provided every destination
+ * still holds that token. Otherwise undefined: the rotation is not done.
+ */
+export function doneSince(
+  audit: AuditLog,
+  rotation: { registry: string; name: string },
+  held: Array<HeldValue | undefined>,
+  since: Date,
+): DoneRecord | undefined {
+  const done = audit
+    .read()
+    .filter((line) => line.registry === rotation.registry && line.rotation === rotation.name && line.step === "done")
+    .filter((line) => line.newToken && Date.parse(line.at) >= since.getTime())
+    .at(-1);
+  if (!done?.newToken) return undefined;
+  const { name: tokenName, last4, expires } = done.newToken;
+  const record: RotationRecord = { at: done.at, by: done.by, tokenName, last4, expires, recordedIn: "audit log" };
+  return held.every((value) => value !== undefined && recordOfHeld(value, [record]) !== undefined)
+    ? { at: new Date(done.at), tokenName, last4 }
+    : undefined;
+}

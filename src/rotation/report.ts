@@ -4,15 +4,15 @@
 import { whoRan } from "../audit.js";
 import type { RotationResult } from "./runbook.js";
 
-const day = (date: Date) => date.toISOString().slice(0, 10);
+export const day = (date: Date) => date.toISOString().slice(0, 10);
 
-function oldTokenText(result: RotationResult): string {
+export function oldTokenText(result: RotationResult): string {
   const registry = result.journal.registry;
   if (!result.oldToken) return "none deleted (none identified)";
   return `"${result.oldToken.name}" deleted; ${result.oldToken.provenDead ? `${registry} rejects it (proven dead)` : `not proven dead (its value was not given, so ${registry} was not asked)`}`;
 }
 
-function destinationsText(result: RotationResult): string {
+export function destinationsText(result: RotationResult): string {
   return result.journal.destinations.map((d) => `${d.envVar} in ${d.where}`).join(", ");
 }
 

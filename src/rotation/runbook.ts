@@ -20,7 +20,8 @@ import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageE
 import { Journal, type JournalEntry } from "./journal.js";
 import { identifyOldToken } from "./old-token.js";
 import { chooseOrder, confirmPlan, planLines, resolveSameNamed, type Order } from "./plan.js";
-import type { Progress } from "./progress.js";
+import type { Checklist } from "./progress.js";
+import type { Destination } from "./state.js";
 import type { ConfiguredRegistry } from "../registry.js";
 import type { CreatedToken, Credentials, RegistryAccount, TokenSummary } from "./capability.js";
 import { describeError, type Secret } from "../secrets/secret.js";
@@ -55,7 +56,7 @@ export interface RotationRequest {
 
 export interface RunbookDeps {
   ask: Ask;
-  progress: Progress;
+  progress: Checklist;
   steps: Steps;
   credentials: Credentials;
   circleci: CircleciApi;
@@ -100,8 +101,11 @@ export interface DryRunResult {
 
 type StepRunner = <T>(label: string, work: () => Promise<T>, describe?: (value: T) => string | undefined) => Promise<T>;
 
-/** One run: the registry's flow, CircleCI's destinations, and the journal of what changed. */
-class Rotation {
+/**
+ * One token's rotation: the registry's flow, CircleCI's destinations, and the journal of what
+ * changed. A run of `rotate <registry>` makes one; a fleet (`--all`) one per rotation it names.
+ */
+export class Rotation {
   readonly warnings: string[] = [];
   /** The old token's value, when the responder has it: lets rotate prove it dead. */
   oldValue: Secret | undefined;
@@ -256,6 +260,51 @@ class Rotation {
   }
 
   /**
+   * The rotation proper, in the order the situation calls for. `keepOld` says why the old token
+   * must stay for now (another rotation's destinations still hold it); then it is not deleted.
+   */
+  async replace(account: RegistryAccount, newName: string, order: Order, keepOld?: () => string | undefined): Promise<CreatedToken> {
+    if (order === "incident") {
+      await this.removeOld(account);
+      return this.addNew(account, newName, order);
+    }
+    const created = await this.addNew(account, newName, order);
+    const kept = keepOld?.();
+    if (kept) {
+      this.warnings.push(kept);
+      this.deps.progress.skip("Delete the old token", kept);
+      return created;
+    }
+    if (this.request.graceSeconds > 0 && this.journal.old.token) {
+      await this.step(`Wait ${this.request.graceSeconds}s so publishes already running can finish`, () =>
+        this.deps.sleep(this.request.graceSeconds * 1000, this.deps.signal),
+      );
+    }
+    await this.removeOld(account);
+    return created;
+  }
+
+  /** What the rotation achieved, once it is done; `leftForHuman`: an old token no one could tell, kept. */
+  result(created: CreatedToken, order: Order, circleciUser: string, orphansDeleted: string[], leftForHuman?: string): RotationResult {
+    const { journal } = this;
+    const oldGone = journal.old.state === "deleted" || journal.old.state === "dead";
+    const contextApi = this.deps.circleci.contextApi;
+    return {
+      kind: "rotated",
+      journal,
+      order,
+      circleciUser,
+      ...(contextApi ? { contextApi } : {}),
+      newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
+      ...(journal.old.token && oldGone ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
+      orphansDeleted,
+      warnings: this.warnings,
+      needsHuman: [...(leftForHuman ? [leftForHuman] : []), ...journal.sessionsLeft],
+      advisories: this.registry.flow.advisories(),
+    };
+  }
+
+  /**
    * Every session the run signed in with ends with it (npm revokes its session tokens). One the
    * registry would not end is a live credential: it goes into the journal (where things stand, exit 3).
    */
@@ -319,12 +368,23 @@ async function askExposedValue(ask: Ask, title: string): Promise<Secret | undefi
 
 type Site = { origins: string[]; assets: AssetOrigin[] };
 
+/** The journal's view of preflighted destinations: each unchanged, with the last four it showed before. */
+export function journalDestinations(destinations: PreflightedDestination[]): Destination[] {
+  return destinations.map((d) => ({
+    envVar: d.target.envVar,
+    where: d.target.where,
+    target: targetFlag(d.target.spec),
+    state: "unchanged",
+    ...(d.held?.last4 ? { before: d.held.last4 } : {}),
+  }));
+}
+
 /**
  * The isolated browser, started while CircleCI is checked: opening it changes nothing, and it
  * takes its own time (Chromium starts in processes of its own). A browser that cannot be found
  * or started is reported at its own step, after CircleCI's; a failed preflight closes it.
  */
-function startBrowser(deps: RunbookDeps, site: Site) {
+export function startBrowser(deps: RunbookDeps, site: Site) {
   let found: FoundBrowser | undefined;
   let notFound: unknown;
   try {
@@ -398,19 +458,7 @@ export async function runRotation(
   }
   const site = { origins: registry.flow.origins(), assets: registry.registry.assetOrigins };
   const checked = await preflight(registry, request, deps, site);
-  const journal = new Journal(
-    title,
-    request.command,
-    checked.destinations.map((d) => ({
-      envVar: d.target.envVar,
-      where: d.target.where,
-      target: targetFlag(d.target.spec),
-      state: "unchanged",
-      ...(d.held?.last4 ? { before: d.held.last4 } : {}),
-    })),
-    deps.clock,
-    deps.onEntry,
-  );
+  const journal = new Journal(title, request.command, journalDestinations(checked.destinations), deps.clock, deps.onEntry);
   journal.advance({ step: "preflight", detail: `CircleCI user ${checked.user.login}; ${journal.where}` });
   const rotation = new Rotation(registry, request, deps, journal, checked.destinations);
   const { step } = rotation;
@@ -492,36 +540,12 @@ export async function runRotation(
     journal.advance({ step: "plan", old, detail: `${order} order; new token "${newName}"; old ${old ? `"${old.name}"` : "none"}` });
 
     // 4. Rotate, in the order the situation calls for.
-    let created: CreatedToken;
-    if (order === "incident") {
-      await rotation.removeOld(signedIn);
-      created = await rotation.addNew(signedIn, newName, order);
-    } else {
-      created = await rotation.addNew(signedIn, newName, order);
-      if (request.graceSeconds > 0 && old) {
-        await step(`Wait ${request.graceSeconds}s so publishes already running can finish`, () =>
-          deps.sleep(request.graceSeconds * 1000, deps.signal),
-        );
-      }
-      await rotation.removeOld(signedIn);
-    }
+    const created = await rotation.replace(signedIn, newName, order);
     const orphansDeleted = deleteOrphans ? await rotation.deleteOrphans(signedIn, orphans) : [];
 
     journal.advance({ step: "done", detail: `${order} order` });
     await rotation.endSessions(signedIn);
-    return {
-      kind: "rotated",
-      journal,
-      order,
-      circleciUser: checked.user.login,
-      ...(deps.circleci.contextApi ? { contextApi: deps.circleci.contextApi } : {}),
-      newToken: { name: created.summary.name, last4: created.value.last4, ...(created.expires ? { expires: created.expires } : {}) },
-      ...(journal.old.token ? { oldToken: { name: journal.old.token.name, provenDead: journal.old.state === "dead" } } : {}),
-      orphansDeleted,
-      warnings: rotation.warnings,
-      needsHuman: [...(identified.leftForHuman ? [identified.leftForHuman] : []), ...journal.sessionsLeft],
-      advisories: registry.flow.advisories(),
-    };
+    return rotation.result(created, order, checked.user.login, orphansDeleted, identified.leftForHuman);
   } catch (error) {
     const cause = session.explain(error);
     journal.advance({ step: "failure", why: describeError(cause) });

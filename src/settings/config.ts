@@ -237,18 +237,63 @@ function refuseSecrets(value: unknown, path: string, filePath: string, sections:
   }
 }
 
+/** A rotation's name: what `--only` lists (comma-separated) and every table shows. */
+const ROTATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The keys one of a section's `rotations` may hold: its name, its destinations, its token's own settings. */
+function rotationKeys(section: SettingsSection): string[] {
+  return ["name", "targets", ...(section.tokenSettings ?? [])];
+}
+
+/**
+ * An organisation's several tokens of one registry (`rotations`): each a name, its CircleCI
+ * destinations and its token's settings; names unique, so each can be picked with --only.
+ */
+function rotationsSchema(section: SettingsSection): z.ZodType {
+  const own = (section.tokenSettings ?? []).flatMap((key) => {
+    const spec = section.settings[key];
+    return spec ? [[key, KIND_SCHEMAS[spec.kind].optional()] as const] : [];
+  });
+  const rotation = z
+    .object({
+      name: z.string().regex(ROTATION_NAME, "must be letters, digits, and . _ - (no spaces or commas: --only lists names)"),
+      targets: KIND_SCHEMAS.targets,
+      ...Object.fromEntries(own),
+    })
+    .strict();
+  return z
+    .array(rotation)
+    .min(1)
+    .superRefine((rotations, context) => {
+      const seen = new Set<string>();
+      rotations.forEach((r, index) => {
+        const name = (r as { name: string }).name;
+        if (seen.has(name)) context.addIssue({ code: "custom", path: [index, "name"], message: `a second rotation is named "${name}"` });
+        seen.add(name);
+      });
+    });
+}
+
 /** The schema of rotate.config.json, derived from the sections' declarations. */
 export function configFileSchema(sections: SettingsSection[]): z.ZodType {
   const shape = Object.fromEntries(
     sections.map((s) => [
       s.section,
       z
-        .object(Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()])))
+        .object({
+          ...Object.fromEntries(Object.entries(s.settings).map(([key, spec]) => [key, KIND_SCHEMAS[spec.kind].optional()])),
+          ...(s.tokenSettings ? { rotations: rotationsSchema(s).optional() } : {}),
+        })
         .strict()
         .optional(),
     ]),
   );
   return z.object({ $schema: z.string().optional(), ...shape }).strict();
+}
+
+/** Where in the file: `npm.rotations[1].packages`. */
+function pathText(path: PropertyKey[]): string {
+  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
 }
 
 export function readConfigFile(filePath: string, sections: SettingsSection[]): Record<string, unknown> {
@@ -272,10 +317,10 @@ export function validateConfig(data: unknown, filePath: string, sections: Settin
       const known = knownKeys(issue.path, sections);
       const nearest = nearestKey(unknown, known);
       throw new UsageError(
-        `${filePath}: ${[...issue.path, unknown].join(".")}: unknown key; ${nearest ? `did you mean ${nearest}? ` : ""}known here: ${known.join(", ")}`,
+        `${filePath}: ${pathText([...issue.path, unknown])}: unknown key; ${nearest ? `did you mean ${nearest}? ` : ""}known here: ${known.join(", ")}`,
       );
     }
-    throw new UsageError(`${filePath}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`);
+    throw new UsageError(`${filePath}: ${issue ? pathText(issue.path) || "(top level)" : "(top level)"}: ${issue?.message ?? "invalid"}`);
   }
   return result.data as Record<string, unknown>;
 }
@@ -300,7 +345,10 @@ function nearestKey(typed: string, known: string[]): string | undefined {
 /** The keys a place in the file may hold, so a typo's error shows the right spelling. */
 function knownKeys(path: PropertyKey[], sections: SettingsSection[]): string[] {
   if (path.length === 0) return sections.map((s) => s.section);
-  return Object.keys(sections.find((s) => s.section === path[0])?.settings ?? {});
+  const section = sections.find((s) => s.section === path[0]);
+  if (!section) return [];
+  if (path[1] === "rotations") return rotationKeys(section);
+  return [...Object.keys(section.settings), ...(section.tokenSettings ? ["rotations"] : [])];
 }
 
 export interface LoadOptions {

@@ -3,6 +3,7 @@
 // password or code is asked again (three tries in all) when it came from a prompt. A one-time code
 // that worked may be handed out again while the site keeps taking it (npm's registry does, for
 // several calls while the code is valid); once refused, the next one is asked for with the reason.
+// A computed code the site refused is followed by a newer one.
 import type { Ask } from "../ask.js";
 import type { Credentials, OtpRefusal } from "../rotation/capability.js";
 import { Secret } from "../secrets/secret.js";
@@ -99,7 +100,9 @@ export function credentialsFrom(source: CredentialSource): Credentials {
       password = undefined;
       return true;
     },
-    // A computed code the site refused at once means a wrong TOTP secret: another would fail the same way.
+    // A code that worked and is refused now is spent: the next one is asked for with the reason. A
+    // computed code refused at once is most often one a run just before used (a rerun after Ctrl-C:
+    // the sites take each code once), so a newer one is tried; a wrong TOTP secret fails all three.
     otpRefused(): OtpRefusal {
       const refused = inUse;
       inUse = undefined;
@@ -107,7 +110,7 @@ export function credentialsFrom(source: CredentialSource): Credentials {
         spent = true;
         return "spent";
       }
-      if (otpTries >= TRIES || totp || !source.ask.canPrompt) return false;
+      if (otpTries >= TRIES || (!totp && !source.ask.canPrompt)) return false;
       otpTries++;
       return "retry";
     },

@@ -34,6 +34,14 @@ export interface SettingsSection {
   settings: Record<string, SettingSpec>;
   /** The shape of the secrets this section's registry issues: never a value in the file. */
   tokenPattern?: RegExp;
+  /**
+   * The settings that describe one token (its variable, what it may publish, its kind, its expiry):
+   * each of an organisation's `rotations` gives its own, while the account and the sites' addresses
+   * stay shared at the section's level. Absent: the section has no `rotations`.
+   */
+  tokenSettings?: string[];
+  /** Which of the token settings names what the token may publish (npm's packages, PyPI's project). */
+  scopeSetting?: string;
 }
 
 /** commander's attribute name for a flag: --pypi-project → pypiProject. */

@@ -5,7 +5,10 @@
 //   - a `rotate …` command is for a real account: it runs as its drill, the same command with
 //     `--sandbox` (and `--yes`, since no one is at a terminal here), each in a world of its own;
 //     what a person would answer at a question gets its flag (`rotate trust`: the drill project's
-//     publishing pipeline definition, `--pipeline-definition build-and-publish`);
+//     publishing pipeline definition, `--pipeline-definition build-and-publish`); a command that
+//     picks rotations by name (`--only NAME`) runs beside the README's fleet example (the config
+//     example with `rotations`), whose world the drill builds; `--all` runs where it is, on the
+//     drill's own project (a fleet of one);
 //   - `export CIRCLECI_TOKEN=…` sets what a drill provides itself;
 //   - `rotate init` runs in a pseudo-terminal in a scratch checkout, every proposal accepted;
 //   - `rotate sandbox` runs until its front desk answers, then is stopped;
@@ -106,6 +109,11 @@ function ruleFor(command: string): (() => Promise<void>) | undefined {
   if (/^export CIRCLECI_TOKEN=/.test(command)) return async () => undefined;
   if (command === "rotate init") return init;
   if (command === "rotate sandbox") return sandbox;
+  if (words[0] === "rotate" && words.includes("--only"))
+    return async () => {
+      writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify(fleetExample()));
+      await drill(words.slice(1));
+    };
   if (words[0] === "rotate") return () => drill(words.slice(1));
   // A cron line: the rotate command in it.
   const scheduled = /&& (rotate [^|&]+?)\s*(\|\||$)/.exec(command)?.[1];
@@ -126,17 +134,50 @@ for (const command of new Set(commands)) {
   });
 }
 
-const configs = blocks("json").map((block) => JSON.parse(block) as unknown);
+const configs = blocks("json").map((block) => JSON.parse(block) as Record<string, unknown>);
+const isFleet = (config: Record<string, unknown>) =>
+  registries.some((r) => (config[r.section.section] as { rotations?: unknown } | undefined)?.rotations !== undefined);
 
-test("the README's rotate.config.json examples are what every command reads, and a drill runs with each", async () => {
-  expect(configs.length).toBeGreaterThan(0);
+/** The README's example of an organisation's fleet: the config example that names rotations. */
+function fleetExample(): Record<string, unknown> {
+  const found = configs.find(isFleet);
+  if (!found) throw new Error("the README has no config example with rotations");
+  return found;
+}
+
+test("the README's rotate.config.json examples are what every command reads", () => {
+  expect(configs.length).toBeGreaterThan(1);
   const sections = [circleciSection, browserSection, ...registries.map((r) => r.section)];
-  for (const config of configs) {
-    const file = join(dirs.cwd, "rotate.config.json");
-    expect(validateConfig(config, file, sections)).toEqual(config);
-    writeFileSync(file, JSON.stringify(config));
-    // The drill takes the world's accounts and project, and the file's shape as a real run would.
-    await drill(["status"]);
-    await drill(["pypi", "--dry-run"]);
+  for (const config of configs) expect(validateConfig(config, join(dirs.cwd, "rotate.config.json"), sections)).toEqual(config);
+});
+
+test("a drill runs with the README's config of one project, as a real run would read it", async () => {
+  const [config] = configs.filter((c) => !isFleet(c));
+  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify(config));
+  // The drill takes the world's accounts and project, and the file's shape as a real run would.
+  await drill(["status"]);
+  await drill(["pypi", "--dry-run"]);
+});
+
+test("in a directory holding only the README's fleet example, --all --sandbox rotates that fleet, every rotation of it", async () => {
+  // npm's fleet pays a one-time code per create and delete: with several rotations, the codes of a
+  // few 30-second steps (src/secrets/totp.ts).
+  test.setTimeout(180_000);
+  const fleet = fleetExample();
+  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify(fleet));
+  await drill(["status", "--all"]);
+  for (const registry of registries) {
+    const names = ((fleet[registry.section.section] as { rotations?: Array<{ name: string }> } | undefined)?.rotations ?? []).map(
+      (r) => r.name,
+    );
+    const result = await startCli([registry.id, "--all", "--sandbox", "--yes", "--headless"], {
+      dirs,
+      env: { ROTATE_SANDBOX_PORT: String(await freePort()) },
+      timeoutMs: 170_000,
+    }).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`DRILL: ${names.length} ${registry.title} rotation(s)`);
+    expect(result.stdout).toContain(`${names.length} rotated`);
+    for (const name of names) expect(result.stdout).toMatch(new RegExp(`^  ${name} +"`, "m"));
   }
 });

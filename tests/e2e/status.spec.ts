@@ -19,6 +19,8 @@ const DAY_MS = 86_400_000;
 const VariableStatus = z
   .object({
     registry: z.enum(["npm", "PyPI"]),
+    /** The rotation of a fleet's config; null for the single form. */
+    rotation: z.string().nullable(),
     envVar: z.string(),
     where: z.string(),
     set: z.boolean(),
@@ -241,6 +243,7 @@ test("a variable CircleCI does not hold is reported as not set", async ({ world,
   expect(result.code, result.stderr).toBe(0);
   expect(variable(StatusJson.parse(JSON.parse(result.stdout)), "PYPI_UPLOAD_TOKEN")).toEqual({
     registry: "PyPI",
+    rotation: null,
     envVar: "PYPI_UPLOAD_TOKEN",
     where: `project ${DEMO.projectSlug}`,
     set: false,

@@ -23,6 +23,9 @@ import { createSteps } from "../../src/rotation/steps.js";
 export class FakeRegistry {
   readonly tokens: Array<TokenSummary & { value: string }> = [];
   readonly deleted: string[] = [];
+  /** What happened to tokens, in order: "create NAME", "delete NAME". */
+  readonly ops: string[] = [];
+  signIns = 0;
   private next = 1;
 
   constructor(
@@ -51,6 +54,7 @@ export class FakeRegistry {
       listTokens: async () => this.tokens.map(({ value: _value, ...summary }) => summary),
       createToken: async (name): Promise<CreatedToken> => {
         const value = this.issue(name);
+        this.ops.push(`create ${name}`);
         const summary = this.tokens.find((t) => t.value === value);
         if (!summary) throw new Error("lost the token just made");
         return { summary: { id: summary.id, name }, value: new Secret(value, "fake token", { showLast4: true }) };
@@ -59,6 +63,7 @@ export class FakeRegistry {
         const index = this.tokens.findIndex((t) => t.id === token.id);
         if (index < 0) throw new Error(`no token ${token.name}`);
         this.deleted.push(token.name);
+        this.ops.push(`delete ${token.name}`);
         this.tokens.splice(index, 1);
       },
       forCleanUp: async () => account,
@@ -77,7 +82,11 @@ export class FakeRegistry {
         reachabilityUrls: () => [],
         describeScope: () => "publish to widget",
         advisories: () => [],
-        signIn: async () => this.account(),
+        signIn: async () => {
+          this.signIns++;
+          return this.account();
+        },
+        adopt: (account) => account,
         check: async (value) => state(value),
       },
     };
@@ -196,7 +205,7 @@ const fakeBrowser = (): BrowserSession => ({
   close: async () => undefined,
 });
 
-export function runbookDeps(circleci: FakeCircleci, prompter: Prompter, io: IO & { text(): string }): RunbookDeps {
+export function runbookDeps(circleci: FakeCircleci, prompter: Prompter, io: IO & { text(): string }): RunbookDeps & { progress: Progress } {
   const ask = new Ask(io, prompter);
   const progress = new Progress(io);
   return {

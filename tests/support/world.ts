@@ -2,7 +2,7 @@
 // 127.0.0.1) and fresh HOME/TMPDIR/working directories per test, plus helpers to run the CLI in
 // them and to read the replicas' state for "nothing changed" assertions.
 import { test as base } from "@playwright/test";
-import { DEMO, startSandboxWorld, type SandboxWorld } from "rotate-replicas";
+import { DEMO, startSandboxWorld, type FleetSeed, type SandboxWorld } from "rotate-replicas";
 import { registries } from "../../src/registries.js";
 import { freshDirs, startCli, worldArgs, type CliResult, type CliRun, type Sandbox } from "./cli.js";
 import { secretsIn, secretsOnDisk, worldSecrets, type Secrets } from "./secrets.js";
@@ -46,9 +46,17 @@ export interface WorldSecrets {
   all(): Secrets;
 }
 
-export const test = base.extend<{ world: SandboxWorld; dirs: Sandbox; secrets: WorldSecrets; rotation: Rotation }>({
-  world: async ({}, use) => {
-    const world = await startSandboxWorld({ registries: REGISTRY_IDS });
+export const test = base.extend<{
+  fleet: FleetSeed | undefined;
+  world: SandboxWorld;
+  dirs: Sandbox;
+  secrets: WorldSecrets;
+  rotation: Rotation;
+}>({
+  // An organisation's fleet (`test.use({ fleet })`): the world is built from it instead of the demo project.
+  fleet: [undefined, { option: true }],
+  world: async ({ fleet }, use) => {
+    const world = await startSandboxWorld({ registries: REGISTRY_IDS, ...(fleet ? { fleet } : {}) });
     await use(world);
     await world.close();
   },

@@ -154,7 +154,7 @@ const invalid: Array<{ name: string; data: unknown; says: string | RegExp }> = [
   {
     name: "an unknown key in a section",
     data: { pypi: { projct: "widget" } },
-    says: `${FILE}: pypi.projct: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, expiresDays, uploadUrl`,
+    says: `${FILE}: pypi.projct: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, expiresDays, uploadUrl, rotations`,
   },
 ];
 
@@ -272,7 +272,7 @@ test("one rotate.config.json serves every command: each reads the sections it us
     const typo = await startCli(["npm", "--yes", "--headless", "--no-input"], { dirs: sandbox, env }).done;
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toBe(
-      `rotate: ${file}: pypi.projcet: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, expiresDays, uploadUrl`,
+      `rotate: ${file}: pypi.projcet: unknown key; did you mean project? known here: envVar, project, username, websiteUrl, expiresDays, uploadUrl, rotations`,
     );
   } finally {
     sandbox.cleanup();
