@@ -5,7 +5,7 @@
 import { AuditLog, auditPath, whoRan, type AuditRun } from "../audit.js";
 import type { Journal, JournalEntry } from "../rotation/journal.js";
 import { History, historyRecorder } from "../rotation/history.js";
-import { rotationsOf } from "../rotation/records.js";
+import { rotationsOf, tokenRecords } from "../rotation/records.js";
 import type { Registry } from "../registry.js";
 import type { Address } from "../settings/config.js";
 import type { RunbookDeps } from "../rotation/runbook.js";
@@ -13,7 +13,11 @@ import type { IO } from "../io.js";
 import type { Runtime } from "../runtime.js";
 import type { Configured, PreparedRun } from "./prepare.js";
 
-/** Appends each journal entry to the audit record; the final one carries the new token's name, last four and expiry. */
+/**
+ * Appends each journal entry to the audit record. The create line and the final one carry the new
+ * token's name, last four and expiry: which token ends how is evidence for a later run (PyPI's list
+ * shows no last four), even when this one stopped before CircleCI held it.
+ */
 export function auditListener(append: AuditRun): (entry: JournalEntry, journal: Journal) => void {
   return (entry, journal) =>
     append({
@@ -25,7 +29,7 @@ export function auditListener(append: AuditRun): (entry: JournalEntry, journal: 
       step: entry.step,
       outcome: entry.outcome,
       ...(entry.detail ? { detail: entry.detail } : {}),
-      ...(entry.step === "done" && journal.new.token && journal.new.last4
+      ...((entry.step === "done" || entry.step === "create") && journal.new.token && journal.new.last4
         ? { newToken: { name: journal.new.token.name, last4: journal.new.last4, expires: journal.new.expires?.toISOString() ?? null } }
         : {}),
     });
@@ -63,7 +67,7 @@ export function runbookDeps<S extends Configured, R>(
         history?.listener(entry, journal);
       },
       // What rotate recorded of a variable is evidence of which token CircleCI holds; drills do not read it.
-      ...(drill ? {} : { lastRotated: lastRotatedIn(runtime.env, registry.title, run.configFile) }),
+      ...(drill ? {} : recordsIn(runtime.env, registry.title, run.configFile)),
     },
     recorded: () => {
       if (history?.written())
@@ -76,16 +80,19 @@ export function runbookDeps<S extends Configured, R>(
   };
 }
 
-/** What rotate recorded (the project's history, this machine's audit record) of the last rotation of a variable. */
-function lastRotatedIn(
+/** What rotate recorded (the project's history, this machine's audit record): each variable's last rotation, each token's last four. */
+function recordsIn(
   env: NodeJS.ProcessEnv,
   registry: string,
   configFile: string | undefined,
-): (envVar: string, where: string) => { name: string; last4: string; at: string } | undefined {
+): Pick<RunbookDeps, "lastRotated" | "tokenRecord"> {
   const records = { audit: new AuditLog(auditPath(env)), history: configFile ? History.beside(configFile) : undefined };
-  return (envVar, where) => {
-    const last = rotationsOf(records, { registry, envVar, where }).at(-1);
-    return last ? { name: last.tokenName, last4: last.last4, at: last.at } : undefined;
+  return {
+    lastRotated: (envVar, where) => {
+      const last = rotationsOf(records, { registry, envVar, where }).at(-1);
+      return last ? { name: last.tokenName, last4: last.last4, at: last.at } : undefined;
+    },
+    tokenRecord: tokenRecords(records, registry),
   };
 }
 

@@ -16,11 +16,11 @@ import type { RegistryAccount, TokenSummary } from "./capability.js";
 import { FleetJournal, type FleetEntry } from "./fleet-journal.js";
 import { Journal } from "./journal.js";
 import type { DoneRecord } from "./records.js";
-import { identifyOldToken } from "./old-token.js";
+import { holderOf, identifyOldToken, leftoverTokens } from "./old-token.js";
 import { chooseOrder, confirmPlan, resolveSameNamed, type Order } from "./plan.js";
 import type { Progress } from "./progress.js";
 import { journalDestinations, Rotation, startBrowser, type RotationRequest, type RunbookDeps } from "./runbook.js";
-import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
+import { namePrefix, tokenName } from "./token-names.js";
 
 /** What the responder asked of the whole fleet (see commands/rotate.ts). */
 export interface FleetRequest {
@@ -253,33 +253,45 @@ async function inventory(
     (t) => `${t.length} token(s)`,
   );
   const order = await chooseOrder(request.order, deps.ask);
+  const runsIn = plans.flatMap((plan) => plan.destinations.map((d) => d.target.where));
+  // Tokens some rotation deletes as its old one, or that might be what a destination holds: no leftovers.
+  const kept = new Set<string>();
   for (const plan of plans) {
     const [firstDestination] = plan.destinations;
     const prefix = firstDestination ? namePrefix(firstDestination.target.spec) : "";
+    const lastRotated = firstDestination && deps.lastRotated?.(firstDestination.target.envVar, firstDestination.target.where);
+    const question = {
+      tokens,
+      namePrefix: prefix,
+      ...(deps.tokenRecord ? { recorded: deps.tokenRecord } : {}),
+    };
     try {
-      const lastRotated = firstDestination && deps.lastRotated?.(firstDestination.target.envVar, firstDestination.target.where);
       const identified = await identifyOldToken({
-        tokens,
+        ...question,
         held: firstDestination?.held,
-        namePrefix: prefix,
         ...(request.keepOld ? { named: "none" as const } : {}),
         ...(lastRotated ? { lastRotated } : {}),
-        others: plan.destinations.slice(1).map((d) => ({ where: d.target.where, ...(d.held?.last4 ? { last4: d.held.last4 } : {}) })),
+        others: [
+          ...plan.destinations.slice(1).map(holderOf),
+          ...plans
+            .filter((other) => other !== plan)
+            .flatMap((other) => other.destinations.map((d) => ({ ...holderOf(d), namePrefix: namePrefix(d.target.spec) }))),
+        ],
         order,
         registry: `${title} (rotation ${plan.member.name})`,
         ask: deps.ask,
       });
       plan.old = identified.token;
       plan.leftForHuman = identified.leftForHuman;
+      plan.orphans = leftoverTokens(question, identified, runsIn);
+      for (const token of [identified.token, ...(identified.mightBeHeld ?? [])]) if (token) kept.add(token.id);
     } catch (error) {
       if (error instanceof UsageError) throw new UsageError(`${plan.member.name}: ${error.message}`);
       throw error;
     }
     plan.newName = tokenName(prefix, deps.clock(), tokens);
-    plan.orphans = toolMadeTokens(tokens, prefix);
   }
-  const olds = new Set(plans.flatMap((plan) => (plan.old ? [plan.old.id] : [])));
-  for (const plan of plans) plan.orphans = plan.orphans.filter((t) => !olds.has(t.id));
+  for (const plan of plans) plan.orphans = plan.orphans.filter((t) => !kept.has(t.id));
   shareOldTokens(plans, order);
   return order;
 }

@@ -12,7 +12,8 @@ import { NothingChangedError, UsageError } from "../errors.js";
 import type { TokenSummary } from "./capability.js";
 import type { Secret } from "../secrets/secret.js";
 import type { Order } from "./plan.js";
-import { madeFor } from "./token-names.js";
+import type { TokenRecord } from "./records.js";
+import { madeFor, toolMadeTokens } from "./token-names.js";
 
 export interface OldTokenQuestion {
   tokens: TokenSummary[];
@@ -24,12 +25,22 @@ export interface OldTokenQuestion {
   value?: Secret;
   /** What the last rotation of this destination put there, from the audit record. */
   lastRotated?: { name: string; last4: string; at: string };
-  /** The run's other destinations and the last four each shows: the picker says which holds a token. */
-  others?: Array<{ where: string; last4?: string }>;
+  /** What rotate's records say of a token of this name: its last four, for lists that show none (PyPI's). */
+  recorded?: (tokenName: string) => TokenRecord | undefined;
+  /**
+   * The run's other destinations and the last four each shows: the picker says which holds a token.
+   * In a fleet, other rotations' destinations too, with the prefix of the names rotate gives theirs.
+   */
+  others?: Array<{ where: string; last4?: string; namePrefix?: string }>;
   /** Decides what an uncertain match does without a terminal. */
   order: Order;
   registry: string;
   ask: Ask;
+}
+
+/** A destination as the picker names it: where it is, and the last four it shows. */
+export function holderOf(destination: { target: { where: string }; held?: HeldValue | undefined }): { where: string; last4?: string } {
+  return { where: destination.target.where, ...(destination.held?.last4 ? { last4: destination.held.last4 } : {}) };
 }
 
 export interface OldToken {
@@ -39,6 +50,8 @@ export interface OldToken {
   note?: string;
   /** Set when nobody could tell which token it is: a human must delete it (the run exits 3). */
   leftForHuman?: string;
+  /** When none was taken for it: the tokens that might still be what CircleCI holds. */
+  mightBeHeld?: TokenSummary[];
 }
 
 /** What speaks for and against one token being the held one. */
@@ -61,9 +74,12 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 function factsOf(token: TokenSummary, q: OldTokenQuestion): Facts {
   const facts: Facts = { token, excluded: [], support: [], doubts: [] };
   const held = q.held?.last4;
-  if (token.last4 !== undefined && held !== undefined) {
-    if (token.last4 === held) facts.support.push(`ends …${held} as CircleCI's value does`);
-    else facts.excluded.push(`ends …${token.last4}, CircleCI's value …${held}`);
+  const recorded = token.last4 === undefined ? q.recorded?.(token.name)?.last4 : undefined;
+  const last4 = token.last4 ?? recorded;
+  const source = recorded === undefined ? "" : " by rotate's record";
+  if (last4 !== undefined && held !== undefined) {
+    if (last4 === held) facts.support.push(`ends …${held}${source} as CircleCI's value does`);
+    else facts.excluded.push(`ends …${last4}${source}, CircleCI's value …${held}`);
   }
   if (q.value && token.last4 !== undefined) {
     if (fitsValue(token, q.value)) facts.support.push("matches the value given");
@@ -71,7 +87,12 @@ function factsOf(token: TokenSummary, q: OldTokenQuestion): Facts {
   }
   if (token.cannotPublish) facts.excluded.push(token.cannotPublish);
   const destination = madeFor(token.name);
+  // One token once served several rotations: made for another one's destination, which holds it too.
+  const sharedWith = (q.others ?? []).find(
+    (o) => o.namePrefix !== undefined && token.name.startsWith(o.namePrefix) && token.last4 !== undefined && o.last4 === token.last4,
+  );
   if (token.name.startsWith(q.namePrefix) && destination) facts.support.push("rotate's name for this destination");
+  else if (destination && sharedWith) facts.support.push(`rotate made it for ${sharedWith.where}, which holds it too`);
   else if (destination) facts.doubts.push(`rotate made it for ${destination}`);
   // The record counts while CircleCI still shows what that rotation put there.
   const last = q.lastRotated;
@@ -127,6 +148,7 @@ export async function identifyOldToken(q: OldTokenQuestion): Promise<OldToken> {
       );
     }
     return {
+      mightBeHeld: candidates.map((f) => f.token),
       leftForHuman: `rotate could not tell which ${q.registry} token CircleCI held (${why}), so it deleted none: delete the old one by hand once you know which, or run again in a terminal or with --old-token NAME`,
     };
   }
@@ -160,5 +182,21 @@ async function pick(q: OldTokenQuestion, all: Facts[]): Promise<OldToken> {
     "pass --old-token NAME (or --keep-old to delete none)",
   );
   const token = q.tokens.find((t) => t.id === choice);
-  return token ? { token } : { note: "you chose none of them, so none is deleted" };
+  const possible = all.filter((f) => f.excluded.length === 0).map((f) => f.token);
+  return token ? { token } : { note: "you chose none of them, so none is deleted", mightBeHeld: possible };
+}
+
+/**
+ * The tokens rotate made for this destination that no variable can be holding, offered for
+ * deletion at the end: not the old one, not one that might be what CircleCI holds, and not one
+ * rotate's record puts in a variable outside this run (a context the run leaves alone).
+ */
+export function leftoverTokens(
+  q: Pick<OldTokenQuestion, "tokens" | "namePrefix" | "recorded">,
+  identified: OldToken,
+  runsIn: string[],
+): TokenSummary[] {
+  const kept = new Set([identified.token, ...(identified.mightBeHeld ?? [])].map((token) => token?.id));
+  const heldOutside = (token: TokenSummary) => (q.recorded?.(token.name)?.heldIn ?? []).some((where) => !runsIn.includes(where));
+  return toolMadeTokens(q.tokens, q.namePrefix).filter((token) => !kept.has(token.id) && !heldOutside(token));
 }

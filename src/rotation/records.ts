@@ -38,6 +38,34 @@ export function rotationsOf(
   return [...fromHistory, ...fromAudit].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
+/** What rotate recorded of one token it made: its last four, and where CircleCI was confirmed holding it. */
+export interface TokenRecord {
+  last4: string;
+  heldIn: string[];
+}
+
+/**
+ * Each token rotate recorded making (either source), by name: evidence, for a list that shows no
+ * last four (PyPI's), of which token a variable holds, and of which tokens a variable outside the
+ * run may still hold.
+ */
+export function tokenRecords(
+  sources: { audit?: AuditLog; history: History | undefined },
+  registry: string,
+): (tokenName: string) => TokenRecord | undefined {
+  const byName = new Map<string, TokenRecord>();
+  const note = (name: string, last4: string, heldIn: string[]) => {
+    const known = byName.get(name);
+    byName.set(name, { last4, heldIn: [...new Set([...(known?.heldIn ?? []), ...heldIn])] });
+  };
+  for (const line of sources.history?.rotations("real") ?? [])
+    if (line.registry === registry) note(line.tokenName, line.last4, [line.where]);
+  for (const line of sources.audit?.read() ?? [])
+    if (line.registry === registry && line.newToken)
+      note(line.newToken.name, line.newToken.last4, line.step === "done" ? line.where.split(", ") : []);
+  return (tokenName) => byName.get(tokenName);
+}
+
 /**
  * The record of the value CircleCI holds: the latest whose last four match. Context variables may
  * show no last four; then it is the latest record, unless the value was set after it.

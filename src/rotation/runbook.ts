@@ -18,7 +18,8 @@ import {
 } from "../circleci/targets.js";
 import { CircleciError, InterruptedError, NothingChangedError, RunFailed, UsageError } from "../errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
-import { identifyOldToken } from "./old-token.js";
+import { holderOf, identifyOldToken, leftoverTokens } from "./old-token.js";
+import type { TokenRecord } from "./records.js";
 import { chooseOrder, confirmPlan, planLines, resolveSameNamed, type Order } from "./plan.js";
 import type { Checklist } from "./progress.js";
 import type { Destination } from "./state.js";
@@ -28,7 +29,7 @@ import { describeError, type Secret } from "../secrets/secret.js";
 import type { Address } from "../settings/config.js";
 import { addressLines } from "../settings/official-urls.js";
 import type { Steps } from "./steps.js";
-import { namePrefix, tokenName, toolMadeTokens } from "./token-names.js";
+import { namePrefix, tokenName } from "./token-names.js";
 import { whyHeldTokenDied } from "./held-token.js";
 
 export type { Order } from "./plan.js";
@@ -75,6 +76,8 @@ export interface RunbookDeps {
   onEntry?: (entry: JournalEntry, journal: Journal) => void;
   /** What the last rotation of a variable put there, from the audit record (drills have none). */
   lastRotated?: (envVar: string, where: string) => { name: string; last4: string; at: string } | undefined;
+  /** What rotate recorded of a token of this name it made: its last four, where it put it (drills have none). */
+  tokenRecord?: (tokenName: string) => TokenRecord | undefined;
 }
 
 export interface RotationResult {
@@ -494,23 +497,29 @@ export async function runRotation(
     rotation.oldValue ??= order === "incident" ? await askExposedValue(ask, title) : undefined;
     const prefix = namePrefix(first.target.spec);
     const lastRotated = deps.lastRotated?.(first.target.envVar, first.target.where);
-    const identified = await identifyOldToken({
+    const question = {
       tokens,
       held: first.held,
       namePrefix: prefix,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(rotation.oldValue ? { value: rotation.oldValue } : {}),
       ...(lastRotated ? { lastRotated } : {}),
-      others: checked.destinations.slice(1).map((d) => ({ where: d.target.where, ...(d.held?.last4 ? { last4: d.held.last4 } : {}) })),
+      ...(deps.tokenRecord ? { recorded: deps.tokenRecord } : {}),
+      others: checked.destinations.slice(1).map(holderOf),
       order,
       registry: title,
       ask,
-    });
+    };
+    const identified = await identifyOldToken(question);
     const old = identified.token;
     const oldNote = identified.leftForHuman ?? identified.note;
     // The list says the token CircleCI holds was revoked: said so, not "expired", before its expiry.
     const oldDead = old?.revoked ? whyHeldTokenDied(registry.registry, old.expires, deps.clock()) : undefined;
-    const orphans = toolMadeTokens(tokens, prefix).filter((t) => t.id !== old?.id);
+    const orphans = leftoverTokens(
+      question,
+      identified,
+      checked.destinations.map((d) => d.target.where),
+    );
     const newName = tokenName(prefix, deps.clock(), tokens);
     const plan = {
       order,

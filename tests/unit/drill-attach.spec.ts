@@ -46,6 +46,7 @@ function runtimeFor(port: number, env: NodeJS.ProcessEnv = {}) {
   const io = fakeIO(false);
   const runtime = {
     env: { XDG_STATE_HOME: state, ROTATE_SANDBOX_PORT: String(port), ...env },
+    cwd: state,
     io,
     registries,
     clock: () => new Date(),

@@ -223,6 +223,41 @@ test("the audit record's last rotation decides between tokens rotate made for th
   expect(left.needsHuman).toHaveLength(1);
 });
 
+test("a list that shows no last four: a token rotate recorded with other last four than CircleCI's value is not it", async () => {
+  // An earlier run put its new token elsewhere (another destination of the same rotation), not here.
+  const w = world(false);
+  const elsewhere = `${PREFIX}2026-11-01T00:00Z`;
+  w.registry.issue(elsewhere);
+  const deps = runbookDeps(w.circleci, new ScriptedPrompter([]), fakeIO(false));
+  const tokenRecord = (name: string) => (name === elsewhere ? { last4: "zzzz", heldIn: [] } : undefined);
+  const result = rotated(await runRotation(w.registry.configured(), request(), { ...deps, tokenRecord }));
+  expect(result.oldToken?.name).toBe(`${PREFIX}2026-10-01T00:00Z`);
+  expect(w.registry.names()).toContain(elsewhere);
+});
+
+test("no leftover is deleted that a variable may hold: one rotate's record puts outside the run, or one that might be CircleCI's", async () => {
+  const elsewhere = `${PREFIX}2026-11-01T00:00Z`;
+  const leftovers = async (heldIn: string[]) => {
+    const w = world(false);
+    w.registry.issue(elsewhere);
+    const deps = runbookDeps(w.circleci, new ScriptedPrompter([]), fakeIO(false));
+    const tokenRecord = (name: string) => (name === elsewhere ? { last4: "zzzz", heldIn } : undefined);
+    rotated(await runRotation(w.registry.configured(), request({ deleteOrphans: true }), { ...deps, tokenRecord }));
+    return w.registry.deleted;
+  };
+  // Put in this run's own destination, which holds another value now: a leftover, deleted as asked.
+  expect(await leftovers([`project ${SLUG}`])).toContain(elsewhere);
+  // Put in a context this run leaves alone: it may hold it still.
+  expect(await leftovers(["context publishing"])).not.toContain(elsewhere);
+
+  // Nobody could tell which of two tokens CircleCI holds: neither goes as a leftover either.
+  const unknown = world(false);
+  unknown.registry.issue(elsewhere);
+  const left = rotated((await rotate(unknown, request({ deleteOrphans: true }))).outcome);
+  expect(left.needsHuman).toHaveLength(1);
+  expect(unknown.registry.deleted).toEqual([]);
+});
+
 test("--create-env-var: a variable CircleCI does not have yet is created; without it, one line and nothing changed", async () => {
   const w = world(true);
   w.circleci.vars.clear();
