@@ -2,7 +2,7 @@
 // load from, what `rotate init` asks, and what npm's policy means for a token. The work itself
 // (flow.ts and the modules it binds) loads only when a command runs.
 import { defineRegistry } from "../../src/registry.js";
-import type { SettingsSection } from "../../src/settings/declarations.js";
+import { variableNameProblem, type SettingsSection } from "../../src/settings/declarations.js";
 import { advisories, JANUARY_2027, packageNameProblem, packagesOnly } from "./policy.js";
 
 const section: SettingsSection = {
@@ -16,6 +16,7 @@ const section: SettingsSection = {
       env: "ROTATE_NPM_ENV_VAR",
       kind: "string",
       describe: "CircleCI variable that holds the npm token",
+      check: variableNameProblem,
       default: "NPM_TOKEN",
     },
     packages: {

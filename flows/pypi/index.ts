@@ -1,7 +1,7 @@
 // PyPI as a registry plug-in: what it is, its settings, its token's shape, the origins its pages
 // load from and what `rotate init` asks. PyPI has no token API, so every step is a page: the
 // flow (flow.ts) loads only when a command runs.
-import type { SettingsSection } from "../../src/settings/declarations.js";
+import { variableNameProblem, type SettingsSection } from "../../src/settings/declarations.js";
 import { defineRegistry } from "../../src/registry.js";
 
 /**
@@ -24,6 +24,7 @@ const section: SettingsSection = {
       env: "ROTATE_PYPI_ENV_VAR",
       kind: "string",
       describe: "CircleCI variable that holds the PyPI token",
+      check: variableNameProblem,
       default: "PYPI_TOKEN",
     },
     project: {

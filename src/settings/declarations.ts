@@ -28,6 +28,12 @@ export function slugProblem(slug: string): string | undefined {
   return undefined;
 }
 
+/** CircleCI's rule for variable names (docs/sites/circleci.md, "Names"). */
+export function variableNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z_][A-Za-z0-9_]{0,299}$/.test(name)) return undefined;
+  return `${JSON.stringify(name)} cannot be a CircleCI variable name: CircleCI takes letters, digits and _ only, not starting with a digit, at most 300 characters`;
+}
+
 /** A config-file section (e.g. "pypi") and its settings, keyed as in the file. */
 export interface SettingsSection {
   section: string;

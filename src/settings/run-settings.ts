@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseTarget, type TargetSpec } from "../circleci/targets.js";
 import { MissingSettingsError, parseSettings, resolveSection, type Sources } from "./config.js";
 import { UsageError } from "../errors.js";
-import { browserSection, circleciSection } from "./declarations.js";
+import { browserSection, circleciSection, variableNameProblem } from "./declarations.js";
 
 const Target = z.union([z.string(), z.object({ projectSlug: z.string(), context: z.string().optional(), envVar: z.string().optional() })]);
 const CircleciSettings = z.object({
@@ -26,14 +26,9 @@ export function browserSettings(sources: Sources): BrowserSettings {
   return parseSettings(BrowserSettings, resolveSection(browserSection, sources), browserSection, sources);
 }
 
-/** CircleCI's rule for variable names (docs/sites/circleci.md, "Names"). */
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
-
 function checkVariableName(name: string): void {
-  if (VARIABLE_NAME.test(name)) return;
-  throw new UsageError(
-    `${JSON.stringify(name)} cannot be a CircleCI variable name: CircleCI takes letters, digits and _ only, not starting with a digit, at most 300 characters; check --env-var (or the envVar of circleci.targets)`,
-  );
+  const problem = variableNameProblem(name);
+  if (problem) throw new UsageError(`${problem}; check --env-var (or the envVar of circleci.targets)`);
 }
 
 /**

@@ -92,7 +92,7 @@ test("a token typed as an answer is refused at the prompt and asked again; nothi
   });
 });
 
-test("answers are checked as typed: a slug without its VCS, an npm name npm refuses, a PyPI name PyPI refuses; a refused answer is cleared, a yes/no answer shown", async () => {
+test("answers are checked as typed: a slug without its VCS, a variable name CircleCI refuses, an npm name npm refuses, a PyPI name PyPI refuses; a refused answer is cleared, a yes/no answer shown", async () => {
   const run = startPty(["init"], { dirs });
   await converse(run, [
     [/CircleCI project slug/, "mozilla/nimbus-shared"],
@@ -100,7 +100,9 @@ test("answers are checked as typed: a slug without its VCS, an npm name npm refu
     [/"mozilla\/nimbus-shared" has no VCS prefix: write gh\/mozilla\/nimbus-shared \(GitHub\)/, "gh/mozilla/nimbus-shared"],
     [/CircleCI context holding the tokens/, ""],
     [/publish to npm\?/, "y"],
-    [/CircleCI variable for the npm token/, ""],
+    // The package typed one question early: no variable CircleCI would take.
+    [/CircleCI variable for the npm token/, "@mozilla/nimbus-shared"],
+    [/"@mozilla\/nimbus-shared" cannot be a CircleCI variable name: CircleCI takes letters, digits and _ only/, "NPM_TOKEN"],
     [/npm packages and scopes/, "Nimbus Shared!"],
     [/"Nimbus Shared!" is not an npm package or scope/, "@mozilla/nimbus-shared"],
     [/npm account username/, "nimbus-publisher"],
