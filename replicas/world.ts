@@ -11,7 +11,7 @@ import { startCircleciReplica, type CircleciReplica } from "./circleci/replica.j
 import { DEMO } from "./demo.js";
 import { serveControl } from "./shared/control.js";
 import type { CircleciContextSeed, CircleciProjectSeed } from "./circleci/options.js";
-import type { DrillAccount, FleetSeed, RegistryDrill, StartDrill } from "./shared/drill.js";
+import { heldTokenOf, type DrillAccount, type FleetSeed, type RegistryDrill, type StartDrill } from "./shared/drill.js";
 
 export interface SandboxWorld {
   /** The drill's front desk: GET /drill, /code/<registry>, /outbox. */
@@ -204,13 +204,13 @@ export async function startSandboxWorld(options: WorldOptions): Promise<SandboxW
     flags,
     env: (id) => {
       const prefix = `ROTATE_${id.toUpperCase()}_`;
-      const { account, heldToken } = drill(id);
+      const heldToken = heldTokenOf(drill(id), Boolean(options.fleet));
       // The old token's value is known in a drill, so the run can prove it dead afterwards.
       return {
         CIRCLECI_TOKEN: circleciToken,
-        [`${prefix}PASSWORD`]: account.password,
-        [`${prefix}TOTP_SECRET`]: account.totpSecret,
-        [`${prefix}OLD_TOKEN`]: heldToken,
+        [`${prefix}PASSWORD`]: drill(id).account.password,
+        [`${prefix}TOTP_SECRET`]: drill(id).account.totpSecret,
+        ...(heldToken ? { [`${prefix}OLD_TOKEN`]: heldToken } : {}),
       };
     },
     async close() {

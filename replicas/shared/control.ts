@@ -15,7 +15,7 @@ import express from "express";
 import * as OTPAuth from "otpauth";
 import escapeHtml from "escape-html";
 import { z } from "zod";
-import type { RegistryDrill } from "./drill.js";
+import { heldTokenOf, type RegistryDrill } from "./drill.js";
 import { listen, type Listening } from "./server.js";
 
 /** What a job asks for when it runs `circleci run oidc get --claims '{"aud": …}'`. */
@@ -48,7 +48,10 @@ export interface ControlWorld {
 export interface DrillDirectory {
   circleciToken: string;
   fleet?: string;
-  registries: Record<string, { flags: Record<string, unknown>; username: string; password: string; totpSecret: string; heldToken: string }>;
+  registries: Record<
+    string,
+    { flags: Record<string, unknown>; username: string; password: string; totpSecret: string; heldToken?: string }
+  >;
 }
 
 export const SANDBOX_CHALLENGE = "x-rotate-sandbox-challenge";
@@ -82,7 +85,12 @@ export async function serveControl(world: ControlWorld, options: { host: string;
     const directory: DrillDirectory = {
       circleciToken: world.circleciToken,
       ...(world.fleet ? { fleet: world.fleet } : {}),
-      registries: Object.fromEntries(world.drills.map((d) => [d.id, { flags: world.flags(d.id), ...d.account, heldToken: d.heldToken }])),
+      registries: Object.fromEntries(
+        world.drills.map((d) => {
+          const heldToken = heldTokenOf(d, Boolean(world.fleet));
+          return [d.id, { flags: world.flags(d.id), ...d.account, ...(heldToken ? { heldToken } : {}) }];
+        }),
+      ),
     };
     res.json(directory);
   });

@@ -98,3 +98,13 @@ export type StartDrill = (options: DrillOptions) => Promise<RegistryDrill>;
 
 export const daysAgo = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
 export const stamp = (date: Date) => `${date.toISOString().slice(0, 16)}Z`;
+
+/**
+ * The one token CircleCI holds for the registry in a world, which a non-interactive drill proves
+ * dead: the demo project's, or a fleet's when it has one rotation of the registry (the single form
+ * of a config). A larger fleet has none: each rotation finds its own by what CircleCI shows.
+ */
+export function heldTokenOf(drill: RegistryDrill, fleet: boolean): string | undefined {
+  if (!fleet) return drill.heldToken;
+  return drill.fleetTokens.length === 1 ? drill.fleetTokens[0] : undefined;
+}

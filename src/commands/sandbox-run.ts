@@ -1,8 +1,8 @@
 // The work of `rotate sandbox` (its help is in sandbox.ts): start the drill world on the fixed
 // port, with a fresh key in a file only this user can read (drills attach only to a front desk
 // that proves it knows it: src/drill/open.ts), and print how to rehearse on it. Beside a config
-// that names `rotations`, the world is that fleet's (every project, context and destination it
-// names), which `--all --sandbox` then uses.
+// that names CircleCI destinations, the world is what it names (every project, context and
+// destination, each rotation of a fleet), which the drills run in that directory then use.
 import { askRunningSandbox, configuredFleet, sandboxPort, writeSandboxKey } from "../drill/open.js";
 import { UsageError } from "../errors.js";
 import type { Runtime } from "../runtime.js";
@@ -36,7 +36,7 @@ export async function runSandbox(runtime: Runtime): Promise<number> {
   const lines = [
     "Drill replicas are running (Ctrl-C to stop):",
     `  front desk     ${world.controlUrl}   (the drill accounts and their passwords now; one-time codes: /code/<registry>; reset emails: /outbox)`,
-    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   ${fleet ? `the fleet of rotate.config.json: ${Object.values(fleet).flat().length} rotation(s)` : `project ${DEMO.projectSlug}`}`,
+    `  CircleCI API   ${world.circleci.apiUrl}   token ${world.circleciToken}   ${fleet ? `what rotate.config.json names: ${Object.values(fleet).flat().length} rotation(s)` : `project ${DEMO.projectSlug}`}`,
     ...world.drills.map(
       (d) => `  ${d.id.padEnd(14)} user ${d.account.username}  password ${d.account.password}  TOTP secret ${d.account.totpSecret}`,
     ),

@@ -76,7 +76,7 @@ const Directory = z.object({
       username: z.string(),
       password: z.string(),
       totpSecret: z.string(),
-      heldToken: z.string(),
+      heldToken: z.string().optional(),
     }),
   ),
 });
@@ -95,7 +95,8 @@ export async function askRunningSandbox(env: NodeJS.ProcessEnv, port: number): P
   const nonce = randomBytes(32).toString("hex");
   try {
     const answer = await createHttp({ timeoutMs: 1_000 }).get(`http://127.0.0.1:${port}/drill`, {
-      headers: { [CHALLENGE]: nonce, [PROOF]: proof(key, "client", nonce) },
+      // A probe: no connection is kept open for a later ask to reuse once that sandbox has gone.
+      headers: { [CHALLENGE]: nonce, [PROOF]: proof(key, "client", nonce), Connection: "close" },
     });
     const given = Buffer.from(String(answer.headers[PROOF] ?? ""));
     const expected = Buffer.from(proof(key, "sandbox", nonce));
@@ -155,7 +156,7 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, runE
         CIRCLECI_TOKEN: directory.circleciToken,
         [`${prefix}PASSWORD`]: account.password,
         [`${prefix}TOTP_SECRET`]: account.totpSecret,
-        [`${prefix}OLD_TOKEN`]: account.heldToken,
+        ...(account.heldToken ? { [`${prefix}OLD_TOKEN`]: account.heldToken } : {}),
       };
     },
     instructions(id) {
@@ -165,7 +166,7 @@ function drillOf(directory: Directory, controlUrl: string, shared: boolean, runE
         `DRILL on local replicas${shared ? " (the running rotate sandbox)" : ""}. The drill account is ${account.username}, password ${account.password}.`,
         `One-time codes: ${controlUrl}/code/${id} (or add the TOTP secret ${account.totpSecret} to an authenticator app).`,
         // A fleet's drill asks for no exposed value: its rotations' tokens are found by what CircleCI shows.
-        `${directory.fleet ? "" : `If asked for the exposed token, CircleCI holds ${account.heldToken}. `}Reset emails land in ${controlUrl}/outbox.`,
+        `${account.heldToken ? `If asked for the exposed token, CircleCI holds ${account.heldToken}. ` : ""}Reset emails land in ${controlUrl}/outbox.`,
       ];
     },
     close,
@@ -222,5 +223,9 @@ export async function openDrill(runtime: Runtime, given: CredentialFlags & { con
   if (found && "directory" in found && found.directory.fleet === wanted)
     return drillOf(found.directory, `http://127.0.0.1:${port}`, true, runtime.env, () => Promise.resolve());
   if (found && "notOurs" in found) runtime.io.err(`DRILL: ${found.notOurs}; this drill starts replicas of its own.\n`);
+  if (found && "directory" in found)
+    runtime.io.err(
+      `DRILL: the running rotate sandbox holds another world than ${fleet ? "this config's" : "the demo's"}; this drill starts replicas of its own (start rotate sandbox in this directory to share one).\n`,
+    );
   return startDrill(runtime, fleet);
 }

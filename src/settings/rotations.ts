@@ -179,12 +179,25 @@ export interface SeedRotation {
 }
 
 /**
- * The organisation's fleet as a drill world builds it: every registry's rotations, what each
- * token may publish, its variable, where CircleCI holds it; undefined when no section names `rotations`.
+ * The single form as a drill seeds it: one rotation named after the registry, when the file gives
+ * the registry a section and CircleCI a destination (a project or targets); else undefined.
+ */
+function singleGiven(registry: Registry, sources: Sources): GivenRotation[] | undefined {
+  const circle = sources.file[circleciSection.section] as Record<string, unknown> | undefined;
+  if (!sources.file[registry.section.section] || !(circle?.projectSlug || circle?.targets)) return undefined;
+  const settings = resolveSection(registry.section, sources);
+  const envVar = typeof settings.envVar === "string" ? settings.envVar : registry.defaultEnvVar;
+  return [{ name: registry.id, settings, envVar, targets: destinationsFor(circleciSettings(sources), envVar) }];
+}
+
+/**
+ * What the config in use would rotate, as a drill world builds it: every registry's rotations (the
+ * single form as one), what each token may publish, its variable, where CircleCI holds it;
+ * undefined when the file names no destination, and the drill rehearses its demo project.
  */
 export function fleetSeed(registries: Registry[], sources: Sources): Record<string, SeedRotation[]> | undefined {
   const seed = registries.flatMap((registry) => {
-    const rotations = givenRotations(registry, sources);
+    const rotations = givenRotations(registry, sources) ?? singleGiven(registry, sources);
     const scopeKey = registry.section.scopeSetting;
     if (!rotations) return [];
     const seeded = rotations.map(({ name, settings, envVar, targets }): SeedRotation => {

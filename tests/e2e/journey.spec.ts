@@ -1,9 +1,10 @@
 // The responder's whole path as the README tells it, typed at a terminal as a person would, with the
-// config `rotate init` wrote and nothing more than `--sandbox`: init → status → rotate npm →
-// rotate pypi --leaked → trust npm --dry-run → password npm → rotate npm again. Parts that each
-// pass their own specs can still refuse each other's files; this walks them in one project.
+// config `rotate init` wrote (its tokens in a context) and nothing more than `--sandbox`: init →
+// rotate sandbox → status → rotate npm → rotate pypi --leaked → trust npm --dry-run → password npm →
+// rotate npm again. Parts that each pass their own specs can still refuse each other's files; this
+// walks them in one project, whose own project and context every drill rehearses.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { freePort, freshDirs, startCli, type Sandbox } from "../support/cli.js";
@@ -15,39 +16,41 @@ test.beforeEach(() => {
 });
 test.afterEach(() => dirs.cleanup());
 
-test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, password npm, rotate npm: one project, one config, drills only", async () => {
+test("init, sandbox, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, password npm, rotate npm: one project, one config, drills only", async () => {
   test.setTimeout(240_000);
   const port = await freePort();
   const desk = `http://127.0.0.1:${port}`;
   const env = { ROTATE_SANDBOX_PORT: String(port) };
+  // A checkout of the project, as a responder has it.
+  mkdirSync(dirs.cwd, { recursive: true });
+  execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
+  execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
+  writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
+  writeFileSync(join(dirs.cwd, "pyproject.toml"), '[project]\nname = "acme-widget"\nversion = "1.0"\n');
+
+  const init = startPty(["init"], { dirs, env });
+  await converse(init, [
+    [/CircleCI project slug .*\(gh\/acme\/widget\)/, "acme/widget"],
+    [/has no VCS prefix/, "gh/acme/widget"],
+    [/CircleCI context holding the tokens/, "acme-publishing"],
+    [/publish to npm\? \(Y\/n\)/, ""],
+    [/CircleCI variable for the npm token/, ""],
+    [/npm packages and scopes .*\(@acme\/widget\)/, ""],
+    [/npm account username/, "widget-publisher"],
+    [/Which kind of npm token should CircleCI get\?/, ""],
+    [/publish to PyPI\? \(Y\/n\)/, ""],
+    [/CircleCI variable for the PyPI token/, ""],
+    [/PyPI project the token may upload to: \(acme-widget\)/, ""],
+    [/PyPI account username: \(widget-publisher\)/, ""],
+    [/Days the PyPI token CircleCI gets should live/, ""],
+  ]);
+  expect((await init.done).code, plain(init.screen())).toBe(0);
+  const config = readFileSync(join(dirs.cwd, "rotate.config.json"), "utf8");
+
+  // The drill world of this project: its context, its package and its PyPI project.
   const sandbox = startCli(["sandbox"], { dirs, env, timeoutMs: 230_000 });
   try {
     await sandbox.waitFor(/front desk +http:\/\/127\.0\.0\.1:\d+/);
-
-    // A checkout of the project, as a responder has it.
-    execFileSync("git", ["init", "-q"], { cwd: dirs.cwd });
-    execFileSync("git", ["remote", "add", "origin", "git@github.com:acme/widget.git"], { cwd: dirs.cwd });
-    writeFileSync(join(dirs.cwd, "package.json"), JSON.stringify({ name: "@acme/widget", version: "1.0.0" }));
-    writeFileSync(join(dirs.cwd, "pyproject.toml"), '[project]\nname = "acme-widget"\nversion = "1.0"\n');
-
-    const init = startPty(["init"], { dirs, env });
-    await converse(init, [
-      [/CircleCI project slug .*\(gh\/acme\/widget\)/, "acme/widget"],
-      [/has no VCS prefix/, "gh/acme/widget"],
-      [/CircleCI context holding the tokens/, ""],
-      [/publish to npm\? \(Y\/n\)/, ""],
-      [/CircleCI variable for the npm token/, ""],
-      [/npm packages and scopes .*\(@acme\/widget\)/, ""],
-      [/npm account username/, "widget-publisher"],
-      [/Which kind of npm token should CircleCI get\?/, ""],
-      [/publish to PyPI\? \(Y\/n\)/, ""],
-      [/CircleCI variable for the PyPI token/, ""],
-      [/PyPI project the token may upload to: \(acme-widget\)/, ""],
-      [/PyPI account username: \(widget-publisher\)/, ""],
-      [/Days the PyPI token CircleCI gets should live/, ""],
-    ]);
-    expect((await init.done).code, plain(init.screen())).toBe(0);
-    const config = readFileSync(join(dirs.cwd, "rotate.config.json"), "utf8");
 
     // What a person looks up while answering: the drill's password manager, authenticator and mailbox.
     // The front page shows each drill account's password as it is now, as a password manager would.
@@ -76,10 +79,12 @@ test("init, status, rotate npm, rotate pypi --leaked, trust npm --dry-run, passw
       const screen = plain(run.screen());
       expect(exit, `${args.join(" ")}\n${screen}`).toBe(0);
       expect(screen, args.join(" ")).toContain("DRILL");
+      // Every drill that asks for answers used the running sandbox, whose front desk gave them.
+      if (args[0] !== "status") expect(screen, args.join(" ")).toContain("DRILL on local replicas (the running rotate sandbox)");
       return screen;
     };
 
-    expect(await drill(["status"])).toContain("NPM_TOKEN in project gh/demo-org/widget");
+    expect(await drill(["status"])).toContain('NPM_TOKEN in context "acme-publishing"');
     expect(await drill(["npm"])).toMatch(/DRILL: Rotated NPM_TOKEN/);
     expect(await drill(["pypi", "--leaked"])).toMatch(/DRILL: Rotated PYPI_TOKEN/);
     expect(await drill(["trust", "npm", "--dry-run"])).toContain("Dry run: nothing changed.");

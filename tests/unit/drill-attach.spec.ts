@@ -1,14 +1,14 @@
 // A drill attaches to a running `rotate sandbox` only after it proves it is the user's own (it
 // knows the key in a file only the user can read), and never uses a real credential given to the
 // run: a fake sandbox on the known port would otherwise be typed the real password (issue 21).
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { startSandboxWorld } from "rotate-replicas";
-import { openDrill, writeSandboxKey, type Drill } from "../../src/drill/open.js";
+import { configuredFleet, openDrill, writeSandboxKey, type Drill } from "../../src/drill/open.js";
 import { registries } from "../../src/registries.js";
 import type { Runtime } from "../../src/runtime.js";
 import { freePort } from "../support/cli.js";
@@ -100,6 +100,38 @@ test("the user's running sandbox proves itself and is used; a key file others co
     expect((await opened(runtime)).shared).toBe(false);
   } finally {
     await world.close();
+  }
+});
+
+test("the user's sandbox holds the demo, the directory's config names its own project: not used, and said; one started here is", async () => {
+  const port = await freePort();
+  const { runtime, io } = runtimeFor(port);
+  writeFileSync(
+    join(state, "rotate.config.json"),
+    JSON.stringify({ circleci: { projectSlug: "gh/acme/widget", context: "acme-publishing" }, npm: { packages: ["@acme/widget"] } }),
+  );
+  const key = writeSandboxKey(runtime.env, port);
+  const demo = await startSandboxWorld({ registries: registries.map((r) => r.id), controlPort: port, controlKey: key.key });
+  try {
+    expect((await opened(runtime)).shared).toBe(false);
+    expect(io.text()).toContain("the running rotate sandbox holds another world than this config's");
+  } finally {
+    await demo.close();
+  }
+  const fleet = configuredFleet(runtime, {});
+  const own = await startSandboxWorld({
+    registries: registries.map((r) => r.id),
+    controlPort: port,
+    controlKey: key.key,
+    ...(fleet ? { fleet } : {}),
+  });
+  try {
+    const drill = await opened(runtime);
+    expect(drill.shared).toBe(true);
+    // What the config names, seeded: the context holds the token the drill proves dead.
+    expect(own.circleci.contextEnvVar("acme-publishing", "NPM_TOKEN")?.value).toBe(drill.env("npm", false).ROTATE_NPM_OLD_TOKEN);
+  } finally {
+    await own.close();
   }
 });
 
