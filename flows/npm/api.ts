@@ -94,7 +94,6 @@ export class NpmTokensApi {
       for (const item of page.data.objects) {
         const shown = REDACTED.exec(item.token);
         const [expires, created, revoked] = [dateOf(item.expiry), dateOf(item.created), dateOf(item.revoked)];
-        const unfit = cannotPublish(item, this.session.ctx.settings.packages);
         tokens.push({
           id: item.key,
           name: inert(item.name ?? item.token),
@@ -103,7 +102,7 @@ export class NpmTokensApi {
           ...(created ? { created } : {}),
           ...(revoked ? { revoked } : {}),
           ...kindOf(item),
-          ...(unfit ? { cannotPublish: unfit } : {}),
+          cannotPublish: (packages) => cannotPublish(item, packages),
         });
       }
       // `next` may be relative; the session resolves it against the registry.

@@ -80,6 +80,7 @@ export const npmImplementation: RegistryImplementation<typeof NpmSettings> = {
     reachabilityUrls: () => [settings.websiteUrl, new URL("/-/ping", settings.registryUrl).toString()],
     describeScope: () =>
       `${permissionText(settings)} on ${settings.packages.join(", ")}; bypasses 2FA; expires in ${settings.expiresDays} days${settings.ipRanges ? `; only from ${settings.ipRanges.join(", ")}` : ""}`,
+    publishes: () => settings.packages,
     advisories: () => advisories(settings),
     signIn: (ctx) =>
       settings.via === "api" ? signInThroughApi({ ...ctx, settings }) : NpmWebsiteAccount.signIn(ctx.browser.page, { ...ctx, settings }),

@@ -447,6 +447,7 @@ export const pypiImplementation: RegistryImplementation<typeof PypiSettings> = {
     reachabilityUrls: () => [settings.websiteUrl],
     describeScope: () =>
       `upload to project ${normalizeProject(settings.project)} only${settings.expiresDays ? `, expires in ${settings.expiresDays} days` : ""}`,
+    publishes: () => [settings.project],
     advisories: () => [],
     signIn: (ctx) => PypiAccount.signIn(ctx.browser.page, { ...ctx, settings }),
     adopt(account) {

@@ -18,10 +18,11 @@ export interface TokenSummary {
   /** What it may do, in the registry's terms ("read and write, bypasses 2FA", "read-only"), when the list says. */
   kind?: string;
   /**
-   * Why it cannot be what CircleCI publishes with (read-only, or not covering the configured
-   * packages), when the list says so: such a token is never deleted as the old one.
+   * Why it cannot be what CircleCI publishes these with (read-only, or not covering one of them),
+   * when the list says so: such a token is never deleted as the old one. A function of what a
+   * rotation publishes, as a fleet's rotations share one list and each publishes its own.
    */
-  cannotPublish?: string;
+  cannotPublish?: (publishes: string[]) => string | undefined;
   /** When the registry revoked or invalidated it, if its list says so (it then no longer works, whatever its expiry). */
   revoked?: Date;
 }
@@ -118,6 +119,8 @@ export interface RegistryFlow {
   reachabilityUrls(): string[];
   /** What the new token must cover, for the plan and the team note. */
   describeScope(): string;
+  /** What CircleCI publishes with the token, as names (npm's packages and scopes; the PyPI project). */
+  publishes(): string[];
   /** Lines the plan, summary, team note and status add (a deadline the token kind runs into). */
   advisories(): string[];
   signIn(ctx: FlowContext): Promise<RegistryAccount>;

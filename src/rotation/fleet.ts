@@ -263,6 +263,7 @@ async function inventory(
     const question = {
       tokens,
       namePrefix: prefix,
+      publishes: plan.member.configured.flow.publishes(),
       ...(deps.tokenRecord ? { recorded: deps.tokenRecord } : {}),
     };
     try {

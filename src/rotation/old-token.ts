@@ -32,6 +32,8 @@ export interface OldTokenQuestion {
    * In a fleet, other rotations' destinations too, with the prefix of the names rotate gives theirs.
    */
   others?: Array<{ where: string; last4?: string; namePrefix?: string }>;
+  /** What CircleCI publishes with the token (a token that cannot publish them is not it). */
+  publishes: string[];
   /** Decides what an uncertain match does without a terminal. */
   order: Order;
   registry: string;
@@ -85,7 +87,8 @@ function factsOf(token: TokenSummary, q: OldTokenQuestion): Facts {
     if (fitsValue(token, q.value)) facts.support.push("matches the value given");
     else facts.excluded.push("does not match the value given");
   }
-  if (token.cannotPublish) facts.excluded.push(token.cannotPublish);
+  const unfit = token.cannotPublish?.(q.publishes);
+  if (unfit) facts.excluded.push(unfit);
   const destination = madeFor(token.name);
   // One token once served several rotations: made for another one's destination, which holds it too.
   const sharedWith = (q.others ?? []).find(

@@ -501,6 +501,7 @@ export async function runRotation(
       tokens,
       held: first.held,
       namePrefix: prefix,
+      publishes: registry.flow.publishes(),
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(rotation.oldValue ? { value: rotation.oldValue } : {}),
       ...(lastRotated ? { lastRotated } : {}),

@@ -191,6 +191,7 @@ async function identifyHeldTokens(
       tokens,
       held,
       namePrefix: `${variable.envVar} ${variable.target} `,
+      publishes: request.packages,
       ...(request.oldToken ? { named: request.oldToken } : {}),
       ...(fits ? { value: fits } : {}),
       order: "routine",

@@ -178,6 +178,7 @@ test("in a directory holding only the README's fleet example, --all --sandbox ro
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`DRILL: ${names.length} ${registry.title} rotation(s)`);
     expect(result.stdout).toContain(`${names.length} rotated`);
-    for (const name of names) expect(result.stdout).toMatch(new RegExp(`^  ${name} +"`, "m"));
+    // Each rotation found the token its destinations held (its own packages, its own name) and deleted it.
+    for (const name of names) expect(result.stdout).toMatch(new RegExp(`^  ${name} +"[^"]+" …\\S{4} +(\\d) of \\1 +"[^"]+" deleted`, "m"));
   }
 });

@@ -81,6 +81,7 @@ export class FakeRegistry {
         origins: () => ["http://fake.invalid"],
         reachabilityUrls: () => [],
         describeScope: () => "publish to widget",
+        publishes: () => ["widget"],
         advisories: () => [],
         signIn: async () => {
           this.signIns++;

@@ -170,7 +170,7 @@ test("the token list says which tokens cannot be what CircleCI publishes the con
     settings: { registryUrl: registry.url, websiteUrl: registry.url, packages: ["widget", "@acme/tool"] } as NpmSettings,
   };
   const tokens = await new NpmTokensApi(await NpmSession.open(ctx)).list();
-  expect(Object.fromEntries(tokens.map((t) => [t.name, t.cannotPublish ?? null]))).toEqual({
+  expect(Object.fromEntries(tokens.map((t) => [t.name, t.cannotPublish?.(ctx.settings.packages) ?? null]))).toEqual({
     publisher: "does not cover @acme/tool",
     "all packages": null,
     "the scope": "does not cover widget",

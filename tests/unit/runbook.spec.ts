@@ -151,7 +151,7 @@ test("a list that shows last fours (npm): two tokens ending alike are asked abou
 test("npm: CircleCI's value ends like a read-only token: it is never taken for the old one, none is deleted, and the plan says why", async () => {
   const w = world(true);
   const laptop = w.registry.tokens.find((t) => t.name === "laptop");
-  Object.assign(laptop!, { last4: w.old.slice(-4), kind: "read-only", cannotPublish: "read-only" });
+  Object.assign(laptop!, { last4: w.old.slice(-4), kind: "read-only", cannotPublish: () => "read-only" });
   w.registry.tokens[0]!.last4 = "ZZZZ";
   const { outcome, io } = await rotate(w, request());
   expect(rotated(outcome).oldToken).toBeUndefined();
@@ -161,7 +161,7 @@ test("npm: CircleCI's value ends like a read-only token: it is never taken for t
   const named = world(true);
   Object.assign(
     named.registry.tokens.find((t) => t.name === "laptop")!,
-    { cannotPublish: "read-only" },
+    { cannotPublish: () => "read-only" },
   );
   const refused = (await rotate(named, request({ oldToken: { name: "laptop" } }))).outcome as RunFailed;
   expect(refused.message).toMatch(/^"laptop" cannot be the token CircleCI holds \(.*read-only\): check --old-token/);
@@ -171,7 +171,7 @@ test("npm: CircleCI's value ends like a read-only token: it is never taken for t
 test("the picker shows what rotate knows of each token and marks the ones that cannot be CircleCI's; nothing is preselected", async () => {
   const w = world(true);
   const laptop = w.registry.tokens.find((t) => t.name === "laptop")!;
-  Object.assign(laptop, { kind: "read-only", cannotPublish: "read-only", created: new Date("2026-11-14T00:00:00Z") });
+  Object.assign(laptop, { kind: "read-only", cannotPublish: () => "read-only", created: new Date("2026-11-14T00:00:00Z") });
   w.registry.issue("NPM_TOKEN gh/acme/docs 2026-10-02T00:00Z");
   w.registry.tokens.at(-1)!.last4 = w.old.slice(-4);
   // A token made by hand that ends alike: nothing tells the two apart.
