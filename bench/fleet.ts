@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSandboxWorld, type FaultPoint, type SandboxWorld } from "rotate-replicas";
+import { z } from "zod";
 import { findBrowser } from "../src/browser/finder.js";
 import { registries } from "../src/registries.js";
 import { fleetSeed, type SeedRotation } from "../src/settings/rotations.js";
@@ -26,7 +27,9 @@ export interface FleetSample {
   /** Spawn to exit, per registry (npm's fleet waits for one-time codes; PyPI's takes one). */
   wallMs: Record<string, number>;
   signIns: Record<string, number>;
+  /** Distinct one-time codes asked for (rotate's own count; the floor's distinct codes), and requests that handed one in. */
   codes: Record<string, number>;
+  codesHandedIn: Record<string, number>;
   circleciRequests: number;
   /** 429s CircleCI answered, and how many of them rotate said it waited out (the floor always waits). */
   circleci429s: { answered: number; waited: number };
@@ -37,6 +40,10 @@ export interface FleetCell {
   rotate: FleetSample[];
   floor: FleetSample[];
 }
+
+/** What rotate's --json and the floor's last line say of the codes a person was asked for. */
+const RotateCodes = z.object({ oneTimeCodes: z.object({ asked: z.number() }) }).transform((j) => ({ asked: j.oneTimeCodes.asked }));
+const FloorCodes = z.object({ codesAsked: z.number() }).transform((j) => ({ asked: j.codesAsked }));
 
 /** N rotations: the first half (rounded up) npm, the rest PyPI; each in its project and its project's context. */
 export function fleetConfig(count: number): Record<string, { username: string; rotations: Array<Record<string, unknown>> }> {
@@ -121,7 +128,8 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
   try {
     const ids = Object.keys(seed).filter((id) => (seed[id] ?? []).length > 0);
     const signIns = Object.fromEntries(ids.map((id) => [id, counted(world, id, [world.drill(id).points.signIn])]));
-    const codes = Object.fromEntries(ids.map((id) => [id, counted(world, id, world.drill(id).points.codes)]));
+    const handedIn = Object.fromEntries(ids.map((id) => [id, counted(world, id, world.drill(id).points.codes)]));
+    const codesAsked: Record<string, number> = {};
     const check = endStateCheck(world, seed);
     const calls = world.circleci.calls.length;
     const wallMs: Record<string, number> = {};
@@ -130,21 +138,36 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
       mkdirSync(dirs.cwd, { recursive: true });
       writeFileSync(join(dirs.cwd, FILE), JSON.stringify(config));
       for (const id of ids) {
-        world.circleci.faults.add({
-          method: "PUT",
-          path: /\/environment-variable\//,
-          fault: {
-            kind: "status",
-            status: 429,
-            headers: { "Retry-After": "1", "Content-Type": "application/json" },
-            body: '{"message":"Rate limit exceeded."}',
-          },
-        });
+        // A context write through v2 (PUT) or v3 (POST …/env-vars/set), whichever the client takes.
+        for (const [method, path] of [
+          ["PUT", /\/environment-variable\//],
+          ["POST", /\/api\/v3\/contexts\/[^/]+\/env-vars\/set$/],
+        ] as const)
+          world.circleci.faults.add({
+            method,
+            path,
+            fault: {
+              kind: "status",
+              status: 429,
+              headers: { "Retry-After": "1", "Content-Type": "application/json" },
+              body: '{"message":"Rate limit exceeded."}',
+            },
+          });
         await earlyInTotpStep();
         const run =
           who === "rotate"
             ? await measure({
-                args: [CLI, id, "--all", ...worldFlags(world, registryOf(id)), "--headless", "--yes", "--trust-urls", "--routine"],
+                args: [
+                  CLI,
+                  id,
+                  "--all",
+                  ...worldFlags(world, registryOf(id)),
+                  "--headless",
+                  "--yes",
+                  "--trust-urls",
+                  "--routine",
+                  "--json",
+                ],
                 cwd: dirs.cwd,
                 env: childEnv(dirs, world.env(id)),
               })
@@ -156,6 +179,7 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
               });
         if (run.code !== 0) throw failed(`${who} of ${count} rotation(s), ${id}`, run);
         wallMs[id] = run.wallMs;
+        codesAsked[id] = (who === "rotate" ? RotateCodes : FloorCodes).parse(JSON.parse(run.stdout)).asked;
         waited +=
           who === "floor" ? 1 : run.stderr.split("\n").filter((line) => /CircleCI answered 429; trying again in 1\.0s/.test(line)).length;
       }
@@ -164,7 +188,8 @@ export async function fleetOnce(count: number, who: "rotate" | "floor"): Promise
     return {
       wallMs,
       signIns: Object.fromEntries(ids.map((id) => [id, signIns[id]?.() ?? 0])),
-      codes: Object.fromEntries(ids.map((id) => [id, codes[id]?.() ?? 0])),
+      codes: codesAsked,
+      codesHandedIn: Object.fromEntries(ids.map((id) => [id, handedIn[id]?.() ?? 0])),
       circleciRequests: world.circleci.calls.length - calls,
       circleci429s: { answered: world.circleci.faults.hits.filter((hit) => hit.kind === "status").length, waited },
     };
@@ -198,11 +223,19 @@ export function fleetReport(cells: FleetCell[]): string {
     "",
     "What each run asked of a person and of CircleCI (rotate, and the floor in brackets)",
     renderTable(
-      ["rotations", "sign-ins npm / PyPI", "codes npm / PyPI", "CircleCI requests", "429s answered / waited"],
+      [
+        "rotations",
+        "sign-ins npm / PyPI",
+        "codes asked npm / PyPI",
+        "codes handed in npm / PyPI",
+        "CircleCI requests",
+        "429s answered / waited",
+      ],
       cells.map((c) => [
         String(c.rotations),
         `${perRegistry(c.rotate, (s) => s.signIns)} (${perRegistry(c.floor, (s) => s.signIns)})`,
         `${perRegistry(c.rotate, (s) => s.codes)} (${perRegistry(c.floor, (s) => s.codes)})`,
+        `${perRegistry(c.rotate, (s) => s.codesHandedIn)} (${perRegistry(c.floor, (s) => s.codesHandedIn)})`,
         `${median(c.rotate.map((s) => s.circleciRequests))} (${median(c.floor.map((s) => s.circleciRequests))})`,
         `${c.rotate.reduce((n, s) => n + s.circleci429s.answered, 0)} / ${c.rotate.reduce((n, s) => n + s.circleci429s.waited, 0)}`,
       ]),

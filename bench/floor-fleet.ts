@@ -87,10 +87,21 @@ const nameFor = (rotation: FleetFloorRotation) => {
   return { prefix: `${rotation.envVar} ${where} `, name: `${rotation.envVar} ${where} ${new Date().toISOString().slice(0, 16)}Z` };
 };
 
-async function npmFleet(page: Page, job: FleetFloorJob): Promise<void> {
+/** Counts the distinct codes a source hands out: what a person would read off an authenticator. */
+function tallied(source: () => Promise<string>): { code: () => Promise<string>; asked: () => number } {
+  const seen = new Set<string>();
+  return {
+    code: async () => {
+      const code = await source();
+      seen.add(code);
+      return code;
+    },
+    asked: () => seen.size,
+  };
+}
+
+async function npmFleet(page: Page, job: FleetFloorJob, code: () => Promise<string>): Promise<void> {
   const single = job.registry as FloorJob;
-  // npm takes a code for several calls while it is valid: the floor sends the code of the moment.
-  const code = currentCodes(single);
   const ci = circleci(job);
   const { call, end } = await npmSession(page, single, code);
   const list = async () => {
@@ -119,10 +130,10 @@ async function npmFleet(page: Page, job: FleetFloorJob): Promise<void> {
   await end();
 }
 
-async function pypiFleet(page: Page, job: FleetFloorJob): Promise<void> {
+async function pypiFleet(page: Page, job: FleetFloorJob, code: () => Promise<string>): Promise<void> {
   const single = job.registry as FloorJob;
   const ci = circleci(job);
-  const tokens = await pypiSignIn(page, single, codes(single));
+  const tokens = await pypiSignIn(page, single, code);
   for (const rotation of job.rotations) {
     const { prefix, name } = nameFor(rotation);
     // The old token: the newest one made for this rotation's first destination (the list shows no values).
@@ -148,12 +159,16 @@ async function main(): Promise<void> {
     env: browserEnv(process.env),
     timeoutMs: job.stepTimeoutMs,
   });
+  const single = job.registry as FloorJob;
+  // npm takes a code for several calls while it is valid: the floor sends the code of the moment.
+  const codesAsked = tallied(job.registry.path === "pypi" ? codes(single) : currentCodes(single));
   try {
-    if (job.registry.path === "pypi") await pypiFleet(session.page, job);
-    else await npmFleet(session.page, job);
+    if (job.registry.path === "pypi") await pypiFleet(session.page, job, codesAsked.code);
+    else await npmFleet(session.page, job, codesAsked.code);
   } finally {
     await session.close();
   }
+  process.stdout.write(`${JSON.stringify({ codesAsked: codesAsked.asked() })}\n`);
 }
 
 await main();

@@ -2,8 +2,8 @@
 // parallel writes that CircleCI turns into 429s (docs/sites/circleci.md, "Rate limits and
 // retries"). CircleCI publishes no figure: its v3 guide says each endpoint has its own limit,
 // given in the answers' RateLimit-Policy and RateLimit headers (the v2 guide names
-// RateLimit-*/X-RateLimit-* too), to be read rather than hard-coded. So the spacing starts at a
-// small default of our own (inferred) and follows what the answers to writes say; Retry-After on
+// RateLimit-*/X-RateLimit-* too), "always read … rather than hard-coding assumed limits". So writes
+// never overlap, and are spaced as the answers to writes say (none until one says); Retry-After on
 // a 429 is honoured by the retries (http/retry.ts) while the next write waits its turn here.
 // One pacer per CircleCI client, one client per run: every rotation of a fleet shares it.
 
@@ -19,8 +19,8 @@ export interface PacerOptions {
   minIntervalMs?: number;
 }
 
-/** Inferred: four writes a second at most, well under any limit a busy integration would meet. */
-export const DEFAULT_WRITE_INTERVAL_MS = 250;
+/** No figure of our own: CircleCI says to follow its headers rather than assume a limit. */
+const DEFAULT_WRITE_INTERVAL_MS = 0;
 /** A header cannot stall a run: spacing and holds it asks for are capped (a 429's Retry-After still applies). */
 const MAX_INTERVAL_MS = 10_000;
 const MAX_HOLD_MS = 120_000;

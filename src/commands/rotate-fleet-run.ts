@@ -70,7 +70,10 @@ export async function runFleetRotate(registry: Registry, flags: RotateFlags, run
         const durationMs = Date.now() - started;
         if (result.kind === "dry-run") return printDryRun(io, result.plan, { ...flags, drill, addresses: run.addresses });
         // With --json a fleet that did not finish prints its one object as every failure does (cli.ts).
-        if (flags.json && result.journal.allDone) io.out(`${JSON.stringify(fleetJson(result, durationMs, drill))}\n`);
+        if (flags.json && result.journal.allDone)
+          io.out(
+            `${JSON.stringify({ ...fleetJson(result, durationMs, drill), addresses: run.addresses, oneTimeCodes: run.credentials.otpTally() })}\n`,
+          );
         if (!flags.json)
           io.out(
             `${renderFleetSummary(result, durationMs, drill)}\n${result.journal.entries.some((e) => e.state.kind === "rotated") ? `\n${fleetTeamNote(result, runtime.clock(), { drill })}\n` : ""}`,
