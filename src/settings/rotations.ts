@@ -8,7 +8,7 @@ import { parseTarget, targetFlag, type TargetSpec } from "../circleci/targets.js
 import { UsageError } from "../errors.js";
 import type { ConfiguredRegistry, Registry } from "../registry.js";
 import { MissingSettingsError, resolveSection, type Sources } from "./config.js";
-import { circleciSection, flagAttribute, slugProblem, type SettingsSection } from "./declarations.js";
+import { circleciSection, flagAttribute, slugProblem, variableNameProblem, type SettingsSection } from "./declarations.js";
 import { circleciSettings, destinationsFor } from "./run-settings.js";
 
 /** One rotation of a fleet, ready to run: its name, its registry's flow bound to its settings, its destinations. */
@@ -38,7 +38,7 @@ export function rotationNames(section: SettingsSection, sources: Sources): strin
 /** A destination of a rotation: `gh/org/repo`, `gh/org/repo@context`, or an object; its variable the rotation's unless it names its own. */
 function destination(target: FileTarget, envVar: string, place: string): TargetSpec {
   const spec = typeof target === "string" ? parseTarget(target, envVar) : { ...target, envVar: target.envVar ?? envVar };
-  const problem = slugProblem(spec.projectSlug);
+  const problem = slugProblem(spec.projectSlug) ?? variableNameProblem(spec.envVar);
   if (problem) throw new UsageError(`${place}: targets: ${problem}`);
   return spec;
 }

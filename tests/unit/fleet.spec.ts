@@ -388,6 +388,10 @@ test("config: rotations are validated strictly, and every error names the rotati
   await expect(fleetMembers(npm, sources(badSlug), undefined)).rejects.toThrow(
     'npm.rotations[0] ("a"): targets: "acme/b" has no VCS prefix',
   );
+  const badVariable = { npm: { rotations: [{ name: "a", packages: ["x"], targets: [{ projectSlug: "gh/a/b", envVar: "A-TOKEN" }] }] } };
+  await expect(fleetMembers(npm, sources(badVariable), undefined)).rejects.toThrow(
+    'npm.rotations[0] ("a"): targets: "A-TOKEN" cannot be a CircleCI variable name',
+  );
   const shared = {
     npm: {
       rotations: [
