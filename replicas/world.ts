@@ -55,7 +55,9 @@ export function fleetId(fleet: FleetSeed): string {
 /**
  * The CircleCI side of a fleet: every project its rotations name (its organization from its slug,
  * `gh/acme/widget` → `gh/acme`), every context (of its project's organization), and in each
- * destination the rotation's earlier token.
+ * destination the rotation's earlier token. As in the demo, each project has two pipeline
+ * definitions and each organization a project that publishes nothing, so a trust drill's proof can
+ * show another definition's and another project's jobs refused.
  */
 function fleetCircleci(fleet: FleetSeed, drills: RegistryDrill[]): { projects: CircleciProjectSeed[]; contexts: CircleciContextSeed[] } {
   const organizations = new Map<string, { name: string; slug: string; id: string }>();
@@ -73,7 +75,12 @@ function fleetCircleci(fleet: FleetSeed, drills: RegistryDrill[]): { projects: C
       if (token === undefined) throw new Error(`the ${drill.id} drill made no token for rotation ${rotation.name}`);
       for (const target of rotation.targets) {
         const organization = organizationOf(target.projectSlug);
-        const project = projects.get(target.projectSlug) ?? { slug: target.projectSlug, organization, envVars: {} };
+        const project = projects.get(target.projectSlug) ?? {
+          slug: target.projectSlug,
+          organization,
+          envVars: {},
+          pipelineDefinitions: DEMO_PIPELINES,
+        };
         projects.set(target.projectSlug, project);
         const envVar = target.envVar ?? rotation.envVar;
         if (!target.context) {
@@ -87,8 +94,15 @@ function fleetCircleci(fleet: FleetSeed, drills: RegistryDrill[]): { projects: C
       }
     });
   }
+  for (const organization of organizations.values()) {
+    const slug = `${organization.slug}/${BYSTANDER}`;
+    if (!projects.has(slug)) projects.set(slug, { slug, organization, envVars: {}, pipelineDefinitions: [{ name: "build-and-publish" }] });
+  }
   return { projects: [...projects.values()], contexts: [...contexts.values()] };
 }
+
+/** The name of the project a fleet's organizations get beside their own. */
+const BYSTANDER = "drill-bystander";
 
 /**
  * The demo project's pipeline definitions: by default two, so a trust drill asks which one

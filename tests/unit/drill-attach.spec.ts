@@ -130,6 +130,9 @@ test("the user's sandbox holds the demo, the directory's config names its own pr
     expect(drill.shared).toBe(true);
     // What the config names, seeded: the context holds the token the drill proves dead.
     expect(own.circleci.contextEnvVar("acme-publishing", "NPM_TOKEN")?.value).toBe(drill.env("npm", false).ROTATE_NPM_OLD_TOKEN);
+    // As in the demo, a trust drill's proof has another pipeline definition and another project to refuse.
+    expect(own.circleci.project("gh/acme/widget")?.pipelineDefinitions.map((d) => d.name)).toEqual(["build-and-publish", "nightly"]);
+    expect(own.circleci.projectSlugs()).toContain("gh/acme/drill-bystander");
   } finally {
     await own.close();
   }
