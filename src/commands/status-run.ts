@@ -91,8 +91,9 @@ async function statusOf(flags: StatusFlags, drill: Drill | undefined, runtime: R
     // Every retry is said, with or without a terminal: a scheduled job's log shows why it waited.
     onRetry: ({ reason, waitMs }) => runtime.io.err(`CircleCI ${reason}; trying again in ${(waitMs / 1000).toFixed(1)}s\n`),
   });
-  const history = sources.filePath ? History.beside(sources.filePath) : undefined;
-  // Drills stay out of the audit record; a drill's status reads the history's drill lines.
+  // Drills stay out of the audit record; a drill's status reads the history's drill lines, which
+  // tell of the running sandbox's world only: a world started for this status has no past.
+  const history = sources.filePath && !(drill && !drill.shared) ? History.beside(sources.filePath) : undefined;
   const records = drill ? { history, drills: true } : { audit: new AuditLog(auditPath(runtime.env)), history };
   const now = runtime.clock().getTime();
 

@@ -329,3 +329,21 @@ test("the project's history: drill lines are left out, the line of the value Cir
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("rotate: --expiring-within soon: give a whole number of days");
 });
+
+test("a drill's status in a world of its own: the drill lines of earlier worlds tell nothing of it, so nothing is said changed", async ({
+  dirs,
+}) => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  writeFileSync(
+    join(dirs.cwd, "rotate.config.json"),
+    JSON.stringify({ circleci: { projectSlug: "gh/acme/widget" }, pypi: { project: "acme-widget" } }),
+  );
+  // A fresh HOME holds no sandbox key: every drill starts a world of its own.
+  const drill = await startCli(["pypi", "--sandbox", "--yes", "--headless"], { dirs }).done;
+  expect(drill.code, drill.stderr).toBe(0);
+  expect(readFileSync(join(dirs.cwd, "rotate.history.jsonl"), "utf8")).toContain('"drill":true');
+  const status = await startCli(["status", "--sandbox"], { dirs }).done;
+  expect(status.code, status.stderr).toBe(0);
+  expect(status.stdout).toContain("PYPI_TOKEN in project gh/acme/widget");
+  expect(status.stdout).not.toContain("changed outside rotate");
+});
