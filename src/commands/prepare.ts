@@ -49,6 +49,8 @@ export interface RunPreparation<Settings extends Configured, Request> {
   flags: RunFlags;
   /** A drill the caller already opened (the demo's); otherwise `--sandbox` opens one. */
   drill?: Drill;
+  /** The sources as this command reads them (`rotate trust --only NAME`: one rotation of a fleet). */
+  narrow?: (sources: Sources) => Sources;
   configure: (sources: Sources) => Promise<Settings>;
   /** The settings name their own CircleCI destinations (a fleet's rotations): none come from --target or --project-slug. */
   ownDestinations?: boolean;
@@ -111,13 +113,14 @@ export async function withPreparedRun<Settings extends Configured, Request>(
     // A drill in a terminal rehearses the real thing: password and codes are asked for.
     const rehearsal = Boolean(drill && io.canPrompt && flags.input !== false);
     if (drill && rehearsal) for (const line of drill.instructions(registry.id)) io.err(`${line}\n`);
-    const sources = loadSources({
+    const loaded = loadSources({
       flags: drill ? drillFlags(drill, registry.id, flags) : flags,
       // A drill takes no real credential from the environment (openDrill said so).
       env: drill ? drill.env(registry.id, rehearsal) : runtime.env,
       cwd: runtime.cwd,
       fileSections: [circleciSection, browserSection, ...runtime.registries.map((r) => r.section)],
     });
+    const sources = preparation.narrow ? preparation.narrow(loaded) : loaded;
     const ask = new Ask(io, runtime.prompter);
     const progress = new Progress(io);
     const { settings, targets } = await settingsOrAsk(

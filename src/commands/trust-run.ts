@@ -4,6 +4,7 @@ import type { AuditRun } from "../audit.js";
 import type { JournalEntry } from "../rotation/journal.js";
 import type { Registry } from "../registry.js";
 import type { Runtime } from "../runtime.js";
+import { rotationAsSingle } from "../settings/rotations.js";
 import type { TrustCapability } from "../trust/capability.js";
 import type { TrustJournal } from "../trust/journal.js";
 import { drillProver } from "../trust/proof.js";
@@ -36,6 +37,8 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
       registry,
       section: trustSection(registry),
       flags,
+      // A fleet's config: the project of one rotation, named with --only.
+      narrow: (sources) => rotationAsSingle(registry, sources, flags.only),
       configure: (sources) => trust.configure(sources),
       request: (configured, targets, sources) => trustRequest(flags, registry, configured.settings, targets, sources.env),
     },

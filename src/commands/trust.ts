@@ -13,6 +13,8 @@ import { Secret } from "../secrets/secret.js";
 import type { TrustRequest } from "../trust/runbook.js";
 
 export interface TrustFlags {
+  /** The rotation of a fleet's config whose project moves (`rotations` in rotate.config.json). */
+  only?: string;
   pipelineDefinition?: string;
   contextId?: string[];
   allow?: string;
@@ -79,6 +81,7 @@ export function trustCommand(registries: Registry[], run: (registry: TrustingReg
   addSettingOptions(command, circleciSection);
   addSettingOptions(command, browserSection);
   command
+    .option("--only <name>", "with a config that names rotations: the one whose project and packages move")
     .option("--pipeline-definition <name-or-id>", "the pipeline definition that runs the publish job (asked when the project has several)")
     .option(
       "--context-id <id>",
@@ -122,6 +125,7 @@ Examples:
   $ rotate trust npm --pipeline-definition release     # the project has several pipeline definitions
   $ rotate trust npm --allow publish                   # the job publishes directly (npm's default: it stages for approval)
   $ rotate trust npm --remove-token                    # a trusted publish worked: retire NPM_TOKEN
+  $ rotate trust npm --only widget                     # a fleet's config: the rotation named widget
   $ rotate trust npm --sandbox                         # a drill on the built-in replicas
 Exit codes: 0 done · 1 failed, nothing changed · 2 usage or config error · 3 partly done, a human must act
             4 cancelled at the confirmation · 130 interrupted before anything changed`,

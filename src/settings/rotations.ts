@@ -148,6 +148,34 @@ function narrowedTo(member: FleetMember, given: string[]): FleetMember {
   return { ...member, targets };
 }
 
+/**
+ * One rotation of a fleet as the single form, for a command that works on one token's project
+ * (`rotate trust npm --only NAME`): its own settings over the section's shared ones, and its
+ * destinations as `circleci.targets`. A config without `rotations` is returned as it is, and then
+ * --only is refused.
+ */
+export function rotationAsSingle(registry: Registry, sources: Sources, only: string | undefined): Sources {
+  const { section } = registry;
+  const rotations = fileRotations(section, sources);
+  const file = sources.filePath ?? "rotate.config.json";
+  if (!rotations) {
+    if (only) throw new UsageError(`--only ${only}: ${file} names no ${registry.title} rotations: leave --only out`);
+    return sources;
+  }
+  const names = rotations.map((r) => r.name);
+  if (!only)
+    throw new UsageError(
+      `${file} names ${names.length} ${registry.title} rotation(s) (${names.join(", ")}): pass --only NAME for the one whose project this is about`,
+    );
+  const rotation = rotations.find((r) => r.name === only);
+  if (!rotation)
+    throw new UsageError(`--only ${only}: no ${registry.title} rotation of that name in ${file} (it names ${names.join(", ")})`);
+  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
+  const { name: _name, targets, ...own } = rotation;
+  const circleci = { ...(sources.file[circleciSection.section] as Record<string, unknown> | undefined), targets };
+  return { ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own }, [circleciSection.section]: circleci } };
+}
+
 /** A rotation as the file and the flags give it, unvalidated beyond each value's kind (what status and drills read). */
 export interface GivenRotation {
   name: string;

@@ -18,7 +18,8 @@ import { History, historyRecorder } from "../../src/rotation/history.js";
 import { doneSince } from "../../src/rotation/records.js";
 import { validateConfig, type Sources } from "../../src/settings/config.js";
 import { browserSection, circleciSection } from "../../src/settings/declarations.js";
-import { fleetMembers, fleetSeed, type FleetMember } from "../../src/settings/rotations.js";
+import { circleciSettings, destinationsFor } from "../../src/settings/run-settings.js";
+import { fleetMembers, fleetSeed, rotationAsSingle, type FleetMember } from "../../src/settings/rotations.js";
 import { FakeCircleci, FakeRegistry, fakeIO, runbookDeps, ScriptedPrompter } from "../support/fakes.js";
 
 const OLD_STAMP = "2026-10-01T00:00Z";
@@ -449,4 +450,20 @@ test("config: the drill world's fleet is the config's, every package, project an
     pypi: [{ name: "widget-py", envVar: "PYPI_TOKEN", scope: ["acme-widget"], targets: [{ projectSlug: "gh/acme/widget" }] }],
   });
   expect(fleetSeed([npm, pypi], sources({ npm: { packages: ["x"] } }))).toBeUndefined();
+});
+
+test("config: one rotation as the single form (rotate trust npm --only NAME): its settings over the shared ones, its destinations as targets", async () => {
+  const docs = rotationAsSingle(npm, sources(FLEET_CONFIG), "docs");
+  expect(docs.file.npm).toEqual({ username: "acme-publisher", packages: ["@acme/docs"], envVar: "DOCS_NPM_TOKEN", expiresDays: 30 });
+  expect(docs.file.circleci).toEqual({ targets: [{ projectSlug: "gh/acme/docs" }] });
+  expect(destinationsFor(circleciSettings(docs), "DOCS_NPM_TOKEN")).toEqual([{ projectSlug: "gh/acme/docs", envVar: "DOCS_NPM_TOKEN" }]);
+  expect((await npm.configure(docs)).settings).toMatchObject({ packages: ["@acme/docs"], username: "acme-publisher" });
+
+  expect(() => rotationAsSingle(npm, sources(FLEET_CONFIG), undefined)).toThrow(
+    `${FILE} names 2 npm rotation(s) (widget, docs): pass --only NAME for the one whose project this is about`,
+  );
+  expect(() => rotationAsSingle(npm, sources(FLEET_CONFIG), "wdget")).toThrow("--only wdget: no npm rotation of that name");
+  const single = sources({ circleci: { projectSlug: "gh/a/b" }, npm: { packages: ["x"] } });
+  expect(rotationAsSingle(npm, single, undefined)).toBe(single);
+  expect(() => rotationAsSingle(npm, single, "x")).toThrow("names no npm rotations: leave --only out");
 });
