@@ -19,6 +19,7 @@ import type { TrustCircleciApi } from "./circleci.js";
 import type { KindedToken, StoredTrust, TrustCapability, TrustTerms } from "./capability.js";
 import { createSteps } from "../rotation/steps.js";
 import { confirmUrls } from "../settings/official-urls.js";
+import { rotationNames } from "../settings/rotations.js";
 
 export interface PackageTrust {
   name: string;
@@ -191,7 +192,13 @@ export async function trustStatus(
   variablesOf: (registry: Registry) => HeldVariable[],
   trustUrls: boolean,
 ): Promise<TrustStatusReport> {
-  if (!projectSlug) throw new UsageError("--trust names each trusted publisher by the project's ids: give --project-slug");
+  if (!projectSlug) {
+    // A fleet's config names projects per rotation: the trust command reads one rotation's.
+    const fleet = runtime.registries.find((r) => r.trust && rotationNames(r.section, sources).length > 0);
+    throw new UsageError(
+      `--trust names each trusted publisher by the project's ids: give --project-slug${fleet ? `, or for one rotation of ${sources.filePath ?? "the config"} run rotate trust ${fleet.id} --only NAME --dry-run` : ""}`,
+    );
+  }
   const identity = await circleci.projectIdentity(projectSlug);
   const definitions = await circleci.pipelineDefinitions(identity.projectId);
   const report: TrustStatusReport = {};

@@ -347,3 +347,15 @@ test("a drill's status in a world of its own: the drill lines of earlier worlds 
   expect(status.stdout).toContain("PYPI_TOKEN in project gh/acme/widget");
   expect(status.stdout).not.toContain("changed outside rotate");
 });
+
+test("--trust with a config that names rotations: one line that says which command reads one rotation's trusted publishers", async ({
+  dirs,
+}) => {
+  mkdirSync(dirs.cwd, { recursive: true });
+  const rotation = { name: "widget", packages: ["@acme/widget"], targets: ["gh/acme/widget"] };
+  writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify({ npm: { username: "acme-publisher", rotations: [rotation] } }));
+  const status = await startCli(["status", "--trust", "--sandbox"], { dirs }).done;
+  expect(status.code).toBe(2);
+  expect(status.stderr).toContain("give --project-slug, or for one rotation of");
+  expect(status.stderr).toContain("run rotate trust npm --only NAME --dry-run");
+});
