@@ -10,7 +10,7 @@ import type { TrustJournal } from "../trust/journal.js";
 import { drillProver } from "../trust/proof.js";
 import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust/report.js";
 import { trustPublishing } from "../trust/runbook.js";
-import { skipWindowChoice } from "../trust/skip-window.js";
+import { skipWindowChoice } from "../rotation/skip-window.js";
 import { withPreparedRun } from "./prepare.js";
 import { trustRequest, trustSection, type TrustFlags } from "./trust.js";
 

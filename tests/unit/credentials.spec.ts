@@ -8,7 +8,7 @@ import * as OTPAuth from "otpauth";
 import { Ask } from "../../src/ask.js";
 import { credentialsFrom } from "../../src/settings/credentials.js";
 import { Secret } from "../../src/secrets/secret.js";
-import { skipWindowChoice } from "../../src/trust/skip-window.js";
+import { skipWindowChoice } from "../../src/rotation/skip-window.js";
 import { fakeIO, ScriptedPrompter } from "../support/fakes.js";
 
 const SECRET = new OTPAuth.Secret({ size: 20 }).base32;
