@@ -24,12 +24,6 @@ import { expiryGiven, permissionText } from "./policy.js";
 /** What the npm flows are handed: the runbook's context, npm's settings, and what the command lets them offer. */
 export interface NpmCtx extends FlowContext {
   settings: NpmSettings;
-  /**
-   * npm's browser 2FA step offers to skip 2FA for the next few minutes: whether to tick it, asked
-   * of the person once per run where the command offers it (`rotate trust npm` with several
-   * packages). Absent (`rotate npm`): never ticked.
-   */
-  skipTwoFactor?: (minutes: number) => Promise<boolean>;
 }
 
 const url = (ctx: NpmCtx, path: string) => new URL(path, ctx.settings.websiteUrl).toString();

@@ -17,6 +17,7 @@ import { fleetMembers, rotationNames, type FleetMember } from "../settings/rotat
 import { withPreparedRun } from "./prepare.js";
 import { fleetRequest, onlyNames, type RotateFlags } from "./rotate.js";
 import { printDryRun, runbookDeps } from "./rotate-shared.js";
+import { otherOnes, skipWindowChoice } from "../rotation/skip-window.js";
 
 /** How recent a rotation done to the end must be for a rerun of the fleet to leave it as done. */
 const DONE_WITHIN_MS = 60 * 60_000;
@@ -58,6 +59,7 @@ export async function runFleetRotate(registry: Registry, flags: RotateFlags, run
         const result = await runFleet(run.settings.members, run.request, {
           ...deps,
           progress: run.progress,
+          skipTwoFactor: skipWindowChoice(run.ask, registry.title, otherOnes(run.settings.members.length, "replace", "token")),
           doneEarlier: (member: FleetMember, destinations) =>
             audit &&
             doneSince(

@@ -10,7 +10,7 @@ import type { TrustJournal } from "../trust/journal.js";
 import { drillProver } from "../trust/proof.js";
 import { renderTrustSummary, trustSummaryJson, trustTeamNote } from "../trust/report.js";
 import { trustPublishing } from "../trust/runbook.js";
-import { skipWindowChoice } from "../rotation/skip-window.js";
+import { otherOnes, skipWindowChoice } from "../rotation/skip-window.js";
 import { withPreparedRun } from "./prepare.js";
 import { trustRequest, trustSection, type TrustFlags } from "./trust.js";
 
@@ -61,7 +61,7 @@ export async function runTrust(registry: Registry & { trust: TrustCapability }, 
             findBrowser: run.findBrowser,
             launchBrowser: (browser, origins, headless) => run.launchBrowser(browser, { origins, assets: registry.assetOrigins }, headless),
             reachable: runtime.reachable,
-            skipTwoFactor: skipWindowChoice(run.ask, run.request.packages, registry.title),
+            skipTwoFactor: skipWindowChoice(run.ask, registry.title, otherOnes(run.request.packages.length, "set up", "package")),
           }),
         },
         cwd: runtime.cwd,

@@ -72,6 +72,12 @@ export interface FlowContext {
   relaunch(): Promise<BrowserSession>;
   /** The run's clock, for what a flow dates itself (PyPI's expiry caveat); the real time when absent. */
   clock?: () => Date;
+  /**
+   * The registry's browser 2FA step may offer to skip 2FA for the next few minutes: whether to tick
+   * it, asked of the person once per run where that spares them something (several packages or
+   * rotations). Absent: never ticked.
+   */
+  skipTwoFactor?: (minutes: number) => Promise<boolean>;
 }
 
 /** The token checks need no browser: an HTTP request to the registry. */

@@ -46,6 +46,8 @@ export interface FleetDeps extends Omit<RunbookDeps, "progress"> {
   progress: Progress;
   /** The record of this rotation fully done within the last hour, when every destination still holds its token. */
   doneEarlier?(member: FleetMember, destinations: PreflightedDestination[]): DoneRecord | undefined;
+  /** Whether to take the registry's offer to skip 2FA for a few minutes (asked once; several rotations each need the key). */
+  skipTwoFactor?: (minutes: number) => Promise<boolean>;
 }
 
 export interface FleetResult {
@@ -361,6 +363,7 @@ export async function runFleet(members: FleetMember[], request: FleetRequest, de
           browser: session,
           relaunch: () => deps.launchBrowser(found, site, true),
           clock: deps.clock,
+          ...(deps.skipTwoFactor ? { skipTwoFactor: deps.skipTwoFactor } : {}),
         }),
       ),
       [session.lost],

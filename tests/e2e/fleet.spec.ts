@@ -5,11 +5,14 @@
 // fleet runs end to end in the README's example (readme.spec.ts), where its one-time codes are paid once.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FaultPlan, SandboxWorld } from "rotate-replicas";
+import { startSandboxWorld, type FaultPlan, type SandboxWorld } from "rotate-replicas";
 import { npm } from "../../flows/npm/index.js";
 import { pypi } from "../../flows/pypi/index.js";
 import { fleetSeed } from "../../src/settings/rotations.js";
-import { startCli, type Sandbox } from "../support/cli.js";
+import { startCli, worldArgs, type Sandbox } from "../support/cli.js";
+import { plain, startPty } from "../support/pty.js";
+import { npmOf } from "../support/replicas.js";
+import { hasXvfb, startXvfb } from "../support/xvfb.js";
 import { secretsIn } from "../support/secrets.js";
 import { expect, test } from "../support/world.js";
 
@@ -179,4 +182,50 @@ test("Ctrl-C mid-fleet, then --all again: it continues with what is not done and
   expect({ p1: held(world, "p1"), p2: held(world, "p2") }).toEqual(done);
   expect(held(world, "p4")[0]).not.toBe(p4[0]);
   expect(held(world, "p3")[0]).toBe(held(world, "p3")[1]);
+});
+
+test("a security-key account, three npm rotations in a terminal: npm's offer to skip 2FA for 5 minutes is asked once; on yes the key is touched twice, not seven times (Xvfb)", async ({
+  dirs,
+}) => {
+  test.skip(!process.env.CI && !hasXvfb(), "needs Xvfb for a visible browser: apt-get install -y xvfb");
+  const config = {
+    npm: {
+      username: "widget-publisher",
+      rotations: ["a", "b", "c"].map((name) => ({ name, packages: [`@acme/${name}`], targets: [`gh/acme/${name}`] })),
+    },
+  };
+  const seed = fleetSeed([npm, pypi], { flags: {}, env: {}, file: config, filePath: FILE });
+  const world = await startSandboxWorld({
+    registries: ["npm", "pypi"],
+    knobs: { npm: { twoFactor: "webauthn" } },
+    ...(seed ? { fleet: seed } : {}),
+  });
+  const display = await startXvfb();
+  try {
+    npmOf(world).settings.simulatedHumanKeyMs = 500;
+    mkdirSync(dirs.cwd, { recursive: true });
+    writeFileSync(join(dirs.cwd, "rotate.config.json"), JSON.stringify(config));
+    const { args, env } = worldArgs(world, "npm");
+    const run = startPty([...args.filter((arg) => arg !== "--headless" && arg !== "--yes"), "--all"], {
+      dirs,
+      env: { ...env, DISPLAY: display.name },
+    });
+    const { code, answered } = await run.answerUntilDone([
+      [/Was the old token exposed \(leaked\)\? \(y\/N\)\s*$/, () => "n"],
+      [/Go ahead\? \(y\/N\)\s*$/, () => "y"],
+      [
+        /npm's security-key page offers to skip two-factor authentication for the next 5 minutes\. Tick it, so rotate can replace the other 2 token\(s\)[\s\S]*\(y\/N\)\s*$/,
+        () => "y",
+      ],
+    ]);
+    const screen = plain(run.screen());
+    expect(code, screen).toBe(0);
+    expect(answered[2]).toBe(1);
+    // The sign-in's key and the first call's; every later create and delete passes inside the window.
+    expect(screen.match(/please press "Use security key" and touch your key/g)).toHaveLength(2);
+    expect(screen).toMatch(/3 npm rotation\(s\) \(routine order, [\d.]+s\): 3 rotated/);
+  } finally {
+    display.stop();
+    await world.close();
+  }
 });

@@ -8,7 +8,7 @@ import * as OTPAuth from "otpauth";
 import { Ask } from "../../src/ask.js";
 import { credentialsFrom } from "../../src/settings/credentials.js";
 import { Secret } from "../../src/secrets/secret.js";
-import { skipWindowChoice } from "../../src/rotation/skip-window.js";
+import { otherOnes, skipWindowChoice } from "../../src/rotation/skip-window.js";
 import { fakeIO, ScriptedPrompter } from "../support/fakes.js";
 
 const SECRET = new OTPAuth.Secret({ size: 20 }).base32;
@@ -96,11 +96,11 @@ test("--otp with a TOTP secret: the given code is reused until refused, and the 
 
 test("npm's offer to skip 2FA for a while: asked once per run, only with several packages and a terminal", async () => {
   const prompter = new ScriptedPrompter([[/skip two-factor authentication for the next 5 minutes/, true]]);
-  const several = skipWindowChoice(new Ask(fakeIO(true), prompter), ["a", "b"], "npm");
+  const several = skipWindowChoice(new Ask(fakeIO(true), prompter), "npm", otherOnes(2, "set up", "package"));
   expect(await several(5)).toBe(true);
   expect(await several(5)).toBe(true);
   expect(prompter.done).toBe(true);
   // One package gains nothing from it; without a terminal nobody can say yes.
-  expect(await skipWindowChoice(new Ask(fakeIO(true), new ScriptedPrompter([])), ["a"], "npm")(5)).toBe(false);
-  expect(await skipWindowChoice(new Ask(fakeIO(false), new ScriptedPrompter([])), ["a", "b"], "npm")(5)).toBe(false);
+  expect(await skipWindowChoice(new Ask(fakeIO(true), new ScriptedPrompter([])), "npm", otherOnes(1, "set up", "package"))(5)).toBe(false);
+  expect(await skipWindowChoice(new Ask(fakeIO(false), new ScriptedPrompter([])), "npm", otherOnes(2, "set up", "package"))(5)).toBe(false);
 });
