@@ -92,7 +92,7 @@ function factsOf(token: TokenSummary, q: OldTokenQuestion): Facts {
   const destination = madeFor(token.name);
   // One token once served several rotations: made for another one's destination, which holds it too.
   const sharedWith = (q.others ?? []).find(
-    (o) => o.namePrefix !== undefined && token.name.startsWith(o.namePrefix) && token.last4 !== undefined && o.last4 === token.last4,
+    (o) => o.namePrefix !== undefined && token.name.startsWith(o.namePrefix) && last4 !== undefined && o.last4 === last4,
   );
   if (token.name.startsWith(q.namePrefix) && destination) facts.support.push("rotate's name for this destination");
   else if (destination && sharedWith) facts.support.push(`rotate made it for ${sharedWith.where}, which holds it too`);
