@@ -4,10 +4,8 @@
 // too), the CircleCI client, the browser and the audit record.
 import { Ask } from "../ask.js";
 import { AuditLog, type AuditRun } from "../audit.js";
-import type { FoundBrowser } from "../browser/finder.js";
-import type { AssetOrigin } from "../browser/guard.js";
-import type { BrowserSession } from "../browser/launch.js";
-import { hasDisplay, requireDisplay } from "../browser/display.js";
+import { hasDisplay } from "../browser/display.js";
+import { runBrowser, type RunBrowser } from "../browser/run-browser.js";
 import type { CircleciApi, TargetSpec } from "../circleci/targets.js";
 import { openDrill, type Drill } from "../drill/open.js";
 import { MissingSettingsError, addressesOf, loadSources, parseAnswer, type Address, type Sources } from "../settings/config.js";
@@ -58,8 +56,8 @@ export interface RunPreparation<Settings extends Configured, Request> {
   request: (settings: Settings, targets: TargetSpec[], sources: Sources) => Request;
 }
 
-/** What a run needs, ready: its collaborators built from the runtime. */
-export interface PreparedRun<Settings extends Configured, Request> {
+/** What a run needs, ready: its collaborators built from the runtime, its browser among them. */
+export interface PreparedRun<Settings extends Configured, Request> extends RunBrowser {
   drill: Drill | undefined;
   /** The project's rotate.config.json, when the run read one. */
   configFile: string | undefined;
@@ -73,10 +71,6 @@ export interface PreparedRun<Settings extends Configured, Request> {
   browser: BrowserSettings;
   /** Every address credentials go to, with where it came from: named in the plan and in --json. */
   addresses: Address[];
-  /** The browser this run uses; a display is checked first when it is to be visible. */
-  findBrowser: () => FoundBrowser;
-  /** The isolated browser for a site; `headless` overrides the run's setting (a clean-up browser). */
-  launchBrowser: (browser: FoundBrowser, site: { origins: string[]; assets: AssetOrigin[] }, headless?: boolean) => Promise<BrowserSession>;
   /** Appends to the audit record; drills stay out of it. */
   audit: AuditRun | undefined;
 }
@@ -165,19 +159,7 @@ export async function withPreparedRun<Settings extends Configured, Request>(
       circleci,
       browser,
       addresses,
-      findBrowser: () => {
-        if (!browser.headless) requireDisplay(runtime.env);
-        return runtime.findBrowser(browser.path, { headless: browser.headless });
-      },
-      launchBrowser: (found, site, headless = browser.headless) =>
-        runtime.launchBrowser({
-          browser: found,
-          headless,
-          allowedOrigins: site.origins,
-          assetOrigins: site.assets,
-          env: runtime.env,
-          timeoutMs: browser.stepTimeout * 1000,
-        }),
+      ...runBrowser(runtime, browser),
       // Drills on the replicas stay out of the audit record of real changes.
       audit: drill ? undefined : AuditLog.startRun(runtime.env),
     });

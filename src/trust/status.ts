@@ -6,7 +6,7 @@
 import { Ask } from "../ask.js";
 import type { CircleciApi } from "../circleci/targets.js";
 import type { CircleciPipelineDefinition, ProjectIdentity } from "../circleci/client.js";
-import { requireDisplay } from "../browser/display.js";
+import { runBrowser } from "../browser/run-browser.js";
 import type { Sources } from "../settings/config.js";
 import { credentialsFrom } from "../settings/credentials.js";
 import { deadHeldToken } from "../rotation/held-token.js";
@@ -134,23 +134,13 @@ async function registryTrustStatus(
     env: sources.env,
     ask,
   });
+  const opened = runBrowser(runtime, browser);
   const side = configured.side({
     credentials,
     steps: createSteps(progress, { headed: !browser.headless, stepTimeoutMs: browser.stepTimeout * 1000 }),
     signal: runtime.signal,
-    findBrowser: () => {
-      if (!browser.headless) requireDisplay(runtime.env);
-      return runtime.findBrowser(browser.path, { headless: browser.headless });
-    },
-    launchBrowser: (found, origins, headless = browser.headless) =>
-      runtime.launchBrowser({
-        browser: found,
-        headless,
-        allowedOrigins: origins,
-        assetOrigins: registry.assetOrigins,
-        env: runtime.env,
-        timeoutMs: browser.stepTimeout * 1000,
-      }),
+    findBrowser: opened.findBrowser,
+    launchBrowser: (found, origins, headless) => opened.launchBrowser(found, { origins, assets: registry.assetOrigins }, headless),
     reachable: runtime.reachable,
     // Status only reads: a few calls, on one code.
     skipTwoFactor: () => Promise.resolve(false),
