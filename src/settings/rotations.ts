@@ -30,6 +30,20 @@ function fileRotations(section: SettingsSection, sources: Sources): FileRotation
   return (sources.file[section.section] as { rotations?: FileRotation[] } | undefined)?.rotations;
 }
 
+/** The sources as one rotation reads them: its own settings over the section's shared ones. */
+function withRotation(section: SettingsSection, sources: Sources, rotation: FileRotation): Sources {
+  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
+  const { name: _name, targets: _targets, ...own } = rotation;
+  return { ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own } } };
+}
+
+/** `--only` naming rotations the config does not have: one line naming those it has. */
+function noSuchRotation(registry: Registry, sources: Sources, unknown: string[], rotations: FileRotation[]): UsageError {
+  return new UsageError(
+    `--only ${unknown.join(",")}: no ${registry.title} rotation of that name in ${sources.filePath} (it names ${rotations.map((r) => r.name).join(", ")})`,
+  );
+}
+
 /** The names of the rotations the config file gives a registry (none for the single form). */
 export function rotationNames(section: SettingsSection, sources: Sources): string[] {
   return (fileRotations(section, sources) ?? []).map((r) => r.name);
@@ -112,18 +126,14 @@ export async function fleetMembers(registry: Registry, sources: Sources, only: s
   }
   refuseOneTokenFlags(registry, sources, only?.length === 1);
   const unknown = (only ?? []).filter((name) => !rotations.some((r) => r.name === name));
-  if (unknown.length > 0)
-    throw new UsageError(
-      `--only ${unknown.join(",")}: no ${registry.title} rotation of that name in ${sources.filePath} (it names ${rotations.map((r) => r.name).join(", ")})`,
-    );
-  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
+  if (unknown.length > 0) throw noSuchRotation(registry, sources, unknown, rotations);
   const members: FleetMember[] = [];
   for (const [index, rotation] of rotations.entries()) {
     if (only && !only.includes(rotation.name)) continue;
-    const { name, targets, ...own } = rotation;
+    const { name, targets } = rotation;
     const place = `${section.section}.rotations[${index}] ("${name}")`;
     try {
-      const configured = await registry.configure({ ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own } } });
+      const configured = await registry.configure(withRotation(section, sources, rotation));
       members.push({ name, configured, targets: targets.map((target) => destination(target, configured.settings.envVar, place)) });
     } catch (error) {
       throw named(place, section, error);
@@ -168,12 +178,10 @@ export function rotationAsSingle(registry: Registry, sources: Sources, only: str
       `${file} names ${names.length} ${registry.title} rotation(s) (${names.join(", ")}): pass --only NAME for the one whose project this is about`,
     );
   const rotation = rotations.find((r) => r.name === only);
-  if (!rotation)
-    throw new UsageError(`--only ${only}: no ${registry.title} rotation of that name in ${file} (it names ${names.join(", ")})`);
-  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
-  const { name: _name, targets, ...own } = rotation;
-  const circleci = { ...(sources.file[circleciSection.section] as Record<string, unknown> | undefined), targets };
-  return { ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own }, [circleciSection.section]: circleci } };
+  if (!rotation) throw noSuchRotation(registry, sources, [only], rotations);
+  const one = withRotation(section, sources, rotation);
+  const circleci = { ...(sources.file[circleciSection.section] as Record<string, unknown> | undefined), targets: rotation.targets };
+  return { ...one, file: { ...one.file, [circleciSection.section]: circleci } };
 }
 
 /** A rotation as the file and the flags give it, unvalidated beyond each value's kind (what status and drills read). */
@@ -189,9 +197,9 @@ export function givenRotations(registry: Registry, sources: Sources): GivenRotat
   const { section } = registry;
   const rotations = fileRotations(section, sources);
   if (!rotations) return undefined;
-  const { rotations: _all, ...shared } = sources.file[section.section] as Record<string, unknown>;
-  return rotations.map(({ name, targets, ...own }, index) => {
-    const settings = resolveSection(section, { ...sources, file: { ...sources.file, [section.section]: { ...shared, ...own } } });
+  return rotations.map((rotation, index) => {
+    const { name, targets } = rotation;
+    const settings = resolveSection(section, withRotation(section, sources, rotation));
     const envVar = typeof settings.envVar === "string" ? settings.envVar : registry.defaultEnvVar;
     const place = `${section.section}.rotations[${index}] ("${name}")`;
     return { name, settings, envVar, targets: targets.map((target) => destination(target, envVar, place)) };
